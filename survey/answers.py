@@ -1,0 +1,216 @@
+"""Answers to a questionnaire: which questions are asked, what is valid, what gets stored.
+
+An answer set is a plain dict {question_id: value} that survives JSON (drafts):
+  integer -> int, decimal -> float, single_choice / likert -> code (str),
+  multiple_choice -> [codes], yes_no -> bool, date -> 'YYYY-MM-DD', text -> str,
+  matrix -> {row_id: code}.
+Unanswered is None (or absent). Messages are bilingual Text.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+
+from survey.questionnaire.model import CHOICE_TYPES, Question, Questionnaire, Text
+
+REQUIRED = Text("请填写此项。", "Please answer this question.")
+
+
+def _msg(zh: str, en: str) -> Text:
+    return Text(zh, en)
+
+
+def is_blank(value) -> bool:
+    return value is None or value == "" or value == [] or value == {}
+
+
+def expression_value(question: Question, value):
+    """The value an expression sees: likert answers compare as numbers."""
+    if is_blank(value):
+        return None
+    if question.type == "likert":
+        try:
+            return int(value)
+        except (TypeError, ValueError):
+            return None
+    return value
+
+
+def visibility(qn: Questionnaire, answers: dict) -> dict[str, bool]:
+    """Which questions are asked, given the answers so far (relevance, evaluated in order of
+    dependency; an answer to a question that is not asked counts as unanswered)."""
+    questions = {q.id: q for q in qn.questions}
+    shown: dict[str, bool] = {}
+
+    def visible(qid: str) -> bool:
+        if qid in shown:
+            return shown[qid]
+        q = questions[qid]
+        if q.relevant is None:
+            shown[qid] = True
+            return True
+        shown[qid] = False  # validation guarantees no cycles; this guards anyway
+        values = {name: expression_value(questions[name], answers.get(name))
+                  if visible(name) else None for name in q.relevant.names}
+        shown[qid] = bool(_safe_eval(q.relevant, values))
+        return shown[qid]
+
+    return {qid: visible(qid) for qid in questions}
+
+
+def _safe_eval(expression, values):
+    try:
+        return expression.evaluate(values)
+    except Exception:  # noqa: BLE001 - a broken expression must never break the form
+        return None
+
+
+def check_value(question: Question, value, all_values: dict | None = None) -> Text | None:
+    """The message for one answered value, or None when it is acceptable."""
+    if is_blank(value):
+        return None
+    problem = _type_problem(question, value)
+    if problem:
+        return problem
+    if question.constraint is not None and all_values is not None:
+        if _safe_eval(question.constraint, all_values) is False:
+            return question.constraint_message or _msg("答案不符合要求,请检查。",
+                                                        "This answer is not allowed; please check it.")
+    return None
+
+
+def _type_problem(q: Question, value) -> Text | None:
+    t = q.type
+    if t in ("integer", "decimal"):
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+            return _msg("请输入数字。", "Please enter a number.")
+        if t == "integer" and value != int(value):
+            return _msg("请输入整数。", "Please enter a whole number.")
+        if q.min is not None and value < q.min:
+            return _msg(f"不能小于 {_fmt(q.min)}。", f"Must be at least {_fmt(q.min)}.")
+        if q.max is not None and value > q.max:
+            return _msg(f"不能大于 {_fmt(q.max)}。", f"Must be at most {_fmt(q.max)}.")
+        if t == "decimal" and q.step:
+            steps = (value - (q.min or 0)) / q.step
+            if abs(steps - round(steps)) > 1e-6:
+                return _msg(f"请按 {_fmt(q.step)} 的间隔填写。", f"Please use steps of {_fmt(q.step)}.")
+        return None
+    codes = {c.value for c in q.choices}
+    if t in ("single_choice", "likert"):
+        return None if str(value) in codes else _msg("请从选项中选择。", "Please pick one of the options.")
+    if t == "multiple_choice":
+        if not isinstance(value, list) or any(str(v) not in codes for v in value):
+            return _msg("请从选项中选择。", "Please pick from the options.")
+        return None
+    if t == "matrix":
+        if not isinstance(value, dict):
+            return _msg("请逐行选择。", "Please answer each row.")
+        rows = {r.id for r in q.rows}
+        if any(k not in rows or str(v) not in codes for k, v in value.items() if v is not None):
+            return _msg("请从选项中选择。", "Please pick from the options.")
+        return None
+    if t == "yes_no":
+        return None if isinstance(value, bool) else _msg("请选择“是”或“否”。", "Please answer yes or no.")
+    if t == "date":
+        try:
+            dt.date.fromisoformat(str(value))
+        except ValueError:
+            return _msg("请输入有效日期。", "Please enter a valid date.")
+        return None
+    if not isinstance(value, str):
+        return _msg("请输入文字。", "Please enter text.")
+    if q.max_length and len(value) > q.max_length:
+        return _msg(f"最多 {q.max_length} 个字(现在 {len(value)} 个)。",
+                    f"At most {q.max_length} characters (now {len(value)}).")
+    return None
+
+
+def _fmt(number: float) -> str:
+    return str(int(number)) if float(number).is_integer() else str(number)
+
+
+def _row_missing(q: Question, value) -> bool:
+    return q.type == "matrix" and isinstance(value, dict) and any(
+        is_blank(value.get(r.id)) for r in q.rows)
+
+
+def validate(qn: Questionnaire, answers: dict) -> dict[str, Text]:
+    """Every problem with an answer set, keyed by question id (only asked questions count)."""
+    shown = visibility(qn, answers)
+    values = expression_values(qn, answers, shown)
+    errors: dict[str, Text] = {}
+    for q in qn.questions:
+        if not shown[q.id]:
+            continue
+        value = answers.get(q.id)
+        if q.required and (is_blank(value) or _row_missing(q, value)):
+            errors[q.id] = REQUIRED
+            continue
+        problem = check_value(q, value, values)
+        if problem:
+            errors[q.id] = problem
+    return errors
+
+
+def expression_values(qn: Questionnaire, answers: dict, shown: dict | None = None) -> dict:
+    shown = shown if shown is not None else visibility(qn, answers)
+    return {q.id: expression_value(q, answers.get(q.id)) if shown[q.id] else None
+            for q in qn.questions}
+
+
+def clean(qn: Questionnaire, answers: dict) -> dict:
+    """The answers that are stored: asked questions with an answer, nothing else."""
+    shown = visibility(qn, answers)
+    return {q.id: answers[q.id] for q in qn.questions
+            if shown[q.id] and not is_blank(answers.get(q.id))}
+
+
+def carried_forward(qn: Questionnaire, previous: dict) -> dict:
+    """Last period's answers to the questions marked carry_forward (the answers may come from an
+    earlier version of the questionnaire: values that no longer fit are dropped)."""
+    result = {}
+    for q in qn.questions:
+        if q.carry_forward and q.id in previous and not is_blank(previous[q.id]):
+            if _type_problem(q, previous[q.id]) is None:
+                result[q.id] = previous[q.id]
+    return result
+
+
+def progress(qn: Questionnaire, answers: dict) -> tuple[int, int]:
+    """(answered, asked) counting only questions that are asked."""
+    shown = visibility(qn, answers)
+    asked = [q for q in qn.questions if shown[q.id]]
+    return sum(not is_blank(answers.get(q.id)) for q in asked), len(asked)
+
+
+def typed_columns(q: Question, value) -> list[tuple[str | None, dict]]:
+    """How one answer is stored: [(row_id, {column: value})] for the answers table."""
+    if q.type == "matrix":
+        return [(row, {"value_text": str(code), "value_num": _num(code)})
+                for row, code in sorted(value.items()) if not is_blank(code)]
+    if q.type == "integer" or q.type == "decimal":
+        return [(None, {"value_num": float(value)})]
+    if q.type == "likert":
+        return [(None, {"value_text": str(value), "value_num": float(value)})]
+    if q.type == "single_choice":
+        return [(None, {"value_text": str(value), "value_num": _num(value)})]
+    if q.type == "multiple_choice":
+        return [(None, {"value_choices": [str(v) for v in value],
+                        "value_num": float(len(value))})]
+    if q.type == "yes_no":
+        return [(None, {"value_bool": bool(value), "value_num": 1.0 if value else 0.0})]
+    if q.type == "date":
+        return [(None, {"value_date": dt.date.fromisoformat(str(value))})]
+    return [(None, {"value_text": str(value)})]
+
+
+def _num(code) -> float | None:
+    try:
+        return float(code)
+    except (TypeError, ValueError):
+        return None
+
+
+__all__ = ["CHOICE_TYPES", "visibility", "validate", "clean", "carried_forward", "progress",
+           "check_value", "typed_columns", "is_blank", "expression_values", "REQUIRED"]

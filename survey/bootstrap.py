@@ -1,0 +1,47 @@
+"""Start-up: open the store, publish the questionnaires on disk, seed demo data on first start.
+
+A broken questionnaire never stops the app: the valid ones are published and the problems are
+returned for the admin side to show.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from survey import demo
+from survey.config import Config
+from survey.questionnaire import load_dir
+from survey.store import PublishRefused, Store
+
+
+@dataclass
+class Startup:
+    store: Store
+    problems: list[str] = field(default_factory=list)  # questionnaire problems, one line each
+    published: list[str] = field(default_factory=list)
+    demo_loaded: bool = False
+
+
+def publish_dir(store: Store, folder, actor: str = "system") -> tuple[list[str], list[str]]:
+    """Validate and publish every questionnaire in a folder. Returns (published, problems)."""
+    result = load_dir(folder)
+    problems = [str(p) for p in result.problems]
+    published = []
+    for qn in result.valid:
+        try:
+            if store.publish(qn, actor) == "published":
+                published.append(qn.ref)
+        except PublishRefused as exc:
+            problems.append(str(exc))
+    return published, problems
+
+
+def start(config: Config) -> Startup:
+    store = Store(config.db_path, config.code_key)
+    first_start = store.is_empty() and not store.questionnaire_versions()
+    published, problems = publish_dir(store, config.questionnaire_dir)
+    startup = Startup(store, problems, published)
+    if first_start and config.demo_on_first_start:
+        demo.load(store)
+        startup.demo_loaded = True
+    return startup

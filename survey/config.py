@@ -1,0 +1,80 @@
+"""Configuration, resolved once at start-up and passed explicitly.
+
+Sources, strongest first: environment variables (SURVEY_DB, SURVEY_CODE_KEY, SURVEY_K,
+SURVEY_DEMO), then .streamlit/secrets.toml ([survey] code_key), then defaults. The key that
+turns respondent codes into pseudonyms is generated on first start, beside the database, if
+no other source gives one.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_DB = PROJECT_ROOT / "data" / "survey.duckdb"
+
+
+class ConfigError(RuntimeError):
+    pass
+
+
+@dataclass(frozen=True)
+class Config:
+    db_path: Path
+    questionnaire_dir: Path
+    code_key: bytes
+    k_anonymity: int = 5
+    demo_on_first_start: bool = True
+
+
+def read_secrets(root: Path = PROJECT_ROOT) -> dict:
+    path = root / ".streamlit" / "secrets.toml"
+    if not path.exists():
+        return {}
+    try:
+        with path.open("rb") as fh:
+            return tomllib.load(fh)
+    except (OSError, tomllib.TOMLDecodeError) as exc:
+        raise ConfigError(f"{path}: cannot read secrets ({exc}); fix or remove the file") from exc
+
+
+def resolve(env: dict | None = None, root: Path = PROJECT_ROOT) -> Config:
+    env = dict(os.environ if env is None else env)
+    survey_secrets = read_secrets(root).get("survey", {})
+    db_path = Path(env.get("SURVEY_DB") or DEFAULT_DB).expanduser().resolve()
+    key = env.get("SURVEY_CODE_KEY") or survey_secrets.get("code_key")
+    try:
+        k = int(env.get("SURVEY_K") or survey_secrets.get("k_anonymity") or 5)
+    except ValueError as exc:
+        raise ConfigError("SURVEY_K must be a whole number, e.g. 5") from exc
+    demo = (env.get("SURVEY_DEMO") or "1").strip().lower() not in ("0", "false", "no", "off")
+    return Config(
+        db_path=db_path,
+        questionnaire_dir=Path(env.get("SURVEY_QUESTIONNAIRES") or root / "questionnaires"),
+        code_key=key.encode("utf-8") if key else _key_file(db_path),
+        k_anonymity=max(k, 1),
+        demo_on_first_start=demo,
+    )
+
+
+def _key_file(db_path: Path) -> bytes:
+    """The pseudonymisation key kept beside the database (created once, never committed)."""
+    path = db_path.with_suffix(".key")
+    try:
+        if path.exists():
+            return path.read_text(encoding="ascii").strip().encode("ascii")
+        path.parent.mkdir(parents=True, exist_ok=True)
+        key = secrets.token_hex(32)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as fh:
+            fh.write(key + "\n")
+        return key.encode("ascii")
+    except OSError as exc:
+        raise ConfigError(
+            f"cannot create the key file {path}: {exc.strerror}. Make the data folder "
+            f"{path.parent} writable, or set SURVEY_DB to a writable place, or give the key "
+            "in SURVEY_CODE_KEY / .streamlit/secrets.toml [survey] code_key") from exc

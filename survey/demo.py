@@ -1,0 +1,202 @@
+"""Demo data: about 60 monitoring points in two prefectures with 24 months of plausible reports.
+
+Everything generated here is flagged is_demo and named 演示 / demo, so it is never mistaken for
+real data, and `python -m survey demo --remove` deletes exactly it. Shape of the story:
+meeting load, forms and inspections fall after a policy month (POLICY_MONTH) and a few points
+rebound (反弹回潮) in the last six months.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import random
+from dataclasses import dataclass, field
+
+from survey import codes, periods
+from survey.questionnaire import Questionnaire
+from survey.store import Point, Store, answer_row
+
+DEMO_QUESTIONNAIRE = "burden_monthly"
+MONTHS = 24
+RESPONDENTS_PER_POINT = 3
+RESPONSE_RATE = 0.92
+POLICY_OFFSET = 8  # the policy takes effect 8 months into the series
+REBOUND_MONTHS = 6
+SEED = 20190301
+
+_REGIONS = {
+    ("江北市", "Jiangbei"): [("清河县", ["城关镇", "柳林乡"]), ("平安县", ["平安镇", "石门乡"]),
+                           ("东城区", ["东湖街道", "新华街道"])],
+    ("南山市", "Nanshan"): [("石桥县", ["石桥镇", "青山乡"]), ("白云县", ["白云镇", "龙潭乡"])],
+}
+_DEPARTMENTS = ["农业农村局", "民政局", "卫生健康局", "应急管理局"]
+_VILLAGES = ["和平村", "新河村", "大柳村", "王家庄村", "前进村", "红星村", "双桥村", "李家坪村"]
+_COMMUNITIES = ["阳光社区", "幸福里社区", "春晖社区", "滨河社区"]
+
+# Monthly base load per respondent, by kind of point: documents, meetings, forms, inspections.
+_BASE = {
+    "county_dept": (80, 16, 22, 3.0), "township": (120, 20, 28, 4.0), "village": (25, 9, 12, 2.5),
+    "community": (35, 11, 16, 3.0), "enterprise": (20, 6, 8, 1.5), "school": (30, 7, 10, 2.0),
+    "hospital": (28, 7, 9, 2.0),
+}
+_ONE_CUT = [
+    "重复填报的各类报表", "同一件事多个工作群反复要求上报", "周末临时召开的视频调度会",
+    "为迎检补台账、拍照留痕", "多个政务APP每天打卡积分", "层层加码的材料报送",
+    "Forms that ask again for data we already reported", "",
+]
+
+
+@dataclass
+class DemoBatch:
+    points: list[Point] = field(default_factory=list)
+    respondents: list[tuple] = field(default_factory=list)
+    demo_codes: list[tuple] = field(default_factory=list)
+    submissions: list[tuple] = field(default_factory=list)
+    kept: list[tuple] = field(default_factory=list)
+    answers: list[tuple] = field(default_factory=list)
+
+    def tables(self):
+        yield ("point", ("point_id", "name", "level", "kind", "region", "active", "is_demo"),
+               [(p.point_id, p.name, p.level, p.kind, list(p.region), True, True)
+                for p in self.points])
+        yield ("respondent", ("respondent_key", "point_id", "issued_at", "is_demo"), self.respondents)
+        yield ("demo_code", ("code", "point_id"), self.demo_codes)
+        yield ("submission", ("submission_id", "client_token", "respondent_key", "point_id",
+                              "questionnaire_id", "version", "content_hash", "period_key",
+                              "period_start", "revision", "started_at", "submitted_at",
+                              "duration_s"), self.submissions)
+        yield ("kept", ("respondent_key", "point_id", "questionnaire_id", "period_key",
+                        "submission_id"), self.kept)
+        yield ("answer", ("submission_id", "question_id", "row_id", "type", "indicator",
+                          "value_num", "value_text", "value_bool", "value_date", "value_choices"),
+               self.answers)
+
+
+def demo_points() -> list[Point]:
+    points: list[Point] = []
+
+    def add(name, level, kind, region):
+        points.append(Point(f"DEMO-{len(points) + 1:03d}", f"{name}(演示)", level, kind,
+                            tuple(region), True, True))
+
+    for (prefecture, _), counties in _REGIONS.items():
+        for c_index, (county, townships) in enumerate(counties):
+            for dept in _DEPARTMENTS[:2]:
+                add(county + dept, "county", "county_dept", (prefecture, county))
+            add(f"{county}第一中学", "county", "school", (prefecture, county))
+            add(f"{county}人民医院", "county", "hospital", (prefecture, county))
+            add(f"{county}供水公司", "county", "enterprise", (prefecture, county))
+            for t_index, township in enumerate(townships):
+                add(f"{township}人民政府", "township", "township", (prefecture, county, township))
+                urban = county.endswith("区")
+                names = _COMMUNITIES if urban else _VILLAGES
+                count = 3 if t_index == 0 else 2
+                for v in range(count):
+                    name = names[(c_index * 3 + t_index * 2 + v) % len(names)]
+                    add(f"{township}{name}", "village", "community" if urban else "village",
+                        (prefecture, county, township))
+    return points
+
+
+def generate(qn: Questionnaire, code_key: bytes, today: dt.date | None = None,
+             months: int = MONTHS, seed: int = SEED) -> DemoBatch:
+    """Build the demo batch for the monthly questionnaire, ending with last month."""
+    rng = random.Random(seed)
+    today = today or dt.date.today()
+    last = periods.previous("month", periods.key_for("month", today))
+    month_keys = periods.recent("month", periods.bounds("month", last)[0], months)[::-1]
+    batch = DemoBatch(points=demo_points())
+    rebound = {p.point_id for p in rng.sample(batch.points, 5)}
+    questions = {q.id: q for q in qn.questions}
+    issued = dt.datetime.combine(periods.bounds("month", month_keys[0])[0], dt.time(9))
+
+    for point in batch.points:
+        for r in range(RESPONDENTS_PER_POINT):
+            code = codes.generate(rng)
+            key = codes.pseudonym(code, code_key)
+            batch.respondents.append((key, point.point_id, issued, True))
+            if r == 0:
+                batch.demo_codes.append((code, point.point_id))
+            scale = rng.uniform(0.7, 1.3)
+            for index, month in enumerate(month_keys):
+                if rng.random() > RESPONSE_RATE:
+                    continue
+                load = _load_factor(index, len(month_keys), point.point_id in rebound)
+                answers = _answers(rng, point.kind, scale * load, load)
+                start = periods.bounds("month", month)[1]
+                submitted = dt.datetime.combine(start, dt.time(8)) + dt.timedelta(
+                    days=rng.randint(-4, 5), minutes=rng.randint(0, 600))
+                duration = round(rng.lognormvariate(math.log(150), 0.5), 1)
+                sid = f"DEMO-{len(batch.submissions) + 1:06d}"
+                batch.submissions.append((
+                    sid, f"demo-{sid}", key, point.point_id, qn.id, qn.version, qn.content_hash,
+                    month, periods.bounds("month", month)[0], 1,
+                    submitted - dt.timedelta(seconds=duration), submitted, duration))
+                batch.kept.append((key, point.point_id, qn.id, month, sid))
+                for qid, value in answers.items():
+                    batch.answers.extend((sid,) + row for row in answer_row(questions[qid], value))
+    return batch
+
+
+def _load_factor(index: int, total: int, rebounds: bool) -> float:
+    """1.0 before the policy, easing to about 0.65 after it; rebound points climb back."""
+    if index < POLICY_OFFSET:
+        return 1.0
+    factor = max(0.65, 1.0 - 0.09 * (index - POLICY_OFFSET + 1))
+    if rebounds and index >= total - REBOUND_MONTHS:
+        factor *= 1.0 + 0.12 * (index - (total - REBOUND_MONTHS) + 1)
+    return factor
+
+
+def _count(rng: random.Random, mean: float) -> int:
+    return max(0, int(round(rng.gauss(mean, max(1.0, mean * 0.2)))))
+
+
+def _half_hours(rng: random.Random, mean: float, top: float) -> float:
+    return min(top, max(0.0, round(rng.gauss(mean, mean * 0.25) * 2) / 2))
+
+
+def _answers(rng: random.Random, kind: str, load: float, trend: float) -> dict:
+    documents, meetings, forms, inspections = _BASE[kind]
+    a: dict = {}
+    a["documents"] = _count(rng, documents * load)
+    if a["documents"] > 0:
+        a["documents_action"] = min(a["documents"], _count(rng, a["documents"] * 0.35))
+    a["meetings"] = _count(rng, meetings * load)
+    a["meeting_hours"] = _half_hours(rng, 9.0 * load, 80)
+    a["forms"] = _count(rng, forms * load)
+    a["form_hours"] = _half_hours(rng, 8.0 * load, 80)
+    if a["forms"] > 0:
+        a["duplicate_forms"] = min(a["forms"], _count(rng, a["forms"] * 0.3 * trend))
+    a["inspections"] = _count(rng, inspections * load)
+    if a["inspections"] > 0:
+        a["inspection_hours"] = _half_hours(rng, 4.0 * a["inspections"], 400)
+    a["trace_demands"] = rng.random() < 0.55 * trend
+    if a["trace_demands"]:
+        a["trace_hours"] = _half_hours(rng, 3.0, 80) or 0.5
+    a["apps"] = _count(rng, 7 * min(1.0, trend + 0.1))
+    a["chat_groups"] = _count(rng, 16 * min(1.0, trend + 0.15))
+    if a["chat_groups"] > 0:
+        a["chat_pressure"] = rng.random() < 0.6 * trend
+    lighter = trend < 0.9
+    a["burden_change"] = str(min(5, max(1, round(rng.gauss(2.6 if lighter else 3.3, 0.8)))))
+    a["satisfaction"] = str(min(5, max(1, round(rng.gauss(3.1 + (1 - trend) * 2.5, 0.8)))))
+    if rng.random() < 0.15:
+        text = rng.choice(_ONE_CUT)
+        if text:
+            a["one_cut"] = text
+    return a
+
+
+def load(store: Store, today: dt.date | None = None, actor: str = "system") -> DemoBatch:
+    """Generate and store demo data (once; a second call does nothing)."""
+    if store.has_demo():
+        return DemoBatch()
+    qn = next((q for q in store.current_questionnaires() if q.id == DEMO_QUESTIONNAIRE), None)
+    if qn is None:
+        raise RuntimeError(f"the questionnaire '{DEMO_QUESTIONNAIRE}' is not published; "
+                           "run `python -m survey validate` to see why")
+    batch = generate(qn, store.code_key, today)
+    store.load_demo(batch, actor)
+    return batch

@@ -1,0 +1,106 @@
+"""The frozen questionnaire model produced by validation. Pages and the store only see this."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from survey.expr import Expr
+
+QUESTION_TYPES = (
+    "integer", "decimal", "single_choice", "multiple_choice", "likert", "yes_no",
+    "date", "short_text", "long_text", "matrix",
+)
+NUMERIC_TYPES = ("integer", "decimal")
+CHOICE_TYPES = ("single_choice", "multiple_choice", "likert", "matrix")
+TEXT_TYPES = ("short_text", "long_text")
+
+
+@dataclass(frozen=True)
+class Text:
+    """A label in Chinese (required) and English (optional; falls back to Chinese)."""
+
+    zh: str
+    en: str = ""
+
+    def get(self, lang: str) -> str:
+        return (self.en if lang == "en" else self.zh) or self.zh
+
+
+@dataclass(frozen=True)
+class Choice:
+    value: str  # the code stored in the database
+    label: Text
+
+
+@dataclass(frozen=True)
+class MatrixRow:
+    id: str
+    label: Text
+    indicator: str | None = None
+
+
+@dataclass(frozen=True)
+class Question:
+    id: str
+    type: str
+    label: Text
+    section_id: str
+    hint: Text | None = None
+    required: bool = False
+    min: float | None = None
+    max: float | None = None
+    step: float | None = None
+    unit: Text | None = None
+    max_length: int | None = None
+    constraint: Expr | None = None
+    constraint_message: Text | None = None
+    relevant: Expr | None = None
+    carry_forward: bool = False
+    indicator: str | None = None
+    choices: tuple[Choice, ...] = ()
+    rows: tuple[MatrixRow, ...] = ()
+
+    def choice_label(self, value: str, lang: str) -> str:
+        for choice in self.choices:
+            if choice.value == str(value):
+                return choice.label.get(lang)
+        return str(value)
+
+
+@dataclass(frozen=True)
+class Section:
+    id: str
+    title: Text
+    questions: tuple[Question, ...]
+
+
+@dataclass(frozen=True)
+class Questionnaire:
+    id: str
+    version: int
+    title: Text
+    period: str
+    point_kinds: tuple[str, ...]
+    description: Text | None
+    sections: tuple[Section, ...]
+    content_hash: str
+    source_text: str = field(repr=False, default="")
+    source_name: str = ""
+
+    @property
+    def questions(self) -> tuple[Question, ...]:
+        return tuple(q for s in self.sections for q in s.questions)
+
+    def question(self, qid: str) -> Question:
+        for q in self.questions:
+            if q.id == qid:
+                return q
+        raise KeyError(qid)
+
+    @property
+    def ref(self) -> str:
+        """Human-readable identity of this published version."""
+        return f"{self.id} v{self.version} ({self.content_hash[:8]})"
+
+    def is_for_kind(self, kind: str) -> bool:
+        return not self.point_kinds or kind in self.point_kinds

@@ -1,0 +1,519 @@
+"""Questionnaire validation: YAML text -> list of problems, or a frozen Questionnaire.
+
+Every problem carries the file, line and column of the offending YAML node, an error code from
+the catalogue in docs/questionnaire-format.md, the question id when there is one, and a
+suggestion where a word looks misspelled.
+"""
+
+from __future__ import annotations
+
+import difflib
+import hashlib
+import json
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from survey import expr as expressions
+from survey.domain import PERIOD_KINDS, POINT_KINDS
+from survey.indicators import INDICATORS
+from survey.questionnaire import yamlsrc
+from survey.questionnaire.model import (
+    CHOICE_TYPES, NUMERIC_TYPES, QUESTION_TYPES, TEXT_TYPES,
+    Choice, MatrixRow, Question, Questionnaire, Section, Text,
+)
+
+ID_PATTERN = re.compile(r"^[a-z][a-z0-9_]{0,63}$")
+RESERVED_IDS = set(expressions.FUNCTIONS) | {"true", "false", "none", "and", "or", "not"}
+
+TOP_KEYS = ("id", "version", "title", "period", "point_kinds", "description", "choice_lists",
+            "sections")
+SECTION_KEYS = ("id", "title", "questions")
+COMMON_KEYS = ("id", "type", "label", "hint", "required", "relevant", "constraint",
+               "constraint_message", "carry_forward", "indicator")
+TYPE_KEYS = {
+    "integer": ("min", "max", "unit"),
+    "decimal": ("min", "max", "step", "unit"),
+    "single_choice": ("choices",),
+    "multiple_choice": ("choices",),
+    "likert": ("choices",),
+    "yes_no": (),
+    "date": (),
+    "short_text": ("max_length",),
+    "long_text": ("max_length",),
+    "matrix": ("choices", "rows"),
+}
+QUESTION_KEYS = COMMON_KEYS + tuple(sorted({k for ks in TYPE_KEYS.values() for k in ks}))
+TEXT_KEYS = ("zh", "en")
+CHOICE_KEYS = ("value", "label")
+ROW_KEYS = ("id", "label", "indicator")
+DEFAULT_MAX_LENGTH = {"short_text": 200, "long_text": 2000}
+
+
+@dataclass(frozen=True)
+class Problem:
+    source: str
+    line: int
+    col: int
+    code: str
+    message: str
+    question: str | None = None
+
+    def __str__(self) -> str:
+        where = f" [question '{self.question}']" if self.question else ""
+        return f"{self.source}:{self.line}:{self.col}: {self.code} {self.message}{where}"
+
+
+class QuestionnaireError(ValueError):
+    def __init__(self, problems: list[Problem]):
+        super().__init__("\n".join(str(p) for p in problems))
+        self.problems = problems
+
+
+def content_hash(data: object) -> str:
+    """Hash of the parsed content: comments and formatting do not change it."""
+    canonical = json.dumps(data, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
+def parse_file(path: str | Path) -> tuple[Questionnaire | None, list[Problem]]:
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError:
+        return None, [Problem(str(path), 1, 1, "Y008", "the file is not UTF-8 text; save it as UTF-8")]
+    except OSError as exc:
+        return None, [Problem(str(path), 1, 1, "Y009", f"cannot read the file: {exc.strerror}")]
+    return parse_text(text, str(path))
+
+
+def parse_text(text: str, source: str = "<text>") -> tuple[Questionnaire | None, list[Problem]]:
+    doc, yaml_problems = yamlsrc.load(text)
+    problems = [Problem(source, p.loc.line, p.loc.col, p.code, p.message) for p in yaml_problems]
+    if doc is None or problems:
+        return None, problems
+    checker = _Checker(doc, source)
+    model = checker.check()
+    if checker.problems:
+        return None, checker.problems
+    return _with_source(model, text, source), []
+
+
+def load(text: str, source: str = "<text>") -> Questionnaire:
+    """Parse and validate, raising QuestionnaireError with every problem."""
+    model, problems = parse_text(text, source)
+    if problems:
+        raise QuestionnaireError(problems)
+    return model
+
+
+def _with_source(model: Questionnaire, text: str, source: str) -> Questionnaire:
+    from dataclasses import replace
+    return replace(model, source_text=text, source_name=source)
+
+
+def _suggest(word: object, options) -> str:
+    close = difflib.get_close_matches(str(word), list(options), n=1, cutoff=0.6)
+    return f"; did you mean '{close[0]}'?" if close else ""
+
+
+class _Checker:
+    def __init__(self, doc: yamlsrc.Document, source: str):
+        self.doc = doc
+        self.source = source
+        self.problems: list[Problem] = []
+
+    # -- reporting ---------------------------------------------------------------------------
+    def err(self, path, code: str, message: str, question: str | None = None,
+            key: bool = False, col_offset: int = 0) -> None:
+        loc = self.doc.loc(path, key=key)
+        self.problems.append(Problem(self.source, loc.line, loc.col + col_offset, code, message,
+                                     question))
+
+    def check_keys(self, mapping: dict, path, allowed, what: str, question=None,
+                   known=None) -> None:
+        for key in mapping:
+            if key in allowed:
+                continue
+            if known and key in known:
+                continue  # reported elsewhere as not valid for this type
+            self.err(path + (key,), "Q102", f"unknown key '{key}' in {what}"
+                     f"{_suggest(key, known or allowed)}", question, key=True)
+
+    # -- scalar helpers ----------------------------------------------------------------------
+    def text(self, value, path, what: str, question=None, required=True) -> Text | None:
+        if value is None:
+            if required:
+                self.err(path, "Q104", f"{what} is missing; give at least a Chinese text "
+                         f"(zh:)", question, key=True)
+            return None
+        if isinstance(value, str):
+            return Text(value) if value.strip() else self._empty_text(path, what, question)
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            return Text(str(value))
+        if not isinstance(value, dict):
+            self.err(path, "Q103", f"{what} must be a text or a mapping with zh: and en:", question)
+            return None
+        self.check_keys(value, path, TEXT_KEYS, what, question)
+        zh, en = value.get("zh"), value.get("en")
+        if not isinstance(zh, str) or not zh.strip():
+            self.err(path, "Q104", f"{what} has no Chinese text; add zh: ...", question)
+            return None
+        if en is not None and not isinstance(en, str):
+            self.err(path + ("en",), "Q103", f"{what}: en must be text", question)
+            en = None
+        return Text(zh, en or "")
+
+    def _empty_text(self, path, what, question):
+        self.err(path, "Q104", f"{what} is empty; write the Chinese text", question)
+        return None
+
+    def ident(self, value, path, what: str, question=None) -> str | None:
+        if not isinstance(value, str) or not ID_PATTERN.match(value) or value in RESERVED_IDS:
+            self.err(path, "Q112", f"{what} {value!r} is not a valid id: use lower-case letters, "
+                     "digits and _ , starting with a letter (e.g. meeting_hours)", question)
+            return None
+        return value
+
+    def number(self, value, path, what: str, question=None) -> float | None:
+        if value is None:
+            return None
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            self.err(path, "Q103", f"{what} must be a number, not {value!r}", question)
+            return None
+        return value
+
+    def boolean(self, value, path, what: str, question=None) -> bool:
+        if value is None:
+            return False
+        if not isinstance(value, bool):
+            self.err(path, "Q103", f"{what} must be true or false, not {value!r}", question)
+            return False
+        return value
+
+    # -- the document ------------------------------------------------------------------------
+    def check(self) -> Questionnaire | None:
+        data = self.doc.data
+        if not isinstance(data, dict):
+            self.err((), "Q103", "a questionnaire must be a mapping with id:, version:, title: "
+                     "and sections:")
+            return None
+        self.check_keys(data, (), TOP_KEYS, "the questionnaire")
+        for key in ("id", "version", "title", "sections"):
+            if key not in data:
+                self.err((), "Q101", f"the questionnaire has no '{key}:'; add it at the top level")
+        qn_id = self.ident(data.get("id"), ("id",), "questionnaire id") if "id" in data else None
+        version = data.get("version")
+        if "version" in data and (isinstance(version, bool) or not isinstance(version, int)
+                                  or version < 1):
+            self.err(("version",), "Q103", f"version must be a whole number >= 1, not {version!r}")
+        title = self.text(data.get("title"), ("title",), "title") if "title" in data else None
+        description = self.text(data.get("description"), ("description",), "description",
+                                required=False)
+        period = data.get("period", "month")
+        if period not in PERIOD_KINDS:
+            self.err(("period",), "Q116", f"unknown period '{period}'; use one of "
+                     f"{', '.join(PERIOD_KINDS)}{_suggest(period, PERIOD_KINDS)}")
+        kinds = self.point_kinds(data.get("point_kinds"))
+        lists = self.choice_lists(data.get("choice_lists"))
+        sections = self.sections(data.get("sections"), lists)
+        if sections is not None:
+            self.cross_checks(sections)
+        if self.problems:
+            return None
+        return Questionnaire(id=qn_id, version=version, title=title, period=period,
+                             point_kinds=kinds, description=description, sections=sections,
+                             content_hash=content_hash(data))
+
+    def point_kinds(self, value) -> tuple[str, ...]:
+        if value is None:
+            return ()
+        if not isinstance(value, list):
+            self.err(("point_kinds",), "Q103", "point_kinds must be a list, e.g. [village, school]")
+            return ()
+        for i, kind in enumerate(value):
+            if kind not in POINT_KINDS:
+                self.err(("point_kinds", i), "Q119", f"unknown kind of point '{kind}'; known: "
+                         f"{', '.join(POINT_KINDS)}{_suggest(kind, POINT_KINDS)}")
+        return tuple(value)
+
+    def choice_lists(self, value) -> dict[str, tuple[Choice, ...]]:
+        if value is None:
+            return {}
+        if not isinstance(value, dict):
+            self.err(("choice_lists",), "Q103", "choice_lists must be a mapping of list name to "
+                     "choices")
+            return {}
+        lists = {}
+        for name, items in value.items():
+            path = ("choice_lists", name)
+            if self.ident(name, path, "choice list name") is None:
+                continue
+            lists[name] = self.choices(items, path, f"choice list '{name}'")
+        return lists
+
+    def choices(self, items, path, what: str, question=None) -> tuple[Choice, ...]:
+        if not isinstance(items, list) or not items:
+            self.err(path, "Q113", f"{what} must be a non-empty list of choices "
+                     "(- value: ... label: ...)", question)
+            return ()
+        result, seen = [], {}
+        for i, item in enumerate(items):
+            ipath = path + (i,)
+            if not isinstance(item, dict):
+                self.err(ipath, "Q113", f"{what}: each choice needs value: and label:", question)
+                continue
+            self.check_keys(item, ipath, CHOICE_KEYS, "a choice", question)
+            value = item.get("value")
+            if isinstance(value, bool) or not isinstance(value, (str, int)) or str(value) == "":
+                self.err(ipath, "Q113", f"{what}: choice {i + 1} needs a value: (a code such as "
+                         "1 or much_lighter)", question)
+                continue
+            code = str(value)
+            if code in seen:
+                self.err(ipath + ("value",), "Q113", f"{what}: value '{code}' appears twice "
+                         f"(first at line {seen[code]})", question)
+                continue
+            seen[code] = self.doc.loc(ipath + ("value",)).line
+            label = self.text(item.get("label"), ipath + ("label",), f"label of choice '{code}'",
+                              question)
+            if label is not None:
+                result.append(Choice(code, label))
+        return tuple(result)
+
+    def sections(self, value, lists) -> tuple[Section, ...] | None:
+        if value is None:
+            return None
+        if not isinstance(value, list) or not value:
+            self.err(("sections",), "Q103", "sections must be a non-empty list")
+            return None
+        self.seen_questions: dict[str, int] = {}
+        seen_sections: dict[str, int] = {}
+        result = []
+        for i, section in enumerate(value):
+            path = ("sections", i)
+            if not isinstance(section, dict):
+                self.err(path, "Q103", "a section must be a mapping with id:, title: and questions:")
+                continue
+            self.check_keys(section, path, SECTION_KEYS, "a section")
+            sid = self.ident(section.get("id"), path + ("id",), "section id")
+            if sid in seen_sections:
+                self.err(path + ("id",), "Q105", f"duplicate section id '{sid}' (first at line "
+                         f"{seen_sections[sid]})")
+            elif sid:
+                seen_sections[sid] = self.doc.loc(path + ("id",)).line
+            title = self.text(section.get("title"), path + ("title",), "section title")
+            questions = section.get("questions")
+            if not isinstance(questions, list) or not questions:
+                self.err(path + ("questions",), "Q101", "a section needs a non-empty questions: list")
+                continue
+            built = [self.question(q, path + ("questions", j), lists, sid or "")
+                     for j, q in enumerate(questions)]
+            result.append(Section(sid or "", title or Text(""), tuple(q for q in built if q)))
+        return tuple(result)
+
+    def question(self, q, path, lists, section_id: str) -> Question | None:
+        if not isinstance(q, dict):
+            self.err(path, "Q103", "a question must be a mapping with id:, type: and label:")
+            return None
+        qid = q.get("id") if isinstance(q.get("id"), str) else None
+        if "id" not in q:
+            self.err(path, "Q101", "this question has no id:")
+        elif self.ident(q["id"], path + ("id",), "question id", qid) and qid in self.seen_questions:
+            self.err(path + ("id",), "Q105", f"duplicate question id '{qid}' (first at line "
+                     f"{self.seen_questions[qid]}); each question needs its own id", qid)
+        elif qid:
+            self.seen_questions[qid] = self.doc.loc(path + ("id",)).line
+        qtype = q.get("type")
+        if qtype is None:
+            self.err(path, "Q101", "this question has no type:", qid)
+            return None
+        if qtype not in QUESTION_TYPES:
+            self.err(path + ("type",), "Q106", f"unknown question type '{qtype}'"
+                     f"{_suggest(qtype, QUESTION_TYPES)}; known types: {', '.join(QUESTION_TYPES)}",
+                     qid)
+            return None
+        allowed = COMMON_KEYS + TYPE_KEYS[qtype]
+        self.check_keys(q, path, allowed, "a question", qid, known=QUESTION_KEYS)
+        for key in q:
+            if key in QUESTION_KEYS and key not in allowed:
+                self.err(path + (key,), "Q115", f"'{key}' does not apply to a {qtype} question; "
+                         "remove it", qid, key=True)
+        label = self.text(q.get("label"), path + ("label",), "label", qid)
+        hint = self.text(q.get("hint"), path + ("hint",), "hint", qid, required=False)
+        unit = self.text(q.get("unit"), path + ("unit",), "unit", qid, required=False)
+        cmsg = self.text(q.get("constraint_message"), path + ("constraint_message",),
+                         "constraint_message", qid, required=False)
+        lo = self.number(q.get("min"), path + ("min",), "min", qid)
+        hi = self.number(q.get("max"), path + ("max",), "max", qid)
+        if lo is not None and hi is not None and lo > hi:
+            self.err(path + ("min",), "Q111", f"min ({lo}) is greater than max ({hi}); swap them",
+                     qid)
+        step = self.number(q.get("step"), path + ("step",), "step", qid)
+        if step is not None and step <= 0:
+            self.err(path + ("step",), "Q120", f"step must be greater than 0, not {step}", qid)
+        max_length = q.get("max_length", DEFAULT_MAX_LENGTH.get(qtype))
+        if qtype in TEXT_TYPES and (isinstance(max_length, bool) or not isinstance(max_length, int)
+                                    or max_length < 1):
+            self.err(path + ("max_length",), "Q103", "max_length must be a whole number >= 1", qid)
+        indicator = self.indicator(q.get("indicator"), path + ("indicator",), qid)
+        if indicator and qtype in ("matrix", "short_text", "long_text", "date", "multiple_choice"):
+            self.err(path + ("indicator",), "Q115", f"a {qtype} question cannot carry an indicator "
+                     "(indicators are numbers)" + ("; put indicator: on its rows"
+                                                   if qtype == "matrix" else ""), qid, key=True)
+        choices = ()
+        if qtype in CHOICE_TYPES:
+            choices = self.question_choices(q.get("choices"), path + ("choices",), lists, qid)
+            if qtype == "likert" and choices:
+                self.check_likert(choices, path + ("choices",), qid)
+        rows = self.matrix_rows(q.get("rows"), path + ("rows",), qid) if qtype == "matrix" else ()
+        return Question(
+            id=qid or "", type=qtype, label=label or Text(""), section_id=section_id, hint=hint,
+            required=self.boolean(q.get("required"), path + ("required",), "required", qid),
+            min=lo, max=hi, step=step, unit=unit,
+            max_length=max_length if qtype in TEXT_TYPES else None,
+            constraint=self.expression(q.get("constraint"), path + ("constraint",), qid),
+            constraint_message=cmsg,
+            relevant=self.expression(q.get("relevant"), path + ("relevant",), qid),
+            carry_forward=self.boolean(q.get("carry_forward"), path + ("carry_forward",),
+                                       "carry_forward", qid),
+            indicator=indicator, choices=choices, rows=rows,
+        )
+
+    def indicator(self, value, path, qid) -> str | None:
+        if value is None:
+            return None
+        if value not in INDICATORS:
+            self.err(path, "Q121", f"unknown indicator '{value}'{_suggest(value, INDICATORS)}; "
+                     "indicators are listed in docs/questionnaire-format.md", qid)
+            return None
+        return value
+
+    def question_choices(self, value, path, lists, qid) -> tuple[Choice, ...]:
+        if value is None:
+            self.err(path, "Q101", "this question needs choices: (a list, or the name of a "
+                     "choice list)", qid, key=True)
+            return ()
+        if isinstance(value, str):
+            if value not in lists:
+                self.err(path, "Q107", f"choice list '{value}' does not exist"
+                         f"{_suggest(value, lists)}; define it under choice_lists:", qid)
+                return ()
+            return lists[value]
+        return self.choices(value, path, "choices", qid)
+
+    def check_likert(self, choices, path, qid) -> None:
+        codes = [c.value for c in choices]
+        n = len(codes)
+        if n not in (5, 7) or codes != [str(i) for i in range(1, n + 1)]:
+            self.err(path, "Q114", "a likert scale needs 5 or 7 labelled points with values 1, 2, "
+                     f"... in order (found {n}: {', '.join(codes)})", qid)
+
+    def matrix_rows(self, value, path, qid) -> tuple[MatrixRow, ...]:
+        if not isinstance(value, list) or not value:
+            self.err(path, "Q118", "a matrix question needs rows: (a list of id: and label:)", qid,
+                     key=True)
+            return ()
+        rows, seen = [], set()
+        for i, row in enumerate(value):
+            rpath = path + (i,)
+            if not isinstance(row, dict):
+                self.err(rpath, "Q118", "each matrix row needs id: and label:", qid)
+                continue
+            self.check_keys(row, rpath, ROW_KEYS, "a matrix row", qid)
+            rid = self.ident(row.get("id"), rpath + ("id",), "row id", qid)
+            if rid in seen:
+                self.err(rpath + ("id",), "Q105", f"duplicate row id '{rid}'", qid)
+                continue
+            seen.add(rid)
+            label = self.text(row.get("label"), rpath + ("label",), f"label of row '{rid}'", qid)
+            indicator = self.indicator(row.get("indicator"), rpath + ("indicator",), qid)
+            if rid and label:
+                rows.append(MatrixRow(rid, label, indicator))
+        return tuple(rows)
+
+    def expression(self, value, path, qid):
+        if value is None:
+            return None
+        if isinstance(value, bool):
+            value = "True" if value else "False"
+        if not isinstance(value, str):
+            self.err(path, "Q108", f"an expression must be text, not {value!r}", qid)
+            return None
+        try:
+            return expressions.parse(value)
+        except expressions.ExprError as exc:
+            self.err(path, "Q108", f"bad expression '{value}': {exc.message}", qid,
+                     col_offset=exc.col)
+            return None
+
+    # -- checks that need the whole questionnaire --------------------------------------------
+    def cross_checks(self, sections) -> None:
+        questions = {q.id: q for s in sections for q in s.questions}
+        paths = self._question_paths()
+        for q in questions.values():
+            path = paths.get(q.id, ())
+            for key in ("relevant", "constraint"):
+                ex = getattr(q, key)
+                if ex is None:
+                    continue
+                for name in sorted(ex.names):
+                    if name not in questions:
+                        self.err(path + (key,), "Q109", f"{key} refers to unknown question "
+                                 f"'{name}'{_suggest(name, questions)}", q.id)
+                for ref, code in ex.selections:
+                    target = questions.get(ref)
+                    if target and target.choices and code not in {c.value for c in target.choices}:
+                        self.err(path + (key,), "Q117", f"selected({ref}, '{code}'): '{code}' is "
+                                 f"not a choice of '{ref}'"
+                                 f"{_suggest(code, [c.value for c in target.choices])}", q.id)
+        self.check_indicator_reuse(questions, paths)
+        self.check_cycles(questions, paths)
+
+    def check_indicator_reuse(self, questions, paths) -> None:
+        seen = {}
+        for q in questions.values():
+            keys = [q.indicator] + [r.indicator for r in q.rows]
+            for key in filter(None, keys):
+                if key in seen:
+                    self.err(paths.get(q.id, ()) + ("indicator",), "Q122", f"indicator '{key}' is "
+                             f"already given by question '{seen[key]}'; one question per "
+                             "indicator", q.id)
+                seen[key] = q.id
+
+    def _question_paths(self) -> dict[str, tuple]:
+        paths = {}
+        for i, section in enumerate(self.doc.data.get("sections") or []):
+            if not isinstance(section, dict):
+                continue
+            for j, q in enumerate(section.get("questions") or []):
+                if isinstance(q, dict) and isinstance(q.get("id"), str):
+                    paths.setdefault(q["id"], ("sections", i, "questions", j))
+        return paths
+
+    def check_cycles(self, questions, paths) -> None:
+        graph = {qid: sorted(n for n in (q.relevant.names if q.relevant else ()) if n in questions)
+                 for qid, q in questions.items()}
+        state: dict[str, int] = {}  # 1 = on the stack, 2 = done
+        reported: set[frozenset] = set()
+
+        def visit(node: str, stack: list[str]) -> None:
+            state[node] = 1
+            stack.append(node)
+            for nxt in graph[node]:
+                if state.get(nxt) == 1:
+                    cycle = stack[stack.index(nxt):] + [nxt]
+                    key = frozenset(cycle)
+                    if key not in reported:
+                        reported.add(key)
+                        self.err(paths.get(nxt, ()) + ("relevant",), "Q110",
+                                 "relevance cycle: " + " -> ".join(cycle) + "; a question cannot "
+                                 "depend on itself, directly or through others", nxt)
+                elif state.get(nxt) is None:
+                    visit(nxt, stack)
+            stack.pop()
+            state[node] = 2
+
+        for qid in graph:
+            if qid not in state:
+                visit(qid, [])

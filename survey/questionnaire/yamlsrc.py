@@ -1,0 +1,152 @@
+"""Read YAML into plain Python values while remembering where every value came from.
+
+PyYAML's composer gives nodes with line/column marks; we build dicts, lists and scalars
+ourselves so that (a) nothing but plain data is ever constructed (no !!python tags), (b) every
+value has a location for error messages, and (c) anchors/aliases (the "billion laughs" alias
+bomb) and duplicate keys are reported instead of silently accepted.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import yaml
+
+MAX_FILE_BYTES = 512 * 1024
+MAX_NODES = 50_000
+
+_STANDARD_TAGS = {
+    "tag:yaml.org,2002:str",
+    "tag:yaml.org,2002:int",
+    "tag:yaml.org,2002:float",
+    "tag:yaml.org,2002:bool",
+    "tag:yaml.org,2002:null",
+    "tag:yaml.org,2002:map",
+    "tag:yaml.org,2002:seq",
+    "tag:yaml.org,2002:timestamp",
+}
+
+Path = tuple  # a path into the document, e.g. ("sections", 0, "questions", 3, "type")
+
+
+@dataclass(frozen=True)
+class Loc:
+    line: int  # 1-based
+    col: int  # 1-based
+
+
+@dataclass
+class YamlProblem:
+    loc: Loc
+    message: str
+    code: str
+
+
+@dataclass
+class Document:
+    """A parsed YAML document: its data and the location of every path in it."""
+
+    data: object
+    locs: dict = field(default_factory=dict)  # Path -> Loc of the value
+    key_locs: dict = field(default_factory=dict)  # Path -> Loc of the mapping key
+
+    def loc(self, path: Path, key: bool = False) -> Loc:
+        """Location of a path, or of its nearest ancestor that has one."""
+        table = self.key_locs if key else self.locs
+        path = tuple(path)
+        while path:
+            if path in table:
+                return table[path]
+            if path in self.locs:
+                return self.locs[path]
+            path = path[:-1]
+        return self.locs.get((), Loc(1, 1))
+
+
+def _loc(mark) -> Loc:
+    return Loc(mark.line + 1, mark.column + 1)
+
+
+def load(text: str) -> tuple[Document | None, list[YamlProblem]]:
+    """Parse YAML text. Returns (document, problems); document is None if unusable."""
+    if len(text.encode("utf-8")) > MAX_FILE_BYTES:
+        return None, [YamlProblem(Loc(1, 1), f"the file is larger than {MAX_FILE_BYTES // 1024} KiB; "
+                                  "a questionnaire should be far smaller", "Y004")]
+    problems: list[YamlProblem] = []
+    try:
+        for event in yaml.parse(text, Loader=yaml.SafeLoader):
+            if isinstance(event, yaml.AliasEvent):
+                problems.append(YamlProblem(
+                    _loc(event.start_mark),
+                    f"YAML alias '*{event.anchor}' is not allowed; use a choice list "
+                    "(choice_lists:) to reuse answers instead", "Y003"))
+        if problems:
+            return None, problems
+        node = yaml.compose(text, Loader=yaml.SafeLoader)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        loc = _loc(mark) if mark else Loc(1, 1)
+        reason = exc.problem or str(exc)
+        return None, [YamlProblem(loc, f"YAML syntax error: {reason}; check indentation, "
+                                  "colons and quotes on this line", "Y001")]
+    except yaml.YAMLError as exc:
+        return None, [YamlProblem(Loc(1, 1), f"YAML error: {exc}", "Y001")]
+    if node is None:
+        return None, [YamlProblem(Loc(1, 1), "the file is empty", "Y005")]
+    doc = Document(None)
+    builder = _Builder(doc, problems)
+    doc.data = builder.build(node, ())
+    return doc, problems
+
+
+class _Builder:
+    def __init__(self, doc: Document, problems: list[YamlProblem]):
+        self.doc = doc
+        self.problems = problems
+        self.count = 0
+        self.constructor = yaml.constructor.SafeConstructor()
+
+    def build(self, node, path: Path):
+        self.count += 1
+        if self.count > MAX_NODES:
+            if self.count == MAX_NODES + 1:
+                self.problems.append(YamlProblem(_loc(node.start_mark),
+                                                 f"the document has more than {MAX_NODES} values", "Y004"))
+            return None
+        self.doc.locs[path] = _loc(node.start_mark)
+        if node.tag not in _STANDARD_TAGS:
+            self.problems.append(YamlProblem(
+                _loc(node.start_mark),
+                f"tag '{node.tag}' is not allowed (unsafe or unknown); remove it and write plain "
+                "values", "Y002"))
+            return None
+        if isinstance(node, yaml.MappingNode):
+            result = {}
+            for key_node, value_node in node.value:
+                if not isinstance(key_node, yaml.ScalarNode):
+                    self.problems.append(YamlProblem(_loc(key_node.start_mark),
+                                                     "a mapping key must be a plain word", "Y006"))
+                    continue
+                key = self.build_scalar(key_node)
+                key = str(key) if not isinstance(key, str) else key
+                if key in result:
+                    first = self.doc.key_locs.get(path + (key,))
+                    where = f" (first at line {first.line})" if first else ""
+                    self.problems.append(YamlProblem(_loc(key_node.start_mark),
+                                                     f"duplicate key '{key}'{where}", "Y007"))
+                    continue
+                self.doc.key_locs[path + (key,)] = _loc(key_node.start_mark)
+                result[key] = self.build(value_node, path + (key,))
+            return result
+        if isinstance(node, yaml.SequenceNode):
+            return [self.build(item, path + (i,)) for i, item in enumerate(node.value)]
+        return self.build_scalar(node)
+
+    def build_scalar(self, node):
+        if node.tag == "tag:yaml.org,2002:timestamp":
+            return node.value  # keep dates as text; the model parses what it needs
+        try:
+            return self.constructor.construct_object(node, deep=True)
+        except yaml.constructor.ConstructorError as exc:
+            self.problems.append(YamlProblem(_loc(node.start_mark), str(exc.problem), "Y002"))
+            return None

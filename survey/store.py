@@ -1,0 +1,626 @@
+"""The store: the only module that opens DuckDB or holds SQL.
+
+One Store object owns one DuckDB connection per process (DuckDB allows one writing process per
+file); each thread works through its own cursor. Writes run in transactions and retry on
+DuckDB's optimistic-concurrency conflicts. A submission is one transaction: all or nothing.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+import secrets
+import threading
+import time
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+
+from survey import answers as answer_rules
+from survey import codes, periods
+from survey.questionnaire import Questionnaire, parse_text
+from survey.questionnaire.model import Question
+
+MIGRATIONS_DIR = Path(__file__).parent / "migrations"
+_MIGRATION_NAME = re.compile(r"^(\d{3})_[a-z0-9_]+\.sql$")
+SELECTABLE_PERIODS = 3  # the current period and the two before it, unless closed
+
+
+class StoreError(RuntimeError):
+    """A problem a person can act on; the message says what happened and what to do."""
+
+
+class StoreLockedError(StoreError):
+    pass
+
+
+class CodeError(StoreError):
+    pass
+
+
+class PublishRefused(StoreError):
+    pass
+
+
+class PeriodClosed(StoreError):
+    pass
+
+
+class InvalidAnswers(StoreError):
+    def __init__(self, errors: dict):
+        super().__init__("; ".join(f"{qid}: {msg.en}" for qid, msg in errors.items()))
+        self.errors = errors
+
+
+@dataclass(frozen=True)
+class Point:
+    point_id: str
+    name: str
+    level: str
+    kind: str
+    region: tuple[str, ...]
+    active: bool = True
+    is_demo: bool = False
+
+
+@dataclass(frozen=True)
+class Respondent:
+    key: str
+    point: Point
+
+
+@dataclass(frozen=True)
+class Receipt:
+    submission_id: str
+    submitted_at: dt.datetime
+    period_key: str
+    revision: int
+    questionnaire_id: str
+    version: int
+
+
+@dataclass(frozen=True)
+class Draft:
+    answers: dict
+    started_at: dt.datetime
+    updated_at: dt.datetime
+    version: int
+
+
+def _now() -> dt.datetime:
+    return dt.datetime.now().replace(microsecond=0)
+
+
+def _migrations() -> list[tuple[int, str, str]]:
+    found = []
+    for path in sorted(MIGRATIONS_DIR.glob("*.sql")):
+        m = _MIGRATION_NAME.match(path.name)
+        if m:
+            found.append((int(m[1]), path.stem, path.read_text(encoding="utf-8")))
+    return found
+
+
+def _friendly(exc: duckdb.Error, path: Path) -> StoreError:
+    text = str(exc)
+    if "Could not set lock" in text or "Conflicting lock" in text:
+        pid = re.search(r"PID (\d+)", text)
+        who = f" (process {pid[1]})" if pid else ""
+        return StoreLockedError(
+            f"The database {path} is in use by another program{who}. DuckDB lets only one "
+            "program open it at a time. Stop the other program (another `streamlit run`, "
+            "`python -m survey ...` or a DuckDB client), or point SURVEY_DB at another file; "
+            "analysts should open the snapshot instead.")
+    if "Permission denied" in text or "Read-only file system" in text:
+        return StoreError(f"Cannot write the database {path}: the folder is read-only. Make "
+                          f"{path.parent} writable or set SURVEY_DB to a writable path.")
+    if "No space left" in text:
+        return StoreError(f"Cannot write the database {path}: the disk is full. Free space on "
+                          "the disk, then restart the app. Nothing acknowledged was lost.")
+    return StoreError(f"Database error on {path}: {text.splitlines()[0]}")
+
+
+class Store:
+    def __init__(self, path: str | Path, code_key: bytes, read_only: bool = False):
+        self.path = Path(path)
+        self.code_key = code_key
+        self.read_only = read_only
+        self._local = threading.local()
+        self._version_lock = threading.Lock()
+        self._data_version = 0
+        try:
+            if not read_only:
+                self.path.parent.mkdir(parents=True, exist_ok=True)
+            self._conn = duckdb.connect(str(self.path), read_only=read_only)
+        except OSError as exc:
+            raise StoreError(f"Cannot create the data folder {self.path.parent}: {exc.strerror}. "
+                             "Set SURVEY_DB to a writable path.") from exc
+        except duckdb.Error as exc:
+            raise _friendly(exc, self.path) from exc
+        if not read_only:
+            self.migrate()
+
+    # -- connections and transactions ------------------------------------------------------
+    def _cursor(self) -> duckdb.DuckDBPyConnection:
+        cur = getattr(self._local, "cursor", None)
+        if cur is None:
+            cur = self._conn.cursor()
+            self._local.cursor = cur
+        return cur
+
+    def close(self) -> None:
+        self._conn.close()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+    @property
+    def data_version(self) -> int:
+        """Changes with every committed write: a cache key for derived figures."""
+        return self._data_version
+
+    def _bump(self) -> None:
+        with self._version_lock:
+            self._data_version += 1
+
+    @contextmanager
+    def _transaction(self):
+        cur = self._cursor()
+        cur.execute("BEGIN TRANSACTION")
+        try:
+            yield cur
+            cur.execute("COMMIT")
+        except BaseException:
+            try:
+                cur.execute("ROLLBACK")
+            except duckdb.Error:
+                pass
+            raise
+        self._bump()
+
+    def _write(self, work, attempts: int = 8):
+        """Run work(cursor) in a transaction, retrying DuckDB write-write conflicts."""
+        for attempt in range(attempts):
+            try:
+                with self._transaction() as cur:
+                    return work(cur)
+            except duckdb.TransactionException as exc:
+                if "onflict" not in str(exc) or attempt == attempts - 1:
+                    raise _friendly(exc, self.path) from exc
+                time.sleep(0.005 * (attempt + 1))
+            except duckdb.ConstraintException:
+                if attempt == attempts - 1:
+                    raise
+                time.sleep(0.005 * (attempt + 1))
+            except (duckdb.IOException, duckdb.FatalException) as exc:
+                raise _friendly(exc, self.path) from exc
+
+    def _rows(self, sql: str, params=()) -> list[tuple]:
+        try:
+            return self._cursor().execute(sql, params).fetchall()
+        except duckdb.IOException as exc:
+            raise _friendly(exc, self.path) from exc
+
+    def _one(self, sql: str, params=()):
+        rows = self._rows(sql, params)
+        return rows[0] if rows else None
+
+    # -- schema ------------------------------------------------------------------------------
+    def migrate(self) -> list[str]:
+        """Apply every numbered migration not yet applied, each in its own transaction."""
+        cur = self._cursor()
+        cur.execute("CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, "
+                    "name VARCHAR NOT NULL, applied_at TIMESTAMP NOT NULL)")
+        done = {row[0] for row in cur.execute("SELECT version FROM schema_migrations").fetchall()}
+        applied = []
+        for number, name, sql in _migrations():
+            if number in done:
+                continue
+            def apply(c, number=number, name=name, sql=sql):
+                c.execute(sql)
+                c.execute("INSERT INTO schema_migrations VALUES (?, ?, ?)", [number, name, _now()])
+            self._write(apply)
+            applied.append(name)
+        return applied
+
+    def schema_version(self) -> int:
+        row = self._one("SELECT max(version) FROM schema_migrations")
+        return row[0] or 0
+
+    def is_empty(self) -> bool:
+        return self._one("SELECT count(*) FROM point")[0] == 0
+
+    # -- questionnaires ----------------------------------------------------------------------
+    def publish(self, qn: Questionnaire, actor: str = "system") -> str:
+        """Store a questionnaire version. Returns 'published' or 'unchanged'; raises
+        PublishRefused when the same id and version were published with other content."""
+        def work(cur):
+            row = cur.execute("SELECT content_hash FROM questionnaire_version "
+                              "WHERE questionnaire_id = ? AND version = ?",
+                              [qn.id, qn.version]).fetchone()
+            if row is not None:
+                if row[0] == qn.content_hash:
+                    return "unchanged"
+                raise PublishRefused(
+                    f"{qn.source_name}: {qn.id} version {qn.version} is already published with "
+                    f"other content ({row[0][:8]}, this file is {qn.content_hash[:8]}). "
+                    f"Submissions keep the exact version they answered, so a published version "
+                    f"cannot change: raise 'version:' to {qn.version + 1} to publish the change.")
+            cur.execute("INSERT INTO questionnaire_version (questionnaire_id, version, content_hash, "
+                        "title_zh, title_en, period_kind, yaml_text, source_name, published_at) "
+                        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                        [qn.id, qn.version, qn.content_hash, qn.title.zh, qn.title.en, qn.period,
+                         qn.source_text, qn.source_name, _now()])
+            self._audit(cur, actor, "publish_questionnaire", f"{qn.id}@{qn.version}",
+                        {"hash": qn.content_hash})
+            return "published"
+        return self._write(work)
+
+    def retire(self, questionnaire_id: str, version: int, actor: str) -> None:
+        def work(cur):
+            cur.execute("UPDATE questionnaire_version SET retired_at = ? WHERE questionnaire_id = ? "
+                        "AND version = ?", [_now(), questionnaire_id, version])
+            self._audit(cur, actor, "retire_questionnaire", f"{questionnaire_id}@{version}", {})
+        self._write(work)
+
+    def questionnaire(self, questionnaire_id: str, version: int) -> Questionnaire:
+        """The exact published version (parsed from the text stored at publication)."""
+        row = self._one("SELECT yaml_text, source_name FROM questionnaire_version "
+                        "WHERE questionnaire_id = ? AND version = ?", [questionnaire_id, version])
+        if row is None:
+            raise StoreError(f"questionnaire {questionnaire_id} version {version} is not published")
+        return _parse_stored(row[0], row[1])
+
+    def current_questionnaires(self) -> list[Questionnaire]:
+        """The newest version of each questionnaire that is not retired."""
+        rows = self._rows("SELECT yaml_text, source_name FROM questionnaire_version WHERE "
+                          "retired_at IS NULL QUALIFY row_number() OVER (PARTITION BY "
+                          "questionnaire_id ORDER BY version DESC) = 1 ORDER BY questionnaire_id")
+        return [_parse_stored(text, name) for text, name in rows]
+
+    def questionnaire_versions(self) -> list[dict]:
+        rows = self._rows("SELECT v.questionnaire_id, v.version, v.content_hash, v.title_zh, "
+                          "v.title_en, v.period_kind, v.published_at, v.retired_at, v.source_name, "
+                          "(SELECT count(*) FROM submission s WHERE s.questionnaire_id = "
+                          "v.questionnaire_id AND s.version = v.version) "
+                          "FROM questionnaire_version v ORDER BY 1, 2")
+        keys = ("questionnaire_id", "version", "content_hash", "title_zh", "title_en", "period",
+                "published_at", "retired_at", "source_name", "submissions")
+        return [dict(zip(keys, row)) for row in rows]
+
+    # -- points and respondents --------------------------------------------------------------
+    def add_points(self, points: list[Point], actor: str = "system") -> None:
+        def work(cur):
+            for p in points:
+                cur.execute("INSERT INTO point (point_id, name, level, kind, region, active, "
+                            "is_demo) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                            [p.point_id, p.name, p.level, p.kind, list(p.region), p.active,
+                             p.is_demo])
+            self._audit(cur, actor, "add_points", None, {"count": len(points)})
+        self._write(work)
+
+    def point(self, point_id: str) -> Point | None:
+        row = self._one("SELECT point_id, name, level, kind, region, active, is_demo FROM point "
+                        "WHERE point_id = ?", [point_id])
+        return _point(row) if row else None
+
+    def points(self) -> list[Point]:
+        return [_point(r) for r in self._rows(
+            "SELECT point_id, name, level, kind, region, active, is_demo FROM point ORDER BY 1")]
+
+    def issue_codes(self, point_id: str, count: int, actor: str = "system") -> list[str]:
+        """Create `count` respondent codes for a point. The clear codes are returned once and
+        never stored: only their keyed hash is."""
+        if self.point(point_id) is None:
+            raise StoreError(f"there is no monitoring point '{point_id}'; "
+                             "list them with `python -m survey points`")
+        issued = [codes.generate() for _ in range(count)]
+
+        def work(cur):
+            for code in issued:
+                cur.execute("INSERT INTO respondent (respondent_key, point_id, issued_at) "
+                            "VALUES (?, ?, ?)", [codes.pseudonym(code, self.code_key), point_id,
+                                                 _now()])
+            self._audit(cur, actor, "issue_codes", point_id, {"count": count})
+        self._write(work)
+        return issued
+
+    def revoke_code(self, code: str, actor: str = "system") -> None:
+        key = self._key_of(code)
+
+        def work(cur):
+            found = cur.execute("UPDATE respondent SET revoked_at = ? WHERE respondent_key = ? AND "
+                                "revoked_at IS NULL RETURNING point_id", [_now(), key]).fetchall()
+            if not found:
+                raise CodeError("that code is unknown or already revoked")
+            self._audit(cur, actor, "revoke_code", found[0][0], {})
+        self._write(work)
+
+    def _key_of(self, code: str) -> str:
+        if codes.normalize(code) is None:
+            raise CodeError("a code has 8 letters and digits, like K7QM-3XPA; please check it")
+        return codes.pseudonym(code, self.code_key)
+
+    def respondent(self, code: str) -> Respondent:
+        """Who a code belongs to (pseudonymously), or CodeError saying why it is not valid."""
+        key = self._key_of(code)
+        row = self._one("SELECT r.revoked_at, p.point_id, p.name, p.level, p.kind, p.region, "
+                        "p.active, p.is_demo FROM respondent r JOIN point p USING (point_id) "
+                        "WHERE r.respondent_key = ?", [key])
+        if row is None:
+            raise CodeError("this code is not known; check it against your code sheet, or ask "
+                            "the person who issued it")
+        if row[0] is not None:
+            raise CodeError("this code has been revoked; ask the person who issued it for a new one")
+        point = _point(row[1:])
+        if not point.active:
+            raise CodeError("this monitoring point is no longer active")
+        return Respondent(key, point)
+
+    def demo_codes(self, limit: int = 3) -> list[tuple[str, str]]:
+        return self._rows("SELECT d.code, p.name FROM demo_code d JOIN point p USING (point_id) "
+                          "ORDER BY d.code LIMIT ?", [limit])
+
+    # -- periods -----------------------------------------------------------------------------
+    def closed_periods(self, questionnaire_id: str) -> set[str]:
+        return {r[0] for r in self._rows("SELECT period_key FROM period_state WHERE "
+                                         "questionnaire_id = ? AND closed_at IS NOT NULL",
+                                         [questionnaire_id])}
+
+    def open_periods(self, qn: Questionnaire, today: dt.date | None = None) -> list[str]:
+        """Periods a respondent may fill or revise, newest (the current one) first."""
+        closed = self.closed_periods(qn.id)
+        recent = periods.recent(qn.period, today or dt.date.today(), SELECTABLE_PERIODS)
+        return [key for key in recent if key not in closed]
+
+    def close_period(self, questionnaire_id: str, period_key: str, actor: str) -> None:
+        def work(cur):
+            cur.execute("INSERT INTO period_state VALUES (?, ?, ?, ?) ON CONFLICT DO UPDATE SET "
+                        "closed_at = excluded.closed_at, closed_by = excluded.closed_by",
+                        [questionnaire_id, period_key, _now(), actor])
+            self._audit(cur, actor, "close_period", f"{questionnaire_id}/{period_key}", {})
+        self._write(work)
+
+    # -- drafts ------------------------------------------------------------------------------
+    def save_draft(self, respondent: Respondent, qn: Questionnaire, period_key: str,
+                   answers: dict, started_at: dt.datetime) -> None:
+        text = json.dumps(answers, ensure_ascii=False, sort_keys=True)
+        self._write(lambda cur: cur.execute(
+            "INSERT INTO draft VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO UPDATE SET "
+            "version = excluded.version, answers_json = excluded.answers_json, "
+            "updated_at = excluded.updated_at",
+            [respondent.key, qn.id, period_key, qn.version, text, started_at, _now()]))
+
+    def draft(self, respondent: Respondent, questionnaire_id: str, period_key: str) -> Draft | None:
+        row = self._one("SELECT answers_json, started_at, updated_at, version FROM draft WHERE "
+                        "respondent_key = ? AND questionnaire_id = ? AND period_key = ?",
+                        [respondent.key, questionnaire_id, period_key])
+        return Draft(json.loads(row[0]), row[1], row[2], row[3]) if row else None
+
+    def discard_draft(self, respondent: Respondent, questionnaire_id: str, period_key: str) -> None:
+        self._write(lambda cur: cur.execute(
+            "DELETE FROM draft WHERE respondent_key = ? AND questionnaire_id = ? AND period_key = ?",
+            [respondent.key, questionnaire_id, period_key]))
+
+    # -- submissions -------------------------------------------------------------------------
+    def submit(self, respondent: Respondent, qn: Questionnaire, period_key: str, answers: dict,
+               client_token: str, started_at: dt.datetime | None = None,
+               now: dt.datetime | None = None, today: dt.date | None = None) -> Receipt:
+        """Store one submission atomically and make it the kept one for this respondent, point
+        and period. Submitting again with the same client_token returns the first receipt."""
+        existing = self._receipt_for_token(client_token)
+        if existing:
+            return existing
+        errors = answer_rules.validate(qn, answers)
+        if errors:
+            raise InvalidAnswers(errors)
+        if period_key not in self.open_periods(qn, today):
+            raise PeriodClosed(f"period {period_key} is closed or not open for reporting; "
+                               "choose an open period")
+        stored = answer_rules.clean(qn, answers)
+        rows = _answer_rows(qn, stored)
+        period_start = periods.bounds(qn.period, period_key)[0]
+
+        def work(cur):
+            again = cur.execute(_RECEIPT_SQL + " WHERE client_token = ?", [client_token]).fetchone()
+            if again:
+                return _receipt(again)
+            submitted_at = now or _now()
+            duration = (submitted_at - started_at).total_seconds() if started_at else None
+            revision = cur.execute(
+                "SELECT count(*) + 1 FROM submission WHERE respondent_key = ? AND point_id = ? "
+                "AND questionnaire_id = ? AND period_key = ?",
+                [respondent.key, respondent.point.point_id, qn.id, period_key]).fetchone()[0]
+            submission_id = _new_id()
+            cur.execute("INSERT INTO submission VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                        [submission_id, client_token, respondent.key, respondent.point.point_id,
+                         qn.id, qn.version, qn.content_hash, period_key, period_start, revision,
+                         started_at, submitted_at, duration])
+            if rows:
+                placeholders = ", ".join(["(?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"] * len(rows))
+                params = [v for row in rows for v in (submission_id,) + row]
+                cur.execute(f"INSERT INTO answer VALUES {placeholders}", params)
+            cur.execute("INSERT INTO kept VALUES (?, ?, ?, ?, ?) ON CONFLICT DO UPDATE SET "
+                        "submission_id = excluded.submission_id",
+                        [respondent.key, respondent.point.point_id, qn.id, period_key,
+                         submission_id])
+            cur.execute("DELETE FROM draft WHERE respondent_key = ? AND questionnaire_id = ? AND "
+                        "period_key = ?", [respondent.key, qn.id, period_key])
+            return Receipt(submission_id, submitted_at, period_key, revision, qn.id, qn.version)
+        return self._write(work)
+
+    def _receipt_for_token(self, token: str) -> Receipt | None:
+        row = self._one(_RECEIPT_SQL + " WHERE client_token = ?", [token])
+        return _receipt(row) if row else None
+
+    def kept(self, respondent: Respondent, questionnaire_id: str, period_key: str
+             ) -> tuple[Receipt, dict] | None:
+        """The kept submission of this respondent for a period, with its answers."""
+        row = self._one(_RECEIPT_SQL + " WHERE submission_id = (SELECT submission_id FROM kept "
+                        "WHERE respondent_key = ? AND point_id = ? AND questionnaire_id = ? "
+                        "AND period_key = ?)", [respondent.key, respondent.point.point_id,
+                                                questionnaire_id, period_key])
+        if row is None:
+            return None
+        receipt = _receipt(row)
+        return receipt, self.submission_answers(receipt.submission_id)
+
+    def previous_answers(self, respondent: Respondent, qn: Questionnaire, period_key: str
+                         ) -> tuple[str, dict] | None:
+        """The respondent's most recent kept answers from a period before `period_key`."""
+        start = periods.bounds(qn.period, period_key)[0]
+        row = self._one("SELECT s.submission_id, s.period_key FROM kept k JOIN submission s "
+                        "USING (submission_id) WHERE k.respondent_key = ? AND k.point_id = ? AND "
+                        "k.questionnaire_id = ? AND s.period_start < ? ORDER BY s.period_start "
+                        "DESC LIMIT 1", [respondent.key, respondent.point.point_id, qn.id, start])
+        if row is None:
+            return None
+        return row[1], self.submission_answers(row[0])
+
+    def submission_answers(self, submission_id: str) -> dict:
+        """Rebuild the answer dict of a submission from its typed rows."""
+        rows = self._rows("SELECT question_id, row_id, type, value_num, value_text, value_bool, "
+                          "value_date, value_choices FROM answer WHERE submission_id = ?",
+                          [submission_id])
+        result: dict = {}
+        for qid, row_id, qtype, num, text, flag, date, choices in rows:
+            if qtype == "matrix":
+                result.setdefault(qid, {})[row_id] = text
+            elif qtype == "integer":
+                result[qid] = int(num)
+            elif qtype == "decimal":
+                result[qid] = num
+            elif qtype == "yes_no":
+                result[qid] = flag
+            elif qtype == "date":
+                result[qid] = date.isoformat()
+            elif qtype == "multiple_choice":
+                result[qid] = list(choices)
+            else:
+                result[qid] = text
+        return result
+
+    def history(self, respondent: Respondent, questionnaire_id: str, period_key: str) -> list[Receipt]:
+        rows = self._rows(_RECEIPT_SQL + " WHERE respondent_key = ? AND point_id = ? AND "
+                          "questionnaire_id = ? AND period_key = ? ORDER BY revision",
+                          [respondent.key, respondent.point.point_id, questionnaire_id,
+                           period_key])
+        return [_receipt(r) for r in rows]
+
+    # -- analysts' views (read-only SQL for tests and the CLI) -------------------------------
+    def query(self, sql: str, params=()) -> list[tuple]:
+        return self._rows(sql, params)
+
+    def count(self, view: str) -> int:
+        if view not in ("points", "submissions", "answers", "indicator_values",
+                        "submission_history"):
+            raise ValueError(view)
+        return self._one(f"SELECT count(*) FROM {view}")[0]
+
+    # -- demo data ---------------------------------------------------------------------------
+    def has_demo(self) -> bool:
+        return self._one("SELECT count(*) FROM point WHERE is_demo")[0] > 0
+
+    def load_demo(self, batch: "DemoBatch", actor: str = "system") -> None:
+        """Write generated demo data in one transaction (bulk, through Arrow)."""
+        import pyarrow as pa
+
+        def work(cur):
+            for table, columns, rows in batch.tables():
+                data = pa.table({name: [row[i] for row in rows]
+                                 for i, name in enumerate(columns)})
+                cur.register("demo_rows", data)
+                cur.execute(f"INSERT INTO {table} ({', '.join(columns)}) "
+                            f"SELECT {', '.join(columns)} FROM demo_rows")
+                cur.unregister("demo_rows")
+            self._audit(cur, actor, "load_demo", None, {"points": len(batch.points)})
+        self._write(work)
+
+    def remove_demo(self, actor: str = "system") -> dict:
+        """Delete demo points and everything that hangs off them; real data is untouched."""
+        def work(cur):
+            demo = "(SELECT point_id FROM point WHERE is_demo)"
+            counts = {}
+            counts["answers"] = cur.execute(
+                f"DELETE FROM answer WHERE submission_id IN (SELECT submission_id FROM submission "
+                f"WHERE point_id IN {demo})").fetchone()[0]
+            counts["kept"] = cur.execute(f"DELETE FROM kept WHERE point_id IN {demo}").fetchone()[0]
+            counts["submissions"] = cur.execute(
+                f"DELETE FROM submission WHERE point_id IN {demo}").fetchone()[0]
+            cur.execute(f"DELETE FROM draft WHERE respondent_key IN (SELECT respondent_key FROM "
+                        f"respondent WHERE point_id IN {demo})")
+            counts["respondents"] = cur.execute(
+                f"DELETE FROM respondent WHERE point_id IN {demo}").fetchone()[0]
+            cur.execute("DELETE FROM demo_code")
+            counts["points"] = cur.execute("DELETE FROM point WHERE is_demo").fetchone()[0]
+            self._audit(cur, actor, "remove_demo", None, counts)
+            return counts
+        return self._write(work)
+
+    # -- audit -------------------------------------------------------------------------------
+    @staticmethod
+    def _audit(cur, actor: str, action: str, target: str | None, detail: dict) -> None:
+        cur.execute("INSERT INTO audit_log (logged_at, actor, action, target, detail) VALUES (?, ?, ?, ?, ?)",
+                    [_now(), actor, action, target, json.dumps(detail, ensure_ascii=False)])
+
+    def audit(self, actor: str, action: str, target: str | None = None, **detail) -> None:
+        self._write(lambda cur: self._audit(cur, actor, action, target, detail))
+
+    def audit_log(self, limit: int = 200) -> list[tuple]:
+        return self._rows("SELECT logged_at, actor, action, target, detail FROM audit_log "
+                          "ORDER BY audit_id DESC LIMIT ?", [limit])
+
+
+_RECEIPT_SQL = ("SELECT submission_id, submitted_at, period_key, revision, questionnaire_id, "
+                "version FROM submission")
+
+
+def _receipt(row) -> Receipt:
+    return Receipt(*row)
+
+
+def _point(row) -> Point:
+    pid, name, level, kind, region, active, is_demo = row
+    return Point(pid, name, level, kind, tuple(region or ()), active, is_demo)
+
+
+def _new_id() -> str:
+    raw = "".join(secrets.choice(codes.ALPHABET) for _ in range(12))
+    return f"{raw[:4]}-{raw[4:8]}-{raw[8:]}"
+
+
+ANSWER_COLUMNS = ("question_id", "row_id", "type", "indicator", "value_num", "value_text",
+                  "value_bool", "value_date", "value_choices")
+
+
+def _answer_rows(qn: Questionnaire, stored: dict) -> list[tuple]:
+    rows = []
+    for q in qn.questions:
+        if q.id in stored:
+            rows.extend(answer_row(q, stored[q.id]))
+    return rows
+
+
+def answer_row(q: Question, value) -> list[tuple]:
+    """Typed answer rows (without the submission id) in ANSWER_COLUMNS order."""
+    out = []
+    row_indicators = {r.id: r.indicator for r in q.rows}
+    for row_id, columns in answer_rules.typed_columns(q, value):
+        indicator = row_indicators.get(row_id) if row_id else q.indicator
+        out.append((q.id, row_id or "", q.type, indicator, columns.get("value_num"),
+                    columns.get("value_text"), columns.get("value_bool"),
+                    columns.get("value_date"), columns.get("value_choices")))
+    return out
+
+
+def _parse_stored(text: str, source: str | None) -> Questionnaire:
+    model, problems = parse_text(text, source or "<stored>")
+    if model is None:  # stored versions were valid when published; say so loudly if not
+        raise StoreError("a stored questionnaire no longer validates: "
+                         + "; ".join(map(str, problems)))
+    return model
