@@ -214,3 +214,22 @@ def _num(code) -> float | None:
 
 __all__ = ["CHOICE_TYPES", "visibility", "validate", "clean", "carried_forward", "progress",
            "check_value", "typed_columns", "is_blank", "expression_values", "REQUIRED"]
+
+
+def display(q: Question, value, lang: str = "zh") -> str:
+    """An answer as a person reads it (choice labels, units, yes/no)."""
+    if is_blank(value):
+        return ""
+    if q.type in ("single_choice", "likert"):
+        return q.choice_label(value, lang)
+    if q.type == "multiple_choice":
+        return "、".join(q.choice_label(v, lang) for v in value)
+    if q.type == "matrix":
+        labels = {r.id: r.label.get(lang) for r in q.rows}
+        return "; ".join(f"{labels.get(k, k)}: {q.choice_label(v, lang)}" for k, v in value.items())
+    if q.type == "yes_no":
+        return ("是" if value else "否") if lang == "zh" else ("Yes" if value else "No")
+    if q.type in ("integer", "decimal"):
+        unit = f" {q.unit.get(lang)}" if q.unit else ""
+        return f"{_fmt(value)}{unit}"
+    return str(value)

@@ -24,6 +24,7 @@ LEVELS = {
 }
 
 PERIOD_KINDS = ("month", "quarter", "week")
+AUDIENCES = ("cadre", "public")
 
 
 def label(table: dict, code: str, lang: str) -> str:

@@ -49,7 +49,7 @@ class Expr:
     selections: tuple[tuple[str, str], ...] = ()
 
     def evaluate(self, values: dict) -> object:
-        return _evaluator(values).eval(self.text, previously_parsed=self.tree)
+        return _evaluator(values).eval(self.text, previously_parsed=self.tree.body)
 
 
 _COMPARE_OPS = (ast.Eq, ast.NotEq, ast.Lt, ast.LtE, ast.Gt, ast.GtE)
@@ -146,10 +146,8 @@ def _null_safe(fn):
             return None
         try:
             return fn(a, b)
-        except ZeroDivisionError:
-            return None
-        except TypeError:
-            return None
+        except (ZeroDivisionError, TypeError, OverflowError, simpleeval.InvalidExpression):
+            return None  # refused by simpleeval's limits, or meaningless: no value
     return apply
 
 
@@ -177,9 +175,9 @@ def _negate(a):
 
 
 _OPERATORS = {
-    ast.Add: _null_safe(operator.add),
+    ast.Add: _null_safe(simpleeval.safe_add),
     ast.Sub: _null_safe(operator.sub),
-    ast.Mult: _null_safe(operator.mul),
+    ast.Mult: _null_safe(simpleeval.safe_mult),
     ast.Div: _null_safe(operator.truediv),
     ast.FloorDiv: _null_safe(operator.floordiv),
     ast.Mod: _null_safe(operator.mod),

@@ -13,6 +13,7 @@ import re
 import secrets
 import threading
 import time
+from functools import lru_cache
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -38,7 +39,11 @@ class StoreLockedError(StoreError):
 
 
 class CodeError(StoreError):
-    pass
+    """A respondent code that cannot be used; `reason` is format, unknown, revoked or inactive."""
+
+    def __init__(self, reason: str, message: str):
+        super().__init__(message)
+        self.reason = reason
 
 
 class PublishRefused(StoreError):
@@ -190,7 +195,10 @@ class Store:
                 with self._transaction() as cur:
                     return work(cur)
             except duckdb.TransactionException as exc:
-                if "onflict" not in str(exc) or attempt == attempts - 1:
+                # Optimistic concurrency: a concurrent writer won ("Conflict on update", or a
+                # key it inserted first, seen at commit). Retrying sees its committed work.
+                retryable = "onflict" in str(exc) or "constraint violation" in str(exc)
+                if not retryable or attempt == attempts - 1:
                     raise _friendly(exc, self.path) from exc
                 time.sleep(0.005 * (attempt + 1))
             except duckdb.ConstraintException:
@@ -283,6 +291,11 @@ class Store:
                           "questionnaire_id ORDER BY version DESC) = 1 ORDER BY questionnaire_id")
         return [_parse_stored(text, name) for text, name in rows]
 
+    def questionnaires_for(self, point: Point, audience: str = "cadre") -> list[Questionnaire]:
+        """What the people at a point are asked to fill in now."""
+        return [q for q in self.current_questionnaires()
+                if q.audience == audience and q.is_for_kind(point.kind)]
+
     def questionnaire_versions(self) -> list[dict]:
         rows = self._rows("SELECT v.questionnaire_id, v.version, v.content_hash, v.title_zh, "
                           "v.title_en, v.period_kind, v.published_at, v.retired_at, v.source_name, "
@@ -337,13 +350,13 @@ class Store:
             found = cur.execute("UPDATE respondent SET revoked_at = ? WHERE respondent_key = ? AND "
                                 "revoked_at IS NULL RETURNING point_id", [_now(), key]).fetchall()
             if not found:
-                raise CodeError("that code is unknown or already revoked")
+                raise CodeError("unknown", "that code is unknown or already revoked")
             self._audit(cur, actor, "revoke_code", found[0][0], {})
         self._write(work)
 
     def _key_of(self, code: str) -> str:
         if codes.normalize(code) is None:
-            raise CodeError("a code has 8 letters and digits, like K7QM-3XPA; please check it")
+            raise CodeError("format", "a code has 8 letters and digits, like K7QM-3XPA; please check it")
         return codes.pseudonym(code, self.code_key)
 
     def respondent(self, code: str) -> Respondent:
@@ -353,13 +366,13 @@ class Store:
                         "p.active, p.is_demo FROM respondent r JOIN point p USING (point_id) "
                         "WHERE r.respondent_key = ?", [key])
         if row is None:
-            raise CodeError("this code is not known; check it against your code sheet, or ask "
+            raise CodeError("unknown", "this code is not known; check it against your code sheet, or ask "
                             "the person who issued it")
         if row[0] is not None:
-            raise CodeError("this code has been revoked; ask the person who issued it for a new one")
+            raise CodeError("revoked", "this code has been revoked; ask the person who issued it for a new one")
         point = _point(row[1:])
         if not point.active:
-            raise CodeError("this monitoring point is no longer active")
+            raise CodeError("inactive", "this monitoring point is no longer active")
         return Respondent(key, point)
 
     def demo_codes(self, limit: int = 3) -> list[tuple[str, str]]:
@@ -618,6 +631,7 @@ def answer_row(q: Question, value) -> list[tuple]:
     return out
 
 
+@lru_cache(maxsize=64)
 def _parse_stored(text: str, source: str | None) -> Questionnaire:
     model, problems = parse_text(text, source or "<stored>")
     if model is None:  # stored versions were valid when published; say so loudly if not

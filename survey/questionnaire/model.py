@@ -84,6 +84,7 @@ class Questionnaire:
     description: Text | None
     sections: tuple[Section, ...]
     content_hash: str
+    audience: str = "cadre"  # cadre: filled with a respondent code; public: by the people served
     source_text: str = field(repr=False, default="")
     source_name: str = ""
 

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from survey import expr as expressions
-from survey.domain import PERIOD_KINDS, POINT_KINDS
+from survey.domain import AUDIENCES, PERIOD_KINDS, POINT_KINDS
 from survey.indicators import INDICATORS
 from survey.questionnaire import yamlsrc
 from survey.questionnaire.model import (
@@ -26,8 +26,8 @@ from survey.questionnaire.model import (
 ID_PATTERN = re.compile(r"^[a-z][a-z0-9_]{0,63}$")
 RESERVED_IDS = set(expressions.FUNCTIONS) | {"true", "false", "none", "and", "or", "not"}
 
-TOP_KEYS = ("id", "version", "title", "period", "point_kinds", "description", "choice_lists",
-            "sections")
+TOP_KEYS = ("id", "version", "title", "period", "audience", "point_kinds", "description",
+            "choice_lists", "sections")
 SECTION_KEYS = ("id", "title", "questions")
 COMMON_KEYS = ("id", "type", "label", "hint", "required", "relevant", "constraint",
                "constraint_message", "carry_forward", "indicator")
@@ -214,6 +214,10 @@ class _Checker:
         if period not in PERIOD_KINDS:
             self.err(("period",), "Q116", f"unknown period '{period}'; use one of "
                      f"{', '.join(PERIOD_KINDS)}{_suggest(period, PERIOD_KINDS)}")
+        audience = data.get("audience", "cadre")
+        if audience not in AUDIENCES:
+            self.err(("audience",), "Q116", f"unknown audience '{audience}'; use cadre or public"
+                     f"{_suggest(audience, AUDIENCES)}")
         kinds = self.point_kinds(data.get("point_kinds"))
         lists = self.choice_lists(data.get("choice_lists"))
         sections = self.sections(data.get("sections"), lists)
@@ -223,7 +227,7 @@ class _Checker:
             return None
         return Questionnaire(id=qn_id, version=version, title=title, period=period,
                              point_kinds=kinds, description=description, sections=sections,
-                             content_hash=content_hash(data))
+                             content_hash=content_hash(data), audience=audience)
 
     def point_kinds(self, value) -> tuple[str, ...]:
         if value is None:

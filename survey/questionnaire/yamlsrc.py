@@ -87,8 +87,10 @@ def load(text: str) -> tuple[Document | None, list[YamlProblem]]:
         mark = exc.problem_mark or exc.context_mark
         loc = _loc(mark) if mark else Loc(1, 1)
         reason = exc.problem or str(exc)
+        if exc.context and exc.context_mark and exc.context_mark is not mark:
+            reason += f" ({exc.context} started at line {exc.context_mark.line + 1})"
         return None, [YamlProblem(loc, f"YAML syntax error: {reason}; check indentation, "
-                                  "colons and quotes on this line", "Y001")]
+                                  "colons, brackets and quotes", "Y001")]
     except yaml.YAMLError as exc:
         return None, [YamlProblem(Loc(1, 1), f"YAML error: {exc}", "Y001")]
     if node is None:

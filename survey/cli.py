@@ -1,0 +1,155 @@
+"""Command line: python -m survey {validate,init,publish,demo,points,codes,period} ..."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from survey import config as config_module
+from survey.questionnaire import load_dir
+
+ACTOR = "cli"
+
+
+def _store(cfg):
+    from survey.store import Store
+    return Store(cfg.db_path, cfg.code_key)
+
+
+def cmd_validate(args, cfg) -> int:
+    paths = args.paths or [cfg.questionnaire_dir]
+    result = load_dir(*paths)
+    for problem in result.problems:
+        print(problem, file=sys.stderr)
+    for qn in result.valid:
+        print(f"ok  {qn.source_name}: {qn.ref}, {len(qn.questions)} questions")
+    if result.problems:
+        print(f"{len(result.problems)} problem(s) found", file=sys.stderr)
+        return 1
+    return 0
+
+
+def cmd_init(args, cfg) -> int:
+    from survey.bootstrap import start
+    startup = start(cfg)
+    print(f"database: {cfg.db_path} (schema version {startup.store.schema_version()})")
+    for ref in startup.published:
+        print(f"published {ref}")
+    for problem in startup.problems:
+        print(problem, file=sys.stderr)
+    if startup.demo_loaded:
+        print("demo data loaded (remove with: python -m survey demo --remove)")
+    startup.store.close()
+    return 1 if startup.problems else 0
+
+
+def cmd_publish(args, cfg) -> int:
+    from survey.bootstrap import publish_dir
+    with _store(cfg) as store:
+        problems = []
+        for path in args.paths or [cfg.questionnaire_dir]:
+            published, found = publish_dir(store, path, ACTOR)
+            problems += found
+            for ref in published:
+                print(f"published {ref}")
+    for problem in problems:
+        print(problem, file=sys.stderr)
+    return 1 if problems else 0
+
+
+def cmd_demo(args, cfg) -> int:
+    from survey import demo
+    from survey.bootstrap import publish_dir
+    with _store(cfg) as store:
+        if args.remove:
+            counts = store.remove_demo(ACTOR)
+            print("removed demo data: " + ", ".join(f"{v} {k}" for k, v in counts.items()))
+            return 0
+        if store.has_demo():
+            print("demo data is already loaded")
+            return 0
+        publish_dir(store, cfg.questionnaire_dir, ACTOR)
+        batch = demo.load(store, actor=ACTOR)
+        print(f"loaded demo data: {len(batch.points)} points, {len(batch.submissions)} submissions")
+        for code, name in store.demo_codes():
+            print(f"  try code {code}  ({name})")
+    return 0
+
+
+def cmd_points(args, cfg) -> int:
+    with _store(cfg) as store:
+        for p in store.points():
+            flags = ("" if p.active else " [inactive]") + (" [demo]" if p.is_demo else "")
+            print(f"{p.point_id}\t{p.kind}\t{'/'.join(p.region)}\t{p.name}{flags}")
+    return 0
+
+
+def cmd_codes(args, cfg) -> int:
+    with _store(cfg) as store:
+        if args.action == "issue":
+            for code in store.issue_codes(args.target, args.count, ACTOR):
+                print(code)
+            print(f"{args.count} code(s) for {args.target}. They are shown only now: "
+                  "the database keeps a keyed hash, not the codes.", file=sys.stderr)
+        else:
+            store.revoke_code(args.target, ACTOR)
+            print("revoked")
+    return 0
+
+
+def cmd_period(args, cfg) -> int:
+    from survey import periods
+    with _store(cfg) as store:
+        versions = [v for v in store.questionnaire_versions()
+                    if v["questionnaire_id"] == args.questionnaire]
+        if not versions:
+            print(f"no questionnaire '{args.questionnaire}' is published", file=sys.stderr)
+            return 2
+        periods.bounds(versions[-1]["period"], args.period)  # refuses a malformed key
+        store.close_period(args.questionnaire, args.period, ACTOR)
+        print(f"closed {args.questionnaire} {args.period}: no more submissions or revisions")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m survey",
+                                     description="Grassroots burden-reduction survey platform")
+    sub = parser.add_subparsers(dest="command", required=True)
+    p = sub.add_parser("validate", help="check questionnaire YAML files; exit 1 on any problem")
+    p.add_argument("paths", nargs="*", help="files or folders (default: questionnaires/)")
+    p.set_defaults(func=cmd_validate)
+    p = sub.add_parser("init", help="create or migrate the database and publish questionnaires")
+    p.set_defaults(func=cmd_init)
+    p = sub.add_parser("publish", help="publish questionnaires (a changed published version is refused)")
+    p.add_argument("paths", nargs="*")
+    p.set_defaults(func=cmd_publish)
+    p = sub.add_parser("demo", help="load demo monitoring points and submissions")
+    p.add_argument("--remove", action="store_true", help="delete demo data, keep real data")
+    p.set_defaults(func=cmd_demo)
+    p = sub.add_parser("points", help="list monitoring points")
+    p.set_defaults(func=cmd_points)
+    p = sub.add_parser("codes", help="issue or revoke respondent codes")
+    p.add_argument("action", choices=["issue", "revoke"])
+    p.add_argument("target", help="point id (issue) or code (revoke)")
+    p.add_argument("--count", type=int, default=1)
+    p.set_defaults(func=cmd_codes)
+    p = sub.add_parser("period", help="close a period: ends submissions and revisions")
+    p.add_argument("action", choices=["close"])
+    p.add_argument("questionnaire")
+    p.add_argument("period", help="e.g. 2026-11, 2026-Q4, 2026-W47")
+    p.set_defaults(func=cmd_period)
+    return parser
+
+
+def main(argv=None) -> int:
+    from survey.periods import PeriodError
+    from survey.store import StoreError
+    args = build_parser().parse_args(argv)
+    try:
+        cfg = config_module.resolve()
+        return args.func(args, cfg)
+    except (StoreError, PeriodError, config_module.ConfigError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except BrokenPipeError:  # output piped into head and the like
+        return 0

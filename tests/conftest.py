@@ -1,0 +1,50 @@
+"""Shared fixtures: real DuckDB files in tmp_path, the real default questionnaires."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from survey.bootstrap import publish_dir  # noqa: E402
+from survey.store import Point, Store  # noqa: E402
+
+KEY = b"test-key-" + b"0" * 23
+VILLAGE = Point("P-VIL-1", "和平村", "village", "village", ("江北市", "清河县", "城关镇"))
+SCHOOL = Point("P-SCH-1", "清河县第一中学", "county", "school", ("江北市", "清河县"))
+
+
+@pytest.fixture
+def db_path(tmp_path) -> Path:
+    return tmp_path / "survey.duckdb"
+
+
+@pytest.fixture
+def store(db_path):
+    s = Store(db_path, KEY)
+    published, problems = publish_dir(s, ROOT / "questionnaires")
+    assert not problems
+    s.add_points([VILLAGE, SCHOOL])
+    yield s
+    s.close()
+
+
+@pytest.fixture
+def monthly(store):
+    return next(q for q in store.current_questionnaires() if q.id == "burden_monthly")
+
+
+def complete_answers(**overrides) -> dict:
+    """A valid answer set for the monthly survey."""
+    answers = {
+        "documents": 40, "documents_action": 12, "meetings": 9, "meeting_hours": 6.5,
+        "forms": 14, "form_hours": 7.0, "duplicate_forms": 3, "inspections": 2,
+        "inspection_hours": 8.0, "trace_demands": True, "trace_hours": 2.5, "apps": 6,
+        "chat_groups": 15, "chat_pressure": True, "burden_change": "2", "satisfaction": "4",
+    }
+    answers.update(overrides)
+    return {k: v for k, v in answers.items() if v is not None}

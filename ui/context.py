@@ -1,0 +1,56 @@
+"""What every page needs: the started store (once per process and database), the language."""
+
+from __future__ import annotations
+
+import os
+import re
+
+import streamlit as st
+
+from survey import config as config_module
+from survey.bootstrap import Startup, start
+from survey.i18n import LANGS
+from survey.i18n import t as translate
+from survey.store import StoreError
+
+LANG_NAMES = {"zh": "中文", "en": "English"}
+_MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:])")
+
+
+@st.cache_resource(show_spinner=False)
+def _startup(db_env: str | None) -> Startup:
+    # Keyed on SURVEY_DB so that each database gets its own store (one per process).
+    return start(config_module.resolve())
+
+
+def startup() -> Startup:
+    try:
+        return _startup(os.environ.get("SURVEY_DB"))
+    except (StoreError, config_module.ConfigError) as exc:
+        st.error(t("store_unavailable", error=str(exc)))
+        st.stop()
+
+
+def lang() -> str:
+    return st.session_state.get("lang", "zh")
+
+
+def t(key: str, **values) -> str:
+    return translate(key, lang(), **values)
+
+
+def language_switch() -> None:
+    if "lang" not in st.session_state:
+        wanted = st.query_params.get("lang")
+        st.session_state["lang"] = wanted if wanted in LANGS else "zh"
+    st.sidebar.radio(translate("language"), LANGS, key="lang", horizontal=True,
+                     format_func=LANG_NAMES.get)
+    if st.session_state["lang"] == "en":
+        st.query_params["lang"] = "en"
+    elif "lang" in st.query_params:
+        del st.query_params["lang"]
+
+
+def escape(text: str) -> str:
+    """Show text a person typed exactly as typed: no markdown, links or HTML."""
+    return _MARKDOWN_SPECIAL.sub(r"\\\1", str(text))
