@@ -154,7 +154,8 @@ def review(respondent, qn, period: str, form: dict) -> None:
             if not shown[q.id]:
                 continue
             value = rules.display(q, form["answers"].get(q.id), lang()) or t("not_asked")
-            st.markdown(f"{escape(q.label.get(lang()))}  \n→ {escape(value)}")
+            st.caption(q.label.get(lang()))
+            st.text(value)  # typed text is shown as typed: no markdown, no HTML
             if q.id in errors:
                 st.error(errors[q.id].get(lang()), icon="⚠️")
         if st.button(t("edit_section"), key=f"edit:{section.id}"):
@@ -217,7 +218,7 @@ def main() -> None:
     if len(questionnaires) > 1:
         qn = st.selectbox(t("questionnaire"), questionnaires,
                           format_func=lambda q: q.title.get(lang()))
-    st.title(qn.title.get(lang()))
+    st.header(qn.title.get(lang()))
     if qn.description:
         st.caption(qn.description.get(lang()))
     open_periods = store.open_periods(qn)

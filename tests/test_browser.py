@@ -1,0 +1,90 @@
+"""A cadre on a phone (375 x 800) fills and submits the monthly survey in real Chromium."""
+
+import re
+
+import pytest
+
+from survey.store import Store
+from tests.browser_support import CHROMIUM_ARGS, require_chromium, running_app, settle
+from tests.conftest import KEY, VILLAGE
+
+playwright = pytest.importorskip("playwright.sync_api")
+
+
+def fill_number(page, label: str, value) -> None:
+    box = page.get_by_label(label, exact=True)
+    box.fill(str(value))
+    box.press("Enter")
+    settle(page)
+
+
+def choose(page, label: str, option: str) -> None:
+    page.get_by_role("radiogroup", name=label).get_by_text(option, exact=True).click()
+    settle(page)
+
+
+def press(page, name: str) -> None:
+    page.get_by_role("button", name=name).click()
+    settle(page)
+
+
+def test_cadre_fills_and_submits_on_a_phone(store, db_path, tmp_path):
+    chromium = require_chromium()
+    code = store.issue_codes(VILLAGE.point_id, 1)[0]
+    store.close()  # the server process must be the only one holding the file
+    env = {"SURVEY_DB": str(db_path), "SURVEY_CODE_KEY": KEY.decode(), "SURVEY_DEMO": "0"}
+    with running_app(env) as url, playwright.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
+        page = browser.new_page(viewport={"width": 375, "height": 800})
+        page.goto(f"{url}/?code={code}")
+        page.wait_for_selector("[data-testid=stNumberInput]", timeout=30000)
+        settle(page)
+        assert page.get_by_text("和平村").is_visible()
+
+        fill_number(page, "本月收到上级文件、通知、便函共几件?(件) *", 40)
+        fill_number(page, "其中需要落实反馈的几件?(件) *", 12)
+        fill_number(page, "本月参加上级召开或要求参加的会议(含视频会、调度会)共几次?(次) *", 9)
+        fill_number(page, "上一个完整工作周,参加会议(含路途、准备)约几小时?(小时) *", 95)
+        assert page.get_by_text("不能大于 80。").is_visible()  # validation next to the field
+        fill_number(page, "上一个完整工作周,参加会议(含路途、准备)约几小时?(小时) *", 6.5)
+        press(page, "下一步")
+
+        fill_number(page, "本月填报上级要求的表格、报表、台账共几份?(份) *", 14)
+        fill_number(page, "上一个完整工作周,用于填表、报数、整理材料约几小时?(小时) *", 7)
+        fill_number(page, "其中与已报数据重复、或需向多个部门/系统重复录入的几份?(份) *", 3)
+        press(page, "下一步")
+
+        fill_number(page, "本月接受督查、检查、考核、调研共几次?(次) *", 0)
+        assert page.get_by_label("本月为迎检准备材料约几小时?(小时) *").count() == 0  # relevance
+        press(page, "下一步")
+
+        choose(page, "上一个完整工作周,是否被要求拍照、签到、补台账以证明工作? *", "否")
+        fill_number(page, "目前要求您登录、打卡或积分的政务APP/小程序有几个?(个) *", 6)
+        fill_number(page, "您所在的工作群有几个?(个) *", 15)
+        choose(page, "是否被要求在工作群即时回复或“晒”工作? *", "是")
+        press(page, "下一步")
+
+        choose(page, "与上期相比,您的工作负担: *", "有所减轻")
+        choose(page, "您对本地区为基层减负成效的总体评价: *", "比较满意")
+        text = page.get_by_label("您最希望减掉的一项负担是什么?(选填)")
+        text.fill("<b>重复报表</b>'; DROP TABLE answer; --")
+        text.press("Tab")
+        settle(page)
+        press(page, "检查答案")
+        shown = page.get_by_text("<b>重复报表</b>'; DROP TABLE answer; --", exact=True)
+        assert shown.is_visible()  # shown verbatim: not bold, no smart dashes
+        press(page, "提交")
+        page.get_by_text("已提交,谢谢!").wait_for(timeout=20000)
+        receipt = page.get_by_text(re.compile("回执编号")).inner_text()
+        page.screenshot(path=str(tmp_path / "receipt.png"))
+        browser.close()
+
+    submission_id = re.search(r"[0-9A-Z]{4}-[0-9A-Z]{4}-[0-9A-Z]{4}", receipt)[0]
+    with Store(db_path, KEY) as after:
+        answers = after.submission_answers(submission_id)
+        assert after.count("submissions") == 1
+    assert answers["documents"] == 40 and answers["meeting_hours"] == 6.5
+    assert answers["inspections"] == 0 and "inspection_hours" not in answers
+    assert answers["trace_demands"] is False and answers["chat_pressure"] is True
+    assert answers["satisfaction"] == "4"
+    assert answers["one_cut"] == "<b>重复报表</b>'; DROP TABLE answer; --"
