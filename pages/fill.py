@@ -70,6 +70,8 @@ def new_form(respondent, qn, period: str) -> dict:
     elif form["carried"]:
         form["answers"] = dict(form["carried"])
         form["notice"] = t("carried_notice", period=form["carried_from"])
+        # Nothing to save until the respondent changes something.
+        form["saved"] = json.dumps(form["answers"], sort_keys=True, ensure_ascii=False)
     return form
 
 

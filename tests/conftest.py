@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+from survey.bootstrap import publish_dir
+from survey.store import Point, Store
 
-from survey.bootstrap import publish_dir  # noqa: E402
-from survey.store import Point, Store  # noqa: E402
+ROOT = Path(__file__).resolve().parent.parent
 
 KEY = b"test-key-" + b"0" * 23
 VILLAGE = Point("P-VIL-1", "和平村", "village", "village", ("江北市", "清河县", "城关镇"))
