@@ -111,6 +111,19 @@ def cmd_period(args, cfg) -> int:
     return 0
 
 
+def cmd_schema_doc(args, cfg) -> int:
+    from survey.config import PROJECT_ROOT
+    from survey.schema_doc import render
+    with _store(cfg) as store:
+        text = render(store)
+    if args.write:
+        (PROJECT_ROOT / "docs" / "schema.md").write_text(text, encoding="utf-8")
+        print("wrote docs/schema.md")
+    else:
+        print(text, end="")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m survey",
                                      description="Grassroots burden-reduction survey platform")
@@ -138,6 +151,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("questionnaire")
     p.add_argument("period", help="e.g. 2026-11, 2026-Q4, 2026-W47")
     p.set_defaults(func=cmd_period)
+    p = sub.add_parser("schema-doc", help="print (or --write) docs/schema.md from the database")
+    p.add_argument("--write", action="store_true")
+    p.set_defaults(func=cmd_schema_doc)
     return parser
 
 

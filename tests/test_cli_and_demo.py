@@ -103,3 +103,9 @@ def test_demo_codes_work_on_the_fill_page_store(tmp_path):
     last = store.previous_answers(respondent, qn, f"{dt.date.today():%Y-%m}")
     assert last is not None  # demo respondents have history to carry forward
     store.close()
+
+
+def test_schema_doc_is_up_to_date(store):
+    from survey.schema_doc import render
+    assert render(store) == (ROOT / "docs" / "schema.md").read_text(encoding="utf-8"), \
+        "docs/schema.md is stale: run python -m survey schema-doc --write"

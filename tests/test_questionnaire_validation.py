@@ -118,3 +118,11 @@ def test_content_hash_ignores_comments_but_not_content():
     b, _ = parse_text("# a comment\n" + base)
     c, _ = parse_text(base.replace("丙", "丁"))
     assert a.content_hash == b.content_hash != c.content_hash
+
+
+def test_the_documented_example_is_valid():
+    doc = (Path(__file__).parent.parent / "docs" / "questionnaire-format.md").read_text()
+    example = re.search(r"```yaml\n(.*?)```", doc, re.S)[1]
+    model, problems = parse_text(example, "docs example")
+    assert problems == []
+    assert len({q.type for q in model.questions}) == 10  # every type is shown

@@ -89,6 +89,8 @@ def load(text: str) -> tuple[Document | None, list[YamlProblem]]:
         reason = exc.problem or str(exc)
         if exc.context and exc.context_mark and exc.context_mark is not mark:
             reason += f" ({exc.context} started at line {exc.context_mark.line + 1})"
+        if exc.context and "flow" in exc.context:
+            reason += "; inside [...] or {...} put texts that contain ?, commas or colons in quotes"
         return None, [YamlProblem(loc, f"YAML syntax error: {reason}; check indentation, "
                                   "colons, brackets and quotes", "Y001")]
     except yaml.YAMLError as exc:
