@@ -228,10 +228,17 @@ def main() -> None:
         st.info(t("no_open_period"))
         return
     current = open_periods[0]
-    period = st.selectbox(t("period"), open_periods, format_func=lambda p: (
+    forms = st.session_state.setdefault("forms", {})
+    # A period that closes while someone is filling it stays on screen (with a notice), so
+    # the page never jumps to another period's form under their hands.
+    chosen = st.session_state.get("period_choice")
+    options = open_periods + [chosen] if chosen and chosen not in open_periods and \
+        f"{qn.id}:{qn.version}:{chosen}" in forms else open_periods
+    period = st.selectbox(t("period"), options, key="period_choice", format_func=lambda p: (
         f"{p} ({t('current_period')})" if p == current else p))
     prefix = f"{qn.id}:{qn.version}:{period}"
-    forms = st.session_state.setdefault("forms", {})
+    if period not in open_periods and forms[prefix]["step"] != "done":
+        st.warning(t("period_closed"))
     if prefix not in forms:
         forms[prefix] = new_form(respondent, qn, period)
     form = forms[prefix]

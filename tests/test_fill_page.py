@@ -173,3 +173,37 @@ def test_questionnaire_admin_page_lists_versions(app_env):
     table = at.dataframe[0].value
     assert set(table.iloc[:, 0]) == {"burden_monthly", "public_rating"}
     assert at.success[0].value == "所有问卷文件均通过校验。"
+
+
+def test_refused_submit_keeps_the_answers_on_the_page(code, app_env, monthly):
+    at = open_app(code)
+    for answers in SECTIONS:
+        set_answers(at, answers)
+        click(at, "下一步" if answers is not SECTIONS[-1] else "检查答案")
+    app_env.close_period(monthly.id, PERIOD, "admin")  # closed while the cadre was filling
+    click(at, "提交")
+    assert "本期已关闭,不能再提交或修改。" in [e.value for e in at.error]
+    assert at.subheader[0].value == "请检查您的答案"  # still on the review, nothing lost
+    assert any(t.value == "40 件" for t in at.text)
+    assert app_env.count("submissions") == 0
+
+
+def test_locked_database_shows_a_message_not_a_traceback(tmp_path, monkeypatch):
+    import subprocess
+    import sys
+    db = tmp_path / "locked.duckdb"
+    holder = subprocess.Popen(
+        [sys.executable, "-c", "import duckdb, sys, time; c = duckdb.connect(sys.argv[1]); "
+         "print('ready', flush=True); time.sleep(120)", str(db)],
+        stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout.readline().strip() == "ready"
+        monkeypatch.setenv("SURVEY_DB", str(db))
+        monkeypatch.setenv("SURVEY_CODE_KEY", KEY.decode())
+        at = AppTest.from_file(APP, default_timeout=30).run()
+        assert not at.exception
+        assert "is in use by another program" in at.error[0].value
+        assert "数据库暂时无法打开" in at.error[0].value
+    finally:
+        holder.kill()
+        holder.wait()

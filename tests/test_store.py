@@ -233,3 +233,54 @@ def test_unwritable_data_location_gives_a_clear_message(tmp_path):
     with pytest.raises(store_module.StoreError) as info:
         Store(blocker / "survey.duckdb", KEY)
     assert "SURVEY_DB" in str(info.value)
+
+
+@pytest.fixture
+def tiny_disk(tmp_path):
+    """A 24 MB tmpfs: a real full disk (needs root, as on the dev and CI machines)."""
+    mount_point = tmp_path / "tiny"
+    mount_point.mkdir()
+    result = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=24M", "tmpfs", str(mount_point)],
+                            capture_output=True, text=True)
+    if result.returncode != 0:
+        pytest.skip(f"cannot mount a tmpfs here: {result.stderr.strip()}")
+    yield mount_point
+    subprocess.run(["umount", "-l", str(mount_point)], check=False)
+
+
+def fill_disk(folder):
+    with open(folder / "filler", "wb", buffering=0) as fh:
+        for size in (65536, 4096, 512, 1):
+            try:
+                while True:
+                    fh.write(b"x" * size)
+            except OSError:
+                pass
+
+
+def test_full_disk_gives_a_clear_message_and_loses_nothing_acknowledged(tiny_disk):
+    from survey.bootstrap import publish_dir
+    path = tiny_disk / "survey.duckdb"
+    s = Store(path, KEY)
+    publish_dir(s, ROOT / "questionnaires")
+    s.add_points([VILLAGE])
+    respondent = s.respondent(s.issue_codes(VILLAGE.point_id, 1)[0])
+    monthly = next(q for q in s.current_questionnaires() if q.id == "burden_monthly")
+    fill_disk(tiny_disk)
+    acknowledged, error = 0, None
+    for i in range(5000):
+        try:
+            s.submit(respondent, monthly, current(monthly),
+                     complete_answers(one_cut="重复报表" * 100), f"t{i}")
+            acknowledged += 1
+        except store_module.StoreError as exc:
+            error = exc
+            break
+    assert error is not None and "the disk is full" in str(error)
+    try:
+        s.close()
+    except duckdb.Error:
+        pass
+    (tiny_disk / "filler").unlink()
+    with Store(path, KEY) as reopened:
+        assert reopened.query("SELECT count(*) FROM submission") == [(acknowledged,)]
