@@ -3,7 +3,8 @@
 Everything generated here is flagged is_demo and named 演示 / demo, so it is never mistaken for
 real data, and `python -m survey demo --remove` deletes exactly it. Shape of the story:
 meeting load, forms and inspections fall after a policy month (POLICY_MONTH) and a few points
-rebound (反弹回潮) in the last six months.
+rebound (反弹回潮) in the last six months. If the 24 months end before the policy month or start
+long after it, the fall happens eight months into the series instead.
 """
 
 from __future__ import annotations
@@ -19,9 +20,9 @@ from survey.store import Point, Store, answer_row
 
 DEMO_QUESTIONNAIRE = "burden_monthly"
 MONTHS = 24
-RESPONDENTS_PER_POINT = 3
+RESPONDENTS_PER_POINT = 7  # enough for most point-months to pass k = 5
 RESPONSE_RATE = 0.92
-POLICY_OFFSET = 8  # the policy takes effect 8 months into the series
+POLICY_MONTH = dt.date(2025, 7, 1)  # matches policy_date in config/warnings.yaml
 REBOUND_MONTHS = 6
 SEED = 20190301
 
@@ -108,6 +109,10 @@ def generate(qn: Questionnaire, code_key: bytes, today: dt.date | None = None,
     month_keys = periods.recent("month", periods.bounds("month", last)[0], months)[::-1]
     batch = DemoBatch(points=demo_points())
     rebound = {p.point_id for p in rng.sample(batch.points, 5)}
+    starts = [periods.bounds("month", m)[0] for m in month_keys]
+    policy_index = next((i for i, d in enumerate(starts) if d >= POLICY_MONTH), 8)
+    if not 3 <= policy_index <= len(starts) - 8:
+        policy_index = 8
     questions = {q.id: q for q in qn.questions}
     issued = dt.datetime.combine(periods.bounds("month", month_keys[0])[0], dt.time(9))
 
@@ -122,7 +127,8 @@ def generate(qn: Questionnaire, code_key: bytes, today: dt.date | None = None,
             for index, month in enumerate(month_keys):
                 if rng.random() > RESPONSE_RATE:
                     continue
-                load = _load_factor(index, len(month_keys), point.point_id in rebound)
+                load = _load_factor(index, policy_index, len(month_keys),
+                                    point.point_id in rebound)
                 answers = _answers(rng, point.kind, scale * load, load)
                 start = periods.bounds("month", month)[1]
                 submitted = dt.datetime.combine(start, dt.time(8)) + dt.timedelta(
@@ -139,11 +145,11 @@ def generate(qn: Questionnaire, code_key: bytes, today: dt.date | None = None,
     return batch
 
 
-def _load_factor(index: int, total: int, rebounds: bool) -> float:
+def _load_factor(index: int, policy: int, total: int, rebounds: bool) -> float:
     """1.0 before the policy, easing to about 0.65 after it; rebound points climb back."""
-    if index < POLICY_OFFSET:
+    if index < policy:
         return 1.0
-    factor = max(0.65, 1.0 - 0.09 * (index - POLICY_OFFSET + 1))
+    factor = max(0.65, 1.0 - 0.09 * (index - policy + 1))
     if rebounds and index >= total - REBOUND_MONTHS:
         factor *= 1.0 + 0.12 * (index - (total - REBOUND_MONTHS) + 1)
     return factor

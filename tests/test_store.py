@@ -8,7 +8,7 @@ import textwrap
 import duckdb
 import pytest
 
-from survey import store as store_module
+from survey.store import core as store_module
 from survey.questionnaire import parse_text
 from survey.store import (CodeError, InvalidAnswers, PeriodClosed, PublishRefused, Store,
                           StoreLockedError)

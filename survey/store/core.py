@@ -575,6 +575,29 @@ class Store:
             return counts
         return self._write(work)
 
+    # -- early warnings ----------------------------------------------------------------------
+    def handle_warning(self, key: str, through: dt.date, actor: str, note: str) -> None:
+        """Mark a warning handled up to its newest evidence month (audit-logged)."""
+        if not note.strip():
+            raise StoreError("write what was done about the warning (a note is required)")
+        if not actor.strip():
+            raise StoreError("say who handled the warning")
+
+        def work(cur):
+            cur.execute("INSERT INTO warning_state VALUES (?, ?, ?, ?, ?) ON CONFLICT DO UPDATE SET "
+                        "through = excluded.through, handled_at = excluded.handled_at, "
+                        "handled_by = excluded.handled_by, note = excluded.note",
+                        [key, through, _now(), actor, note])
+            self._audit(cur, actor, "handle_warning", key, {"through": through.isoformat(),
+                                                             "note": note})
+        self._write(work)
+
+    def warning_states(self) -> dict[str, dict]:
+        rows = self._rows("SELECT warning_key, through, handled_at, handled_by, note "
+                          "FROM warning_state")
+        return {key: {"through": through, "at": at, "by": by, "note": note}
+                for key, through, at, by, note in rows}
+
     # -- audit -------------------------------------------------------------------------------
     @staticmethod
     def _audit(cur, actor: str, action: str, target: str | None, detail: dict) -> None:

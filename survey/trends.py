@@ -1,0 +1,134 @@
+"""What the leaders' pages show, composed from analytics (SQL) and the YAML definitions.
+
+Every frame returned here is already suppressed for small groups; pages only format it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pandas as pd
+
+from survey import early_warning, periods
+from survey.indicators import INDICATORS
+from survey.leader_config import IndexDefinition, WarningRule
+from survey.metrics import HEADLINE, Filter, favourable
+from survey.store import Store
+from survey.store import analytics
+
+
+def latest_complete(buckets, grain: str, today: dt.date | None = None) -> dt.date | None:
+    """The newest bucket that has ended (a month in progress is not a fair headline)."""
+    today = today or dt.date.today()
+    months = analytics.step(grain)["months"]
+    done = [b for b in buckets if analytics.shift(b, -months) <= today]
+    return max(done) if done else (max(buckets) if len(buckets) else None)
+
+
+def headline(store: Store, flt: Filter, grain: str, bucket: dt.date | None, k: int,
+             indicators=HEADLINE) -> tuple[dt.date | None, pd.DataFrame]:
+    """One row per indicator for the chosen bucket: mean, share, n, changes and whether each
+    change is good news. The filter's period range is widened to reach last year's figures."""
+    wide = flt.narrowed(start=None, end=flt.end)
+    frame = analytics.with_changes(analytics.aggregate(store, wide, indicators, grain, k=k), grain)
+    if frame.empty:
+        return None, frame
+    bucket = bucket or latest_complete(sorted(frame["bucket"].unique()), grain)
+    rows = frame[(frame["bucket"] == bucket) & frame["group"].isna()].copy()
+    rows["good_pop"] = [favourable(i, c) for i, c in zip(rows["indicator"], rows["pop"])]
+    rows["good_yoy"] = [favourable(i, c) for i, c in zip(rows["indicator"], rows["yoy"])]
+    order = {key: i for i, key in enumerate(indicators)}
+    return bucket, rows.sort_values("indicator", key=lambda s: s.map(order)).reset_index(drop=True)
+
+
+def series(store: Store, flt: Filter, indicator: str, grain: str, k: int,
+           by: str | None = None, quantiles: bool = False) -> pd.DataFrame:
+    frame = analytics.aggregate(store, flt, [indicator], grain, by=by, k=k, quantiles=quantiles)
+    frame = analytics.with_changes(frame, grain)
+    if by:
+        frame = frame[frame["group"].notna()]
+    return frame.reset_index(drop=True)
+
+
+def heatmap(store: Store, flt: Filter, indicator: str, k: int) -> pd.DataFrame:
+    """Points x months for one indicator (cells under k respondents suppressed)."""
+    frame = analytics.aggregate(store, flt, [indicator], "month", by="point", k=k)
+    frame = frame[frame["group"].notna()].copy()
+    names = analytics.point_names(store)
+    frame["point"] = frame["group"].map(names)
+    return frame.reset_index(drop=True)
+
+
+def baseline_window(store: Store, definition: IndexDefinition, questionnaire_id: str
+                    ) -> tuple[dt.date, dt.date] | None:
+    if definition.baseline_from and definition.baseline_to:
+        return (periods.bounds("month", definition.baseline_from)[0],
+                periods.bounds("month", definition.baseline_to)[0])
+    span = analytics.period_range(store, questionnaire_id)
+    if span is None:
+        return None
+    return span[0], analytics.shift(span[0], -(definition.first_months - 1))
+
+
+def burden_index(store: Store, flt: Filter, definition: IndexDefinition, grain: str, k: int,
+                 by: str | None = None) -> pd.DataFrame:
+    """The composite index per bucket (and group): 100 * sum(w * mean / base) / sum(w)."""
+    window = baseline_window(store, definition, flt.questionnaire_id)
+    indicators = [ind for ind, _ in definition.components]
+    columns = ["bucket", "group", "index", "components", "suppressed"]
+    if window is None:
+        return pd.DataFrame(columns=columns)
+    base = analytics.baseline_means(store, indicators, flt.questionnaire_id, *window)
+    frame = analytics.aggregate(store, flt, indicators, grain, by=by, k=k)
+    if by:
+        frame = frame[frame["group"].notna()]
+    weights = dict(definition.components)
+    out = []
+    for (bucket, group), part in frame.groupby(["bucket", frame["group"].fillna("")], sort=True):
+        total = weight = 0.0
+        for row in part.itertuples():
+            if row.mean is None or pd.isna(row.mean) or not base.get(row.indicator):
+                continue
+            total += weights[row.indicator] * row.mean / base[row.indicator]
+            weight += weights[row.indicator]
+        value = 100 * total / weight if weight else None
+        out.append({"bucket": bucket, "group": group or None, "index": value,
+                    "components": int(part["mean"].notna().sum()), "suppressed": value is None})
+    return pd.DataFrame(out, columns=columns)
+
+
+def alerts(store: Store, flt: Filter, rules: list[WarningRule], k: int,
+           today: dt.date | None = None) -> tuple[dt.date | None, list, dict]:
+    """(month evaluated, alerts, point series used as evidence)."""
+    needed = sorted({i for r in rules for i in r.indicators} |
+                    {r.formal for r in rules if r.formal})
+    if not needed:
+        return None, [], {}
+    frame = analytics.aggregate(store, flt.narrowed(start=None), needed, "month", by="point", k=k)
+    frame = frame[frame["group"].notna() & frame["mean"].notna()]
+    if frame.empty:
+        return None, [], {}
+    latest = latest_complete(sorted(frame["bucket"].unique()), "month", today)
+    frame = frame[frame["bucket"] <= latest]
+    series: dict = {}
+    for row in frame.itertuples():
+        series.setdefault((row.group, row.indicator), {})[row.bucket] = row.mean
+    return latest, early_warning.evaluate(rules, series, latest), series
+
+
+def indicator_label(key: str, lang: str) -> str:
+    info = INDICATORS[key]
+    return info.en if lang == "en" else info.zh
+
+
+def indicator_unit(key: str, lang: str) -> str:
+    info = INDICATORS[key]
+    return info.unit_en if lang == "en" else info.unit_zh
+
+
+def bucket_label(bucket: dt.date, grain: str) -> str:
+    if grain == "month":
+        return f"{bucket:%Y-%m}"
+    if grain == "quarter":
+        return f"{bucket.year}-Q{(bucket.month - 1) // 3 + 1}"
+    return str(bucket.year)

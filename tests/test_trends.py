@@ -1,0 +1,200 @@
+"""Leaders' numbers against hand-computed fixtures, on real DuckDB files."""
+
+import datetime as dt
+
+import pandas as pd
+import pytest
+
+from survey import early_warning, trends
+from survey.leader_config import WarningRule, load_index, load_rules
+from survey.metrics import Cell, Filter, pct_change, suppress
+from survey.questionnaire.model import Text
+from survey.store import Point, analytics
+from tests.conftest import SCHOOL, VILLAGE, complete_answers
+
+HOSPITAL = Point("P-HOS-1", "清河县人民医院", "county", "hospital", ("江北市", "清河县"))
+OTHER_COUNTY = Point("P-VIL-9", "石桥村", "village", "village", ("南山市", "石桥县", "石桥镇"))
+D = dt.date
+
+
+def submit_month(store, monthly, point, period, values: list[dict]):
+    """One respondent per dict, each submitting for `period`."""
+    today = dt.date.fromisoformat(period + "-15")
+    for i, overrides in enumerate(values):
+        respondent = store.respondent(store.issue_codes(point.point_id, 1)[0])
+        store.submit(respondent, monthly, period, complete_answers(**overrides),
+                     f"{point.point_id}-{period}-{i}-{id(values)}", today=today)
+
+
+def test_change_is_new_minus_old_over_old():
+    assert round(pct_change(95, 145), 3) == -0.345
+    assert pct_change(95, 0) is None and pct_change(None, 3) is None and pct_change(3, None) is None
+    assert pct_change(0, 4) == -1.0
+
+
+def test_headline_changes_on_hand_computed_data(store, monthly):
+    submit_month(store, monthly, VILLAGE, "2025-10", [{"meetings": 29}] * 5)  # 145 in all
+    submit_month(store, monthly, VILLAGE, "2026-09", [{"meetings": 20}] * 5)
+    submit_month(store, monthly, VILLAGE, "2026-10", [{"meetings": 19}] * 5)  # 95 in all
+    bucket, rows = trends.headline(store, Filter(), "month", D(2026, 10, 1), k=5,
+                                   indicators=("meetings", "satisfaction"))
+    meetings = rows.set_index("indicator").loc["meetings"]
+    assert meetings["total"] == 95 and meetings["n"] == 5
+    assert round(meetings["yoy"], 4) == round((95 - 145) / 145, 4) == -0.3448
+    assert round(meetings["pop"], 4) == -0.05  # (19 - 20) / 20
+    assert meetings["good_yoy"] is True  # fewer meetings is good news
+    satisfaction = rows.set_index("indicator").loc["satisfaction"]
+    assert satisfaction["share"] == 1.0  # everyone answered 4 (satisfied): top two
+
+
+def test_zero_or_missing_baseline_gives_no_change(store, monthly):
+    submit_month(store, monthly, VILLAGE, "2026-09", [{"inspections": 0, "inspection_hours": None}] * 5)
+    submit_month(store, monthly, VILLAGE, "2026-10", [{"inspections": 2}] * 5)
+    _, rows = trends.headline(store, Filter(), "month", D(2026, 10, 1), k=5,
+                              indicators=("inspections",))
+    row = rows.iloc[0]
+    assert row["mean"] == 2 and row["prev"] == 0
+    assert pd.isna(row["pop"]) and pd.isna(row["yoy"])  # zero, and no baseline last year
+
+
+def test_suppression_at_k_minus_one_and_k(store, monthly):
+    submit_month(store, monthly, VILLAGE, "2026-09", [{"meetings": 3}] * 4)
+    submit_month(store, monthly, VILLAGE, "2026-10", [{"meetings": 3}] * 5)
+    frame = trends.series(store, Filter(), "meetings", "month", k=5)
+    by_month = frame.set_index("bucket")
+    assert by_month.loc[D(2026, 9, 1), "suppressed"]
+    assert pd.isna(by_month.loc[D(2026, 9, 1), "mean"])
+    assert pd.isna(by_month.loc[D(2026, 9, 1), "n"])  # not even the exact small count
+    assert not by_month.loc[D(2026, 10, 1), "suppressed"]
+    assert by_month.loc[D(2026, 10, 1), "mean"] == 3
+    assert pd.isna(by_month.loc[D(2026, 10, 1), "pop"])  # change against a hidden figure: none
+
+
+def test_breakdown_hides_a_second_group_so_subtraction_reveals_nothing(store, monthly):
+    store.add_points([HOSPITAL])
+    submit_month(store, monthly, VILLAGE, "2026-10", [{"meetings": 10}] * 6)
+    submit_month(store, monthly, SCHOOL, "2026-10", [{"meetings": 40}] * 4)  # small group
+    submit_month(store, monthly, HOSPITAL, "2026-10", [{"meetings": 20}] * 7)
+    frame = trends.series(store, Filter(), "meetings", "month", k=5, by="kind")
+    cells = frame.set_index("group")
+    assert cells.loc["school", "reason"] == "small"
+    assert cells.loc["village", "reason"] == "complement"  # the smallest other group
+    assert not cells.loc["hospital", "suppressed"] and cells.loc["hospital", "mean"] == 20
+    _, total = trends.headline(store, Filter(), "month", D(2026, 10, 1), k=5,
+                               indicators=("meetings",))
+    assert total.iloc[0]["n"] == 17  # the total stays; school alone cannot be recovered
+
+
+def test_filters_region_level_kind(store, monthly):
+    store.add_points([OTHER_COUNTY])
+    submit_month(store, monthly, VILLAGE, "2026-10", [{"meetings": 10}] * 5)
+    submit_month(store, monthly, OTHER_COUNTY, "2026-10", [{"meetings": 30}] * 5)
+    mean = lambda flt: trends.series(store, flt, "meetings", "month", k=5)["mean"].tolist()  # noqa
+    assert mean(Filter()) == [20]
+    assert mean(Filter(prefecture="南山市")) == [30]
+    assert mean(Filter(prefecture="江北市", county="清河县", township="城关镇")) == [10]
+    assert mean(Filter(kinds=("school",))) == []
+    assert mean(Filter(levels=("village",), start=D(2026, 11, 1))) == []
+
+
+def test_quantiles_for_the_distribution(store, monthly):
+    submit_month(store, monthly, VILLAGE, "2026-10", [{"meetings": m} for m in (1, 2, 3, 4, 5)])
+    row = trends.series(store, Filter(), "meetings", "month", k=5, quantiles=True).iloc[0]
+    assert row["p50"] == 3 and row["p25"] == 2 and row["p75"] == 4
+
+
+def test_burden_index_is_100_at_baseline_and_follows_the_load(store, monthly):
+    definition, problems = load_index()
+    assert problems == []
+    base = dict(meetings=10, forms=14, inspections=2, apps=6, meeting_hours=6.0, form_hours=7.0,
+                duplicate_forms=2)
+    half = dict(meetings=5, forms=7, inspections=1, apps=3, meeting_hours=3.0, form_hours=3.5,
+                duplicate_forms=1)
+    submit_month(store, monthly, VILLAGE, "2026-03", [base] * 5)  # baseline: Mar-Aug
+    submit_month(store, monthly, VILLAGE, "2026-10", [half] * 5)
+    frame = trends.burden_index(store, Filter(), definition, "month", k=5).set_index("bucket")
+    assert round(frame.loc[D(2026, 3, 1), "index"], 6) == 100.0
+    # 95% of the weight halves, trace_demands (5%, everyone yes) stays: 100 * (0.95/2 + 0.05)
+    assert round(frame.loc[D(2026, 10, 1), "index"], 6) == 52.5
+
+
+def rule(kind, **kw):
+    return WarningRule(id=kind, kind=kind, title=Text(kind), **kw)
+
+
+def test_yoy_rule_fires_only_for_two_rising_months():
+    yoy = rule("yoy_rise", indicators=("meetings",), threshold=0.2, periods=2)
+    base = {D(2025, 9, 1): 10, D(2025, 10, 1): 10}
+    up = {**base, D(2026, 9, 1): 12, D(2026, 10, 1): 12.5}  # +20%, +25%
+    one = {**base, D(2026, 9, 1): 11.9, D(2026, 10, 1): 15}  # +19% then +50%
+    alerts = early_warning.evaluate([yoy], {("A", "meetings"): up, ("B", "meetings"): one},
+                                    D(2026, 10, 1))
+    assert [a.point_id for a in alerts] == ["A"]
+    assert [round(c, 2) for _, c in alerts[0].facts["changes"]] == [0.2, 0.25]
+
+
+def test_above_baseline_and_informal_shift_rules():
+    above = rule("above_baseline", indicators=("forms",), policy_date=D(2025, 7, 1),
+                 baseline_months=6, window=3)
+    before = {D(2025, m, 1): 20 for m in range(1, 7)}
+    back = {**before, D(2026, 8, 1): 19, D(2026, 9, 1): 21, D(2026, 10, 1): 22}  # mean 20.67
+    still_low = {**before, D(2026, 8, 1): 12, D(2026, 9, 1): 13, D(2026, 10, 1): 14}
+    found = early_warning.evaluate([above], {("A", "forms"): back, ("B", "forms"): still_low},
+                                   D(2026, 10, 1))
+    assert [(a.point_id, round(a.facts["baseline"])) for a in found] == [("A", 20)]
+    shift = rule("informal_shift", formal="documents", indicators=("chat_groups",),
+                 window=3, threshold=0.15)
+    months = [D(2025, 8, 1), D(2025, 9, 1), D(2025, 10, 1)]
+    recent = [D(2026, 8, 1), D(2026, 9, 1), D(2026, 10, 1)]
+    series = {("A", "documents"): {**{m: 50 for m in months}, **{m: 40 for m in recent}},
+              ("A", "chat_groups"): {**{m: 10 for m in months}, **{m: 12 for m in recent}},
+              ("B", "documents"): {**{m: 50 for m in months}, **{m: 40 for m in recent}},
+              ("B", "chat_groups"): {**{m: 10 for m in months}, **{m: 11 for m in recent}}}
+    found = early_warning.evaluate([shift], series, D(2026, 10, 1))
+    assert [(a.point_id, a.indicator) for a in found] == [("A", "chat_groups")]
+
+
+def test_handled_warning_stays_handled_until_it_fires_on_newer_data(store):
+    alert = early_warning.Alert(rule("yoy_rise", indicators=("meetings",)), "P", "meetings",
+                                D(2026, 9, 1))
+    assert early_warning.is_open(alert, store.warning_states())
+    with pytest.raises(Exception):
+        store.handle_warning(alert.key, alert.latest, "张三", "  ")  # a note is required
+    store.handle_warning(alert.key, alert.latest, "张三", "已发提示函")
+    assert not early_warning.is_open(alert, store.warning_states())
+    newer = early_warning.Alert(alert.rule, "P", "meetings", D(2026, 10, 1))
+    assert early_warning.is_open(newer, store.warning_states())  # it comes back
+    logged = store.query("SELECT actor, target FROM audit_log WHERE action = 'handle_warning'")
+    assert logged == [("张三", alert.key)]
+
+
+def test_default_rules_and_index_load(tmp_path):
+    rules, problems = load_rules()
+    assert problems == [] and {r.kind for r in rules} == {"yoy_rise", "above_baseline",
+                                                          "informal_shift"}
+    broken = tmp_path / "w.yaml"
+    broken.write_text("rules:\n  - id: x\n    kind: yoy_rise\n    title: 甲\n"
+                      "    indicators: [meeting]\n")
+    rules, problems = load_rules(broken)
+    assert rules == [] and str(problems[0]).startswith(f"{broken}:5:18: C002 unknown indicator "
+                                                       "'meeting'; did you mean 'meetings'?")
+
+
+def test_demo_data_raises_rebound_warnings(tmp_path):
+    from survey.bootstrap import start
+    from survey.config import resolve
+    s = start(resolve({"SURVEY_DB": str(tmp_path / "d.duckdb"), "SURVEY_CODE_KEY": "k"})).store
+    rules, _ = load_rules()
+    latest, found, _ = trends.alerts(s, Filter(), rules, k=5)
+    assert found, "the demo's rebound points should raise warnings"
+    assert {a.point_id for a in found} <= {p.point_id for p in s.points()}
+    s.close()
+
+
+def test_suppress_keeps_hidden_set_at_least_k():
+    cells = [Cell("a", 2, {"mean": 1}), Cell("b", 2, {"mean": 1}), Cell("c", 3, {"mean": 1}),
+             Cell("d", 9, {"mean": 1})]
+    suppress(cells, 5)
+    assert [c.suppressed for c in cells] == [True, True, True, False]  # 2+2 < 5: c too
+    alone = [Cell("a", 9, {"mean": 1})]
+    assert not suppress(alone, 5)[0].suppressed
