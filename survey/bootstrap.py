@@ -17,6 +17,7 @@ from survey.store import PublishRefused, Store
 @dataclass
 class Startup:
     store: Store
+    config: Config
     problems: list[str] = field(default_factory=list)  # questionnaire problems, one line each
     published: list[str] = field(default_factory=list)
     demo_loaded: bool = False
@@ -40,7 +41,7 @@ def start(config: Config) -> Startup:
     store = Store(config.db_path, config.code_key)
     first_start = store.is_empty() and not store.questionnaire_versions()
     published, problems = publish_dir(store, config.questionnaire_dir)
-    startup = Startup(store, problems, published)
+    startup = Startup(store, config, problems, published)
     if first_start and config.demo_on_first_start:
         demo.load(store)
         startup.demo_loaded = True

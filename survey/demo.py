@@ -108,7 +108,9 @@ def generate(qn: Questionnaire, code_key: bytes, today: dt.date | None = None,
     last = periods.previous("month", periods.key_for("month", today))
     month_keys = periods.recent("month", periods.bounds("month", last)[0], months)[::-1]
     batch = DemoBatch(points=demo_points())
-    rebound = {p.point_id for p in rng.sample(batch.points, 5)}
+    chosen = rng.sample(batch.points, 7)
+    rebound = {p.point_id for p in chosen[:5]}
+    shifting = {p.point_id for p in chosen[5:]}  # fewer documents, more chat groups and apps
     starts = [periods.bounds("month", m)[0] for m in month_keys]
     policy_index = next((i for i, d in enumerate(starts) if d >= POLICY_MONTH), 8)
     if not 3 <= policy_index <= len(starts) - 8:
@@ -129,7 +131,8 @@ def generate(qn: Questionnaire, code_key: bytes, today: dt.date | None = None,
                     continue
                 load = _load_factor(index, policy_index, len(month_keys),
                                     point.point_id in rebound)
-                answers = _answers(rng, point.kind, scale * load, load)
+                shift = point.point_id in shifting and index >= len(month_keys) - REBOUND_MONTHS
+                answers = _answers(rng, point.kind, scale * load, load, shift)
                 start = periods.bounds("month", month)[1]
                 submitted = dt.datetime.combine(start, dt.time(8)) + dt.timedelta(
                     days=rng.randint(-4, 5), minutes=rng.randint(0, 600))
@@ -163,10 +166,12 @@ def _half_hours(rng: random.Random, mean: float, top: float) -> float:
     return min(top, max(0.0, round(rng.gauss(mean, mean * 0.25) * 2) / 2))
 
 
-def _answers(rng: random.Random, kind: str, load: float, trend: float) -> dict:
+def _answers(rng: random.Random, kind: str, load: float, trend: float, shift: bool = False
+             ) -> dict:
     documents, meetings, forms, inspections = _BASE[kind]
+    informal = 1.6 if shift else 1.0  # 明减暗增: notices move into chat groups and apps
     a: dict = {}
-    a["documents"] = _count(rng, documents * load)
+    a["documents"] = _count(rng, documents * load * (0.75 if shift else 1.0))
     if a["documents"] > 0:
         a["documents_action"] = min(a["documents"], _count(rng, a["documents"] * 0.35))
     a["meetings"] = _count(rng, meetings * load)
@@ -181,8 +186,8 @@ def _answers(rng: random.Random, kind: str, load: float, trend: float) -> dict:
     a["trace_demands"] = rng.random() < 0.55 * trend
     if a["trace_demands"]:
         a["trace_hours"] = _half_hours(rng, 3.0, 80) or 0.5
-    a["apps"] = _count(rng, 7 * min(1.0, trend + 0.1))
-    a["chat_groups"] = _count(rng, 16 * min(1.0, trend + 0.15))
+    a["apps"] = _count(rng, 7 * min(1.0, trend + 0.1) * informal)
+    a["chat_groups"] = _count(rng, 16 * min(1.0, trend + 0.15) * informal)
     if a["chat_groups"] > 0:
         a["chat_pressure"] = rng.random() < 0.6 * trend
     lighter = trend < 0.9

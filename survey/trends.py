@@ -116,6 +116,10 @@ def alerts(store: Store, flt: Filter, rules: list[WarningRule], k: int,
     return latest, early_warning.evaluate(rules, series, latest), series
 
 
+def responses(store: Store, flt: Filter, period_key: str) -> pd.DataFrame:
+    return analytics.responses(store, flt, period_key)
+
+
 def indicator_label(key: str, lang: str) -> str:
     info = INDICATORS[key]
     return info.en if lang == "en" else info.zh

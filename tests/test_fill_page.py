@@ -168,7 +168,7 @@ def test_english_interface(code):
 
 def test_questionnaire_admin_page_lists_versions(app_env):
     at = open_app()
-    at.switch_page("pages/questionnaires.py").run()
+    at.switch_page("app_pages/questionnaires.py").run()
     assert not at.exception
     table = at.dataframe[0].value
     assert set(table.iloc[:, 0]) == {"burden_monthly", "public_rating"}

@@ -117,7 +117,7 @@ def fill_section(respondent, qn, period: str, form: dict, prefix: str) -> None:
             st.caption(f"↺ {t('carried_marker')} ({form['carried_from']})")
         problem = rules.validate(qn, form["answers"]).get(q.id)
         if problem and (problem is not rules.REQUIRED or section.id in form["show_required"]):
-            st.error(problem.get(lang()), icon="⚠️")
+            st.error(problem.get(lang()), icon=":material/warning:")
     save_draft(respondent, qn, period, form)
     back, forward = st.columns(2)
     if index > 0 and back.button(t("back"), use_container_width=True):
@@ -159,7 +159,7 @@ def review(respondent, qn, period: str, form: dict) -> None:
             st.caption(q.label.get(lang()))
             st.text(value)  # typed text is shown as typed: no markdown, no HTML
             if q.id in errors:
-                st.error(errors[q.id].get(lang()), icon="⚠️")
+                st.error(errors[q.id].get(lang()), icon=":material/warning:")
         if st.button(t("edit_section"), key=f"edit:{section.id}"):
             form["section"], form["step"] = i, "fill"
             st.rerun()

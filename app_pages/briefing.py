@@ -1,0 +1,41 @@
+"""The monthly briefing for a region: self-contained HTML and the same tables as Excel."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import streamlit as st
+
+from survey import briefing, periods
+from ui import cached
+from ui.context import lang, startup, t
+from ui.filters import filter_bar
+
+app = startup()
+k = app.config.k_anonymity
+tree, span, _, _ = cached.meta()
+st.title(t("nav_briefing"))
+st.caption(t("briefing_intro"))
+flt, _ = filter_bar(tree, span, grain=False)
+if span is None:
+    st.info(t("no_data"))
+    st.stop()
+months = periods.span("month", f"{span[0]:%Y-%m}", f"{span[1]:%Y-%m}")[::-1]
+default = 1 if len(months) > 1 and months[0] == f"{dt.date.today():%Y-%m}" else 0
+month_key = st.selectbox(t("briefing_month"), months, index=default)
+month = periods.bounds("month", month_key)[0]
+rules, _ = cached.rules()
+index, _ = cached.index_definition()
+region = briefing.region_name(flt, lang())
+st.subheader(t("briefing_title", region=region, month=month_key))
+name = f"briefing_{region}_{month_key}"
+store, language = app.store, lang()
+left, right = st.columns(2)
+left.download_button(
+    t("briefing_html"), lambda: briefing.html_report(store, flt, month, k, rules, index, language),
+    file_name=f"{name}.html", mime="text/html", use_container_width=True, type="primary")
+right.download_button(
+    t("briefing_xlsx"), lambda: briefing.xlsx(store, flt, month, k, rules, language),
+    file_name=f"{name}.xlsx",
+    mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    use_container_width=True)

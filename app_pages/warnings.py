@@ -1,0 +1,75 @@
+"""Early warnings of rebound, with the evidence; a leader marks each one handled."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from survey import charts, early_warning
+from survey.store import StoreError
+from survey.trends import indicator_label
+from ui import cached
+from ui.context import escape, lang, startup, t
+from ui.filters import filter_bar
+
+app = startup()
+k = app.config.k_anonymity
+tree, span, names, _ = cached.meta()
+st.title(t("nav_warnings"))
+st.caption(t("warnings_intro"))
+flt, _ = filter_bar(tree, span, grain=False)
+rules, problems = cached.rules()
+if problems:
+    st.error(t("rule_problems") + "\n\n" + "\n".join(f"- `{p}`" for p in problems))
+latest, alerts, series = cached.figure("alerts", flt, rules, k)
+states = app.store.warning_states()
+open_alerts = [a for a in alerts if early_warning.is_open(a, states)]
+handled = [a for a in alerts if not early_warning.is_open(a, states)]
+if latest:
+    st.caption(t("warnings_evaluated", month=f"{latest:%Y-%m}") + " · " +
+               t("warnings_open", n=len(open_alerts)) + " · " + t("warnings_handled", n=len(handled)))
+if not open_alerts:
+    st.success(t("warnings_none"))
+shown = open_alerts + (handled if st.toggle(t("show_handled")) else [])
+
+
+def facts(alert) -> str:
+    f = alert.facts
+    if "changes" in f:
+        return t("fact_changes", changes=", ".join(f"{m:%Y-%m} {c:+.0%}" for m, c in f["changes"]))
+    if "baseline" in f:
+        return t("fact_baseline", baseline=f["baseline"], recent=f["recent"])
+    return t("fact_shift", formal=f["formal_change"], informal=f["informal_change"])
+
+
+by_point: dict[str, list] = {}
+for alert in shown:
+    by_point.setdefault(alert.point_id, []).append(alert)
+for point_id in sorted(by_point, key=lambda p: names.get(p, p)):
+    with st.container(border=True):
+        st.markdown(f"**{escape(names.get(point_id, point_id))}** · "
+                    f"{t('warnings_open', n=sum(early_warning.is_open(a, states) for a in by_point[point_id]))}")
+        for alert in sorted(by_point[point_id], key=lambda a: (a.rule.id, a.indicator)):
+            label = indicator_label(alert.indicator, lang())
+            state = states.get(alert.key)
+            done = state is not None and not early_warning.is_open(alert, states)
+            icon = ":material/check_circle:" if done else ":material/warning:"
+            with st.expander(f"{label} · {alert.rule.describe(lang())}", icon=icon):
+                st.caption(facts(alert))
+                evidence = {m: v for m, v in series.get((point_id, alert.indicator), {}).items()
+                            if m >= early_warning.month(alert.latest, 23)}
+                chart = charts.evidence(evidence, alert.indicator, lang(),
+                                        alert.facts.get("baseline"))
+                st.altair_chart(charts.themed(chart), use_container_width=True)
+                if done:
+                    st.info(t("handled_info", by=state["by"], at=f"{state['at']:%Y-%m-%d %H:%M}",
+                              note=state["note"]))
+                    continue
+                with st.form(f"handle:{alert.key}", border=False):
+                    who = st.text_input(t("handled_by"), max_chars=50)
+                    note = st.text_area(t("handle_note"), max_chars=1000, height=80)
+                    if st.form_submit_button(t("mark_handled")):
+                        try:
+                            app.store.handle_warning(alert.key, alert.latest, who, note)
+                            st.rerun()
+                        except StoreError as exc:
+                            st.error(str(exc))

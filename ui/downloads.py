@@ -1,0 +1,18 @@
+"""Download buttons for a chart: its data as CSV and the chart as PNG (rendered on click)."""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from survey import charts, exports
+from ui.context import t
+
+
+def chart_downloads(frame: pd.DataFrame, chart, name: str, title: str) -> None:
+    left, right = st.columns(2)
+    left.download_button(t("download_csv"), exports.csv_bytes(frame), file_name=f"{name}.csv",
+                         mime="text/csv", key=f"csv:{name}", use_container_width=True)
+    right.download_button(t("download_png"), lambda: charts.to_png(chart, title),
+                          file_name=f"{name}.png", mime="image/png", key=f"png:{name}",
+                          use_container_width=True)

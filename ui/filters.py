@@ -1,0 +1,104 @@
+"""The leaders' filter bar. Its state lives in the URL's query parameters, so a view can be
+shared by copying the address."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import streamlit as st
+
+from survey import domain, periods
+from survey.metrics import GRAINS, Filter
+from ui.context import lang, t
+
+ALL = None
+
+
+def _init(key: str, param: str, valid, default=None, many: bool = False) -> None:
+    if key in st.session_state:
+        return
+    raw = st.query_params.get(param)
+    if many:
+        values = [v for v in (raw or "").split(",") if v in valid]
+        st.session_state[key] = values
+    else:
+        st.session_state[key] = raw if raw in valid else default
+
+
+def _choose(label: str, key: str, param: str, options: list) -> str | None:
+    _init(key, param, options)
+    if st.session_state[key] not in [ALL, *options]:
+        st.session_state[key] = ALL
+    return st.selectbox(label, [ALL, *options], key=key,
+                        format_func=lambda v: t("all") if v is None else v)
+
+
+def _sync(params: dict) -> None:
+    for name, value in params.items():
+        if value in (None, "", []):
+            if name in st.query_params:
+                del st.query_params[name]
+        else:
+            text = ",".join(value) if isinstance(value, list) else str(value)
+            if st.query_params.get(name) != text:
+                st.query_params[name] = text
+
+
+def filter_bar(tree: dict, span: tuple[dt.date, dt.date] | None, grain: bool = True
+               ) -> tuple[Filter, str]:
+    """Render the filters; return the Filter and the grain (month/quarter/year)."""
+    months = periods.span("month", f"{span[0]:%Y-%m}", f"{span[1]:%Y-%m}") if span else []
+    with st.expander(t("filters"), expanded=False):
+        a, b, c = st.columns(3)
+        with a:
+            prefecture = _choose(t("prefecture"), "f_pref", "pref", list(tree))
+        with b:
+            county = _choose(t("county"), "f_county", "county",
+                             list(tree.get(prefecture, {})) if prefecture else [])
+        with c:
+            township = _choose(t("township"), "f_town", "town",
+                               tree.get(prefecture, {}).get(county, []) if county else [])
+        d, e = st.columns(2)
+        _init("f_level", "level", domain.LEVELS, many=True)
+        levels = d.multiselect(t("level"), list(domain.LEVELS), key="f_level",
+                               format_func=lambda v: domain.label(domain.LEVELS, v, lang()))
+        _init("f_kind", "kind", domain.POINT_KINDS, many=True)
+        kinds = e.multiselect(t("kind"), list(domain.POINT_KINDS), key="f_kind",
+                              format_func=lambda v: domain.label(domain.POINT_KINDS, v, lang()))
+        first = last = None
+        if len(months) > 1:
+            wanted = (st.query_params.get("from", months[0]), st.query_params.get("to", months[-1]))
+            if not (all(w in months for w in wanted) and wanted[0] <= wanted[1]):
+                wanted = (months[0], months[-1])
+            first, last = st.select_slider(t("period_range"), months, value=wanted, key="f_range")
+        chosen = "month"
+        if grain:
+            _init("f_grain", "grain", GRAINS, "month")
+            chosen = st.radio(t("grain"), GRAINS, key="f_grain", horizontal=True,
+                              format_func=lambda g: t(f"grain_{g}"))
+    scope = [" / ".join(x for x in (prefecture, county, township) if x) or t("whole_network")]
+    scope += [domain.label(domain.LEVELS, v, lang()) for v in levels]
+    scope += [domain.label(domain.POINT_KINDS, v, lang()) for v in kinds]
+    if first and (first, last) != (months[0], months[-1]):
+        scope.append(f"{first} – {last}")
+    st.caption(":material/filter_alt: " + " · ".join(scope))
+    _sync({"pref": prefecture, "county": county, "town": township, "level": levels,
+           "kind": kinds, "from": first if first != (months[0] if months else None) else None,
+           "to": last if last != (months[-1] if months else None) else None,
+           "grain": chosen if chosen != "month" else None})
+    flt = Filter(prefecture=prefecture, county=county, township=township, levels=tuple(levels),
+                 kinds=tuple(kinds),
+                 start=periods.bounds("month", first)[0] if first else None,
+                 end=periods.bounds("month", last)[0] if last else None)
+    return flt, chosen
+
+
+def sub_dimension(flt: Filter) -> str:
+    """The region level one below the current filter."""
+    if flt.township:
+        return "point"
+    if flt.county:
+        return "township"
+    if flt.prefecture:
+        return "county"
+    return "prefecture"
