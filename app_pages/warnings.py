@@ -65,8 +65,9 @@ for point_id in sorted(by_point, key=lambda p: names.get(p, p)):
                               note=state["note"]))
                     continue
                 with st.form(f"handle:{alert.key}", border=False):
-                    who = st.text_input(t("handled_by"), max_chars=50)
-                    note = st.text_area(t("handle_note"), max_chars=1000, height=80)
+                    who = st.text_input(t("handled_by"), max_chars=50, key=f"who:{alert.key}")
+                    note = st.text_area(t("handle_note"), max_chars=1000, height=80,
+                                        key=f"note:{alert.key}")
                     if st.form_submit_button(t("mark_handled")):
                         try:
                             app.store.handle_warning(alert.key, alert.latest, who, note)

@@ -30,8 +30,16 @@ def _time_axis(lang: str, grain: str = "month") -> alt.X:
     return alt.X("bucket:T", title=t("chart_period", lang), axis=alt.Axis(format=fmt))
 
 
-def _value_field(frame: pd.DataFrame, value: str) -> pd.DataFrame:
+def _dated(frame: pd.DataFrame) -> pd.DataFrame:
+    """A copy with period buckets as datetimes (Vega-Lite JSON has no date type)."""
     data = frame.copy()
+    if "bucket" in data:
+        data["bucket"] = pd.to_datetime(data["bucket"])
+    return data
+
+
+def _value_field(frame: pd.DataFrame, value: str) -> pd.DataFrame:
+    data = _dated(frame)
     data["value"] = data[value].astype("float64")
     return data
 
@@ -81,7 +89,7 @@ def groups(frame: pd.DataFrame, indicator: str, lang: str, grain: str, group_tit
 
 def heatmap(frame: pd.DataFrame, indicator: str, lang: str, k: int = 5):
     """Points x months; hidden cells grey."""
-    data = frame.copy()
+    data = _dated(frame)
     data["value"] = data["mean"].astype("float64")
     data["status"] = data["suppressed"].map(
         {True: t("suppressed_note", lang, k=k), False: ""})
@@ -102,7 +110,7 @@ def heatmap(frame: pd.DataFrame, indicator: str, lang: str, k: int = 5):
 
 def distribution(frame: pd.DataFrame, indicator: str, lang: str, grain: str):
     """Spread across respondents per period: 10-90% whisker, 25-75% box, median tick."""
-    data = frame[~frame["suppressed"]].copy()
+    data = _dated(frame[~frame["suppressed"]])
     for column in ("p10", "p25", "p50", "p75", "p90"):
         data[column] = data[column].astype("float64")
     label = f"{indicator_label(indicator, lang)} ({indicator_unit(indicator, lang)})"
@@ -118,7 +126,7 @@ def distribution(frame: pd.DataFrame, indicator: str, lang: str, grain: str):
 
 
 def index_chart(frame: pd.DataFrame, lang: str, grain: str, title: str):
-    data = frame[~frame["suppressed"]].copy()
+    data = _dated(frame[~frame["suppressed"]])
     data["value"] = data["index"].astype("float64")
     line = alt.Chart(data).mark_line(point=True, color="#6a1b9a").encode(
         x=_time_axis(lang, grain), y=alt.Y("value:Q", title=title),
@@ -131,7 +139,7 @@ def index_chart(frame: pd.DataFrame, lang: str, grain: str, title: str):
 
 def evidence(series: dict, indicator: str, lang: str, reference: float | None = None):
     """A small chart of one point's monthly series behind a warning."""
-    data = pd.DataFrame(sorted(series.items()), columns=["bucket", "value"])
+    data = _dated(pd.DataFrame(sorted(series.items()), columns=["bucket", "value"]))
     line = alt.Chart(data).mark_line(point=True, color=BAD).encode(
         x=_time_axis(lang), y=alt.Y("value:Q", title=indicator_label(indicator, lang)),
         tooltip=[alt.Tooltip("bucket:T", title=t("chart_period", lang)),
