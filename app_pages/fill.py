@@ -109,7 +109,7 @@ def fill_section(respondent, qn, period: str, form: dict, prefix: str) -> None:
             continue
         key = f"{prefix}:{q.id}"
         form["answers"][q.id] = widgets.question(q, key, form["answers"].get(q.id), lang(),
-                                                 (t("yes"), t("no")))
+                                                 (t("yes"), t("no")), t("choose"))
         if q.hint:
             st.caption(q.hint.get(lang()))
         value = form["answers"][q.id]

@@ -48,6 +48,7 @@ STRINGS: dict[str, tuple[str, str]] = {
     "submit": ("提交", "Submit"),
     "not_asked": ("(未答)", "(no answer)"),
     "yes": ("是", "Yes"),
+    "choose": ("请选择(可多选)", "Choose one or more"),
     "no": ("否", "No"),
     "submitted": ("已提交,谢谢!", "Submitted. Thank you!"),
     "receipt": ("回执编号:{id}  \n提交时间:{at}  \n填报期:{period}(第 {rev} 版)",

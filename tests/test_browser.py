@@ -88,3 +88,29 @@ def test_cadre_fills_and_submits_on_a_phone(store, db_path, tmp_path):
     assert answers["trace_demands"] is False and answers["chat_pressure"] is True
     assert answers["satisfaction"] == "4"
     assert answers["one_cut"] == "<b>重复报表</b>'; DROP TABLE answer; --"
+
+
+def test_leader_opens_a_shared_trend_view(tmp_path):
+    """A leader opens a shared link (region in the URL) first thing: real navigation, headline
+    figures, charts drawn, Chinese rendered (screenshot kept for people to look at)."""
+    from survey.bootstrap import start
+    from survey.config import resolve
+    chromium = require_chromium()
+    db = tmp_path / "demo.duckdb"
+    env = {"SURVEY_DB": str(db), "SURVEY_CODE_KEY": KEY.decode()}
+    start(resolve(env)).store.close()
+    with running_app(env) as url, playwright.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
+        page = browser.new_page(viewport={"width": 1280, "height": 1600})
+        page.goto(f"{url}/trends?pref=%E6%B1%9F%E5%8C%97%E5%B8%82")
+        page.wait_for_selector("[data-testid=stMetric]", timeout=30000)
+        page.wait_for_selector("[data-testid=stVegaLiteChart] canvas, "
+                               "[data-testid=stVegaLiteChart] svg", timeout=30000)
+        settle(page)
+        assert page.locator("[data-testid=stMetric]").count() == 13
+        assert page.get_by_text("江北市", exact=False).first.is_visible()
+        nav = page.locator("[data-testid=stSidebarNav]").inner_text()
+        assert "减负趋势" in nav and "填报" in nav  # st.navigation, not the pages/ auto list
+        assert page.locator("[data-testid=stException]").count() == 0
+        page.screenshot(path=str(tmp_path / "trends.png"), full_page=True)
+        browser.close()

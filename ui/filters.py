@@ -11,7 +11,7 @@ from survey import domain, periods
 from survey.metrics import GRAINS, Filter
 from ui.context import lang, t
 
-ALL = None
+ALL = ""  # the "all" choice; None would make Streamlit show an unselected placeholder
 
 
 def _init(key: str, param: str, valid, default=None, many: bool = False) -> None:
@@ -22,7 +22,7 @@ def _init(key: str, param: str, valid, default=None, many: bool = False) -> None
         values = [v for v in (raw or "").split(",") if v in valid]
         st.session_state[key] = values
     else:
-        st.session_state[key] = raw if raw in valid else default
+        st.session_state[key] = raw if raw in valid else (default if default is not None else ALL)
 
 
 def _choose(label: str, key: str, param: str, options: list) -> str | None:
@@ -30,7 +30,7 @@ def _choose(label: str, key: str, param: str, options: list) -> str | None:
     if st.session_state[key] not in [ALL, *options]:
         st.session_state[key] = ALL
     return st.selectbox(label, [ALL, *options], key=key,
-                        format_func=lambda v: t("all") if v is None else v)
+                        format_func=lambda v: t("all") if v == ALL else v) or None
 
 
 def _sync(params: dict) -> None:
@@ -60,10 +60,10 @@ def filter_bar(tree: dict, span: tuple[dt.date, dt.date] | None, grain: bool = T
                                tree.get(prefecture, {}).get(county, []) if county else [])
         d, e = st.columns(2)
         _init("f_level", "level", domain.LEVELS, many=True)
-        levels = d.multiselect(t("level"), list(domain.LEVELS), key="f_level",
+        levels = d.multiselect(t("level"), list(domain.LEVELS), key="f_level", placeholder=t("all"),
                                format_func=lambda v: domain.label(domain.LEVELS, v, lang()))
         _init("f_kind", "kind", domain.POINT_KINDS, many=True)
-        kinds = e.multiselect(t("kind"), list(domain.POINT_KINDS), key="f_kind",
+        kinds = e.multiselect(t("kind"), list(domain.POINT_KINDS), key="f_kind", placeholder=t("all"),
                               format_func=lambda v: domain.label(domain.POINT_KINDS, v, lang()))
         first = last = None
         if len(months) > 1:

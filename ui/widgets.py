@@ -29,8 +29,10 @@ def _decimals(step: float | None) -> int:
     return len(text.split(".")[1]) if "." in text else 0
 
 
-def question(q: Question, key: str, value, lang: str, yes_no_labels: tuple[str, str]):
-    """Render the widget for one question; return its current answer value."""
+def question(q: Question, key: str, value, lang: str, yes_no_labels: tuple[str, str],
+             choose: str = ""):
+    """Render the widget for one question; return its current answer value. `choose` is the
+    placeholder of a multiple-choice list, in the page's language."""
     label = _label(q, lang)
     if q.type in ("integer", "decimal"):
         integer = q.type == "integer"
@@ -46,7 +48,7 @@ def question(q: Question, key: str, value, lang: str, yes_no_labels: tuple[str, 
     if q.type == "multiple_choice":
         codes = [c.value for c in q.choices]
         _seed(key, [v for v in (value or []) if v in codes])
-        chosen = st.multiselect(label, codes, key=key,
+        chosen = st.multiselect(label, codes, key=key, placeholder=choose,
                                 format_func=lambda c: q.choice_label(c, lang))
         return list(chosen)
     if q.type == "yes_no":
