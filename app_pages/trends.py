@@ -14,6 +14,7 @@ from ui.context import lang, startup, t
 from ui.downloads import chart_downloads
 from ui.filters import filter_bar, sub_dimension
 
+MAX_HEATMAP_POINTS = 80  # beyond this a row per point is unreadable: narrow the region first
 k = startup().config.k_anonymity
 tree, span, names, has_demo = cached.meta()
 st.title(t("nav_trends"))
@@ -122,6 +123,8 @@ with heat_tab:
     frame = cached.figure("heatmap", flt, indicator, k)
     if frame.empty:
         st.info(t("no_data"))
+    elif frame["point"].nunique() > MAX_HEATMAP_POINTS:
+        st.info(t("heatmap_too_many", n=frame["point"].nunique(), max=MAX_HEATMAP_POINTS))
     else:
         chart = charts.heatmap(frame, indicator, lang(), k)
         st.altair_chart(charts.themed(chart, label), use_container_width=True)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pandas as pd
 import streamlit as st
 
 from survey import charts, early_warning
@@ -45,21 +46,25 @@ by_point: dict[str, list] = {}
 for alert in shown:
     by_point.setdefault(alert.point_id, []).append(alert)
 for point_id in sorted(by_point, key=lambda p: names.get(p, p)):
+    alerts_here = sorted(by_point[point_id], key=lambda a: (a.indicator, a.rule.id))
     with st.container(border=True):
-        st.markdown(f"**{escape(names.get(point_id, point_id))}** · "
-                    f"{t('warnings_open', n=sum(early_warning.is_open(a, states) for a in by_point[point_id]))}")
-        for alert in sorted(by_point[point_id], key=lambda a: (a.rule.id, a.indicator)):
+        n_open = sum(early_warning.is_open(a, states) for a in alerts_here)
+        st.markdown(f"**{escape(names.get(point_id, point_id))}** · {t('warnings_open', n=n_open)}")
+        latest_month = max(a.latest for a in alerts_here)
+        rows = [{"indicator": indicator, "bucket": m, "value": v}
+                for indicator in dict.fromkeys(a.indicator for a in alerts_here)
+                for m, v in series.get((point_id, indicator), {}).items()
+                if m >= early_warning.month(latest_month, 23)]
+        st.altair_chart(charts.themed(charts.evidence(pd.DataFrame(rows), lang())),
+                        use_container_width=True)
+        st.caption(t("relative_note"))
+        for alert in alerts_here:
             label = indicator_label(alert.indicator, lang())
             state = states.get(alert.key)
             done = state is not None and not early_warning.is_open(alert, states)
             icon = ":material/check_circle:" if done else ":material/warning:"
             with st.expander(f"{label} · {alert.rule.describe(lang())}", icon=icon):
                 st.caption(facts(alert))
-                evidence = {m: v for m, v in series.get((point_id, alert.indicator), {}).items()
-                            if m >= early_warning.month(alert.latest, 23)}
-                chart = charts.evidence(evidence, alert.indicator, lang(),
-                                        alert.facts.get("baseline"))
-                st.altair_chart(charts.themed(chart), use_container_width=True)
                 if done:
                     st.info(t("handled_info", by=state["by"], at=f"{state['at']:%Y-%m-%d %H:%M}",
                               note=state["note"]))

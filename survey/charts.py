@@ -137,18 +137,23 @@ def index_chart(frame: pd.DataFrame, lang: str, grain: str, title: str):
     return alt.layer(hundred, line).properties(width=WIDTH, height=260)
 
 
-def evidence(series: dict, indicator: str, lang: str, reference: float | None = None):
-    """A small chart of one point's monthly series behind a warning."""
-    data = _dated(pd.DataFrame(sorted(series.items()), columns=["bucket", "value"]))
-    line = alt.Chart(data).mark_line(point=True, color=BAD).encode(
-        x=_time_axis(lang), y=alt.Y("value:Q", title=indicator_label(indicator, lang)),
-        tooltip=[alt.Tooltip("bucket:T", title=t("chart_period", lang)),
-                 alt.Tooltip("value:Q", format=".2f")])
-    layers = [line]
-    if reference is not None:
-        layers.append(alt.Chart(pd.DataFrame({"y": [reference]})).mark_rule(
-            color=HIDDEN, strokeDash=[4, 4]).encode(y="y:Q"))
-    return alt.layer(*layers).properties(width=WIDTH, height=160)
+def evidence(rows: pd.DataFrame, lang: str):
+    """One point's monthly series behind its warnings, every indicator on one scale:
+    100 = its mean over the first six months shown, so rebounds of different units compare."""
+    data = _dated(rows).sort_values(["indicator", "bucket"])
+    data["label"] = data["indicator"].map(lambda i: indicator_label(i, lang))
+    first = data.groupby("indicator")["value"].transform(lambda v: v.head(6).mean())
+    data["relative"] = 100 * data["value"] / first.where(first != 0)
+    x = _time_axis(lang)
+    line = alt.Chart(data).mark_line(point=True).encode(
+        x=x, y=alt.Y("relative:Q", title=t("relative_level", lang), scale=alt.Scale(zero=False)),
+        color=alt.Color("label:N", title=None, legend=alt.Legend(orient="top", columns=3)),
+        tooltip=[alt.Tooltip("label:N", title=t("indicator", lang)),
+                 alt.Tooltip("bucket:T", title=t("chart_period", lang)),
+                 alt.Tooltip("value:Q", title=t("chart_value", lang), format=".2f")])
+    hundred = alt.Chart(pd.DataFrame({"y": [100.0]})).mark_rule(
+        color=HIDDEN, strokeDash=[4, 4]).encode(y="y:Q")
+    return alt.layer(hundred, line).properties(width=WIDTH, height=240)
 
 
 def to_png(chart, title: str | None = None, width: int = 640) -> bytes:

@@ -140,3 +140,25 @@ def test_csv_and_png_downloads_keep_chinese(app_env):
     assert data.startswith(b"\xef\xbb\xbf") and "会议".encode() in data
     png = charts.to_png(charts.trend(frame, "meetings", "zh"), "参加会议次数")
     assert png.startswith(b"\x89PNG")
+
+
+def test_a_new_submission_shows_at_once(app_env, monkeypatch):
+    """Figures are cached on the data version: a submission through the app's store is seen
+    on the next rerun, without waiting for any cache to expire."""
+    import datetime as dt
+
+    from survey import periods
+    from tests.conftest import complete_answers
+    from ui.context import _startup
+    app_store = _startup(str(app_env.path)).store  # the store the app itself holds
+    at = open_page("app_pages/responses.py")
+    last_month = periods.previous("month", periods.key_for("month", dt.date.today()))
+    at.selectbox[-1].set_value(last_month).run()
+    before = next(m.value for m in at.markdown if "个监测点" in m.value)
+    point = app_store.points()[0]
+    respondent = app_store.respondent(app_store.issue_codes(point.point_id, 1)[0])
+    qn = app_store.questionnaires_for(point)[0]
+    app_store.submit(respondent, qn, last_month, complete_answers(), "fresh-one")
+    at.run()
+    after = next(m.value for m in at.markdown if "个监测点" in m.value)
+    assert before != after
