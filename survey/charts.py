@@ -27,7 +27,8 @@ def _finish(chart, title: str | None = None):
 
 def _time_axis(lang: str, grain: str = "month") -> alt.X:
     fmt = {"month": "%Y-%m", "quarter": "%Y-%m", "year": "%Y"}[grain]
-    return alt.X("bucket:T", title=t("chart_period", lang), axis=alt.Axis(format=fmt))
+    return alt.X("bucket:T", title=t("chart_period", lang),
+                 axis=alt.Axis(format=fmt, labelOverlap="greedy", labelSeparation=6))
 
 
 def _dated(frame: pd.DataFrame) -> pd.DataFrame:
