@@ -18,6 +18,7 @@ pages = [
     st.Page("app_pages/warnings.py", title=t("nav_warnings"), icon=":material/notification_important:"),
     st.Page("app_pages/responses.py", title=t("nav_responses"), icon=":material/task_alt:"),
     st.Page("app_pages/briefing.py", title=t("nav_briefing"), icon=":material/summarize:"),
+    st.Page("app_pages/sql.py", title=t("nav_sql"), icon=":material/database:"),
     st.Page("app_pages/questionnaires.py", title=t("nav_questionnaires"), icon=":material/description:"),
 ]
 st.navigation(pages).run()

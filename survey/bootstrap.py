@@ -21,6 +21,7 @@ class Startup:
     problems: list[str] = field(default_factory=list)  # questionnaire problems, one line each
     published: list[str] = field(default_factory=list)
     demo_loaded: bool = False
+    scheduler: object | None = None  # the snapshot scheduler, when running
 
 
 def publish_dir(store: Store, folder, actor: str = "system") -> tuple[list[str], list[str]]:
@@ -46,3 +47,12 @@ def start(config: Config) -> Startup:
         demo.load(store)
         startup.demo_loaded = True
     return startup
+
+
+def start_snapshots(startup: Startup) -> None:
+    """Keep data/analytics.duckdb fresh for analysts' own DuckDB clients (app only)."""
+    from survey.snapshots import SnapshotScheduler
+    if startup.config.snapshot_minutes > 0 and startup.scheduler is None:
+        startup.scheduler = SnapshotScheduler(startup.store, startup.config.snapshot,
+                                              startup.config.snapshot_minutes)
+        startup.scheduler.start()

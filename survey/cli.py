@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import argparse
 import sys
+from pathlib import Path
+
+from survey import periods
 
 from survey import config as config_module
 from survey.questionnaire import load_dir
@@ -98,7 +101,6 @@ def cmd_codes(args, cfg) -> int:
 
 
 def cmd_period(args, cfg) -> int:
-    from survey import periods
     with _store(cfg) as store:
         versions = [v for v in store.questionnaire_versions()
                     if v["questionnaire_id"] == args.questionnaire]
@@ -121,6 +123,51 @@ def cmd_schema_doc(args, cfg) -> int:
         print("wrote docs/schema.md")
     else:
         print(text, end="")
+    return 0
+
+
+def cmd_snapshot(args, cfg) -> int:
+    from survey.store import StoreLockedError, snapshot
+    target = Path(args.out) if args.out else cfg.snapshot
+    try:
+        store = _store(cfg)
+    except StoreLockedError as exc:
+        print(f"error: {exc}\nThe running app refreshes {cfg.snapshot} itself (every "
+              f"{cfg.snapshot_minutes:g} minutes after data changed).", file=sys.stderr)
+        return 2
+    with store:
+        info = snapshot.write(store, target)
+    print(f"wrote {info.path} ({info.bytes / 1e6:.1f} MB in {info.seconds:.2f} s); open it "
+          f"read-only, e.g. duckdb -readonly {info.path}")
+    return 0
+
+
+def cmd_export(args, cfg) -> int:
+    import duckdb
+
+    from survey import exporter
+    from survey.store import StoreLockedError
+    for key in (args.first, args.last):
+        if key:
+            periods.bounds("month", key)
+    try:
+        store = _store(cfg)
+        con, source = store.raw_connection(), str(cfg.db_path)
+    except StoreLockedError:
+        store = None
+        if not cfg.snapshot.exists():
+            print("error: the app holds the database and there is no snapshot yet",
+                  file=sys.stderr)
+            return 2
+        con, source = duckdb.connect(str(cfg.snapshot), read_only=True), str(cfg.snapshot)
+        print(f"the app is running: exporting from the snapshot {source}", file=sys.stderr)
+    try:
+        written = exporter.export(con, Path(args.out), args.format, args.first, args.last)
+    finally:
+        (store.close() if store else con.close())
+    for view, rows in written.items():
+        print(f"{view}: {rows:,} rows")
+    print(f"written to {args.out}")
     return 0
 
 
@@ -151,6 +198,16 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("questionnaire")
     p.add_argument("period", help="e.g. 2026-11, 2026-Q4, 2026-W47")
     p.set_defaults(func=cmd_period)
+    p = sub.add_parser("snapshot", help="write the analytics snapshot (a read-only copy for "
+                       "DuckDB clients)")
+    p.add_argument("--out", help="default: analytics.duckdb beside the database")
+    p.set_defaults(func=cmd_snapshot)
+    p = sub.add_parser("export", help="export the views, streamed, with a progress bar")
+    p.add_argument("--format", choices=["parquet", "csv", "xlsx"], default="parquet")
+    p.add_argument("--from", dest="first", help="first month, e.g. 2025-01")
+    p.add_argument("--to", dest="last", help="last month, e.g. 2026-10")
+    p.add_argument("--out", default="export", help="folder to write (default: export/)")
+    p.set_defaults(func=cmd_export)
     p = sub.add_parser("schema-doc", help="print (or --write) docs/schema.md from the database")
     p.add_argument("--write", action="store_true")
     p.set_defaults(func=cmd_schema_doc)

@@ -1,7 +1,8 @@
 """Configuration, resolved once at start-up and passed explicitly.
 
 Sources, strongest first: environment variables (SURVEY_DB, SURVEY_CODE_KEY, SURVEY_K,
-SURVEY_DEMO), then .streamlit/secrets.toml ([survey] code_key), then defaults. The key that
+SURVEY_DEMO, SURVEY_SNAPSHOT, SURVEY_SNAPSHOT_MINUTES, SURVEY_SQL_TIMEOUT, SURVEY_SQL_ROWS),
+then .streamlit/secrets.toml ([survey] code_key), then defaults. The key that
 turns respondent codes into pseudonyms is generated on first start, beside the database, if
 no other source gives one.
 """
@@ -29,6 +30,14 @@ class Config:
     code_key: bytes
     k_anonymity: int = 5
     demo_on_first_start: bool = True
+    snapshot_path: Path | None = None  # default: analytics.duckdb beside the database
+    snapshot_minutes: float = 5.0  # refresh the snapshot at most this often; 0 = never
+    sql_timeout_s: float = 30.0
+    sql_rows: int = 10_000
+
+    @property
+    def snapshot(self) -> Path:
+        return self.snapshot_path or self.db_path.with_name("analytics.duckdb")
 
 
 def read_secrets(root: Path = PROJECT_ROOT) -> dict:
@@ -52,12 +61,24 @@ def resolve(env: dict | None = None, root: Path = PROJECT_ROOT) -> Config:
     except ValueError as exc:
         raise ConfigError("SURVEY_K must be a whole number, e.g. 5") from exc
     demo = (env.get("SURVEY_DEMO") or "1").strip().lower() not in ("0", "false", "no", "off")
+    try:
+        minutes = float(env.get("SURVEY_SNAPSHOT_MINUTES") or 5)
+        timeout = float(env.get("SURVEY_SQL_TIMEOUT") or 30)
+        rows = int(env.get("SURVEY_SQL_ROWS") or 10_000)
+    except ValueError as exc:
+        raise ConfigError("SURVEY_SNAPSHOT_MINUTES, SURVEY_SQL_TIMEOUT and SURVEY_SQL_ROWS must "
+                          "be numbers") from exc
     return Config(
         db_path=db_path,
         questionnaire_dir=Path(env.get("SURVEY_QUESTIONNAIRES") or root / "questionnaires"),
         code_key=key.encode("utf-8") if key else _key_file(db_path),
         k_anonymity=max(k, 1),
         demo_on_first_start=demo,
+        snapshot_path=Path(env["SURVEY_SNAPSHOT"]).expanduser().resolve()
+        if env.get("SURVEY_SNAPSHOT") else None,
+        snapshot_minutes=max(minutes, 0.0),
+        sql_timeout_s=max(timeout, 1.0),
+        sql_rows=max(rows, 1),
     )
 
 

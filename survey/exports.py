@@ -19,3 +19,10 @@ def xlsx_bytes(sheets: dict[str, pd.DataFrame]) -> bytes:
         for name, frame in sheets.items():
             frame.to_excel(writer, sheet_name=name[:31], index=False)
     return buffer.getvalue()
+
+
+def parquet_bytes(table) -> bytes:
+    import pyarrow.parquet as pq
+    buffer = io.BytesIO()
+    pq.write_table(table, buffer)
+    return buffer.getvalue()

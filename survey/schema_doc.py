@@ -42,6 +42,7 @@ VIEWS = {
         "revision": "Revision number within respondent, point, questionnaire and period.",
         "respondent_key": "Pseudonym of the respondent.",
         "is_kept": "True for the revision that counts (the one in submissions).",
+        "period_start": "First day of the period.",
     }),
     "answers": ("One row per answer of a kept submission (one per row of a matrix question), "
                 "with typed value columns: exactly the column for the question's type is set.", {
@@ -58,6 +59,9 @@ VIEWS = {
         "value_bool": "yes_no answers.",
         "value_date": "date answers.",
         "value_choices": "multiple_choice answers: the list of selected codes.",
+        "label_zh": "Chinese label of the chosen code(s) for choice, likert and matrix answers ('; ' between several).",
+        "label_en": "English label of the chosen code(s) (Chinese where there is none).",
+        "period_start": "First day of the period.",
     }),
     "indicator_values": ("One row per kept submission and indicator: the numeric value, "
                          "comparable across questionnaire versions. Start here for trends.", {

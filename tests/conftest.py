@@ -46,3 +46,9 @@ def complete_answers(**overrides) -> dict:
     }
     answers.update(overrides)
     return {k: v for k, v in answers.items() if v is not None}
+
+
+@pytest.fixture(autouse=True)
+def no_background_snapshots(monkeypatch):
+    """Apps started by tests don't write analytics snapshots unless a test asks for it."""
+    monkeypatch.setenv("SURVEY_SNAPSHOT_MINUTES", "0")

@@ -208,6 +208,19 @@ class Store:
             except (duckdb.IOException, duckdb.FatalException) as exc:
                 raise _friendly(exc, self.path) from exc
 
+    def raw_connection(self) -> duckdb.DuckDBPyConnection:
+        """A cursor of this store for bulk reads (exports); the caller must not write."""
+        return self._conn.cursor()
+
+    @contextmanager
+    def raw_cursor(self):
+        """This thread's cursor, for store modules that run statements outside a transaction
+        (ATTACH/COPY FROM DATABASE for the snapshot). Errors come out as StoreError."""
+        try:
+            yield self._cursor()
+        except duckdb.Error as exc:
+            raise _friendly(exc, self.path) from exc
+
     def _rows(self, sql: str, params=()) -> list[tuple]:
         try:
             return self._cursor().execute(sql, params).fetchall()
@@ -253,6 +266,7 @@ class Store:
                               [qn.id, qn.version]).fetchone()
             if row is not None:
                 if row[0] == qn.content_hash:
+                    self._choice_labels(cur, qn)  # versions published before migration 004
                     return "unchanged"
                 raise PublishRefused(
                     f"{qn.source_name}: {qn.id} version {qn.version} is already published with "
@@ -264,10 +278,20 @@ class Store:
                         "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
                         [qn.id, qn.version, qn.content_hash, qn.title.zh, qn.title.en, qn.period,
                          qn.source_text, qn.source_name, _now()])
+            self._choice_labels(cur, qn)
             self._audit(cur, actor, "publish_questionnaire", f"{qn.id}@{qn.version}",
                         {"hash": qn.content_hash})
             return "published"
         return self._write(work)
+
+    @staticmethod
+    def _choice_labels(cur, qn: Questionnaire) -> None:
+        """Code -> label rows, so analysts see 比较满意 beside 4."""
+        rows = [(qn.id, qn.version, q.id, c.value, c.label.zh, c.label.en or None)
+                for q in qn.questions for c in q.choices]
+        if rows:
+            cur.executemany("INSERT INTO choice_label VALUES (?, ?, ?, ?, ?, ?) "
+                            "ON CONFLICT DO NOTHING", rows)
 
     def retire(self, questionnaire_id: str, version: int, actor: str) -> None:
         def work(cur):

@@ -1,0 +1,52 @@
+"""Keeps the analytics snapshot fresh while the app runs: after data changed, at most every
+`minutes` (a daemon thread; one per store). Writing is serialised with the snapshot button."""
+
+from __future__ import annotations
+
+import threading
+import time
+from pathlib import Path
+
+from survey.store import StoreError, snapshot
+from survey.store.core import Store
+
+_locks: dict[Path, threading.Lock] = {}
+_locks_guard = threading.Lock()
+
+
+def lock_for(target: Path) -> threading.Lock:
+    with _locks_guard:
+        return _locks.setdefault(Path(target), threading.Lock())
+
+
+def refresh(store: Store, target: Path) -> snapshot.SnapshotInfo:
+    """Write the snapshot now (one writer per target at a time)."""
+    with lock_for(target):
+        return snapshot.write(store, target)
+
+
+class SnapshotScheduler(threading.Thread):
+    def __init__(self, store: Store, target: Path, minutes: float, check_every: float = 10.0):
+        super().__init__(name="snapshot-scheduler", daemon=True)
+        self.store, self.target, self.minutes = store, Path(target), minutes
+        self.check_every = check_every
+        self.last_version: int | None = None
+        self.last_time = 0.0
+        self.last_error: str | None = None
+        self.stopped = threading.Event()
+
+    def due(self) -> bool:
+        changed = self.store.data_version != self.last_version or not self.target.exists()
+        return changed and time.monotonic() - self.last_time >= self.minutes * 60
+
+    def run(self) -> None:
+        while not self.stopped.is_set():
+            if self.due():
+                version = self.store.data_version
+                try:
+                    refresh(self.store, self.target)
+                    self.last_version, self.last_error = version, None
+                except (StoreError, OSError) as exc:
+                    self.last_error = str(exc)
+                self.last_time = time.monotonic()
+            self.stopped.wait(self.check_every)
