@@ -9,14 +9,12 @@ import streamlit as st
 from survey import briefing, periods
 from ui import cached
 from ui.context import lang, startup, t
-from ui.filters import filter_bar
+from ui.filters import leader_header
 
 app = startup()
 k = app.config.k_anonymity
-tree, span, _, _ = cached.meta()
-st.title(t("nav_briefing"))
-st.caption(t("briefing_intro"))
-flt, _ = filter_bar(tree, span, grain=False)
+flt, _ = leader_header("nav_briefing", "briefing_intro")
+_, span, _, _ = cached.meta()
 if span is None:
     st.info(t("no_data"))
     st.stop()

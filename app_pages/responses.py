@@ -9,13 +9,10 @@ import streamlit as st
 from survey import domain, periods
 from ui import cached
 from ui.context import lang, startup, t
-from ui.filters import filter_bar
+from ui.filters import leader_header
 
 app = startup()
-tree, span, names, _ = cached.meta()
-st.title(t("nav_responses"))
-st.caption(t("responses_intro"))
-flt, _ = filter_bar(tree, span, grain=False)
+flt, _ = leader_header("nav_responses", "responses_intro")
 recent = periods.recent("month", dt.date.today(), 13)
 period = st.selectbox(t("period"), recent, index=1 if len(recent) > 1 else 0)
 frame = cached.figure("responses", flt, period)

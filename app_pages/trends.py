@@ -12,14 +12,12 @@ from survey.trends import bucket_label, indicator_label, indicator_unit
 from ui import cached
 from ui.context import lang, startup, t
 from ui.downloads import chart_downloads
-from ui.filters import filter_bar, sub_dimension
+from ui.filters import leader_header, sub_dimension
 
 MAX_HEATMAP_POINTS = 80  # beyond this a row per point is unreadable: narrow the region first
 k = startup().config.k_anonymity
-tree, span, names, has_demo = cached.meta()
-st.title(t("nav_trends"))
-st.caption(t("trends_intro", k=k))
-flt, grain = filter_bar(tree, span)
+flt, grain = leader_header("nav_trends", "trends_intro", grain=True, k=k)
+_, _, names, has_demo = cached.meta()
 if has_demo:
     st.caption(":material/info: " + t("demo_banner"))
 

@@ -10,14 +10,12 @@ from survey.store import StoreError
 from survey.trends import indicator_label
 from ui import cached
 from ui.context import escape, lang, startup, t
-from ui.filters import filter_bar
+from ui.filters import leader_header
 
 app = startup()
 k = app.config.k_anonymity
-tree, span, names, _ = cached.meta()
-st.title(t("nav_warnings"))
-st.caption(t("warnings_intro"))
-flt, _ = filter_bar(tree, span, grain=False)
+flt, _ = leader_header("nav_warnings", "warnings_intro")
+names = cached.meta()[2]
 rules, problems = cached.rules()
 if problems:
     st.error(t("rule_problems") + "\n\n" + "\n".join(f"- `{p}`" for p in problems))

@@ -102,3 +102,13 @@ def sub_dimension(flt: Filter) -> str:
     if flt.prefecture:
         return "county"
     return "prefecture"
+
+
+def leader_header(title_key: str, intro_key: str, grain: bool = False, **intro
+                  ) -> tuple[Filter, str]:
+    """The top of every leaders' page: title, what it shows, the filter bar."""
+    from ui import cached
+    tree, span, _, _ = cached.meta()
+    st.title(t(title_key))
+    st.caption(t(intro_key, **intro))
+    return filter_bar(tree, span, grain)
