@@ -1,4 +1,4 @@
-"""Entry point: `streamlit run survey_app.py`. Navigation over the pages, language switch.
+"""Entry point: `streamlit run survey_app.py`. Navigation by role, language switch.
 
 The page scripts live in app_pages/, not pages/: Streamlit 1.67 treats a folder named pages/
 beside the entry script as an old-style automatic multipage app until a run happens to call
@@ -6,19 +6,46 @@ st.navigation, so a shared deep link opened first would lose this navigation for
 
 import streamlit as st
 
+from survey import access
+from ui import auth
 from ui.context import language_switch, startup, t
 
 st.set_page_config(page_title="基层减负监测 · Burden monitoring", page_icon=":material/assignment:",
                    layout="centered")
 language_switch()
 startup()  # open the database once, before any page, so errors show in one place
-pages = [
-    st.Page("app_pages/fill.py", title=t("nav_fill"), icon=":material/edit_note:", default=True),
-    st.Page("app_pages/trends.py", title=t("nav_trends"), icon=":material/trending_down:"),
-    st.Page("app_pages/warnings.py", title=t("nav_warnings"), icon=":material/notification_important:"),
-    st.Page("app_pages/responses.py", title=t("nav_responses"), icon=":material/task_alt:"),
-    st.Page("app_pages/briefing.py", title=t("nav_briefing"), icon=":material/summarize:"),
-    st.Page("app_pages/sql.py", title=t("nav_sql"), icon=":material/database:"),
-    st.Page("app_pages/questionnaires.py", title=t("nav_questionnaires"), icon=":material/description:"),
-]
-st.navigation(pages).run()
+account = auth.current()
+
+# page id -> (script, title key, icon); the order is the order in the navigation
+PAGES = {
+    "fill": ("app_pages/fill.py", "nav_fill", ":material/edit_note:"),
+    "trends": ("app_pages/trends.py", "nav_trends", ":material/trending_down:"),
+    "warnings": ("app_pages/warnings.py", "nav_warnings", ":material/notification_important:"),
+    "responses": ("app_pages/responses.py", "nav_responses", ":material/task_alt:"),
+    "briefing": ("app_pages/briefing.py", "nav_briefing", ":material/summarize:"),
+    "sql": ("app_pages/sql.py", "nav_sql", ":material/database:"),
+    "admin_points": ("app_pages/admin_points.py", "nav_admin_points", ":material/location_on:"),
+    "admin_questionnaires": ("app_pages/questionnaires.py", "nav_questionnaires",
+                             ":material/description:"),
+    "admin_accounts": ("app_pages/admin_accounts.py", "nav_admin_accounts", ":material/group:"),
+    "audit": ("app_pages/audit.py", "nav_audit", ":material/history:"),
+    "login": ("app_pages/login.py", "nav_login", ":material/login:"),
+}
+usable = [pid for pid in PAGES if access.may(account, pid)
+          and not (account is not None and account.must_change and pid not in ("fill", "login"))]
+home = "fill" if account is None or account.must_change else next(
+    (pid for pid in usable if pid not in ("fill", "login")), "fill")
+# Every page is registered (so a shared link to any page works and asks for sign-in there);
+# the menu shows only the pages this viewer may use.
+pages = {pid: st.Page(script, title=t(title), icon=icon, default=pid == home)
+         for pid, (script, title, icon) in PAGES.items()}
+with st.sidebar:
+    for pid in usable:
+        st.page_link(pages[pid])
+    if account is not None:
+        role = access.ROLE_LABELS[account.role][1 if st.session_state.get("lang") == "en" else 0]
+        st.caption(t("signed_in_as", name=account.display_name, role=role))
+        if st.button(t("nav_logout"), icon=":material/logout:"):
+            auth.sign_out()
+            st.rerun()
+st.navigation(list(pages.values()), position="hidden").run()

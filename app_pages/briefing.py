@@ -7,13 +7,16 @@ import datetime as dt
 import streamlit as st
 
 from survey import briefing, periods
+from ui.auth import audit, require
 from ui import cached
 from ui.context import lang, startup, t
 from ui.filters import leader_header
 
+viewer = require("briefing")
+
 app = startup()
 k = app.config.k_anonymity
-flt, _ = leader_header("nav_briefing", "briefing_intro")
+flt, _ = leader_header("nav_briefing", "briefing_intro", viewer)
 _, span, _, _ = cached.meta()
 if span is None:
     st.info(t("no_data"))
@@ -31,9 +34,10 @@ store, language = app.store, lang()
 left, right = st.columns(2)
 left.download_button(
     t("briefing_html"), lambda: briefing.html_report(store, flt, month, k, rules, index, language),
-    file_name=f"{name}.html", mime="text/html", use_container_width=True, type="primary")
+    file_name=f"{name}.html", mime="text/html", use_container_width=True, type="primary",
+    on_click=audit, args=("download", f"{name}.html"))
 right.download_button(
     t("briefing_xlsx"), lambda: briefing.xlsx(store, flt, month, k, rules, language),
     file_name=f"{name}.xlsx",
     mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-    use_container_width=True)
+    use_container_width=True, on_click=audit, args=("download", f"{name}.xlsx"))

@@ -3,24 +3,35 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import json
 import uuid
 
 import streamlit as st
 
 from survey import answers as rules
+from survey import codes
 from survey.store import CodeError, PeriodClosed, StoreError
-from ui import widgets
+from ui import auth, widgets
 from ui.context import escape, lang, startup, t
 
 store = startup().store
 
 
 def sign_in(code: str) -> None:
+    """Open the form for a code; wrong codes are limited per code and per client."""
+    keys = ("code:" + hashlib.sha256((codes.normalize(code) or code).encode()).hexdigest()[:16],
+            auth.client_key())
+    wait = auth.limiter().locked_for(*keys)
+    if wait > 0:
+        st.session_state["code_error"] = ("locked", max(1, round(wait / 60)))
+        return
     try:
         st.session_state["respondent"] = store.respondent(code)
+        auth.limiter().succeeded(*keys)
     except CodeError as exc:
-        st.session_state["code_error"] = exc.reason
+        auth.limiter().failed(*keys)
+        st.session_state["code_error"] = (exc.reason, 0)
 
 
 def code_screen() -> None:
@@ -39,8 +50,10 @@ def code_screen() -> None:
             sign_in(code)
             if "respondent" in st.session_state:
                 st.rerun()
-    if reason := st.session_state.get("code_error"):
-        st.error(t(f"code_error_{reason}"))
+    if problem := st.session_state.get("code_error"):
+        reason, minutes = problem
+        st.error(t("code_locked", minutes=minutes) if reason == "locked" else
+                 t(f"code_error_{reason}"))
     demo = store.demo_codes()
     if demo:
         with st.expander(t("demo_codes")):

@@ -7,12 +7,15 @@ import datetime as dt
 import streamlit as st
 
 from survey import domain, periods
+from ui.auth import require
 from ui import cached
 from ui.context import lang, startup, t
 from ui.filters import leader_header
 
+viewer = require("responses")
+
 app = startup()
-flt, _ = leader_header("nav_responses", "responses_intro")
+flt, _ = leader_header("nav_responses", "responses_intro", viewer)
 recent = periods.recent("month", dt.date.today(), 13)
 period = st.selectbox(t("period"), recent, index=1 if len(recent) > 1 else 0)
 frame = cached.figure("responses", flt, period)

@@ -13,7 +13,10 @@ from survey.schema_doc import VIEWS
 from survey.snapshots import refresh
 from survey.store import StoreError
 from survey.store.sandbox import QueryFailed, QueryRefused, Sandbox
+from ui.auth import audit, require
 from ui.context import lang, startup, t
+
+viewer = require("sql")
 
 FULL_RESULT_ROWS = 1_000_000
 app = startup()
@@ -54,6 +57,7 @@ with st.expander(t("sql_schema")):
 st.session_state.setdefault("sql", examples[0].sql if examples else "SELECT * FROM points")
 sql = st.text_area(t("sql_editor"), key="sql", height=220)
 if st.button(t("sql_run"), type="primary", icon=":material/play_arrow:"):
+    audit("sql_query", None, sql=sql[:2000])
     try:
         st.session_state["sql_result"] = (sql, sandbox.run(sql, cfg.sql_rows), None)
     except QueryRefused as exc:
@@ -81,12 +85,15 @@ if ran:
         source = full if result.truncated else (lambda: table)
         a, b, c = st.columns(3)
         a.download_button(t("sql_download_csv"), lambda: exports.csv_bytes(source().to_pandas()),
-                          file_name="query.csv", mime="text/csv", use_container_width=True)
+                          file_name="query.csv", on_click=audit,
+                          args=("download", "query.csv"), mime="text/csv", use_container_width=True)
         b.download_button(t("sql_download_parquet"), lambda: exports.parquet_bytes(source()),
-                          file_name="query.parquet", mime="application/octet-stream",
+                          file_name="query.parquet", on_click=audit,
+                          args=("download", "query.parquet"), mime="application/octet-stream",
                           use_container_width=True)
         c.download_button(
             t("sql_download_xlsx"), lambda: exports.xlsx_bytes({"query": source().to_pandas()}),
-            file_name="query.xlsx",
+            file_name="query.xlsx", on_click=audit,
+                          args=("download", "query.xlsx"),
             mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
             use_container_width=True)

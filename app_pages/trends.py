@@ -9,14 +9,17 @@ from survey import charts, domain
 from survey.indicators import INDICATORS
 from survey.metrics import HEADLINE
 from survey.trends import bucket_label, indicator_label, indicator_unit
+from ui.auth import require
 from ui import cached
 from ui.context import lang, startup, t
 from ui.downloads import chart_downloads
 from ui.filters import leader_header, sub_dimension
 
+viewer = require("trends")
+
 MAX_HEATMAP_POINTS = 80  # beyond this a row per point is unreadable: narrow the region first
 k = startup().config.k_anonymity
-flt, grain = leader_header("nav_trends", "trends_intro", grain=True, k=k)
+flt, grain = leader_header("nav_trends", "trends_intro", viewer, grain=True, k=k)
 _, _, names, has_demo = cached.meta()
 if has_demo:
     st.caption(":material/info: " + t("demo_banner"))

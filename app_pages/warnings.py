@@ -8,13 +8,16 @@ import streamlit as st
 from survey import charts, early_warning
 from survey.store import StoreError
 from survey.trends import indicator_label
+from ui.auth import require
 from ui import cached
 from ui.context import escape, lang, startup, t
 from ui.filters import leader_header
 
+viewer = require("warnings")
+
 app = startup()
 k = app.config.k_anonymity
-flt, _ = leader_header("nav_warnings", "warnings_intro")
+flt, _ = leader_header("nav_warnings", "warnings_intro", viewer)
 names = cached.meta()[2]
 rules, problems = cached.rules()
 if problems:
@@ -68,12 +71,12 @@ for point_id in sorted(by_point, key=lambda p: names.get(p, p)):
                               note=state["note"]))
                     continue
                 with st.form(f"handle:{alert.key}", border=False):
-                    who = st.text_input(t("handled_by"), max_chars=50, key=f"who:{alert.key}")
                     note = st.text_area(t("handle_note"), max_chars=1000, height=80,
                                         key=f"note:{alert.key}")
                     if st.form_submit_button(t("mark_handled")):
                         try:
-                            app.store.handle_warning(alert.key, alert.latest, who, note)
+                            app.store.handle_warning(alert.key, alert.latest, viewer.username,
+                                                     note)
                             st.rerun()
                         except StoreError as exc:
                             st.error(str(exc))

@@ -22,6 +22,7 @@ class Startup:
     published: list[str] = field(default_factory=list)
     demo_loaded: bool = False
     scheduler: object | None = None  # the snapshot scheduler, when running
+    first_admin_password: str | None = None  # shown once on the console, must be changed
 
 
 def publish_dir(store: Store, folder, actor: str = "system") -> tuple[list[str], list[str]]:
@@ -46,7 +47,24 @@ def start(config: Config) -> Startup:
     if first_start and config.demo_on_first_start:
         demo.load(store)
         startup.demo_loaded = True
+    if not store.has_admin() and store.account(FIRST_ADMIN) is None:
+        startup.first_admin_password = create_first_admin(store)
     return startup
+
+
+FIRST_ADMIN = "admin"
+
+
+def create_first_admin(store: Store) -> str:
+    """The first administrator, with a one-time password printed to the console (it must be
+    changed at first sign-in; nothing else ever shows it)."""
+    from survey.access import one_time_password
+    password = one_time_password()
+    store.create_account(FIRST_ADMIN, "管理员", "admin", (), password, "system", must_change=True)
+    print(f"\n  First start: sign in as '{FIRST_ADMIN}' with the one-time password {password}\n"
+          "  (you will be asked to set your own). Or create one: python -m survey admin create\n",
+          flush=True)
+    return password
 
 
 def start_snapshots(startup: Startup) -> None:

@@ -171,6 +171,26 @@ def cmd_export(args, cfg) -> int:
     return 0
 
 
+def cmd_admin(args, cfg) -> int:
+    from survey.access import ROLES, one_time_password
+    if args.role not in ROLES:
+        print(f"error: role must be one of {', '.join(ROLES)}", file=sys.stderr)
+        return 2
+    password = one_time_password()
+    region = [r for r in (args.region or "").split("/") if r]
+    with _store(cfg) as store:
+        if args.action == "create":
+            store.create_account(args.username, args.name or args.username, args.role, region,
+                                 password, ACTOR)
+        else:
+            if store.account(args.username) is None:
+                print(f"error: no account '{args.username}'", file=sys.stderr)
+                return 2
+            store.set_password(args.username, password, ACTOR, must_change=True)
+    print(f"{args.username}: one-time password {password} (to be changed at first sign-in)")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m survey",
                                      description="Grassroots burden-reduction survey platform")
@@ -198,6 +218,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("questionnaire")
     p.add_argument("period", help="e.g. 2026-11, 2026-Q4, 2026-W47")
     p.set_defaults(func=cmd_period)
+    p = sub.add_parser("admin", help="create a staff account, or reset its password")
+    p.add_argument("action", choices=["create", "reset-password"])
+    p.add_argument("username")
+    p.add_argument("--role", default="admin", help="admin, leader or analyst")
+    p.add_argument("--region", help="a leader's scope, e.g. 江北市/清河县")
+    p.add_argument("--name", help="display name")
+    p.set_defaults(func=cmd_admin)
     p = sub.add_parser("snapshot", help="write the analytics snapshot (a read-only copy for "
                        "DuckDB clients)")
     p.add_argument("--out", help="default: analytics.duckdb beside the database")

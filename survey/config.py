@@ -34,6 +34,7 @@ class Config:
     snapshot_minutes: float = 5.0  # refresh the snapshot at most this often; 0 = never
     sql_timeout_s: float = 30.0
     sql_rows: int = 10_000
+    public_url: str = "http://localhost:8501"  # what QR codes on code sheets open
 
     @property
     def snapshot(self) -> Path:
@@ -79,6 +80,8 @@ def resolve(env: dict | None = None, root: Path = PROJECT_ROOT) -> Config:
         snapshot_minutes=max(minutes, 0.0),
         sql_timeout_s=max(timeout, 1.0),
         sql_rows=max(rows, 1),
+        public_url=env.get("SURVEY_PUBLIC_URL") or survey_secrets.get("public_url")
+        or "http://localhost:8501",
     )
 
 

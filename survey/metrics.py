@@ -32,6 +32,9 @@ class Filter:
     start: dt.date | None = None  # first day of the first period included
     end: dt.date | None = None  # first day of the last period included
     questionnaire_id: str = "burden_monthly"
+    # The viewer's region (a county leader's county): applied to every query whatever else
+    # the filter says, so a leader can never see outside it.
+    scope: tuple[str, ...] = ()
 
     def narrowed(self, **changes) -> "Filter":
         return replace(self, **changes)

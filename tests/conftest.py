@@ -52,3 +52,29 @@ def complete_answers(**overrides) -> dict:
 def no_background_snapshots(monkeypatch):
     """Apps started by tests don't write analytics snapshots unless a test asks for it."""
     monkeypatch.setenv("SURVEY_SNAPSHOT_MINUTES", "0")
+
+
+STAFF_PASSWORD = "Correct-Horse-7-Battery"
+
+
+def add_staff(store, username: str, role: str, region=()) -> None:
+    """A staff account ready to use (no first-login password change)."""
+    if store.account(username) is None:
+        store.create_account(username, username, role, region, STAFF_PASSWORD, "test",
+                             must_change=False)
+
+
+def as_user(at, username: str):
+    """Sign an AppTest session in as `username` (the account must exist)."""
+    import time
+    at.session_state["account"] = username
+    at.session_state["last_active"] = time.time()
+    return at
+
+
+@pytest.fixture(autouse=True)
+def fresh_attempt_limits():
+    """The limiter is per process (as in production); each test starts with a clean one."""
+    yield
+    from ui.auth import limiter
+    limiter.clear()

@@ -16,7 +16,7 @@ from survey.bootstrap import start
 from survey.config import resolve
 from survey.store import snapshot
 from survey.store.sandbox import QueryFailed, QueryRefused, Sandbox
-from tests.conftest import ROOT
+from tests.conftest import ROOT, add_staff, as_user
 
 ENV = {"SURVEY_CODE_KEY": "k" * 16}
 
@@ -26,6 +26,7 @@ def demo(tmp_path_factory):
     folder = tmp_path_factory.mktemp("analysts")
     env = {**ENV, "SURVEY_DB": str(folder / "survey.duckdb")}
     store = start(resolve(env)).store
+    add_staff(store, "ana", "analyst")
     info = snapshot.write(store, folder / "analytics.duckdb")
     yield store, info.path, env
     store.close()
@@ -202,7 +203,7 @@ def test_sql_page_runs_an_example_and_refuses_a_write(demo, monkeypatch):
     _, path, env = demo
     for key, value in {**env, "SURVEY_SNAPSHOT": str(path)}.items():
         monkeypatch.setenv(key, value)
-    at = AppTest.from_file(str(ROOT / "survey_app.py"), default_timeout=60).run()
+    at = as_user(AppTest.from_file(str(ROOT / "survey_app.py"), default_timeout=60), "ana").run()
     at.switch_page("app_pages/sql.py").run()
     assert not at.exception
     next(b for b in at.button if b.label == "载入编辑器").click().run()

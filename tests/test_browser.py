@@ -90,27 +90,90 @@ def test_cadre_fills_and_submits_on_a_phone(store, db_path, tmp_path):
     assert answers["one_cut"] == "<b>重复报表</b>'; DROP TABLE answer; --"
 
 
+def sign_in_here(page, username: str, password: str) -> None:
+    page.get_by_label("用户名").fill(username)
+    page.get_by_label("密码", exact=True).fill(password)
+    page.get_by_role("button", name="登录").click()
+    settle(page)
+
+
 def test_leader_opens_a_shared_trend_view(tmp_path):
-    """A leader opens a shared link (region in the URL) first thing: real navigation, headline
-    figures, charts drawn, Chinese rendered (screenshot kept for people to look at)."""
+    """A leader opens a shared link (region in the URL) first thing, signs in on that page and
+    gets that view: real navigation, headline figures, charts drawn, Chinese rendered
+    (screenshot kept for people to look at)."""
     from survey.bootstrap import start
     from survey.config import resolve
+    from tests.conftest import STAFF_PASSWORD, add_staff
     chromium = require_chromium()
     db = tmp_path / "demo.duckdb"
     env = {"SURVEY_DB": str(db), "SURVEY_CODE_KEY": KEY.decode()}
-    start(resolve(env)).store.close()
+    store = start(resolve(env)).store
+    add_staff(store, "boss", "admin")
+    store.close()
     with running_app(env) as url, playwright.sync_playwright() as p:
         browser = p.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
         page = browser.new_page(viewport={"width": 1280, "height": 1600})
         page.goto(f"{url}/trends?pref=%E6%B1%9F%E5%8C%97%E5%B8%82")
+        page.wait_for_selector("input[type=password]", timeout=30000)
+        assert page.locator("[data-testid=stMetric]").count() == 0  # nothing before sign-in
+        sign_in_here(page, "boss", STAFF_PASSWORD)
         page.wait_for_selector("[data-testid=stMetric]", timeout=30000)
         page.wait_for_selector("[data-testid=stVegaLiteChart] canvas, "
                                "[data-testid=stVegaLiteChart] svg", timeout=30000)
         settle(page)
         assert page.locator("[data-testid=stMetric]").count() == 13
         assert page.get_by_text("江北市", exact=False).first.is_visible()
-        nav = page.locator("[data-testid=stSidebarNav]").inner_text()
-        assert "减负趋势" in nav and "填报" in nav  # st.navigation, not the pages/ auto list
+        menu = page.locator("[data-testid=stSidebar]").inner_text()
+        assert "减负趋势" in menu and "SQL 工作台" in menu and "账号" in menu
         assert page.locator("[data-testid=stException]").count() == 0
         page.screenshot(path=str(tmp_path / "trends.png"), full_page=True)
+        browser.close()
+
+
+def test_admin_issues_codes_and_a_cadre_uses_one(tmp_path):
+    """First start: the admin signs in with the one-time password, sets their own, issues codes
+    for a point, opens the printable QR sheet; a cadre opens the form with one of the codes."""
+    from survey.bootstrap import start
+    from survey.config import resolve
+    chromium = require_chromium()
+    db = tmp_path / "fresh.duckdb"
+    env = {"SURVEY_DB": str(db), "SURVEY_CODE_KEY": KEY.decode()}
+    startup = start(resolve(env))
+    one_time = startup.first_admin_password
+    startup.store.close()
+    with running_app(env) as url, playwright.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
+        page = browser.new_page(viewport={"width": 1280, "height": 1400}, accept_downloads=True)
+        page.goto(f"{url}/admin_points")
+        page.wait_for_selector("input[type=password]", timeout=30000)
+        sign_in_here(page, "admin", one_time)
+        page.get_by_text("这是一次性密码,请先设置新密码。").wait_for(timeout=20000)
+        page.get_by_role("link", name="保存新密码").first.click()
+        settle(page)
+        page.get_by_label("新密码", exact=True).fill("Lotus-Pond-2026!")
+        page.get_by_label("再次输入新密码").fill("Lotus-Pond-2026!")
+        page.get_by_role("button", name="保存新密码").click()
+        settle(page)
+        page.get_by_role("link", name="监测点与填报码").click()
+        settle(page)
+        page.get_by_role("tab", name="填报码").click()
+        settle(page)
+        page.get_by_role("button", name="生成填报码").click()
+        settle(page)
+        codes = page.locator("[data-testid=stCode]").first.inner_text().split()
+        assert len(codes) == 10
+        with page.expect_download() as download:
+            page.get_by_role("button", name="下载打印页(含二维码)").click()
+        sheet = tmp_path / "sheet.html"
+        download.value.save_as(sheet)
+        viewer = browser.new_page(viewport={"width": 900, "height": 1200})
+        viewer.goto(sheet.as_uri())
+        assert viewer.locator("svg").count() == 10
+        assert viewer.get_by_text(codes[0]).is_visible()
+        viewer.screenshot(path=str(tmp_path / "sheet.png"))
+
+        cadre = browser.new_page(viewport={"width": 375, "height": 800})
+        cadre.goto(f"{url}/?code={codes[0]}")
+        cadre.wait_for_selector("[data-testid=stNumberInput]", timeout=30000)
+        assert cadre.get_by_text("监测点:").is_visible()
         browser.close()

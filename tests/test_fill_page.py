@@ -6,7 +6,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from survey import periods
-from tests.conftest import KEY, ROOT, VILLAGE, complete_answers
+from tests.conftest import KEY, ROOT, VILLAGE, add_staff, as_user, complete_answers
 
 APP = str(ROOT / "survey_app.py")
 PERIOD = periods.key_for("month", dt.date.today())
@@ -167,7 +167,8 @@ def test_english_interface(code):
 
 
 def test_questionnaire_admin_page_lists_versions(app_env):
-    at = open_app()
+    add_staff(app_env, "boss", "admin")
+    at = as_user(AppTest.from_file(APP, default_timeout=30), "boss").run()
     at.switch_page("app_pages/questionnaires.py").run()
     assert not at.exception
     table = at.dataframe[0].value

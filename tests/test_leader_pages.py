@@ -11,7 +11,7 @@ from survey.bootstrap import start
 from survey.config import resolve
 from survey.leader_config import load_index, load_rules
 from survey.metrics import Filter
-from tests.conftest import ROOT
+from tests.conftest import ROOT, add_staff, as_user
 
 APP = str(ROOT / "survey_app.py")
 
@@ -20,6 +20,7 @@ APP = str(ROOT / "survey_app.py")
 def demo_db(tmp_path_factory):
     path = tmp_path_factory.mktemp("leaders") / "demo.duckdb"
     store = start(resolve({"SURVEY_DB": str(path), "SURVEY_CODE_KEY": "k" * 16})).store
+    add_staff(store, "boss", "admin")
     yield path, store
     store.close()
 
@@ -31,12 +32,11 @@ def app_env(demo_db, monkeypatch):
     return demo_db[1]
 
 
-def open_page(page: str, **params) -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=60)
+def open_page(page: str, user: str = "boss", **params) -> AppTest:
+    at = as_user(AppTest.from_file(APP, default_timeout=60), user)
     for key, value in params.items():
         at.query_params[key] = value
-    at.run()
-    at.switch_page(page).run()
+    at.switch_page(page).run()  # like opening a shared link to that page
     assert not at.exception, at.exception
     return at
 
@@ -71,7 +71,9 @@ def test_choosing_a_filter_writes_it_to_the_url(app_env):
 
 def test_small_groups_show_as_hidden(tmp_path, monkeypatch):
     path = tmp_path / "k.duckdb"
-    start(resolve({"SURVEY_DB": str(path), "SURVEY_CODE_KEY": "k" * 16})).store.close()
+    store = start(resolve({"SURVEY_DB": str(path), "SURVEY_CODE_KEY": "k" * 16})).store
+    add_staff(store, "boss", "admin")
+    store.close()
     monkeypatch.setenv("SURVEY_DB", str(path))
     monkeypatch.setenv("SURVEY_CODE_KEY", "k" * 16)
     monkeypatch.setenv("SURVEY_K", "10")  # one point has 7 respondents: always below k
@@ -84,21 +86,19 @@ def test_small_groups_show_as_hidden(tmp_path, monkeypatch):
 def test_warnings_page_mark_handled(app_env):
     at = open_page("app_pages/warnings.py")
     before = next(c.value for c in at.caption if "评估月份" in c.value)
-    first_key = at.text_input[0].key.removeprefix("who:")
-    at.text_input(key=f"who:{first_key}").input("李主任")
+    first_key = at.text_area[0].key.removeprefix("note:")
     at.text_area(key=f"note:{first_key}").input("已向县农业农村局发提示函 <script>")
     next(b for b in at.button if b.label == "标记为已处理").click().run()
     assert not at.exception
     after = next(c.value for c in at.caption if "评估月份" in c.value)
     assert before != after  # one fewer open
     state = app_env.warning_states()[first_key]
-    assert state["by"] == "李主任" and state["note"] == "已向县农业农村局发提示函 <script>"
+    assert state["by"] == "boss" and state["note"] == "已向县农业农村局发提示函 <script>"
 
 
 def test_warning_without_a_note_is_refused(app_env):
     at = open_page("app_pages/warnings.py")
-    key = at.text_input[0].key.removeprefix("who:")
-    at.text_input(key=f"who:{key}").input("李主任")
+    key = at.text_area[0].key.removeprefix("note:")
     next(b for b in at.button if b.label == "标记为已处理").click().run()
     assert any("note is required" in e.value for e in at.error)
     assert key not in app_env.warning_states()

@@ -44,14 +44,14 @@ def index_definition():
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
-def _meta(db: str, version: int):
+def _meta(db: str, version: int, scope: tuple):
     from survey.store import analytics
     store = startup().store
-    return (analytics.regions(store), analytics.period_range(store), analytics.point_names(store),
-            store.has_demo())
+    return (analytics.regions(store, scope), analytics.period_range(store),
+            analytics.point_names(store), store.has_demo())
 
 
-def meta():
-    """(region tree, (first, last) period start, point names, has demo data)."""
+def meta(scope: tuple = ()):
+    """(region tree within the scope, (first, last) period start, point names, demo data?)."""
     store = startup().store
-    return _meta(str(store.path), store.data_version)
+    return _meta(str(store.path), store.data_version, tuple(scope))

@@ -56,3 +56,8 @@ def language_switch() -> None:
 def escape(text: str) -> str:
     """Show text a person typed exactly as typed: no markdown, links or HTML."""
     return _MARKDOWN_SPECIAL.sub(r"\\\1", str(text))
+
+
+def tr(zh: str, en: str) -> str:
+    """Page-local text in the current language (shared text lives in survey/i18n.py)."""
+    return en if lang() == "en" else zh

@@ -25,7 +25,11 @@ def _init(key: str, param: str, valid, default=None, many: bool = False) -> None
         st.session_state[key] = raw if raw in valid else (default if default is not None else ALL)
 
 
-def _choose(label: str, key: str, param: str, options: list) -> str | None:
+def _choose(label: str, key: str, param: str, options: list, fixed: str | None = None
+            ) -> str | None:
+    if fixed:  # inside the viewer's scope: shown, not changeable
+        st.selectbox(label, [fixed], key=f"{key}_fixed", disabled=True)
+        return fixed
     _init(key, param, options)
     if st.session_state[key] not in [ALL, *options]:
         st.session_state[key] = ALL
@@ -44,20 +48,23 @@ def _sync(params: dict) -> None:
                 st.query_params[name] = text
 
 
-def filter_bar(tree: dict, span: tuple[dt.date, dt.date] | None, grain: bool = True
-               ) -> tuple[Filter, str]:
-    """Render the filters; return the Filter and the grain (month/quarter/year)."""
+def filter_bar(tree: dict, span: tuple[dt.date, dt.date] | None, grain: bool = True,
+               scope: tuple[str, ...] = ()) -> tuple[Filter, str]:
+    """Render the filters; return the Filter (carrying the viewer's scope, which every query
+    applies) and the grain (month/quarter/year)."""
+    fixed = list(scope) + [None] * 3
     months = periods.span("month", f"{span[0]:%Y-%m}", f"{span[1]:%Y-%m}") if span else []
     with st.expander(t("filters"), expanded=False):
         a, b, c = st.columns(3)
         with a:
-            prefecture = _choose(t("prefecture"), "f_pref", "pref", list(tree))
+            prefecture = _choose(t("prefecture"), "f_pref", "pref", list(tree), fixed[0])
         with b:
             county = _choose(t("county"), "f_county", "county",
-                             list(tree.get(prefecture, {})) if prefecture else [])
+                             list(tree.get(prefecture, {})) if prefecture else [], fixed[1])
         with c:
             township = _choose(t("township"), "f_town", "town",
-                               tree.get(prefecture, {}).get(county, []) if county else [])
+                               tree.get(prefecture, {}).get(county, []) if county else [],
+                               fixed[2])
         d, e = st.columns(2)
         _init("f_level", "level", domain.LEVELS, many=True)
         levels = d.multiselect(t("level"), list(domain.LEVELS), key="f_level", placeholder=t("all"),
@@ -76,18 +83,18 @@ def filter_bar(tree: dict, span: tuple[dt.date, dt.date] | None, grain: bool = T
             _init("f_grain", "grain", GRAINS, "month")
             chosen = st.radio(t("grain"), GRAINS, key="f_grain", horizontal=True,
                               format_func=lambda g: t(f"grain_{g}"))
-    scope = [" / ".join(x for x in (prefecture, county, township) if x) or t("whole_network")]
-    scope += [domain.label(domain.LEVELS, v, lang()) for v in levels]
-    scope += [domain.label(domain.POINT_KINDS, v, lang()) for v in kinds]
+    summary = [" / ".join(x for x in (prefecture, county, township) if x) or t("whole_network")]
+    summary += [domain.label(domain.LEVELS, v, lang()) for v in levels]
+    summary += [domain.label(domain.POINT_KINDS, v, lang()) for v in kinds]
     if first and (first, last) != (months[0], months[-1]):
-        scope.append(f"{first} – {last}")
-    st.caption(":material/filter_alt: " + " · ".join(scope))
+        summary.append(f"{first} – {last}")
+    st.caption(":material/filter_alt: " + " · ".join(summary))
     _sync({"pref": prefecture, "county": county, "town": township, "level": levels,
            "kind": kinds, "from": first if first != (months[0] if months else None) else None,
            "to": last if last != (months[-1] if months else None) else None,
            "grain": chosen if chosen != "month" else None})
     flt = Filter(prefecture=prefecture, county=county, township=township, levels=tuple(levels),
-                 kinds=tuple(kinds),
+                 kinds=tuple(kinds), scope=tuple(scope),
                  start=periods.bounds("month", first)[0] if first else None,
                  end=periods.bounds("month", last)[0] if last else None)
     return flt, chosen
@@ -104,11 +111,17 @@ def sub_dimension(flt: Filter) -> str:
     return "prefecture"
 
 
-def leader_header(title_key: str, intro_key: str, grain: bool = False, **intro
+def viewer_scope(viewer) -> tuple[str, ...]:
+    """A leader sees only their region; admins see everything."""
+    return tuple(viewer.region) if viewer is not None and viewer.role == "leader" else ()
+
+
+def leader_header(title_key: str, intro_key: str, viewer, grain: bool = False, **intro
                   ) -> tuple[Filter, str]:
     """The top of every leaders' page: title, what it shows, the filter bar."""
     from ui import cached
-    tree, span, _, _ = cached.meta()
+    scope = viewer_scope(viewer)
+    tree, span, _, _ = cached.meta(scope)
     st.title(t(title_key))
     st.caption(t(intro_key, **intro))
-    return filter_bar(tree, span, grain)
+    return filter_bar(tree, span, grain, scope)

@@ -121,13 +121,15 @@ def with_changes(frame: pd.DataFrame, grain: str) -> pd.DataFrame:
     return frame
 
 
-def regions(store: Store) -> dict:
-    """The region tree of active points: {prefecture: {county: [townships]}}."""
+def regions(store: Store, scope: tuple[str, ...] = ()) -> dict:
+    """The region tree of active points within a scope: {prefecture: {county: [townships]}}."""
     tree: dict = {}
     for pref, county, town in store.query(
             "SELECT DISTINCT prefecture, county, township FROM points WHERE active "
             "ORDER BY ALL"):
-        if pref is None:
+        if pref is None or any(a != b for a, b in zip(scope, (pref, county, town))):
+            continue
+        if len(scope) > 1 and county is None or len(scope) > 2 and town is None:
             continue
         counties = tree.setdefault(pref, {})
         if county is not None:
@@ -173,6 +175,9 @@ def responses(store: Store, flt: Filter, period_key: str, today: dt.date | None 
 
 def _point_where(flt: Filter) -> tuple[str, list]:
     clauses, params = ["TRUE"], []
+    if flt.scope:
+        clauses.append(f"len(p.region) >= {len(flt.scope)} AND p.region[1:{len(flt.scope)}] = ?")
+        params.append(list(flt.scope))
     for column in ("prefecture", "county", "township"):
         if getattr(flt, column):
             clauses.append(f"p.{column} = ?")

@@ -341,6 +341,27 @@ class Store:
             self._audit(cur, actor, "add_points", None, {"count": len(points)})
         self._write(work)
 
+    def upsert_points(self, points: list[Point], actor: str) -> tuple[int, int]:
+        """Insert new points and update existing ones, all in one transaction."""
+        def work(cur):
+            added = updated = 0
+            for p in points:
+                exists = cur.execute("SELECT 1 FROM point WHERE point_id = ?",
+                                     [p.point_id]).fetchone()
+                if exists:
+                    cur.execute("UPDATE point SET name = ?, level = ?, kind = ?, region = ?, "
+                                "active = ? WHERE point_id = ?",
+                                [p.name, p.level, p.kind, list(p.region), p.active, p.point_id])
+                    updated += 1
+                else:
+                    cur.execute("INSERT INTO point (point_id, name, level, kind, region, active, "
+                                "is_demo) VALUES (?, ?, ?, ?, ?, ?, FALSE)",
+                                [p.point_id, p.name, p.level, p.kind, list(p.region), p.active])
+                    added += 1
+            self._audit(cur, actor, "import_points", None, {"added": added, "updated": updated})
+            return added, updated
+        return self._write(work)
+
     def point(self, point_id: str) -> Point | None:
         row = self._one("SELECT point_id, name, level, kind, region, active, is_demo FROM point "
                         "WHERE point_id = ?", [point_id])
@@ -376,6 +397,45 @@ class Store:
             if not found:
                 raise CodeError("unknown", "that code is unknown or already revoked")
             self._audit(cur, actor, "revoke_code", found[0][0], {})
+        self._write(work)
+
+    def replace_code(self, code: str, actor: str, take_over: bool) -> str:
+        """Revoke a (lost) code and issue a new one for the same point. With take_over, the new
+        code inherits the old one's history (carry-forward) and drafts."""
+        old_key = self._key_of(code)
+        new_code = codes.generate()
+        new_key = codes.pseudonym(new_code, self.code_key)
+
+        def work(cur):
+            found = cur.execute("UPDATE respondent SET revoked_at = ? WHERE respondent_key = ? "
+                                "AND revoked_at IS NULL RETURNING point_id",
+                                [_now(), old_key]).fetchall()
+            if not found:
+                raise CodeError("unknown", "that code is unknown or already revoked")
+            cur.execute("INSERT INTO respondent (respondent_key, point_id, issued_at) VALUES "
+                        "(?, ?, ?)", [new_key, found[0][0], _now()])
+            if take_over:
+                for table in ("submission", "kept", "draft"):
+                    cur.execute(f"UPDATE {table} SET respondent_key = ? WHERE respondent_key = ?",
+                                [new_key, old_key])
+            self._audit(cur, actor, "replace_code", found[0][0], {"take_over": take_over})
+        self._write(work)
+        return new_code
+
+    def update_point(self, point_id: str, actor: str, **fields) -> None:
+        allowed = {"name", "level", "kind", "region", "active"}
+        unknown = set(fields) - allowed
+        if unknown:
+            raise StoreError(f"cannot change {', '.join(sorted(unknown))} of a point")
+
+        def work(cur):
+            if cur.execute("SELECT 1 FROM point WHERE point_id = ?", [point_id]).fetchone() is None:
+                raise StoreError(f"there is no monitoring point '{point_id}'")
+            for column, value in fields.items():
+                cur.execute(f"UPDATE point SET {column} = ? WHERE point_id = ?",
+                            [list(value) if column == "region" else value, point_id])
+            self._audit(cur, actor, "update_point", point_id,
+                        {k: list(v) if k == "region" else v for k, v in fields.items()})
         self._write(work)
 
     def _key_of(self, code: str) -> str:
@@ -423,6 +483,21 @@ class Store:
             self._audit(cur, actor, "close_period", f"{questionnaire_id}/{period_key}", {})
         self._write(work)
 
+    def reopen_period(self, questionnaire_id: str, period_key: str, actor: str) -> None:
+        def work(cur):
+            cur.execute("DELETE FROM period_state WHERE questionnaire_id = ? AND period_key = ?",
+                        [questionnaire_id, period_key])
+            self._audit(cur, actor, "reopen_period", f"{questionnaire_id}/{period_key}", {})
+        self._write(work)
+
+    def period_usage(self) -> list[tuple]:
+        """(questionnaire, version, period, kept submissions, closed?) for the admin side."""
+        return self._rows("SELECT s.questionnaire_id, s.version, s.period_key, count(*), "
+                          "bool_or(ps.closed_at IS NOT NULL) FROM submission s JOIN kept k "
+                          "USING (submission_id) LEFT JOIN period_state ps ON ps.questionnaire_id "
+                          "= s.questionnaire_id AND ps.period_key = s.period_key GROUP BY ALL "
+                          "ORDER BY 1, 3 DESC, 2")
+
     # -- drafts ------------------------------------------------------------------------------
     def save_draft(self, respondent: Respondent, qn: Questionnaire, period_key: str,
                    answers: dict, started_at: dt.datetime) -> None:
@@ -467,6 +542,13 @@ class Store:
             again = cur.execute(_RECEIPT_SQL + " WHERE client_token = ?", [client_token]).fetchone()
             if again:
                 return _receipt(again)
+            owner = cur.execute("SELECT point_id, revoked_at FROM respondent WHERE "
+                                "respondent_key = ?", [respondent.key]).fetchone()
+            if owner is None or owner[0] != respondent.point.point_id:
+                raise CodeError("unknown", "this code does not belong to this monitoring point")
+            if owner[1] is not None:
+                raise CodeError("revoked", "this code has been revoked; ask the person who "
+                                "issued it for a new one")
             submitted_at = now or _now()
             duration = (submitted_at - started_at).total_seconds() if started_at else None
             revision = cur.execute(
@@ -599,6 +681,86 @@ class Store:
             return counts
         return self._write(work)
 
+    # -- staff accounts ----------------------------------------------------------------------
+    _ACCOUNT_SQL = ("SELECT username, display_name, role, region, must_change, "
+                    "disabled_at IS NOT NULL FROM account")
+
+    def create_account(self, username: str, display_name: str, role: str, region, password: str,
+                       actor: str, must_change: bool = True) -> None:
+        from survey.access import ROLES, hash_password
+        if role not in ROLES:
+            raise StoreError(f"unknown role '{role}'; use one of {', '.join(ROLES)}")
+        if not username.strip():
+            raise StoreError("a user name is required")
+
+        def work(cur):
+            if cur.execute("SELECT 1 FROM account WHERE username = ?", [username]).fetchone():
+                raise StoreError(f"the user name '{username}' is taken")
+            cur.execute("INSERT INTO account VALUES (?, ?, ?, ?, ?, ?, NULL, ?, NULL)",
+                        [username, display_name or username, role, list(region or ()),
+                         hash_password(password), must_change, _now()])
+            self._audit(cur, actor, "create_account", username,
+                        {"role": role, "region": list(region or ())})
+        self._write(work)
+
+    def accounts(self) -> list:
+        from survey.access import Account
+        return [Account(u, d, r, tuple(g or ()), m, x)
+                for u, d, r, g, m, x in self._rows(self._ACCOUNT_SQL + " ORDER BY username")]
+
+    def account(self, username: str):
+        from survey.access import Account
+        row = self._one(self._ACCOUNT_SQL + " WHERE username = ?", [username])
+        return Account(row[0], row[1], row[2], tuple(row[3] or ()), row[4], row[5]) if row else None
+
+    def has_admin(self) -> bool:
+        return self._one("SELECT count(*) FROM account WHERE role = 'admin' AND disabled_at "
+                         "IS NULL")[0] > 0
+
+    def check_login(self, username: str, password: str):
+        """The account if the password is right and the account is enabled, else None
+        (the caller audit-logs and rate-limits)."""
+        from survey.access import verify_password
+        row = self._one("SELECT password_hash, disabled_at FROM account WHERE username = ?",
+                        [username])
+        if row is None or row[1] is not None or not verify_password(row[0], password):
+            return None
+        self._write(lambda cur: cur.execute("UPDATE account SET last_login_at = ? WHERE "
+                                            "username = ?", [_now(), username]))
+        return self.account(username)
+
+    def set_password(self, username: str, password: str, actor: str, must_change: bool) -> None:
+        from survey.access import hash_password
+        self._write(lambda cur: (cur.execute(
+            "UPDATE account SET password_hash = ?, must_change = ? WHERE username = ?",
+            [hash_password(password), must_change, username]),
+            self._audit(cur, actor, "reset_password" if must_change else "change_password",
+                        username, {})))
+
+    def update_account(self, username: str, actor: str, role: str | None = None,
+                       region=None, display_name: str | None = None,
+                       disabled: bool | None = None) -> None:
+        from survey.access import ROLES
+        if role is not None and role not in ROLES:
+            raise StoreError(f"unknown role '{role}'")
+
+        def work(cur):
+            if role is not None:
+                cur.execute("UPDATE account SET role = ? WHERE username = ?", [role, username])
+            if region is not None:
+                cur.execute("UPDATE account SET region = ? WHERE username = ?",
+                            [list(region), username])
+            if display_name is not None:
+                cur.execute("UPDATE account SET display_name = ? WHERE username = ?",
+                            [display_name, username])
+            if disabled is not None:
+                cur.execute("UPDATE account SET disabled_at = ? WHERE username = ?",
+                            [_now() if disabled else None, username])
+            self._audit(cur, actor, "update_account", username,
+                        {"role": role, "region": None if region is None else list(region),
+                         "disabled": disabled})
+        self._write(work)
+
     # -- early warnings ----------------------------------------------------------------------
     def handle_warning(self, key: str, through: dt.date, actor: str, note: str) -> None:
         """Mark a warning handled up to its newest evidence month (audit-logged)."""
@@ -631,9 +793,24 @@ class Store:
     def audit(self, actor: str, action: str, target: str | None = None, **detail) -> None:
         self._write(lambda cur: self._audit(cur, actor, action, target, detail))
 
-    def audit_log(self, limit: int = 200) -> list[tuple]:
-        return self._rows("SELECT logged_at, actor, action, target, detail FROM audit_log "
-                          "ORDER BY audit_id DESC LIMIT ?", [limit])
+    def audit_log(self, actor: str | None = None, action: str | None = None,
+                  since: dt.date | None = None, limit: int = 500) -> list[tuple]:
+        clauses, params = ["TRUE"], []
+        if actor:
+            clauses.append("actor = ?")
+            params.append(actor)
+        if action:
+            clauses.append("action = ?")
+            params.append(action)
+        if since:
+            clauses.append("logged_at >= ?")
+            params.append(since)
+        return self._rows("SELECT logged_at, actor, action, target, detail FROM audit_log WHERE "
+                          + " AND ".join(clauses) + " ORDER BY audit_id DESC LIMIT ?",
+                          params + [limit])
+
+    def audit_actions(self) -> list[str]:
+        return [r[0] for r in self._rows("SELECT DISTINCT action FROM audit_log ORDER BY 1")]
 
 
 _RECEIPT_SQL = ("SELECT submission_id, submitted_at, period_key, revision, questionnaire_id, "

@@ -1,0 +1,71 @@
+"""Admin: staff accounts (create, role and region, disable, reset password)."""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from survey import access
+from survey.store import StoreError, analytics
+from ui.auth import require
+from ui.context import lang, startup, tr
+
+viewer = require("admin_accounts")
+store = startup().store
+st.title(tr("账号", "Accounts"))
+accounts = store.accounts()
+role_name = lambda r: access.ROLE_LABELS[r][1 if lang() == "en" else 0]  # noqa: E731
+st.dataframe(pd.DataFrame([{
+    tr("用户名", "User"): a.username, tr("姓名", "Name"): a.display_name,
+    tr("角色", "Role"): role_name(a.role), tr("范围", "Scope"): "/".join(a.region) or tr("全部", "all"),
+    tr("状态", "Status"): tr("已停用", "disabled") if a.disabled else
+    (tr("待改密码", "must change password") if a.must_change else tr("正常", "active"))}
+    for a in accounts]), hide_index=True, use_container_width=True)
+
+regions = [""]
+for pref, counties in analytics.regions(store).items():
+    regions.append(pref)
+    regions += [f"{pref}/{county}" for county in counties]
+
+create, edit = st.tabs([tr("新建", "Create"), tr("修改", "Change")])
+with create:
+    with st.form("create_account"):
+        username = st.text_input(tr("用户名", "User name"), max_chars=80)
+        name = st.text_input(tr("姓名或职务", "Name or post"), max_chars=80)
+        role = st.selectbox(tr("角色", "Role"), access.ROLES, format_func=role_name)
+        region = st.selectbox(tr("范围(领导)", "Scope (leaders)"), regions,
+                              format_func=lambda r: r or tr("全部", "everything"))
+        if st.form_submit_button(tr("创建", "Create"), type="primary"):
+            password = access.one_time_password()
+            try:
+                store.create_account(username.strip(), name.strip(), role,
+                                     [x for x in region.split("/") if x], password, viewer.username)
+                st.success(tr(f"已创建。一次性密码(只显示这一次):{password}",
+                              f"Created. One-time password (shown only now): {password}"))
+            except StoreError as exc:
+                st.error(str(exc))
+with edit:
+    who = st.selectbox(tr("账号", "Account"), [a.username for a in accounts])
+    target = store.account(who) if who else None
+    if target:
+        with st.form("edit_account"):
+            role = st.selectbox(tr("角色", "Role"), access.ROLES, format_func=role_name,
+                                index=access.ROLES.index(target.role))
+            scope = "/".join(target.region)
+            region = st.selectbox(tr("范围", "Scope"), regions if scope in regions else [scope, *regions],
+                                  index=(regions if scope in regions else [scope, *regions]).index(scope),
+                                  format_func=lambda r: r or tr("全部", "everything"))
+            disabled = st.checkbox(tr("停用此账号", "Disable this account"), value=target.disabled)
+            if st.form_submit_button(tr("保存", "Save")):
+                if target.username == viewer.username and (disabled or role != "admin"):
+                    st.error(tr("不能停用或降级自己的账号。", "You cannot disable or demote yourself."))
+                else:
+                    store.update_account(target.username, viewer.username, role=role,
+                                         region=[x for x in region.split("/") if x],
+                                         disabled=disabled)
+                    st.rerun()
+        if st.button(tr("重置密码", "Reset password")):
+            password = access.one_time_password()
+            store.set_password(target.username, password, viewer.username, must_change=True)
+            st.success(tr(f"一次性密码(只显示这一次):{password}",
+                          f"One-time password (shown only now): {password}"))

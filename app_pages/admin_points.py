@@ -1,0 +1,158 @@
+"""Admin: monitoring points (list, add, edit, deactivate, import/export), respondent codes
+(issue with a printable QR sheet, revoke, replace), demo data."""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from survey import code_sheet, domain, exports, points_io
+from survey.store import CodeError, Point, StoreError
+from ui.auth import audit, require
+from ui.context import escape, lang, startup, tr
+
+viewer = require("admin_points")
+app = startup()
+store = app.store
+actor = viewer.username
+st.title(tr("监测点与填报码", "Points and codes"))
+points = store.points()
+by_id = {p.point_id: p for p in points}
+
+
+def kind_label(code: str) -> str:
+    return domain.label(domain.POINT_KINDS, code, lang())
+
+
+def level_label(code: str) -> str:
+    return domain.label(domain.LEVELS, code, lang())
+
+
+def point_label(pid: str) -> str:
+    p = by_id[pid]
+    return f"{p.name} · {'/'.join(p.region)}" + ("" if p.active else tr("(已停用)", " (inactive)"))
+
+
+tab_list, tab_edit, tab_import, tab_codes, tab_demo = st.tabs([
+    tr("列表", "List"), tr("新增/编辑", "Add / edit"), tr("导入导出", "Import / export"),
+    tr("填报码", "Codes"), tr("演示数据", "Demo data")])
+
+with tab_list:
+    frame = points_io.to_frame(points)
+    frame["kind"] = frame["kind"].map(kind_label)
+    frame["level"] = frame["level"].map(level_label)
+    st.dataframe(frame, hide_index=True, use_container_width=True)
+
+with tab_edit:
+    choice = st.selectbox(tr("选择监测点(或新增)", "Point (or a new one)"), ["", *by_id],
+                          format_func=lambda pid: tr("+ 新增监测点", "+ New point") if not pid
+                          else point_label(pid))
+    current = by_id.get(choice)
+    with st.form("point_form"):
+        pid = st.text_input("point_id", value=current.point_id if current else "",
+                            disabled=current is not None, max_chars=40)
+        name = st.text_input(tr("名称", "Name"), value=current.name if current else "",
+                             max_chars=100)
+        level = st.selectbox(tr("层级", "Level"), list(domain.LEVELS), format_func=level_label,
+                             index=list(domain.LEVELS).index(current.level) if current else 4)
+        kind = st.selectbox(tr("类型", "Kind"), list(domain.POINT_KINDS), format_func=kind_label,
+                            index=list(domain.POINT_KINDS).index(current.kind) if current else 2)
+        region = st.text_input(tr("所属地区(市/县/乡镇,用 / 分隔)", "Region (prefecture/county/township)"),
+                               value="/".join(current.region) if current else "", max_chars=200)
+        active = st.checkbox(tr("在监测中", "Active"), value=current.active if current else True)
+        if st.form_submit_button(tr("保存", "Save"), type="primary"):
+            parts = tuple(x.strip() for x in region.split("/") if x.strip())
+            try:
+                if not (pid.strip() and name.strip() and parts):
+                    raise StoreError(tr("point_id、名称和地区都要填写。",
+                                        "point_id, name and region are required."))
+                if current:
+                    store.update_point(current.point_id, actor, name=name.strip(), level=level,
+                                       kind=kind, region=parts, active=active)
+                else:
+                    store.upsert_points([Point(pid.strip(), name.strip(), level, kind, parts,
+                                               active)], actor)
+                st.success(tr("已保存。", "Saved."))
+                st.rerun()
+            except StoreError as exc:
+                st.error(str(exc))
+
+with tab_import:
+    st.caption(tr("表头:", "Header: ") + ", ".join(points_io.COLUMNS) +
+               tr("。先预览,确认无误后才写入。", ". Nothing is written until you confirm the preview."))
+    upload = st.file_uploader(tr("CSV 或 Excel 文件", "CSV or Excel file"), type=["csv", "xlsx"])
+    if upload is not None:
+        try:
+            table = points_io.read_table(upload.getvalue(), upload.name)
+            result = points_io.preview(table, set(by_id))
+        except (ValueError, UnicodeDecodeError) as exc:
+            result = None
+            st.error(tr("无法读取文件:", "Cannot read the file: ") + str(exc))
+        if result is not None:
+            if result.errors:
+                st.error(tr("以下行有问题,请修改后重新上传(未写入任何数据):",
+                            "These rows need fixing; nothing was written:"))
+                st.dataframe(pd.DataFrame(result.errors, columns=[tr("行", "Row"),
+                                                                  tr("问题", "Problem")]),
+                             hide_index=True, use_container_width=True)
+            else:
+                new = len(result.points) - len(result.updates)
+                st.info(tr(f"将新增 {new} 个、更新 {len(result.updates)} 个监测点。",
+                           f"{new} new and {len(result.updates)} updated points."))
+                st.dataframe(points_io.to_frame(result.points), hide_index=True,
+                             use_container_width=True)
+                if st.button(tr("确认导入", "Import"), type="primary"):
+                    added, updated = store.upsert_points(result.points, actor)
+                    st.success(tr(f"已新增 {added} 个,更新 {updated} 个。",
+                                  f"Added {added}, updated {updated}."))
+    out = points_io.to_frame(points)
+    left, right = st.columns(2)
+    left.download_button(tr("导出 CSV", "Export CSV"), exports.csv_bytes(out),
+                         file_name="points.csv", mime="text/csv",
+                         on_click=audit, args=("export_points",), kwargs={"format": "csv"})
+    right.download_button(tr("导出 Excel", "Export Excel"), lambda: exports.xlsx_bytes({"points": out}),
+                          file_name="points.xlsx", on_click=audit, args=("export_points",),
+                          kwargs={"format": "xlsx"})
+
+with tab_codes:
+    active_ids = [p.point_id for p in points if p.active]
+    target = st.selectbox(tr("监测点", "Point"), active_ids, format_func=point_label, key="code_point")
+    count = st.number_input(tr("发放数量", "How many codes"), min_value=1, max_value=200, value=10)
+    if st.button(tr("生成填报码", "Issue codes"), type="primary"):
+        issued = store.issue_codes(target, int(count), actor)
+        st.session_state["issued"] = (target, issued)
+    if issued := st.session_state.get("issued"):
+        point_id, issued_codes = issued
+        st.warning(tr("填报码只显示这一次(数据库只保存其加密摘要)。请立即打印或下载。",
+                      "These codes are shown only now (the database keeps a keyed hash). "
+                      "Print or download them now."))
+        st.code("\n".join(issued_codes), language=None)
+        sheet = code_sheet.render(by_id[point_id].name, issued_codes, app.config.public_url)
+        st.download_button(tr("下载打印页(含二维码)", "Printable sheet with QR codes"), sheet,
+                           file_name=f"codes_{point_id}.html", mime="text/html",
+                           on_click=audit, args=("download_code_sheet", point_id))
+    st.divider()
+    with st.form("revoke"):
+        code = st.text_input(tr("要停用的填报码", "Code to revoke"), max_chars=20)
+        take_over = st.checkbox(tr("同时发放新码,并继承原码的上期答案和草稿",
+                                   "Issue a replacement that takes over its history and drafts"))
+        if st.form_submit_button(tr("停用", "Revoke")):
+            try:
+                if take_over:
+                    new_code = store.replace_code(code, actor, take_over=True)
+                    st.success(tr("已停用。新填报码:", "Revoked. New code: ") + new_code)
+                else:
+                    store.revoke_code(code, actor)
+                    st.success(tr("已停用。", "Revoked."))
+            except CodeError as exc:
+                st.error(str(exc))
+
+with tab_demo:
+    if store.has_demo():
+        st.write(tr("演示数据(名称带“演示”)可随时删除,真实数据不受影响。",
+                    "Demo data (names marked 演示) can be removed; real data is untouched."))
+        if st.button(tr("删除演示数据", "Remove demo data"), type="primary"):
+            counts = store.remove_demo(actor)
+            st.success(escape(", ".join(f"{v} {k}" for k, v in counts.items())))
+    else:
+        st.info(tr("没有演示数据。", "There is no demo data."))

@@ -1,0 +1,58 @@
+"""Staff sign-in (and first-login password change). Respondents never sign in."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from survey import access
+from survey.config import read_secrets
+from ui import auth
+from ui.context import lang, startup, t
+
+store = startup().store
+account = auth.current()
+st.title(t("nav_login"))
+if reason := st.session_state.pop("signed_out_because", None):
+    st.info(reason)
+
+
+def sso_configured() -> bool:
+    return bool(read_secrets().get("auth"))
+
+
+if account is None:
+    st.caption(t("login_intro"))
+    auth.login_form()
+    if sso_configured():
+        user = getattr(st, "user", None)
+        if user is not None and getattr(user, "is_logged_in", False):
+            email = str(user.get("email") or "")
+            found = store.account(email)
+            if found and not found.disabled:
+                st.session_state["account"] = found.username
+                store.audit(found.username, "login", None, method="sso")
+                st.rerun()
+            st.warning(t("sso_unknown", email=email))
+        elif st.button(t("sso"), use_container_width=True):
+            st.login()
+    st.stop()
+
+role = access.ROLE_LABELS[account.role][1 if lang() == "en" else 0]
+st.success(t("signed_in_as", name=account.display_name, role=role))
+if account.region:
+    st.caption(t("scope", region=" / ".join(account.region)))
+if account.must_change:
+    st.warning(t("must_change"))
+with st.form("change_password", border=False):
+    new = st.text_input(t("new_password"), type="password", max_chars=200)
+    again = st.text_input(t("repeat_password"), type="password", max_chars=200)
+    if st.form_submit_button(t("save_password"), type="primary"):
+        problem = access.password_problem(new, account.username)
+        if new != again:
+            st.error(t("passwords_differ"))
+        elif problem:
+            st.error(problem[1 if lang() == "en" else 0])
+        else:
+            store.set_password(account.username, new, account.username, must_change=False)
+            st.success(t("password_saved"))
+            st.rerun()

@@ -1,0 +1,120 @@
+"""Who may see and do what: roles, the pages each role uses, passwords, attempt limits.
+
+Respondents have no account: a respondent code identifies a point and a pseudonymous
+respondent, nothing else. Staff accounts have a role; a leader's view is scoped to a region.
+"""
+
+from __future__ import annotations
+
+import secrets
+import threading
+import time
+from collections import defaultdict, deque
+from dataclasses import dataclass
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+
+ROLES = ("admin", "leader", "analyst")
+ROLE_LABELS = {"admin": ("管理员", "Administrator"), "leader": ("领导", "Leader"),
+               "analyst": ("分析人员", "Analyst")}
+# Page id -> roles allowed; "public" pages need no account (the cadres' fill page, login).
+PAGES = {
+    "fill": {"public"},
+    "login": {"public"},
+    "trends": {"admin", "leader"},
+    "warnings": {"admin", "leader"},
+    "responses": {"admin", "leader"},
+    "briefing": {"admin", "leader"},
+    "sql": {"admin", "analyst"},
+    "admin_points": {"admin"},
+    "admin_questionnaires": {"admin"},
+    "admin_accounts": {"admin"},
+    "audit": {"admin"},
+}
+MIN_PASSWORD = 10
+_hasher = PasswordHasher()  # argon2id with the library's current recommended parameters
+
+
+@dataclass(frozen=True)
+class Account:
+    username: str
+    display_name: str
+    role: str
+    region: tuple[str, ...] = ()
+    must_change: bool = False
+    disabled: bool = False
+
+    def may(self, page: str) -> bool:
+        return may(self, page)
+
+
+def may(account: Account | None, page: str) -> bool:
+    allowed = PAGES[page]
+    if "public" in allowed:
+        return True
+    return account is not None and not account.disabled and account.role in allowed
+
+
+def hash_password(password: str) -> str:
+    return _hasher.hash(password)
+
+
+def verify_password(stored_hash: str, password: str) -> bool:
+    try:
+        return _hasher.verify(stored_hash, password)
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+def password_problem(password: str, username: str = "") -> tuple[str, str] | None:
+    """Why a new password is not acceptable (zh, en), or None."""
+    if len(password) < MIN_PASSWORD:
+        return (f"密码至少 {MIN_PASSWORD} 位。", f"Use at least {MIN_PASSWORD} characters.")
+    if username and username.lower() in password.lower():
+        return ("密码不能包含用户名。", "The password must not contain the user name.")
+    if len(set(password)) < 5:
+        return ("密码太简单。", "The password is too simple.")
+    return None
+
+
+def one_time_password() -> str:
+    """Readable, random, for first login or a reset (must be changed at once)."""
+    return secrets.token_urlsafe(12)
+
+
+class AttemptLimiter:
+    """Counts failures per key (a code's hash, a user name, a client) in memory only, so no IP
+    or other client detail is ever written down. After `limit` failures within `window_s`, the
+    key is locked for `lock_s`."""
+
+    def __init__(self, limit: int = 5, window_s: float = 900, lock_s: float = 900,
+                 clock=time.monotonic):
+        self.limit, self.window_s, self.lock_s, self.clock = limit, window_s, lock_s, clock
+        self._failures: dict[str, deque] = defaultdict(deque)
+        self._locked_until: dict[str, float] = {}
+        self._lock = threading.Lock()
+
+    def locked_for(self, *keys: str) -> float:
+        """Seconds until all of these keys may try again (0 = now)."""
+        now = self.clock()
+        with self._lock:
+            return max([self._locked_until.get(k, 0) - now for k in keys if k] + [0])
+
+    def failed(self, *keys: str) -> None:
+        now = self.clock()
+        with self._lock:
+            for key in filter(None, keys):
+                failures = self._failures[key]
+                failures.append(now)
+                while failures and failures[0] < now - self.window_s:
+                    failures.popleft()
+                if len(failures) >= self.limit:
+                    self._locked_until[key] = now + self.lock_s
+                    failures.clear()
+
+    def succeeded(self, *keys: str) -> None:
+        with self._lock:
+            for key in filter(None, keys):
+                self._failures.pop(key, None)
+                self._locked_until.pop(key, None)

@@ -1,0 +1,44 @@
+"""A printable sheet of respondent codes, each with a QR code that opens the fill page with it.
+One self-contained HTML file (QR codes inline as SVG); print it from the browser or save as PDF."""
+
+from __future__ import annotations
+
+import html
+import urllib.parse
+
+import segno
+
+
+def fill_link(base_url: str, code: str) -> str:
+    return f"{base_url.rstrip('/')}/?{urllib.parse.urlencode({'code': code})}"
+
+
+def qr_svg(link: str) -> str:
+    return segno.make(link, error="m").svg_inline(scale=4, border=2)
+
+
+def render(point_name: str, codes: list[str], base_url: str) -> str:
+    esc = html.escape
+    cards = "\n".join(
+        f"<div class=card>{qr_svg(fill_link(base_url, code))}"
+        f"<div class=code>{esc(code)}</div><div class=point>{esc(point_name)}</div>"
+        f"<div class=hint>扫码或访问 {esc(base_url)} 输入填报码</div></div>"
+        for code in codes)
+    return f"""<!doctype html>
+<html lang="zh-CN"><head><meta charset="utf-8"><title>填报码 · {esc(point_name)}</title>
+<style>
+body {{ font-family: "Noto Sans CJK SC", "Microsoft YaHei", sans-serif; margin: 1cm; }}
+h1 {{ font-size: 16pt; }}
+.grid {{ display: flex; flex-wrap: wrap; gap: .5cm; }}
+.card {{ border: 1px dashed #999; padding: .4cm; width: 5.5cm; text-align: center;
+         page-break-inside: avoid; }}
+.code {{ font: bold 18pt monospace; letter-spacing: 2px; margin-top: .2cm; }}
+.point {{ font-size: 10pt; }} .hint {{ font-size: 8pt; color: #666; }}
+@media print {{ .noprint {{ display: none; }} }}
+</style></head><body>
+<h1>{esc(point_name)} · 基层减负监测填报码</h1>
+<p class=noprint>每张卡片一人一码,请剪开分发。填报不记录姓名。此页只显示一次,请打印或保存为 PDF。</p>
+<div class=grid>
+{cards}
+</div></body></html>
+"""

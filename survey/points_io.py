@@ -1,0 +1,78 @@
+"""Monitoring points in and out of CSV/XLSX: a preview with row-level errors before anything
+is written, so a bad file never half-imports."""
+
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass, field
+
+import pandas as pd
+
+from survey.domain import LEVELS, POINT_KINDS
+from survey.store import Point
+
+COLUMNS = ("point_id", "name", "level", "kind", "prefecture", "county", "township", "active")
+REQUIRED = ("point_id", "name", "level", "kind", "prefecture")
+
+
+@dataclass
+class ImportPreview:
+    points: list[Point] = field(default_factory=list)
+    errors: list[tuple[int, str]] = field(default_factory=list)  # (row number as in the file, message)
+    updates: set[str] = field(default_factory=set)  # ids that exist already
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors and bool(self.points)
+
+
+def read_table(data: bytes, filename: str) -> pd.DataFrame:
+    if filename.lower().endswith((".xlsx", ".xlsm")):
+        return pd.read_excel(io.BytesIO(data), dtype=str)
+    return pd.read_csv(io.BytesIO(data), dtype=str, encoding="utf-8-sig")
+
+
+def _text(value) -> str:
+    return "" if value is None or (isinstance(value, float) and pd.isna(value)) else str(value).strip()
+
+
+def preview(frame: pd.DataFrame, existing_ids: set[str]) -> ImportPreview:
+    result = ImportPreview()
+    missing = [c for c in REQUIRED if c not in frame.columns]
+    if missing:
+        result.errors.append((1, f"missing column(s): {', '.join(missing)}; the header row needs "
+                                 f"{', '.join(COLUMNS)}"))
+        return result
+    seen: dict[str, int] = {}
+    for index, row in enumerate(frame.to_dict("records")):
+        line = index + 2  # the header is row 1
+        values = {c: _text(row.get(c)) for c in COLUMNS}
+        problems = [f"{c} is empty" for c in REQUIRED if not values[c]]
+        if values["level"] and values["level"] not in LEVELS:
+            problems.append(f"level '{values['level']}' is not one of {', '.join(LEVELS)}")
+        if values["kind"] and values["kind"] not in POINT_KINDS:
+            problems.append(f"kind '{values['kind']}' is not one of {', '.join(POINT_KINDS)}")
+        if values["township"] and not values["county"]:
+            problems.append("a township needs its county")
+        pid = values["point_id"]
+        if pid in seen:
+            problems.append(f"point_id '{pid}' appears again (first on row {seen[pid]})")
+        active = values["active"].lower() not in ("0", "false", "no", "否", "停用")
+        if problems:
+            result.errors.append((line, "; ".join(problems)))
+            continue
+        seen[pid] = line
+        region = tuple(v for v in (values["prefecture"], values["county"], values["township"]) if v)
+        result.points.append(Point(pid, values["name"], values["level"], values["kind"], region,
+                                   active, False))
+        if pid in existing_ids:
+            result.updates.add(pid)
+    return result
+
+
+def to_frame(points: list[Point]) -> pd.DataFrame:
+    return pd.DataFrame([{"point_id": p.point_id, "name": p.name, "level": p.level,
+                          "kind": p.kind, "prefecture": (p.region + ("", "", ""))[0],
+                          "county": (p.region + ("", "", ""))[1],
+                          "township": (p.region + ("", "", ""))[2], "active": p.active}
+                         for p in points], columns=list(COLUMNS))

@@ -1,0 +1,288 @@
+"""Who may see and do what: the role matrix, regional scope, codes, lockout, secrets."""
+
+import datetime as dt
+import io
+import subprocess
+import time
+
+import openpyxl
+import pandas as pd
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from survey import access, briefing, periods, trends
+from survey.bootstrap import start
+from survey.config import resolve
+from survey.leader_config import load_rules
+from survey.metrics import Filter
+from survey.store import CodeError, Respondent
+from tests.conftest import (KEY, ROOT, SCHOOL, STAFF_PASSWORD, VILLAGE, add_staff, as_user,
+                            complete_answers)
+
+APP = str(ROOT / "survey_app.py")
+SCRIPTS = {"fill": "app_pages/fill.py", "login": "app_pages/login.py",
+           "trends": "app_pages/trends.py", "warnings": "app_pages/warnings.py",
+           "responses": "app_pages/responses.py", "briefing": "app_pages/briefing.py",
+           "sql": "app_pages/sql.py", "admin_points": "app_pages/admin_points.py",
+           "admin_questionnaires": "app_pages/questionnaires.py",
+           "admin_accounts": "app_pages/admin_accounts.py", "audit": "app_pages/audit.py"}
+COUNTY = ("江北市", "清河县")
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory):
+    path = tmp_path_factory.mktemp("access") / "demo.duckdb"
+    store = start(resolve({"SURVEY_DB": str(path), "SURVEY_CODE_KEY": KEY.decode()})).store
+    add_staff(store, "boss", "admin")
+    add_staff(store, "county", "leader", COUNTY)
+    add_staff(store, "ana", "analyst")
+    yield path, store
+    store.close()
+
+
+@pytest.fixture
+def app_env(demo, monkeypatch):
+    monkeypatch.setenv("SURVEY_DB", str(demo[0]))
+    monkeypatch.setenv("SURVEY_CODE_KEY", KEY.decode())
+    return demo[1]
+
+
+def open_as(user, page: str, **params) -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=60)
+    if user:
+        as_user(at, user)
+    for key, value in params.items():
+        at.query_params[key] = value
+    at.switch_page(SCRIPTS[page]).run()
+    assert not at.exception, at.exception
+    return at
+
+
+def shows_login(at) -> bool:
+    return any(t.value == "工作人员登录" for t in at.title) and any(
+        x.label == "密码" for x in at.text_input)
+
+
+@pytest.mark.parametrize("user", [None, "boss", "county", "ana"])
+def test_role_matrix(app_env, user):
+    role = app_env.account(user).role if user else None
+    for page, script in SCRIPTS.items():
+        at = open_as(user, page)
+        allowed = access.may(app_env.account(user) if user else None, page)
+        if allowed:
+            assert not shows_login(at) or page == "login", (user, page)
+            assert not any(e.value == "您没有权限查看此页面。" for e in at.error), (user, page)
+        elif user is None:
+            assert shows_login(at), page  # signed out: the sign-in form, nothing else
+            assert not at.metric and not at.dataframe, page
+        else:
+            assert [e.value for e in at.error] == ["您没有权限查看此页面。"], (user, page)
+            assert not at.metric and not at.dataframe, (user, page)
+        menu = {link.label for link in at.get("page_link")}
+        expected = {p for p in SCRIPTS if access.may(app_env.account(user) if user else None, p)}
+        assert len(menu) == len(expected), (role, menu)
+
+
+def test_first_login_must_change_password(tmp_path, monkeypatch):
+    path = tmp_path / "first.duckdb"
+    startup = start(resolve({"SURVEY_DB": str(path), "SURVEY_CODE_KEY": "k", "SURVEY_DEMO": "0"}))
+    one_time = startup.first_admin_password
+    assert one_time and startup.store.account("admin").must_change
+    monkeypatch.setenv("SURVEY_DB", str(path))
+    monkeypatch.setenv("SURVEY_CODE_KEY", "k")
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.switch_page("app_pages/trends.py").run()
+    at.text_input[0].input("admin")
+    at.text_input[1].input(one_time)
+    at.button[0].click().run()
+    assert at.warning[0].value == "这是一次性密码,请先设置新密码。"  # no figures before that
+    at.switch_page("app_pages/login.py").run()
+    new = [x for x in at.text_input if x.label in ("新密码", "再次输入新密码")]
+    new[0].input("short")
+    new[1].input("short")
+    next(b for b in at.button if b.label == "保存新密码").click().run()
+    assert "密码至少 10 位。" in [e.value for e in at.error]
+    new = [x for x in at.text_input if x.label in ("新密码", "再次输入新密码")]
+    new[0].input("Lotus-Pond-2026!")
+    new[1].input("Lotus-Pond-2026!")
+    next(b for b in at.button if b.label == "保存新密码").click().run()
+    assert not startup.store.account("admin").must_change
+    assert startup.store.check_login("admin", "Lotus-Pond-2026!") is not None
+    assert startup.store.check_login("admin", one_time) is None
+    startup.store.close()
+
+
+def test_county_leader_sees_only_the_county(app_env):
+    at = open_as("county", "trends", pref="南山市")  # a link to another prefecture
+    _, mine = trends.headline(app_env, Filter(scope=COUNTY), "month", None, 5)
+    assert at.metric[0].value == f"{mine.iloc[0]['mean']:.1f}"
+    _, whole = trends.headline(app_env, Filter(), "month", None, 5)
+    assert at.metric[0].value != f"{whole.iloc[0]['mean']:.1f}"
+    selects = {s.label: s.value for s in at.selectbox if s.label in ("市", "县/区")}
+    assert selects == {"市": "江北市", "县/区": "清河县"}
+    responses = open_as("county", "responses")
+    table = responses.dataframe[0].value
+    county_points = {p.name for p in app_env.points() if p.region[:2] == COUNTY}
+    assert set(table["监测点"]) == county_points
+    warnings = open_as("county", "warnings")
+    shown = "".join(m.value for m in warnings.markdown)
+    assert not any(p.name in shown for p in app_env.points() if p.region[:2] != COUNTY)
+
+
+def test_scope_holds_in_downloads_and_briefing(app_env):
+    month = periods.bounds("month", periods.previous("month", f"{dt.date.today():%Y-%m}"))[0]
+    rules, _ = load_rules()
+    book = openpyxl.load_workbook(io.BytesIO(briefing.xlsx(app_env, Filter(scope=COUNTY), month,
+                                                           5, rules)))
+    rows = list(book["填报进度"].iter_rows(values_only=True))
+    column = rows[0].index("county")
+    counties = {row[column] for row in rows[1:]}
+    assert counties == {"清河县"}
+    # asking for another region from inside a scope gives nothing, never the other region
+    outside = trends.series(app_env, Filter(prefecture="南山市", scope=COUNTY), "meetings",
+                            "month", 5)
+    assert outside.empty
+    inside = trends.series(app_env, Filter(scope=COUNTY), "meetings", "month", 5)
+    assert not inside.empty
+
+
+def test_a_code_cannot_submit_for_another_point(store, monthly):
+    code = store.issue_codes(VILLAGE.point_id, 1)[0]
+    real = store.respondent(code)
+    forged = Respondent(real.key, SCHOOL)
+    period = periods.key_for("month", dt.date.today())
+    with pytest.raises(CodeError):
+        store.submit(forged, monthly, period, complete_answers(), "forged")
+    store.revoke_code(code)
+    with pytest.raises(CodeError) as info:
+        store.submit(real, monthly, period, complete_answers(), "after-revoke")
+    assert info.value.reason == "revoked"
+    assert store.count("submissions") == 0
+
+
+def test_replaced_code_takes_over_history_and_drafts(store, monthly):
+    code = store.issue_codes(VILLAGE.point_id, 1)[0]
+    old = store.respondent(code)
+    period = periods.key_for("month", dt.date.today())
+    store.submit(old, monthly, periods.previous("month", period), complete_answers(apps=9), "x",
+                 today=dt.date.today())
+    store.save_draft(old, monthly, period, {"documents": 3}, dt.datetime.now())
+    new_code = store.replace_code(code, "boss", take_over=True)
+    new = store.respondent(new_code)
+    assert store.previous_answers(new, monthly, period)[1]["apps"] == 9
+    assert store.draft(new, monthly.id, period).answers == {"documents": 3}
+    with pytest.raises(CodeError):
+        store.respondent(code)
+
+
+def test_wrong_codes_lock_out_then_recover():
+    clock = [0.0]
+    limiter = access.AttemptLimiter(limit=5, window_s=900, lock_s=900, clock=lambda: clock[0])
+    for _ in range(5):
+        assert limiter.locked_for("code:x", "client:a") == 0
+        limiter.failed("code:x", "client:a")
+    assert limiter.locked_for("code:x") > 0 and limiter.locked_for("client:a") > 0
+    assert limiter.locked_for("code:y", "client:a") > 0  # the client is locked for every code
+    clock[0] += 901
+    assert limiter.locked_for("code:x", "client:a") == 0  # recovered
+
+
+def test_lockout_message_on_the_fill_page(app_env):
+    code = app_env.issue_codes(app_env.points()[0].point_id, 1)[0]
+    at = AppTest.from_file(APP, default_timeout=60).run()
+    for _ in range(5):
+        at.text_input[0].input("ZZZZ-ZZZZ")
+        at.button[0].click().run()
+    at.text_input[0].input(code)  # even the right code waits now
+    at.button[0].click().run()
+    assert at.error[0].value.startswith("尝试次数过多")
+    assert "respondent" not in at.session_state
+
+
+def test_staff_lockout_and_audit(app_env):
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.switch_page("app_pages/login.py").run()
+    for _ in range(5):
+        at.text_input[0].input("ana")
+        at.text_input[1].input("wrong password")
+        at.button[0].click().run()
+    at.text_input[0].input("ana")
+    at.text_input[1].input(STAFF_PASSWORD)
+    at.button[0].click().run()
+    assert at.error[0].value.startswith("尝试次数过多")
+    actions = [r[2] for r in app_env.audit_log(actor="ana")]
+    assert actions.count("login_failed") == 5 and "login_locked" in actions
+
+
+def test_idle_session_ends(app_env, monkeypatch):
+    monkeypatch.setenv("SURVEY_IDLE_MINUTES", "1")
+    at = as_user(AppTest.from_file(APP, default_timeout=60), "boss")
+    at.session_state["last_active"] = time.time() - 120
+    at.switch_page("app_pages/trends.py").run()
+    assert shows_login(at)
+    assert "长时间未操作,已自动退出,请重新登录。" in [i.value for i in at.info]
+
+
+def test_passwords_use_a_real_kdf(store):
+    add_staff(store, "kdf", "analyst")
+    stored = store.query("SELECT password_hash FROM account WHERE username = 'kdf'")[0][0]
+    assert stored.startswith("$argon2id$") and STAFF_PASSWORD not in stored
+    assert access.verify_password(stored, STAFF_PASSWORD)
+    assert not access.verify_password(stored, STAFF_PASSWORD + "x")
+    assert store.query("SELECT count(*) FROM audit_log WHERE detail LIKE ?",
+                       [f"%{STAFF_PASSWORD}%"]) == [(0,)]
+
+
+def test_no_secret_in_the_repository():
+    import re
+    tracked = subprocess.run(["git", "ls-files"], cwd=ROOT, capture_output=True, text=True,
+                             check=True).stdout.split()
+    assert not [f for f in tracked if f.endswith((".key", ".duckdb", ".wal", "secrets.toml"))]
+    looks_secret = re.compile(r"\$argon2id?\$|-----BEGIN [A-Z ]*PRIVATE KEY|\b[0-9a-f]{64}\b")
+    for name in tracked:
+        path = ROOT / name
+        if path.suffix in (".py", ".toml", ".yaml", ".yml", ".md", ".sql", ".txt", ".cfg", ""):
+            text = path.read_text(encoding="utf-8", errors="ignore")
+            assert not looks_secret.search(text), name
+
+
+def test_admin_imports_points_with_a_preview_and_row_errors(app_env):
+    at = open_as("boss", "admin_points")
+    bad = ("point_id,name,level,kind,prefecture,county,township,active\n"
+           "NEW-1,新村,village,village,江北市,清河县,城关镇,1\n"
+           "NEW-2,,village,villige,江北市,清河县,城关镇,1\n").encode("utf-8")
+    from survey import points_io
+    result = points_io.preview(points_io.read_table(bad, "p.csv"), set())
+    assert not result.ok and result.errors[0][0] == 3
+    assert "name is empty" in result.errors[0][1] and "kind 'villige'" in result.errors[0][1]
+    before = app_env.count("points")
+    assert at.tabs  # the page renders for an admin
+    assert app_env.count("points") == before  # a preview writes nothing
+
+
+def test_admin_issues_codes_and_gets_a_qr_sheet(app_env):
+    at = open_as("boss", "admin_points")
+    point_id = app_env.points()[0].point_id
+    at.selectbox(key="code_point").set_value(point_id).run()
+    next(b for b in at.button if b.label == "生成填报码").click().run()
+    codes = at.code[0].value.split()
+    assert len(codes) == 10 and all(app_env.respondent(c).point.point_id == point_id
+                                    for c in codes)
+    from survey import code_sheet
+    sheet = code_sheet.render("和平村", codes[:2], "http://survey.example")
+    assert sheet.count("<svg") == 2 and "http://survey.example/?code=" not in sheet  # QR only
+    assert code_sheet.fill_link("http://survey.example", codes[0]).endswith(f"?code={codes[0]}")
+    logged = [r[2] for r in app_env.audit_log(actor="boss")]
+    assert "issue_codes" in logged
+
+
+def test_admin_creates_an_account_and_the_audit_log_shows_it(app_env):
+    at = open_as("boss", "admin_accounts")
+    at.text_input[0].input("newleader")
+    at.text_input[1].input("新领导")
+    next(b for b in at.button if b.label == "创建").click().run()
+    assert any("一次性密码" in s.value for s in at.success)
+    assert app_env.account("newleader").must_change
+    log = open_as("boss", "audit")
+    table = log.dataframe[0].value
+    assert "create_account" in set(table["操作"])
