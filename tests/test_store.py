@@ -284,3 +284,21 @@ def test_full_disk_gives_a_clear_message_and_loses_nothing_acknowledged(tiny_dis
     (tiny_disk / "filler").unlink()
     with Store(path, KEY) as reopened:
         assert reopened.query("SELECT count(*) FROM submission") == [(acknowledged,)]
+
+
+def test_a_crash_right_after_first_start_leaves_an_openable_database(tmp_path):
+    """Regression: DuckDB 1.5.5 could not replay migration DDL from the WAL (duckdb#20543);
+    the store checkpoints after migrating, so a kill -9 just after start is harmless."""
+    path = tmp_path / "crash.duckdb"
+    script = textwrap.dedent(f"""
+        import os, sys
+        sys.path.insert(0, {str(ROOT)!r})
+        from survey.store import Store, Point
+        s = Store({str(path)!r}, b"k")
+        s.add_points([Point("P", "村", "village", "village", ("市",))])
+        os._exit(0)  # no clean shutdown, no checkpoint of the last write
+    """)
+    subprocess.run([sys.executable, "-c", script], check=True, timeout=60)
+    with Store(path, KEY) as reopened:
+        assert reopened.query("SELECT point_id FROM points") == [("P",)]
+        assert reopened.schema_version() == max(m[0] for m in store_module._migrations())

@@ -4,10 +4,10 @@ core.py      connections, transactions, migrations, collection (points, codes, d
 analytics.py the leaders' figures: aggregates with small-group suppression, computed in SQL
 """
 
-from survey.store.core import (ANSWER_COLUMNS, CodeError, Draft, InvalidAnswers, PeriodClosed,
+from survey.store.core import (ANSWER_COLUMNS, AlreadySubmitted, CodeError, Draft, InvalidAnswers, PeriodClosed,
                                Point, PublishRefused, Receipt, Respondent, Store, StoreError,
                                StoreLockedError, answer_row)
 
-__all__ = ["ANSWER_COLUMNS", "CodeError", "Draft", "InvalidAnswers", "PeriodClosed", "Point",
+__all__ = ["ANSWER_COLUMNS", "AlreadySubmitted", "CodeError", "Draft", "InvalidAnswers", "PeriodClosed", "Point",
            "PublishRefused", "Receipt", "Respondent", "Store", "StoreError", "StoreLockedError",
            "answer_row"]

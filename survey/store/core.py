@@ -54,6 +54,10 @@ class PeriodClosed(StoreError):
     pass
 
 
+class AlreadySubmitted(StoreError):
+    """A one-time answer (a public rating) was already given for this period."""
+
+
 class InvalidAnswers(StoreError):
     def __init__(self, errors: dict):
         super().__init__("; ".join(f"{qid}: {msg.en}" for qid, msg in errors.items()))
@@ -247,6 +251,11 @@ class Store:
                 c.execute("INSERT INTO schema_migrations VALUES (?, ?, ?)", [number, name, _now()])
             self._write(apply)
             applied.append(name)
+        if applied:
+            # Keep DDL out of the WAL: DuckDB 1.5.5 fails to replay some DDL (ALTER TABLE once
+            # views exist, duckdb/duckdb#20543), which would make the file unopenable after a
+            # crash. A checkpoint writes it into the database file itself.
+            cur.execute("CHECKPOINT")
         return applied
 
     def schema_version(self) -> int:
@@ -522,7 +531,8 @@ class Store:
     # -- submissions -------------------------------------------------------------------------
     def submit(self, respondent: Respondent, qn: Questionnaire, period_key: str, answers: dict,
                client_token: str, started_at: dt.datetime | None = None,
-               now: dt.datetime | None = None, today: dt.date | None = None) -> Receipt:
+               now: dt.datetime | None = None, today: dt.date | None = None,
+               revisable: bool = True) -> Receipt:
         """Store one submission atomically and make it the kept one for this respondent, point
         and period. Submitting again with the same client_token returns the first receipt."""
         existing = self._receipt_for_token(client_token)
@@ -543,12 +553,19 @@ class Store:
             if again:
                 return _receipt(again)
             owner = cur.execute("SELECT point_id, revoked_at FROM respondent WHERE "
-                                "respondent_key = ?", [respondent.key]).fetchone()
+                                "respondent_key = ? UNION ALL SELECT point_id, NULL FROM "
+                                "public_rater WHERE respondent_key = ?",
+                                [respondent.key, respondent.key]).fetchone()
             if owner is None or owner[0] != respondent.point.point_id:
                 raise CodeError("unknown", "this code does not belong to this monitoring point")
             if owner[1] is not None:
                 raise CodeError("revoked", "this code has been revoked; ask the person who "
                                 "issued it for a new one")
+            if not revisable and cur.execute(
+                    "SELECT 1 FROM kept WHERE respondent_key = ? AND point_id = ? AND "
+                    "questionnaire_id = ? AND period_key = ?", [respondent.key,
+                    respondent.point.point_id, qn.id, period_key]).fetchone():
+                raise AlreadySubmitted("already answered for this period")
             submitted_at = now or _now()
             duration = (submitted_at - started_at).total_seconds() if started_at else None
             revision = cur.execute(

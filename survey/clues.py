@@ -1,0 +1,70 @@
+"""Problem clues (线索) and the problem list (问题清单): categories, the workflow, grouping.
+
+Pure rules; the SQL lives in survey.store.clues."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+CATEGORIES = {
+    "meetings_documents": ("文山会海", "Too many documents and meetings"),
+    "inspections": ("督检考过多过频", "Too many inspections and assessments"),
+    "traces": ("过度留痕", "Demands to leave traces"),
+    "digital": ("指尖上的形式主义", "Apps and chat groups (formalism at the fingertips)"),
+    "duties_without_powers": ("权责下放不规范", "Duties pushed down without powers"),
+    "plaques": ("滥挂牌", "Excess plaques"),
+    "escalation": ("层层加码", "Demands raised at every level"),
+    "other": ("其他", "Other"),
+}
+BODY_LEVELS = {
+    "province": ("省级", "Province"), "prefecture": ("市级", "Prefecture"),
+    "county": ("县级", "County"), "township": ("乡镇/街道", "Township"),
+    "other": ("其他", "Other"),
+}
+STATUSES = {
+    "new": ("新线索", "New"), "verifying": ("核查中", "Verifying"),
+    "rectifying": ("整改中", "Rectifying"), "closed": ("已销号", "Closed"),
+    "dismissed": ("不予受理", "Dismissed"),
+}
+# Allowed moves: forward one step at a time; dismissed with a reason before rectification ends.
+TRANSITIONS = {
+    "new": ("verifying", "dismissed"),
+    "verifying": ("rectifying", "dismissed"),
+    "rectifying": ("closed",),
+    "closed": (),
+    "dismissed": (),
+}
+OPEN_STATUSES = ("new", "verifying", "rectifying")
+MAX_DESCRIPTION = 2000
+
+
+class WorkflowError(ValueError):
+    pass
+
+
+def check_transition(current: str, target: str, note: str) -> None:
+    if target not in TRANSITIONS.get(current, ()):
+        allowed = ", ".join(TRANSITIONS.get(current, ())) or "none (it is finished)"
+        raise WorkflowError(f"a problem that is '{current}' cannot become '{target}'; "
+                            f"next steps: {allowed}")
+    if not note or not note.strip():
+        what = "the reason for dismissing it" if target == "dismissed" else "what was done"
+        raise WorkflowError(f"write a note with {what}: every step needs one")
+
+
+def normalise_body(name: str) -> str:
+    """The issuing body as a grouping key: width-normalised, no spaces or punctuation, lower
+    case, so 县 农业农村局 and 县农业农村局。 are the same body."""
+    text = unicodedata.normalize("NFKC", name or "").lower()
+    return re.sub(r"[\s\W_]+", "", text)
+
+
+def group_key(region: tuple[str, ...], category: str, body_level: str, body_name: str) -> str:
+    county = "/".join(region[:2])
+    return f"{county}|{category}|{body_level}|{normalise_body(body_name)}"
+
+
+def label(table: dict, code: str, lang: str) -> str:
+    zh, en = table.get(code, (code, code))
+    return en if lang == "en" else zh
