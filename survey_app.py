@@ -19,10 +19,13 @@ account = auth.current()
 # page id -> (script, title key, icon); the order is the order in the navigation
 PAGES = {
     "fill": ("app_pages/fill.py", "nav_fill", ":material/edit_note:"),
+    "clue": ("app_pages/clue.py", "nav_clue", ":material/campaign:"),
+    "rate": ("app_pages/rate.py", "nav_rate", ":material/star:"),
     "trends": ("app_pages/trends.py", "nav_trends", ":material/trending_down:"),
     "warnings": ("app_pages/warnings.py", "nav_warnings", ":material/notification_important:"),
     "responses": ("app_pages/responses.py", "nav_responses", ":material/task_alt:"),
     "briefing": ("app_pages/briefing.py", "nav_briefing", ":material/summarize:"),
+    "problems": ("app_pages/problems.py", "nav_problems", ":material/report:"),
     "sql": ("app_pages/sql.py", "nav_sql", ":material/database:"),
     "admin_points": ("app_pages/admin_points.py", "nav_admin_points", ":material/location_on:"),
     "admin_questionnaires": ("app_pages/questionnaires.py", "nav_questionnaires",
@@ -41,7 +44,8 @@ pages = {pid: st.Page(script, title=t(title), icon=icon, default=pid == home)
          for pid, (script, title, icon) in PAGES.items()}
 with st.sidebar:
     for pid in usable:
-        st.page_link(pages[pid])
+        if pid != "rate":  # opened from a point's QR code or link, not from the menu
+            st.page_link(pages[pid])
     if account is not None:
         role = access.ROLE_LABELS[account.role][1 if st.session_state.get("lang") == "en" else 0]
         st.caption(t("signed_in_as", name=account.display_name, role=role))

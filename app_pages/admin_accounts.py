@@ -20,7 +20,7 @@ st.dataframe(pd.DataFrame([{
     tr("角色", "Role"): role_name(a.role), tr("范围", "Scope"): "/".join(a.region) or tr("全部", "all"),
     tr("状态", "Status"): tr("已停用", "disabled") if a.disabled else
     (tr("待改密码", "must change password") if a.must_change else tr("正常", "active"))}
-    for a in accounts]), hide_index=True, use_container_width=True)
+    for a in accounts]), hide_index=True, width="stretch")
 
 regions = [""]
 for pref, counties in analytics.regions(store).items():

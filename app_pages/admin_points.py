@@ -41,7 +41,7 @@ with tab_list:
     frame = points_io.to_frame(points)
     frame["kind"] = frame["kind"].map(kind_label)
     frame["level"] = frame["level"].map(level_label)
-    st.dataframe(frame, hide_index=True, use_container_width=True)
+    st.dataframe(frame, hide_index=True, width="stretch")
 
 with tab_edit:
     choice = st.selectbox(tr("选择监测点(或新增)", "Point (or a new one)"), ["", *by_id],
@@ -94,13 +94,13 @@ with tab_import:
                             "These rows need fixing; nothing was written:"))
                 st.dataframe(pd.DataFrame(result.errors, columns=[tr("行", "Row"),
                                                                   tr("问题", "Problem")]),
-                             hide_index=True, use_container_width=True)
+                             hide_index=True, width="stretch")
             else:
                 new = len(result.points) - len(result.updates)
                 st.info(tr(f"将新增 {new} 个、更新 {len(result.updates)} 个监测点。",
                            f"{new} new and {len(result.updates)} updated points."))
                 st.dataframe(points_io.to_frame(result.points), hide_index=True,
-                             use_container_width=True)
+                             width="stretch")
                 if st.button(tr("确认导入", "Import"), type="primary"):
                     added, updated = store.upsert_points(result.points, actor)
                     st.success(tr(f"已新增 {added} 个,更新 {updated} 个。",
@@ -131,6 +131,10 @@ with tab_codes:
         st.download_button(tr("下载打印页(含二维码)", "Printable sheet with QR codes"), sheet,
                            file_name=f"codes_{point_id}.html", mime="text/html",
                            on_click=audit, args=("download_code_sheet", point_id))
+    public_sheet = code_sheet.render_public(by_id[target].name, app.config.public_url, target)
+    st.download_button(tr("下载公开二维码(服务评价、反映问题)", "Public QR codes (rating, reports)"),
+                       public_sheet, file_name=f"public_{target}.html", mime="text/html",
+                       on_click=audit, args=("download_public_qr", target))
     st.divider()
     with st.form("revoke"):
         code = st.text_input(tr("要停用的填报码", "Code to revoke"), max_chars=20)

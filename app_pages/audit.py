@@ -25,4 +25,4 @@ rows = store.audit_log(actor.strip() or None, action or None, since)
 st.dataframe(pd.DataFrame(rows, columns=[tr("时间", "When"), tr("操作人", "Who"),
                                          tr("操作", "Action"), tr("对象", "Target"),
                                          tr("详情", "Detail")]),
-             hide_index=True, use_container_width=True)
+             hide_index=True, width="stretch")

@@ -34,10 +34,10 @@ store, language = app.store, lang()
 left, right = st.columns(2)
 left.download_button(
     t("briefing_html"), lambda: briefing.html_report(store, flt, month, k, rules, index, language),
-    file_name=f"{name}.html", mime="text/html", use_container_width=True, type="primary",
+    file_name=f"{name}.html", mime="text/html", width="stretch", type="primary",
     on_click=audit, args=("download", f"{name}.html"))
 right.download_button(
     t("briefing_xlsx"), lambda: briefing.xlsx(store, flt, month, k, rules, language),
     file_name=f"{name}.xlsx",
     mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-    use_container_width=True, on_click=audit, args=("download", f"{name}.xlsx"))
+    width="stretch", on_click=audit, args=("download", f"{name}.xlsx"))

@@ -45,7 +45,7 @@ def code_screen() -> None:
             st.rerun()
     with st.form("code_form", border=False):
         code = st.text_input(t("code_label"), placeholder=t("code_placeholder"), max_chars=20)
-        if st.form_submit_button(t("start"), type="primary", use_container_width=True):
+        if st.form_submit_button(t("start"), type="primary", width="stretch"):
             st.session_state.pop("code_error", None)
             sign_in(code)
             if "respondent" in st.session_state:
@@ -111,7 +111,7 @@ def fill_section(respondent, qn, period: str, form: dict, prefix: str) -> None:
         st.info(form["notice"])
     if index == 0 and form["carried"]:
         if st.button(t("nothing_changed"), help=t("nothing_changed_help"),
-                     use_container_width=True):
+                     width="stretch"):
             form["answers"].update(form["carried"])
             form["section"], form["step"] = first_open_section(qn, form["answers"])
             form["notice"] = None
@@ -133,12 +133,12 @@ def fill_section(respondent, qn, period: str, form: dict, prefix: str) -> None:
             st.error(problem.get(lang()), icon=":material/warning:")
     save_draft(respondent, qn, period, form)
     back, forward = st.columns(2)
-    if index > 0 and back.button(t("back"), use_container_width=True):
+    if index > 0 and back.button(t("back"), width="stretch"):
         form["section"] = index - 1
         st.rerun()
     last = index == len(sections) - 1
     if forward.button(t("review") if last else t("next"), type="primary",
-                      use_container_width=True):
+                      width="stretch"):
         errors = rules.validate(qn, form["answers"])
         if any(q.id in errors for q in section.questions):
             form["show_required"].append(section.id)
@@ -179,10 +179,10 @@ def review(respondent, qn, period: str, form: dict) -> None:
     if errors:
         st.warning(t("fix_first", n=len(errors)))
     back, send = st.columns(2)
-    if back.button(t("back"), use_container_width=True):
+    if back.button(t("back"), width="stretch"):
         form["step"] = "fill"
         st.rerun()
-    if send.button(t("submit"), type="primary", use_container_width=True, disabled=bool(errors)):
+    if send.button(t("submit"), type="primary", width="stretch", disabled=bool(errors)):
         try:
             form["receipt"] = store.submit(respondent, qn, period, form["answers"], form["token"],
                                            started_at=form["started_at"])

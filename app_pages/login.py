@@ -33,7 +33,7 @@ if account is None:
                 store.audit(found.username, "login", None, method="sso")
                 st.rerun()
             st.warning(t("sso_unknown", email=email))
-        elif st.button(t("sso"), use_container_width=True):
+        elif st.button(t("sso"), width="stretch"):
             st.login()
     st.stop()
 

@@ -20,7 +20,7 @@ rows = [{t("col_id"): v["questionnaire_id"], t("col_version"): v["version"],
          t("col_hash"): v["content_hash"][:12], t("col_published"): v["published_at"],
          t("col_retired"): v["retired_at"], t("col_submissions"): v["submissions"]}
         for v in app.store.questionnaire_versions()]
-st.dataframe(rows, hide_index=True, use_container_width=True)
+st.dataframe(rows, hide_index=True, width="stretch")
 if app.problems:
     st.subheader(t("q_problems"))
     st.code("\n".join(app.problems), language=None)
@@ -48,7 +48,7 @@ usage = app.store.period_usage()
 st.dataframe(pd.DataFrame(usage, columns=[tr("问卷", "Questionnaire"), tr("版本", "Version"),
                                           tr("期次", "Period"), tr("提交数", "Submissions"),
                                           tr("已关闭", "Closed")]),
-             hide_index=True, use_container_width=True)
+             hide_index=True, width="stretch")
 with st.form("period"):
     qid = st.selectbox(tr("问卷", "Questionnaire"), sorted({v[0] for v in versions}))
     key = st.text_input(tr("期次(如 2026-10)", "Period (e.g. 2026-10)"), max_chars=10)

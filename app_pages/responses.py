@@ -32,6 +32,6 @@ st.dataframe(
         "name": t("col_point"), "kind": t("col_kind"), "county": t("col_county"),
         "expected": t("col_expected"), "received": t("col_received"), "rate": t("col_rate"),
         "overdue": t("col_overdue")}),
-    hide_index=True, use_container_width=True,
+    hide_index=True, width="stretch",
     column_config={t("col_rate"): st.column_config.ProgressColumn(format="percent", min_value=0,
                                                                   max_value=1)})

@@ -49,10 +49,10 @@ with st.expander(t("sql_schema")):
         st.markdown(f"**`{view}`** — {about}")
         st.dataframe(pd.DataFrame([{t("col_column"): c, t("col_meaning"): m}
                                    for c, m in columns.items()]),
-                     hide_index=True, use_container_width=True)
+                     hide_index=True, width="stretch")
     st.dataframe(pd.DataFrame([{"indicator": i.key, "中文": i.zh, "English": i.en,
                                 "unit": f"{i.unit_zh} / {i.unit_en}"} for i in INDICATORS.values()]),
-                 hide_index=True, use_container_width=True)
+                 hide_index=True, width="stretch")
 
 st.session_state.setdefault("sql", examples[0].sql if examples else "SELECT * FROM points")
 sql = st.text_area(t("sql_editor"), key="sql", height=220)
@@ -74,7 +74,7 @@ if ran:
         st.caption(t("sql_rows", n=result.table.num_rows, ms=result.seconds * 1000))
         if result.truncated:
             st.warning(t("sql_truncated", limit=cfg.sql_rows, max=FULL_RESULT_ROWS))
-        st.dataframe(result.table, use_container_width=True, hide_index=True)
+        st.dataframe(result.table, width="stretch", hide_index=True)
 
         def full():  # the same query again, without the display limit
             return sandbox.run(ran_sql, FULL_RESULT_ROWS).table
@@ -86,14 +86,14 @@ if ran:
         a, b, c = st.columns(3)
         a.download_button(t("sql_download_csv"), lambda: exports.csv_bytes(source().to_pandas()),
                           file_name="query.csv", on_click=audit,
-                          args=("download", "query.csv"), mime="text/csv", use_container_width=True)
+                          args=("download", "query.csv"), mime="text/csv", width="stretch")
         b.download_button(t("sql_download_parquet"), lambda: exports.parquet_bytes(source()),
                           file_name="query.parquet", on_click=audit,
                           args=("download", "query.parquet"), mime="application/octet-stream",
-                          use_container_width=True)
+                          width="stretch")
         c.download_button(
             t("sql_download_xlsx"), lambda: exports.xlsx_bytes({"query": source().to_pandas()}),
             file_name="query.xlsx", on_click=audit,
                           args=("download", "query.xlsx"),
             mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-            use_container_width=True)
+            width="stretch")

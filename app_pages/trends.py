@@ -77,8 +77,9 @@ if indicator != "meetings":
 elif "ind" in st.query_params:
     del st.query_params["ind"]
 label = indicator_label(indicator, lang())
-trend_tab, breakdown_tab, heat_tab, spread_tab, index_tab = st.tabs(
-    [t("tab_trend"), t("tab_breakdown"), t("tab_heatmap"), t("tab_distribution"), t("tab_index")])
+trend_tab, breakdown_tab, heat_tab, spread_tab, index_tab, public_tab = st.tabs(
+    [t("tab_trend"), t("tab_breakdown"), t("tab_heatmap"), t("tab_distribution"), t("tab_index"),
+     t("tab_public")])
 
 with trend_tab:
     frame = cached.figure("series", flt, indicator, grain, k)
@@ -87,7 +88,7 @@ with trend_tab:
             t("show_share"), value=INDICATORS[indicator].aggregate == "share"):
         value = "share"
     chart = charts.trend(frame, indicator, lang(), grain, value, k)
-    st.altair_chart(charts.themed(chart, label), use_container_width=True)
+    st.altair_chart(charts.themed(chart, label), width="stretch")
     chart_downloads(frame, chart, f"trend_{indicator}_{grain}", label)
 
 with breakdown_tab:
@@ -104,7 +105,7 @@ with breakdown_tab:
     elif by == "point":
         labels = names
     chart = charts.groups(frame, indicator, lang(), grain, t("by"), labels)
-    st.altair_chart(charts.themed(chart, label), use_container_width=True)
+    st.altair_chart(charts.themed(chart, label), width="stretch")
     latest = frame[frame["bucket"] == bucket].copy()
     latest["group"] = latest["group"].map(lambda g: labels.get(g, g))
     table = latest[["group", "n", "mean", "yoy", "suppressed"]].rename(columns={
@@ -114,7 +115,7 @@ with breakdown_tab:
         table = table.sort_values(label, ascending=INDICATORS[indicator].lower_is_better)
     else:
         table = table.sort_values(t("by"))
-    st.dataframe(table, hide_index=True, use_container_width=True,
+    st.dataframe(table, hide_index=True, width="stretch",
                  column_config={t("yoy"): st.column_config.NumberColumn(format="percent"),
                                 label: st.column_config.NumberColumn(format="%.2f")})
     chart_downloads(frame, chart, f"breakdown_{indicator}_{by}_{grain}", label)
@@ -128,14 +129,14 @@ with heat_tab:
         st.info(t("heatmap_too_many", n=frame["point"].nunique(), max=MAX_HEATMAP_POINTS))
     else:
         chart = charts.heatmap(frame, indicator, lang(), k)
-        st.altair_chart(charts.themed(chart, label), use_container_width=True)
+        st.altair_chart(charts.themed(chart, label), width="stretch")
         chart_downloads(frame.drop(columns=["group"]), chart, f"heatmap_{indicator}", label)
 
 with spread_tab:
     st.caption(t("distribution_intro"))
     frame = cached.figure("series", flt, indicator, grain, k, None, True)
     chart = charts.distribution(frame, indicator, lang(), grain)
-    st.altair_chart(charts.themed(chart, label), use_container_width=True)
+    st.altair_chart(charts.themed(chart, label), width="stretch")
     chart_downloads(frame, chart, f"distribution_{indicator}_{grain}", label)
 
 with index_tab:
@@ -146,10 +147,28 @@ with index_tab:
         title = definition.title.get(lang())
         frame = cached.figure("burden_index", flt, definition, grain, k)
         chart = charts.index_chart(frame, lang(), grain, title)
-        st.altair_chart(charts.themed(chart, title), use_container_width=True)
+        st.altair_chart(charts.themed(chart, title), width="stretch")
         with st.expander(t("index_definition"), expanded=True):
             st.write(definition.description.get(lang()))
             st.dataframe(pd.DataFrame([{t("indicator"): indicator_label(i, lang()),
                                         t("weight"): w} for i, w in definition.components]),
-                         hide_index=True, use_container_width=True)
+                         hide_index=True, width="stretch")
         chart_downloads(frame, chart, f"burden_index_{grain}", title)
+
+with public_tab:
+    st.caption(t("public_intro"))
+    frame = cached.figure("public_and_cadres", flt, k)
+    if frame.empty:
+        st.info(t("no_data"))
+    else:
+        chart = charts.public_vs_cadres(frame, lang())
+        st.altair_chart(charts.themed(chart, t("tab_public")), width="stretch")
+        latest = frame[frame["bucket"] == frame["bucket"].max()]
+        st.dataframe(latest.assign(who=latest["who"].map(
+            {"public": t("public_series"), "cadres": t("cadre_series")}))[
+            ["who", "mean", "share", "n"]].rename(columns={
+                "who": " ", "mean": t("mean"), "share": t("share_satisfied"), "n": t("raters")}),
+            hide_index=True, width="stretch",
+            column_config={t("share_satisfied"): st.column_config.NumberColumn(format="percent"),
+                           t("mean"): st.column_config.NumberColumn(format="%.2f")})
+        chart_downloads(frame, chart, "public_rating", t("tab_public"))

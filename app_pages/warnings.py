@@ -57,7 +57,7 @@ for point_id in sorted(by_point, key=lambda p: names.get(p, p)):
                 for m, v in series.get((point_id, indicator), {}).items()
                 if m >= early_warning.month(latest_month, 23)]
         st.altair_chart(charts.themed(charts.evidence(pd.DataFrame(rows), lang())),
-                        use_container_width=True)
+                        width="stretch")
         st.caption(t("relative_note"))
         for alert in alerts_here:
             label = indicator_label(alert.indicator, lang())

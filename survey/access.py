@@ -21,11 +21,14 @@ ROLE_LABELS = {"admin": ("管理员", "Administrator"), "leader": ("领导", "Le
 # Page id -> roles allowed; "public" pages need no account (the cadres' fill page, login).
 PAGES = {
     "fill": {"public"},
+    "clue": {"public"},
+    "rate": {"public"},
     "login": {"public"},
     "trends": {"admin", "leader"},
     "warnings": {"admin", "leader"},
     "responses": {"admin", "leader"},
     "briefing": {"admin", "leader"},
+    "problems": {"admin", "leader"},
     "sql": {"admin", "analyst"},
     "admin_points": {"admin"},
     "admin_questionnaires": {"admin"},

@@ -157,6 +157,24 @@ def evidence(rows: pd.DataFrame, lang: str):
     return alt.layer(hundred, line).properties(width=WIDTH, height=240)
 
 
+def public_vs_cadres(frame: pd.DataFrame, lang: str):
+    """Share satisfied per quarter: the public about service, the cadres about burden."""
+    data = _value_field(frame[~frame["suppressed"]], "share")
+    names = {"public": t("public_series", lang), "cadres": t("cadre_series", lang)}
+    data["series"] = data["who"].map(names)
+    return alt.Chart(data).mark_line(point=True).encode(
+        x=_time_axis(lang, "quarter"),
+        y=alt.Y("value:Q", title=t("share_satisfied", lang), axis=alt.Axis(format=".0%"),
+                scale=alt.Scale(domain=[0, 1])),
+        color=alt.Color("series:N", title=None, legend=alt.Legend(orient="bottom")),
+        tooltip=[alt.Tooltip("series:N", title=" "),
+                 alt.Tooltip("bucket:T", title=t("chart_period", lang)),
+                 alt.Tooltip("value:Q", title=t("share_satisfied", lang), format=".0%"),
+                 alt.Tooltip("mean:Q", title=t("mean", lang), format=".2f"),
+                 alt.Tooltip("n:Q", title=t("chart_n", lang))],
+    ).properties(width=WIDTH, height=260)
+
+
 def to_png(chart, title: str | None = None, width: int = 640) -> bytes:
     """Server-side PNG (vl-convert), with a CJK font so Chinese renders."""
     fixed = chart.properties(width=width) if hasattr(chart, "properties") else chart

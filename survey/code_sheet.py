@@ -42,3 +42,24 @@ h1 {{ font-size: 16pt; }}
 {cards}
 </div></body></html>
 """
+
+
+def render_public(point_name: str, base_url: str, point_id: str) -> str:
+    """The two public QR codes to post at a point: rate the service, report a problem."""
+    esc = html.escape
+    base = base_url.rstrip("/")
+    links = [("请为我们的服务打分(万人评)", f"{base}/rate?{urllib.parse.urlencode({'point': point_id})}"),
+             ("反映形式主义问题(匿名)", f"{base}/clue?{urllib.parse.urlencode({'point': point_id})}")]
+    cards = "\n".join(f"<div class=card>{qr_svg(link)}<div class=title>{esc(title)}</div>"
+                      f"<div class=hint>{esc(link)}</div></div>" for title, link in links)
+    return f"""<!doctype html>
+<html lang="zh-CN"><head><meta charset="utf-8"><title>{esc(point_name)}</title>
+<style>
+body {{ font-family: "Noto Sans CJK SC", "Microsoft YaHei", sans-serif; margin: 1.5cm; }}
+.card {{ display: inline-block; width: 8cm; margin: .5cm; text-align: center; }}
+.card svg {{ width: 6cm; height: 6cm; }} .title {{ font-size: 16pt; font-weight: bold; }}
+.hint {{ font-size: 8pt; color: #666; word-break: break-all; }}
+</style></head><body><h1>{esc(point_name)}</h1>
+{cards}
+</body></html>
+"""

@@ -15,10 +15,13 @@ import random
 from dataclasses import dataclass, field
 
 from survey import codes, periods
+from survey.metrics import Filter
 from survey.questionnaire import Questionnaire
 from survey.store import Point, Store, answer_row
 
 DEMO_QUESTIONNAIRE = "burden_monthly"
+PUBLIC_QUESTIONNAIRE = "public_rating"
+PUBLIC_RATERS = (4, 12)  # visitors rating a point per quarter
 MONTHS = 24
 RESPONDENTS_PER_POINT = 7  # enough for most point-months to pass k = 5
 RESPONSE_RATE = 0.92
@@ -56,6 +59,7 @@ class DemoBatch:
     submissions: list[tuple] = field(default_factory=list)
     kept: list[tuple] = field(default_factory=list)
     answers: list[tuple] = field(default_factory=list)
+    public_raters: list[tuple] = field(default_factory=list)
 
     def tables(self):
         yield ("point", ("point_id", "name", "level", "kind", "region", "active", "is_demo"),
@@ -63,6 +67,7 @@ class DemoBatch:
                 for p in self.points])
         yield ("respondent", ("respondent_key", "point_id", "issued_at", "is_demo"), self.respondents)
         yield ("demo_code", ("code", "point_id"), self.demo_codes)
+        yield ("public_rater", ("respondent_key", "point_id", "first_seen"), self.public_raters)
         yield ("submission", ("submission_id", "client_token", "respondent_key", "point_id",
                               "questionnaire_id", "version", "content_hash", "period_key",
                               "period_start", "revision", "started_at", "submitted_at",
@@ -148,6 +153,47 @@ def generate(qn: Questionnaire, code_key: bytes, today: dt.date | None = None,
     return batch
 
 
+def add_public_ratings(batch: DemoBatch, qn: Questionnaire, code_key: bytes,
+                       today: dt.date | None = None, seed: int = SEED) -> None:
+    """Quarterly 万人评 ratings of the points that serve the public: better after the policy,
+    worse again where burden rebounds."""
+    import hashlib
+    import hmac
+    rng = random.Random(seed + 1)
+    today = today or dt.date.today()
+    months = [s[8] for s in batch.submissions]
+    first = min(months) if months else today
+    last_done = periods.previous("quarter", periods.key_for("quarter", today))
+    quarters = periods.span("quarter", periods.key_for("quarter", first), last_done)
+    questions = {q.id: q for q in qn.questions}
+    for point in batch.points:
+        if not qn.is_for_kind(point.kind):
+            continue
+        keys = [hmac.new(code_key, f"demo-rate:{point.point_id}:{i}".encode(),
+                         hashlib.sha256).hexdigest()[:32] for i in range(PUBLIC_RATERS[1])]
+        batch.public_raters += [(k, point.point_id, dt.datetime.combine(first, dt.time(9)))
+                                for k in keys]
+        for quarter in quarters:
+            start, end = periods.bounds("quarter", quarter)
+            better = 0.5 if start >= POLICY_MONTH else 0.0
+            def score(shift: float = 0.0) -> str:
+                return str(min(5, max(1, round(rng.gauss(3.3 + better + shift, 0.9)))))
+
+            for key in rng.sample(keys, rng.randint(*PUBLIC_RATERS)):
+                answers = {"overall": score(), "aspects": {"efficiency": score(-0.2),
+                                                           "attitude": score(0.1)},
+                           "visits": max(1, int(rng.expovariate(0.7)) + 1)}
+                submitted = dt.datetime.combine(start, dt.time(10)) + dt.timedelta(
+                    days=rng.randint(0, (end - start).days), minutes=rng.randint(0, 480))
+                sid = f"DEMO-R{len(batch.submissions) + 1:06d}"
+                batch.submissions.append((sid, f"demo-{sid}", key, point.point_id, qn.id,
+                                          qn.version, qn.content_hash, quarter, start, 1,
+                                          submitted - dt.timedelta(seconds=40), submitted, 40.0))
+                batch.kept.append((key, point.point_id, qn.id, quarter, sid))
+                for qid, value in answers.items():
+                    batch.answers.extend((sid,) + row for row in answer_row(questions[qid], value))
+
+
 def _load_factor(index: int, policy: int, total: int, rebounds: bool) -> float:
     """1.0 before the policy, easing to about 0.65 after it; rebound points climb back."""
     if index < policy:
@@ -209,5 +255,37 @@ def load(store: Store, today: dt.date | None = None, actor: str = "system") -> D
         raise RuntimeError(f"the questionnaire '{DEMO_QUESTIONNAIRE}' is not published; "
                            "run `python -m survey validate` to see why")
     batch = generate(qn, store.code_key, today)
+    public = next((q for q in store.current_questionnaires() if q.id == PUBLIC_QUESTIONNAIRE), None)
+    if public is not None:
+        add_public_ratings(batch, public, store.code_key, today)
     store.load_demo(batch, actor)
+    add_clues(store, batch.points, actor)
     return batch
+
+
+_CLUES = [
+    ("meetings_documents", "county", "县农业农村局", "同一项工作一周内三次视频调度会,每次都要求村书记参会。"),
+    ("meetings_documents", "county", "县 农业农村局", "调度会太多,通知在工作群里临时发。"),
+    ("digital", "county", "县政务服务中心", "要求每天在三个政务APP上打卡,还要截图发群里。"),
+    ("traces", "township", "镇党政办", "检查前要求补三年的会议记录台账,并重新拍照。"),
+    ("escalation", "prefecture", "市卫健委", "市里要求的表格,县里又加了五项内容。"),
+    ("inspections", "county", "县应急管理局", "一个月内同一事项来了四拨检查。"),
+    ("plaques", "township", "镇综治办", "村部又要求挂两块新牌子。"),
+    ("digital", "county", "县政务服务中心", "小程序积分排名每周通报。"),
+]
+
+
+def add_clues(store: Store, points: list[Point], actor: str = "system") -> None:
+    """A few demo clues, some grouped (same body and category), some taken through the
+    workflow, so the problem list has something to show."""
+    from survey.store import clues
+    villages = [p for p in points if p.kind in ("village", "community", "township")]
+    for i, (category, level, body, text) in enumerate(_CLUES):
+        point = villages[(i * 7) % len(villages)] if i not in (1, 7) else villages[0]
+        clues.report(store, point.point_id, "code", category, level, body, None, text)
+    problems = clues.problems(store, Filter())
+    for _, row in problems.head(3).iterrows():
+        clues.transition(store, row["problem_id"], "verifying", actor, "已转县减负办核查(演示)")
+    if len(problems) > 3:
+        first = problems.iloc[0]["problem_id"]
+        clues.transition(store, first, "rectifying", actor, "情况属实,已发提示函(演示)")

@@ -195,6 +195,18 @@ STRINGS: dict[str, tuple[str, str]] = {
     "col_column": ("字段", "Column"),
     "col_type": ("类型", "Type"),
     "col_meaning": ("含义", "Meaning"),
+    # clues and public rating
+    "nav_clue": ("反映问题", "Report a problem"),
+    "nav_rate": ("服务评价", "Rate the service"),
+    "nav_problems": ("问题清单", "Problem list"),
+    "tab_public": ("群众评价", "Public rating"),
+    "public_intro": ("群众对监测点服务的评价(万人评,按季度)与干部对减负的满意度并列:负担减轻是否带来了更好的服务?",
+                     "The public's rating of the points' service (quarterly) beside the cadres' satisfaction with burden reduction: does lighter burden mean better service?"),
+    "public_series": ("群众对服务满意", "Public: satisfied with service"),
+    "cadre_series": ("干部对减负满意", "Cadres: satisfied with burden reduction"),
+    "share_satisfied": ("满意占比", "Share satisfied"),
+    "mean": ("平均分", "Mean"),
+    "raters": ("评价人数", "Raters"),
     # accounts and access
     "nav_login": ("工作人员登录", "Staff sign-in"),
     "nav_logout": ("退出登录", "Sign out"),

@@ -116,6 +116,19 @@ def alerts(store: Store, flt: Filter, rules: list[WarningRule], k: int,
     return latest, early_warning.evaluate(rules, series, latest), series
 
 
+PUBLIC_QUESTIONNAIRE = "public_rating"
+
+
+def public_and_cadres(store: Store, flt: Filter, k: int) -> pd.DataFrame:
+    """Per quarter: the public's rating of the points' service (万人评) beside the cadres' own
+    satisfaction with burden reduction: mean, share satisfied (top two), raters."""
+    cadres = analytics.aggregate(store, flt, ["satisfaction"], "quarter", k=k)
+    public = analytics.aggregate(store, flt.narrowed(questionnaire_id=PUBLIC_QUESTIONNAIRE),
+                                 ["public_satisfaction"], "quarter", k=k)
+    frame = pd.concat([cadres.assign(who="cadres"), public.assign(who="public")])
+    return frame[frame["group"].isna()].reset_index(drop=True)
+
+
 def responses(store: Store, flt: Filter, period_key: str) -> pd.DataFrame:
     return analytics.responses(store, flt, period_key)
 

@@ -76,5 +76,6 @@ def as_user(at, username: str):
 def fresh_attempt_limits():
     """The limiter is per process (as in production); each test starts with a clean one."""
     yield
-    from ui.auth import limiter
-    limiter.clear()
+    from ui.auth import limiter, rating_limiter, report_limiter
+    for cached_limiter in (limiter, rating_limiter, report_limiter):
+        cached_limiter.clear()

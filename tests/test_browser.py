@@ -177,3 +177,42 @@ def test_admin_issues_codes_and_a_cadre_uses_one(tmp_path):
         cadre.wait_for_selector("[data-testid=stNumberInput]", timeout=30000)
         assert cadre.get_by_text("监测点:").is_visible()
         browser.close()
+
+
+def test_filing_a_clue_on_a_phone(tmp_path):
+    """Someone scans a point's public QR code, reports a problem on a 375 px screen, keeps the
+    receipt and follows the report up with it."""
+    from survey.bootstrap import start
+    from survey.config import resolve
+    chromium = require_chromium()
+    db = tmp_path / "demo.duckdb"
+    env = {"SURVEY_DB": str(db), "SURVEY_CODE_KEY": KEY.decode()}
+    store = start(resolve(env)).store
+    point = next(p for p in store.points() if p.kind == "village")
+    store.close()
+    text = "同一事项一个月来了四拨检查 <b>每次</b>都要重新准备材料"
+    with running_app(env) as url, playwright.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
+        page = browser.new_page(viewport={"width": 375, "height": 800})
+        page.goto(f"{url}/clue?point={point.point_id}")
+        page.wait_for_selector("textarea", timeout=30000)
+        settle(page)
+        assert page.get_by_text(point.name, exact=False).first.is_visible()
+        page.get_by_label("单位名称").fill("县应急管理局")
+        page.get_by_label("具体情况").fill(text)
+        page.get_by_role("button", name="提交").click()
+        settle(page)
+        receipt = page.locator("[data-testid=stCode]").first.inner_text().strip()
+        assert re.fullmatch(r"XS-[0-9A-Z]{4}-[0-9A-Z]{4}", receipt)
+        page.screenshot(path=str(tmp_path / "clue.png"))
+        page.get_by_role("tab", name="查询进度").click()
+        box = page.get_by_label("回执码")
+        box.fill(receipt)
+        box.press("Enter")
+        settle(page)
+        page.get_by_text("当前状态:新线索").wait_for(timeout=20000)
+        browser.close()
+    with Store(db, KEY) as after:
+        rows = after.query("SELECT c.body_name, c.description, c.via, p.status FROM clue c "
+                           "JOIN problem p USING (problem_id) WHERE c.description = ?", [text])
+    assert rows == [("县应急管理局", text, "public", "new")]

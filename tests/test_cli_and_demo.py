@@ -74,7 +74,8 @@ def test_first_start_seeds_plausible_demo_data(tmp_path):
     assert set(kinds) == {"county_dept", "township", "village", "community", "enterprise",
                           "school", "hospital"}
     assert store.query("SELECT count(DISTINCT prefecture) FROM points") == [(2,)]
-    months = store.query("SELECT count(DISTINCT period_key) FROM submissions")[0][0]
+    months = store.query("SELECT count(DISTINCT period_key) FROM submissions WHERE "
+                         "questionnaire_id = 'burden_monthly'")[0][0]
     assert months == demo.MONTHS
     # meeting load falls after the policy month
     by_month = dict(store.query("SELECT period_key, avg(value) FROM indicator_values WHERE "
@@ -82,10 +83,11 @@ def test_first_start_seeds_plausible_demo_data(tmp_path):
     ordered = [by_month[k] for k in sorted(by_month)]
     assert sum(ordered[-6:]) / 6 < 0.85 * sum(ordered[:6]) / 6
     # every demo answer set is valid for the questionnaire it claims to answer
-    qn = store.questionnaire("burden_monthly", 1)
-    sample = store.query("SELECT submission_id FROM submissions USING SAMPLE 200 ROWS")
-    for (sid,) in sample:
-        assert rules.validate(qn, store.submission_answers(sid)) == {}
+    sample = store.query("SELECT submission_id, questionnaire_id, questionnaire_version "
+                         "FROM submissions USING SAMPLE 300 ROWS")
+    for sid, qid, version in sample:
+        qn = store.questionnaire(qid, version)
+        assert rules.validate(qn, store.submission_answers(sid)) == {}, (qid, sid)
     store.close()
     again = start(cfg)  # a second start does not add demo data twice
     assert not again.demo_loaded

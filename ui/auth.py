@@ -20,11 +20,27 @@ def limiter() -> access.AttemptLimiter:
     return access.AttemptLimiter()
 
 
+@st.cache_resource
+def report_limiter() -> access.AttemptLimiter:
+    """At most 10 problem reports an hour from one client (counts reports, in memory)."""
+    return access.AttemptLimiter(limit=10, window_s=3600, lock_s=3600)
+
+
+@st.cache_resource
+def rating_limiter() -> access.AttemptLimiter:
+    """At most 20 public ratings an hour from one client (counts ratings, in memory)."""
+    return access.AttemptLimiter(limit=20, window_s=3600, lock_s=3600)
+
+
 def client_key() -> str:
     """A salted hash of the client's address, for rate limits only; never stored."""
     address = getattr(st.context, "ip_address", None)
     if not isinstance(address, str) or not address:
         address = "unknown"  # tests, or a proxy that hides the client
+    return client_key_for(address)
+
+
+def client_key_for(address: str) -> str:
     return "client:" + hashlib.sha256(_SALT + address.encode()).hexdigest()[:16]
 
 
@@ -87,7 +103,7 @@ def login_form(key: str = "login") -> None:
     with st.form(key, border=False):
         username = st.text_input(t("username"), max_chars=80)
         password = st.text_input(t("password"), type="password", max_chars=200)
-        if st.form_submit_button(t("sign_in"), type="primary", use_container_width=True):
+        if st.form_submit_button(t("sign_in"), type="primary", width="stretch"):
             problem = sign_in(username, password)
             if problem:
                 st.error(problem)

@@ -13,9 +13,9 @@ from ui.context import t
 def chart_downloads(frame: pd.DataFrame, chart, name: str, title: str) -> None:
     left, right = st.columns(2)
     left.download_button(t("download_csv"), exports.csv_bytes(frame), file_name=f"{name}.csv",
-                         mime="text/csv", key=f"csv:{name}", use_container_width=True,
+                         mime="text/csv", key=f"csv:{name}", width="stretch",
                          on_click=audit, args=("download", f"{name}.csv"))
     right.download_button(t("download_png"), lambda: charts.to_png(chart, title),
                           file_name=f"{name}.png", mime="image/png", key=f"png:{name}",
-                          use_container_width=True, on_click=audit,
+                          width="stretch", on_click=audit,
                           args=("download", f"{name}.png"))

@@ -693,6 +693,13 @@ class Store:
             counts["respondents"] = cur.execute(
                 f"DELETE FROM respondent WHERE point_id IN {demo}").fetchone()[0]
             cur.execute("DELETE FROM demo_code")
+            cur.execute(f"DELETE FROM public_rater WHERE point_id IN {demo}")
+            counts["clues"] = cur.execute(
+                f"DELETE FROM clue WHERE point_id IN {demo}").fetchone()[0]
+            orphans = "(SELECT problem_id FROM problem WHERE problem_id NOT IN " \
+                      "(SELECT problem_id FROM clue))"
+            cur.execute(f"DELETE FROM problem_event WHERE problem_id IN {orphans}")
+            cur.execute(f"DELETE FROM problem WHERE problem_id IN {orphans}")
             counts["points"] = cur.execute("DELETE FROM point WHERE is_demo").fetchone()[0]
             self._audit(cur, actor, "remove_demo", None, counts)
             return counts

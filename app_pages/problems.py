@@ -1,0 +1,103 @@
+"""Leaders: the problem list (问题清单) from clues, worked through verification, rectification
+and closing, within the viewer's region."""
+
+from __future__ import annotations
+
+import altair as alt
+import pandas as pd
+import streamlit as st
+
+from survey import charts
+from survey import clues as rules
+from survey.metrics import Filter
+from survey.store import StoreError
+from survey.store import clues
+from ui.auth import require
+from ui.context import lang, startup, tr
+from ui.filters import viewer_scope
+
+viewer = require("problems")
+app = startup()
+k = app.config.k_anonymity
+st.title(tr("问题清单", "Problem list"))
+st.caption(tr("匿名反映的形式主义问题,同一单位、同一类型的反映合并为一个问题。核查、整改、销号每一步都需填写说明,并记入审计日志。",
+              "Anonymous reports of formalism; reports about the same body and kind are one "
+              "problem with many voices. Each step (verify, rectify, close) needs a note and is "
+              "audit-logged."))
+flt = Filter(scope=viewer_scope(viewer))
+frame = clues.problems(app.store, flt)
+if frame.empty:
+    st.info(tr("目前没有反映的问题。", "No problems reported."))
+    st.stop()
+
+a, b, c = st.columns(3)
+status = a.multiselect(tr("状态", "Status"), list(rules.STATUSES), default=list(rules.OPEN_STATUSES),
+                       format_func=lambda s: rules.label(rules.STATUSES, s, lang()),
+                       placeholder=tr("全部", "All"))
+category = b.multiselect(tr("类型", "Kind"), list(rules.CATEGORIES), placeholder=tr("全部", "All"),
+                         format_func=lambda s: rules.label(rules.CATEGORIES, s, lang()))
+body = c.text_input(tr("单位", "Body"), max_chars=50)
+shown = frame[(frame["status"].isin(status) if status else True)
+              & (frame["category"].isin(category) if category else True)
+              & (frame["body_name"].str.contains(body.strip(), regex=False) if body.strip() else True)]
+table = shown.assign(
+    category=shown["category"].map(lambda x: rules.label(rules.CATEGORIES, x, lang())),
+    status=shown["status"].map(lambda x: rules.label(rules.STATUSES, x, lang())))
+st.dataframe(table[["problem_id", "category", "body_name", "county", "status", "voices",
+                    "created_at", "days_to_close"]].rename(columns={
+    "problem_id": tr("编号", "No."), "category": tr("类型", "Kind"), "body_name": tr("单位", "Body"),
+    "county": tr("县/区", "County"), "status": tr("状态", "Status"), "voices": tr("反映数", "Voices"),
+    "created_at": tr("首次反映", "First reported"), "days_to_close": tr("办结天数", "Days to close")}),
+    hide_index=True, width="stretch")
+
+left, right = st.columns(2)
+with left:
+    counts = clues.counts_by_month(app.store, flt, k)
+    counts["kind"] = counts["category"].map(lambda x: rules.label(rules.CATEGORIES, x, lang()))
+    chart = alt.Chart(counts[~counts["suppressed"]]).mark_bar().encode(
+        x=alt.X("yearmonth(month):O", title=tr("月份", "Month")),
+        y=alt.Y("clues:Q", title=tr("反映数", "Reports")),
+        color=alt.Color("kind:N", title=None, legend=alt.Legend(orient="bottom")))
+    st.altair_chart(charts.themed(chart, tr("每月反映数", "Reports per month")),
+                    width="stretch")
+    if counts["suppressed"].any():
+        st.caption(tr(f"少于 {k} 条的月份和类型不单独显示。", f"Months and kinds with fewer than "
+                      f"{k} reports are not shown separately."))
+with right:
+    closed = frame[frame["days_to_close"].notna()]
+    if not closed.empty:
+        speed = closed.groupby("category")["days_to_close"].median().reset_index()
+        speed["kind"] = speed["category"].map(lambda x: rules.label(rules.CATEGORIES, x, lang()))
+        st.dataframe(speed[["kind", "days_to_close"]].rename(columns={
+            "kind": tr("类型", "Kind"), "days_to_close": tr("办结天数(中位数)", "Median days to close")}),
+            hide_index=True, width="stretch")
+
+st.subheader(tr("处理", "Work on a problem"))
+chosen = st.selectbox(tr("问题", "Problem"), list(shown["problem_id"]),
+                      format_func=lambda pid: f"{pid} · {frame.set_index('problem_id').loc[pid, 'body_name']}")
+if chosen:
+    found = clues.detail(app.store, chosen, flt)
+    if found:
+        reports, events = found
+        for reported_at, happened, body_name, description in reports:
+            with st.container(border=True):
+                st.caption(f"{reported_at:%Y-%m-%d} · {body_name} · {happened or ''}")
+                st.text(description)  # as written: no markdown, no HTML
+        for at, actor, before, after, note in events:
+            st.caption(f"{at:%Y-%m-%d %H:%M} {actor}: {rules.label(rules.STATUSES, before, lang())}"
+                       f" → {rules.label(rules.STATUSES, after, lang())}")
+            st.text(note)
+        current = frame.set_index("problem_id").loc[chosen, "status"]
+        steps = rules.TRANSITIONS[current]
+        if steps:
+            with st.form(f"step:{chosen}"):
+                target = st.radio(tr("下一步", "Next step"), steps, horizontal=True,
+                                  format_func=lambda s: rules.label(rules.STATUSES, s, lang()))
+                note = st.text_area(tr("说明(必填)", "Note (required)"), max_chars=2000)
+                if st.form_submit_button(tr("确认", "Confirm"), type="primary"):
+                    try:
+                        clues.transition(app.store, chosen, target, viewer.username, note,
+                                         viewer_scope(viewer))
+                        st.rerun()
+                    except (StoreError, rules.WorkflowError) as exc:
+                        st.error(str(exc))
