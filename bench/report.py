@@ -1,0 +1,107 @@
+"""Write the scale section of docs/performance.md (and its log-log plot) from
+bench/results/*.json. The page-timing section written by bench/pages.py is kept."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import altair as alt
+import pandas as pd
+
+ROOT = Path(__file__).resolve().parent.parent
+RESULTS = ROOT / "bench" / "results"
+DOC = ROOT / "docs" / "performance.md"
+PLOT = ROOT / "docs" / "performance-scaling.png"
+MARKER = "## Scale benchmarks"
+ORDER = ["XS", "S", "M", "L"]
+
+
+def _load() -> list[dict]:
+    found = {p.stem: json.loads(p.read_text()) for p in RESULTS.glob("*.json")}
+    return [found[k] for k in ORDER if k in found and k != "XS"]
+
+
+def _ms(entry) -> str:
+    return "—" if not entry else f"{entry['median_ms']:,.0f} / {entry['p95_ms']:,.0f}"
+
+
+def section(results: list[dict]) -> str:
+    if not results:
+        return f"{MARKER}\n\nNo results yet: run `python -m bench.run`.\n"
+    lines = [MARKER, "",
+             "Regenerate with `python -m bench.run --scales S,M,L` (builds each database in "
+             "the real store, then measures; `BENCH_DATA` says where the databases go). "
+             "Times are median / p95 in milliseconds over repeated runs in one process, "
+             "caches bypassed.", ""]
+    lines += [f"- {r['scale']}: measured {r['date']} on {r['machine']}" for r in results]
+    lines += ["", "| | " + " | ".join(r["scale"] for r in results) + " |",
+              "|---|" + "---|" * len(results)]
+
+    def row(label, fn):
+        lines.append(f"| {label} | " + " | ".join(fn(r) for r in results) + " |")
+
+    row("points x respondents x months", lambda r: f"{r['points']:,} x {r['respondents']} x {r['months']}")
+    row("submissions", lambda r: f"{r['build']['submissions']:,}")
+    row("answer rows", lambda r: f"{r['build']['answers']:,}")
+    row("build (s)", lambda r: f"{r['build']['total_s']:.0f}")
+    row("database size (MB)", lambda r: f"{r['build']['bytes'] / 1e6:,.0f}")
+    row("MB per million submissions", lambda r: f"{r['bytes_per_million_submissions'] / 1e6:,.0f}")
+    row("**trend page query set, province**", lambda r: _ms(r["trend_province"]))
+    row("trend page query set, one county", lambda r: _ms(r["trend_county"]))
+    row("headline figures alone, province", lambda r: _ms(r["headline_province"]))
+    row("floor: one bare aggregate scan", lambda r: _ms(r["floor"]))
+    row("pandas: load answers, group there", lambda r: _ms(r["pandas"]))
+    row("**ratio trend set / floor**",
+        lambda r: f"{r['trend_province']['median_ms'] / r['floor']['median_ms']:.1f}x")
+    row("**ratio pandas / headline**", lambda r: "—" if not r["pandas"] else
+        f"{r['pandas']['median_ms'] / r['headline_province']['median_ms']:.0f}x")
+    for i, w in enumerate((1, 8, 32)):
+        row(f"submit, {w} writer(s): median / p95 ms",
+            lambda r, i=i: f"{r['submit'][i]['median_ms']:.0f} / {r['submit'][i]['p95_ms']:.0f}")
+        row(f"submit, {w} writer(s): per second",
+            lambda r, i=i: f"{r['submit'][i]['per_second']:.0f}")
+    row("fill page: first run / rerun (ms)",
+        lambda r: f"{r['pages']['fill_first_ms']:.0f} / {r['pages']['fill_rerun_ms']:.0f}")
+    row("trend page: first run / rerun (ms)",
+        lambda r: f"{r['pages']['trends_first_ms']:.0f} / {r['pages']['trends_rerun_ms']:.0f}")
+    row("snapshot: seconds / MB",
+        lambda r: f"{r['snapshot']['seconds']:.1f} / {r['snapshot']['bytes'] / 1e6:,.0f}")
+    row("peak memory of the process (MB)", lambda r: f"{r['peak_rss_mb']:,.0f}")
+    lines += ["", f"![How the costs grow with the data]({PLOT.name})", ""]
+    return "\n".join(lines) + "\n"
+
+
+def plot(results: list[dict]) -> None:
+    rows = []
+    for r in results:
+        n = r["build"]["submissions"]
+        for label, entry in (("trend query set (province)", r["trend_province"]),
+                             ("floor: bare scan", r["floor"]), ("pandas", r["pandas"]),
+                             ("submit p95, 32 writers", {"median_ms": r["submit"][2]["p95_ms"]})):
+            if entry:
+                rows.append({"submissions": n, "ms": entry["median_ms"], "what": label})
+    chart = alt.Chart(pd.DataFrame(rows)).mark_line(point=True).encode(
+        x=alt.X("submissions:Q", scale=alt.Scale(type="log"), title="submissions (log)"),
+        y=alt.Y("ms:Q", scale=alt.Scale(type="log"), title="milliseconds (log)"),
+        color=alt.Color("what:N", title=None)).properties(width=520, height=300,
+                                                          title="Cost against data size")
+    chart.save(str(PLOT), format="png", scale_factor=1.5)
+
+
+def write() -> None:
+    results = _load()
+    text = DOC.read_text(encoding="utf-8") if DOC.exists() else "# Performance\n\n"
+    if MARKER in text:
+        head, _, rest = text.partition(MARKER)
+        tail = rest.split("\n## ", 1)
+        text = head + section(results) + ("\n## " + tail[1] if len(tail) > 1 else "")
+    else:
+        text = text.rstrip("\n") + "\n\n" + section(results)
+    DOC.write_text(text, encoding="utf-8")
+    if results:
+        plot(results)
+
+
+if __name__ == "__main__":
+    write()
