@@ -22,7 +22,7 @@ names = cached.meta()[2]
 rules, problems = cached.rules()
 if problems:
     st.error(t("rule_problems") + "\n\n" + "\n".join(f"- `{p}`" for p in problems))
-latest, alerts, series = cached.figure("alerts", flt, rules, k)
+latest, alerts, evidence = cached.figure("alerts", flt, rules, k)
 states = app.store.warning_states()
 open_alerts = [a for a in alerts if early_warning.is_open(a, states)]
 handled = [a for a in alerts if not early_warning.is_open(a, states)]
@@ -51,11 +51,9 @@ for point_id in sorted(by_point, key=lambda p: names.get(p, p)):
     with st.container(border=True):
         n_open = sum(early_warning.is_open(a, states) for a in alerts_here)
         st.markdown(f"**{escape(names.get(point_id, point_id))}** · {t('warnings_open', n=n_open)}")
-        latest_month = max(a.latest for a in alerts_here)
         rows = [{"indicator": indicator, "bucket": m, "value": v}
                 for indicator in dict.fromkeys(a.indicator for a in alerts_here)
-                for m, v in series.get((point_id, indicator), {}).items()
-                if m >= early_warning.month(latest_month, 23)]
+                for m, v in evidence.loc[(point_id, indicator)].dropna().items()]
         st.altair_chart(charts.themed(charts.evidence(pd.DataFrame(rows), lang())),
                         width="stretch")
         st.caption(t("relative_note"))

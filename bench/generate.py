@@ -19,6 +19,7 @@ from pathlib import Path
 
 from survey import periods
 from survey.bootstrap import publish_dir
+from survey.demo import POLICY_MONTH
 from survey.store import Store
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -71,7 +72,12 @@ def build(path: Path, scale: Scale, end: dt.date | None = None, log=print) -> di
     end = end or dt.date.today()
     last = periods.previous("month", periods.key_for("month", end))
     months = periods.recent("month", periods.bounds("month", last)[0], scale.months)[::-1]
-    policy = periods.bounds("month", months[scale.months // 3])[0]
+    # the policy month of the demo and of config/warnings.yaml, when the series covers it
+    policy_index = next((i for i, m in enumerate(months)
+                         if periods.bounds("month", m)[0] >= POLICY_MONTH), scale.months // 3)
+    if not 6 <= policy_index <= scale.months - 6:
+        policy_index = scale.months // 3
+    policy = periods.bounds("month", months[policy_index])[0]
     rebound_from = periods.bounds("month", months[-6])[0]
     kinds = ", ".join(f"'{k}'" for k in _KINDS)
     timings = {}
@@ -106,7 +112,7 @@ def build(path: Path, scale: Scale, end: dt.date | None = None, log=print) -> di
             SELECT md5(r.respondent_key || m.period_key) AS sid, r.respondent_key, r.point_id,
                    p.kind, m.period_key, m.period_start, m.idx,
                    CASE WHEN m.period_start < DATE '{policy}' THEN 1.0
-                        ELSE greatest(0.65, 1.0 - 0.09 * (m.idx - {scale.months // 3} + 1)) END
+                        ELSE greatest(0.65, 1.0 - 0.09 * (m.idx - {policy_index} + 1)) END
                    * CASE WHEN hash(p.point_id, 'rebound') % 50 = 0
                           AND m.period_start >= DATE '{rebound_from}'
                           THEN 1.0 + 0.1 * (m.idx - {scale.months - 6} + 1) ELSE 1.0 END AS load,
@@ -196,6 +202,9 @@ def build(path: Path, scale: Scale, end: dt.date | None = None, log=print) -> di
         timings["answers_s"] = time.perf_counter() - step
         cur.execute("DROP TABLE wide")
         cur.execute("DROP TABLE gen")
+        step = time.perf_counter()
+        store.rebuild_rollups(cur)
+        timings["rollup_s"] = time.perf_counter() - step
         step = time.perf_counter()
         cur.execute("CHECKPOINT")
         timings["checkpoint_s"] = time.perf_counter() - step

@@ -7,8 +7,9 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
+import pandas as pd
+
 from survey.leader_config import WarningRule
-from survey.metrics import pct_change
 
 Series = dict[dt.date, float]  # month start -> mean
 
@@ -16,11 +17,6 @@ Series = dict[dt.date, float]  # month start -> mean
 def month(day: dt.date, back: int = 0) -> dt.date:
     total = day.year * 12 + day.month - 1 - back
     return dt.date(total // 12, total % 12 + 1, 1)
-
-
-def _mean(values) -> float | None:
-    values = [v for v in values if v is not None]
-    return sum(values) / len(values) if values else None
 
 
 @dataclass(frozen=True)
@@ -38,65 +34,86 @@ class Alert:
 
 def evaluate(rules: list[WarningRule], series: dict[tuple[str, str], Series],
              latest: dt.date) -> list[Alert]:
-    """Every alert the rules raise at the month `latest`."""
-    points = sorted({p for p, _ in series})
+    """Every alert the rules raise at the month `latest` ({(point, indicator): {month: mean}})."""
+    return evaluate_frame(rules, to_pivot(series), latest)
+
+
+def to_pivot(series: dict[tuple[str, str], Series]) -> pd.DataFrame:
+    """Rows (point, indicator), one column per month start, NaN where there is no figure."""
+    if not series:
+        return pd.DataFrame(index=pd.MultiIndex.from_tuples([], names=["point", "indicator"]))
+    frame = pd.DataFrame.from_dict({key: pd.Series(values) for key, values in series.items()},
+                                   orient="index")
+    frame.index = pd.MultiIndex.from_tuples(frame.index, names=["point", "indicator"])
+    return frame
+
+
+def _col(pivot: pd.DataFrame, month_start: dt.date) -> pd.Series:
+    return pivot[month_start] if month_start in pivot.columns else \
+        pd.Series(float("nan"), index=pivot.index)
+
+
+def _mean(pivot: pd.DataFrame, months: list[dt.date]) -> tuple[pd.Series, pd.Series]:
+    """Mean over the months present, and how many were present, per row."""
+    present = [m for m in months if m in pivot.columns]
+    if not present:
+        empty = pd.Series(float("nan"), index=pivot.index)
+        return empty, empty.fillna(0)
+    block = pivot[present]
+    return block.mean(axis=1), block.notna().sum(axis=1)
+
+
+def evaluate_frame(rules: list[WarningRule], pivot: pd.DataFrame, latest: dt.date) -> list[Alert]:
+    """The same rules, computed column-wise over all points at once."""
     alerts: list[Alert] = []
+    if pivot.empty:
+        return alerts
+    indicators = pivot.index.get_level_values("indicator")
     for rule in rules:
-        for point in points:
-            get = lambda indicator: series.get((point, indicator), {})  # noqa: E731
-            if rule.kind == "yoy_rise":
-                alerts += [a for ind in rule.indicators
-                           if (a := _yoy_rise(rule, point, ind, get(ind), latest))]
-            elif rule.kind == "above_baseline":
-                alerts += [a for ind in rule.indicators
-                           if (a := _above_baseline(rule, point, ind, get(ind), latest))]
-            elif rule.kind == "informal_shift":
-                alerts += _informal_shift(rule, point, get, latest)
-    return alerts
+        if rule.kind == "yoy_rise":
+            rows = pivot[indicators.isin(rule.indicators)]
+            fire = pd.Series(True, index=rows.index)
+            changes = []
+            for back in range(rule.periods):
+                m = month(latest, back)
+                new, old = _col(rows, m), _col(rows, month(m, 12))
+                change = (new - old) / old.where(old != 0)
+                fire &= (change >= rule.threshold) & (new - old >= rule.min_increase)
+                changes.append((m, change))
+            for key in fire[fire].index:
+                facts = {"changes": [(m, float(c[key])) for m, c in changes[::-1]]}
+                alerts.append(Alert(rule, key[0], key[1], latest, facts))
+        elif rule.kind == "above_baseline":
+            if rule.policy_date is None or latest < month(rule.policy_date, -rule.window):
+                continue
+            rows = pivot[indicators.isin(rule.indicators)]
+            policy = month(rule.policy_date)
+            baseline, present = _mean(rows, [month(policy, b)
+                                             for b in range(1, rule.baseline_months + 1)])
+            recent, seen = _mean(rows, [month(latest, b) for b in range(rule.window)])
+            fire = (present * 2 >= rule.baseline_months) & (seen > 0) & (baseline > 0) & \
+                (recent >= baseline * (1 + rule.threshold))
+            for key in fire[fire].index:
+                alerts.append(Alert(rule, key[0], key[1], latest,
+                                    {"baseline": float(baseline[key]), "recent": float(recent[key])}))
+        elif rule.kind == "informal_shift":
+            recent_months = [month(latest, b) for b in range(rule.window)]
+            before_months = [month(latest, b + 12) for b in range(rule.window)]
 
+            def change(indicator: str) -> pd.Series:
+                rows = pivot[indicators == indicator].droplevel("indicator")
+                recent, _ = _mean(rows, recent_months)
+                before, _ = _mean(rows, before_months)
+                return (recent - before) / before.where(before != 0)
 
-def _yoy_rise(rule, point, indicator, s: Series, latest) -> Alert | None:
-    changes = []
-    for back in range(rule.periods):
-        m = month(latest, back)
-        change = pct_change(s.get(m), s.get(month(m, 12)))
-        if change is None or change < rule.threshold:
-            return None
-        changes.append((m, change))
-    return Alert(rule, point, indicator, latest, {"changes": changes[::-1]})
-
-
-def _above_baseline(rule, point, indicator, s: Series, latest) -> Alert | None:
-    if rule.policy_date is None or latest < month(rule.policy_date, -rule.window):
-        return None
-    policy = month(rule.policy_date)
-    baseline_months = [month(policy, b) for b in range(1, rule.baseline_months + 1)]
-    present = [s[m] for m in baseline_months if m in s]
-    if len(present) * 2 < len(baseline_months):
-        return None  # too little baseline to compare with
-    baseline = _mean(present)
-    recent = _mean(s.get(month(latest, b)) for b in range(rule.window))
-    if recent is None or not baseline or recent < baseline * (1 + rule.threshold):
-        return None
-    return Alert(rule, point, indicator, latest, {"baseline": baseline, "recent": recent})
-
-
-def _window_change(s: Series, latest, window) -> float | None:
-    recent = _mean(s.get(month(latest, b)) for b in range(window))
-    before = _mean(s.get(month(latest, b + 12)) for b in range(window))
-    return pct_change(recent, before)
-
-
-def _informal_shift(rule, point, get, latest) -> list[Alert]:
-    formal = _window_change(get(rule.formal), latest, rule.window)
-    if formal is None or formal >= 0:
-        return []
-    alerts = []
-    for indicator in rule.indicators:
-        informal = _window_change(get(indicator), latest, rule.window)
-        if informal is not None and informal >= rule.threshold:
-            alerts.append(Alert(rule, point, indicator, latest,
-                                {"formal_change": formal, "informal_change": informal}))
+            formal = change(rule.formal)
+            falling = formal[formal < 0]
+            for indicator in rule.indicators:
+                informal = change(indicator).reindex(falling.index)
+                for point in informal[informal >= rule.threshold].index:
+                    alerts.append(Alert(rule, point, indicator, latest,
+                                        {"formal_change": float(falling[point]),
+                                         "informal_change": float(informal[point])}))
     return alerts
 
 

@@ -20,7 +20,7 @@ from survey.questionnaire.validate import Problem
 CONFIG_DIR = PROJECT_ROOT / "config"
 RULE_KINDS = ("yoy_rise", "above_baseline", "informal_shift")
 RULE_KEYS = {
-    "yoy_rise": ("id", "kind", "title", "indicators", "threshold", "periods"),
+    "yoy_rise": ("id", "kind", "title", "indicators", "threshold", "periods", "min_increase"),
     "above_baseline": ("id", "kind", "title", "indicators", "policy_date", "baseline_months",
                        "window", "threshold"),
     "informal_shift": ("id", "kind", "title", "formal", "informal", "window", "threshold"),
@@ -39,6 +39,7 @@ class WarningRule:
     baseline_months: int = 6
     window: int = 3
     formal: str | None = None
+    min_increase: float = 0.0  # yoy_rise: also up by at least this much in the indicator's unit
 
     def describe(self, lang: str) -> str:
         return self.title.get(lang)
@@ -156,7 +157,9 @@ def _rule(reader: _Reader, item, where, seen: set) -> WarningRule | None:
         baseline_months=reader.number(item.get("baseline_months"), where + ("baseline_months",),
                                       "baseline_months", 6, True, 1),
         window=reader.number(item.get("window"), where + ("window",), "window", 3, True, 1),
-        formal=formal)
+        formal=formal,
+        min_increase=reader.number(item.get("min_increase"), where + ("min_increase",),
+                                   "min_increase", 0.0))
 
 
 def load_index(path: Path = CONFIG_DIR / "burden_index.yaml"

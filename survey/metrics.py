@@ -8,6 +8,9 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field, replace
 
+import numpy as np
+import pandas as pd
+
 from survey.indicators import INDICATORS
 
 GRAINS = ("month", "quarter", "year")
@@ -108,3 +111,28 @@ def _hide(cell: Cell, reason: str) -> None:
     cell.suppressed = True
     cell.reason = reason
     cell.values = {key: None for key in cell.values}
+
+
+def suppressed_mask(frame: pd.DataFrame, by: list[str], k: int) -> tuple[pd.Series, pd.Series]:
+    """The same rule as suppress(), vectorised for large breakdowns (thousands of points x
+    months). Cells are rows with columns n and group; `by` names the columns that identify
+    one breakdown. Returns (suppressed, reason) aligned with frame."""
+    if frame.empty:
+        return pd.Series(dtype=bool), pd.Series(dtype=object)
+    primary = frame["n"] < k
+    keys = [frame[c] for c in by]
+    hidden_cnt = primary.groupby(keys).transform("sum")
+    hidden_n = frame["n"].where(primary, 0).groupby(keys).transform("sum")
+    # visible cells in the order suppress() hides them: fewest respondents first, then name
+    order = frame.assign(_visible=~primary, _name=frame["group"].astype(str)).sort_values(
+        by + ["_visible", "n", "_name"])
+    visible = order["_visible"]
+    rank = visible.groupby([order[c] for c in by]).cumsum().where(visible, 0)
+    cum_n = order["n"].where(visible, 0).groupby([order[c] for c in by]).cumsum()
+    rank, cum_n = rank.reindex(frame.index), cum_n.reindex(frame.index)
+    before_cnt = hidden_cnt + rank - 1
+    before_n = hidden_n + cum_n - frame["n"]
+    complement = ~primary & (hidden_cnt > 0) & ((before_cnt < 2) | (before_n < k))
+    reason = pd.Series(np.select([primary, complement], ["small", "complement"], None),
+                       index=frame.index, dtype=object)
+    return primary | complement, reason

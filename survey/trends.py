@@ -98,22 +98,26 @@ def burden_index(store: Store, flt: Filter, definition: IndexDefinition, grain: 
 
 
 def alerts(store: Store, flt: Filter, rules: list[WarningRule], k: int,
-           today: dt.date | None = None) -> tuple[dt.date | None, list, dict]:
-    """(month evaluated, alerts, point series used as evidence)."""
+           today: dt.date | None = None) -> tuple[dt.date | None, list, pd.DataFrame]:
+    """(month evaluated, alerts, evidence): evidence is the point x month means behind them,
+    rows (point, indicator), for the last 24 months."""
     needed = sorted({i for r in rules for i in r.indicators} |
                     {r.formal for r in rules if r.formal})
-    if not needed:
-        return None, [], {}
-    frame = analytics.aggregate(store, flt.narrowed(start=None), needed, "month", by="point", k=k)
-    frame = frame[frame["group"].notna() & frame["mean"].notna()]
-    if frame.empty:
-        return None, [], {}
-    latest = latest_complete(sorted(frame["bucket"].unique()), "month", today)
-    frame = frame[frame["bucket"] <= latest]
-    series: dict = {}
-    for row in frame.itertuples():
-        series.setdefault((row.group, row.indicator), {})[row.bucket] = row.mean
-    return latest, early_warning.evaluate(rules, series, latest), series
+    span = analytics.period_range(store, flt.questionnaire_id)
+    if not needed or span is None:
+        return None, [], pd.DataFrame()
+    latest = latest_complete([span[1], analytics.shift(span[1], 1)], "month", today)
+    latest = min(latest, flt.end or latest)
+    earliest = analytics.shift(latest, 23)
+    policies = [analytics.shift(r.policy_date.replace(day=1), r.baseline_months)
+                for r in rules if r.policy_date]
+    start = min([earliest] + policies)
+    pivot = analytics.point_means(store, flt.narrowed(start=start, end=latest), needed, k)
+    if pivot.empty:
+        return None, [], pd.DataFrame()
+    found = early_warning.evaluate_frame(rules, pivot, latest)
+    evidence = pivot[[c for c in pivot.columns if c >= earliest]]
+    return latest, found, evidence
 
 
 PUBLIC_QUESTIONNAIRE = "public_rating"

@@ -198,3 +198,34 @@ def test_suppress_keeps_hidden_set_at_least_k():
     assert [c.suppressed for c in cells] == [True, True, True, False]  # 2+2 < 5: c too
     alone = [Cell("a", 9, {"mean": 1})]
     assert not suppress(alone, 5)[0].suppressed
+
+
+def test_vectorised_suppression_matches_the_reference_rule():
+    import random
+
+    from survey.metrics import suppressed_mask
+    rng = random.Random(7)
+    for _ in range(300):
+        cells = [Cell(f"g{i}", rng.choice([0, 1, 2, 3, 4, 5, 6, 9, 20]), {"mean": 1.0})
+                 for i in range(rng.randint(1, 8))]
+        frame = pd.DataFrame({"indicator": "x", "bucket": 1, "group": [c.group for c in cells],
+                              "n": [c.n for c in cells]})
+        hidden, reason = suppressed_mask(frame, ["indicator", "bucket"], 5)
+        suppress(cells, 5)
+        assert list(hidden) == [c.suppressed for c in cells]
+        assert list(reason) == [c.reason for c in cells]
+
+
+def test_rollup_stays_equal_to_a_rebuild_after_revisions(store, monthly):
+    submit_month(store, monthly, VILLAGE, "2026-09", [{"meetings": 3}, {"meetings": 5}] * 3)
+    respondent = store.respondent(store.issue_codes(VILLAGE.point_id, 1)[0])
+    today = D(2026, 10, 15)
+    store.submit(respondent, monthly, "2026-10", complete_answers(meetings=9, trace_demands=False,
+                                                                   trace_hours=None), "a", today=today)
+    store.submit(respondent, monthly, "2026-10", complete_answers(meetings=2), "b", today=today)
+    live = store.query("SELECT * FROM point_month ORDER BY ALL")
+    store._write(store.rebuild_rollups)
+    assert store.query("SELECT * FROM point_month ORDER BY ALL") == live
+    october = dict(store.query("SELECT indicator, total FROM point_month WHERE period_start = "
+                               "DATE '2026-10-01'"))
+    assert october["meetings"] == 2 and october["trace_hours"] == 2.5  # the revision counts

@@ -10,12 +10,11 @@ every value a person chooses is a bound parameter.
 from __future__ import annotations
 
 import datetime as dt
-from collections import defaultdict
 
 import pandas as pd
 
 from survey import periods
-from survey.metrics import DIMENSIONS, GRAINS, Cell, Filter, share_rule, suppress
+from survey.metrics import DIMENSIONS, GRAINS, Filter, share_rule, suppressed_mask
 from survey.store.core import Store
 
 _BUCKET = {"month": "iv.period_start",
@@ -24,17 +23,17 @@ _BUCKET = {"month": "iv.period_start",
 STAT_COLUMNS = ("mean", "share", "total", "p10", "p25", "p50", "p75", "p90")
 
 
-def _where(flt: Filter, indicators) -> tuple[str, list]:
-    """WHERE clause over indicator_values iv joined to points p."""
+def _where(flt: Filter, indicators, table: str = "iv") -> tuple[str, list]:
+    """WHERE clause over indicator_values (or the point_month rollup) joined to points p."""
     points_sql, points_params = _point_where(flt)
-    clauses = ["iv.questionnaire_id = ?", f"iv.indicator IN ({', '.join('?' * len(indicators))})",
-               points_sql]
+    clauses = [f"{table}.questionnaire_id = ?",
+               f"{table}.indicator IN ({', '.join('?' * len(indicators))})", points_sql]
     params: list = [flt.questionnaire_id, *indicators, *points_params]
     if flt.start:
-        clauses.append("iv.period_start >= ?")
+        clauses.append(f"{table}.period_start >= ?")
         params.append(flt.start)
     if flt.end:
-        clauses.append("iv.period_start <= ?")
+        clauses.append(f"{table}.period_start <= ?")
         params.append(flt.end)
     return " AND ".join(clauses), params
 
@@ -42,59 +41,95 @@ def _where(flt: Filter, indicators) -> tuple[str, list]:
 def aggregate(store: Store, flt: Filter, indicators, grain: str = "month",
               by: str | None = None, k: int = 5, quantiles: bool = False) -> pd.DataFrame:
     """One row per indicator, period bucket and group (group is None for the filtered total):
-    n respondents, points, mean, share, total (and quantiles), suppressed, reason."""
+    n respondents, points, months, mean, share, total (and quantiles), suppressed, reason.
+
+    Reads the point_month rollup (thousands of rows, not millions). For quarters and years,
+    n is the largest monthly count in the bucket: a lower bound of the distinct respondents,
+    so suppression errs on the side of hiding. Quantiles need the raw answers."""
     if grain not in GRAINS:
         raise ValueError(f"grain must be one of {GRAINS}")
     if by is not None and by not in DIMENSIONS:
         raise ValueError(f"cannot break down by {by!r}")
     indicators = list(indicators)
-    where, params = _where(flt, indicators)
-    rules = ", ".join("(?, ?)" for _ in indicators)
-    rule_params = [v for ind in indicators for v in (ind, share_rule(ind))]
+    frame = _raw_quantiles(store, flt, indicators, grain, by) if quantiles else \
+        _from_rollup(store, flt, indicators, grain, by)
+    columns = ["indicator", "bucket", "group", "n", "points", "months", *STAT_COLUMNS,
+               "suppressed", "reason"]
+    if frame.empty:
+        return pd.DataFrame(columns=columns)
+    no_share = frame["indicator"].isin([i for i in indicators if share_rule(i) == "none"])
+    frame["share"] = frame["share"].astype("float64").where(~no_share)
+    hidden, reason = suppressed_mask(frame, ["indicator", "bucket"], k)
+    frame["suppressed"], frame["reason"] = hidden.astype(bool).to_numpy(), reason
+    # hidden figures are NaN (missing), never a value
+    for column in [c for c in STAT_COLUMNS if c in frame] + ["points"]:
+        frame[column] = frame[column].astype("float64").where(~frame["suppressed"])
+    frame["n"] = frame["n"].astype("float64").where(frame["reason"] != "small")
+    for column in STAT_COLUMNS:
+        if column not in frame:
+            frame[column] = float("nan")
+    return frame[columns].sort_values(["indicator", "bucket", "group"],
+                                      na_position="first").reset_index(drop=True)
+
+
+def _from_rollup(store, flt, indicators, grain, by) -> pd.DataFrame:
+    where, params = _where(flt, indicators, table="pm")
     group = f"CAST(p.{DIMENSIONS[by]} AS VARCHAR)" if by else "NULL::VARCHAR"
-    q = ("quantile_cont(iv.value, [0.1, 0.25, 0.5, 0.75, 0.9])" if quantiles
-         else "NULL::DOUBLE[]")
-    sql = f"""
+    bucket = _BUCKET[grain].replace("iv.", "pm.")
+    return store.frame(f"""
+        WITH monthly AS (
+            SELECT pm.indicator, {bucket} AS bucket, {group} AS grp, pm.period_start,
+                   sum(pm.n) AS n, count(*) AS points, sum(pm.total) AS total,
+                   sum(pm.favourable) AS favourable
+            FROM point_month pm JOIN points p USING (point_id)
+            WHERE {where} AND pm.n > 0
+            GROUP BY ALL)
+        SELECT indicator, bucket, grp AS "group", max(n) AS n, max(points) AS points,
+               count(*) AS months, sum(total) / sum(n) AS mean, sum(favourable) / sum(n) AS share,
+               sum(total) AS total
+        FROM monthly GROUP BY ALL""", params).assign(
+        bucket=lambda f: pd.to_datetime(f["bucket"]).dt.date)
+
+
+def _raw_quantiles(store, flt, indicators, grain, by) -> pd.DataFrame:
+    where, params = _where(flt, indicators)
+    group = f"CAST(p.{DIMENSIONS[by]} AS VARCHAR)" if by else "NULL::VARCHAR"
+    rows = store.query(f"""
         SELECT iv.indicator, {_BUCKET[grain]} AS bucket, {group} AS grp,
-               count(DISTINCT iv.respondent_key) AS n, count(DISTINCT iv.point_id) AS points,
-               count(DISTINCT iv.period_start) AS months,
-               avg(iv.value) AS mean,
-               avg(CASE r.rule WHEN 'yes' THEN iv.value
-                               WHEN 'low2' THEN CAST(iv.value <= 2 AS DOUBLE)
-                               WHEN 'top2' THEN CAST(iv.value >= 4 AS DOUBLE) END) AS share,
-               sum(iv.value) AS total, {q} AS q
-        FROM indicator_values iv
-        JOIN points p USING (point_id)
-        JOIN (VALUES {rules}) AS r(indicator, rule) ON r.indicator = iv.indicator
-        WHERE {where}
-        GROUP BY ALL
-        ORDER BY 1, 2, 3"""
-    rows = store.query(sql, rule_params + params)
-    cells: dict[tuple, list[Cell]] = defaultdict(list)
-    extra: dict[int, tuple] = {}
-    for indicator, bucket, grp, n, points_n, months, mean, share, total, qs in rows:
-        values = {"mean": mean, "share": share if share_rule(indicator) != "none" else None,
-                  "total": total}
-        if quantiles:
-            values.update(zip(("p10", "p25", "p50", "p75", "p90"), qs))
-        cell = Cell(grp, n, values)
-        cells[(indicator, bucket)].append(cell)
-        extra[id(cell)] = (indicator, bucket, points_n, months)
-    out = []
-    for key, group_cells in cells.items():
-        suppress(group_cells, k, total_shown=True)
-        for cell in group_cells:
-            indicator, bucket, points_n, months = extra[id(cell)]
-            row = {"indicator": indicator, "bucket": bucket, "group": cell.group,
-                   "n": None if cell.reason == "small" else cell.n,
-                   "points": None if cell.suppressed else points_n, "months": months,
-                   "suppressed": cell.suppressed, "reason": cell.reason}
-            row.update({c: cell.values.get(c) for c in STAT_COLUMNS})
-            out.append(row)
-    frame = pd.DataFrame(out, columns=["indicator", "bucket", "group", "n", "points", "months",
-                                       *STAT_COLUMNS,
-                                       "suppressed", "reason"])
-    return frame
+               count(DISTINCT iv.respondent_key), count(DISTINCT iv.point_id),
+               count(DISTINCT iv.period_start), avg(iv.value), NULL::DOUBLE, sum(iv.value),
+               quantile_cont(iv.value, [0.1, 0.25, 0.5, 0.75, 0.9])
+        FROM indicator_values iv JOIN points p USING (point_id)
+        WHERE {where} GROUP BY ALL""", params)
+    frame = pd.DataFrame(rows, columns=["indicator", "bucket", "group", "n", "points", "months",
+                                        "mean", "share", "total", "q"])
+    for i, name in enumerate(("p10", "p25", "p50", "p75", "p90")):
+        frame[name] = frame["q"].map(lambda q, i=i: q[i])
+    return frame.drop(columns=["q"])
+
+
+def point_means(store: Store, flt: Filter, indicators, k: int) -> pd.DataFrame:
+    """Monthly means per point from the rollup, only where at least k respondents gave them
+    (for early warnings: rows point, indicator; one column per month). Complementary
+    suppression is not needed here: no page shows all points of a total at once, so no
+    hidden point-month can be recovered by subtraction."""
+    if flt.start is None or flt.end is None:
+        raise ValueError("point_means needs a period range (start and end)")
+    where, params = _where(flt, list(indicators), table="pm")
+    months = [periods.bounds("month", key)[0].isoformat()
+              for key in periods.span("month", f"{flt.start:%Y-%m}", f"{flt.end:%Y-%m}")]
+    columns = ", ".join(f"'{m}'" for m in months)  # generated dates, not user input
+    frame = store.frame(f"""
+        PIVOT (SELECT pm.point_id AS point, pm.indicator,
+                      strftime(pm.period_start, '%Y-%m-%d') AS month, pm.total / pm.n AS mean
+               FROM point_month pm JOIN points p USING (point_id)
+               WHERE {where} AND pm.n >= ?)
+        ON month IN ({columns}) USING first(mean) GROUP BY point, indicator""", params + [k])
+    if frame.empty:
+        return pd.DataFrame(index=pd.MultiIndex.from_tuples([], names=["point", "indicator"]))
+    frame = frame.set_index(["point", "indicator"])
+    frame.columns = [dt.date.fromisoformat(c) for c in frame.columns]
+    return frame[sorted(frame.columns)]
 
 
 def step(grain: str) -> dict:
@@ -191,9 +226,9 @@ def _point_where(flt: Filter) -> tuple[str, list]:
 
 def baseline_means(store: Store, indicators, questionnaire_id: str, first: dt.date,
                    last: dt.date) -> dict[str, float]:
-    """Network-wide means over a baseline window (for the burden index)."""
-    rows = store.query("SELECT indicator, avg(value) FROM indicator_values WHERE "
-                       "questionnaire_id = ? AND period_start BETWEEN ? AND ? AND indicator IN "
-                       f"({', '.join('?' * len(indicators))}) GROUP BY indicator",
+    """Network-wide means over a baseline window (for the burden index), from the rollup."""
+    rows = store.query("SELECT indicator, sum(total) / sum(n) FROM point_month WHERE "
+                       "questionnaire_id = ? AND period_start BETWEEN ? AND ? AND n > 0 AND "
+                       f"indicator IN ({', '.join('?' * len(indicators))}) GROUP BY indicator",
                        [questionnaire_id, first, last, *indicators])
     return dict(rows)

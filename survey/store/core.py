@@ -251,12 +251,26 @@ class Store:
                 c.execute("INSERT INTO schema_migrations VALUES (?, ?, ?)", [number, name, _now()])
             self._write(apply)
             applied.append(name)
+        if "007_point_month" in applied:
+            self._write(self.rebuild_rollups)
         if applied:
             # Keep DDL out of the WAL: DuckDB 1.5.5 fails to replay some DDL (ALTER TABLE once
             # views exist, duckdb/duckdb#20543), which would make the file unopenable after a
             # crash. A checkpoint writes it into the database file itself.
             cur.execute("CHECKPOINT")
         return applied
+
+    @staticmethod
+    def rebuild_rollups(cur) -> None:
+        """Recompute point_month from the kept answers (after migrations and bulk loads)."""
+        cur.execute("DELETE FROM point_month")
+        cur.execute(f"""
+            INSERT INTO point_month
+            SELECT s.point_id, s.questionnaire_id, a.indicator, s.period_start, count(*),
+                   sum(a.value_num), sum({_favourable_sql('a.indicator', 'a.value_num')})
+            FROM answer a JOIN kept k USING (submission_id) JOIN submission s USING (submission_id)
+            WHERE a.indicator IS NOT NULL AND a.value_num IS NOT NULL
+            GROUP BY ALL""")
 
     def schema_version(self) -> int:
         row = self._one("SELECT max(version) FROM schema_migrations")
@@ -573,6 +587,12 @@ class Store:
                 "AND questionnaire_id = ? AND period_key = ?",
                 [respondent.key, respondent.point.point_id, qn.id, period_key]).fetchone()[0]
             submission_id = _new_id()
+            replaced = cur.execute(
+                "SELECT submission_id FROM kept WHERE respondent_key = ? AND point_id = ? AND "
+                "questionnaire_id = ? AND period_key = ?",
+                [respondent.key, respondent.point.point_id, qn.id, period_key]).fetchone()
+            _update_rollup(cur, respondent.point.point_id, qn.id, period_start, rows,
+                           replaced[0] if replaced else None)
             cur.execute("INSERT INTO submission VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                         [submission_id, client_token, respondent.key, respondent.point.point_id,
                          qn.id, qn.version, qn.content_hash, period_key, period_start, revision,
@@ -652,6 +672,14 @@ class Store:
     def query(self, sql: str, params=()) -> list[tuple]:
         return self._rows(sql, params)
 
+    def frame(self, sql: str, params=()):
+        """A query's result as a pandas DataFrame, built column-wise by DuckDB (fast for the
+        large aggregates behind the leaders' pages)."""
+        try:
+            return self._cursor().execute(sql, params).df()
+        except duckdb.IOException as exc:
+            raise _friendly(exc, self.path) from exc
+
     def count(self, view: str) -> int:
         if view not in ("points", "submissions", "answers", "indicator_values",
                         "submission_history"):
@@ -674,6 +702,7 @@ class Store:
                 cur.execute(f"INSERT INTO {table} ({', '.join(columns)}) "
                             f"SELECT {', '.join(columns)} FROM demo_rows")
                 cur.unregister("demo_rows")
+            self.rebuild_rollups(cur)
             self._audit(cur, actor, "load_demo", None, {"points": len(batch.points)})
         self._write(work)
 
@@ -694,6 +723,7 @@ class Store:
                 f"DELETE FROM respondent WHERE point_id IN {demo}").fetchone()[0]
             cur.execute("DELETE FROM demo_code")
             cur.execute(f"DELETE FROM public_rater WHERE point_id IN {demo}")
+            cur.execute(f"DELETE FROM point_month WHERE point_id IN {demo}")
             counts["clues"] = cur.execute(
                 f"DELETE FROM clue WHERE point_id IN {demo}").fetchone()[0]
             orphans = "(SELECT problem_id FROM problem WHERE problem_id NOT IN " \
@@ -865,6 +895,66 @@ def _answer_rows(qn: Questionnaire, stored: dict) -> list[tuple]:
         if q.id in stored:
             rows.extend(answer_row(q, stored[q.id]))
     return rows
+
+
+def _favourable(indicator: str, value: float) -> float:
+    """The share rule of an indicator for one value (see survey.metrics.share_rule)."""
+    from survey.metrics import share_rule
+    rule = share_rule(indicator) if indicator in _indicators() else "none"
+    if rule == "yes":
+        return float(value)
+    if rule == "low2":
+        return float(value <= 2)
+    if rule == "top2":
+        return float(value >= 4)
+    return 0.0
+
+
+def _indicators():
+    from survey.indicators import INDICATORS
+    return INDICATORS
+
+
+def _favourable_sql(indicator: str, value: str) -> str:
+    """The same rule as a SQL expression, built from the same table."""
+    from survey.metrics import share_rule
+    by_rule: dict[str, list[str]] = {}
+    for key in _indicators():
+        by_rule.setdefault(share_rule(key), []).append(f"'{key}'")
+    cases = {"yes": value, "low2": f"CAST({value} <= 2 AS DOUBLE)",
+             "top2": f"CAST({value} >= 4 AS DOUBLE)"}
+    whens = " ".join(f"WHEN {indicator} IN ({', '.join(keys)}) THEN {cases[rule]}"
+                     for rule, keys in by_rule.items() if rule in cases)
+    return f"(CASE {whens} ELSE 0 END)"
+
+
+def _update_rollup(cur, point_id: str, questionnaire_id: str, period_start, rows,
+                   replaced: str | None) -> None:
+    """Add a new kept submission's indicator values to point_month, minus the submission it
+    replaces. One upsert per indicator; concurrent writers of one point retry (_write)."""
+    delta: dict[str, list[float]] = {}
+    for row in rows:  # (question_id, row_id, type, indicator, value_num, ...)
+        indicator, value = row[3], row[4]
+        if indicator is not None and value is not None:
+            d = delta.setdefault(indicator, [0, 0.0, 0.0])
+            d[0] += 1
+            d[1] += value
+            d[2] += _favourable(indicator, value)
+    if replaced:
+        for indicator, value in cur.execute(
+                "SELECT indicator, value_num FROM answer WHERE submission_id = ? AND indicator "
+                "IS NOT NULL AND value_num IS NOT NULL", [replaced]).fetchall():
+            d = delta.setdefault(indicator, [0, 0.0, 0.0])
+            d[0] -= 1
+            d[1] -= value
+            d[2] -= _favourable(indicator, value)
+    if delta:
+        values = ", ".join(["(?, ?, ?, ?, ?, ?, ?)"] * len(delta))
+        params = [v for ind, (n, total, fav) in sorted(delta.items())
+                  for v in (point_id, questionnaire_id, ind, period_start, n, total, fav)]
+        cur.execute(f"INSERT INTO point_month VALUES {values} ON CONFLICT DO UPDATE SET "
+                    "n = point_month.n + excluded.n, total = point_month.total + excluded.total, "
+                    "favourable = point_month.favourable + excluded.favourable", params)
 
 
 def answer_row(q: Question, value) -> list[tuple]:
