@@ -77,11 +77,20 @@ if indicator != "meetings":
 elif "ind" in st.query_params:
     del st.query_params["ind"]
 label = indicator_label(indicator, lang())
-trend_tab, breakdown_tab, heat_tab, spread_tab, index_tab, public_tab = st.tabs(
-    [t("tab_trend"), t("tab_breakdown"), t("tab_heatmap"), t("tab_distribution"), t("tab_index"),
-     t("tab_public")])
+# One view at a time (tabs would compute every view on every run); kept in the URL.
+VIEWS = {"trend": "tab_trend", "breakdown": "tab_breakdown", "heatmap": "tab_heatmap",
+         "distribution": "tab_distribution", "index": "tab_index", "public": "tab_public"}
+if "view" not in st.session_state:
+    wanted = st.query_params.get("view")
+    st.session_state["view"] = wanted if wanted in VIEWS else "trend"
+view = st.segmented_control(t("view"), list(VIEWS), key="view", format_func=lambda v: t(VIEWS[v]),
+                            label_visibility="collapsed") or "trend"
+if view != "trend":
+    st.query_params["view"] = view
+elif "view" in st.query_params:
+    del st.query_params["view"]
 
-with trend_tab:
+if view == "trend":
     frame = cached.figure("series", flt, indicator, grain, k)
     value = "mean"
     if INDICATORS[indicator].aggregate != "mean" and st.toggle(
@@ -91,7 +100,7 @@ with trend_tab:
     st.altair_chart(charts.themed(chart, label), width="stretch")
     chart_downloads(frame, chart, f"trend_{indicator}_{grain}", label)
 
-with breakdown_tab:
+if view == "breakdown":
     options = ["level", "kind", sub_dimension(flt)]
     by = st.radio(t("by"), options, horizontal=True, key="by",
                   format_func=lambda d: t({"level": "dim_level", "kind": "dim_kind"}.get(
@@ -120,42 +129,47 @@ with breakdown_tab:
                                 label: st.column_config.NumberColumn(format="%.2f")})
     chart_downloads(frame, chart, f"breakdown_{indicator}_{by}_{grain}", label)
 
-with heat_tab:
+if view == "heatmap":
     st.caption(t("heatmap_intro"))
-    frame = cached.figure("heatmap", flt, indicator, k)
-    if frame.empty:
+    points_here = cached.figure("point_count", flt)
+    frame = cached.figure("heatmap", flt, indicator, k) if points_here <= MAX_HEATMAP_POINTS \
+        else None
+    if points_here > MAX_HEATMAP_POINTS:
+        st.info(t("heatmap_too_many", n=points_here, max=MAX_HEATMAP_POINTS))
+    elif frame.empty:
         st.info(t("no_data"))
-    elif frame["point"].nunique() > MAX_HEATMAP_POINTS:
-        st.info(t("heatmap_too_many", n=frame["point"].nunique(), max=MAX_HEATMAP_POINTS))
     else:
         chart = charts.heatmap(frame, indicator, lang(), k)
         st.altair_chart(charts.themed(chart, label), width="stretch")
         chart_downloads(frame.drop(columns=["group"]), chart, f"heatmap_{indicator}", label)
 
-with spread_tab:
+if view == "distribution":
     st.caption(t("distribution_intro"))
     frame = cached.figure("series", flt, indicator, grain, k, None, True)
     chart = charts.distribution(frame, indicator, lang(), grain)
     st.altair_chart(charts.themed(chart, label), width="stretch")
     chart_downloads(frame, chart, f"distribution_{indicator}_{grain}", label)
 
-with index_tab:
+if view == "index":
     definition, problems = cached.index_definition()
     if definition is None:
         st.error("\n".join(map(str, problems)))
     else:
         title = definition.title.get(lang())
         frame = cached.figure("burden_index", flt, definition, grain, k)
-        chart = charts.index_chart(frame, lang(), grain, title)
-        st.altair_chart(charts.themed(chart, title), width="stretch")
+        if frame.empty or "index" not in frame:
+            st.info(t("suppressed_note", k=k))
+        else:
+            chart = charts.index_chart(frame, lang(), grain, title)
+            st.altair_chart(charts.themed(chart, title), width="stretch")
+            chart_downloads(frame, chart, f"burden_index_{grain}", title)
         with st.expander(t("index_definition"), expanded=True):
             st.write(definition.description.get(lang()))
             st.dataframe(pd.DataFrame([{t("indicator"): indicator_label(i, lang()),
                                         t("weight"): w} for i, w in definition.components]),
                          hide_index=True, width="stretch")
-        chart_downloads(frame, chart, f"burden_index_{grain}", title)
 
-with public_tab:
+if view == "public":
     st.caption(t("public_intro"))
     frame = cached.figure("public_and_cadres", flt, k)
     if frame.empty:

@@ -61,14 +61,17 @@ def trend_set(store: Store, flt: Filter, rules, index, heatmap: bool) -> None:
     trends.series(store, flt, "meetings", "month", k)
     trends.series(store, flt, "meetings", "month", k, "kind")
     trends.series(store, flt, "meetings", "month", k, "county" if not flt.county else "township")
-    trends.series(store, flt, "meetings", "month", k, None, True)
     trends.burden_index(store, flt, index, "month", k)
     if heatmap:
         trends.heatmap(store, flt, "meetings", k)
     trends.alerts(store, flt, rules, k)
 
 
+# The floor: one bare aggregate over the columns the figures read (the point_month rollup).
 FLOOR_SQL = """
+    SELECT indicator, period_start, sum(total) / sum(n), sum(n) FROM point_month GROUP BY ALL"""
+# The same aggregate straight from the raw answers: what any design without a rollup pays.
+RAW_SCAN_SQL = """
     SELECT a.indicator, s.period_start, avg(a.value_num), count(DISTINCT s.respondent_key)
     FROM answer a JOIN submission s USING (submission_id)
     WHERE a.indicator IS NOT NULL GROUP BY ALL"""
@@ -89,9 +92,10 @@ def submits(store: Store, writers: int, per_writer: int) -> dict:
     from tests.conftest import complete_answers
     qn = next(q for q in store.current_questionnaires() if q.id == "burden_monthly")
     period = periods.key_for("month", dt.date.today())
-    point = store.points()[0].point_id
-    codes = store.issue_codes(point, writers * per_writer, "bench")
-    respondents = [store.respondent(c) for c in codes]
+    # each writer's respondents at their own point, as in the field (one cadre per form)
+    points = [p.point_id for p in store.points()[:writers]]
+    respondents = [store.respondent(code) for point in points
+                   for code in store.issue_codes(point, per_writer, "bench")]
     latencies: list[float] = []
 
     def one(respondent) -> None:
@@ -149,6 +153,9 @@ def measure(scale_name: str, runs: int, log=print) -> dict:
         result["headline_province"] = timed(
             lambda: trends.headline(store, province, "month", None, 5, HEADLINE), runs)
         result["floor"] = timed(lambda: store.query(FLOOR_SQL), runs)
+        result["raw_scan"] = timed(lambda: store.query(RAW_SCAN_SQL), 3)
+        result["distribution_province"] = timed(
+            lambda: trends.series(store, province, "meetings", "month", 5, None, True), 3)
         pandas_runs = 3 if result["build"]["answers"] < 60_000_000 else 0
         result["pandas"] = timed(lambda: pandas_way(store), pandas_runs) if pandas_runs else None
         log(f"{scale_name}: trend set {result['trend_province']['median_ms']:.0f} ms, floor "

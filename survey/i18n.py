@@ -106,6 +106,7 @@ STRINGS: dict[str, tuple[str, str]] = {
     "share_label": ("占比", "share"),
     "respondents": ("{n} 人", "{n} respondents"),
     "indicator": ("指标", "Indicator"),
+    "view": ("视图", "View"),
     "tab_trend": ("趋势", "Trend"),
     "tab_breakdown": ("分组", "Breakdown"),
     "tab_heatmap": ("热力图", "Heatmap"),

@@ -50,6 +50,10 @@ def series(store: Store, flt: Filter, indicator: str, grain: str, k: int,
     return frame.reset_index(drop=True)
 
 
+def point_count(store: Store, flt: Filter) -> int:
+    return analytics.point_count(store, flt)
+
+
 def heatmap(store: Store, flt: Filter, indicator: str, k: int) -> pd.DataFrame:
     """Points x months for one indicator (cells under k respondents suppressed)."""
     frame = analytics.aggregate(store, flt, [indicator], "month", by="point", k=k)
@@ -82,19 +86,20 @@ def burden_index(store: Store, flt: Filter, definition: IndexDefinition, grain: 
     frame = analytics.aggregate(store, flt, indicators, grain, by=by, k=k)
     if by:
         frame = frame[frame["group"].notna()]
-    weights = dict(definition.components)
-    out = []
-    for (bucket, group), part in frame.groupby(["bucket", frame["group"].fillna("")], sort=True):
-        total = weight = 0.0
-        for row in part.itertuples():
-            if row.mean is None or pd.isna(row.mean) or not base.get(row.indicator):
-                continue
-            total += weights[row.indicator] * row.mean / base[row.indicator]
-            weight += weights[row.indicator]
-        value = 100 * total / weight if weight else None
-        out.append({"bucket": bucket, "group": group or None, "index": value,
-                    "components": int(part["mean"].notna().sum()), "suppressed": value is None})
-    return pd.DataFrame(out, columns=columns)
+    weights = pd.Series(dict(definition.components))
+    part = frame[frame["mean"].notna() & frame["indicator"].map(lambda i: bool(base.get(i)))]
+    if part.empty:
+        return pd.DataFrame(columns=columns)
+    weight = part["indicator"].map(weights)
+    part = part.assign(weighted=weight * part["mean"] / part["indicator"].map(base), weight=weight,
+                       group=part["group"].fillna(""))
+    sums = part.groupby(["bucket", "group"])[["weighted", "weight"]].sum()
+    counts = part.groupby(["bucket", "group"]).size()
+    out = pd.DataFrame({"bucket": [b for b, _ in sums.index],
+                        "group": [g or None for _, g in sums.index],
+                        "index": (100 * sums["weighted"] / sums["weight"]).to_numpy(),
+                        "components": counts.to_numpy(), "suppressed": False})
+    return out[columns].reset_index(drop=True)
 
 
 def alerts(store: Store, flt: Filter, rules: list[WarningRule], k: int,

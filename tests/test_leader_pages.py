@@ -46,7 +46,12 @@ def test_trends_page_headline_and_charts(app_env):
     assert len(at.metric) == 13
     assert at.metric[0].label == "收文数量"
     assert "主要指标" in at.subheader[0].value
-    assert len(at.get("vega_lite_chart")) >= 4  # trend, breakdown, heatmap, distribution, index
+    assert len(at.get("vega_lite_chart")) == 1  # the trend; other views on request
+    for view in ("breakdown", "heatmap", "distribution", "index", "public"):
+        at.segmented_control(key="view").set_value(view).run()
+        assert not at.exception, view
+        assert at.get("vega_lite_chart") or at.info, view
+    assert at.query_params["view"] in (["public"], "public")  # the view is in the address
     assert any("全部监测点" in c.value for c in at.caption)
 
 

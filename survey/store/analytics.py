@@ -175,9 +175,14 @@ def regions(store: Store, scope: tuple[str, ...] = ()) -> dict:
 
 
 def period_range(store: Store, questionnaire_id: str = "burden_monthly") -> tuple[dt.date, dt.date] | None:
-    row = store.query("SELECT min(period_start), max(period_start) FROM submissions "
-                      "WHERE questionnaire_id = ?", [questionnaire_id])[0]
+    row = store.query("SELECT min(period_start), max(period_start) FROM point_month "
+                      "WHERE questionnaire_id = ? AND n > 0", [questionnaire_id])[0]
     return None if row[0] is None else (row[0], row[1])
+
+
+def point_count(store: Store, flt: Filter) -> int:
+    where, params = _point_where(flt)
+    return store.query(f"SELECT count(*) FROM points p WHERE p.active AND {where}", params)[0][0]
 
 
 def point_names(store: Store) -> dict[str, str]:

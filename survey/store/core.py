@@ -15,7 +15,7 @@ import threading
 import time
 from functools import lru_cache
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import duckdb
@@ -160,6 +160,9 @@ class Store:
         return cur
 
     def close(self) -> None:
+        committer = getattr(self, "_group_commit", None)
+        if committer is not None:
+            committer.stop()
         self._conn.close()
 
     def __enter__(self):
@@ -559,56 +562,15 @@ class Store:
             raise PeriodClosed(f"period {period_key} is closed or not open for reporting; "
                                "choose an open period")
         stored = answer_rules.clean(qn, answers)
-        rows = _answer_rows(qn, stored)
-        period_start = periods.bounds(qn.period, period_key)[0]
+        job = _Job(respondent, qn, period_key, periods.bounds(qn.period, period_key)[0],
+                   _answer_rows(qn, stored), client_token, started_at, now, revisable)
+        return self._submitter().submit(job)
 
-        def work(cur):
-            again = cur.execute(_RECEIPT_SQL + " WHERE client_token = ?", [client_token]).fetchone()
-            if again:
-                return _receipt(again)
-            owner = cur.execute("SELECT point_id, revoked_at FROM respondent WHERE "
-                                "respondent_key = ? UNION ALL SELECT point_id, NULL FROM "
-                                "public_rater WHERE respondent_key = ?",
-                                [respondent.key, respondent.key]).fetchone()
-            if owner is None or owner[0] != respondent.point.point_id:
-                raise CodeError("unknown", "this code does not belong to this monitoring point")
-            if owner[1] is not None:
-                raise CodeError("revoked", "this code has been revoked; ask the person who "
-                                "issued it for a new one")
-            if not revisable and cur.execute(
-                    "SELECT 1 FROM kept WHERE respondent_key = ? AND point_id = ? AND "
-                    "questionnaire_id = ? AND period_key = ?", [respondent.key,
-                    respondent.point.point_id, qn.id, period_key]).fetchone():
-                raise AlreadySubmitted("already answered for this period")
-            submitted_at = now or _now()
-            duration = (submitted_at - started_at).total_seconds() if started_at else None
-            revision = cur.execute(
-                "SELECT count(*) + 1 FROM submission WHERE respondent_key = ? AND point_id = ? "
-                "AND questionnaire_id = ? AND period_key = ?",
-                [respondent.key, respondent.point.point_id, qn.id, period_key]).fetchone()[0]
-            submission_id = _new_id()
-            replaced = cur.execute(
-                "SELECT submission_id FROM kept WHERE respondent_key = ? AND point_id = ? AND "
-                "questionnaire_id = ? AND period_key = ?",
-                [respondent.key, respondent.point.point_id, qn.id, period_key]).fetchone()
-            _update_rollup(cur, respondent.point.point_id, qn.id, period_start, rows,
-                           replaced[0] if replaced else None)
-            cur.execute("INSERT INTO submission VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                        [submission_id, client_token, respondent.key, respondent.point.point_id,
-                         qn.id, qn.version, qn.content_hash, period_key, period_start, revision,
-                         started_at, submitted_at, duration])
-            if rows:
-                placeholders = ", ".join(["(?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"] * len(rows))
-                params = [v for row in rows for v in (submission_id,) + row]
-                cur.execute(f"INSERT INTO answer VALUES {placeholders}", params)
-            cur.execute("INSERT INTO kept VALUES (?, ?, ?, ?, ?) ON CONFLICT DO UPDATE SET "
-                        "submission_id = excluded.submission_id",
-                        [respondent.key, respondent.point.point_id, qn.id, period_key,
-                         submission_id])
-            cur.execute("DELETE FROM draft WHERE respondent_key = ? AND questionnaire_id = ? AND "
-                        "period_key = ?", [respondent.key, qn.id, period_key])
-            return Receipt(submission_id, submitted_at, period_key, revision, qn.id, qn.version)
-        return self._write(work)
+    def _submitter(self) -> "_GroupCommit":
+        with self._version_lock:
+            if getattr(self, "_group_commit", None) is None:
+                self._group_commit = _GroupCommit(self)
+            return self._group_commit
 
     def _receipt_for_token(self, token: str) -> Receipt | None:
         row = self._one(_RECEIPT_SQL + " WHERE client_token = ?", [token])
@@ -871,6 +833,196 @@ _RECEIPT_SQL = ("SELECT submission_id, submitted_at, period_key, revision, quest
                 "version FROM submission")
 
 
+@dataclass
+class _Job:
+    """One validated submission waiting to be written."""
+
+    respondent: Respondent
+    qn: Questionnaire
+    period_key: str
+    period_start: dt.date
+    rows: list
+    client_token: str
+    started_at: dt.datetime | None
+    now: dt.datetime | None
+    revisable: bool
+    result: object = None  # a Receipt, or the exception to raise to the caller
+    done: threading.Event = field(default_factory=threading.Event)
+
+    @property
+    def slot(self) -> tuple:
+        return (self.respondent.key, self.respondent.point.point_id, self.qn.id, self.period_key)
+
+
+class _GroupCommit:
+    """Group commit: callers validate in their own thread, then one writer thread commits all
+    submissions waiting at that moment in one transaction (DuckDB pays per statement and per
+    commit, and concurrent writers would only queue for the write lock anyway). A batch that
+    fails as a whole is retried one submission per transaction, so one bad submission cannot
+    take others down. Every caller gets its own receipt or its own error."""
+
+    MAX_BATCH = 128
+
+    def __init__(self, store: "Store"):
+        import queue
+        self.store = store
+        self.queue: "queue.Queue[_Job | None]" = queue.Queue()
+        self.thread = threading.Thread(target=self._run, name="group-commit", daemon=True)
+        self.thread.start()
+
+    def submit(self, job: _Job) -> Receipt:
+        self.queue.put(job)
+        job.done.wait()
+        if isinstance(job.result, BaseException):
+            raise job.result
+        return job.result
+
+    def stop(self) -> None:
+        self.queue.put(None)
+        self.thread.join(timeout=10)
+
+    def _run(self) -> None:
+        import queue
+        while True:
+            job = self.queue.get()
+            if job is None:
+                return
+            batch = [job]
+            while len(batch) < self.MAX_BATCH:
+                try:
+                    more = self.queue.get_nowait()
+                except queue.Empty:
+                    break
+                if more is None:
+                    self._commit(batch)
+                    return
+                batch.append(more)
+            self._commit(batch)
+
+    def _commit(self, batch: list[_Job]) -> None:
+        # waves: no two submissions of one wave share a slot or a token (later ones see the
+        # earlier ones' result, e.g. a double-clicked submit gets the first receipt)
+        while batch:
+            wave, rest, slots, tokens = [], [], set(), set()
+            for job in batch:
+                if job.slot in slots or job.client_token in tokens:
+                    rest.append(job)
+                else:
+                    wave.append(job)
+                    slots.add(job.slot)
+                    tokens.add(job.client_token)
+            try:
+                self.store._write(lambda cur: _write_wave(cur, wave))
+            except BaseException:  # noqa: BLE001 - isolate: one transaction per submission
+                for job in wave:
+                    try:
+                        self.store._write(lambda cur, job=job: _write_wave(cur, [job]))
+                    except BaseException as exc:  # noqa: BLE001 - the caller re-raises it
+                        job.result = exc
+            for job in wave:
+                job.done.set()
+            batch = rest
+
+
+def _in(values) -> str:
+    return ", ".join("?" * len(values))
+
+
+def _write_wave(cur, jobs: list[_Job]) -> None:
+    """Write submissions with distinct slots and tokens in the current transaction. Domain
+    errors (revoked code, already rated) are set on their job and leave the others alone."""
+    for job in jobs:
+        job.result = None
+    tokens = [j.client_token for j in jobs]
+    known = {row[-1]: _receipt(row[:-1]) for row in cur.execute(
+        _RECEIPT_SQL.replace(" FROM submission", ", client_token FROM submission") +
+        f" WHERE client_token IN ({_in(tokens)})", tokens).fetchall()}
+    for job in jobs:
+        if job.client_token in known:
+            job.result = known[job.client_token]
+    todo = [j for j in jobs if j.result is None]
+    if not todo:
+        return
+    keys = sorted({j.respondent.key for j in todo})
+    owners = {key: (point, revoked) for key, point, revoked in cur.execute(
+        f"SELECT respondent_key, point_id, revoked_at FROM respondent WHERE respondent_key IN "
+        f"({_in(keys)}) UNION ALL SELECT respondent_key, point_id, NULL FROM public_rater "
+        f"WHERE respondent_key IN ({_in(keys)})", keys + keys).fetchall()}
+    current = {(r[0], r[1], r[2], r[3]): (r[4], r[5]) for r in cur.execute(
+        "SELECT k.respondent_key, k.point_id, k.questionnaire_id, k.period_key, k.submission_id, "
+        f"s.revision FROM kept k JOIN submission s USING (submission_id) WHERE "
+        f"k.respondent_key IN ({_in(keys)})", keys).fetchall()}
+    writing = []
+    for job in todo:
+        owner = owners.get(job.respondent.key)
+        if owner is None or owner[0] != job.respondent.point.point_id:
+            job.result = CodeError("unknown", "this code does not belong to this monitoring point")
+        elif owner[1] is not None:
+            job.result = CodeError("revoked", "this code has been revoked; ask the person who "
+                                   "issued it for a new one")
+        elif not job.revisable and job.slot in current:
+            job.result = AlreadySubmitted("already answered for this period")
+        else:
+            writing.append(job)
+    if not writing:
+        return
+    replaced = [current[j.slot][0] for j in writing if j.slot in current]
+    old_values: dict[str, list] = {}
+    if replaced:
+        for sid, indicator, value in cur.execute(
+                "SELECT submission_id, indicator, value_num FROM answer WHERE submission_id IN "
+                f"({_in(replaced)}) AND indicator IS NOT NULL AND value_num IS NOT NULL",
+                replaced).fetchall():
+            old_values.setdefault(sid, []).append((indicator, value))
+    submissions, answers, kept_rows, deltas = [], [], [], {}
+    for job in writing:
+        previous = current.get(job.slot)
+        submitted_at = job.now or _now()
+        duration = (submitted_at - job.started_at).total_seconds() if job.started_at else None
+        submission_id = _new_id()
+        revision = previous[1] + 1 if previous else 1
+        point = job.respondent.point.point_id
+        submissions.append((submission_id, job.client_token, job.respondent.key, point, job.qn.id,
+                            job.qn.version, job.qn.content_hash, job.period_key, job.period_start,
+                            revision, job.started_at, submitted_at, duration))
+        answers += [(submission_id,) + row for row in job.rows]
+        kept_rows.append(job.slot + (submission_id,))
+        _add_rollup(deltas, point, job.qn.id, job.period_start,
+                    [(row[3], row[4]) for row in job.rows], +1)
+        if previous:
+            _add_rollup(deltas, point, job.qn.id, job.period_start,
+                        old_values.get(previous[0], []), -1)
+        job.result = Receipt(submission_id, submitted_at, job.period_key, revision, job.qn.id,
+                             job.qn.version)
+    _insert_many(cur, "INSERT INTO submission VALUES", submissions)
+    _insert_many(cur, "INSERT INTO answer VALUES", answers)
+    _insert_many(cur, "INSERT INTO kept VALUES", kept_rows,
+                 " ON CONFLICT DO UPDATE SET submission_id = excluded.submission_id")
+    if deltas:
+        _insert_many(cur, "INSERT INTO point_month VALUES",
+                     [key + tuple(value) for key, value in sorted(deltas.items())],
+                     " ON CONFLICT DO UPDATE SET n = point_month.n + excluded.n, "
+                     "total = point_month.total + excluded.total, "
+                     "favourable = point_month.favourable + excluded.favourable")
+    by_period: dict[tuple, list] = {}
+    for job in writing:
+        by_period.setdefault((job.qn.id, job.period_key), []).append(job.respondent.key)
+    for (qid, period_key), respondents in by_period.items():
+        cur.execute(f"DELETE FROM draft WHERE questionnaire_id = ? AND period_key = ? AND "
+                    f"respondent_key IN ({_in(respondents)})", [qid, period_key, *respondents])
+
+
+def _insert_many(cur, head: str, rows: list[tuple], tail: str = "") -> None:
+    """One multi-row INSERT (in chunks that keep the statement small)."""
+    for start in range(0, len(rows), 500):
+        chunk = rows[start:start + 500]
+        if not chunk:
+            continue
+        width = len(chunk[0])
+        values = ", ".join(["(" + ", ".join("?" * width) + ")"] * len(chunk))
+        cur.execute(f"{head} {values}{tail}", [v for row in chunk for v in row])
+
+
 def _receipt(row) -> Receipt:
     return Receipt(*row)
 
@@ -928,33 +1080,17 @@ def _favourable_sql(indicator: str, value: str) -> str:
     return f"(CASE {whens} ELSE 0 END)"
 
 
-def _update_rollup(cur, point_id: str, questionnaire_id: str, period_start, rows,
-                   replaced: str | None) -> None:
-    """Add a new kept submission's indicator values to point_month, minus the submission it
-    replaces. One upsert per indicator; concurrent writers of one point retry (_write)."""
-    delta: dict[str, list[float]] = {}
-    for row in rows:  # (question_id, row_id, type, indicator, value_num, ...)
-        indicator, value = row[3], row[4]
-        if indicator is not None and value is not None:
-            d = delta.setdefault(indicator, [0, 0.0, 0.0])
-            d[0] += 1
-            d[1] += value
-            d[2] += _favourable(indicator, value)
-    if replaced:
-        for indicator, value in cur.execute(
-                "SELECT indicator, value_num FROM answer WHERE submission_id = ? AND indicator "
-                "IS NOT NULL AND value_num IS NOT NULL", [replaced]).fetchall():
-            d = delta.setdefault(indicator, [0, 0.0, 0.0])
-            d[0] -= 1
-            d[1] -= value
-            d[2] -= _favourable(indicator, value)
-    if delta:
-        values = ", ".join(["(?, ?, ?, ?, ?, ?, ?)"] * len(delta))
-        params = [v for ind, (n, total, fav) in sorted(delta.items())
-                  for v in (point_id, questionnaire_id, ind, period_start, n, total, fav)]
-        cur.execute(f"INSERT INTO point_month VALUES {values} ON CONFLICT DO UPDATE SET "
-                    "n = point_month.n + excluded.n, total = point_month.total + excluded.total, "
-                    "favourable = point_month.favourable + excluded.favourable", params)
+def _add_rollup(deltas: dict, point_id: str, questionnaire_id: str, period_start,
+                values: list[tuple], sign: int) -> None:
+    """Accumulate (indicator, value) pairs into point_month deltas (sign -1 takes back the
+    values of a replaced submission)."""
+    for indicator, value in values:
+        if indicator is None or value is None:
+            continue
+        d = deltas.setdefault((point_id, questionnaire_id, indicator, period_start), [0, 0.0, 0.0])
+        d[0] += sign
+        d[1] += sign * value
+        d[2] += sign * _favourable(indicator, value)
 
 
 def answer_row(q: Question, value) -> list[tuple]:
