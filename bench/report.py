@@ -14,6 +14,7 @@ RESULTS = ROOT / "bench" / "results"
 DOC = ROOT / "docs" / "performance.md"
 PLOT = ROOT / "docs" / "performance-scaling.png"
 MARKER = "## Scale benchmarks"
+LOAD_MARKER = "## Load and crash tests"
 ORDER = ["XS", "S", "M", "L"]
 
 
@@ -23,7 +24,11 @@ def _load() -> list[dict]:
 
 
 def _ms(entry) -> str:
-    return "—" if not entry else f"{entry['median_ms']:,.0f} / {entry['p95_ms']:,.0f}"
+    if not entry:
+        return "—"
+    if "error" in entry:
+        return entry["error"]
+    return f"{entry['median_ms']:,.0f} / {entry['p95_ms']:,.0f}"
 
 
 def section(results: list[dict]) -> str:
@@ -56,7 +61,8 @@ def section(results: list[dict]) -> str:
     row("pandas: load answers, group there", lambda r: _ms(r["pandas"]))
     row("**ratio trend set / floor**",
         lambda r: f"{r['trend_province']['median_ms'] / r['floor']['median_ms']:.1f}x")
-    row("**ratio pandas / headline**", lambda r: "—" if not r["pandas"] else
+    row("**ratio pandas / same figures from the rollup**",
+        lambda r: "—" if not r["pandas"] or "error" in r["pandas"] else
         f"{r['pandas']['median_ms'] / r['headline_province']['median_ms']:.0f}x")
     for i, w in enumerate((1, 8, 32)):
         row(f"submit, {w} writer(s): median / p95 ms",
@@ -83,7 +89,7 @@ def plot(results: list[dict]) -> None:
                              ("raw scan of the answers", r.get("raw_scan")),
                              ("pandas", r["pandas"]),
                              ("submit p95, 32 writers", {"median_ms": r["submit"][2]["p95_ms"]})):
-            if entry:
+            if entry and "median_ms" in entry:
                 rows.append({"submissions": n, "ms": entry["median_ms"], "what": label})
     chart = alt.Chart(pd.DataFrame(rows)).mark_line(point=True).encode(
         x=alt.X("submissions:Q", scale=alt.Scale(type="log"), title="submissions (log)"),
@@ -93,15 +99,48 @@ def plot(results: list[dict]) -> None:
     chart.save(str(PLOT), format="png", scale_factor=1.5)
 
 
+def load_section() -> str:
+    runs = {name: json.loads((RESULTS / f"{name}.json").read_text())
+            for name in ("load", "crash", "snapshot_kill") if (RESULTS / f"{name}.json").exists()}
+    lines = [LOAD_MARKER, "",
+             "Regenerate with `python -m bench.load --pages 20 --rounds 3`, `... --crash` and "
+             "`... --snapshot-kill`. Real headless Chromium pages (Debian chromium driven by "
+             "Playwright) against one `streamlit run` server on this machine; each page "
+             "submits through the real form at 375 px.", ""]
+    for name, label in (("load", "Load"), ("crash", "Load with kill -9 of the server after 20 s")):
+        if name in runs:
+            r = runs[name]
+            lines.append(
+                f"- {label} ({r['date']}): {r['pages']} pages x {r['rounds']} submissions, "
+                f"{r['acknowledged']} acknowledged in {r['seconds']:.0f} s; missing "
+                f"**{r['missing']}**, duplicated **{r['duplicated']}**; submit (click to receipt) "
+                f"median {r['submit_median_ms'] or 0:.0f} ms, p95 {r['submit_p95_ms'] or 0:.0f} ms; "
+                f"page errors {r['errors']}"
+                + (f" ({', '.join(r['error_kinds'])})" if r['error_kinds'] else "")
+                + (f"; draft typed before the kill still there: **{r['draft_kept']}**"
+                   if r.get("draft_kept") is not None else ""))
+    if "snapshot_kill" in runs:
+        r = runs["snapshot_kill"]
+        lines.append(f"- Snapshot writer killed halfway ({r['date']}): killed mid-write "
+                     f"{r['killed_midway']}, previous snapshot still usable "
+                     f"**{r['previous_usable']}**, replaced by the next run "
+                     f"**{r['replaced_next_run']}**, leftover removed {r['leftover_removed']}")
+    return "\n".join(lines) + "\n"
+
+
+def _replace(text: str, marker: str, body: str) -> str:
+    if marker in text:
+        head, _, rest = text.partition(marker)
+        tail = rest.split("\n## ", 1)
+        return head + body + ("\n## " + tail[1] if len(tail) > 1 else "")
+    return text.rstrip("\n") + "\n\n" + body
+
+
 def write() -> None:
     results = _load()
     text = DOC.read_text(encoding="utf-8") if DOC.exists() else "# Performance\n\n"
-    if MARKER in text:
-        head, _, rest = text.partition(MARKER)
-        tail = rest.split("\n## ", 1)
-        text = head + section(results) + ("\n## " + tail[1] if len(tail) > 1 else "")
-    else:
-        text = text.rstrip("\n") + "\n\n" + section(results)
+    text = _replace(text, MARKER, section(results))
+    text = _replace(text, LOAD_MARKER, load_section())
     DOC.write_text(text, encoding="utf-8")
     if results:
         plot(results)
