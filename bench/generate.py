@@ -200,11 +200,40 @@ def build(path: Path, scale: Scale, end: dt.date | None = None, log=print) -> di
         for part in parts:
             cur.execute(f"INSERT INTO answer {part}")
         timings["answers_s"] = time.perf_counter() - step
+        step = time.perf_counter()
+        # kept_slot straight from the wide rows (the generic rebuild aggregates the answers)
+        numeric_cols = [q for q, _ in numeric] + ["inspection_hours", "trace_demands",
+                                                  "trace_hours", "chat_pressure",
+                                                  "burden_change", "satisfaction"]
+        expr = {q: q for q in numeric_cols}
+        # DuckDB's least() skips NULLs: least(400, NULL) is 400, so guard the not-asked case
+        capped = "CASE WHEN inspection_hours_raw IS NOT NULL THEN least(400, inspection_hours_raw) END"
+        expr.update(inspection_hours=capped,
+                    trace_demands="trace::INT", chat_pressure="chat_pressure::INT")
+        inds = ", ".join(f"'{q}'" for q in numeric_cols)
+        vals = ", ".join(f"{expr[q]}::DOUBLE" for q in numeric_cols)
+        cur.execute(f"""
+            INSERT INTO kept_slot
+            SELECT respondent_key || '|' || point_id || '|burden_monthly|' || period_key, sid, 1,
+                   list_filter([{inds}], (x, i) -> ([{vals}])[i] IS NOT NULL),
+                   list_filter([{vals}], x -> x IS NOT NULL),
+                   to_json({{'documents': documents, 'documents_action': documents_action,
+                             'meetings': meetings, 'meeting_hours': meeting_hours,
+                             'forms': forms, 'form_hours': form_hours,
+                             'duplicate_forms': duplicate_forms, 'inspections': inspections,
+                             'inspection_hours': {capped},
+                             'trace_demands': trace, 'trace_hours': trace_hours,
+                             'apps': apps, 'chat_groups': chat_groups,
+                             'chat_pressure': chat_pressure,
+                             'one_cut': CASE WHEN {_u('sid', 'txt')} < 0.02
+                                             THEN '重复填报的表格太多' END,
+                             'burden_change': burden_change::VARCHAR,
+                             'satisfaction': satisfaction::VARCHAR}})::VARCHAR
+            FROM wide""")
+        store.rebuild_point_month(cur)
+        timings["rollup_s"] = time.perf_counter() - step
         cur.execute("DROP TABLE wide")
         cur.execute("DROP TABLE gen")
-        step = time.perf_counter()
-        store.rebuild_rollups(cur)
-        timings["rollup_s"] = time.perf_counter() - step
         step = time.perf_counter()
         cur.execute("CHECKPOINT")
         timings["checkpoint_s"] = time.perf_counter() - step

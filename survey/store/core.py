@@ -254,7 +254,7 @@ class Store:
                 c.execute("INSERT INTO schema_migrations VALUES (?, ?, ?)", [number, name, _now()])
             self._write(apply)
             applied.append(name)
-        if "007_point_month" in applied:
+        if {"007_point_month", "008_kept_slot"} & set(applied):
             self._write(self.rebuild_rollups)
         if applied:
             # Keep DDL out of the WAL: DuckDB 1.5.5 fails to replay some DDL (ALTER TABLE once
@@ -263,9 +263,31 @@ class Store:
             cur.execute("CHECKPOINT")
         return applied
 
+    @classmethod
+    def rebuild_rollups(cls, cur) -> None:
+        """Recompute kept_slot and point_month from the kept answers (after migrations and the
+        demo load; fine for small data; the benchmark generator writes kept_slot itself)."""
+        cls.rebuild_kept_slot(cur)
+        cls.rebuild_point_month(cur)
+
     @staticmethod
-    def rebuild_rollups(cur) -> None:
-        """Recompute point_month from the kept answers (after migrations and bulk loads)."""
+    def rebuild_kept_slot(cur) -> None:
+        """Matrix answers are left out of the rebuilt answer JSON (submit writes them)."""
+        cur.execute("DELETE FROM kept_slot")
+        cur.execute(f"""
+            INSERT INTO kept_slot
+            SELECT {_SLOT_SQL}, k.submission_id, s.revision,
+                   coalesce(list(a.indicator ORDER BY a.question_id, a.row_id)
+                            FILTER (a.indicator IS NOT NULL AND a.value_num IS NOT NULL), []),
+                   coalesce(list(a.value_num ORDER BY a.question_id, a.row_id)
+                            FILTER (a.indicator IS NOT NULL AND a.value_num IS NOT NULL), []),
+                   {_ANSWERS_JSON_SQL}
+            FROM kept k JOIN submission s USING (submission_id)
+            LEFT JOIN answer a USING (submission_id)
+            GROUP BY ALL""")
+
+    @staticmethod
+    def rebuild_point_month(cur) -> None:
         cur.execute("DELETE FROM point_month")
         cur.execute(f"""
             INSERT INTO point_month
@@ -444,6 +466,10 @@ class Store:
                 for table in ("submission", "kept", "draft"):
                     cur.execute(f"UPDATE {table} SET respondent_key = ? WHERE respondent_key = ?",
                                 [new_key, old_key])
+                cur.execute("INSERT INTO kept_slot SELECT ? || substr(slot, ?), submission_id, "
+                            "revision, indicators, vals, answers_json FROM kept_slot WHERE "
+                            "starts_with(slot, ?)", [new_key, len(old_key) + 1, old_key + "|"])
+                cur.execute("DELETE FROM kept_slot WHERE starts_with(slot, ?)", [old_key + "|"])
             self._audit(cur, actor, "replace_code", found[0][0], {"take_over": take_over})
         self._write(work)
         return new_code
@@ -563,7 +589,8 @@ class Store:
                                "choose an open period")
         stored = answer_rules.clean(qn, answers)
         job = _Job(respondent, qn, period_key, periods.bounds(qn.period, period_key)[0],
-                   _answer_rows(qn, stored), client_token, started_at, now, revisable)
+                   _answer_rows(qn, stored), client_token, started_at, now, revisable,
+                   json.dumps(stored, ensure_ascii=False, sort_keys=True))
         return self._submitter().submit(job)
 
     def _submitter(self) -> "_GroupCommit":
@@ -579,26 +606,30 @@ class Store:
     def kept(self, respondent: Respondent, questionnaire_id: str, period_key: str
              ) -> tuple[Receipt, dict] | None:
         """The kept submission of this respondent for a period, with its answers."""
-        row = self._one(_RECEIPT_SQL + " WHERE submission_id = (SELECT submission_id FROM kept "
-                        "WHERE respondent_key = ? AND point_id = ? AND questionnaire_id = ? "
-                        "AND period_key = ?)", [respondent.key, respondent.point.point_id,
-                                                questionnaire_id, period_key])
+        row = self._one("SELECT k.answers_json, s.submission_id, s.submitted_at, s.period_key, "
+                        "s.revision, s.questionnaire_id, s.version FROM kept_slot k JOIN "
+                        "submission s USING (submission_id) WHERE k.slot = ?",
+                        [_slot(respondent.key, respondent.point.point_id, questionnaire_id,
+                               period_key)])
         if row is None:
             return None
-        receipt = _receipt(row)
-        return receipt, self.submission_answers(receipt.submission_id)
+        return _receipt(row[1:]), json.loads(row[0])
 
-    def previous_answers(self, respondent: Respondent, qn: Questionnaire, period_key: str
-                         ) -> tuple[str, dict] | None:
-        """The respondent's most recent kept answers from a period before `period_key`."""
-        start = periods.bounds(qn.period, period_key)[0]
-        row = self._one("SELECT s.submission_id, s.period_key FROM kept k JOIN submission s "
-                        "USING (submission_id) WHERE k.respondent_key = ? AND k.point_id = ? AND "
-                        "k.questionnaire_id = ? AND s.period_start < ? ORDER BY s.period_start "
-                        "DESC LIMIT 1", [respondent.key, respondent.point.point_id, qn.id, start])
-        if row is None:
-            return None
-        return row[1], self.submission_answers(row[0])
+    def previous_answers(self, respondent: Respondent, qn: Questionnaire, period_key: str,
+                         look_back: int = 12) -> tuple[str, dict] | None:
+        """The respondent's most recent kept answers from the `look_back` periods before
+        `period_key` (carry-forward)."""
+        keys, key = [], period_key
+        for _ in range(look_back):
+            key = periods.previous(qn.period, key)
+            keys.append(key)
+        slots = [_slot(respondent.key, respondent.point.point_id, qn.id, k) for k in keys]
+        found = dict(self._rows(f"SELECT slot, answers_json FROM kept_slot WHERE slot IN "
+                                f"({_in(slots)})", slots))
+        for key, slot in zip(keys, slots):
+            if slot in found:
+                return key, json.loads(found[slot])
+        return None
 
     def submission_answers(self, submission_id: str) -> dict:
         """Rebuild the answer dict of a submission from its typed rows."""
@@ -676,6 +707,8 @@ class Store:
             counts["answers"] = cur.execute(
                 f"DELETE FROM answer WHERE submission_id IN (SELECT submission_id FROM submission "
                 f"WHERE point_id IN {demo})").fetchone()[0]
+            cur.execute(f"DELETE FROM kept_slot WHERE submission_id IN (SELECT submission_id "
+                        f"FROM submission WHERE point_id IN {demo})")
             counts["kept"] = cur.execute(f"DELETE FROM kept WHERE point_id IN {demo}").fetchone()[0]
             counts["submissions"] = cur.execute(
                 f"DELETE FROM submission WHERE point_id IN {demo}").fetchone()[0]
@@ -846,6 +879,7 @@ class _Job:
     started_at: dt.datetime | None
     now: dt.datetime | None
     revisable: bool
+    answers_json: str = "{}"
     result: object = None  # a Receipt, or the exception to raise to the caller
     done: threading.Event = field(default_factory=threading.Event)
 
@@ -928,6 +962,25 @@ def _in(values) -> str:
     return ", ".join("?" * len(values))
 
 
+def _slot(respondent_key: str, point_id: str, questionnaire_id: str, period_key: str) -> str:
+    return f"{respondent_key}|{point_id}|{questionnaire_id}|{period_key}"
+
+
+_SLOT_SQL = "k.respondent_key || '|' || k.point_id || '|' || k.questionnaire_id || '|' || k.period_key"
+# The answer set as JSON, as submit stores it (sorted keys; matrix rows as an object).
+_ANSWERS_JSON_SQL = """coalesce(to_json(map_from_entries(list(
+    {'key': a.question_id, 'value':
+        CASE a.type
+            WHEN 'integer' THEN to_json(CAST(a.value_num AS BIGINT))
+            WHEN 'decimal' THEN to_json(a.value_num)
+            WHEN 'yes_no' THEN to_json(a.value_bool)
+            WHEN 'date' THEN to_json(strftime(a.value_date, '%Y-%m-%d'))
+            WHEN 'multiple_choice' THEN to_json(a.value_choices)
+            ELSE to_json(a.value_text) END}
+    ORDER BY a.question_id) FILTER (a.question_id IS NOT NULL AND a.type <> 'matrix')))::VARCHAR,
+    '{}')"""
+
+
 def _write_wave(cur, jobs: list[_Job]) -> None:
     """Write submissions with distinct slots and tokens in the current transaction. Domain
     errors (revoked code, already rated) are set on their job and leave the others alone."""
@@ -948,10 +1001,10 @@ def _write_wave(cur, jobs: list[_Job]) -> None:
         f"SELECT respondent_key, point_id, revoked_at FROM respondent WHERE respondent_key IN "
         f"({_in(keys)}) UNION ALL SELECT respondent_key, point_id, NULL FROM public_rater "
         f"WHERE respondent_key IN ({_in(keys)})", keys + keys).fetchall()}
-    current = {(r[0], r[1], r[2], r[3]): (r[4], r[5]) for r in cur.execute(
-        "SELECT k.respondent_key, k.point_id, k.questionnaire_id, k.period_key, k.submission_id, "
-        f"s.revision FROM kept k JOIN submission s USING (submission_id) WHERE "
-        f"k.respondent_key IN ({_in(keys)})", keys).fetchall()}
+    slots = [_slot(*j.slot) for j in todo]
+    current = {tuple(r[0].split("|")): (r[1], r[2], list(zip(r[3], r[4]))) for r in cur.execute(
+        f"SELECT slot, submission_id, revision, indicators, vals FROM kept_slot "
+        f"WHERE slot IN ({_in(slots)})", slots).fetchall()}
     writing = []
     for job in todo:
         owner = owners.get(job.respondent.key)
@@ -966,15 +1019,7 @@ def _write_wave(cur, jobs: list[_Job]) -> None:
             writing.append(job)
     if not writing:
         return
-    replaced = [current[j.slot][0] for j in writing if j.slot in current]
-    old_values: dict[str, list] = {}
-    if replaced:
-        for sid, indicator, value in cur.execute(
-                "SELECT submission_id, indicator, value_num FROM answer WHERE submission_id IN "
-                f"({_in(replaced)}) AND indicator IS NOT NULL AND value_num IS NOT NULL",
-                replaced).fetchall():
-            old_values.setdefault(sid, []).append((indicator, value))
-    submissions, answers, kept_rows, deltas = [], [], [], {}
+    submissions, answers, kept_rows, slot_rows, deltas = [], [], [], [], {}
     for job in writing:
         previous = current.get(job.slot)
         submitted_at = job.now or _now()
@@ -987,17 +1032,22 @@ def _write_wave(cur, jobs: list[_Job]) -> None:
                             revision, job.started_at, submitted_at, duration))
         answers += [(submission_id,) + row for row in job.rows]
         kept_rows.append(job.slot + (submission_id,))
-        _add_rollup(deltas, point, job.qn.id, job.period_start,
-                    [(row[3], row[4]) for row in job.rows], +1)
+        values = [(row[3], row[4]) for row in job.rows if row[3] is not None and row[4] is not None]
+        slot_rows.append((_slot(*job.slot), submission_id, revision, [v[0] for v in values],
+                          [v[1] for v in values], job.answers_json))
+        _add_rollup(deltas, point, job.qn.id, job.period_start, values, +1)
         if previous:
-            _add_rollup(deltas, point, job.qn.id, job.period_start,
-                        old_values.get(previous[0], []), -1)
+            _add_rollup(deltas, point, job.qn.id, job.period_start, previous[2], -1)
         job.result = Receipt(submission_id, submitted_at, job.period_key, revision, job.qn.id,
                              job.qn.version)
     _insert_many(cur, "INSERT INTO submission VALUES", submissions)
     _insert_many(cur, "INSERT INTO answer VALUES", answers)
     _insert_many(cur, "INSERT INTO kept VALUES", kept_rows,
                  " ON CONFLICT DO UPDATE SET submission_id = excluded.submission_id")
+    _insert_many(cur, "INSERT INTO kept_slot VALUES", slot_rows,
+                 " ON CONFLICT DO UPDATE SET submission_id = excluded.submission_id, "
+                 "revision = excluded.revision, indicators = excluded.indicators, "
+                 "vals = excluded.vals, answers_json = excluded.answers_json")
     if deltas:
         _insert_many(cur, "INSERT INTO point_month VALUES",
                      [key + tuple(value) for key, value in sorted(deltas.items())],
