@@ -144,11 +144,20 @@ def submits(store: Store, writers: int, per_writer: int) -> dict:
 
 
 def page_runs(db: Path) -> dict:
+    saved = dict(os.environ)
+    os.environ.update(SURVEY_DB=str(db), SURVEY_CODE_KEY=KEY.decode(), SURVEY_DEMO="0",
+                      SURVEY_SNAPSHOT_MINUTES="0")
+    try:
+        return _page_runs(db)
+    finally:  # leave the environment as it was (the smoke test runs inside pytest)
+        os.environ.clear()
+        os.environ.update(saved)
+
+
+def _page_runs(db: Path) -> dict:
     from streamlit.testing.v1 import AppTest
 
     from tests.conftest import add_staff, as_user
-    os.environ.update(SURVEY_DB=str(db), SURVEY_CODE_KEY=KEY.decode(), SURVEY_DEMO="0",
-                      SURVEY_SNAPSHOT_MINUTES="0")
     with Store(db, KEY) as store:
         add_staff(store, "bench", "admin")
     result = {}

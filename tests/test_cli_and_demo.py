@@ -13,7 +13,7 @@ from tests.conftest import ROOT
 
 
 def cli(*args, db=None):
-    env = {**os.environ, "SURVEY_CODE_KEY": "k" * 32}
+    env = {**os.environ, "SURVEY_CODE_KEY": "k" * 32, "SURVEY_DEMO": "1"}
     if db:
         env["SURVEY_DB"] = str(db)
     return subprocess.run([sys.executable, "-m", "survey", *map(str, args)], cwd=ROOT, env=env,
