@@ -39,13 +39,13 @@ def test_cadre_fills_and_submits_on_a_phone(store, db_path, tmp_path):
         page.goto(f"{url}/?code={code}")
         page.wait_for_selector("[data-testid=stNumberInput]", timeout=30000)
         settle(page)
-        assert page.get_by_text("和平村").is_visible()
+        page.get_by_text("和平村").wait_for(timeout=30000)
 
         fill_number(page, "本月收到上级文件、通知、便函共几件?(件) *", 40)
         fill_number(page, "其中需要落实反馈的几件?(件) *", 12)
         fill_number(page, "本月参加上级召开或要求参加的会议(含视频会、调度会)共几次?(次) *", 9)
         fill_number(page, "上一个完整工作周,参加会议(含路途、准备)约几小时?(小时) *", 95)
-        assert page.get_by_text("不能大于 80。").is_visible()  # validation next to the field
+        page.get_by_text("不能大于 80。").wait_for(timeout=30000)  # validation next to the field
         fill_number(page, "上一个完整工作周,参加会议(含路途、准备)约几小时?(小时) *", 6.5)
         press(page, "下一步")
 
@@ -72,7 +72,7 @@ def test_cadre_fills_and_submits_on_a_phone(store, db_path, tmp_path):
         settle(page)
         press(page, "检查答案")
         shown = page.get_by_text("<b>重复报表</b>'; DROP TABLE answer; --", exact=True)
-        assert shown.is_visible()  # shown verbatim: not bold, no smart dashes
+        shown.wait_for(timeout=30000)  # shown verbatim: not bold, no smart dashes
         press(page, "提交")
         page.get_by_text("已提交,谢谢!").wait_for(timeout=20000)
         receipt = page.get_by_text(re.compile("回执编号")).inner_text()
@@ -122,7 +122,7 @@ def test_leader_opens_a_shared_trend_view(tmp_path):
                                "[data-testid=stVegaLiteChart] svg", timeout=30000)
         settle(page)
         assert page.locator("[data-testid=stMetric]").count() == 13
-        assert page.get_by_text("江北市", exact=False).first.is_visible()
+        page.get_by_text("江北市", exact=False).first.wait_for(timeout=30000)
         menu = page.locator("[data-testid=stSidebar]").inner_text()
         assert "减负趋势" in menu and "SQL 工作台" in menu and "账号" in menu
         assert page.locator("[data-testid=stException]").count() == 0
@@ -169,13 +169,13 @@ def test_admin_issues_codes_and_a_cadre_uses_one(tmp_path):
         viewer = browser.new_page(viewport={"width": 900, "height": 1200})
         viewer.goto(sheet.as_uri())
         assert viewer.locator("svg").count() == 10
-        assert viewer.get_by_text(codes[0]).is_visible()
+        viewer.get_by_text(codes[0]).wait_for(timeout=30000)
         viewer.screenshot(path=str(tmp_path / "sheet.png"))
 
         cadre = browser.new_page(viewport={"width": 375, "height": 800})
         cadre.goto(f"{url}/?code={codes[0]}")
         cadre.wait_for_selector("[data-testid=stNumberInput]", timeout=30000)
-        assert cadre.get_by_text("监测点:").is_visible()
+        cadre.get_by_text("监测点:").wait_for(timeout=30000)
         browser.close()
 
 
@@ -197,7 +197,7 @@ def test_filing_a_clue_on_a_phone(tmp_path):
         page.goto(f"{url}/clue?point={point.point_id}")
         page.wait_for_selector("textarea", timeout=30000)
         settle(page)
-        assert page.get_by_text(point.name, exact=False).first.is_visible()
+        page.get_by_text(point.name, exact=False).first.wait_for(timeout=30000)
         page.get_by_label("单位名称").fill("县应急管理局")
         page.get_by_label("具体情况").fill(text)
         page.get_by_role("button", name="提交").click()
