@@ -64,9 +64,8 @@ with left:
         st.caption(tr(f"少于 {k} 条的月份和类型不单独显示。", f"Months and kinds with fewer than "
                       f"{k} reports are not shown separately."))
 with right:
-    closed = frame[frame["days_to_close"].notna()]
-    if not closed.empty:
-        speed = closed.groupby("category")["days_to_close"].median().reset_index()
+    speed = rules.median_days_to_close(frame)
+    if not speed.empty:
         speed["kind"] = speed["category"].map(lambda x: rules.label(rules.CATEGORIES, x, lang()))
         st.dataframe(speed[["kind", "days_to_close"]].rename(columns={
             "kind": tr("类型", "Kind"), "days_to_close": tr("办结天数(中位数)", "Median days to close")}),

@@ -7,6 +7,8 @@ from __future__ import annotations
 import re
 import unicodedata
 
+import pandas as pd
+
 CATEGORIES = {
     "meetings_documents": ("文山会海", "Too many documents and meetings"),
     "inspections": ("督检考过多过频", "Too many inspections and assessments"),
@@ -68,3 +70,9 @@ def group_key(region: tuple[str, ...], category: str, body_level: str, body_name
 def label(table: dict, code: str, lang: str) -> str:
     zh, en = table.get(code, (code, code))
     return en if lang == "en" else zh
+
+
+def median_days_to_close(problems: pd.DataFrame) -> pd.DataFrame:
+    """Per kind of problem, the median days from first report to closing (closed ones only)."""
+    closed = problems[problems["days_to_close"].notna()]
+    return closed.groupby("category")["days_to_close"].median().reset_index()

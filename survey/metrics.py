@@ -86,7 +86,9 @@ class Cell:
 
 
 def suppress(cells: list[Cell], k: int, total_shown: bool = True) -> list[Cell]:
-    """Small-group suppression for one breakdown (groups that partition a total).
+    """Small-group suppression for one breakdown (groups that partition a total): the reference
+    statement of the rule. Queries use suppressed_mask(), its vectorised form, which a test
+    checks against this on random breakdowns.
 
     Primary: every cell with fewer than k respondents. Complementary: when the total (or the
     sum of the other cells) is visible, one hidden cell could be recovered by subtraction, and

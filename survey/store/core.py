@@ -566,11 +566,6 @@ class Store:
                         [respondent.key, questionnaire_id, period_key])
         return Draft(json.loads(row[0]), row[1], row[2], row[3]) if row else None
 
-    def discard_draft(self, respondent: Respondent, questionnaire_id: str, period_key: str) -> None:
-        self._write(lambda cur: cur.execute(
-            "DELETE FROM draft WHERE respondent_key = ? AND questionnaire_id = ? AND period_key = ?",
-            [respondent.key, questionnaire_id, period_key]))
-
     # -- submissions -------------------------------------------------------------------------
     def submit(self, respondent: Respondent, qn: Questionnaire, period_key: str, answers: dict,
                client_token: str, started_at: dt.datetime | None = None,
@@ -632,7 +627,8 @@ class Store:
         return None
 
     def submission_answers(self, submission_id: str) -> dict:
-        """Rebuild the answer dict of a submission from its typed rows."""
+        """Rebuild the answer dict of any submission (history included) from its typed rows.
+        This scans the answer table, which has no index: for the kept submission use kept()."""
         rows = self._rows("SELECT question_id, row_id, type, value_num, value_text, value_bool, "
                           "value_date, value_choices FROM answer WHERE submission_id = ?",
                           [submission_id])
