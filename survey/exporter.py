@@ -8,10 +8,12 @@ from pathlib import Path
 
 import duckdb
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.csv as pa_csv
 import pyarrow.parquet as pq
 
 from survey import periods
+from survey.exports import looks_like_formula, safe_cell, safe_csv
 
 VIEWS = ("points", "submissions", "submission_history", "answers", "indicator_values")
 BATCH = 100_000
@@ -90,14 +92,15 @@ def _parquet(reader, path: Path, progress: Progress) -> int:
 
 
 def _csv(reader, path: Path, progress: Progress) -> int:
-    # Lists (e.g. value_choices) become text like [a, b]; a BOM lets Excel read Chinese.
-    schema = pa.schema([pa.field(f.name, pa.string()) if pa.types.is_list(f.type) else f
-                        for f in reader.schema])
+    # Lists (e.g. value_choices) become text like [a, b]; a BOM lets Excel read Chinese;
+    # text that a spreadsheet would take for a formula gets a leading apostrophe.
+    schema = pa.schema([pa.field(safe_csv(f.name), pa.string() if pa.types.is_list(f.type)
+                                 else f.type) for f in reader.schema])
     with open(path, "wb") as fh:
         fh.write("\ufeff".encode("utf-8"))
         with pa_csv.CSVWriter(fh, schema) as writer:
             for batch in reader:
-                columns = [_listless(col) for col in batch.columns]
+                columns = [_formula_safe(_listless(col)) for col in batch.columns]
                 writer.write_batch(pa.RecordBatch.from_arrays(columns, schema=schema))
                 progress.add(batch.num_rows)
     return progress.done
@@ -110,20 +113,37 @@ def _listless(column: pa.Array) -> pa.Array:
                      for v in column.to_pylist()], pa.string())
 
 
+_FORMULA_PATTERN = r"^[=+\-@\t\r]"  # survey.exports.FORMULA_START as a regex
+
+
+def _formula_safe(column: pa.Array) -> pa.Array:
+    if not (pa.types.is_string(column.type) or pa.types.is_large_string(column.type)):
+        return column
+    risky = pc.match_substring_regex(column, _FORMULA_PATTERN)
+    return pc.if_else(risky, pc.binary_join_element_wise("'", column, ""), column)
+
+
 def _xlsx(reader, workbook, view: str, progress: Progress) -> int:
+    from openpyxl.cell import WriteOnlyCell
     sheet, rows_in_sheet, part = None, XLSX_SHEET_ROWS, 0
     names = reader.schema.names
+
+    def cells(values):  # write-only rows; text that looks like a formula stays text
+        return [safe_cell(WriteOnlyCell(sheet, v)) if looks_like_formula(v) else v
+                for v in values]
+
     for batch in reader:
         for row in batch.to_pylist():
             if rows_in_sheet >= XLSX_SHEET_ROWS:
                 part += 1
                 sheet = workbook.create_sheet(view if part == 1 else f"{view}_{part}")
-                sheet.append(names)
+                sheet.append(cells(names))
                 rows_in_sheet = 0
-            sheet.append([", ".join(map(str, v)) if isinstance(v, list) else v
-                          for v in (row[n] for n in names)])
+            sheet.append(cells([", ".join(map(str, v)) if isinstance(v, list) else v
+                                for v in (row[n] for n in names)]))
             rows_in_sheet += 1
         progress.add(batch.num_rows)
     if sheet is None:
-        workbook.create_sheet(view).append(names)
+        sheet = workbook.create_sheet(view)
+        sheet.append(cells(names))
     return progress.done

@@ -1,4 +1,10 @@
-"""Files leaders download: CSV that Excel opens with Chinese intact, and XLSX workbooks."""
+"""Files people download: CSV that Excel opens with Chinese intact, and XLSX workbooks.
+
+Text typed by anyone (a problem report, an answer, a point name, a column name in the
+workbench) may start with =, +, -, @, a tab or a carriage return; Excel and LibreOffice read
+such a cell as a formula (=HYPERLINK(...), =cmd|' /C calc'!A0, @SUM(...)). Every text cell goes
+through `safe_csv` or `safe_cell` on its way out; numbers stay numbers.
+"""
 
 from __future__ import annotations
 
@@ -6,11 +12,41 @@ import io
 
 import pandas as pd
 
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def looks_like_formula(value) -> bool:
+    return isinstance(value, str) and value.startswith(FORMULA_START)
+
+
+def safe_csv(value):
+    """OWASP's advice for CSV: a leading apostrophe makes the spreadsheet read text."""
+    return "'" + value if looks_like_formula(value) else value
+
+
+def safe_cell(cell):
+    """An openpyxl cell whose text would be read as a formula is written as an inline string
+    (t="inlineStr": Excel and LibreOffice never evaluate it) with the quote-prefix style, so
+    that editing the cell later keeps it text too. The text itself stays verbatim."""
+    if looks_like_formula(cell.value):
+        cell.data_type = "s"
+        cell.quotePrefix = True
+    return cell
+
+
+def safe_frame(frame: pd.DataFrame) -> pd.DataFrame:
+    """A copy with every text cell and column name made safe for CSV."""
+    out = frame.rename(columns=lambda c: safe_csv(str(c)) if isinstance(c, str) else c)
+    for column in out.columns[(out.dtypes == object) | out.dtypes.map(pd.api.types.is_string_dtype)]:
+        out[column] = out[column].map(safe_csv, na_action="ignore")
+    return out
+
 
 def csv_bytes(frame: pd.DataFrame) -> bytes:
     """UTF-8 with a byte-order mark: Excel on Chinese Windows then shows 中文, not mojibake.
-    Hidden (suppressed) figures are empty cells, with the suppressed column saying why."""
-    return frame.to_csv(index=False).encode("utf-8-sig")
+    Hidden (suppressed) figures are empty cells, with the suppressed column saying why.
+    CRLF line ends (as Excel writes them) also make the writer quote a text holding a lone CR."""
+    return safe_frame(frame).to_csv(index=False, lineterminator="\r\n").encode("utf-8-sig")
 
 
 def xlsx_bytes(sheets: dict[str, pd.DataFrame]) -> bytes:
@@ -18,6 +54,9 @@ def xlsx_bytes(sheets: dict[str, pd.DataFrame]) -> bytes:
     with pd.ExcelWriter(buffer, engine="openpyxl") as writer:
         for name, frame in sheets.items():
             frame.to_excel(writer, sheet_name=name[:31], index=False)
+            for row in writer.sheets[name[:31]].iter_rows():
+                for cell in row:
+                    safe_cell(cell)
     return buffer.getvalue()
 
 

