@@ -40,6 +40,20 @@ class MatrixRow:
 
 
 @dataclass(frozen=True)
+class Plausibility:
+    """When a number asks for a second look: it differs from the median of this respondent's
+    last `months` answers by more than `min_change` and by more than `factor` times (up or
+    down). A soft check: the respondent confirms and the answer stands."""
+
+    factor: float = 10.0
+    min_change: float = 10.0
+    months: int = 6
+
+
+DEFAULT_PLAUSIBILITY = Plausibility()
+
+
+@dataclass(frozen=True)
 class Question:
     id: str
     type: str
@@ -59,6 +73,11 @@ class Question:
     indicator: str | None = None
     choices: tuple[Choice, ...] = ()
     rows: tuple[MatrixRow, ...] = ()
+    # The answer an unchanged month implies (e.g. 3 = "no change" for a "compared with last
+    # period" item); None: carried forward if carry_forward, otherwise asked every period.
+    unchanged: object = None
+    # Soft check against the respondent's own recent answers (numbers only); None: off.
+    plausibility: Plausibility | None = None
 
     def choice_label(self, value: str, lang: str) -> str:
         for choice in self.choices:

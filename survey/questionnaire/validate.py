@@ -19,8 +19,8 @@ from survey.domain import AUDIENCES, PERIOD_KINDS, POINT_KINDS
 from survey.indicators import INDICATORS
 from survey.questionnaire import yamlsrc
 from survey.questionnaire.model import (
-    CHOICE_TYPES, NUMERIC_TYPES, QUESTION_TYPES, TEXT_TYPES,
-    Choice, MatrixRow, Question, Questionnaire, Section, Text,
+    CHOICE_TYPES, DEFAULT_PLAUSIBILITY, NUMERIC_TYPES, QUESTION_TYPES, TEXT_TYPES,
+    Choice, MatrixRow, Plausibility, Question, Questionnaire, Section, Text,
 )
 
 ID_PATTERN = re.compile(r"^[a-z][a-z0-9_]{0,63}$")
@@ -32,12 +32,12 @@ SECTION_KEYS = ("id", "title", "questions")
 COMMON_KEYS = ("id", "type", "label", "hint", "required", "relevant", "constraint",
                "constraint_message", "carry_forward", "indicator")
 TYPE_KEYS = {
-    "integer": ("min", "max", "unit"),
-    "decimal": ("min", "max", "step", "unit"),
-    "single_choice": ("choices",),
-    "multiple_choice": ("choices",),
-    "likert": ("choices",),
-    "yes_no": (),
+    "integer": ("min", "max", "unit", "unchanged", "plausibility"),
+    "decimal": ("min", "max", "step", "unit", "unchanged", "plausibility"),
+    "single_choice": ("choices", "unchanged"),
+    "multiple_choice": ("choices", "unchanged"),
+    "likert": ("choices", "unchanged"),
+    "yes_no": ("unchanged",),
     "date": (),
     "short_text": ("max_length",),
     "long_text": ("max_length",),
@@ -47,6 +47,7 @@ QUESTION_KEYS = COMMON_KEYS + tuple(sorted({k for ks in TYPE_KEYS.values() for k
 TEXT_KEYS = ("zh", "en")
 CHOICE_KEYS = ("value", "label")
 ROW_KEYS = ("id", "label", "indicator")
+PLAUSIBILITY_KEYS = ("factor", "min_change", "months")
 DEFAULT_MAX_LENGTH = {"short_text": 200, "long_text": 2000}
 
 
@@ -371,6 +372,20 @@ class _Checker:
             if qtype == "likert" and choices:
                 self.check_likert(choices, path + ("choices",), qid)
         rows = self.matrix_rows(q.get("rows"), path + ("rows",), qid) if qtype == "matrix" else ()
+        carry = self.boolean(q.get("carry_forward"), path + ("carry_forward",), "carry_forward", qid)
+        unchanged = None
+        if "unchanged" in q and "unchanged" in allowed:
+            if carry:
+                self.err(path + ("unchanged",), "Q124", "carry_forward and unchanged both say what "
+                         "an unchanged month means; keep one (carry_forward: last period's "
+                         "answer, unchanged: a fixed answer such as 3 = no change)", qid, key=True)
+            else:
+                unchanged = self.unchanged_value(q["unchanged"], path + ("unchanged",), qtype,
+                                                 choices, lo, hi, qid)
+        plausibility = None
+        if qtype in NUMERIC_TYPES:
+            plausibility = self.plausibility(q.get("plausibility", True),
+                                             path + ("plausibility",), qid)
         return Question(
             id=qid or "", type=qtype, label=label or Text(""), section_id=section_id, hint=hint,
             required=self.boolean(q.get("required"), path + ("required",), "required", qid),
@@ -379,10 +394,66 @@ class _Checker:
             constraint=self.expression(q.get("constraint"), path + ("constraint",), qid),
             constraint_message=cmsg,
             relevant=self.expression(q.get("relevant"), path + ("relevant",), qid),
-            carry_forward=self.boolean(q.get("carry_forward"), path + ("carry_forward",),
-                                       "carry_forward", qid),
-            indicator=indicator, choices=choices, rows=rows,
+            carry_forward=carry, indicator=indicator, choices=choices, rows=rows,
+            unchanged=unchanged, plausibility=plausibility,
         )
+
+    def unchanged_value(self, value, path, qtype, choices, lo, hi, qid):
+        """The answer an unchanged month implies, as an answer value (see survey.answers)."""
+        codes = [c.value for c in choices]
+        if qtype in ("single_choice", "likert"):
+            if isinstance(value, bool) or str(value) not in codes:
+                self.err(path, "Q123", f"unchanged: {value!r} is not a choice of this question"
+                         f"{_suggest(value, codes)}; give the code an unchanged month implies "
+                         f"({', '.join(codes)})", qid)
+                return None
+            return str(value)
+        if qtype == "multiple_choice":
+            if not isinstance(value, list) or any(str(v) not in codes for v in value):
+                self.err(path, "Q123", "unchanged: give a list of this question's codes, e.g. "
+                         f"[{codes[0] if codes else 'code'}]", qid)
+                return None
+            return tuple(str(v) for v in value)
+        if qtype == "yes_no":
+            if not isinstance(value, bool):
+                self.err(path, "Q123", f"unchanged: must be true or false, not {value!r}", qid)
+                return None
+            return value
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or \
+                (qtype == "integer" and value != int(value)) or \
+                (lo is not None and value < lo) or (hi is not None and value > hi):
+            self.err(path, "Q123", f"unchanged: {value!r} is not a valid answer to this "
+                     f"{qtype} question (a number within min and max)", qid)
+            return None
+        return int(value) if qtype == "integer" else float(value)
+
+    def plausibility(self, value, path, qid) -> Plausibility | None:
+        if value is True:
+            return DEFAULT_PLAUSIBILITY
+        if value is False:
+            return None
+        if not isinstance(value, dict):
+            self.err(path, "Q125", "plausibility must be false (no check) or a mapping such as "
+                     "{factor: 10, min_change: 5, months: 6}", qid)
+            return None
+        self.check_keys(value, path, PLAUSIBILITY_KEYS, "plausibility", qid)
+        factor = value.get("factor", DEFAULT_PLAUSIBILITY.factor)
+        change = value.get("min_change", DEFAULT_PLAUSIBILITY.min_change)
+        months = value.get("months", DEFAULT_PLAUSIBILITY.months)
+        number = (int, float)
+        if isinstance(factor, bool) or not isinstance(factor, number) or factor <= 1:
+            self.err(path + ("factor",), "Q125", f"plausibility factor must be a number greater "
+                     f"than 1, not {factor!r} (10 = ten times more or less than usual)", qid)
+            return None
+        if isinstance(change, bool) or not isinstance(change, number) or change < 0:
+            self.err(path + ("min_change",), "Q125", "plausibility min_change must be a number "
+                     f">= 0, not {change!r}", qid)
+            return None
+        if isinstance(months, bool) or not isinstance(months, int) or not 1 <= months <= 24:
+            self.err(path + ("months",), "Q125", "plausibility months must be a whole number "
+                     f"from 1 to 24, not {months!r}", qid)
+            return None
+        return Plausibility(float(factor), float(change), months)
 
     def indicator(self, value, path, qid) -> str | None:
         if value is None:
