@@ -241,7 +241,8 @@ def kill_snapshot_writer(folder: Path | None = None) -> dict:
         "SELECT created_at FROM snapshot_info").fetchone()[0]
     proc = subprocess.Popen(snapshot, cwd=ROOT, env=env, stdout=subprocess.DEVNULL,
                             stderr=subprocess.DEVNULL)
-    tmp = target.with_name(target.name + ".tmp")
+    from survey.store.snapshot import partial_path
+    tmp = partial_path(target)
     deadline = time.monotonic() + 30
     while not tmp.exists() and time.monotonic() < deadline:
         time.sleep(0.01)

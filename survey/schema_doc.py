@@ -1,9 +1,13 @@
-"""docs/schema.md, generated from the database itself so that it cannot drift from the views."""
+"""docs/schema.md, generated from the database itself so that it cannot drift from the views.
+
+The relations listed are exactly the analysts' allow-list (survey.analyst_views); each needs a
+description here, column by column."""
 
 from __future__ import annotations
 
+from survey.analyst_views import ANALYST_VIEWS
 from survey.indicators import INDICATORS
-from survey.store import Store
+from survey.store import Store, snapshot
 
 VIEWS = {
     "points": ("One row per monitoring point.", {
@@ -75,7 +79,27 @@ VIEWS = {
         "indicator": "Indicator key (see the table below).",
         "value": "The value, in the indicator's unit.",
     }),
+    "problem_reports": ("One row per problem report (线索), anonymised: no description (free "
+                        "text can name its writer), the month instead of the moment, the county "
+                        "only when it has at least k points and the reporting point only when at "
+                        "least k reports came from it (k = snapshot_info.k_anonymity, default 5).", {
+        "problem_id": "The problem the report was grouped into (same county, category and body).",
+        "category": "Kind of burden: meetings_documents, inspections, traces, digital, duties_without_powers, plaques, escalation, other.",
+        "body_level": "Level of the body that caused it: province, prefecture, county, township, other.",
+        "body_name": "The body that caused it, as reported.",
+        "via": "How it came in: code (a cadre with a respondent code) or public.",
+        "reported_month": "First day of the month it was reported.",
+        "happened": "When it happened, as the reporter gave it (a month), or NULL.",
+        "problem_status": "Where the problem stands: new, verifying, rectifying, closed, dismissed.",
+        "prefecture": "Prefecture of the reporting point.",
+        "county": "County of the reporting point; NULL when the county has fewer than k points.",
+        "point_id": "The reporting point; NULL unless at least k reports came from that point.",
+        "is_demo": "True for demo data.",
+    }),
 }
+SNAPSHOT_INFO = ("`snapshot_info` (one row, in the snapshot only): `created_at` when it was "
+                 "taken, `schema_version` the database migration it reflects, `k_anonymity` the "
+                 "small-group threshold used for `problem_reports`.")
 
 
 class SchemaDocError(RuntimeError):
@@ -83,22 +107,25 @@ class SchemaDocError(RuntimeError):
 
 
 def render(store: Store) -> str:
-    rows = store.query("SELECT table_name, column_name, data_type FROM information_schema.columns "
-                       "WHERE table_name IN (SELECT view_name FROM duckdb_views() WHERE NOT "
-                       "internal) ORDER BY table_name, ordinal_position")
-    columns: dict[str, list[tuple[str, str]]] = {}
-    for view, column, dtype in rows:
-        columns.setdefault(view, []).append((column, dtype))
+    columns = snapshot.columns(store)
+    missing = [v for v in ANALYST_VIEWS if v not in VIEWS]
     undocumented = [f"{v}.{c}" for v, cols in columns.items() for c, _ in cols
-                    if v not in VIEWS or c not in VIEWS[v][1]]
-    if undocumented:
-        raise SchemaDocError("undocumented view columns: " + ", ".join(undocumented) +
+                    if v in VIEWS and c not in VIEWS[v][1]]
+    if missing or undocumented:
+        raise SchemaDocError("undocumented analyst views or columns: " +
+                             ", ".join(missing + undocumented) +
                              "; describe them in survey/schema_doc.py")
     out = ["# Database views (the analysts' contract)", "",
            "Generated from the database by `python -m survey schema-doc --write`; a test fails "
            "when this file is out of date. Query these views, not the tables behind them: "
-           "view names and columns are stable, tables may change through migrations.", ""]
-    for view, (about, described) in VIEWS.items():
+           "view names and columns are stable, tables may change through migrations.", "",
+           "These are also exactly the tables of the analytics snapshot "
+           "(`data/analytics.duckdb`) and all the SQL workbench can read: the list is an "
+           "allow-list (`survey/analyst_views.py`), so nothing else (accounts, sessions, "
+           "drafts, the audit log, codes, keys, or a table added later) reaches analysts. "
+           + SNAPSHOT_INFO, ""]
+    for view in ANALYST_VIEWS:
+        about, described = VIEWS[view]
         out += [f"## `{view}`", "", about, "", "| column | type | meaning |", "|---|---|---|"]
         out += [f"| `{c}` | {dtype} | {described[c]} |" for c, dtype in columns.get(view, [])]
         out.append("")

@@ -19,16 +19,23 @@ def lock_for(target: Path) -> threading.Lock:
         return _locks.setdefault(Path(target), threading.Lock())
 
 
-def refresh(store: Store, target: Path) -> snapshot.SnapshotInfo:
-    """Write the snapshot now (one writer per target at a time)."""
+def refresh(store: Store, target: Path, k: int = 5) -> snapshot.SnapshotInfo:
+    """Write the snapshot now (one writer per target at a time). Any failure comes out as a
+    StoreError with a message for people: queries running on the previous snapshot, even one
+    spilling to disk, keep their copy (their spill folder is private to the SQL worker)."""
     with lock_for(target):
-        return snapshot.write(store, target)
+        try:
+            return snapshot.write(store, target, k)
+        except OSError as exc:
+            raise StoreError(f"cannot write the snapshot: {exc.strerror or exc}",
+                             f"无法写入分析快照:{exc.strerror or exc}") from exc
 
 
 class SnapshotScheduler(threading.Thread):
-    def __init__(self, store: Store, target: Path, minutes: float, check_every: float = 10.0):
+    def __init__(self, store: Store, target: Path, minutes: float, check_every: float = 10.0,
+                 k: int = 5):
         super().__init__(name="snapshot-scheduler", daemon=True)
-        self.store, self.target, self.minutes = store, Path(target), minutes
+        self.store, self.target, self.minutes, self.k = store, Path(target), minutes, k
         self.check_every = check_every
         self.last_version: int | None = None
         self.last_time = 0.0
@@ -44,7 +51,7 @@ class SnapshotScheduler(threading.Thread):
             if self.due():
                 version = self.store.data_version
                 try:
-                    refresh(self.store, self.target)
+                    refresh(self.store, self.target, self.k)
                     self.last_version, self.last_error = version, None
                 except (StoreError, OSError) as exc:
                     self.last_error = str(exc)

@@ -152,11 +152,14 @@ def test_snapshot_opens_in_another_process_while_the_app_holds_the_database(demo
 def test_snapshot_replaces_atomically_and_cleans_leftovers(demo, tmp_path):
     store, _, _ = demo
     target = tmp_path / "analytics.duckdb"
-    (tmp_path / "analytics.duckdb.tmp").write_bytes(b"half-written by a killed writer")
+    snapshot.partial_path(target).write_bytes(b"half-written by a killed writer")
+    (tmp_path / "analytics.duckdb.tmp").mkdir()  # where a client reading the snapshot spills
     first = snapshot.write(store, target)
     assert duckdb.connect(str(target), read_only=True).execute(
         "SELECT count(*) FROM points").fetchone()[0] == store.count("points")
-    assert not (tmp_path / "analytics.duckdb.tmp").exists()
+    assert not snapshot.partial_path(target).exists()
+    assert (tmp_path / "analytics.duckdb.tmp").is_dir()  # left alone
+    assert target.stat().st_mode & 0o077 == 0  # readable by the service account only
     assert first.bytes == target.stat().st_size
 
 

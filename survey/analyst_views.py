@@ -1,0 +1,26 @@
+"""What analysts may read: the one allow-list.
+
+The analytics snapshot (data/analytics.duckdb, handed to analysts' own DuckDB clients and
+queried by the SQL workbench) is a new file holding exactly these relations, each written from
+the view or query of the same name (survey.store.snapshot), and nothing else. docs/schema.md is
+generated from this list (survey.schema_doc), the workbench refuses any other table name
+(survey.store.sql_vet), and tests/test_snapshot_allowlist.py fails when the snapshot holds
+anything not on it. A table added to the database later therefore stays out by default.
+
+To give analysts a new view: add its name here (one line), describe its columns in
+survey/schema_doc.py, and run `python -m survey schema-doc --write`.
+"""
+
+ANALYST_VIEWS = (
+    "points",
+    "submissions",
+    "submission_history",
+    "answers",
+    "indicator_values",
+    "problem_reports",  # anonymised: see survey.store.snapshot.PROBLEM_REPORTS
+)
+
+# When and from which schema version the snapshot was taken (no server paths).
+SNAPSHOT_META = ("snapshot_info",)
+
+SNAPSHOT_RELATIONS = ANALYST_VIEWS + SNAPSHOT_META
