@@ -2,54 +2,66 @@
 
 The page scripts live in app_pages/, not pages/: Streamlit 1.67 treats a folder named pages/
 beside the entry script as an old-style automatic multipage app until a run happens to call
-st.navigation, so a shared deep link opened first would lose this navigation for everyone."""
+st.navigation, so a shared deep link opened first would lose this navigation for everyone.
+
+The same file is read twice: `streamlit run` imports it to find `app` (st.App: the server with
+its start-up, health route and session cookies, ui/server.py), and runs it as the page script
+for every browser interaction, where __name__ is "__main__"."""
 
 import streamlit as st
 
-from survey import access
-from ui import auth
-from ui.context import language_switch, startup, t
+if __name__ != "__main__":  # imported by the server: build the ASGI app
+    from starlette.middleware import Middleware
 
-st.set_page_config(page_title="基层减负监测 · Burden monitoring", page_icon=":material/assignment:",
-                   layout="centered")
-language_switch()
-startup()  # open the database once, before any page, so errors show in one place
-account = auth.current()
+    from ui import server
+    app = st.App(__file__, lifespan=server.lifespan, routes=server.ROUTES,
+                 middleware=[Middleware(server.CodeLinkMiddleware)])
+else:  # a page run
+    from survey import access
+    from ui import auth
+    from ui.context import language_switch, startup, t
 
-# page id -> (script, title key, icon); the order is the order in the navigation
-PAGES = {
-    "fill": ("app_pages/fill.py", "nav_fill", ":material/edit_note:"),
-    "clue": ("app_pages/clue.py", "nav_clue", ":material/campaign:"),
-    "rate": ("app_pages/rate.py", "nav_rate", ":material/star:"),
-    "trends": ("app_pages/trends.py", "nav_trends", ":material/trending_down:"),
-    "warnings": ("app_pages/warnings.py", "nav_warnings", ":material/notification_important:"),
-    "responses": ("app_pages/responses.py", "nav_responses", ":material/task_alt:"),
-    "briefing": ("app_pages/briefing.py", "nav_briefing", ":material/summarize:"),
-    "problems": ("app_pages/problems.py", "nav_problems", ":material/report:"),
-    "sql": ("app_pages/sql.py", "nav_sql", ":material/database:"),
-    "admin_points": ("app_pages/admin_points.py", "nav_admin_points", ":material/location_on:"),
-    "admin_questionnaires": ("app_pages/questionnaires.py", "nav_questionnaires",
-                             ":material/description:"),
-    "admin_accounts": ("app_pages/admin_accounts.py", "nav_admin_accounts", ":material/group:"),
-    "audit": ("app_pages/audit.py", "nav_audit", ":material/history:"),
-    "login": ("app_pages/login.py", "nav_login", ":material/login:"),
-}
-usable = [pid for pid in PAGES if access.may(account, pid)
-          and not (account is not None and account.must_change and pid not in ("fill", "login"))]
-home = "fill" if account is None or account.must_change else next(
-    (pid for pid in usable if pid not in ("fill", "login")), "fill")
-# Every page is registered (so a shared link to any page works and asks for sign-in there);
-# the menu shows only the pages this viewer may use.
-pages = {pid: st.Page(script, title=t(title), icon=icon, default=pid == home)
-         for pid, (script, title, icon) in PAGES.items()}
-with st.sidebar:
-    for pid in usable:
-        if pid != "rate":  # opened from a point's QR code or link, not from the menu
-            st.page_link(pages[pid])
-    if account is not None:
-        role = access.ROLE_LABELS[account.role][1 if st.session_state.get("lang") == "en" else 0]
-        st.caption(t("signed_in_as", name=account.display_name, role=role))
-        if st.button(t("nav_logout"), icon=":material/logout:"):
-            auth.sign_out()
-            st.rerun()
-st.navigation(list(pages.values()), position="hidden").run()
+    st.set_page_config(page_title="基层减负监测 · Burden monitoring", page_icon=":material/assignment:",
+                       layout="centered")
+    language_switch()
+    startup()  # open the database once, before any page, so errors show in one place
+    account = auth.current()
+    auth.deliver_cookies()  # a sign-in or sign-out of the last run reaches the browser's cookies
+
+    # page id -> (script, title key, icon); the order is the order in the navigation
+    PAGES = {
+        "fill": ("app_pages/fill.py", "nav_fill", ":material/edit_note:"),
+        "clue": ("app_pages/clue.py", "nav_clue", ":material/campaign:"),
+        "rate": ("app_pages/rate.py", "nav_rate", ":material/star:"),
+        "trends": ("app_pages/trends.py", "nav_trends", ":material/trending_down:"),
+        "warnings": ("app_pages/warnings.py", "nav_warnings", ":material/notification_important:"),
+        "responses": ("app_pages/responses.py", "nav_responses", ":material/task_alt:"),
+        "briefing": ("app_pages/briefing.py", "nav_briefing", ":material/summarize:"),
+        "problems": ("app_pages/problems.py", "nav_problems", ":material/report:"),
+        "sql": ("app_pages/sql.py", "nav_sql", ":material/database:"),
+        "admin_points": ("app_pages/admin_points.py", "nav_admin_points", ":material/location_on:"),
+        "admin_questionnaires": ("app_pages/questionnaires.py", "nav_questionnaires",
+                                 ":material/description:"),
+        "admin_accounts": ("app_pages/admin_accounts.py", "nav_admin_accounts", ":material/group:"),
+        "audit": ("app_pages/audit.py", "nav_audit", ":material/history:"),
+        "login": ("app_pages/login.py", "nav_login", ":material/login:"),
+    }
+    usable = [pid for pid in PAGES if access.may(account, pid)
+              and not (account is not None and account.must_change and pid not in ("fill", "login"))]
+    home = "fill" if account is None or account.must_change else next(
+        (pid for pid in usable if pid not in ("fill", "login")), "fill")
+    # Every page is registered (so a shared link to any page works and asks for sign-in there);
+    # the menu shows only the pages this viewer may use.
+    pages = {pid: st.Page(script, title=t(title), icon=icon, default=pid == home)
+             for pid, (script, title, icon) in PAGES.items()}
+    with st.sidebar:
+        for pid in usable:
+            if pid != "rate":  # opened from a point's QR code or link, not from the menu
+                st.page_link(pages[pid])
+        if account is not None:
+            role = access.ROLE_LABELS[account.role][1 if st.session_state.get("lang") == "en" else 0]
+            st.caption(t("signed_in_as", name=account.display_name, role=role))
+            if st.button(t("nav_logout"), icon=":material/logout:"):
+                auth.sign_out()
+                st.rerun()
+    st.navigation(list(pages.values()), position="hidden").run()

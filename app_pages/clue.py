@@ -7,7 +7,7 @@ import datetime as dt
 import streamlit as st
 
 from survey import clues as rules
-from survey import periods
+from survey import periods, throttle
 from survey.store import StoreError
 from survey.store import clues
 from ui import auth
@@ -53,15 +53,15 @@ with report_tab:
                                 height=150)
             if st.form_submit_button(tr("提交", "Submit"), type="primary",
                                      width="stretch"):
-                client = auth.client_key()
-                if auth.report_limiter().locked_for(client) > 0:
+                client = throttle.key("client", auth.address() or "unknown")
+                if auth.limits().reports.wait_s(client) > 0:
                     st.warning(tr("短时间内提交较多,请稍后再试。", "Many reports in a short time; "
                                   "please try again later."))
                 else:
                     try:
                         receipt = clues.report(store, point.point_id, via, category, level,
                                                body, when, text)
-                        auth.report_limiter().failed(client)  # counts reports, not failures
+                        auth.limits().reports.record(client)
                         st.session_state["clue_receipt"] = receipt
                         st.rerun()
                     except StoreError as exc:
@@ -70,9 +70,17 @@ with report_tab:
 with status_tab:
     code = st.text_input(tr("回执码", "Receipt code"), max_chars=20,
                          placeholder="XS-XXXX-XXXX")
-    if code.strip():
-        found = clues.status(store, code)
+    client = throttle.key("client", auth.address() or "unknown")
+    wait = auth.limits().receipts.wait_s(client) if code.strip() else 0
+    found = clues.status(store, code) if code.strip() and wait == 0 else None
+    if wait > 0:
+        st.warning(tr(f"回执码多次输入有误,请 {round(wait)} 秒后再试。",
+                      f"Several unknown receipt codes were tried; try again in {round(wait)} s."))
+    elif code.strip():
         if found is None:
+            if st.session_state.get("receipt_failed") != code:  # reruns don't count again
+                auth.limits().receipts.failed(client)
+                st.session_state["receipt_failed"] = code
             st.error(tr("没有找到这个回执码,请检查。", "No report has this receipt code."))
         else:
             state = rules.label(rules.STATUSES, found["status"], lang())

@@ -1,16 +1,19 @@
-"""The cadres' fill page: code -> questionnaire and period -> sections -> review -> receipt."""
+"""The cadres' fill page: code -> questionnaire and period -> the form -> receipt.
+
+The form's state and rules live in survey.form_flow (FormFlow); this page draws it and passes
+taps and edits to it. The form runs as a fragment: a tap reruns the form, not the whole page.
+"""
 
 from __future__ import annotations
 
-import datetime as dt
 import hashlib
-import json
-import uuid
 
 import streamlit as st
 
 from survey import answers as rules
-from survey import codes
+from survey import codes, form_flow
+from survey.form_flow import CONFIRM, DONE, KEEP_REST, NOTHING_CHANGED, short_name
+from survey.questionnaire.model import Text
 from survey.store import CodeError, PeriodClosed, StoreError
 from ui import auth, widgets
 from ui.context import escape, lang, startup, t
@@ -18,6 +21,7 @@ from ui.context import escape, lang, startup, t
 store = startup().store
 
 
+# -- the respondent code (kept apart: a cadre session can replace it) ------------------------
 def sign_in(code: str) -> None:
     """Open the form for a code; wrong codes are limited per code and per client."""
     keys = ("code:" + hashlib.sha256((codes.normalize(code) or code).encode()).hexdigest()[:16],
@@ -62,142 +66,122 @@ def code_screen() -> None:
                 st.caption(name)
 
 
-def new_form(respondent, qn, period: str) -> dict:
-    form = {"answers": {}, "carried": {}, "carried_from": None, "section": 0, "step": "fill",
-            "show_required": [], "token": uuid.uuid4().hex, "receipt": None, "notice": None,
-            "started_at": dt.datetime.now().replace(microsecond=0), "saved": None}
-    previous = store.previous_answers(respondent, qn, period)
-    if previous:
-        form["carried_from"], last = previous
-        form["carried"] = rules.carried_forward(qn, last)
-    kept = store.kept(respondent, qn.id, period)
-    if kept:
-        form["step"], form["receipt"] = "done", kept[0]
-        form["answers"] = kept[1]
-        return form
-    draft = store.draft(respondent, qn.id, period)
-    if draft:
-        form["answers"], form["started_at"] = dict(draft.answers), draft.started_at
-        form["saved"] = json.dumps(draft.answers, sort_keys=True, ensure_ascii=False)
-        form["notice"] = t("draft_restored", at=draft.updated_at.strftime("%Y-%m-%d %H:%M"))
-    elif form["carried"]:
-        form["answers"] = dict(form["carried"])
-        form["notice"] = t("carried_notice", period=form["carried_from"])
-        # Nothing to save until the respondent changes something.
-        form["saved"] = json.dumps(form["answers"], sort_keys=True, ensure_ascii=False)
-    return form
+def ui_code_entry():
+    """The signed-in respondent, or None after drawing the code screen."""
+    respondent = st.session_state.get("respondent")
+    if respondent is None:
+        code_screen()
+    return respondent
 
 
-def save_draft(respondent, qn, period: str, form: dict) -> None:
-    text = json.dumps(form["answers"], sort_keys=True, ensure_ascii=False)
-    if text == form["saved"]:
-        return
-    try:
-        store.save_draft(respondent, qn, period, form["answers"], form["started_at"])
-        form["saved"] = text
-    except StoreError as exc:
-        st.warning(t("draft_failed", error=str(exc)))
+# -- the form --------------------------------------------------------------------------------
+def reseed(prefix: str) -> None:
+    """Forget the widgets' state so they show the flow's answers after an action filled some."""
+    for key in [k for k in st.session_state if str(k).startswith(prefix + ":")]:
+        del st.session_state[key]
 
 
-def fill_section(respondent, qn, period: str, form: dict, prefix: str) -> None:
-    sections = qn.sections
-    index = min(form["section"], len(sections) - 1)
-    section = sections[index]
-    answered, asked = rules.progress(qn, form["answers"])
+def notice_text(flow) -> str:
+    key, params = flow.notice
+    values = {k: v.get(lang()) if isinstance(v, Text) else v for k, v in params.items()}
+    if key == "still_to_answer":
+        values["questions"] = "、".join(label.get(lang()) for label in params["questions"])
+    if key == "draft_restored_section" and params.get("section") is None:
+        key = "draft_restored"
+    return t(key, **values)
+
+
+def section_step(flow, prefix: str) -> None:
+    section = flow.current
+    answered, asked = flow.progress()
     st.progress(answered / asked if asked else 1.0,
-                text=f"{t('section_of', i=index + 1, n=len(sections))} · "
+                text=f"{t('section_of', i=flow.section + 1, n=len(flow.qn.sections))} · "
                      f"{t('answered_of', a=answered, n=asked)}")
-    if form["notice"]:
-        st.info(form["notice"])
-    if index == 0 and form["carried"]:
-        if st.button(t("nothing_changed"), help=t("nothing_changed_help"),
-                     width="stretch"):
-            form["answers"].update(form["carried"])
-            form["section"], form["step"] = first_open_section(qn, form["answers"])
-            form["notice"] = None
-            st.rerun()
+    if flow.notice:
+        st.info(notice_text(flow))
+    offer = flow.offer()
+    if offer and st.button(t(offer), type="primary" if offer == NOTHING_CHANGED else "secondary",
+                           width="stretch", key=f"keep:{prefix}",
+                           help=t("nothing_changed_help") if offer == NOTHING_CHANGED else
+                           t("keep_rest_help") if offer == KEEP_REST else None):
+        flow.keep_last_period()
+        reseed(prefix)
+        st.rerun(scope="fragment")
     st.subheader(section.title.get(lang()))
-    for q in section.questions:
-        if not rules.visibility(qn, form["answers"])[q.id]:
-            continue
-        key = f"{prefix}:{q.id}"
-        form["answers"][q.id] = widgets.question(q, key, form["answers"].get(q.id), lang(),
-                                                 (t("yes"), t("no")), t("choose"))
+    for q in flow.shown_questions():
+        widgets.question(q, f"{prefix}:{q.id}", flow.answers.get(q.id), lang(),
+                         (t("yes"), t("no")), t("choose"), on_change=flow.set_answer)
         if q.hint:
             st.caption(q.hint.get(lang()))
-        value = form["answers"][q.id]
-        if q.id in form["carried"] and value == form["carried"][q.id]:
-            st.caption(f"↺ {t('carried_marker')} ({form['carried_from']})")
-        problem = rules.validate(qn, form["answers"]).get(q.id)
-        if problem and (problem is not rules.REQUIRED or section.id in form["show_required"]):
-            st.error(problem.get(lang()), icon=":material/warning:")
-    save_draft(respondent, qn, period, form)
+        if flow.is_carried(q.id):
+            st.caption(f"↺ {t('carried_marker')} ({flow.carried_from})")
+        message = flow.message(q.id)
+        check = None if message else flow.soft_check(q.id)
+        if message:
+            st.error(message.get(lang()), icon=":material/warning:")
+        elif check:
+            st.warning(check.message(q).get(lang()), icon=":material/help:")
+            if st.button(t("soft_confirm"), key=f"soft:{prefix}:{q.id}"):
+                flow.confirm(q.id)
+                st.rerun(scope="fragment")
     back, forward = st.columns(2)
-    if index > 0 and back.button(t("back"), width="stretch"):
-        form["section"] = index - 1
-        st.rerun()
-    last = index == len(sections) - 1
-    if forward.button(t("review") if last else t("next"), type="primary",
-                      width="stretch"):
-        errors = rules.validate(qn, form["answers"])
-        if any(q.id in errors for q in section.questions):
-            form["show_required"].append(section.id)
-            st.rerun()
-        if last:
-            form["step"] = "review"
-        form["section"] = index + 1 if not last else index
-        form["notice"] = None
-        st.rerun()
+    if flow.section > 0 and back.button(t("back"), width="stretch", key=f"back:{prefix}"):
+        flow.back()
+        st.rerun(scope="fragment")
+    if forward.button(t("review") if flow.leads_to_confirm() else t("next"), type="primary",
+                      width="stretch", key=f"next:{prefix}"):
+        flow.next()
+        st.rerun(scope="fragment")
 
 
-def first_open_section(qn, answers: dict) -> tuple[int, str]:
-    """Where a respondent still has something to do: (section index, step)."""
-    errors = rules.validate(qn, answers)
-    for i, section in enumerate(qn.sections):
-        if any(q.id in errors for q in section.questions):
-            return i, "fill"
-    return len(qn.sections) - 1, "review"
+def summary_line(flow) -> str:
+    summary = flow.summary()
+    names = lambda ids: "、".join(short_name(flow.questions[i], lang()) for i in ids)  # noqa: E731
+    if summary.period is None:
+        line = t("summary_plain", n=summary.answers)
+    elif not summary.changed:
+        line = t("summary_unchanged", n=summary.answers, period=summary.period)
+    else:
+        line = t("summary_changed", n=summary.answers, same=summary.same, period=summary.period,
+                 k=len(summary.changed), names=names(summary.changed))
+    if summary.new:
+        line += " " + t("summary_new", names=names(summary.new))
+    return line
 
 
-def review(respondent, qn, period: str, form: dict) -> None:
-    st.subheader(t("review_title"))
-    errors = rules.validate(qn, form["answers"])
-    shown = rules.visibility(qn, form["answers"])
-    for i, section in enumerate(qn.sections):
-        st.markdown(f"**{section.title.get(lang())}**")
-        for q in section.questions:
-            if not shown[q.id]:
-                continue
-            value = rules.display(q, form["answers"].get(q.id), lang()) or t("not_asked")
-            st.caption(q.label.get(lang()))
-            st.text(value)  # typed text is shown as typed: no markdown, no HTML
-            if q.id in errors:
-                st.error(errors[q.id].get(lang()), icon=":material/warning:")
-        if st.button(t("edit_section"), key=f"edit:{section.id}"):
-            form["section"], form["step"] = i, "fill"
-            st.rerun()
-    if errors:
-        st.warning(t("fix_first", n=len(errors)))
-    back, send = st.columns(2)
-    if back.button(t("back"), width="stretch"):
-        form["step"] = "fill"
-        st.rerun()
-    if send.button(t("submit"), type="primary", width="stretch", disabled=bool(errors)):
+def confirm_step(respondent, flow, prefix: str) -> None:
+    """One line about what will be submitted and the submit button, visible without scrolling;
+    every answer one tap away in the expander."""
+    st.subheader(t("confirm_title"))
+    st.markdown(escape(summary_line(flow)))
+    if st.button(t("submit"), type="primary", width="stretch", key=f"submit:{prefix}"):
         try:
-            form["receipt"] = store.submit(respondent, qn, period, form["answers"], form["token"],
-                                           started_at=form["started_at"])
+            form_flow.submit(store, respondent, flow)
         except PeriodClosed:
             st.error(t("period_closed"))
-            return
         except StoreError as exc:
             st.error(t("save_failed", error=str(exc)))
-            return
-        form["step"], form["saved"] = "done", None
-        st.rerun()
+        else:
+            st.rerun(scope="fragment")
+    if st.button(t("back"), width="stretch", key=f"back:{prefix}"):
+        flow.back()
+        st.rerun(scope="fragment")
+    with st.expander(t("show_all_answers")):
+        shown = flow.visible()
+        for i, section in enumerate(flow.qn.sections):
+            st.markdown(f"**{escape(section.title.get(lang()))}**")
+            for q in section.questions:
+                if shown[q.id]:
+                    st.caption(q.label.get(lang()))
+                    # typed text is shown as typed: no markdown, no HTML
+                    st.text(rules.display(q, flow.answers.get(q.id), lang()) or t("not_asked"))
+            if st.button(t("edit_section"), key=f"edit:{prefix}:{section.id}"):
+                flow.edit(i)
+                st.rerun(scope="fragment")
 
 
-def receipt(qn, period: str, form: dict, prefix: str, open_now: bool) -> None:
-    r = form["receipt"]
+def receipt_step(flow, prefix: str, open_now: bool) -> None:
+    r = flow.receipt
     st.success(t("submitted"))
     st.markdown(t("receipt", id=f"`{r.submission_id}`", at=r.submitted_at.strftime("%Y-%m-%d %H:%M"),
                   period=r.period_key, rev=r.revision))
@@ -205,18 +189,40 @@ def receipt(qn, period: str, form: dict, prefix: str, open_now: bool) -> None:
         st.info(t("period_closed"))
         return
     st.caption(t("revise_until"))
-    if st.button(t("revise")):
-        for key in [k for k in st.session_state if str(k).startswith(prefix + ":")]:
-            del st.session_state[key]
-        form.update(step="fill", section=0, token=uuid.uuid4().hex, notice=None, show_required=[],
-                    started_at=dt.datetime.now().replace(microsecond=0))
-        st.rerun()
+    if st.button(t("revise"), key=f"revise:{prefix}"):
+        flow.revise()
+        reseed(prefix)
+        st.rerun(scope="fragment")
+
+
+@st.fragment
+def form(respondent, prefix: str, open_now: bool) -> None:
+    flow = st.session_state["forms"][prefix]
+    if flow.step == DONE:
+        receipt_step(flow, prefix, open_now)
+        return
+    if flow.step == CONFIRM:
+        confirm_step(respondent, flow, prefix)
+    else:
+        section_step(flow, prefix)
+    try:
+        form_flow.save(store, respondent, flow)
+    except StoreError as exc:
+        st.warning(t("draft_failed", error=str(exc)))
+
+
+def questionnaires_for(respondent):
+    """The point's questionnaires, read once per session."""
+    cached = st.session_state.get("fill_questionnaires")
+    if cached is None or cached[0] != respondent.point.point_id:
+        cached = (respondent.point.point_id, store.questionnaires_for(respondent.point))
+        st.session_state["fill_questionnaires"] = cached
+    return cached[1]
 
 
 def main() -> None:
-    respondent = st.session_state.get("respondent")
+    respondent = ui_code_entry()
     if respondent is None:
-        code_screen()
         return
     head, leave = st.columns([4, 1], vertical_alignment="bottom")
     head.markdown(f"**{t('point')}:** {escape(respondent.point.name)}")
@@ -225,7 +231,7 @@ def main() -> None:
             if key != "lang":
                 del st.session_state[key]
         st.rerun()
-    questionnaires = store.questionnaires_for(respondent.point)
+    questionnaires = questionnaires_for(respondent)
     if not questionnaires:
         st.info(t("no_questionnaire"))
         return
@@ -250,17 +256,11 @@ def main() -> None:
     period = st.selectbox(t("period"), options, key="period_choice", format_func=lambda p: (
         f"{p} ({t('current_period')})" if p == current else p))
     prefix = f"{qn.id}:{qn.version}:{period}"
-    if period not in open_periods and forms[prefix]["step"] != "done":
-        st.warning(t("period_closed"))
     if prefix not in forms:
-        forms[prefix] = new_form(respondent, qn, period)
-    form = forms[prefix]
-    if form["step"] == "done":
-        receipt(qn, period, form, prefix, period in open_periods)
-    elif form["step"] == "review":
-        review(respondent, qn, period, form)
-    else:
-        fill_section(respondent, qn, period, form, prefix)
+        forms[prefix] = form_flow.open_form(store, respondent, qn, period)
+    if period not in open_periods and forms[prefix].step != DONE:
+        st.warning(t("period_closed"))
+    form(respondent, prefix, period in open_periods)
 
 
 main()

@@ -29,7 +29,7 @@ if account is None:
             email = str(user.get("email") or "")
             found = store.account(email)
             if found and not found.disabled:
-                st.session_state["account"] = found.username
+                auth.renew(found.username)
                 store.audit(found.username, "login", None, method="sso")
                 st.rerun()
             st.warning(t("sso_unknown", email=email))
@@ -54,5 +54,6 @@ with st.form("change_password", border=False):
             st.error(problem[1 if lang() == "en" else 0])
         else:
             store.set_password(account.username, new, account.username, must_change=False)
+            auth.renew(account.username)
             st.success(t("password_saved"))
             st.rerun()

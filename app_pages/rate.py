@@ -9,7 +9,7 @@ import uuid
 import streamlit as st
 
 from survey import answers as rules
-from survey import periods
+from survey import periods, throttle
 from survey.store import AlreadySubmitted, PeriodClosed, Respondent, StoreError
 from survey.store import clues
 from ui import auth, browser, widgets
@@ -46,17 +46,22 @@ for q in qn.questions:
         answers[q.id] = widgets.question(q, f"rate:{q.id}", answers.get(q.id), lang(),
                                          (t("yes"), t("no")), t("choose"))
 errors = rules.validate(qn, answers)
+# Beyond one per browser: a few per address and point a day, whatever the cookies say.
+client = throttle.key("client", auth.address() or "unknown")
+client_at_point = throttle.key("client-point", f"{auth.address() or 'unknown'}|{point.point_id}")
 if st.button(tr("提交评价", "Submit"), type="primary", width="stretch"):
     if errors:
         st.error(tr("请完成带 * 的题目。", "Please answer the questions marked *."))
-    elif auth.rating_limiter().locked_for(auth.client_key()) > 0:
+    elif auth.limits().ratings.wait_s(client) > 0 \
+            or auth.limits().ratings_point.wait_s(client_at_point) > 0:
         st.warning(tr("这台设备短时间内提交了较多评价,请稍后再试,谢谢理解。",
                       "Many ratings from this device in a short time; please try again later."))
     else:
         try:
             clues.register_public_rater(store, key, point.point_id)
             store.submit(rater, qn, period, answers, token, revisable=False)
-            auth.rating_limiter().failed(auth.client_key())  # counts ratings
+            auth.limits().ratings.record(client)
+            auth.limits().ratings_point.record(client_at_point)
             st.session_state["rated"] = (point.point_id, period)
             st.rerun()
         except AlreadySubmitted:

@@ -6,12 +6,16 @@ returned for the admin side to show.
 
 from __future__ import annotations
 
+import os
+import threading
 from dataclasses import dataclass, field
 
-from survey import demo
+from survey import demo, throttle
 from survey.config import Config
 from survey.questionnaire import load_dir
-from survey.store import PublishRefused, Store
+from survey.store import PublishRefused, Store, settings
+
+DEFAULT_PUBLIC_URL = "http://localhost:8501"
 
 
 @dataclass
@@ -23,6 +27,16 @@ class Startup:
     demo_loaded: bool = False
     scheduler: object | None = None  # the snapshot scheduler, when running
     first_admin_password: str | None = None  # shown once on the console, must be changed
+    limits: throttle.Limits = field(default_factory=throttle.Limits)  # in memory, per process
+
+    def public_url(self) -> tuple[str, str]:
+        """The address QR codes open, and where it comes from: "config" (SURVEY_PUBLIC_URL or
+        secrets.toml), "admin" (saved on the admin page), or "default" (localhost: printed
+        codes would not work on a phone, and the admin page says so)."""
+        if self.config.public_url:
+            return self.config.public_url, "config"
+        saved = settings.setting(self.store, settings.PUBLIC_URL)
+        return (saved, "admin") if saved else (DEFAULT_PUBLIC_URL, "default")
 
 
 def publish_dir(store: Store, folder, actor: str = "system") -> tuple[list[str], list[str]]:
@@ -40,7 +54,10 @@ def publish_dir(store: Store, folder, actor: str = "system") -> tuple[list[str],
 
 
 def start(config: Config) -> Startup:
+    os.umask(0o077)  # the database, its WAL, the snapshot and the key: the service account only
     store = Store(config.db_path, config.code_key)
+    _owner_only(config.db_path, config.db_path.with_name(config.db_path.name + ".wal"),
+                config.db_path.with_suffix(".key"), config.snapshot)
     first_start = store.is_empty() and not store.questionnaire_versions()
     published, problems = publish_dir(store, config.questionnaire_dir)
     startup = Startup(store, config, problems, published)
@@ -50,6 +67,16 @@ def start(config: Config) -> Startup:
     if not store.has_admin() and store.account(FIRST_ADMIN) is None:
         startup.first_admin_password = create_first_admin(store)
     return startup
+
+
+def _owner_only(*paths) -> None:
+    """Files created before umask was set (older versions) become owner-only too."""
+    for path in paths:
+        try:
+            if path.exists() and path.stat().st_mode & 0o077:
+                path.chmod(0o600)
+        except OSError:
+            pass  # not ours to change (e.g. a read-only mount): leave it, the app still runs
 
 
 FIRST_ADMIN = "admin"
@@ -74,3 +101,19 @@ def start_snapshots(startup: Startup) -> None:
         startup.scheduler = SnapshotScheduler(startup.store, startup.config.snapshot,
                                               startup.config.snapshot_minutes)
         startup.scheduler.start()
+
+
+_started: dict[str, Startup] = {}
+_started_lock = threading.Lock()
+
+
+def started(config: Config) -> Startup:
+    """The process's running services for this database: started by the server's lifespan at
+    start-up, or by the first page run where there is no server (AppTest). Once per database."""
+    key = str(config.db_path)
+    with _started_lock:
+        if key not in _started:
+            startup = start(config)
+            start_snapshots(startup)
+            _started[key] = startup
+        return _started[key]

@@ -9,6 +9,23 @@ import urllib.parse
 import segno
 
 
+def url_problem(url: str) -> tuple[str, str] | None:
+    """Why an address cannot go into printed QR codes (zh, en), or None."""
+    parts = urllib.parse.urlsplit(url.strip())
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        return ("请填写完整地址,以 http:// 或 https:// 开头,例如 https://jianfu.example.gov.cn",
+                "Give the full address starting with http:// or https://, e.g. "
+                "https://survey.example.org")
+    if parts.query or parts.fragment or len(url) > 200:
+        return ("地址中不能带 ? 或 # 后的内容,也不能超过 200 个字符。",
+                "The address must not contain ? or # parts, nor exceed 200 characters.")
+    if parts.hostname in ("localhost", "127.0.0.1", "::1") or parts.hostname.endswith(".local"):
+        return ("这是本机地址,别人的手机打不开。请填写群众和干部的手机能访问的地址。",
+                "That address only works on this computer; other people's phones cannot open "
+                "it. Give the address their phones can reach.")
+    return None
+
+
 def fill_link(base_url: str, code: str) -> str:
     return f"{base_url.rstrip('/')}/?{urllib.parse.urlencode({'code': code})}"
 

@@ -1,7 +1,8 @@
 """Configuration, resolved once at start-up and passed explicitly.
 
 Sources, strongest first: environment variables (SURVEY_DB, SURVEY_CODE_KEY, SURVEY_K,
-SURVEY_DEMO, SURVEY_SNAPSHOT, SURVEY_SNAPSHOT_MINUTES, SURVEY_SQL_TIMEOUT, SURVEY_SQL_ROWS),
+SURVEY_DEMO, SURVEY_SNAPSHOT, SURVEY_SNAPSHOT_MINUTES, SURVEY_SQL_TIMEOUT, SURVEY_SQL_ROWS,
+SURVEY_PUBLIC_URL, SURVEY_IDLE_MINUTES, SURVEY_TRUSTED_PROXIES),
 then .streamlit/secrets.toml ([survey] code_key), then defaults. The key that
 turns respondent codes into pseudonyms is generated on first start, beside the database, if
 no other source gives one.
@@ -34,7 +35,9 @@ class Config:
     snapshot_minutes: float = 5.0  # refresh the snapshot at most this often; 0 = never
     sql_timeout_s: float = 30.0
     sql_rows: int = 10_000
-    public_url: str = "http://localhost:8501"  # what QR codes on code sheets open
+    public_url: str | None = None  # what QR codes open; None: an admin's setting, else localhost
+    idle_minutes: float = 30.0  # staff sessions end after this long without activity
+    trusted_proxies: tuple = ()  # reverse proxies whose X-Forwarded-For is believed
 
     @property
     def snapshot(self) -> Path:
@@ -80,9 +83,26 @@ def resolve(env: dict | None = None, root: Path = PROJECT_ROOT) -> Config:
         snapshot_minutes=max(minutes, 0.0),
         sql_timeout_s=max(timeout, 1.0),
         sql_rows=max(rows, 1),
-        public_url=env.get("SURVEY_PUBLIC_URL") or survey_secrets.get("public_url")
-        or "http://localhost:8501",
+        public_url=env.get("SURVEY_PUBLIC_URL") or survey_secrets.get("public_url") or None,
+        idle_minutes=_number(env, "SURVEY_IDLE_MINUTES", 30.0, minimum=1.0),
+        trusted_proxies=_trusted(env.get("SURVEY_TRUSTED_PROXIES")
+                                 or survey_secrets.get("trusted_proxies")),
     )
+
+
+def _number(env: dict, name: str, default: float, minimum: float) -> float:
+    try:
+        return max(float(env.get(name) or default), minimum)
+    except ValueError as exc:
+        raise ConfigError(f"{name} must be a number, e.g. {default:g}") from exc
+
+
+def _trusted(text) -> tuple:
+    from survey.client_address import parse_trusted
+    try:
+        return parse_trusted(",".join(text) if isinstance(text, list) else text)
+    except ValueError as exc:
+        raise ConfigError(f"SURVEY_TRUSTED_PROXIES: {exc}") from exc
 
 
 def _key_file(db_path: Path) -> bytes:

@@ -65,17 +65,22 @@ def add_staff(store, username: str, role: str, region=()) -> None:
 
 
 def as_user(at, username: str):
-    """Sign an AppTest session in as `username` (the account must exist)."""
-    import time
-    at.session_state["account"] = username
-    at.session_state["last_active"] = time.time()
+    """Sign an AppTest session in as `username` (the account must exist), with a real
+    server-side session in the app's store, as a sign-in would leave it."""
+    from survey import config
+    from survey.bootstrap import started
+    from survey.store import sessions
+    store = started(config.resolve()).store
+    at.session_state["staff_token"] = sessions.start(store, sessions.STAFF, username, 3600)
     return at
 
 
-@pytest.fixture(autouse=True)
-def fresh_attempt_limits():
-    """The limiter is per process (as in production); each test starts with a clean one."""
-    yield
-    from ui.auth import limiter, rating_limiter, report_limiter
-    for cached_limiter in (limiter, rating_limiter, report_limiter):
-        cached_limiter.clear()
+def as_cadre(at, code: str):
+    """Open a cadre session for a code in an AppTest session, as a QR link would."""
+    from survey import config
+    from survey.bootstrap import started
+    from survey.store import sessions
+    store = started(config.resolve()).store
+    key = store.respondent(code).key
+    at.session_state["cadre_token"] = sessions.start(store, sessions.CADRE, key, 3600)
+    return at

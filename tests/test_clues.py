@@ -162,9 +162,11 @@ def test_rating_page_once_per_browser_then_a_polite_message(demo_app):
 
 
 def test_rating_rate_limit_per_client(demo_app):
-    from ui.auth import client_key_for, rating_limiter
+    from survey import config, throttle
+    from survey.bootstrap import started
+    limits = started(config.resolve()).limits
     for _ in range(20):  # this client (AppTest has no address) already rated 20 times
-        rating_limiter().failed(client_key_for("unknown"))
+        limits.ratings.record(throttle.key("client", "unknown"))
     point = next(p for p in demo_app.points() if p.kind == "hospital")
     before = demo_app.count("submissions")
     at = rate(rate_page(point.point_id))

@@ -1,100 +1,136 @@
-"""Signed-in staff, the idle timeout, attempt limits, and the guard each page calls first."""
+"""Who is at the keyboard: the signed-in staff account or the cadre whose code opened the form,
+kept in a server-side session behind an HttpOnly cookie (survey/store/sessions.py, ui/server.py),
+so a reload, a second tab or a shared link keeps them signed in. Plus the guard each page calls.
+
+A new browser tab starts a new Streamlit session: it finds the cookie in st.context.cookies.
+A sign-in inside a run cannot set a cookie, so the run hands the session over once through
+POST /session/claim (a one-time value; the browser's fetch stores the HttpOnly cookie).
+"""
 
 from __future__ import annotations
 
-import hashlib
-import os
-import time
+import json
 
 import streamlit as st
 
-from survey import access
+from survey import access, signin
+from survey.client_address import client_address
+from survey.store import CodeError, Respondent, sessions
 from ui.context import startup, t
+from ui.server import COOKIES
 
-_SALT = os.urandom(16)  # per process: client keys can't be linked across restarts
-
-
-@st.cache_resource
-def limiter() -> access.AttemptLimiter:
-    """One limiter per process, shared by all sessions (kept in memory only)."""
-    return access.AttemptLimiter()
+_TOKENS = {sessions.STAFF: "staff_token", sessions.CADRE: "cadre_token"}
 
 
-@st.cache_resource
-def report_limiter() -> access.AttemptLimiter:
-    """At most 10 problem reports an hour from one client (counts reports, in memory)."""
-    return access.AttemptLimiter(limit=10, window_s=3600, lock_s=3600)
+def address() -> str | None:
+    """The client's address for rate limits (behind a trusted proxy: X-Forwarded-For)."""
+    peer = getattr(st.context, "ip_address", None)
+    forwarded = (st.context.headers or {}).get("X-Forwarded-For")
+    return client_address(peer if isinstance(peer, str) else None, forwarded,
+                          startup().config.trusted_proxies)
 
 
-@st.cache_resource
-def rating_limiter() -> access.AttemptLimiter:
-    """At most 20 public ratings an hour from one client (counts ratings, in memory)."""
-    return access.AttemptLimiter(limit=20, window_s=3600, lock_s=3600)
+def limits():
+    return startup().limits
 
 
-def client_key() -> str:
-    """A salted hash of the client's address, for rate limits only; never stored."""
-    address = getattr(st.context, "ip_address", None)
-    if not isinstance(address, str) or not address:
-        address = "unknown"  # tests, or a proxy that hides the client
-    return client_key_for(address)
+def _token(kind: str) -> str | None:
+    token = st.session_state.get(_TOKENS[kind])
+    if token is None:
+        token = (st.context.cookies or {}).get(COOKIES[kind])
+        if token is not None and token == st.session_state.get(f"dead_{kind}"):
+            return None  # this tab's connection still sends a cookie that has ended
+    return token
 
 
-def client_key_for(address: str) -> str:
-    return "client:" + hashlib.sha256(_SALT + address.encode()).hexdigest()[:16]
+def _session(kind: str, idle_s: float) -> sessions.Session | None:
+    token = _token(kind)
+    if token is None:
+        return None
+    found = sessions.lookup(startup().store, token, kind, idle_s)
+    if found is None:
+        ended = st.session_state.pop(_TOKENS[kind], None) is not None
+        if ended and kind == sessions.STAFF:
+            st.session_state["signed_out_because"] = t("session_expired")
+        _forget_cookie(kind)
+        return None
+    st.session_state[_TOKENS[kind]] = token
+    return found
 
 
-def idle_minutes() -> float:
-    return float(os.environ.get("SURVEY_IDLE_MINUTES") or 30)
+def _start(kind: str, token: str) -> None:
+    """This run is signed in at once; the browser gets the cookie on the next render."""
+    st.session_state[_TOKENS[kind]] = token
+    st.session_state.setdefault("cookie_jobs", []).append(
+        {"url": "/session/claim", "kind": kind, "h": sessions.hand_off(startup().store, token)})
 
 
+def _forget_cookie(kind: str) -> None:
+    """Ask the browser to drop the cookie (once per tab: the cookie this tab's connection sent
+    stays in st.context.cookies, so remember it as ended)."""
+    cookie = (st.context.cookies or {}).get(COOKIES[kind])
+    if cookie and st.session_state.get(f"dead_{kind}") != cookie:
+        st.session_state[f"dead_{kind}"] = cookie
+        st.session_state.setdefault("cookie_jobs", []).append({"url": "/session/end", "kind": kind})
+
+
+def deliver_cookies() -> None:
+    """Called once per run by the entry script: send pending cookie changes to the browser."""
+    jobs = st.session_state.pop("cookie_jobs", None)
+    if not jobs:
+        return
+    calls = "".join(
+        f"fetch({json.dumps(job['url'])},{{method:'POST',credentials:'same-origin',"
+        f"body:new URLSearchParams({json.dumps({k: v for k, v in job.items() if k != 'url'})})}});"
+        for job in jobs)
+    st.html(f"<script>{calls}</script>", unsafe_allow_javascript=True)
+
+
+# -- staff ------------------------------------------------------------------------------------
 def current() -> access.Account | None:
-    """The signed-in account, re-read each run (a disabled account is out at once), or None
-    after the idle timeout."""
-    username = st.session_state.get("account")
-    if not username:
+    """The signed-in account, re-read each run: a disabled account or an ended session (sign-out
+    in another tab, password change, idle timeout) is out at once."""
+    found = _session(sessions.STAFF, startup().config.idle_minutes * 60)
+    if found is None:
         return None
-    last = st.session_state.get("last_active", 0)
-    if time.time() - last > idle_minutes() * 60:
-        sign_out(reason=t("session_expired"))
-        return None
-    account = startup().store.account(username)
+    account = startup().store.account(found.subject)
     if account is None or account.disabled:
         sign_out()
         return None
-    st.session_state["last_active"] = time.time()
     return account
 
 
 def sign_in(username: str, password: str) -> str | None:
     """None on success, else the message to show."""
-    store = startup().store
-    keys = (f"user:{username.strip().lower()}", client_key())
-    wait = limiter().locked_for(*keys)
-    if wait > 0:
-        store.audit(username or "?", "login_locked")
-        return t("locked", minutes=max(1, round(wait / 60)))
-    account = store.check_login(username.strip(), password)
-    if account is None:
-        limiter().failed(*keys)
-        store.audit(username or "?", "login_failed")
+    outcome = signin.staff_sign_in(startup().store, limits(), username, password, address())
+    if outcome.reason == "wait":
+        return t("login_wait", seconds=max(1, round(outcome.wait_s)))
+    if not outcome.ok:
         return t("login_failed")
-    limiter().succeeded(*keys)
-    store.audit(account.username, "login")
-    st.session_state["account"] = account.username
-    st.session_state["last_active"] = time.time()
+    _start(sessions.STAFF, outcome.token)
     return None
 
 
 def sign_out(reason: str | None = None) -> None:
-    username = st.session_state.get("account")
-    if username:
-        startup().store.audit(username, "logout" if reason is None else "session_expired")
+    """End the session everywhere (every tab, every server), then forget this browser's cookie."""
+    token = _token(sessions.STAFF)
+    found = sessions.lookup(startup().store, token, sessions.STAFF, float("inf")) if token else None
+    if found is not None:
+        startup().store.audit(found.subject, "logout")
+        sessions.end(startup().store, token, "sign-out")
     for key in list(st.session_state):
-        if key != "lang":
+        if key not in ("lang", "cookie_jobs") and not key.startswith("dead_"):
             del st.session_state[key]
+    _forget_cookie(sessions.STAFF)
     if reason:
         st.session_state["signed_out_because"] = reason
+
+
+def renew(username: str) -> None:
+    """A fresh session for this tab after the account's own password change (which ended all
+    of its sessions, so other tabs and devices must sign in with the new password)."""
+    _start(sessions.STAFF, sessions.start(startup().store, sessions.STAFF, username,
+                                          signin.STAFF_LIFETIME_S))
 
 
 def login_form(key: str = "login") -> None:
@@ -134,4 +170,43 @@ def require(page: str) -> access.Account | None:
 
 def audit(action: str, target: str | None = None, **detail) -> None:
     """Record an action of the signed-in account (downloads, exports ...)."""
-    startup().store.audit(st.session_state.get("account") or "anonymous", action, target, **detail)
+    account = current()
+    startup().store.audit(account.username if account else "anonymous", action, target, **detail)
+
+
+# -- cadres -----------------------------------------------------------------------------------
+def cadre() -> Respondent | None:
+    """The respondent whose code opened this browser's session (QR link or typed code), or None.
+    A revoked code or a deactivated point ends the session."""
+    found = _session(sessions.CADRE, signin.CADRE_IDLE_S)
+    if found is None:
+        return None
+    try:
+        return startup().store.respondent_by_key(found.subject)
+    except CodeError:
+        cadre_leave()
+        return None
+
+
+def cadre_sign_in(code: str) -> str | None:
+    """None when the code opened a session, else the message to show."""
+    outcome = signin.open_with_code(startup().store, limits(), code, address())
+    if outcome.ok:
+        _start(sessions.CADRE, outcome.token)
+        return None
+    return code_message(outcome.reason, outcome.wait_s)
+
+
+def code_message(reason: str, wait_s: float = 0) -> str:
+    if reason == "wait":
+        return t("code_wait", seconds=max(1, round(wait_s)))
+    return t(f"code_error_{reason}") if reason in ("format", "unknown", "revoked", "inactive") \
+        else t("code_error_unknown")
+
+
+def cadre_leave() -> None:
+    token = _token(sessions.CADRE)
+    if token:
+        sessions.end(startup().store, token, "leave")
+    st.session_state.pop(_TOKENS[sessions.CADRE], None)
+    _forget_cookie(sessions.CADRE)

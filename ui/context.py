@@ -8,7 +8,7 @@ import re
 import streamlit as st
 
 from survey import config as config_module
-from survey.bootstrap import Startup, start, start_snapshots
+from survey.bootstrap import Startup, started
 from survey.i18n import LANGS
 from survey.i18n import t as translate
 from survey.store import StoreError
@@ -19,10 +19,9 @@ _MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:])")
 
 @st.cache_resource(show_spinner=False)
 def _startup(db_env: str | None) -> Startup:
-    # Keyed on SURVEY_DB so that each database gets its own store (one per process).
-    startup = start(config_module.resolve())
-    start_snapshots(startup)
-    return startup
+    # Keyed on SURVEY_DB so that each database gets its own store (one per process). The
+    # server's lifespan has usually started it already (ui/server.py); AppTest has no server.
+    return started(config_module.resolve())
 
 
 def startup() -> Startup:

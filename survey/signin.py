@@ -1,0 +1,77 @@
+"""Signing in: a respondent code or a staff password, checked against the attempt limits, ends
+in a server-side session (survey/store/sessions.py). Used by the pages (typed code, password
+form) and by the server's middleware (a code in a QR link), so both follow the same rules.
+
+A cadre session lasts hours, not weeks; a staff session ends after the idle timeout and at most
+after a working day. Wrong codes, wrong passwords, reports and ratings each have their own
+limiter (survey/throttle.py), so one never blocks another.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from survey import codes, throttle
+from survey.store import CodeError, sessions
+
+CADRE_LIFETIME_S = 8 * 3600
+CADRE_IDLE_S = 2 * 3600
+STAFF_LIFETIME_S = 12 * 3600
+
+
+@dataclass(frozen=True)
+class Outcome:
+    token: str | None = None      # the new session's token (set it as the cookie)
+    reason: str | None = None     # why not: format, unknown, revoked, inactive, wait, failed
+    wait_s: float = 0.0           # with reason "wait": how long to wait
+    subject: str | None = None    # user name or respondent pseudonym
+
+    @property
+    def ok(self) -> bool:
+        return self.token is not None
+
+
+def _client(address: str | None) -> str:
+    return throttle.key("client", address or "unknown")
+
+
+def open_with_code(store, limits: throttle.Limits, code: str, address: str | None) -> Outcome:
+    """A cadre session for a valid code. Wrong codes slow the client (and the code) down;
+    a valid code is never refused because of someone else's mistakes, and never clears them."""
+    normal = codes.normalize(code or "")
+    keys = (_client(address), throttle.key("code", normal or (code or "")[:40]))
+    wait = limits.codes.wait_s(*keys)
+    if wait > 0:
+        return Outcome(reason="wait", wait_s=wait)
+    try:
+        respondent = store.respondent(code or "")
+    except CodeError as exc:
+        limits.codes.failed(*keys)
+        return Outcome(reason=exc.reason)
+    token = sessions.start(store, sessions.CADRE, respondent.key, CADRE_LIFETIME_S)
+    return Outcome(token=token, subject=respondent.key)
+
+
+def staff_sign_in(store, limits: throttle.Limits, username: str, password: str,
+                  address: str | None) -> Outcome:
+    """A staff session for the right password. Each account slows down after a few wrong
+    passwords (doubling delay, never a lock-out); each client has a generous ceiling."""
+    username = (username or "").strip()[:80]
+    account_key = throttle.key("user", username.lower())
+    client = _client(address)
+    wait = max(limits.staff.wait_s(account_key), limits.staff_client.wait_s(client))
+    known = store.account(username) is not None if username else False
+    # A user name that is not an account is not written down: it may be a mistyped password.
+    actor = username if known else "?"
+    if wait > 0:
+        store.audit(actor, "login_locked")
+        return Outcome(reason="wait", wait_s=wait)
+    account = store.check_login(username, password or "") if known else None
+    if account is None:
+        limits.staff.failed(account_key)
+        limits.staff_client.record(client)
+        store.audit(actor, "login_failed")
+        return Outcome(reason="failed")
+    store.audit(account.username, "login")
+    token = sessions.start(store, sessions.STAFF, account.username, STAFF_LIFETIME_S)
+    return Outcome(token=token, subject=account.username)

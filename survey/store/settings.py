@@ -1,0 +1,25 @@
+"""Settings an admin changes at run time (the public address printed in QR codes), audit-logged."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+PUBLIC_URL = "public_url"
+
+
+def _now() -> dt.datetime:
+    return dt.datetime.now().replace(microsecond=0)
+
+
+def setting(store, name: str) -> str | None:
+    row = store._one("SELECT value FROM app_setting WHERE name = ?", [name])
+    return row[0] if row else None
+
+
+def save_setting(store, name: str, value: str, actor: str) -> None:
+    def work(cur):
+        cur.execute("INSERT INTO app_setting VALUES (?, ?, ?, ?) ON CONFLICT DO UPDATE SET "
+                    "value = excluded.value, updated_at = excluded.updated_at, "
+                    "updated_by = excluded.updated_by", [name, value, _now(), actor])
+        store._audit(cur, actor, "change_setting", name, {"value": value})
+    store._write(work)

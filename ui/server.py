@@ -1,0 +1,161 @@
+"""The HTTP side of the app (Streamlit 1.67's st.App, discovered by `streamlit run`): start-up
+at server start, a health route, and the routes and middleware that give sessions a real
+HttpOnly cookie, which a Streamlit run cannot set itself.
+
+- lifespan: opens the database, runs migrations, prints the first admin's one-time password and
+  starts the snapshot scheduler when the server starts, before any browser visits.
+- GET /healthz: 200 only while the store answers.
+- a respondent code in a link (`/?code=K7QM-3XPA`, what a QR code opens) is checked here, before
+  any page loads: a valid code gets a cadre session cookie and a 303 to the same address without
+  the code, so the code never stays in the address bar, the history or a Referer.
+- POST /session/claim: a page that has just signed someone in presents a one-time hand-off
+  value (survey/store/sessions.py); the answer sets the session cookie.
+- POST /session/end: clears the cookie after sign-out (the session itself already ended in the
+  database, so a cookie that survives is useless anyway).
+"""
+
+from __future__ import annotations
+
+import logging
+from contextlib import asynccontextmanager
+from urllib.parse import parse_qsl, urlencode
+
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import JSONResponse, PlainTextResponse, RedirectResponse, Response
+from starlette.routing import Route
+
+from survey import config as config_module
+from survey import signin
+from survey.bootstrap import started
+from survey.client_address import client_address, is_trusted
+from survey.store import StoreError, sessions
+
+COOKIES = {sessions.STAFF: "survey_staff", sessions.CADRE: "survey_cadre"}
+LIFETIMES = {sessions.STAFF: signin.STAFF_LIFETIME_S, sessions.CADRE: signin.CADRE_LIFETIME_S}
+_log = logging.getLogger("survey.server")
+
+
+def services():
+    return started(config_module.resolve())
+
+
+def _address(scope_client, headers, trusted) -> str | None:
+    peer = scope_client[0] if scope_client else None
+    return client_address(peer, headers.get("x-forwarded-for"), trusted)
+
+
+def _is_https(request: Request, trusted) -> bool:
+    if request.url.scheme == "https":
+        return True
+    peer = request.client.host if request.client else ""
+    forwarded = request.headers.get("x-forwarded-proto", "").split(",")[0].strip()
+    return forwarded == "https" and is_trusted(peer, trusted)
+
+
+def _set_cookie(response: Response, request: Request, kind: str, token: str, trusted) -> None:
+    response.set_cookie(COOKIES[kind], token, max_age=int(LIFETIMES[kind]), path="/",
+                        httponly=True, samesite="lax", secure=_is_https(request, trusted))
+
+
+def _no_store(response: Response) -> Response:
+    response.headers["Cache-Control"] = "no-store"
+    response.headers["Referrer-Policy"] = "no-referrer"
+    return response
+
+
+async def health(request: Request) -> Response:
+    try:
+        version = await run_in_threadpool(lambda: services().store.schema_version())
+    except (StoreError, config_module.ConfigError, OSError) as exc:
+        return JSONResponse({"status": "unavailable", "error": str(exc)}, status_code=503)
+    return JSONResponse({"status": "ok", "schema": version})
+
+
+def _same_origin(request: Request) -> bool:
+    """The claim must come from a page of this app (no login CSRF from another site)."""
+    origin = request.headers.get("origin")
+    return origin is None or origin.split("://", 1)[-1] == request.headers.get("host")
+
+
+async def claim(request: Request) -> Response:
+    form = await request.form()
+    kind = str(form.get("kind", ""))
+    if kind not in COOKIES or not _same_origin(request):
+        return _no_store(PlainTextResponse("bad request", status_code=400))
+    startup = await run_in_threadpool(services)
+    token = await run_in_threadpool(sessions.claim, startup.store, str(form.get("h", "")))
+    if token is None:
+        return _no_store(PlainTextResponse("expired", status_code=410))
+    response = Response(status_code=204)
+    _set_cookie(response, request, kind, token, startup.config.trusted_proxies)
+    return _no_store(response)
+
+
+async def end(request: Request) -> Response:
+    form = await request.form()
+    if not _same_origin(request):
+        return _no_store(PlainTextResponse("bad request", status_code=400))
+    response = Response(status_code=204)
+    for kind in (str(form.get("kind", "")),):
+        if kind in COOKIES:
+            response.delete_cookie(COOKIES[kind], path="/", httponly=True, samesite="lax")
+    return _no_store(response)
+
+
+class CodeLinkMiddleware:
+    """Turns `?code=...` on any page address into a cadre session and a clean address."""
+
+    def __init__(self, app):
+        self.app = app
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] == "http" and scope["method"] in ("GET", "HEAD") \
+                and b"code=" in scope.get("query_string", b""):
+            params = parse_qsl(scope["query_string"].decode("latin-1"), keep_blank_values=True)
+            if any(name == "code" for name, _ in params) \
+                    and not scope["path"].startswith(("/_stcore/", "/static/", "/media/")):
+                request = Request(scope)
+                response = await run_in_threadpool(self._open, request, params)
+                await response(scope, receive, send)
+                return
+        await self.app(scope, receive, send)
+
+    @staticmethod
+    def _open(request: Request, params: list) -> Response:
+        code = next(value for name, value in params if name == "code")
+        rest = [(n, v) for n, v in params if n not in ("code", "code_error", "code_wait")]
+        try:
+            startup = services()
+        except (StoreError, config_module.ConfigError) as exc:
+            _log.error("code link while the store is unavailable: %s", exc)
+            return _no_store(RedirectResponse(request.url.path, status_code=303))
+        trusted = startup.config.trusted_proxies
+        address = _address(request.scope.get("client"), request.headers, trusted)
+        outcome = signin.open_with_code(startup.store, startup.limits, code[:64], address)
+        if not outcome.ok:
+            rest += [("code_error", outcome.reason)]
+            if outcome.reason == "wait":
+                rest += [("code_wait", str(max(1, round(outcome.wait_s))))]
+        target = request.url.path + ("?" + urlencode(rest) if rest else "")
+        response = RedirectResponse(target, status_code=303)
+        if outcome.ok:
+            _set_cookie(response, request, sessions.CADRE, outcome.token, trusted)
+        return _no_store(response)
+
+
+@asynccontextmanager
+async def lifespan(app):
+    """Start-up work once, when the server starts (not on the first page view)."""
+    try:
+        startup = await run_in_threadpool(services)
+        await run_in_threadpool(sessions.purge, startup.store)
+    except (StoreError, config_module.ConfigError) as exc:
+        # The pages show the same message; the health route answers 503 meanwhile.
+        _log.error("the database could not be opened at start-up: %s", exc)
+    yield
+
+
+ROUTES = [Route("/healthz", health, methods=["GET"]),
+          Route("/session/claim", claim, methods=["POST"]),
+          Route("/session/end", end, methods=["POST"])]
