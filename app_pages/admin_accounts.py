@@ -6,6 +6,7 @@ import pandas as pd
 import streamlit as st
 
 from survey import access
+from survey.errors import message
 from survey.store import StoreError, analytics
 from ui.auth import require
 from ui.context import lang, startup, tr
@@ -43,7 +44,7 @@ with create:
                 st.success(tr(f"已创建。一次性密码(只显示这一次):{password}",
                               f"Created. One-time password (shown only now): {password}"))
             except StoreError as exc:
-                st.error(str(exc))
+                st.error(message(exc, lang()))
 with edit:
     who = st.selectbox(tr("账号", "Account"), [a.username for a in accounts])
     target = store.account(who) if who else None

@@ -7,6 +7,7 @@ import pandas as pd
 import streamlit as st
 
 from survey import code_sheet, domain, exports, points_io
+from survey.errors import message
 from survey.store import CodeError, Point, StoreError
 from ui.auth import audit, require
 from ui.context import escape, lang, startup, tr
@@ -75,7 +76,7 @@ with tab_edit:
                 st.success(tr("已保存。", "Saved."))
                 st.rerun()
             except StoreError as exc:
-                st.error(str(exc))
+                st.error(message(exc, lang()))
 
 with tab_import:
     st.caption(tr("表头:", "Header: ") + ", ".join(points_io.COLUMNS) +
@@ -92,8 +93,9 @@ with tab_import:
             if result.errors:
                 st.error(tr("以下行有问题,请修改后重新上传(未写入任何数据):",
                             "These rows need fixing; nothing was written:"))
-                st.dataframe(pd.DataFrame(result.errors, columns=[tr("行", "Row"),
-                                                                  tr("问题", "Problem")]),
+                st.dataframe(pd.DataFrame([(line, message(problem, lang()))
+                                           for line, problem in result.errors],
+                                          columns=[tr("行", "Row"), tr("问题", "Problem")]),
                              hide_index=True, width="stretch")
             else:
                 new = len(result.points) - len(result.updates)

@@ -9,6 +9,8 @@ import unicodedata
 
 import pandas as pd
 
+from survey.errors import DomainError
+
 CATEGORIES = {
     "meetings_documents": ("文山会海", "Too many documents and meetings"),
     "inspections": ("督检考过多过频", "Too many inspections and assessments"),
@@ -41,18 +43,23 @@ OPEN_STATUSES = ("new", "verifying", "rectifying")
 MAX_DESCRIPTION = 2000
 
 
-class WorkflowError(ValueError):
+class WorkflowError(DomainError, ValueError):
     pass
 
 
 def check_transition(current: str, target: str, note: str) -> None:
     if target not in TRANSITIONS.get(current, ()):
-        allowed = ", ".join(TRANSITIONS.get(current, ())) or "none (it is finished)"
-        raise WorkflowError(f"a problem that is '{current}' cannot become '{target}'; "
-                            f"next steps: {allowed}")
+        steps = TRANSITIONS.get(current, ())
+        raise WorkflowError(
+            f"a problem that is '{current}' cannot become '{target}'; next steps: "
+            f"{', '.join(steps) or 'none (it is finished)'}",
+            f"“{label(STATUSES, current, 'zh')}”的问题不能改为“{label(STATUSES, target, 'zh')}”;"
+            f"可选的下一步:{'、'.join(label(STATUSES, s, 'zh') for s in steps) or '无(已办结)'}")
     if not note or not note.strip():
         what = "the reason for dismissing it" if target == "dismissed" else "what was done"
-        raise WorkflowError(f"write a note with {what}: every step needs one")
+        raise WorkflowError(f"write a note with {what}: every step needs one",
+                            "请填写" + ("不予受理的理由" if target == "dismissed" else "处理情况")
+                            + ",每一步都需要说明。")
 
 
 def normalise_body(name: str) -> str:

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 import pandas as pd
 
 from survey.domain import LEVELS, POINT_KINDS
+from survey.errors import Bilingual
 from survey.store import Point
 
 COLUMNS = ("point_id", "name", "level", "kind", "prefecture", "county", "township", "active")
@@ -18,7 +19,8 @@ REQUIRED = ("point_id", "name", "level", "kind", "prefecture")
 @dataclass
 class ImportPreview:
     points: list[Point] = field(default_factory=list)
-    errors: list[tuple[int, str]] = field(default_factory=list)  # (row number as in the file, message)
+    # (row number as in the file, what is wrong there in both languages)
+    errors: list[tuple[int, Bilingual]] = field(default_factory=list)
     updates: set[str] = field(default_factory=set)  # ids that exist already
 
     @property
@@ -40,26 +42,31 @@ def preview(frame: pd.DataFrame, existing_ids: set[str]) -> ImportPreview:
     result = ImportPreview()
     missing = [c for c in REQUIRED if c not in frame.columns]
     if missing:
-        result.errors.append((1, f"missing column(s): {', '.join(missing)}; the header row needs "
-                                 f"{', '.join(COLUMNS)}"))
+        result.errors.append((1, Bilingual(
+            f"missing column(s): {', '.join(missing)}; the header row needs {', '.join(COLUMNS)}",
+            f"缺少列:{', '.join(missing)};表头应为 {', '.join(COLUMNS)}")))
         return result
     seen: dict[str, int] = {}
     for index, row in enumerate(frame.to_dict("records")):
         line = index + 2  # the header is row 1
         values = {c: _text(row.get(c)) for c in COLUMNS}
-        problems = [f"{c} is empty" for c in REQUIRED if not values[c]]
+        problems = [(f"{c} is empty", f"{c} 为空") for c in REQUIRED if not values[c]]
         if values["level"] and values["level"] not in LEVELS:
-            problems.append(f"level '{values['level']}' is not one of {', '.join(LEVELS)}")
+            problems.append((f"level '{values['level']}' is not one of {', '.join(LEVELS)}",
+                             f"level “{values['level']}”不在 {', '.join(LEVELS)} 之中"))
         if values["kind"] and values["kind"] not in POINT_KINDS:
-            problems.append(f"kind '{values['kind']}' is not one of {', '.join(POINT_KINDS)}")
+            problems.append((f"kind '{values['kind']}' is not one of {', '.join(POINT_KINDS)}",
+                             f"kind “{values['kind']}”不在 {', '.join(POINT_KINDS)} 之中"))
         if values["township"] and not values["county"]:
-            problems.append("a township needs its county")
+            problems.append(("a township needs its county", "填写了乡镇(township)就要填写县(county)"))
         pid = values["point_id"]
         if pid in seen:
-            problems.append(f"point_id '{pid}' appears again (first on row {seen[pid]})")
+            problems.append((f"point_id '{pid}' appears again (first on row {seen[pid]})",
+                             f"point_id “{pid}”重复(第一次出现在第 {seen[pid]} 行)"))
         active = values["active"].lower() not in ("0", "false", "no", "否", "停用")
         if problems:
-            result.errors.append((line, "; ".join(problems)))
+            result.errors.append((line, Bilingual("; ".join(en for en, _ in problems),
+                                                    ";".join(zh for _, zh in problems))))
             continue
         seen[pid] = line
         region = tuple(v for v in (values["prefecture"], values["county"], values["township"]) if v)

@@ -31,13 +31,15 @@ def report(store: Store, point_id: str, via: str, category: str, body_level: str
     """File a clue; returns the receipt code (shown once; only its keyed hash is stored)."""
     point = store.point(point_id)
     if point is None or not point.active:
-        raise StoreError("this monitoring point does not take reports")
+        raise StoreError("this monitoring point does not take reports", "该监测点不接受问题反映。")
     if category not in rules.CATEGORIES or body_level not in rules.BODY_LEVELS:
-        raise StoreError("choose a category and the level of the body")
+        raise StoreError("choose a category and the level of the body", "请选择问题类型和单位层级。")
     if not body_name.strip() or not description.strip():
-        raise StoreError("name the body that caused it and describe what happened")
+        raise StoreError("name the body that caused it and describe what happened",
+                         "请填写涉及的单位,并说明发生了什么。")
     if len(description) > rules.MAX_DESCRIPTION:
-        raise StoreError(f"the description is longer than {rules.MAX_DESCRIPTION} characters")
+        raise StoreError(f"the description is longer than {rules.MAX_DESCRIPTION} characters",
+                         f"情况说明超过 {rules.MAX_DESCRIPTION} 字,请精简。")
     receipt = new_receipt()
     key = rules.group_key(point.region, category, body_level, body_name)
     now = _now()
@@ -84,7 +86,8 @@ def transition(store: Store, problem_id: str, target: str, actor: str, note: str
         row = cur.execute("SELECT status, region FROM problem WHERE problem_id = ?",
                           [problem_id]).fetchone()
         if row is None or tuple(row[1][:len(scope)]) != tuple(scope):
-            raise StoreError(f"there is no problem {problem_id} in your region")
+            raise StoreError(f"there is no problem {problem_id} in your region",
+                             f"您的范围内没有编号为 {problem_id} 的问题。")
         rules.check_transition(row[0], target, note)
         now = _now()
         cur.execute("UPDATE problem SET status = ?, updated_at = ?, closed_at = ? WHERE "

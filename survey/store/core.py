@@ -22,6 +22,7 @@ import duckdb
 
 from survey import answers as answer_rules
 from survey import codes, periods
+from survey.errors import DomainError
 from survey.questionnaire import Questionnaire, parse_text
 from survey.questionnaire.model import Question
 
@@ -30,8 +31,9 @@ _MIGRATION_NAME = re.compile(r"^(\d{3})_[a-z0-9_]+\.sql$")
 SELECTABLE_PERIODS = 3  # the current period and the two before it, unless closed
 
 
-class StoreError(RuntimeError):
-    """A problem a person can act on; the message says what happened and what to do."""
+class StoreError(DomainError, RuntimeError):
+    """A problem a person can act on; the message says what happened and what to do (in
+    English, and in Chinese where a page shows it: StoreError(en, zh))."""
 
 
 class StoreLockedError(StoreError):
@@ -734,13 +736,15 @@ class Store:
                        actor: str, must_change: bool = True) -> None:
         from survey.access import ROLES, hash_password
         if role not in ROLES:
-            raise StoreError(f"unknown role '{role}'; use one of {', '.join(ROLES)}")
+            raise StoreError(f"unknown role '{role}'; use one of {', '.join(ROLES)}",
+                             f"没有“{role}”这个角色,请选择:{'、'.join(ROLES)}")
         if not username.strip():
-            raise StoreError("a user name is required")
+            raise StoreError("a user name is required", "请填写用户名。")
 
         def work(cur):
             if cur.execute("SELECT 1 FROM account WHERE username = ?", [username]).fetchone():
-                raise StoreError(f"the user name '{username}' is taken")
+                raise StoreError(f"the user name '{username}' is taken",
+                                 f"用户名“{username}”已被使用,请换一个。")
             cur.execute("INSERT INTO account VALUES (?, ?, ?, ?, ?, ?, NULL, ?, NULL)",
                         [username, display_name or username, role, list(region or ()),
                          hash_password(password), must_change, _now()])
@@ -810,9 +814,10 @@ class Store:
     def handle_warning(self, key: str, through: dt.date, actor: str, note: str) -> None:
         """Mark a warning handled up to its newest evidence month (audit-logged)."""
         if not note.strip():
-            raise StoreError("write what was done about the warning (a note is required)")
+            raise StoreError("write what was done about the warning (a note is required)",
+                             "请填写处理情况(必填)。")
         if not actor.strip():
-            raise StoreError("say who handled the warning")
+            raise StoreError("say who handled the warning", "请说明处理人。")
 
         def work(cur):
             cur.execute("INSERT INTO warning_state VALUES (?, ?, ?, ?, ?) ON CONFLICT DO UPDATE SET "
