@@ -8,7 +8,7 @@ import streamlit as st
 
 from survey import code_sheet, domain, exports, points_io
 from survey.errors import message
-from survey.store import CodeError, Point, StoreError
+from survey.store import CodeError, Point, StoreError, settings
 from ui.auth import audit, require
 from ui.context import escape, lang, startup, tr
 
@@ -117,6 +117,30 @@ with tab_import:
                           kwargs={"format": "xlsx"})
 
 with tab_codes:
+    public_url, source = app.public_url()
+    if source == "default":
+        st.warning(tr(f"尚未设置对外访问地址:打印的二维码会指向 {public_url},群众和干部的手机扫码打不开。"
+                      "请在下面填写手机能访问的地址(或在服务器上设置环境变量 SURVEY_PUBLIC_URL)。",
+                      f"No public address is set: printed QR codes would open {public_url}, "
+                      "which phones cannot reach. Give the address below (or set "
+                      "SURVEY_PUBLIC_URL on the server)."), icon=":material/warning:")
+    if source == "config":
+        st.caption(tr(f"二维码地址:{public_url}(由服务器配置 SURVEY_PUBLIC_URL 设定)",
+                      f"QR codes open {public_url} (set on the server by SURVEY_PUBLIC_URL)"))
+    else:
+        with st.form("public_url", border=False):
+            here = getattr(st.context, "url", None) or ""
+            here = here.split("?")[0].rsplit("/", 1)[0] if here.count("/") > 2 else here
+            typed = st.text_input(tr("二维码打开的地址", "Address the QR codes open"),
+                                  value=public_url if source == "admin" else here, max_chars=200)
+            if st.form_submit_button(tr("保存地址", "Save address")):
+                problem = code_sheet.url_problem(typed)
+                if problem:
+                    st.error(problem[1 if lang() == "en" else 0])
+                else:
+                    settings.save_setting(store, settings.PUBLIC_URL, typed.strip().rstrip("/"),
+                                          actor)
+                    st.rerun()
     active_ids = [p.point_id for p in points if p.active]
     target = st.selectbox(tr("监测点", "Point"), active_ids, format_func=point_label, key="code_point")
     count = st.number_input(tr("发放数量", "How many codes"), min_value=1, max_value=200, value=10)
@@ -129,11 +153,11 @@ with tab_codes:
                       "These codes are shown only now (the database keeps a keyed hash). "
                       "Print or download them now."))
         st.code("\n".join(issued_codes), language=None)
-        sheet = code_sheet.render(by_id[point_id].name, issued_codes, app.config.public_url)
+        sheet = code_sheet.render(by_id[point_id].name, issued_codes, public_url)
         st.download_button(tr("下载打印页(含二维码)", "Printable sheet with QR codes"), sheet,
                            file_name=f"codes_{point_id}.html", mime="text/html",
                            on_click=audit, args=("download_code_sheet", point_id))
-    public_sheet = code_sheet.render_public(by_id[target].name, app.config.public_url, target)
+    public_sheet = code_sheet.render_public(by_id[target].name, public_url, target)
     st.download_button(tr("下载公开二维码(服务评价、反映问题)", "Public QR codes (rating, reports)"),
                        public_sheet, file_name=f"public_{target}.html", mime="text/html",
                        on_click=audit, args=("download_public_qr", target))
@@ -151,7 +175,7 @@ with tab_codes:
                     store.revoke_code(code, actor)
                     st.success(tr("已停用。", "Revoked."))
             except CodeError as exc:
-                st.error(str(exc))
+                st.error(escape(str(exc)))
 
 with tab_demo:
     if store.has_demo():

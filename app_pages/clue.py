@@ -11,7 +11,7 @@ from survey import periods, throttle
 from survey.store import StoreError
 from survey.store import clues
 from ui import auth
-from ui.context import lang, startup, tr
+from ui.context import escape, lang, startup, tr
 
 store = startup().store
 st.title(tr("反映形式主义问题", "Report a formalism problem"))
@@ -36,8 +36,8 @@ with report_tab:
             del st.session_state["clue_receipt"]
             st.rerun()
     else:
-        st.caption(tr(f"监测点:{point.name}。匿名反映,不记录姓名、电话或设备信息;请勿在描述中写姓名。",
-                      f"Point: {point.name}. Anonymous: no name, phone or device is recorded; "
+        st.caption(tr(f"监测点:{escape(point.name)}。匿名反映,不记录姓名、电话或设备信息;请勿在描述中写姓名。",
+                      f"Point: {escape(point.name)}. Anonymous: no name, phone or device is recorded; "
                       "please do not name people in the description."))
         months = periods.recent("month", dt.date.today(), 12)
         with st.form("clue", border=False):
@@ -65,7 +65,7 @@ with report_tab:
                         st.session_state["clue_receipt"] = receipt
                         st.rerun()
                     except StoreError as exc:
-                        st.error(str(exc))  # what was typed stays in the form
+                        st.error(escape(str(exc)))  # what was typed stays in the form
 
 with status_tab:
     code = st.text_input(tr("回执码", "Receipt code"), max_chars=20,

@@ -9,11 +9,12 @@ import streamlit as st
 
 from survey import charts
 from survey import clues as rules
+from survey.errors import message
 from survey.metrics import Filter
 from survey.store import StoreError
 from survey.store import clues
 from ui.auth import require
-from ui.context import lang, startup, tr
+from ui.context import escape, lang, startup, t, tr
 from ui.filters import viewer_scope
 
 viewer = require("problems")
@@ -42,34 +43,50 @@ shown = frame[(frame["status"].isin(status) if status else True)
               & (frame["body_name"].str.contains(body.strip(), regex=False) if body.strip() else True)]
 table = shown.assign(
     category=shown["category"].map(lambda x: rules.label(rules.CATEGORIES, x, lang())),
-    status=shown["status"].map(lambda x: rules.label(rules.STATUSES, x, lang())))
-st.dataframe(table[["problem_id", "category", "body_name", "county", "status", "voices",
-                    "created_at", "days_to_close"]].rename(columns={
-    "problem_id": tr("编号", "No."), "category": tr("类型", "Kind"), "body_name": tr("单位", "Body"),
-    "county": tr("县/区", "County"), "status": tr("状态", "Status"), "voices": tr("反映数", "Voices"),
-    "created_at": tr("首次反映", "First reported"), "days_to_close": tr("办结天数", "Days to close")}),
-    hide_index=True, width="stretch")
+    status=shown["status"].map(lambda x: rules.label(rules.STATUSES, x, lang())),
+    created_at=pd.to_datetime(shown["created_at"]).dt.strftime("%Y-%m-%d"))
+# key columns first (a phone shows two or three): status, body, kind, voices; the rest scroll
+COLUMNS = {"status": tr("状态", "Status"), "body_name": tr("单位", "Body"),
+           "category": tr("类型", "Kind"), "voices": tr("反映数", "Voices"),
+           "county": tr("县/区", "County"), "created_at": tr("首次反映", "First reported"),
+           "days_to_close": tr("办结天数", "Days to close"), "problem_id": tr("编号", "No.")}
+st.dataframe(table[list(COLUMNS)].rename(columns=COLUMNS), hide_index=True, width="stretch",
+             placeholder="—", column_config={
+                 COLUMNS["status"]: st.column_config.TextColumn(pinned=True),
+                 COLUMNS["voices"]: st.column_config.NumberColumn(format="%d"),
+                 COLUMNS["days_to_close"]: st.column_config.NumberColumn(format="%d")})
 
 left, right = st.columns(2)
 with left:
     counts = clues.counts_by_month(app.store, flt, k)
-    counts["kind"] = counts["category"].map(lambda x: rules.label(rules.CATEGORIES, x, lang()))
-    chart = alt.Chart(counts[~counts["suppressed"]]).mark_bar().encode(
-        x=alt.X("yearmonth(month):O", title=tr("月份", "Month")),
-        y=alt.Y("clues:Q", title=tr("反映数", "Reports")),
-        color=alt.Color("kind:N", title=None, legend=alt.Legend(orient="bottom")))
-    st.altair_chart(charts.themed(chart, tr("每月反映数", "Reports per month")),
-                    width="stretch")
-    if counts["suppressed"].any():
-        st.caption(tr(f"少于 {k} 条的月份和类型不单独显示。", f"Months and kinds with fewer than "
-                      f"{k} reports are not shown separately."))
+    visible = counts[~counts["suppressed"]].copy()
+    if visible.empty:  # every month is under k: no chart (an empty frame would look like zero)
+        st.info(t("problem_chart_hidden", k=k))
+    else:
+        visible["kind"] = visible["category"].map(lambda x: rules.label(rules.CATEGORIES, x, lang()))
+        visible["month"] = pd.to_datetime(visible["month"]).dt.strftime("%Y-%m")
+        chart = alt.Chart(visible).mark_bar().encode(
+            x=alt.X("month:O", title=tr("月份", "Month"), axis=alt.Axis(labelAngle=-45)),
+            y=alt.Y("clues:Q", title=tr("反映数", "Reports"),
+                    axis=alt.Axis(format="d", tickMinStep=1)),
+            color=alt.Color("kind:N", title=None, legend=alt.Legend(orient="bottom", columns=2)),
+            tooltip=[alt.Tooltip("month:O", title=tr("月份", "Month")),
+                     alt.Tooltip("kind:N", title=tr("类型", "Kind")),
+                     alt.Tooltip("clues:Q", title=tr("反映数", "Reports"))])
+        st.altair_chart(charts.themed(chart, tr("每月反映数", "Reports per month")),
+                        width="stretch")
+        if counts["suppressed"].any():
+            st.caption(tr(f"少于 {k} 条的月份和类型不单独显示。", f"Months and kinds with fewer "
+                          f"than {k} reports are not shown separately."))
 with right:
     speed = rules.median_days_to_close(frame)
     if not speed.empty:
         speed["kind"] = speed["category"].map(lambda x: rules.label(rules.CATEGORIES, x, lang()))
         st.dataframe(speed[["kind", "days_to_close"]].rename(columns={
             "kind": tr("类型", "Kind"), "days_to_close": tr("办结天数(中位数)", "Median days to close")}),
-            hide_index=True, width="stretch")
+            hide_index=True, width="stretch", placeholder="—",
+            column_config={tr("办结天数(中位数)", "Median days to close"):
+                           st.column_config.NumberColumn(format="%.1f")})
 
 st.subheader(tr("处理", "Work on a problem"))
 chosen = st.selectbox(tr("问题", "Problem"), list(shown["problem_id"]),
@@ -80,10 +97,10 @@ if chosen:
         reports, events = found
         for reported_at, happened, body_name, description in reports:
             with st.container(border=True):
-                st.caption(f"{reported_at:%Y-%m-%d} · {body_name} · {happened or ''}")
+                st.caption(f"{reported_at:%Y-%m-%d} · {escape(body_name)} · {happened or ''}")
                 st.text(description)  # as written: no markdown, no HTML
         for at, actor, before, after, note in events:
-            st.caption(f"{at:%Y-%m-%d %H:%M} {actor}: {rules.label(rules.STATUSES, before, lang())}"
+            st.caption(f"{at:%Y-%m-%d %H:%M} {escape(actor)}: {rules.label(rules.STATUSES, before, lang())}"
                        f" → {rules.label(rules.STATUSES, after, lang())}")
             st.text(note)
         current = frame.set_index("problem_id").loc[chosen, "status"]
@@ -99,4 +116,4 @@ if chosen:
                                          viewer_scope(viewer))
                         st.rerun()
                     except (StoreError, rules.WorkflowError) as exc:
-                        st.error(str(exc))
+                        st.error(message(exc, lang()))

@@ -13,7 +13,7 @@ from survey import periods, throttle
 from survey.store import AlreadySubmitted, PeriodClosed, Respondent, StoreError
 from survey.store import clues
 from ui import auth, browser, widgets
-from ui.context import lang, startup, t, tr
+from ui.context import escape, lang, startup, t, tr
 
 store = startup().store
 point = store.point(st.query_params.get("point", ""))
@@ -26,7 +26,7 @@ if point is None or not point.active or not public or not public[0].is_for_kind(
 qn = public[0]
 period = periods.key_for(qn.period, dt.date.today())
 st.title(qn.title.get(lang()))
-st.caption(f"{point.name} · {period}")
+st.caption(f"{escape(point.name)} · {period}")
 if qn.description:
     st.caption(qn.description.get(lang()))
 
@@ -68,4 +68,4 @@ if st.button(tr("提交评价", "Submit"), type="primary", width="stretch"):
             st.session_state["rated"] = (point.point_id, period)
             st.rerun()
         except (PeriodClosed, StoreError) as exc:
-            st.error(str(exc))
+            st.error(escape(str(exc)))

@@ -6,8 +6,9 @@ import pandas as pd
 import streamlit as st
 
 from survey import charts, early_warning
+from survey.errors import message
 from survey.store import StoreError
-from survey.trends import indicator_label
+from survey.trends import indicator_label, month_label
 from ui.auth import require
 from ui import cached
 from ui.context import escape, lang, startup, t
@@ -27,7 +28,7 @@ states = app.store.warning_states()
 open_alerts = [a for a in alerts if early_warning.is_open(a, states)]
 handled = [a for a in alerts if not early_warning.is_open(a, states)]
 if latest:
-    st.caption(t("warnings_evaluated", month=f"{latest:%Y-%m}") + " · " +
+    st.caption(t("warnings_evaluated", month=month_label(latest, lang())) + " · " +
                t("warnings_open", n=len(open_alerts)) + " · " + t("warnings_handled", n=len(handled)))
 if not open_alerts:
     st.success(t("warnings_none"))
@@ -43,6 +44,15 @@ def facts(alert) -> str:
     return t("fact_shift", formal=f["formal_change"], informal=f["informal_change"])
 
 
+def evidence_chart(alert):
+    """The point's own months of the warned indicator, with last year's and the baseline."""
+    months = evidence.loc[(alert.point_id, alert.indicator)]
+    series = pd.DataFrame({"bucket": list(months.index), "value": months.to_numpy()})
+    reference = alert.facts.get("baseline")
+    return charts.warning_evidence(series, alert.indicator, lang(), reference,
+                                   t("baseline_rule") if reference is not None else None)
+
+
 by_point: dict[str, list] = {}
 for alert in shown:
     by_point.setdefault(alert.point_id, []).append(alert)
@@ -51,12 +61,6 @@ for point_id in sorted(by_point, key=lambda p: names.get(p, p)):
     with st.container(border=True):
         n_open = sum(early_warning.is_open(a, states) for a in alerts_here)
         st.markdown(f"**{escape(names.get(point_id, point_id))}** · {t('warnings_open', n=n_open)}")
-        rows = [{"indicator": indicator, "bucket": m, "value": v}
-                for indicator in dict.fromkeys(a.indicator for a in alerts_here)
-                for m, v in evidence.loc[(point_id, indicator)].dropna().items()]
-        st.altair_chart(charts.themed(charts.evidence(pd.DataFrame(rows), lang())),
-                        width="stretch")
-        st.caption(t("relative_note"))
         for alert in alerts_here:
             label = indicator_label(alert.indicator, lang())
             state = states.get(alert.key)
@@ -64,9 +68,10 @@ for point_id in sorted(by_point, key=lambda p: names.get(p, p)):
             icon = ":material/check_circle:" if done else ":material/warning:"
             with st.expander(f"{label} · {alert.rule.describe(lang())}", icon=icon):
                 st.caption(facts(alert))
+                st.altair_chart(charts.themed(evidence_chart(alert)), width="stretch")
                 if done:
-                    st.info(t("handled_info", by=state["by"], at=f"{state['at']:%Y-%m-%d %H:%M}",
-                              note=state["note"]))
+                    st.info(t("handled_info", by=escape(state["by"]),
+                              at=f"{state['at']:%Y-%m-%d %H:%M}", note=escape(state["note"])))
                     continue
                 with st.form(f"handle:{alert.key}", border=False):
                     note = st.text_area(t("handle_note"), max_chars=1000, height=80,
@@ -77,4 +82,4 @@ for point_id in sorted(by_point, key=lambda p: names.get(p, p)):
                                                      note)
                             st.rerun()
                         except StoreError as exc:
-                            st.error(str(exc))
+                            st.error(message(exc, lang()))

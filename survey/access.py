@@ -1,4 +1,5 @@
-"""Who may see and do what: roles, the pages each role uses, passwords, attempt limits.
+"""Who may see and do what: roles, the pages each role uses, passwords (attempt limits:
+survey/throttle.py).
 
 Respondents have no account: a respondent code identifies a point and a pseudonymous
 respondent, nothing else. Staff accounts have a role; a leader's view is scoped to a region.
@@ -7,9 +8,6 @@ respondent, nothing else. Staff accounts have a role; a leader's view is scoped 
 from __future__ import annotations
 
 import secrets
-import threading
-import time
-from collections import defaultdict, deque
 from dataclasses import dataclass
 
 from argon2 import PasswordHasher
@@ -84,40 +82,3 @@ def password_problem(password: str, username: str = "") -> tuple[str, str] | Non
 def one_time_password() -> str:
     """Readable, random, for first login or a reset (must be changed at once)."""
     return secrets.token_urlsafe(12)
-
-
-class AttemptLimiter:
-    """Counts failures per key (a code's hash, a user name, a client) in memory only, so no IP
-    or other client detail is ever written down. After `limit` failures within `window_s`, the
-    key is locked for `lock_s`."""
-
-    def __init__(self, limit: int = 5, window_s: float = 900, lock_s: float = 900,
-                 clock=time.monotonic):
-        self.limit, self.window_s, self.lock_s, self.clock = limit, window_s, lock_s, clock
-        self._failures: dict[str, deque] = defaultdict(deque)
-        self._locked_until: dict[str, float] = {}
-        self._lock = threading.Lock()
-
-    def locked_for(self, *keys: str) -> float:
-        """Seconds until all of these keys may try again (0 = now)."""
-        now = self.clock()
-        with self._lock:
-            return max([self._locked_until.get(k, 0) - now for k in keys if k] + [0])
-
-    def failed(self, *keys: str) -> None:
-        now = self.clock()
-        with self._lock:
-            for key in filter(None, keys):
-                failures = self._failures[key]
-                failures.append(now)
-                while failures and failures[0] < now - self.window_s:
-                    failures.popleft()
-                if len(failures) >= self.limit:
-                    self._locked_until[key] = now + self.lock_s
-                    failures.clear()
-
-    def succeeded(self, *keys: str) -> None:
-        with self._lock:
-            for key in filter(None, keys):
-                self._failures.pop(key, None)
-                self._locked_until.pop(key, None)

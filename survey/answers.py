@@ -17,6 +17,9 @@ from survey.questionnaire.model import CHOICE_TYPES, Question, Questionnaire, Te
 REQUIRED = Text("请填写此项。", "Please answer this question.")
 
 
+
+MAX_NUMBER = 10**12  # far beyond any count or hours a form asks; DuckDB and floats hold it exactly
+
 def _msg(zh: str, en: str) -> Text:
     return Text(zh, en)
 
@@ -83,8 +86,11 @@ def check_value(question: Question, value, all_values: dict | None = None) -> Te
 def _type_problem(q: Question, value) -> Text | None:
     t = q.type
     if t in ("integer", "decimal"):
-        if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
             return _msg("请输入数字。", "Please enter a number.")
+        # A 400-digit integer must get a message, not an OverflowError from isfinite().
+        if abs(value) > MAX_NUMBER or not math.isfinite(value):
+            return _msg("数字太大,请检查后重新填写。", "That number is far too large; please check it.")
         if t == "integer" and value != int(value):
             return _msg("请输入整数。", "Please enter a whole number.")
         if q.min is not None and value < q.min:
@@ -166,6 +172,18 @@ def clean(qn: Questionnaire, answers: dict) -> dict:
             if shown[q.id] and not is_blank(answers.get(q.id))}
 
 
+def from_input(question: Question, value):
+    """A value as a widget gives it -> an answer value. Numbers come from a float field so
+    that nothing typed is rounded away: 40.0 -> 40 for a whole-number question, 3.7 stays 3.7
+    (and validation says it must be a whole number); an emptied field is unanswered (None)."""
+    if is_blank(value):
+        return None
+    if question.type == "integer" and isinstance(value, float) and math.isfinite(value) \
+            and value.is_integer():
+        return int(value)
+    return value
+
+
 def carried_forward(qn: Questionnaire, previous: dict) -> dict:
     """Last period's answers to the questions marked carry_forward (the answers may come from an
     earlier version of the questionnaire: values that no longer fit are dropped)."""
@@ -213,6 +231,7 @@ def _num(code) -> float | None:
 
 
 __all__ = ["CHOICE_TYPES", "visibility", "validate", "clean", "carried_forward", "progress",
+           "from_input",
            "check_value", "typed_columns", "is_blank", "expression_values", "REQUIRED"]
 
 

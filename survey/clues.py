@@ -41,6 +41,7 @@ TRANSITIONS = {
 }
 OPEN_STATUSES = ("new", "verifying", "rectifying")
 MAX_DESCRIPTION = 2000
+MAX_BODY_NAME = 100
 
 
 class WorkflowError(DomainError, ValueError):

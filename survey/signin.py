@@ -11,7 +11,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from survey import codes, throttle
+from functools import lru_cache
+
+from survey import access, codes, throttle
 from survey.store import CodeError, sessions
 
 CADRE_LIFETIME_S = 8 * 3600
@@ -29,6 +31,11 @@ class Outcome:
     @property
     def ok(self) -> bool:
         return self.token is not None
+
+
+@lru_cache(maxsize=1)
+def _dummy_hash() -> str:
+    return access.hash_password("not-an-account-" + access.one_time_password())
 
 
 def _client(address: str | None) -> str:
@@ -66,7 +73,11 @@ def staff_sign_in(store, limits: throttle.Limits, username: str, password: str,
     if wait > 0:
         store.audit(actor, "login_locked")
         return Outcome(reason="wait", wait_s=wait)
-    account = store.check_login(username, password or "") if known else None
+    if known:
+        account = store.check_login(username, password or "")
+    else:  # as slow as a real check, so timing does not tell which user names exist
+        access.verify_password(_dummy_hash(), password or "")
+        account = None
     if account is None:
         limits.staff.failed(account_key)
         limits.staff_client.record(client)

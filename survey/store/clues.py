@@ -37,6 +37,9 @@ def report(store: Store, point_id: str, via: str, category: str, body_level: str
     if not body_name.strip() or not description.strip():
         raise StoreError("name the body that caused it and describe what happened",
                          "请填写涉及的单位,并说明发生了什么。")
+    if len(body_name) > rules.MAX_BODY_NAME:
+        raise StoreError(f"the name of the body is longer than {rules.MAX_BODY_NAME} characters",
+                         f"单位名称超过 {rules.MAX_BODY_NAME} 字,请只写单位名称。")
     if len(description) > rules.MAX_DESCRIPTION:
         raise StoreError(f"the description is longer than {rules.MAX_DESCRIPTION} characters",
                          f"情况说明超过 {rules.MAX_DESCRIPTION} 字,请精简。")

@@ -26,6 +26,7 @@ from survey.errors import DomainError
 from survey.questionnaire import Questionnaire, parse_text
 from survey.questionnaire.model import Question
 
+MAX_DRAFT_CHARS = 64_000  # a whole monthly form is ~1 KB; a draft is answers, not files
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 _MIGRATION_NAME = re.compile(r"^(\d{3})_[a-z0-9_]+\.sql$")
 SELECTABLE_PERIODS = 3  # the current period and the two before it, unless closed
@@ -499,7 +500,10 @@ class Store:
 
     def respondent(self, code: str) -> Respondent:
         """Who a code belongs to (pseudonymously), or CodeError saying why it is not valid."""
-        key = self._key_of(code)
+        return self.respondent_by_key(self._key_of(code))
+
+    def respondent_by_key(self, key: str) -> Respondent:
+        """The same by pseudonym (a cadre's session keeps the pseudonym, never the code)."""
         row = self._one("SELECT r.revoked_at, p.point_id, p.name, p.level, p.kind, p.region, "
                         "p.active, p.is_demo FROM respondent r JOIN point p USING (point_id) "
                         "WHERE r.respondent_key = ?", [key])
@@ -556,6 +560,9 @@ class Store:
     def save_draft(self, respondent: Respondent, qn: Questionnaire, period_key: str,
                    answers: dict, started_at: dt.datetime) -> None:
         text = json.dumps(answers, ensure_ascii=False, sort_keys=True)
+        if len(text) > MAX_DRAFT_CHARS:
+            raise StoreError(f"the draft is larger than {MAX_DRAFT_CHARS:,} characters; shorten "
+                             "the longest answer", f"草稿超过 {MAX_DRAFT_CHARS:,} 字符,请缩短最长的回答。")
         self._write(lambda cur: cur.execute(
             "INSERT INTO draft VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO UPDATE SET "
             "version = excluded.version, answers_json = excluded.answers_json, "
@@ -783,15 +790,22 @@ class Store:
         self._write(lambda cur: (cur.execute(
             "UPDATE account SET password_hash = ?, must_change = ? WHERE username = ?",
             [hash_password(password), must_change, username]),
+            self._end_staff_sessions(cur, username, "password"),
             self._audit(cur, actor, "reset_password" if must_change else "change_password",
                         username, {})))
+
+    @staticmethod
+    def _end_staff_sessions(cur, username: str, why: str) -> None:
+        """A new password or a disabled account ends every session of it, on every server."""
+        cur.execute("UPDATE web_session SET ended_at = ?, ended_why = ? WHERE kind = 'staff' "
+                    "AND subject = ? AND ended_at IS NULL", [_now(), why, username])
 
     def update_account(self, username: str, actor: str, role: str | None = None,
                        region=None, display_name: str | None = None,
                        disabled: bool | None = None) -> None:
         from survey.access import ROLES
         if role is not None and role not in ROLES:
-            raise StoreError(f"unknown role '{role}'")
+            raise StoreError(f"unknown role '{role}'", f"没有“{role}”这个角色。")
 
         def work(cur):
             if role is not None:
@@ -805,6 +819,8 @@ class Store:
             if disabled is not None:
                 cur.execute("UPDATE account SET disabled_at = ? WHERE username = ?",
                             [_now() if disabled else None, username])
+                if disabled:
+                    self._end_staff_sessions(cur, username, "disabled")
             self._audit(cur, actor, "update_account", username,
                         {"role": role, "region": None if region is None else list(region),
                          "disabled": disabled})
