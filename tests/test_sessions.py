@@ -1,0 +1,73 @@
+"""Server-side sessions, the cookie hand-off and client addresses, on a real DuckDB file."""
+
+import datetime as dt
+
+from survey.client_address import client_address, parse_trusted
+from survey.store import sessions
+from tests.conftest import STAFF_PASSWORD, add_staff
+
+
+def test_a_session_lives_until_it_ends_and_only_its_hash_is_stored(store):
+    token = sessions.start(store, sessions.STAFF, "li", 3600)
+    found = sessions.lookup(store, token, sessions.STAFF, idle_s=1800)
+    assert found.subject == "li"
+    assert sessions.lookup(store, token, sessions.CADRE, idle_s=1800) is None  # kinds apart
+    assert store.query("SELECT count(*) FROM web_session WHERE token_hash = ?", [token]) == [(0,)]
+    sessions.end(store, token, "sign-out")
+    assert sessions.lookup(store, token, sessions.STAFF, idle_s=1800) is None
+
+
+def test_idle_and_expired_sessions_end(store):
+    idle = sessions.start(store, sessions.STAFF, "li", 3600)
+    old = sessions.start(store, sessions.CADRE, "r1", 3600)
+    store.query("UPDATE web_session SET last_seen_at = last_seen_at - INTERVAL 31 MINUTE")
+    assert sessions.lookup(store, idle, sessions.STAFF, idle_s=1800) is None
+    store.query("UPDATE web_session SET last_seen_at = now(), expires_at = now() - "
+                "INTERVAL 1 SECOND WHERE kind = 'cadre'")
+    assert sessions.lookup(store, old, sessions.CADRE, idle_s=1e9) is None
+    assert store.query("SELECT count(*) FROM web_session WHERE ended_at IS NULL") == [(0,)]
+
+
+def test_a_password_change_or_a_disabled_account_ends_every_session(store):
+    add_staff(store, "li", "leader")
+    tabs = [sessions.start(store, sessions.STAFF, "li", 3600) for _ in range(2)]
+    store.set_password("li", STAFF_PASSWORD + "2", "li", must_change=False)
+    assert all(sessions.lookup(store, t, sessions.STAFF, 1800) is None for t in tabs)
+    again = sessions.start(store, sessions.STAFF, "li", 3600)
+    store.update_account("li", "boss", disabled=True)
+    assert sessions.lookup(store, again, sessions.STAFF, 1800) is None
+
+
+def test_a_hand_off_gives_the_token_once_and_only_within_a_minute(store):
+    token = sessions.start(store, sessions.STAFF, "li", 3600)
+    value = sessions.hand_off(store, token)
+    stored = store.query("SELECT token_sealed FROM session_handoff")[0][0]
+    assert token.encode() not in bytes(stored)
+    assert sessions.claim(store, value) == token
+    assert sessions.claim(store, value) is None  # used
+    late = sessions.hand_off(store, token)
+    store.query("UPDATE session_handoff SET expires_at = ?",
+                [dt.datetime.now() - dt.timedelta(seconds=1)])
+    assert sessions.claim(store, late) is None
+    assert sessions.claim(store, "x" * 5000) is None and sessions.claim(store, "") is None
+
+
+def test_forged_or_garbled_tokens_find_nothing(store):
+    for token in ("", "abc", "'; DROP TABLE web_session; --", "A" * 43, "é" * 43):
+        assert sessions.lookup(store, token, sessions.STAFF, 1800) is None
+
+
+def test_client_address_believes_forwarded_for_only_from_trusted_proxies():
+    trusted = parse_trusted("127.0.0.1, 10.0.0.0/8")
+    assert client_address("203.0.113.9", "1.2.3.4", trusted) == "203.0.113.9"  # forged header
+    assert client_address("10.0.0.5", "198.51.100.7, 10.0.0.2", trusted) == "198.51.100.7"
+    assert client_address("127.0.0.1", "6.6.6.6, 198.51.100.7", trusted) == "198.51.100.7"
+    assert client_address("127.0.0.1", None, trusted) == "127.0.0.1"
+    assert client_address("10.0.0.5", "1.2.3.4", ()) == "10.0.0.5"  # no proxies configured
+    assert client_address(None, "1.2.3.4", trusted) is None
+    try:
+        parse_trusted("10.0.0.0/8, proxy.local")
+    except ValueError as exc:
+        assert "proxy.local" in str(exc)
+    else:
+        raise AssertionError("a host name is not a network")
