@@ -7,6 +7,8 @@ import datetime as dt
 import streamlit as st
 
 from survey import briefing, periods
+from survey.early_warning import is_open
+from survey.trends import month_label, summary_sentence
 from ui.auth import audit, require
 from ui import cached
 from ui.context import lang, startup, t
@@ -23,12 +25,21 @@ if span is None:
     st.stop()
 months = periods.span("month", f"{span[0]:%Y-%m}", f"{span[1]:%Y-%m}")[::-1]
 default = 1 if len(months) > 1 and months[0] == f"{dt.date.today():%Y-%m}" else 0
-month_key = st.selectbox(t("briefing_month"), months, index=default)
+month_key = st.selectbox(t("briefing_month"), months, index=default,
+                         format_func=lambda key: month_label(periods.bounds("month", key)[0],
+                                                             lang()))
 month = periods.bounds("month", month_key)[0]
 rules, _ = cached.rules()
 index, _ = cached.index_definition()
 region = briefing.region_name(flt, lang())
-st.subheader(t("briefing_title", region=region, month=month_key))
+st.subheader(t("briefing_title", region=region, month=month_label(month, lang())))
+_, rows, _ = cached.figure("overview", flt, "month", month, k)
+if not rows.empty:  # what the briefing opens with
+    _, alerts, _ = cached.figure("alerts", flt.narrowed(end=month), rules, k,
+                                 briefing.evaluation_day(month))
+    states = app.store.warning_states()
+    st.markdown(summary_sentence(rows, sum(is_open(a, states) for a in alerts), region,
+                                 month_label(month, lang()), lang()))
 name = f"briefing_{region}_{month_key}"
 store, language = app.store, lang()
 left, right = st.columns(2)

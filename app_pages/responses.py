@@ -7,6 +7,7 @@ import datetime as dt
 import streamlit as st
 
 from survey import domain, periods
+from survey.trends import month_label
 from ui.auth import require
 from ui import cached
 from ui.context import lang, startup, t
@@ -17,7 +18,8 @@ viewer = require("responses")
 app = startup()
 flt, _ = leader_header("nav_responses", "responses_intro", viewer)
 recent = periods.recent("month", dt.date.today(), 13)
-period = st.selectbox(t("period"), recent, index=1 if len(recent) > 1 else 0)
+period = st.selectbox(t("period"), recent, index=1 if len(recent) > 1 else 0,
+                      format_func=lambda key: month_label(periods.bounds("month", key)[0], lang()))
 frame = cached.figure("responses", flt, period)
 if frame.empty:
     st.info(t("no_data"))
@@ -26,12 +28,15 @@ expected, received = int(frame["expected"].sum()), int(frame["received"].sum())
 rate = f"{received / expected:.0%}" if expected else "—"
 st.markdown(t("responses_summary", points=len(frame), expected=expected, received=received,
               rate=rate, overdue=int(frame["overdue"].sum())))
-table = frame.assign(kind=frame["kind"].map(lambda c: domain.label(domain.POINT_KINDS, c, lang())))
+table = frame.assign(kind=frame["kind"].map(lambda c: domain.label(domain.POINT_KINDS, c, lang())),
+                     overdue=frame["overdue"].map(lambda o: t("yes") if o else ""))
+# key columns first (a phone shows the point and two or three more); kind and county scroll
+COLUMNS = {"name": t("col_point"), "rate": t("col_rate"), "received": t("col_received"),
+           "expected": t("col_expected"), "overdue": t("col_overdue"), "county": t("col_county"),
+           "kind": t("col_kind")}
 st.dataframe(
-    table[["name", "kind", "county", "expected", "received", "rate", "overdue"]].rename(columns={
-        "name": t("col_point"), "kind": t("col_kind"), "county": t("col_county"),
-        "expected": t("col_expected"), "received": t("col_received"), "rate": t("col_rate"),
-        "overdue": t("col_overdue")}),
-    hide_index=True, width="stretch",
-    column_config={t("col_rate"): st.column_config.ProgressColumn(format="percent", min_value=0,
-                                                                  max_value=1)})
+    table[list(COLUMNS)].rename(columns=COLUMNS), hide_index=True, width="stretch",
+    placeholder="—",
+    column_config={t("col_point"): st.column_config.TextColumn(pinned=True),
+                   t("col_rate"): st.column_config.ProgressColumn(format="percent", min_value=0,
+                                                                 max_value=1)})

@@ -5,10 +5,11 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from survey import charts, domain
+from survey import briefing, charts, domain, early_warning
 from survey.indicators import INDICATORS
 from survey.metrics import HEADLINE
-from survey.trends import bucket_label, indicator_label, indicator_unit
+from survey.trends import (THEMES, bucket_label, format_change, format_figure, indicator_label,
+                           indicator_unit, rises_well, shown_as_share, summary_sentence)
 from ui.auth import require
 from ui import cached
 from ui.context import lang, startup, t
@@ -18,55 +19,86 @@ from ui.filters import leader_header, sub_dimension
 viewer = require("trends")
 
 MAX_HEATMAP_POINTS = 80  # beyond this a row per point is unreadable: narrow the region first
-k = startup().config.k_anonymity
+app = startup()
+k = app.config.k_anonymity
 flt, grain = leader_header("nav_trends", "trends_intro", viewer, grain=True, k=k)
 _, _, names, has_demo = cached.meta()
 if has_demo:
     st.caption(":material/info: " + t("demo_banner"))
 
-bucket, heads = cached.figure("headline", flt, grain, None, k)
+bucket, heads, sparks = cached.figure("overview", flt, grain, None, k)
 if heads.empty:
     st.info(t("no_data"))
     st.stop()
+rows = heads.set_index("indicator")
 
 
-def fmt_value(indicator: str, row) -> str:
+def share_help(indicator: str) -> str:
+    rule = {"share": "share_yes", "likert": "share_top2" if not INDICATORS[indicator]
+            .lower_is_better else "share_low2"}.get(INDICATORS[indicator].aggregate)
+    return t(rule) if rule else t("mean_per_cadre", unit=indicator_unit(indicator, lang()))
+
+
+# -- the sentence a leader reads first --------------------------------------------------------
+rules, _ = cached.rules()
+_, alerts, _ = cached.figure("alerts", flt, rules, k)
+states = app.store.warning_states()
+open_count = sum(early_warning.is_open(a, states) for a in alerts)
+period = bucket_label(bucket, grain, lang())
+with st.container(border=True):
+    st.markdown("**" + summary_sentence(heads, open_count, briefing.region_name(flt, lang()),
+                                        period, lang()) + "**")
+    if (months := int(heads["months"].max() or 0)) and grain != "month" and \
+            months < {"quarter": 3, "year": 12}[grain]:
+        st.caption(":material/warning: " + t("partial_period", m=months))
+    st.caption(t("change_pp_note"))
+
+# -- tiles by theme, in a fixed reading order (one row per theme survives a phone's column) ---
+secondary_count = sum(len(extra) for _, _, extra in THEMES)
+show_all = st.toggle(t("show_secondary", n=secondary_count), key="all_tiles")
+
+
+def sparkline(indicator: str) -> list | None:
+    """The tile's 24 periods; a hidden one is NaN (a gap), never zero; none at all: no line."""
+    values = sparks.get(indicator) or []
+    if all(v is None for v in values):
+        return None
+    return [float("nan") if v is None else v for v in values]
+
+
+def tile(indicator: str) -> None:
+    row = rows.loc[indicator]
+    change = format_change(indicator, row["change"], lang())
+    st.metric(indicator_label(indicator, lang()), format_figure(indicator, row["figure"]),
+              delta=change, delta_description=t("yoy_long") if change else None,
+              delta_color="normal" if rises_well(indicator) else "inverse",
+              help=share_help(indicator), chart_data=sparkline(indicator), chart_type="line",
+              border=True)
     if row["suppressed"]:
-        return t("suppressed_value")
-    if INDICATORS[indicator].aggregate == "share":
-        return f"{row['share']:.0%}"
-    return f"{row['mean']:.1f}"
+        st.caption(t("suppressed_note", k=k))
+        return
+    notes = []
+    if not change:
+        notes.append(f"{t('yoy')}: {t('no_change')}")
+    previous = format_change(indicator, row["change_prev"], lang())
+    notes.append(t("pop_change", change=previous) if previous else
+                 f"{t('pop')}: {t('no_change')}")
+    if INDICATORS[indicator].aggregate == "likert":
+        notes.append(t("mean_score", mean=row["mean"]))
+    st.caption(" · ".join(notes))
 
 
-def fmt_change(value) -> str | None:
-    return None if value is None or pd.isna(value) else f"{value:+.1%}"
+for theme, primary, secondary in THEMES:
+    shown = [i for i in primary + (secondary if show_all else ()) if i in rows.index]
+    if not shown:
+        continue
+    st.markdown(f"##### {t(theme)}")
+    for column, indicator in zip(st.columns(3), shown):
+        with column:
+            tile(indicator)
 
-
-# -- headline -------------------------------------------------------------------------------
-st.subheader(t("headline_title", period=bucket_label(bucket, grain)))
-if (months := int(heads["months"].max() or 0)) and grain != "month" and \
-        months < {"quarter": 3, "year": 12}[grain]:
-    st.caption(":material/warning: " + t("partial_period", m=months))
-columns = st.columns(3)
-for i, row in heads.iterrows():
-    key = row["indicator"]
-    with columns[i % 3]:
-        yoy = fmt_change(row["yoy"])
-        st.metric(indicator_label(key, lang()), fmt_value(key, row),
-                  delta=f"{yoy} {t('yoy')}" if yoy else None,  # sign first: it sets the arrow
-                  delta_color="inverse" if INDICATORS[key].lower_is_better else "normal",
-                  help=indicator_unit(key, lang()))
-        pop = fmt_change(row["pop"])
-        notes = [f"{t('pop')} {pop}" if pop else f"{t('pop')}: {t('no_change')}"]
-        if not yoy:
-            notes.append(f"{t('yoy')}: {t('no_change')}")
-        if row["suppressed"]:
-            notes = [t("suppressed_note", k=k)]
-        elif INDICATORS[key].aggregate == "likert":
-            notes.append(f"{t('share_label')} {row['share']:.0%}")
-        st.caption(" · ".join(notes))
-
-# -- tabs ------------------------------------------------------------------------------------
+# -- one indicator in depth -------------------------------------------------------------------
+st.divider()
 if "ind" not in st.session_state:
     wanted = st.query_params.get("ind")
     st.session_state["ind"] = wanted if wanted in HEADLINE else "meetings"
@@ -77,6 +109,10 @@ if indicator != "meetings":
 elif "ind" in st.query_params:
     del st.query_params["ind"]
 label = indicator_label(indicator, lang())
+value = "share" if shown_as_share(indicator) else "mean"
+if INDICATORS[indicator].aggregate == "likert" and st.toggle(t("show_mean_score"), key="mean"):
+    value = "mean"
+share = value == "share"
 # One view at a time (tabs would compute every view on every run); kept in the URL.
 VIEWS = {"trend": "tab_trend", "breakdown": "tab_breakdown", "heatmap": "tab_heatmap",
          "distribution": "tab_distribution", "index": "tab_index", "public": "tab_public"}
@@ -90,12 +126,18 @@ if view != "trend":
 elif "view" in st.query_params:
     del st.query_params["view"]
 
+
+def figure_column(title: str):
+    return st.column_config.NumberColumn(title, format="percent" if share else "%.1f")
+
+
+def change_column(title: str):
+    return st.column_config.NumberColumn(
+        title, format="%+.1f " + ("个百分点" if lang() == "zh" else "pp") if share else "percent")
+
+
 if view == "trend":
     frame = cached.figure("series", flt, indicator, grain, k)
-    value = "mean"
-    if INDICATORS[indicator].aggregate != "mean" and st.toggle(
-            t("show_share"), value=INDICATORS[indicator].aggregate == "share"):
-        value = "share"
     chart = charts.trend(frame, indicator, lang(), grain, value, k)
     st.altair_chart(charts.themed(chart, label), width="stretch")
     chart_downloads(frame, chart, f"trend_{indicator}_{grain}", label)
@@ -113,20 +155,23 @@ if view == "breakdown":
         labels = {c: domain.label(domain.POINT_KINDS, c, lang()) for c in domain.POINT_KINDS}
     elif by == "point":
         labels = names
-    chart = charts.groups(frame, indicator, lang(), grain, t("by"), labels)
+    chart = charts.groups(frame, indicator, lang(), grain, t("by"), labels, value)
     st.altair_chart(charts.themed(chart, label), width="stretch")
     latest = frame[frame["bucket"] == bucket].copy()
     latest["group"] = latest["group"].map(lambda g: labels.get(g, g))
-    table = latest[["group", "n", "mean", "yoy", "suppressed"]].rename(columns={
-        "group": t("by"), "n": t("chart_n"), "mean": label, "yoy": t("yoy")})
+    change = "yoy_pp" if share else "yoy"
+    table = latest[["group", value, change, "n"]].rename(columns={
+        "group": t("by"), value: label, change: t("col_change_yoy"), "n": t("chart_n")})
     if st.toggle(t("ranking"), key="rank"):
         st.caption(":material/warning: " + t("ranking_caution"))
-        table = table.sort_values(label, ascending=INDICATORS[indicator].lower_is_better)
+        table = table.sort_values(label, ascending=not rises_well(indicator))
     else:
         table = table.sort_values(t("by"))
-    st.dataframe(table, hide_index=True, width="stretch",
-                 column_config={t("yoy"): st.column_config.NumberColumn(format="percent"),
-                                label: st.column_config.NumberColumn(format="%.2f")})
+    st.caption(bucket_label(bucket, grain, lang()))
+    st.dataframe(table, hide_index=True, width="stretch", placeholder="—",
+                 column_config={label: figure_column(label),
+                                t("col_change_yoy"): change_column(t("col_change_yoy")),
+                                t("chart_n"): st.column_config.NumberColumn(format="%d")})
     chart_downloads(frame, chart, f"breakdown_{indicator}_{by}_{grain}", label)
 
 if view == "heatmap":
@@ -139,8 +184,20 @@ if view == "heatmap":
     elif frame.empty:
         st.info(t("no_data"))
     else:
-        chart = charts.heatmap(frame, indicator, lang(), k)
+        chart = charts.heatmap(frame, indicator, lang(), k, value)
         st.altair_chart(charts.themed(chart, label), width="stretch")
+        # the same figures as a list: a point per row, readable on a phone
+        with st.expander(t("heatmap_table"), expanded=False):
+            ordered = frame.sort_values("bucket")
+            per_point = ordered.groupby("point").agg(
+                latest=(value, "last"),
+                spark=(value, lambda v: [None if pd.isna(x) else float(x) for x in v]))
+            st.dataframe(per_point.reset_index().rename(columns={
+                "point": t("col_point"), "latest": t("heatmap_latest"),
+                "spark": t("col_last_24")}), hide_index=True, width="stretch", placeholder="—",
+                column_config={t("heatmap_latest"): figure_column(t("heatmap_latest")),
+                               t("col_last_24"): st.column_config.LineChartColumn(
+                                   t("col_last_24"))})
         chart_downloads(frame.drop(columns=["group"]), chart, f"heatmap_{indicator}", label)
 
 if view == "distribution":
@@ -167,7 +224,7 @@ if view == "index":
             st.write(definition.description.get(lang()))
             st.dataframe(pd.DataFrame([{t("indicator"): indicator_label(i, lang()),
                                         t("weight"): w} for i, w in definition.components]),
-                         hide_index=True, width="stretch")
+                         hide_index=True, width="stretch", placeholder="—")
 
 if view == "public":
     st.caption(t("public_intro"))
@@ -177,12 +234,17 @@ if view == "public":
     else:
         chart = charts.public_vs_cadres(frame, lang())
         st.altair_chart(charts.themed(chart, t("tab_public")), width="stretch")
-        latest = frame[frame["bucket"] == frame["bucket"].max()]
-        st.dataframe(latest.assign(who=latest["who"].map(
-            {"public": t("public_series"), "cadres": t("cadre_series")}))[
-            ["who", "mean", "share", "n"]].rename(columns={
-                "who": " ", "mean": t("mean"), "share": t("share_satisfied"), "n": t("raters")}),
-            hide_index=True, width="stretch",
+        # each series' own latest quarter (the public's may lag the cadres'), hidden as —
+        latest = frame.sort_values("bucket").groupby("who").tail(1)
+        latest = latest.assign(
+            who=latest["who"].map({"public": t("public_series"), "cadres": t("cadre_series")}),
+            quarter=latest["bucket"].map(lambda b: bucket_label(b, "quarter", lang())))
+        st.caption(t("public_latest"))
+        st.dataframe(latest[["who", "share", "mean", "n", "quarter"]].rename(columns={
+            "who": " ", "share": t("share_satisfied"), "mean": t("mean"), "n": t("raters"),
+            "quarter": t("col_quarter")}),
+            hide_index=True, width="stretch", placeholder="—",
             column_config={t("share_satisfied"): st.column_config.NumberColumn(format="percent"),
-                           t("mean"): st.column_config.NumberColumn(format="%.2f")})
+                           t("mean"): st.column_config.NumberColumn(format="%.2f"),
+                           t("raters"): st.column_config.NumberColumn(format="%d")})
         chart_downloads(frame, chart, "public_rating", t("tab_public"))

@@ -1,15 +1,22 @@
-"""The monthly briefing (简报) for a region: one self-contained HTML file (charts embedded as
-PNG, no scripts, opens offline) and the same tables as an XLSX workbook."""
+"""The monthly briefing (简报) for a region, to forward unchanged: one self-contained HTML file
+(charts embedded as PNG, no scripts, opens offline, fits a phone, prints on A4) and the same
+tables as an XLSX workbook (numbers stored as numbers with number formats, a sheet of
+definitions).
+
+Both are built from one list of Sheets: a frame of raw values (hidden figures are empty, never
+zero) and the format of each column (or of each cell, where shares and means share a column).
+"""
 
 from __future__ import annotations
 
 import base64
 import datetime as dt
 import html
+from dataclasses import dataclass, field
 
 import pandas as pd
 
-from survey import charts, early_warning, exports, trends
+from survey import charts, domain, early_warning, exports, form_burden, trends
 from survey.i18n import t
 from survey.indicators import INDICATORS
 from survey.leader_config import IndexDefinition, WarningRule
@@ -17,55 +24,248 @@ from survey.metrics import Filter
 from survey.store import Store
 
 CHARTED = ("meetings", "form_hours", "inspections", "satisfaction")
+TREND_MONTHS = 24
+
+# Format keys -> (Excel number format, Python formatter for the HTML). Changes of shares are
+# percentage points, of means (new - old) / old.
+_PP = {"zh": "个百分点", "en": "pp"}
+FORMATS = {
+    "pct": ("0%", lambda v, lang: f"{v:.0%}"),
+    "dec1": ("0.0", lambda v, lang: f"{v:.1f}"),
+    "int": ("0", lambda v, lang: f"{v:.0f}"),
+    "chg": ("+0.0%;-0.0%;0.0%", lambda v, lang: f"{v:+.1%}"),
+    "pp": (None, lambda v, lang: f"{v:+.1f} {_PP[lang]}"),
+    "text": ("@", lambda v, lang: str(v)),
+}
 
 
-def _pct(value) -> str:
-    return "—" if value is None or pd.isna(value) else f"{value:+.1%}"
+def excel_format(key: str, lang: str) -> str | None:
+    if key == "pp":
+        unit = _PP[lang]
+        return f'+0.0" {unit}";-0.0" {unit}";0.0" {unit}"'
+    return FORMATS[key][0]
 
 
-def _value(row) -> str:
-    if row["suppressed"]:
+def show(value, key: str, lang: str) -> str:
+    """A cell as text for the HTML; hidden or missing figures are —."""
+    if value is None or (not isinstance(value, str) and pd.isna(value)):
         return "—"
-    if INDICATORS[row["indicator"]].aggregate == "share":
-        return f"{row['share']:.0%}"
-    return f"{row['mean']:.1f}"
+    return FORMATS[key][1](value, lang)
+
+
+@dataclass
+class Sheet:
+    title: str
+    frame: pd.DataFrame
+    formats: dict = field(default_factory=dict)  # column -> format key, or a list (one per row)
+
+    def format_of(self, column: str, row: int) -> str:
+        spec = self.formats.get(column, "text")
+        return spec if isinstance(spec, str) else spec[row]
+
+
+# -- the figures --------------------------------------------------------------------------------
+
+def _value_format(indicator: str) -> str:
+    return "pct" if trends.shown_as_share(indicator) else "dec1"
+
+
+def _change_format(indicator: str) -> str:
+    return "pp" if trends.shown_as_share(indicator) else "chg"
+
+
+def _measure(indicator: str, lang: str) -> str:
+    """What the figure is: a share of cadres, or a mean per cadre in a unit."""
+    info = INDICATORS[indicator]
+    if info.aggregate == "share":
+        return t("share_yes", lang)
+    if info.aggregate == "likert":
+        return t("share_low2" if info.lower_is_better else "share_top2", lang)
+    return t("mean_per_cadre", lang, unit=trends.indicator_unit(indicator, lang))
+
+
+def headline_sheet(rows: pd.DataFrame, k: int, lang: str) -> Sheet:
+    theme_of = {i: theme for theme, first, more in trends.THEMES for i in first + more}
+    frame = pd.DataFrame([{
+        "theme": t(theme_of[r["indicator"]], lang),
+        "indicator": trends.indicator_label(r["indicator"], lang),
+        "measure": _measure(r["indicator"], lang),
+        "figure": _round(r["figure"], 4), "yoy": _round(r["change"], 4),
+        "pop": _round(r["change_prev"], 4),
+        "n": r["n"],
+        "note": t("suppressed_note", lang, k=k) if r["suppressed"] else ""}
+        for _, r in rows.iterrows()])
+    names = {"theme": t("col_theme", lang), "indicator": t("indicator", lang),
+             "measure": t("col_measure", lang), "figure": t("col_this_month", lang),
+             "yoy": t("col_change_yoy", lang), "pop": t("col_change_pop", lang),
+             "n": t("chart_n", lang), "note": t("col_note", lang)}
+    indicators = list(rows["indicator"])
+    formats = {"figure": [_value_format(i) for i in indicators],
+               "yoy": [_change_format(i) for i in indicators],
+               "pop": [_change_format(i) for i in indicators], "n": "int"}
+    return _named(t("sheet_headline", lang), frame, formats, names)
+
+
+def _round(value, digits: int):
+    """Stored rounded (what a reader can use), hidden or missing stays empty."""
+    return None if value is None or pd.isna(value) else round(float(value), digits)
+
+
+def _named(title: str, frame: pd.DataFrame, formats: dict, names: dict) -> Sheet:
+    return Sheet(title, frame.rename(columns=names),
+                 {names[c]: f for c, f in formats.items()})
+
+
+def _facts(alert, lang: str) -> str:
+    f = alert.facts
+    if "changes" in f:
+        return t("fact_changes", lang,
+                 changes=", ".join(f"{m:%Y-%m} {c:+.0%}" for m, c in f["changes"]))
+    if "baseline" in f:
+        return t("fact_baseline", lang, baseline=f["baseline"], recent=f["recent"])
+    return t("fact_shift", lang, formal=f["formal_change"], informal=f["informal_change"])
+
+
+def warnings_sheet(store: Store, alerts: list, lang: str) -> Sheet:
+    """Every warning at the month, open first; a handled one says when (not by whom: the
+    briefing is forwarded, the audit log keeps the name)."""
+    states = store.warning_states()
+    names = dict(store.query("SELECT point_id, name FROM points"))
+    records = []
+    for a in alerts:
+        state = states.get(a.key)
+        handled = not early_warning.is_open(a, states)
+        records.append({
+            "point": names.get(a.point_id, a.point_id),
+            "indicator": trends.indicator_label(a.indicator, lang),
+            "rule": a.rule.describe(lang), "facts": _facts(a, lang),
+            "status": t("status_handled", lang, at=f"{state['at']:%Y-%m-%d}") if handled
+            else t("status_open", lang), "_open": not handled})
+    frame = pd.DataFrame(records, columns=["point", "indicator", "rule", "facts", "status",
+                                           "_open"])
+    frame = frame.sort_values(["_open", "point", "indicator"], ascending=[False, True, True])
+    columns = {"point": t("col_point", lang), "indicator": t("indicator", lang),
+               "rule": t("rule", lang), "facts": t("col_facts", lang),
+               "status": t("col_status", lang)}
+    return _named(t("nav_warnings", lang), frame.drop(columns=["_open"]).reset_index(drop=True),
+                  {}, columns)
+
+
+def responses_sheet(frame: pd.DataFrame, lang: str) -> Sheet:
+    table = pd.DataFrame({
+        "county": frame["county"].fillna(""), "name": frame["name"],
+        "kind": frame["kind"].map(lambda c: domain.label(domain.POINT_KINDS, c, lang)),
+        "expected": frame["expected"], "received": frame["received"],
+        "rate": frame["rate"].astype("float64"),
+        "overdue": frame["overdue"].map(lambda o: t("yes", lang) if o else t("no", lang))})
+    columns = {"county": t("col_county", lang), "name": t("col_point", lang),
+               "kind": t("col_kind", lang), "expected": t("col_expected", lang),
+               "received": t("col_received", lang), "rate": t("col_rate", lang),
+               "overdue": t("col_overdue", lang)}
+    return _named(t("nav_responses", lang), table,
+                  {"expected": "int", "received": "int", "rate": "pct"}, columns)
+
+
+def responses_by_county(frame: pd.DataFrame, lang: str) -> Sheet:
+    """The response monitor summed per county: what a briefing page has room for."""
+    grouped = frame.assign(county=frame["county"].fillna(t("whole_network", lang))).groupby(
+        "county", sort=True).agg(points=("name", "size"), expected=("expected", "sum"),
+                                 received=("received", "sum"), overdue=("overdue", "sum"))
+    grouped["rate"] = grouped["received"] / grouped["expected"].where(grouped["expected"] > 0)
+    table = grouped.reset_index()[["county", "points", "expected", "received", "rate",
+                                   "overdue"]]
+    columns = {"county": t("col_county", lang), "points": t("col_points", lang),
+               "expected": t("col_expected", lang), "received": t("col_received", lang),
+               "rate": t("col_rate", lang), "overdue": t("col_overdue_points", lang)}
+    return _named(t("nav_responses", lang), table,
+                  {"points": "int", "expected": "int", "received": "int", "rate": "pct",
+                   "overdue": "int"}, columns)
+
+
+def trend_sheet(store: Store, flt: Filter, month: dt.date, k: int, lang: str) -> Sheet:
+    """Indicators x the last 24 months, the figure as read (share or mean); hidden months are
+    empty cells."""
+    window = flt.narrowed(start=_months_back(month, TREND_MONTHS - 1), end=month)
+    months = [_months_back(month, n) for n in range(TREND_MONTHS - 1, -1, -1)]
+    records, formats = [], []
+    for indicator in trends.HEADLINE:
+        frame = trends.series(store, window, indicator, "month", k).set_index("bucket")
+        column = "share" if trends.shown_as_share(indicator) else "mean"
+        record = {t("indicator", lang): trends.indicator_label(indicator, lang)}
+        for m in months:
+            value = frame.at[m, column] if m in frame.index else None
+            record[f"{m:%Y-%m}"] = None if value is None or pd.isna(value) else \
+                round(float(value), 4)
+        records.append(record)
+        formats.append(_value_format(indicator))
+    table = pd.DataFrame(records)
+    return Sheet(t("sheet_trend", lang), table, {f"{m:%Y-%m}": formats for m in months})
+
+
+def definitions_sheet(flt: Filter, month: dt.date, k: int, lang: str,
+                      generated: dt.datetime | None = None) -> Sheet:
+    generated = generated or dt.datetime.now()
+    rows = [(t("def_region", lang), region_name(flt, lang)),
+            (t("def_month", lang), trends.month_label(month, lang)),
+            (t("def_generated", lang), f"{generated:%Y-%m-%d %H:%M}")]
+    rows += [(t(f"def_{key}_term", lang), t(f"def_{key}", lang, k=k))
+             for key in ("mean", "share", "change", "pp", "suppressed", "empty", "warnings",
+                         "responses")]
+    frame = pd.DataFrame(rows, columns=[t("col_term", lang), t("col_definition", lang)])
+    return Sheet(t("sheet_definitions", lang), frame, {})
+
+
+def form_burden_sheet(store: Store, month: dt.date, k: int, lang: str) -> Sheet | None:
+    """The form's own burden in the month (survey.form_burden): completion time of the monthly
+    questionnaire, over the whole network (timings are not kept per region). A version with
+    fewer than k submissions shows no times."""
+    found = [b for b in form_burden.form_burden(store, Filter().questionnaire_id)
+             if b.period_key == f"{month:%Y-%m}"]
+    if not found:
+        return None
+    minutes = lambda s, b: None if s is None or b.submissions < k else round(s / 60, 2)  # noqa
+    frame = pd.DataFrame([{
+        "version": b.version, "submissions": b.submissions,
+        "median": minutes(b.median_s, b), "p90": minutes(b.p90_s, b),
+        "target": "" if b.meets_target is None or b.submissions < k else
+        t("yes", lang) if b.meets_target else t("no", lang),
+        "unchanged": b.unchanged_share, "items": b.items_asked} for b in found])
+    columns = {"version": t("col_version", lang), "submissions": t("col_submissions", lang),
+               "median": t("col_median_minutes", lang), "p90": t("col_p90_minutes", lang),
+               "target": t("col_meets_target", lang,
+                           minutes=f"{form_burden.TARGET_MEDIAN_S / 60:g}"),
+               "unchanged": t("col_unchanged_share", lang), "items": t("col_items_asked", lang)}
+    return _named(t("sheet_form_burden", lang), frame,
+                  {"version": "int", "submissions": "int", "median": "dec1", "p90": "dec1",
+                   "unchanged": "pct", "items": "dec1"}, columns)
+
+
+def sheets(store: Store, flt: Filter, month: dt.date, k: int, rules: list[WarningRule],
+           lang: str = "zh") -> tuple[list[Sheet], dict]:
+    """The workbook's sheets, and what the HTML needs besides (headline rows, alerts)."""
+    _, rows, _ = trends.overview(store, flt, "month", month, k)
+    _, alerts, _ = trends.alerts(store, flt.narrowed(end=month), rules, k, today=evaluation_day(month))
+    responses = trends.responses(store, flt, f"{month:%Y-%m}")
+    out = [headline_sheet(rows, k, lang), warnings_sheet(store, alerts, lang),
+           responses_sheet(responses, lang), trend_sheet(store, flt, month, k, lang)]
+    burden = form_burden_sheet(store, month, k, lang)
+    if burden is not None:
+        out.append(burden)
+    out.append(definitions_sheet(flt, month, k, lang))
+    states = store.warning_states()
+    extra = {"rows": rows, "open": sum(early_warning.is_open(a, states) for a in alerts),
+             "responses": responses, "burden": burden}
+    return out, extra
 
 
 def tables(store: Store, flt: Filter, month: dt.date, k: int, rules: list[WarningRule],
            lang: str = "zh") -> dict[str, pd.DataFrame]:
-    """The briefing's tables (also the XLSX sheets)."""
-    _, heads = trends.headline(store, flt, "month", month, k)
-    headline = pd.DataFrame([{
-        t("indicator", lang): trends.indicator_label(r["indicator"], lang),
-        "value": _value(r), "unit": trends.indicator_unit(r["indicator"], lang),
-        t("pop", lang): _pct(r["pop"]), t("yoy", lang): _pct(r["yoy"]),
-        t("chart_n", lang): None if pd.isna(r["n"]) else int(r["n"])} for _, r in heads.iterrows()])
-    latest, alerts, _ = trends.alerts(store, flt.narrowed(end=month), rules, k, today=_after(month))
-    states = store.warning_states()
-    names = dict(store.query("SELECT point_id, name FROM points"))
-    warnings = pd.DataFrame([{
-        t("col_point", lang): names.get(a.point_id, a.point_id),
-        t("indicator", lang): trends.indicator_label(a.indicator, lang),
-        t("rule", lang): a.rule.describe(lang),
-        t("handled_by", lang): (states.get(a.key) or {}).get("by", "")
-        if not early_warning.is_open(a, states) else ""} for a in alerts])
-    trend_rows = []
-    for indicator in trends.HEADLINE:
-        frame = trends.series(store, flt.narrowed(start=_months_back(month, 23), end=month),
-                              indicator, "month", k)
-        for _, r in frame.iterrows():
-            trend_rows.append({t("indicator", lang): trends.indicator_label(indicator, lang),
-                               t("chart_period", lang): f"{r['bucket']:%Y-%m}",
-                               "mean": r["mean"], "share": r["share"], "n": r["n"],
-                               "suppressed": r["suppressed"]})
-    responses = trends.responses(store, flt, f"{month:%Y-%m}")
-    return {t("headline_title", lang, period=f"{month:%Y-%m}"): headline,
-            t("nav_warnings", lang): warnings,
-            t("tab_trend", lang): pd.DataFrame(trend_rows),
-            t("nav_responses", lang): responses.drop(columns=["point_id"])}
+    """The briefing's tables by sheet name (raw values)."""
+    return {s.title: s.frame for s in sheets(store, flt, month, k, rules, lang)[0]}
 
 
-def _after(month: dt.date) -> dt.date:
+def evaluation_day(month: dt.date) -> dt.date:
+    """The day warnings for a month are evaluated as of: the first day after it."""
     return trends.analytics.shift(month, -1)
 
 
@@ -78,52 +278,170 @@ def region_name(flt: Filter, lang: str) -> str:
 
 
 def xlsx(store: Store, flt: Filter, month: dt.date, k: int, rules, lang: str = "zh") -> bytes:
-    return exports.xlsx_bytes(tables(store, flt, month, k, rules, lang))
+    built, _ = sheets(store, flt, month, k, rules, lang)
+    formats = {}
+    for sheet in built:
+        formats[sheet.title] = {column: [excel_format(sheet.format_of(column, i), lang)
+                                         for i in range(len(sheet.frame))]
+                                for column in sheet.formats}
+    return exports.xlsx_bytes({s.title: s.frame for s in built}, formats=formats)
+
+
+# -- the HTML -----------------------------------------------------------------------------------
+
+def _table(sheet: Sheet, lang: str, columns: list[str] | None = None, numeric=()) -> str:
+    esc = html.escape
+    columns = columns or list(sheet.frame.columns)
+    head = "".join(f"<th{' class=num' if c in numeric else ''}>{esc(c)}</th>" for c in columns)
+    body = []
+    for i, (_, row) in enumerate(sheet.frame.iterrows()):
+        cells = "".join(
+            f"<td{' class=num' if c in numeric else ''}>"
+            f"{esc(show(row[c], sheet.format_of(c, i), lang))}</td>" for c in columns)
+        body.append(f"<tr>{cells}</tr>")
+    return (f"<div class=scroll><table><thead><tr>{head}</tr></thead>"
+            f"<tbody>{''.join(body)}</tbody></table></div>")
+
+
+def _headline_html(sheet: Sheet, lang: str, good: list) -> str:
+    """Indicators grouped by theme: name and what it measures, this month, the changes (the
+    year-on-year one green when it is good news, red when bad)."""
+    esc = html.escape
+    f = sheet.frame
+    theme, name, measure, figure, yoy, pop, note = (
+        f.columns[0], f.columns[1], f.columns[2], f.columns[3], f.columns[4], f.columns[5],
+        f.columns[7])
+    rows, current = [], None
+    for i, (_, r) in enumerate(f.iterrows()):
+        if r[theme] != current:
+            current = r[theme]
+            rows.append(f"<tr class=theme><th colspan=4>{esc(current)}</th></tr>")
+        hidden = f"<div class=small>{esc(r[note])}</div>" if r[note] else ""
+        rows.append(
+            f"<tr><td>{esc(r[name])}<div class=small>{esc(r[measure])}</div>{hidden}</td>"
+            f"<td class=num><b>{esc(show(r[figure], sheet.format_of(figure, i), lang))}</b></td>"
+            f"<td class='num {_tone(good[i])}'>{esc(show(r[yoy], sheet.format_of(yoy, i), lang))}"
+            "</td>"
+            f"<td class=num>{esc(show(r[pop], sheet.format_of(pop, i), lang))}</td></tr>")
+    head = (f"<tr><th>{esc(t('indicator', lang))}</th><th class=num>{esc(figure)}</th>"
+            f"<th class=num>{esc(yoy)}</th><th class=num>{esc(pop)}</th></tr>")
+    return (f"<div class=scroll><table class=headline><thead>{head}</thead>"
+            f"<tbody>{''.join(rows)}</tbody></table></div>")
+
+
+def _warnings_html(sheet: Sheet) -> str:
+    """Grouped by point (a heading row each): indicator and rule, evidence, status."""
+    esc = html.escape
+    point, indicator, rule, facts, status = sheet.frame.columns
+    rows, current = [], None
+    for _, r in sheet.frame.iterrows():
+        if r[point] != current:
+            current = r[point]
+            rows.append(f"<tr class=theme><th colspan=3>{esc(current)}</th></tr>")
+        rows.append(f"<tr><td><b>{esc(r[indicator])}</b><div class=small>{esc(r[rule])}</div>"
+                    f"</td><td>{esc(r[facts])}</td><td class=nowrap>{esc(r[status])}</td></tr>")
+    head = (f"<tr><th>{esc(indicator)} · {esc(rule)}</th><th>{esc(facts)}</th>"
+            f"<th>{esc(status)}</th></tr>")
+    return (f"<div class=scroll><table><thead>{head}</thead><tbody>{''.join(rows)}</tbody>"
+            "</table></div>")
+
+
+def _form_burden_html(sheet: Sheet, lang: str) -> str:
+    """The form's burden as a short list (a wide table does not fit a phone)."""
+    esc = html.escape
+    items = []
+    for i, (_, row) in enumerate(sheet.frame.iterrows()):
+        cells = [f"{esc(c)}:<b>{esc(show(row[c], sheet.format_of(c, i), lang))}</b>"
+                 for c in sheet.frame.columns if not _empty(row[c])]
+        items.append("<li>" + ";".join(cells) + "</li>")
+    return f"<ul>{''.join(items)}</ul>"
+
+
+def _empty(value) -> bool:
+    return value is None or value == "" or (not isinstance(value, str) and pd.isna(value))
+
+
+def _tone(good) -> str:
+    return "" if good is None or pd.isna(good) else "good" if good else "bad"
+
+
+def _png(chart, title: str) -> str:
+    data = base64.b64encode(charts.to_png(chart, title, width=520)).decode()
+    return (f"<figure><img alt='{html.escape(title)}' src='data:image/png;base64,{data}'>"
+            "</figure>")
 
 
 def html_report(store: Store, flt: Filter, month: dt.date, k: int, rules: list[WarningRule],
                 index: IndexDefinition | None, lang: str = "zh") -> str:
     esc = html.escape
-    sheets = tables(store, flt, month, k, rules, lang)
-    title = t("briefing_title", lang, region=region_name(flt, lang), month=f"{month:%Y-%m}")
+    built, extra = sheets(store, flt, month, k, rules, lang)
+    by_title = {s.title: s for s in built}
+    region = region_name(flt, lang)
+    month_text = trends.month_label(month, lang)
+    title = t("briefing_title", lang, region=region, month=month_text)
     parts = [f"<h1>{esc(title)}</h1>",
-             f"<p class=note>{esc(t('trends_intro', lang, k=k))}</p>"]
-    for name, frame in sheets.items():
-        if name == t("tab_trend", lang):
-            continue
-        parts.append(f"<h2>{esc(name)}</h2>")
-        parts.append(frame.to_html(index=False, na_rep="—", border=0, escape=True)
-                     if not frame.empty else f"<p>{esc(t('no_data', lang))}</p>")
-    parts.append(f"<h2>{esc(t('tab_trend', lang))}</h2>")
-    window = flt.narrowed(start=_months_back(month, 23), end=month)
+             f"<p class=meta>{esc(t('briefing_generated', lang, at=f'{dt.datetime.now():%Y-%m-%d}'))}"
+             "</p>"]
+    if not extra["rows"].empty:
+        parts.append("<p class=lead>" + esc(trends.summary_sentence(
+            extra["rows"], extra["open"], region, month_text, lang)) + "</p>")
+    parts.append(f"<h2>{esc(t('sheet_headline', lang))}</h2>")
+    headline = by_title[t("sheet_headline", lang)]
+    parts.append(_headline_html(headline, lang, list(extra["rows"]["good"]))
+                 if not headline.frame.empty
+                 else f"<p>{esc(t('no_data', lang))}</p>")
+    parts.append(f"<p class=small>{esc(t('change_pp_note', lang))}</p>")
+
+    parts.append(f"<h2>{esc(t('briefing_trends', lang))}</h2><div class=charts>")
+    window = flt.narrowed(start=_months_back(month, TREND_MONTHS - 1), end=month)
     for indicator in CHARTED:
         frame = trends.series(store, window, indicator, "month", k)
         if frame.empty:
             continue
-        value = "share" if INDICATORS[indicator].aggregate != "mean" else "mean"
+        value = "share" if trends.shown_as_share(indicator) else "mean"
         label = trends.indicator_label(indicator, lang)
-        png = charts.to_png(charts.trend(frame, indicator, lang, "month", value, k), label)
-        parts.append(f"<figure><img alt='{esc(label)}' src='data:image/png;base64,"
-                     f"{base64.b64encode(png).decode()}'></figure>")
+        if value == "share":
+            label = f"{label}:{_measure(indicator, lang)}" if lang == "zh" else \
+                f"{label}: {_measure(indicator, lang)}"
+        parts.append(_png(charts.trend(frame, indicator, lang, "month", value, k), label))
     if index is not None:
         frame = trends.burden_index(store, window, index, "month", k)
         if not frame.empty:
             label = index.title.get(lang)
-            png = charts.to_png(charts.index_chart(frame, lang, "month", label), label)
-            parts.append(f"<h2>{esc(label)}</h2><p>{esc(index.description.get(lang))}</p>"
-                         f"<figure><img alt='{esc(label)}' src='data:image/png;base64,"
-                         f"{base64.b64encode(png).decode()}'></figure>")
-    parts.append(f"<p class=note>{esc(_footnote(lang, k))}</p>")
+            parts.append(_png(charts.index_chart(frame, lang, "month", label), label))
+    parts.append("</div>")
+    if index is not None:
+        parts.append(f"<p class=small>{esc(index.title.get(lang))}:"
+                     f"{esc(index.description.get(lang))}</p>")
+
+    parts.append(f"<h2>{esc(t('nav_warnings', lang))}</h2>")
+    warnings = by_title[t("nav_warnings", lang)]
+    if warnings.frame.empty:
+        parts.append(f"<p>{esc(t('warnings_none', lang))}</p>")
+    else:
+        parts.append(f"<p>{esc(t('briefing_warnings', lang, n=extra['open']))}</p>")
+        parts.append(_warnings_html(warnings))
+
+    parts.append(f"<h2>{esc(t('nav_responses', lang))}</h2>")
+    if extra["responses"].empty:
+        parts.append(f"<p>{esc(t('no_data', lang))}</p>")
+    else:
+        counties = responses_by_county(extra["responses"], lang)
+        parts.append(_table(counties, lang, numeric=list(counties.frame.columns[1:])))
+        parts.append(f"<p class=small>{esc(t('briefing_responses_note', lang))}</p>")
+    if extra["burden"] is not None:
+        burden = extra["burden"]
+        parts.append(f"<h2>{esc(burden.title)}</h2>"
+                     + _form_burden_html(burden, lang)
+                     + f"<p class=small>{esc(t('briefing_form_burden_note', lang))}</p>")
+
+    parts.append(f"<h2>{esc(t('sheet_definitions', lang))}</h2><dl>")
+    definitions = by_title[t("sheet_definitions", lang)].frame
+    for term, text in definitions.itertuples(index=False):
+        parts.append(f"<dt>{esc(term)}</dt><dd>{esc(text)}</dd>")
+    parts.append("</dl>")
     return _PAGE.format(lang="zh-CN" if lang == "zh" else "en", title=esc(title),
                         body="\n".join(parts))
-
-
-def _footnote(lang: str, k: int) -> str:
-    if lang == "en":
-        return (f"Changes are (new - old) / old. Figures from fewer than {k} respondents are "
-                "hidden (—), and so is any figure that would let a reader work one out.")
-    return (f"变化率 = (本期 - 基期) / 基期。少于 {k} 人的数字不显示(—),"
-            "可由其他数字推算出小样本的数字也一并不显示。")
 
 
 _PAGE = """<!doctype html>
@@ -132,12 +450,43 @@ _PAGE = """<!doctype html>
 <title>{title}</title>
 <style>
 body {{ font-family: "Noto Sans CJK SC", "PingFang SC", "Microsoft YaHei", sans-serif;
-       max-width: 860px; margin: 2em auto; padding: 0 1em; color: #222; }}
-table {{ border-collapse: collapse; width: 100%; margin: .5em 0 1.5em; }}
-th, td {{ border-bottom: 1px solid #ddd; padding: .35em .5em; text-align: left; }}
+       max-width: 900px; margin: 1.5em auto; padding: 0 1em; color: #222; line-height: 1.5; }}
+h1 {{ font-size: 1.5em; margin-bottom: .2em; }}
+h2 {{ font-size: 1.2em; margin: 1.6em 0 .4em; border-bottom: 2px solid #c62828; }}
+.meta, .small {{ color: #666; font-size: .85em; }}
+.lead {{ font-size: 1.05em; background: #f7f7f7; border-left: 4px solid #c62828;
+        padding: .6em .8em; }}
+.scroll {{ overflow-x: auto; }}
+table {{ border-collapse: collapse; width: 100%; margin: .4em 0 1em; }}
+th, td {{ border-bottom: 1px solid #ddd; padding: .35em .5em; text-align: left;
+          vertical-align: top; }}
 th {{ background: #f5f5f5; }}
-img {{ max-width: 100%; }}
-.note {{ color: #666; font-size: .9em; }}
+td:first-child {{ min-width: 7em; }}
+.num {{ text-align: right; white-space: nowrap; }}
+tr.theme th {{ background: #fff; color: #c62828; border-bottom: 1px solid #c62828;
+               padding-top: .8em; }}
+.charts {{ display: grid; grid-template-columns: 1fr; gap: .5em; }}
+.good {{ color: #2e7d32; }}
+.bad {{ color: #c62828; }}
+.nowrap {{ white-space: nowrap; }}
+figure {{ margin: 0; break-inside: avoid; page-break-inside: avoid; }}
+img {{ width: 100%; max-width: 700px; height: auto; }}
+dt {{ font-weight: bold; margin-top: .5em; }}
+dd {{ margin: 0 0 0 1em; }}
+@media (max-width: 480px) {{
+  body {{ margin: .8em auto; padding: 0 .6em; font-size: 15px; }}
+  h1 {{ font-size: 1.25em; }}
+  th, td {{ padding: .3em .3em; }}
+}}
+@media print {{
+  @page {{ size: A4; margin: 15mm 12mm; }}
+  body {{ max-width: none; margin: 0; padding: 0; font-size: 10.5pt; }}
+  .scroll {{ overflow: visible; }}
+  img {{ max-height: 105mm; }}
+  h2 {{ break-after: avoid; page-break-after: avoid; }}
+  tr, figure, dt, dd {{ break-inside: avoid; page-break-inside: avoid; }}
+  thead {{ display: table-header-group; }}
+}}
 </style></head><body>
 {body}
 </body></html>

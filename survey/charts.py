@@ -12,6 +12,7 @@ import altair as alt
 import pandas as pd
 
 from survey.i18n import t
+from survey.indicators import INDICATORS
 from survey.trends import indicator_label, indicator_unit
 
 FONT = "Noto Sans CJK SC"  # installed with fonts-noto-cjk; browsers fall back to their own
@@ -45,68 +46,106 @@ def _value_field(frame: pd.DataFrame, value: str) -> pd.DataFrame:
     return data
 
 
+def _tooltip_time(lang: str, grain: str = "month") -> alt.Tooltip:
+    return alt.Tooltip("bucket:T", title=t("chart_period", lang),
+                       format="%Y" if grain == "year" else "%Y-%m")
+
+
+def _segments(data: pd.DataFrame) -> pd.Series:
+    """A running id that changes after each hidden period, so a line never joins across one."""
+    return data["suppressed"].astype(int).cumsum()
+
+
+def _hidden_bands(hidden: pd.DataFrame, lang: str, grain: str, k: int):
+    """Hidden periods as light grey bands over the whole height: a gap that says why, never
+    a value (and never a mark at zero)."""
+    months = {"month": 1, "quarter": 3, "year": 12}[grain]
+    bands = hidden[["bucket"]].copy()
+    bands["end"] = bands["bucket"] + pd.DateOffset(months=months)
+    bands["note"] = t("suppressed_note", lang, k=k)
+    return alt.Chart(bands).mark_rect(color=HIDDEN, opacity=0.18).encode(
+        x=_time_axis(lang, grain), x2="end:T",
+        tooltip=[_tooltip_time(lang, grain), alt.Tooltip("note:N", title=" ")])
+
+
 def trend(frame: pd.DataFrame, indicator: str, lang: str, grain: str = "month",
           value: str = "mean", k: int = 5):
-    """One indicator over time for the filtered total; hidden figures as grey ticks."""
-    data = _value_field(frame, value)
+    """One indicator over time for the filtered total; hidden periods are grey bands (gaps)."""
+    data = _value_field(frame, value).sort_values("bucket")
+    data["segment"] = _segments(data)
     label = indicator_label(indicator, lang)
-    unit = "%" if value == "share" else indicator_unit(indicator, lang)
+    share = value == "share"
+    unit = "%" if share else indicator_unit(indicator, lang)
     y = alt.Y("value:Q", title=f"{label} ({unit})",
-              axis=alt.Axis(format=".0%") if value == "share" else alt.Axis())
-    tooltip = [alt.Tooltip("bucket:T", title=t("chart_period", lang)),
-               alt.Tooltip("value:Q", title=label, format=".1%" if value == "share" else ".2f"),
+              axis=alt.Axis(format=".0%") if share else alt.Axis(),
+              scale=alt.Scale(zero=not share))
+    tooltip = [_tooltip_time(lang, grain),
+               alt.Tooltip("value:Q", title=label, format=".1%" if share else ".2f"),
                alt.Tooltip("n:Q", title=t("chart_n", lang))]
     shown = data[~data["suppressed"]]
-    line = alt.Chart(shown).mark_line(point=True, color=NEUTRAL).encode(
-        x=_time_axis(lang, grain), y=y, tooltip=tooltip)
-    layers = [line]
+    layers = []
     hidden = data[data["suppressed"]]
     if not hidden.empty:
-        layers.append(alt.Chart(hidden.assign(value=0.0)).mark_tick(
-            color=HIDDEN, thickness=3, size=14).encode(
-            x=_time_axis(lang, grain), y=alt.Y("value:Q"),
-            tooltip=[alt.Tooltip("bucket:T", title=t("chart_period", lang)),
-                     alt.Tooltip("note:N", title=" ")]).transform_calculate(
-            note=f"'{t('suppressed_note', lang, k=k)}'"))
-    return alt.layer(*layers).properties(width=WIDTH, height=260)
+        layers.append(_hidden_bands(hidden, lang, grain, k))
+    layers.append(alt.Chart(shown).mark_line(point=True, color=NEUTRAL).encode(
+        x=_time_axis(lang, grain), y=y, detail="segment:N", tooltip=tooltip))
+    return alt.layer(*layers).properties(width=WIDTH, height=280)
 
 
 def groups(frame: pd.DataFrame, indicator: str, lang: str, grain: str, group_title: str,
-           labels: dict | None = None):
-    """One line per group of a breakdown (hidden cells are simply absent)."""
-    data = _value_field(frame[~frame["suppressed"]], "mean")
+           labels: dict | None = None, value: str = "mean"):
+    """One line per group of a breakdown (hidden cells are gaps: the line breaks there)."""
+    data = _value_field(frame, value).sort_values(["group", "bucket"])
+    data["segment"] = data.groupby("group")["suppressed"].cumsum().astype(int)
+    data = data[~data["suppressed"]]
     data["label"] = data["group"].map(lambda g: (labels or {}).get(g, g))
     label = indicator_label(indicator, lang)
+    share = value == "share"
+    unit = "%" if share else indicator_unit(indicator, lang)
     return alt.Chart(data).mark_line(point=True).encode(
         x=_time_axis(lang, grain),
-        y=alt.Y("value:Q", title=f"{label} ({indicator_unit(indicator, lang)})"),
-        color=alt.Color("label:N", title=group_title),
-        tooltip=[alt.Tooltip("label:N", title=group_title),
-                 alt.Tooltip("bucket:T", title=t("chart_period", lang)),
-                 alt.Tooltip("value:Q", title=label, format=".2f"),
+        y=alt.Y("value:Q", title=f"{label} ({unit})",
+                axis=alt.Axis(format=".0%") if share else alt.Axis()),
+        color=alt.Color("label:N", title=group_title,
+                        legend=alt.Legend(orient="bottom", columns=2, labelLimit=220)),
+        detail="segment:N",
+        tooltip=[alt.Tooltip("label:N", title=group_title), _tooltip_time(lang, grain),
+                 alt.Tooltip("value:Q", title=label, format=".1%" if share else ".2f"),
                  alt.Tooltip("n:Q", title=t("chart_n", lang))],
     ).properties(width=WIDTH, height=300)
 
 
-def heatmap(frame: pd.DataFrame, indicator: str, lang: str, k: int = 5):
-    """Points x months; hidden cells grey."""
-    data = _dated(frame)
-    data["value"] = data["mean"].astype("float64")
-    data["status"] = data["suppressed"].map(
-        {True: t("suppressed_note", lang, k=k), False: ""})
+HEATMAP_ROW = 22  # px per point: every name gets its own readable row
+
+
+def heatmap(frame: pd.DataFrame, indicator: str, lang: str, k: int = 5, value: str = "mean"):
+    """Points x months; hidden cells grey. Height grows with the points, every row is named
+    (long names shortened on the axis, in full on hover), months as 2026-10."""
+    data = _dated(frame[frame["point"].notna()])
+    data["value"] = data[value].astype("float64")
+    data["month"] = data["bucket"].dt.strftime("%Y-%m")
+    data["status"] = data["suppressed"].map({True: t("suppressed_note", lang, k=k), False: ""})
+    months = sorted(data["month"].unique())
+    points = sorted(data["point"].unique())
     label = indicator_label(indicator, lang)
+    share = value == "share"
+    x = alt.X("month:O", title=None, sort=months, scale=alt.Scale(domain=months),
+              axis=alt.Axis(labelAngle=-45, labelOverlap="greedy"))
+    y = alt.Y("point:N", title=None, sort=points, scale=alt.Scale(domain=points),
+              axis=alt.Axis(labelLimit=150, labelOverlap=False))
     base = alt.Chart(data).encode(
-        x=alt.X("yearmonth(bucket):O", title=t("chart_period", lang)),
-        y=alt.Y("point:N", title=t("chart_point", lang), sort="ascending"),
+        x=x, y=y,
         tooltip=[alt.Tooltip("point:N", title=t("chart_point", lang)),
-                 alt.Tooltip("yearmonth(bucket):O", title=t("chart_period", lang)),
-                 alt.Tooltip("value:Q", title=label, format=".2f"),
+                 alt.Tooltip("month:O", title=t("chart_period", lang)),
+                 alt.Tooltip("value:Q", title=label, format=".0%" if share else ".2f"),
                  alt.Tooltip("status:N", title=" ")])
     shown = base.transform_filter("datum.suppressed == false").mark_rect().encode(
-        color=alt.Color("value:Q", title=label, scale=alt.Scale(scheme="orangered")))
+        color=alt.Color("value:Q", title=None, scale=alt.Scale(scheme="orangered"),
+                        legend=alt.Legend(orient="top", format=".0%" if share else "",
+                                          gradientLength=160)))
     hidden = base.transform_filter("datum.suppressed == true").mark_rect(color="#e0e0e0")
-    rows = max(1, data["point"].nunique())
-    return alt.layer(hidden, shown).properties(width=WIDTH, height=min(900, 16 * rows + 40))
+    return alt.layer(hidden, shown).properties(width=WIDTH,
+                                               height=HEATMAP_ROW * max(1, len(points)))
 
 
 def distribution(frame: pd.DataFrame, indicator: str, lang: str, grain: str):
@@ -119,7 +158,7 @@ def distribution(frame: pd.DataFrame, indicator: str, lang: str, grain: str):
     whisker = alt.Chart(data).mark_rule(color="#607d8b").encode(
         x=x, y=alt.Y("p10:Q", title=label), y2="p90:Q")
     box = alt.Chart(data).mark_bar(size=10, color="#90caf9").encode(x=x, y="p25:Q", y2="p75:Q",
-        tooltip=[alt.Tooltip("bucket:T", title=t("chart_period", lang))] +
+        tooltip=[_tooltip_time(lang, grain)] +
                 [alt.Tooltip(f"{c}:Q", title=c.upper().replace("P", "P"), format=".1f")
                  for c in ("p10", "p25", "p50", "p75", "p90")])
     median = alt.Chart(data).mark_tick(color="#0d47a1", thickness=2, size=12).encode(x=x, y="p50:Q")
@@ -131,30 +170,51 @@ def index_chart(frame: pd.DataFrame, lang: str, grain: str, title: str):
     data["value"] = data["index"].astype("float64")
     line = alt.Chart(data).mark_line(point=True, color="#6a1b9a").encode(
         x=_time_axis(lang, grain), y=alt.Y("value:Q", title=title),
-        tooltip=[alt.Tooltip("bucket:T", title=t("chart_period", lang)),
+        tooltip=[_tooltip_time(lang, grain),
                  alt.Tooltip("value:Q", title=title, format=".1f")])
     hundred = alt.Chart(pd.DataFrame({"y": [100.0]})).mark_rule(
         color=HIDDEN, strokeDash=[4, 4]).encode(y="y:Q")
     return alt.layer(hundred, line).properties(width=WIDTH, height=260)
 
 
-def evidence(rows: pd.DataFrame, lang: str):
-    """One point's monthly series behind its warnings, every indicator on one scale:
-    100 = its mean over the first six months shown, so rebounds of different units compare."""
-    data = _dated(rows).sort_values(["indicator", "bucket"])
-    data["label"] = data["indicator"].map(lambda i: indicator_label(i, lang))
-    first = data.groupby("indicator")["value"].transform(lambda v: v.head(6).mean())
-    data["relative"] = 100 * data["value"] / first.where(first != 0)
-    x = _time_axis(lang)
-    line = alt.Chart(data).mark_line(point=True).encode(
-        x=x, y=alt.Y("relative:Q", title=t("relative_level", lang), scale=alt.Scale(zero=False)),
-        color=alt.Color("label:N", title=None, legend=alt.Legend(orient="top", columns=3)),
-        tooltip=[alt.Tooltip("label:N", title=t("indicator", lang)),
-                 alt.Tooltip("bucket:T", title=t("chart_period", lang)),
-                 alt.Tooltip("value:Q", title=t("chart_value", lang), format=".2f")])
-    hundred = alt.Chart(pd.DataFrame({"y": [100.0]})).mark_rule(
-        color=HIDDEN, strokeDash=[4, 4]).encode(y="y:Q")
-    return alt.layer(hundred, line).properties(width=WIDTH, height=240)
+def warning_evidence(series: pd.DataFrame, indicator: str, lang: str,
+                     reference: float | None = None, reference_label: str | None = None):
+    """The evidence for one warning: the point's monthly figure of the warned indicator in its
+    own unit, the same month a year before as a dashed line (a year-on-year rise shows as the
+    gap between them), and, for a baseline rule, the baseline as a rule. `series` has columns
+    bucket and value (months without a figure are missing: the line breaks there)."""
+    data = _dated(series).sort_values("bucket").set_index("bucket")["value"].astype("float64")
+    full = pd.date_range(data.index.min(), data.index.max(), freq="MS") if len(data) else []
+    data = data.reindex(full)
+    this_year = pd.DataFrame({"bucket": data.index, "value": data.to_numpy(),
+                              "series": t("this_year", lang)})
+    last_year = pd.DataFrame({"bucket": data.index, "value": data.shift(12).to_numpy(),
+                              "series": t("last_year_same_month", lang)})
+    rows = pd.concat([this_year, last_year.iloc[12:]])
+    rows["segment"] = rows["value"].isna().groupby(rows["series"]).cumsum().astype(int)
+    rows = rows[rows["value"].notna()]
+    label = indicator_label(indicator, lang)
+    unit = indicator_unit(indicator, lang)
+    share = INDICATORS[indicator].aggregate == "share"
+    names = [t("this_year", lang), t("last_year_same_month", lang)]
+    line = alt.Chart(rows).mark_line(point=alt.OverlayMarkDef(size=24)).encode(
+        x=_time_axis(lang),
+        y=alt.Y("value:Q", title=f"{label} ({unit})", scale=alt.Scale(zero=False),
+                axis=alt.Axis(format=".0%") if share else alt.Axis()),
+        color=alt.Color("series:N", title=None, scale=alt.Scale(domain=names,
+                        range=[BAD, HIDDEN]), legend=alt.Legend(orient="top")),
+        strokeDash=alt.StrokeDash("series:N", scale=alt.Scale(domain=names,
+                                  range=[[1, 0], [5, 4]]), legend=None),
+        detail="segment:N",
+        tooltip=[alt.Tooltip("series:N", title=" "), _tooltip_time(lang),
+                 alt.Tooltip("value:Q", title=label, format=".0%" if share else ".2f")])
+    layers = [line]
+    if reference is not None:
+        ref = pd.DataFrame({"y": [reference], "label": [reference_label or ""]})
+        layers.append(alt.Chart(ref).mark_rule(color=NEUTRAL, strokeDash=[2, 2]).encode(
+            y="y:Q", tooltip=[alt.Tooltip("label:N", title=" "),
+                              alt.Tooltip("y:Q", title=label, format=".2f")]))
+    return alt.layer(*layers).properties(width=WIDTH, height=220)
 
 
 def public_vs_cadres(frame: pd.DataFrame, lang: str):
@@ -168,7 +228,7 @@ def public_vs_cadres(frame: pd.DataFrame, lang: str):
                 scale=alt.Scale(domain=[0, 1])),
         color=alt.Color("series:N", title=None, legend=alt.Legend(orient="bottom")),
         tooltip=[alt.Tooltip("series:N", title=" "),
-                 alt.Tooltip("bucket:T", title=t("chart_period", lang)),
+                 _tooltip_time(lang, "quarter"),
                  alt.Tooltip("value:Q", title=t("share_satisfied", lang), format=".0%"),
                  alt.Tooltip("mean:Q", title=t("mean", lang), format=".2f"),
                  alt.Tooltip("n:Q", title=t("chart_n", lang))],

@@ -49,15 +49,47 @@ def csv_bytes(frame: pd.DataFrame) -> bytes:
     return safe_frame(frame).to_csv(index=False, lineterminator="\r\n").encode("utf-8-sig")
 
 
-def xlsx_bytes(sheets: dict[str, pd.DataFrame]) -> bytes:
+def xlsx_bytes(sheets: dict[str, pd.DataFrame], formats: dict | None = None) -> bytes:
+    """One sheet per frame, numbers as numbers. Every sheet gets a bold, frozen header row and
+    columns wide enough for their text; `formats` gives Excel number formats per sheet and
+    column: one format, or a list with one per row (a column mixing shares and means)."""
     buffer = io.BytesIO()
     with pd.ExcelWriter(buffer, engine="openpyxl") as writer:
         for name, frame in sheets.items():
             frame.to_excel(writer, sheet_name=name[:31], index=False)
-            for row in writer.sheets[name[:31]].iter_rows():
+            sheet = writer.sheets[name[:31]]
+            for row in sheet.iter_rows():
                 for cell in row:
                     safe_cell(cell)
+            _layout(sheet, frame, (formats or {}).get(name, {}))
     return buffer.getvalue()
+
+
+def _display_width(value) -> int:
+    """Characters as Excel measures them: CJK characters count twice."""
+    text = "" if value is None else str(value)
+    return sum(2 if ord(ch) > 0x2E80 else 1 for ch in text)
+
+
+def _layout(sheet, frame: pd.DataFrame, formats: dict) -> None:
+    from openpyxl.styles import Alignment, Font
+    from openpyxl.utils import get_column_letter
+    sheet.freeze_panes = "A2"
+    for cell in sheet[1]:
+        cell.font = Font(bold=True)
+    for i, column in enumerate(frame.columns, start=1):
+        spec = formats.get(column)
+        if spec is not None:
+            per_row = [spec] * len(frame) if isinstance(spec, str) else list(spec)
+            for row, number_format in enumerate(per_row, start=2):
+                if number_format:
+                    sheet.cell(row, i).number_format = number_format
+        longest = max([_display_width(column)] + [
+            _display_width(v) if isinstance(v, str) else 8 for v in frame[column].head(500)])
+        sheet.column_dimensions[get_column_letter(i)].width = min(60, max(8, longest + 2))
+        if longest > 60:  # long text (definitions, evidence) wraps instead of running on
+            for row in range(2, len(frame) + 2):
+                sheet.cell(row, i).alignment = Alignment(wrap_text=True, vertical="top")
 
 
 def parquet_bytes(table) -> bytes:

@@ -12,7 +12,7 @@ import pandas as pd
 from survey import early_warning, periods
 from survey.indicators import INDICATORS
 from survey.leader_config import IndexDefinition, WarningRule
-from survey.metrics import HEADLINE, Filter, favourable
+from survey.metrics import HEADLINE, Filter, favourable, share_rule
 from survey.store import Store
 from survey.store import analytics
 
@@ -41,10 +41,178 @@ def headline(store: Store, flt: Filter, grain: str, bucket: dt.date | None, k: i
     return bucket, rows.sort_values("indicator", key=lambda s: s.map(order)).reset_index(drop=True)
 
 
+# The headline indicators by theme, in reading order: (theme key in survey.i18n, the tiles
+# always shown, the tiles folded away). Together they are exactly HEADLINE.
+THEMES = (
+    ("theme_documents", ("documents", "meetings"), ("meeting_hours",)),
+    ("theme_forms", ("forms", "form_hours"), ("duplicate_forms",)),
+    ("theme_inspections", ("inspections",), ("inspection_hours",)),
+    ("theme_digital", ("trace_demands", "chat_groups"), ("apps",)),
+    ("theme_perception", ("satisfaction", "burden_change"), ()),
+)
+READING_ORDER = tuple(i for _, first, more in THEMES for i in first + more)
+PERCEPTION = ("satisfaction", "burden_change")  # not burden: what cadres feel about it
+SPARK_BUCKETS = {"month": 24, "quarter": 8, "year": 5}
+
+
+def shown_as_share(indicator: str) -> bool:
+    """Yes/no and five-point indicators are read as a share (percent); counts and hours as a
+    mean. A share's change is given in percentage points, a mean's as (new - old) / old."""
+    return share_rule(indicator) != "none"
+
+
+def share_rises_well(indicator: str) -> bool:
+    """Is a higher share good news? Yes for satisfied and for 'burden lighter' (the low two of
+    burden_change); no for 'asked to leave traces'."""
+    rule = share_rule(indicator)
+    return rule in ("top2", "low2") or not INDICATORS[indicator].lower_is_better
+
+
+def _pp(new, old) -> float | None:
+    """A change of share in percentage points (0.42 -> 0.45 is +3.0)."""
+    if new is None or old is None or pd.isna(new) or pd.isna(old):
+        return None
+    return 100 * (new - old)
+
+
+def overview(store: Store, flt: Filter, grain: str, bucket: dt.date | None, k: int
+             ) -> tuple[dt.date | None, pd.DataFrame, dict[str, list]]:
+    """The trends page's opening: (bucket, one row per headline indicator, sparklines).
+
+    Rows add to headline(): `figure` (the value read: share or mean), `yoy_pp`/`pop_pp` (share
+    changes in percentage points), `change`/`change_prev` (the change shown: pp for shares,
+    relative for means) and `good` (is the year-on-year change good news). Sparklines are the
+    shown figure over the last 24 months (8 quarters, 5 years) up to the bucket; hidden
+    figures are None (a gap), never zero."""
+    wide = flt.narrowed(start=None, end=flt.end)
+    frame = analytics.with_changes(analytics.aggregate(store, wide, HEADLINE, grain, k=k), grain)
+    if frame.empty:
+        return None, frame, {}
+    total = frame[frame["group"].isna()]
+    bucket = bucket or latest_complete(sorted(total["bucket"].unique()), grain)
+    shares = {(r.indicator, r.bucket): r.share for r in total.itertuples()}
+    back = analytics.step(grain)["months"]
+    rows = total[total["bucket"] == bucket].copy()
+    rows["share_prev"] = [shares.get((i, analytics.shift(bucket, back))) for i in rows["indicator"]]
+    rows["share_last_year"] = [shares.get((i, analytics.shift(bucket, 12))) for i in rows["indicator"]]
+    rows["pop_pp"] = [_pp(a, b) for a, b in zip(rows["share"], rows["share_prev"])]
+    rows["yoy_pp"] = [_pp(a, b) for a, b in zip(rows["share"], rows["share_last_year"])]
+    as_share = rows["indicator"].map(shown_as_share)
+    rows["figure"] = rows["share"].where(as_share, rows["mean"])
+    rows["change"] = rows["yoy_pp"].where(as_share, rows["yoy"])
+    rows["change_prev"] = rows["pop_pp"].where(as_share, rows["pop"])
+    rows["good"] = [_good(i, c) for i, c in zip(rows["indicator"], rows["change"])]
+    order = {key: i for i, key in enumerate(READING_ORDER)}
+    rows = rows.sort_values("indicator", key=lambda s: s.map(order)).reset_index(drop=True)
+    first = analytics.shift(bucket, back * (SPARK_BUCKETS[grain] - 1))
+    window = total[(total["bucket"] >= first) & (total["bucket"] <= bucket)]
+    sparks = {}
+    for indicator in HEADLINE:
+        mine = window[window["indicator"] == indicator].set_index("bucket")
+        column = "share" if shown_as_share(indicator) else "mean"
+        sparks[indicator] = [None if b not in mine.index or pd.isna(mine.at[b, column])
+                             else float(mine.at[b, column])
+                             for b in _buckets(first, bucket, back)]
+    return bucket, rows, sparks
+
+
+def rises_well(indicator: str) -> bool:
+    """Is a rise of the figure as shown (share or mean) good news?"""
+    if shown_as_share(indicator):
+        return share_rises_well(indicator)
+    return not INDICATORS[indicator].lower_is_better
+
+
+def with_share_changes(frame: pd.DataFrame, grain: str) -> pd.DataFrame:
+    """Add yoy_pp and pop_pp: changes of the share in percentage points, per group."""
+    lookup = {(r.indicator, r.group, r.bucket): r.share for r in frame.itertuples()}
+    back = analytics.step(grain)["months"]
+    frame = frame.copy()
+    frame["pop_pp"] = [_pp(r.share, lookup.get((r.indicator, r.group, analytics.shift(r.bucket, back))))
+                       for r in frame.itertuples()]
+    frame["yoy_pp"] = [_pp(r.share, lookup.get((r.indicator, r.group, analytics.shift(r.bucket, 12))))
+                       for r in frame.itertuples()]
+    return frame
+
+
+def _buckets(first: dt.date, last: dt.date, months: int) -> list[dt.date]:
+    out, day = [], first
+    while day <= last:
+        out.append(day)
+        day = analytics.shift(day, -months)
+    return out
+
+
+def _good(indicator: str, change) -> bool | None:
+    if change is None or pd.isna(change) or change == 0:
+        return None
+    if shown_as_share(indicator):
+        return (change > 0) == share_rises_well(indicator)
+    return favourable(indicator, change)
+
+
+def format_figure(indicator: str, value, lang: str = "zh") -> str:
+    """A headline figure as read: shares as whole percents, means with one decimal."""
+    if value is None or pd.isna(value):
+        return "—"
+    return f"{value:.0%}" if shown_as_share(indicator) else f"{value:.1f}"
+
+
+def format_change(indicator: str, change, lang: str = "zh") -> str | None:
+    """A change as shown: '+3.1 个百分点' for a share, '-12.5%' for a mean; None when there is
+    no comparable figure."""
+    if change is None or pd.isna(change):
+        return None
+    if shown_as_share(indicator):
+        return f"{change:+.1f} " + ("个百分点" if lang == "zh" else "pp")
+    return f"{change:+.1%}"
+
+
+def summary_sentence(rows: pd.DataFrame, open_warnings: int | None, region: str,
+                     period: str, lang: str = "zh") -> str:
+    """One sentence a leader reads first: how many burden indicators fell year on year, which
+    rose most, what cadres feel, how many warnings are open."""
+    zh = lang == "zh"
+    burden_rows = rows[~rows["indicator"].isin(PERCEPTION)]
+    compared = burden_rows[burden_rows["yoy"].notna()]
+    fell, rose = compared[compared["yoy"] < 0], compared[compared["yoy"] > 0]
+    if compared.empty:
+        parts = [f"{period},{region}暂无可与去年同期比较的负担指标" if zh else
+                 f"{period}, {region}: no burden figure can be compared with a year before"]
+    else:
+        parts = [f"{period},{region} {len(burden_rows)} 项负担指标中 {len(fell)} 项同比下降、"
+                 f"{len(rose)} 项上升" if zh else
+                 f"{period}, {region}: {len(fell)} of {len(burden_rows)} burden indicators fell "
+                 f"year on year, {len(rose)} rose"]
+        if not rose.empty:
+            r = rose.sort_values("yoy", ascending=False).iloc[0]
+            label, change = indicator_label(r["indicator"], lang), \
+                format_change(r["indicator"], r["change"], lang)
+            parts.append(f"上升最多的是{label}({change})" if zh else f"{label} rose most ({change})")
+    sat = rows[rows["indicator"] == "satisfaction"]
+    if not sat.empty and pd.notna(sat.iloc[0]["share"]):
+        r = sat.iloc[0]
+        change = format_change("satisfaction", r["change"], lang)
+        if zh:
+            parts.append(f"对减负满意的干部占 {r['share']:.0%}" + (f"(同比 {change})" if change else ""))
+        else:
+            parts.append(f"{r['share']:.0%} of cadres are satisfied with burden reduction"
+                         + (f" ({change} year on year)" if change else ""))
+    if open_warnings is not None:
+        parts.append(f"未处理的反弹预警 {open_warnings} 条" if zh else
+                     f"{open_warnings} rebound warning{'' if open_warnings == 1 else 's'} open")
+    return ";".join(parts) + "。" if zh else "; ".join(parts) + "."
+
+
+def month_label(day: dt.date, lang: str = "zh") -> str:
+    """A month for people: 2026年10月 / Oct 2026."""
+    return f"{day.year}年{day.month}月" if lang == "zh" else f"{day:%b %Y}"
+
+
 def series(store: Store, flt: Filter, indicator: str, grain: str, k: int,
            by: str | None = None, quantiles: bool = False) -> pd.DataFrame:
     frame = analytics.aggregate(store, flt, [indicator], grain, by=by, k=k, quantiles=quantiles)
-    frame = analytics.with_changes(frame, grain)
+    frame = with_share_changes(analytics.with_changes(frame, grain), grain)
     if by:
         frame = frame[frame["group"].notna()]
     return frame.reset_index(drop=True)
@@ -152,9 +320,16 @@ def indicator_unit(key: str, lang: str) -> str:
     return info.unit_en if lang == "en" else info.unit_zh
 
 
-def bucket_label(bucket: dt.date, grain: str) -> str:
+def bucket_label(bucket: dt.date, grain: str, lang: str | None = None) -> str:
+    """A period: 2026-10, 2026-Q3, 2026 (ISO-like, the same in both languages), or with lang
+    the reading form: 2026年10月 / Oct 2026, 2026年第3季度 / Q3 2026, 2026年 / 2026."""
+    quarter = (bucket.month - 1) // 3 + 1
+    if lang is None:
+        if grain == "month":
+            return f"{bucket:%Y-%m}"
+        return f"{bucket.year}-Q{quarter}" if grain == "quarter" else str(bucket.year)
     if grain == "month":
-        return f"{bucket:%Y-%m}"
+        return month_label(bucket, lang)
     if grain == "quarter":
-        return f"{bucket.year}-Q{(bucket.month - 1) // 3 + 1}"
-    return str(bucket.year)
+        return f"{bucket.year}年第{quarter}季度" if lang == "zh" else f"Q{quarter} {bucket.year}"
+    return f"{bucket.year}年" if lang == "zh" else str(bucket.year)

@@ -1,6 +1,7 @@
 """AppTest of the leaders' pages on the demo database, plus the files they hand out."""
 
 import io
+import re
 
 import openpyxl
 import pytest
@@ -41,11 +42,21 @@ def open_page(page: str, user: str = "boss", **params) -> AppTest:
     return at
 
 
-def test_trends_page_headline_and_charts(app_env):
+def test_trends_page_opens_with_a_sentence_and_themed_tiles(app_env):
     at = open_page("app_pages/trends.py")
-    assert len(at.metric) == 13
-    assert at.metric[0].label == "收文数量"
-    assert "主要指标" in at.subheader[0].value
+    sentence = at.markdown[0].value
+    assert "项负担指标中" in sentence and "同比下降" in sentence and "未处理的反弹预警" in sentence
+    assert [m.value for m in at.markdown[1:6]] == [
+        "##### 文件与会议", "##### 报表填报", "##### 督查检查考核", "##### 留痕、政务APP与工作群",
+        "##### 干部感受"]
+    # primary tiles only, in reading order; every tile has its sparkline
+    assert [m.label for m in at.metric] == [
+        "收文数量", "参加会议次数", "填报报表份数", "填表报数耗时", "督查检查考核次数", "过度留痕",
+        "工作群数量", "减负满意度", "负担变化感知"]
+    assert all(m.proto.chart_data for m in at.metric)
+    at.toggle(key="all_tiles").set_value(True).run()
+    labels = [m.label for m in at.metric]
+    assert len(labels) == 13 and labels[1:3] == ["参加会议次数", "会议时长"]  # not after 工作群
     assert len(at.get("vega_lite_chart")) == 1  # the trend; other views on request
     for view in ("breakdown", "heatmap", "distribution", "index", "public"):
         at.segmented_control(key="view").set_value(view).run()
@@ -53,6 +64,41 @@ def test_trends_page_headline_and_charts(app_env):
         assert at.get("vega_lite_chart") or at.info, view
     assert at.query_params["view"] in (["public"], "public")  # the view is in the address
     assert any("全部监测点" in c.value for c in at.caption)
+
+
+def test_tiles_show_shares_as_percent_with_changes_in_points(app_env):
+    at = open_page("app_pages/trends.py")
+    _, rows, sparks = trends.overview(app_env, Filter(), "month", None, 5)
+    rows = rows.set_index("indicator")
+    tiles = {m.label: m for m in at.metric}
+    satisfaction = rows.loc["satisfaction"]
+    assert tiles["减负满意度"].value == f"{satisfaction['share']:.0%}"
+    pp = 100 * (satisfaction["share"] - satisfaction["share_last_year"])
+    assert tiles["减负满意度"].proto.delta == f"{pp:+.1f} 个百分点"
+    meetings = rows.loc["meetings"]
+    assert tiles["参加会议次数"].proto.delta == \
+        f"{(meetings['mean'] - meetings['last_year']) / meetings['last_year']:+.1%}"
+    # the sparkline is the figure shown, month by month, ending with this month
+    assert list(tiles["减负满意度"].proto.chart_data)[-1] == pytest.approx(satisfaction["share"])
+
+
+def test_public_rating_table_keeps_both_rows(app_env):
+    at = open_page("app_pages/trends.py", view="public")
+    table = at.dataframe[0].value
+    assert list(table.iloc[:, 0]) == ["干部对减负满意", "群众对服务满意"] or \
+        sorted(table.iloc[:, 0]) == sorted(["干部对减负满意", "群众对服务满意"])
+    assert len(table) == 2
+
+
+def test_heatmap_names_every_row_and_months_read_as_numbers(app_env):
+    frame = trends.heatmap(app_env, Filter(prefecture="江北市", county="清河县"), "meetings", 5)
+    spec = charts.heatmap(frame, "meetings", "zh", 5).to_dict()
+    points = frame["point"].nunique()
+    assert spec["height"] == charts.HEATMAP_ROW * points
+    encoding = spec["layer"][0]["encoding"]
+    assert encoding["y"]["scale"]["domain"] == sorted(frame["point"].unique())
+    assert encoding["y"]["axis"]["labelOverlap"] is False  # no name dropped
+    assert all(len(m) == 7 and m[4] == "-" for m in encoding["x"]["scale"]["domain"])  # 2025-11
 
 
 def test_filter_from_a_shared_url_applies_everywhere(app_env):
@@ -105,7 +151,7 @@ def test_warning_without_a_note_is_refused(app_env):
     at = open_page("app_pages/warnings.py")
     key = at.text_area[0].key.removeprefix("note:")
     next(b for b in at.button if b.label == "标记为已处理").click().run()
-    assert any("note is required" in e.value for e in at.error)
+    assert any("请填写处理情况" in e.value for e in at.error)  # in the viewer's language
     assert key not in app_env.warning_states()
 
 
@@ -113,7 +159,16 @@ def test_response_monitor(app_env):
     at = open_page("app_pages/responses.py")
     assert any("个监测点" in m.value for m in at.markdown)
     table = at.dataframe[0].value
-    assert len(table) == 60 and set(table.columns) >= {"应填", "已填", "填报率"}
+    assert len(table) == 60
+    # the columns a phone must see come first
+    assert list(table.columns[:5]) == ["监测点", "填报率", "已填", "应填", "逾期"]
+
+
+def test_problem_chart_is_replaced_by_a_note_when_every_month_is_hidden(app_env):
+    at = open_page("app_pages/problems.py")
+    assert not at.get("vega_lite_chart")  # demo: a handful of reports, all months under k
+    assert any("均少于 5 条" in i.value for i in at.info)
+    assert list(at.dataframe[0].value.columns[:2]) == ["状态", "单位"]
 
 
 def test_briefing_page_offers_both_files(app_env):
@@ -122,21 +177,84 @@ def test_briefing_page_offers_both_files(app_env):
     assert len(at.get("download_button")) == 2
 
 
-def test_briefing_html_is_self_contained_and_escaped(app_env):
+def briefing_month(store):
+    return trends.latest_complete(sorted(trends.series(store, Filter(), "meetings", "month", 5)
+                                         ["bucket"]), "month")
+
+
+def test_briefing_html_is_self_contained_chinese_and_formatted(app_env):
     rules, _ = load_rules()
     index, _ = load_index()
-    month = trends.latest_complete(sorted(trends.series(app_env, Filter(), "meetings", "month", 5)
-                                          ["bucket"]), "month")
+    month = briefing_month(app_env)
     page = briefing.html_report(app_env, Filter(prefecture="江北市"), month, 5, rules, index)
     assert page.startswith("<!doctype html>") and 'charset="utf-8"' in page
-    assert "江北市基层减负监测简报" in page
+    assert f"江北市基层减负监测简报({month.year}年{month.month}月)" in page
     assert "<script" not in page and "http://" not in page and "https://" not in page
     assert page.count("data:image/png;base64,") >= 4
-    workbook = openpyxl.load_workbook(io.BytesIO(
-        briefing.xlsx(app_env, Filter(prefecture="江北市"), month, 5, rules)))
-    assert "预警" in workbook.sheetnames
-    first = workbook.worksheets[0]
-    assert first.cell(1, 1).value == "指标" and first.cell(2, 1).value == "收文数量"
+    assert "@media print" in page and "size: A4" in page and "max-width: 480px" in page
+    text = re.sub(r"<[^>]+>|data:image/png;base64,[A-Za-z0-9+/=]+", " ", page.split("</style>")[1])
+    for raw in ("value", "suppressed", "county_dept", "township", "True", "False", "NaN", "None",
+                "expected", "handler"):
+        assert not re.search(rf"\b{raw}\b", text), raw
+    # the figures as read: a share in percent with its change in points, a mean with one decimal
+    _, rows, _ = trends.overview(app_env, Filter(prefecture="江北市"), "month", month, 5)
+    rows = rows.set_index("indicator")
+    sat = rows.loc["satisfaction"]
+    assert f"<b>{sat['share']:.0%}</b>" in page
+    assert f"{100 * (sat['share'] - sat['share_last_year']):+.1f} 个百分点" in page
+    docs = rows.loc["documents"]
+    assert f"<b>{docs['mean']:.1f}</b>" in page and f"{docs['yoy']:+.1%}" in page
+
+
+def test_briefing_xlsx_stores_numbers_as_numbers(app_env):
+    rules, _ = load_rules()
+    month = briefing_month(app_env)
+    flt = Filter(prefecture="江北市")
+    workbook = openpyxl.load_workbook(io.BytesIO(briefing.xlsx(app_env, flt, month, 5, rules)))
+    assert workbook.sheetnames[:4] == ["主要指标", "预警", "填报进度", "近24个月"]
+    assert workbook.sheetnames[-1] == "口径说明"
+    first = workbook["主要指标"]
+    header = [c.value for c in first[1]]
+    assert header[:7] == ["主题", "指标", "口径", "本月", "同比", "环比", "人数"]
+    assert first.freeze_panes == "A2" and first.column_dimensions["C"].width > 10
+    _, rows, _ = trends.overview(app_env, flt, "month", month, 5)
+    by_name = {r[1].value: r for r in first.iter_rows(min_row=2)}
+    docs = by_name["收文数量"]
+    assert isinstance(docs[3].value, float) and docs[3].number_format == "0.0"
+    assert docs[3].value == pytest.approx(rows.set_index("indicator").loc["documents", "mean"],
+                                          abs=1e-4)
+    assert isinstance(docs[4].value, float) and docs[4].number_format.startswith("+0.0%")
+    sat = by_name["减负满意度"]
+    assert sat[3].number_format == "0%" and 0 < sat[3].value < 1
+    assert "个百分点" in sat[4].number_format  # a share's change: percentage points
+    assert isinstance(docs[6].value, int)
+    responses = workbook["填报进度"]
+    assert [c.value for c in responses[1]][:3] == ["县/区", "监测点", "类型"]
+    rate = responses.cell(2, 6)
+    assert isinstance(rate.value, (int, float)) and rate.number_format == "0%"
+    assert responses.cell(2, 3).value in {"村", "社区", "乡镇/街道", "县级部门", "学校", "医院",
+                                          "国企/事业单位"}
+    assert responses.cell(2, 7).value in ("是", "否")
+    trend = workbook["近24个月"]
+    cells = [c for row in trend.iter_rows(min_row=2, min_col=2) for c in row if c.value is not None]
+    assert cells and all(isinstance(c.value, (int, float)) for c in cells)
+    assert all(c.value == round(c.value, 4) for c in cells)  # no 51.26388888888889
+    definitions = [r[0].value for r in workbook["口径说明"].iter_rows(min_row=2)]
+    assert "小样本不显示" in definitions and "百分点" in definitions
+
+
+def test_briefing_xlsx_leaves_hidden_figures_empty(tmp_path, monkeypatch):
+    path = tmp_path / "k.duckdb"
+    store = start(resolve({"SURVEY_DB": str(path), "SURVEY_CODE_KEY": "k" * 16})).store
+    rules, _ = load_rules()
+    flt = Filter(prefecture="江北市", county="清河县", township="城关镇", kinds=("township",))
+    workbook = openpyxl.load_workbook(io.BytesIO(briefing.xlsx(
+        store, flt, briefing_month(store), 10, rules)))
+    store.close()
+    first = workbook["主要指标"]
+    for row in first.iter_rows(min_row=2):
+        assert row[3].value is None and row[4].value is None  # never a zero
+        assert "样本少于 10 人" in row[7].value
 
 
 def test_csv_and_png_downloads_keep_chinese(app_env):

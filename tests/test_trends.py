@@ -229,3 +229,65 @@ def test_rollup_stays_equal_to_a_rebuild_after_revisions(store, monthly):
     october = dict(store.query("SELECT indicator, total FROM point_month WHERE period_start = "
                                "DATE '2026-10-01'"))
     assert october["meetings"] == 2 and october["trace_hours"] == 2.5  # the revision counts
+
+
+def test_overview_gives_share_changes_in_points_and_gaps_for_hidden_months(store, monthly):
+    submit_month(store, monthly, VILLAGE, "2025-10", [{"satisfaction": "4"}] * 2 +
+                 [{"satisfaction": "2"}] * 3)  # 40% satisfied
+    submit_month(store, monthly, VILLAGE, "2026-08", [{"meetings": 5}] * 5)
+    submit_month(store, monthly, VILLAGE, "2026-09", [{"meetings": 5}] * 3)  # hidden (3 < k)
+    submit_month(store, monthly, VILLAGE, "2026-10", [{"satisfaction": "5"}] * 3 +
+                 [{"satisfaction": "1"}] * 2)  # 60% satisfied
+    bucket, rows, sparks = trends.overview(store, Filter(), "month", D(2026, 10, 1), k=5)
+    assert bucket == D(2026, 10, 1)
+    sat = rows.set_index("indicator").loc["satisfaction"]
+    assert round(sat["figure"], 6) == 0.6 and round(sat["change"], 6) == 20.0  # +20 points
+    assert round(sat["yoy"], 4) == round((3.4 - 2.8) / 2.8, 4)  # the mean's change stays relative
+    assert trends.format_change("satisfaction", sat["change"]) == "+20.0 个百分点"
+    assert trends.format_change("meetings", -0.345) == "-34.5%"
+    assert sat["good"] is True
+    meetings = sparks["meetings"]
+    assert len(meetings) == 24 and meetings[-3:] == [5.0, None, 9.0]  # hidden month: a gap
+    assert list(rows["indicator"]) == list(trends.READING_ORDER)
+    sentence = trends.summary_sentence(rows, 2, "全部监测点", "2026年10月")
+    assert "对减负满意的干部占 60%(同比 +20.0 个百分点)" in sentence
+    assert "未处理的反弹预警 2 条" in sentence
+
+
+def test_summary_sentence_counts_falls_and_names_the_largest_rise():
+    rows = pd.DataFrame([
+        {"indicator": "documents", "yoy": -0.1, "change": -0.1, "share": None},
+        {"indicator": "meetings", "yoy": 0.3, "change": 0.3, "share": None},
+        {"indicator": "forms", "yoy": 0.05, "change": 0.05, "share": None},
+        {"indicator": "apps", "yoy": None, "change": None, "share": None},
+        {"indicator": "satisfaction", "yoy": 0.5, "change": 4.0, "share": 0.7}])
+    zh = trends.summary_sentence(rows, 0, "江北市", "2026年10月")
+    assert zh.startswith("2026年10月,江北市 4 项负担指标中 1 项同比下降、2 项上升")
+    assert "上升最多的是参加会议次数(+30.0%)" in zh
+    en = trends.summary_sentence(rows, 1, "Jiangbei", "Oct 2026", "en")
+    assert "1 of 4 burden indicators fell" in en and "1 rebound warning open" in en
+
+
+def test_trend_chart_draws_hidden_months_as_bands_not_zero(store, monthly):
+    from survey import charts
+    submit_month(store, monthly, VILLAGE, "2026-08", [{"meetings": 5}] * 5)
+    submit_month(store, monthly, VILLAGE, "2026-09", [{"meetings": 5}] * 3)
+    submit_month(store, monthly, VILLAGE, "2026-10", [{"meetings": 7}] * 5)
+    frame = trends.series(store, Filter(), "meetings", "month", k=5)
+    spec = charts.trend(frame, "meetings", "zh", "month", "mean", 5).to_dict()
+    marks = [layer["mark"]["type"] if isinstance(layer["mark"], dict) else layer["mark"]
+             for layer in spec["layer"]]
+    assert marks == ["rect", "line"]  # the hidden month is a band; no tick at zero
+    datasets = spec["datasets"]
+    line_rows = datasets[spec["layer"][1]["data"]["name"]]
+    assert [r["value"] for r in line_rows] == [5.0, 7.0]
+    assert len({r["segment"] for r in line_rows}) == 2  # the line breaks over the gap
+    band = datasets[spec["layer"][0]["data"]["name"]]
+    assert len(band) == 1 and "value" not in band[0]
+
+
+def test_period_labels_in_each_language():
+    assert trends.bucket_label(D(2026, 10, 1), "month", "zh") == "2026年10月"
+    assert trends.bucket_label(D(2026, 10, 1), "month", "en") == "Oct 2026"
+    assert trends.bucket_label(D(2026, 7, 1), "quarter", "zh") == "2026年第3季度"
+    assert trends.bucket_label(D(2026, 7, 1), "quarter") == "2026-Q3"
