@@ -1,4 +1,7 @@
-"""Analysts: read-only SQL on the analytics snapshot, with examples and the schema at hand."""
+"""Analysts: read-only SQL on the analytics snapshot, with examples and the schema at hand.
+
+Queries run in a separate worker process (survey.store.sandbox): a crash or a runaway query
+ends that worker, never the app, and results and downloads are bounded in rows and bytes."""
 
 from __future__ import annotations
 
@@ -8,20 +11,37 @@ import pandas as pd
 import streamlit as st
 
 from survey import exports, queries
+from survey.errors import message
 from survey.indicators import INDICATORS
 from survey.schema_doc import VIEWS
 from survey.snapshots import refresh
 from survey.store import StoreError
-from survey.store.sandbox import QueryFailed, QueryRefused, Sandbox
+from survey.store.sandbox import (DISPLAY_BYTES, DOWNLOAD_BYTES, DOWNLOAD_ROWS, QueryFailed,
+                                  QueryRefused, Sandbox)
 from ui.auth import audit, require
 from ui.context import lang, startup, t
 
 viewer = require("sql")
 
-FULL_RESULT_ROWS = 1_000_000
 app = startup()
 cfg = app.config
 sandbox = Sandbox(cfg.snapshot, timeout_s=cfg.sql_timeout_s)
+MIME = {"csv": "text/csv", "parquet": "application/octet-stream",
+        "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
+
+
+def failure_message(exc: Exception) -> str:
+    """What went wrong, in the reader's language, and how to narrow the query."""
+    if isinstance(exc, QueryRefused):
+        return t("sql_refused", reason=message(exc, lang()))
+    kind = getattr(exc, "kind", "failed")
+    if kind == "timeout":
+        return t("sql_timeout", timeout=cfg.sql_timeout_s)
+    if kind in ("memory", "crashed", "busy", "no_snapshot"):
+        return t("sql_no_snapshot_run" if kind == "no_snapshot" else f"sql_{kind}")
+    return t("sql_failed", reason=str(exc))
+
+
 st.title(t("nav_sql"))
 if cfg.snapshot.exists():
     taken = dt.datetime.fromtimestamp(cfg.snapshot.stat().st_mtime)
@@ -30,10 +50,10 @@ else:
     st.warning(t("sql_no_snapshot"))
 if st.button(t("sql_refresh"), icon=":material/refresh:"):
     try:
-        info = refresh(app.store, cfg.snapshot)
+        info = refresh(app.store, cfg.snapshot, cfg.k_anonymity)
         st.success(t("sql_refreshed", mb=info.bytes / 1e6, s=info.seconds))
     except StoreError as exc:
-        st.error(str(exc))
+        st.error(t("sql_refresh_failed", reason=message(exc, lang())))
 
 examples = queries.load()
 with st.expander(t("sql_examples")):
@@ -58,12 +78,11 @@ st.session_state.setdefault("sql", examples[0].sql if examples else "SELECT * FR
 sql = st.text_area(t("sql_editor"), key="sql", height=220)
 if st.button(t("sql_run"), type="primary", icon=":material/play_arrow:"):
     audit("sql_query", None, sql=sql[:2000])
+    st.session_state.pop("sql_download", None)
     try:
         st.session_state["sql_result"] = (sql, sandbox.run(sql, cfg.sql_rows), None)
-    except QueryRefused as exc:
-        st.session_state["sql_result"] = (sql, None, t("sql_refused", reason=str(exc)))
-    except QueryFailed as exc:
-        st.session_state["sql_result"] = (sql, None, t("sql_failed", reason=str(exc)))
+    except (QueryRefused, QueryFailed) as exc:
+        st.session_state["sql_result"] = (sql, None, failure_message(exc))
 
 ran = st.session_state.get("sql_result")
 if ran:
@@ -72,28 +91,46 @@ if ran:
         st.error(error)
     else:
         st.caption(t("sql_rows", n=result.table.num_rows, ms=result.seconds * 1000))
-        if result.truncated:
-            st.warning(t("sql_truncated", limit=cfg.sql_rows, max=FULL_RESULT_ROWS))
+        if result.cut_by == "rows":
+            st.warning(t("sql_cut_rows", limit=cfg.sql_rows))
+        elif result.cut_by == "bytes":
+            st.warning(t("sql_cut_bytes", n=result.table.num_rows, mb=DISPLAY_BYTES // 2 ** 20))
         st.dataframe(result.table, width="stretch", hide_index=True)
 
-        def full():  # the same query again, without the display limit
-            return sandbox.run(ran_sql, FULL_RESULT_ROWS).table
+        columns = st.columns(3)
+        formats = {"csv": t("sql_download_csv"), "parquet": t("sql_download_parquet"),
+                   "xlsx": t("sql_download_xlsx")}
+        if not result.truncated:  # the whole result is here already: no second run
+            table = result.table
+            makers = {"csv": lambda: exports.csv_bytes(table.to_pandas()),
+                      "parquet": lambda: exports.parquet_bytes(table),
+                      "xlsx": lambda: exports.xlsx_bytes({"query": table.to_pandas()})}
+            for column, (fmt, label) in zip(columns, formats.items()):
+                column.download_button(label, makers[fmt], file_name=f"query.{fmt}",
+                                       mime=MIME[fmt], on_click=audit,
+                                       args=("download", f"query.{fmt}"), width="stretch")
+        else:  # a bounded second run in the worker, prepared on request
+            st.caption(t("sql_download_bounded", mb=DOWNLOAD_BYTES // 2 ** 20))
+            for column, (fmt, label) in zip(columns, formats.items()):
+                if column.button(t("sql_prepare", fmt=label, rows=DOWNLOAD_ROWS[fmt]),
+                                 key=f"prepare_{fmt}", width="stretch"):
+                    try:
+                        made = sandbox.download(ran_sql, fmt)
+                        st.session_state["sql_download"] = (fmt, made, None)
+                    except (QueryRefused, QueryFailed) as exc:
+                        st.session_state["sql_download"] = (fmt, None, failure_message(exc))
+            prepared = st.session_state.get("sql_download")
+            if prepared:
+                fmt, made, error = prepared
+                if error:
+                    st.error(error)
+                else:
+                    if made.cut_by:
+                        st.warning(t(f"sql_download_cut_{made.cut_by}", n=made.rows,
+                                     rows=DOWNLOAD_ROWS[fmt], mb=DOWNLOAD_BYTES // 2 ** 20))
+                    st.download_button(t("sql_download_ready", fmt=formats[fmt], n=made.rows),
+                                       made.data, file_name=f"query.{fmt}", mime=MIME[fmt],
+                                       on_click=audit, args=("download", f"query.{fmt}"),
+                                       type="primary", icon=":material/download:")
 
-        table = result.table
-        if result.truncated:
-            st.caption(t("sql_full_result"))
-        source = full if result.truncated else (lambda: table)
-        a, b, c = st.columns(3)
-        a.download_button(t("sql_download_csv"), lambda: exports.csv_bytes(source().to_pandas()),
-                          file_name="query.csv", on_click=audit,
-                          args=("download", "query.csv"), mime="text/csv", width="stretch")
-        b.download_button(t("sql_download_parquet"), lambda: exports.parquet_bytes(source()),
-                          file_name="query.parquet", on_click=audit,
-                          args=("download", "query.parquet"), mime="application/octet-stream",
-                          width="stretch")
-        c.download_button(
-            t("sql_download_xlsx"), lambda: exports.xlsx_bytes({"query": source().to_pandas()}),
-            file_name="query.xlsx", on_click=audit,
-                          args=("download", "query.xlsx"),
-            mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-            width="stretch")
+# (room for further download formats, e.g. SPSS/Stata, below this line)

@@ -18,6 +18,7 @@ ANALYST_VIEWS = (
     "answers",
     "indicator_values",
     "problem_reports",  # anonymised: see survey.store.snapshot.PROBLEM_REPORTS
+    "point_codes",  # respondent codes per point, counts only (response rates)
 )
 
 # When and from which schema version the snapshot was taken (no server paths).

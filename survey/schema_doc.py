@@ -96,6 +96,13 @@ VIEWS = {
         "point_id": "The reporting point; NULL unless at least k reports came from that point.",
         "is_demo": "True for demo data.",
     }),
+    "point_codes": ("One row per point that has respondent codes: how many were issued and how "
+                    "many are still in use (counts only; codes and their keys never reach "
+                    "analysts). Response rate = respondents who submitted / codes_active.", {
+        "point_id": "The monitoring point (join points).",
+        "codes_issued": "Respondent codes ever issued for the point.",
+        "codes_active": "Codes not revoked: the people expected to answer.",
+    }),
 }
 SNAPSHOT_INFO = ("`snapshot_info` (one row, in the snapshot only): `created_at` when it was "
                  "taken, `schema_version` the database migration it reflects, `k_anonymity` the "

@@ -66,6 +66,10 @@ REFUSED = [
     "SELECT * FROM '/etc/passwd'",
     "SELECT * FROM 'https://example.com/data.csv'",
     "SELECT * FROM read_blob('/etc/hostname')",
+    "SELECT * FROM query('SELECT 42')",
+    "SELECT * FROM pragma_table_info('answers')",
+    "EXPLAIN ANALYZE COPY (SELECT 1) TO '/tmp/leak.csv'",
+    "SELECT current_setting('memory_limit')",
 ]
 
 
@@ -88,8 +92,6 @@ def test_refused_statements_change_nothing(demo, sql):
     "SHOW TABLES",
     "SUMMARIZE points",
     "EXPLAIN SELECT * FROM points",
-    "SELECT * FROM pragma_table_info('answers')",
-    "SELECT * FROM query('SELECT 42')",
     "SELECT label_zh, count(*) FROM answers WHERE question_id = 'satisfaction' GROUP BY ALL",
 ])
 def test_reading_queries_run(demo, sql):
@@ -216,4 +218,4 @@ def test_sql_page_runs_an_example_and_refuses_a_write(demo, monkeypatch):
     assert any("行,用时" in c.value for c in at.caption)
     at.text_area(key="sql").input("DELETE FROM submission").run()
     next(b for b in at.button if b.label == "运行").click().run()
-    assert at.error[0].value.startswith("已拒绝:only reading queries")
+    assert at.error[0].value.startswith("已拒绝:这里只能运行只读查询")

@@ -1,35 +1,53 @@
-"""Analysts' SQL, read-only and sandboxed.
+"""Analysts' SQL, run in a separate worker process (survey.store.sql_worker).
 
-Queries run on the analytics snapshot, opened read-only in its own DuckDB instance with
-external access disabled and the configuration locked: no write, no file or network read, no
-ATTACH, INSTALL, LOAD or SET can succeed there whatever the text says. In front of that, each
-text is classified by DuckDB's own parser (on the sandboxed connection, so parsing cannot touch
-files either) to refuse anything but a single SELECT with a clear message before it runs.
-A timer interrupts a query that runs past the time limit.
+The app never runs an analyst's text itself. A worker process, started with a scrubbed
+environment, its own private folder and its own memory limits, vets the text against
+allow-lists (survey.store.sql_vet), opens the snapshot read-only with file access disabled
+and the configuration locked, and returns at most a number of rows and of bytes. The parent
+kills the worker at the time limit (whatever the query is doing) or when it died, says so in
+a message, and starts a fresh one; one worker is kept warm so a query does not wait for
+Python and DuckDB to start.
 """
 
 from __future__ import annotations
 
-import re
+import io
+import json
+import os
+import select
+import shutil
+import struct
+import subprocess
+import sys
+import tempfile
 import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
 
-import duckdb
 import pyarrow as pa
 
-ALLOWED = {duckdb.StatementType.SELECT, duckdb.StatementType.EXPLAIN}
-# PRAGMA statements parse as SELECT; they are settings and catalog calls, not analysis.
-_LEADING_PRAGMA = re.compile(r"^\s*(?:(?:--[^\n]*\n)|(?:/\*.*?\*/)|\s)*pragma\b", re.I | re.S)
+from survey.errors import DomainError
+from survey.store import sql_worker
+
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
+DISPLAY_BYTES = 16 * 2 ** 20  # what the grid may receive (Streamlit sends it to the browser)
+DOWNLOAD_ROWS = {"csv": 500_000, "parquet": 1_000_000, "xlsx": 100_000}
+DOWNLOAD_BYTES = 64 * 2 ** 20
+START_TIMEOUT_S = 60.0
 
 
-class QueryRefused(ValueError):
-    """The text is not a single reading query; nothing ran and nothing changed."""
+class QueryRefused(DomainError, ValueError):
+    """The text is not shown to be a single reading query; nothing ran and nothing changed."""
 
 
 class QueryFailed(RuntimeError):
-    """The query ran and DuckDB reported an error (syntax, unknown column, time limit ...)."""
+    """The query ran and stopped: an error from DuckDB, the time or memory limit, a crash.
+    `kind` is failed, timeout, memory, crashed or busy."""
+
+    def __init__(self, message: str, kind: str = "failed"):
+        super().__init__(message)
+        self.kind = kind
 
 
 @dataclass
@@ -37,99 +55,246 @@ class QueryResult:
     table: pa.Table
     truncated: bool
     seconds: float
+    cut_by: str | None = None  # "rows" or "bytes" when truncated
 
 
-def _config(memory_limit: str, threads: int) -> dict:
-    return {"enable_external_access": False, "lock_configuration": True,
-            "autoinstall_known_extensions": False, "autoload_known_extensions": False,
-            "allow_community_extensions": False, "memory_limit": memory_limit,
-            "threads": threads}
+@dataclass
+class Download:
+    data: bytes
+    rows: int
+    cut_by: str | None
+
+
+@dataclass(frozen=True)
+class Limits:
+    memory_limit: str = "1GB"
+    temp_limit: str = "2GB"
+    threads: int = 2
+    address_space: int = 6 * 2 ** 30  # rlimit backstop: DuckDB's limit + Python + Arrow
+    max_workers: int = 2
+
+
+class _Process:
+    """One worker process and its private folder."""
+
+    def __init__(self, limits: Limits):
+        self.private = tempfile.mkdtemp(prefix="survey-sql-")
+        os.chmod(self.private, 0o700)
+        settings = {"memory_limit": limits.memory_limit, "temp_limit": limits.temp_limit,
+                    "threads": limits.threads, "address_space": limits.address_space,
+                    "private_dir": self.private, "project_root": str(PROJECT_ROOT)}
+        env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": self.private,
+               "TMPDIR": self.private, "LANG": "C.UTF-8", "PYTHONPATH": str(PROJECT_ROOT),
+               "TZ": os.environ.get("TZ", ""), "PYTHONDONTWRITEBYTECODE": "1"}
+        self.started = time.perf_counter()
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "survey.store.sql_worker", json.dumps(settings)],
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+            cwd=self.private, env=env, close_fds=True, start_new_session=True)
+        self.ready_s: float | None = None
+
+    @property
+    def pid(self) -> int:
+        return self.proc.pid
+
+    def wait_ready(self) -> None:
+        header, _ = self._read(time.monotonic() + START_TIMEOUT_S)
+        if not header.get("ready"):
+            raise QueryFailed("the SQL worker did not start", "crashed")
+        self.ready_s = time.perf_counter() - self.started
+
+    def ask(self, header: dict, timeout_s: float) -> tuple[dict, bytes]:
+        try:
+            sql_worker.send(self.proc.stdin, header)
+        except (BrokenPipeError, OSError):
+            raise _Died() from None
+        return self._read(time.monotonic() + timeout_s)
+
+    def _read(self, deadline: float) -> tuple[dict, bytes]:
+        fd = self.proc.stdout.fileno()
+        head = self._exact(fd, 4, deadline)
+        header = json.loads(self._exact(fd, struct.unpack(">I", head)[0], deadline))
+        size = struct.unpack(">Q", self._exact(fd, 8, deadline))[0]
+        return header, self._exact(fd, size, deadline)
+
+    def _exact(self, fd: int, n: int, deadline: float) -> bytes:
+        buffer = io.BytesIO()
+        while buffer.tell() < n:
+            left = deadline - time.monotonic()
+            if left <= 0 or not select.select([fd], [], [], left)[0]:
+                raise _TimedOut()
+            chunk = os.read(fd, min(n - buffer.tell(), 1 << 20))
+            if not chunk:
+                raise _Died()
+            buffer.write(chunk)
+        return buffer.getvalue()
+
+    def alive(self) -> bool:
+        return self.proc.poll() is None
+
+    def kill(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.kill()
+        try:
+            self.proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            pass
+        for stream in (self.proc.stdin, self.proc.stdout):
+            try:
+                stream.close()
+            except OSError:
+                pass
+        shutil.rmtree(self.private, ignore_errors=True)
+
+
+class _TimedOut(Exception):
+    pass
+
+
+class _Died(Exception):
+    pass
+
+
+class _Pool:
+    """Worker processes for one set of limits: up to max_workers busy, one kept warm."""
+
+    def __init__(self, limits: Limits):
+        self.limits = limits
+        self.idle: list[_Process] = []
+        self.busy: set[_Process] = set()
+        self.starting = 0  # warm-ups under way
+        self.cond = threading.Condition()
+        self.warm_up()
+
+    def warm_up(self) -> None:
+        with self.cond:
+            self.starting += 1
+
+        def start():
+            process = None
+            try:
+                process = _Process(self.limits)
+                process.wait_ready()
+            except (QueryFailed, _TimedOut, _Died, OSError):
+                if process is not None:
+                    process.kill()
+                process = None
+            with self.cond:
+                self.starting -= 1
+                if process is not None:
+                    self.idle.append(process)
+                self.cond.notify_all()
+        threading.Thread(target=start, name="sql-worker-start", daemon=True).start()
+
+    def acquire(self, wait_s: float) -> _Process:
+        deadline = time.monotonic() + wait_s
+        with self.cond:
+            while True:
+                while self.idle:
+                    process = self.idle.pop()
+                    if process.alive():
+                        self.busy.add(process)
+                        return process
+                    process.kill()
+                if len(self.busy) < self.limits.max_workers and not self.starting:
+                    process = _Process(self.limits)  # none warm: start one now
+                    self.busy.add(process)
+                    break
+                if not self.cond.wait(max(0.0, deadline - time.monotonic())) and \
+                        time.monotonic() >= deadline:
+                    raise QueryFailed("busy", "busy")
+        try:
+            process.wait_ready()
+        except (_TimedOut, _Died, QueryFailed):
+            self.discard(process)
+            raise QueryFailed("the SQL worker could not start", "crashed") from None
+        return process
+
+    def release(self, process: _Process) -> None:
+        with self.cond:
+            self.busy.discard(process)
+            if process.alive() and not self.idle:
+                self.idle.append(process)
+                process = None
+            self.cond.notify_all()
+        if process is not None:
+            process.kill()
+
+    def discard(self, process: _Process) -> None:
+        process.kill()
+        with self.cond:
+            self.busy.discard(process)
+            self.cond.notify_all()
+            warm = not self.idle and not self.starting
+        if warm:
+            self.warm_up()
+
+    def close(self) -> None:
+        with self.cond:
+            processes, self.idle = self.idle + list(self.busy), []
+            self.busy = set()
+        for process in processes:
+            process.kill()
+
+
+_pools: dict[Limits, _Pool] = {}
+_pools_guard = threading.Lock()
+
+
+def pool_for(limits: Limits) -> _Pool:
+    with _pools_guard:
+        if limits not in _pools:
+            _pools[limits] = _Pool(limits)
+        return _pools[limits]
 
 
 class Sandbox:
-    def __init__(self, snapshot: str | Path, timeout_s: float = 30, memory_limit: str = "1GB",
-                 threads: int = 2):
+    def __init__(self, snapshot: str | Path, timeout_s: float = 30, limits: Limits = Limits()):
         self.snapshot = Path(snapshot)
         self.timeout_s = timeout_s
-        self.config = _config(memory_limit, threads)
+        self.limits = limits
 
-    def _connect(self) -> duckdb.DuckDBPyConnection:
+    def run(self, sql: str, limit: int = 10_000, max_bytes: int = DISPLAY_BYTES) -> QueryResult:
+        header, payload = self._ask(sql, limit, max_bytes, None)
+        table = pa.ipc.open_stream(payload).read_all()
+        return QueryResult(table, header["cut"] is not None, header["seconds"], header["cut"])
+
+    def download(self, sql: str, fmt: str, rows: int | None = None,
+                 max_bytes: int = DOWNLOAD_BYTES) -> Download:
+        if fmt not in DOWNLOAD_ROWS:
+            raise ValueError(f"unknown download format {fmt!r}")
+        header, payload = self._ask(sql, rows or DOWNLOAD_ROWS[fmt], max_bytes, fmt)
+        return Download(payload, header["rows"], header["cut"])
+
+    def _ask(self, sql: str, rows: int, max_bytes: int, fmt: str | None):
         if not self.snapshot.exists():
             raise QueryFailed("there is no analytics snapshot yet; it is written a few seconds "
-                              "after the app starts, or with `python -m survey snapshot`")
+                              "after the app starts, or with `python -m survey snapshot`",
+                              "no_snapshot")
+        pool = pool_for(self.limits)
+        process = pool.acquire(wait_s=max(self.timeout_s, 20))
+        request = {"sql": sql, "snapshot": str(self.snapshot), "rows": rows,
+                   "bytes": max_bytes, "format": fmt}
         try:
-            return duckdb.connect(str(self.snapshot), read_only=True, config=self.config)
-        except duckdb.Error as exc:
-            raise QueryFailed(f"cannot open the snapshot: {str(exc).splitlines()[0]}") from exc
-
-    def check(self, con: duckdb.DuckDBPyConnection, sql: str) -> None:
-        if not sql or not sql.strip():
-            raise QueryRefused("the query is empty")
-        if _LEADING_PRAGMA.match(sql):
-            raise QueryRefused("PRAGMA statements are not allowed here; use SELECT, e.g. "
-                               "SELECT * FROM duckdb_columns()")
-        try:
-            statements = con.extract_statements(sql)
-        except duckdb.PermissionException:
-            raise QueryRefused("this statement would read the server's files; query the views "
-                               "instead") from None
-        except duckdb.Error as exc:
-            raise QueryFailed(_first_lines(exc)) from None
-        if len(statements) != 1:
-            kinds = ", ".join(s.type.name for s in statements)
-            raise QueryRefused(f"one statement at a time: the text holds {len(statements)} "
-                               f"({kinds}). Nothing was run.")
-        kind = statements[0].type
-        if kind not in ALLOWED:
-            raise QueryRefused(f"only reading queries (SELECT) run here; a {kind.name} "
-                               "statement is refused and nothing was changed")
-
-    def run(self, sql: str, limit: int = 10_000) -> QueryResult:
-        con = self._connect()
-        try:
-            self.check(con, sql)
-            timer = threading.Timer(self.timeout_s, con.interrupt)
-            started = time.perf_counter()
-            timer.start()
-            try:
-                reader = con.execute(sql).to_arrow_reader(batch_size=min(limit + 1, 65_536))
-                batches, rows = [], 0
-                for batch in reader:
-                    batches.append(batch)
-                    rows += batch.num_rows
-                    if rows > limit:
-                        break
-                table = pa.Table.from_batches(batches, schema=reader.schema)
-            except duckdb.InterruptException:
-                raise QueryFailed(f"the query ran longer than {self.timeout_s:g} s and was "
-                                  "stopped; narrow it (a period or region) or aggregate") from None
-            except duckdb.PermissionException:
-                raise QueryRefused("reading the server's files or the network is not allowed "
-                                   "here; query the views (points, submissions, answers, "
-                                   "indicator_values)") from None
-            except duckdb.CatalogException as exc:
-                if _names_a_file(str(exc)):
-                    raise QueryRefused("reading the server's files is not allowed here; query "
-                                       "the views instead") from None
-                raise QueryFailed(_first_lines(exc)) from None
-            except duckdb.Error as exc:
-                raise QueryFailed(_first_lines(exc)) from None
-            finally:
-                timer.cancel()
-            return QueryResult(table.slice(0, limit), table.num_rows > limit,
-                               time.perf_counter() - started)
-        finally:
-            con.close()
+            header, payload = process.ask(request, self.timeout_s)
+        except _TimedOut:
+            pool.discard(process)
+            raise QueryFailed(f"the query ran longer than {self.timeout_s:g} s and was "
+                              "stopped", "timeout") from None
+        except _Died:
+            pool.discard(process)
+            raise QueryFailed("the query stopped the SQL worker (most often it needed more "
+                              "memory than allowed)", "crashed") from None
+        pool.release(process)
+        if header.get("ok"):
+            return header, payload
+        if header["kind"] == "refused":
+            raise QueryRefused(header["message"], header.get("zh"))
+        raise QueryFailed(header["message"], header["kind"])
 
 
-_FILE_AS_TABLE = re.compile(r'Table with name ([^ ]*[/\\][^ ]*|[^ ]+\.(csv|tsv|txt|json|parquet|xlsx?))'
-                            r' does not exist', re.I)
-
-
-def _names_a_file(message: str) -> bool:
-    """A string literal used as a table ('/etc/passwd', 'x.csv') is DuckDB's file scan."""
-    return bool(_FILE_AS_TABLE.search(message))
-
-
-def _first_lines(exc: Exception, n: int = 3) -> str:
-    return "\n".join(str(exc).strip().splitlines()[:n])
+def worker_pids(limits: Limits = Limits()) -> list[int]:
+    """Process ids of this limit set's workers (for tests and the admin's eyes)."""
+    pool = pool_for(limits)
+    with pool.cond:
+        return [p.pid for p in pool.idle + list(pool.busy)]

@@ -43,7 +43,12 @@ JOIN problem pr USING (problem_id)
 JOIN point_reports r USING (point_id)
 LEFT JOIN county_points cp ON cp.prefecture = p.region[1] AND cp.county = p.region[2]
 """
-_DERIVED = {"problem_reports": PROBLEM_REPORTS}
+# Response rates need the codes in use per point: counts, never the codes or their keys.
+POINT_CODES = """
+SELECT point_id, count(*) AS codes_issued, count(*) FILTER (revoked_at IS NULL) AS codes_active
+FROM respondent GROUP BY point_id
+"""
+_DERIVED = {"problem_reports": PROBLEM_REPORTS, "point_codes": POINT_CODES}
 
 
 @dataclass(frozen=True)
