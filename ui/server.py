@@ -137,7 +137,8 @@ class CodeLinkMiddleware:
             rest += [("code_error", outcome.reason)]
             if outcome.reason == "wait":
                 rest += [("code_wait", str(max(1, round(outcome.wait_s))))]
-        target = request.url.path + ("?" + urlencode(rest) if rest else "")
+        # "//evil.example/?code=x" must not become a redirect to another site.
+        target = "/" + request.url.path.lstrip("/\\") + ("?" + urlencode(rest) if rest else "")
         response = RedirectResponse(target, status_code=303)
         if outcome.ok:
             _set_cookie(response, request, sessions.CADRE, outcome.token, trusted)
