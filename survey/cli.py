@@ -162,6 +162,9 @@ def cmd_export(args, cfg) -> int:
         con, source = duckdb.connect(str(cfg.snapshot), read_only=True), str(cfg.snapshot)
         print(f"the app is running: exporting from the snapshot {source}", file=sys.stderr)
     try:
+        if args.format in ("sav", "dta"):  # SPSS / Stata with labels (survey.interop)
+            from survey.interop import commands as interop
+            return interop.cmd_export_stat(args, cfg, con, interop.questionnaire_lookup(store, cfg))
         written = exporter.export(con, Path(args.out), args.format, args.first, args.last)
     finally:
         (store.close() if store else con.close())
@@ -230,7 +233,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", help="default: analytics.duckdb beside the database")
     p.set_defaults(func=cmd_snapshot)
     p = sub.add_parser("export", help="export the views, streamed, with a progress bar")
-    p.add_argument("--format", choices=["parquet", "csv", "xlsx"], default="parquet")
+    p.add_argument("--format", choices=["parquet", "csv", "xlsx", "sav", "dta"],
+                   default="parquet", help="sav/dta: SPSS/Stata, one file per questionnaire "
+                   "with variable and value labels")
+    p.add_argument("--lang", default="zh", choices=["zh", "en"], help="labels in sav/dta files")
     p.add_argument("--from", dest="first", help="first month, e.g. 2025-01")
     p.add_argument("--to", dest="last", help="last month, e.g. 2026-10")
     p.add_argument("--out", default="export", help="folder to write (default: export/)")
@@ -238,6 +244,8 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("schema-doc", help="print (or --write) docs/schema.md from the database")
     p.add_argument("--write", action="store_true")
     p.set_defaults(func=cmd_schema_doc)
+    from survey.interop.commands import add_parsers as add_interop_parsers
+    add_interop_parsers(sub)  # import-xlsform, export-xlsform, import-history
     return parser
 
 

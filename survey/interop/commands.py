@@ -1,0 +1,151 @@
+"""The interop subcommands of `python -m survey`: import-xlsform, export-xlsform,
+import-history, and the .sav/.dta branch of export (registered by survey.cli)."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+ACTOR = "cli"
+
+
+def add_parsers(sub) -> None:
+    p = sub.add_parser("import-xlsform", help="turn an XLSForm (ODK/Kobo; .xlsx, .xls, .csv, .md) "
+                       "into a questionnaire YAML file; lists what did not map")
+    p.add_argument("form")
+    p.add_argument("--out", help="YAML file to write (default: questionnaires/<form id>.yaml)")
+    p.add_argument("--period", default="month", choices=["month", "quarter", "week"])
+    p.add_argument("--strict", action="store_true",
+                   help="write nothing and exit 1 if any item did not map")
+    p.add_argument("--lang", default="en", choices=["en", "zh"], help="language of messages")
+    p.set_defaults(func=cmd_import_xlsform)
+    p = sub.add_parser("export-xlsform", help="write a questionnaire as an XLSForm (for ODK "
+                       "Collect / KoboCollect), checked with pyxform")
+    p.add_argument("questionnaire", help="a YAML file, or the id of a published questionnaire")
+    p.add_argument("--version", type=int, help="published version (default: the newest)")
+    p.add_argument("--out", help="default: <id>.xlsx")
+    p.set_defaults(func=cmd_export_xlsform)
+    p = sub.add_parser("import-history", help="load past periods from Excel/CSV (one row per "
+                       "respondent and period); nothing is written unless the file is clean")
+    p.add_argument("file")
+    p.add_argument("--questionnaire", default="burden_monthly")
+    p.add_argument("--valid-rows", action="store_true",
+                   help="load the valid rows even though other rows have errors")
+    p.add_argument("--check", action="store_true", help="only check the file; write nothing")
+    p.add_argument("--lang", default="en", choices=["en", "zh"], help="language of messages")
+    p.set_defaults(func=cmd_import_history)
+
+
+def cmd_import_xlsform(args, cfg) -> int:
+    from survey.interop.xlsform_import import import_xlsform
+    source = Path(args.form)
+    if not source.is_file():
+        print(f"error: no file {source}", file=sys.stderr)
+        return 2
+    result = import_xlsform(source, period=args.period)
+    for issue in result.issues:
+        print(f"{issue.text(args.lang)}  [{issue.kind}]", file=sys.stderr)
+    for problem in result.problems:
+        print(problem, file=sys.stderr)
+    if result.questionnaire is None:
+        print("nothing imported", file=sys.stderr)
+        return 1
+    if args.strict and result.lost:
+        print(f"--strict: {len(result.lost)} item(s) did not map; nothing written",
+              file=sys.stderr)
+        return 1
+    out = Path(args.out) if args.out else cfg.questionnaire_dir / f"{result.questionnaire.id}.yaml"
+    if out.exists() and not args.out:
+        print(f"error: {out} exists; choose another file with --out", file=sys.stderr)
+        return 2
+    out.write_text(result.yaml_text, encoding="utf-8")
+    print(f"wrote {out}: {result.imported} question(s); {len(result.lost)} item(s) did not map "
+          f"(listed above). Check it with: python -m survey validate {out}")
+    return 0
+
+
+def cmd_export_xlsform(args, cfg) -> int:
+    from survey.interop.xlsform_export import check, to_xlsform
+    from survey.questionnaire import parse_file
+    path = Path(args.questionnaire)
+    if path.suffix in (".yaml", ".yml"):
+        qn, problems = parse_file(path)
+        for problem in problems:
+            print(problem, file=sys.stderr)
+        if qn is None:
+            return 1
+    else:
+        from survey.cli import _store
+        with _store(cfg) as store:
+            versions = [v["version"] for v in store.questionnaire_versions()
+                        if v["questionnaire_id"] == args.questionnaire]
+            if not versions:
+                print(f"error: no questionnaire '{args.questionnaire}' is published",
+                      file=sys.stderr)
+                return 2
+            qn = store.questionnaire(args.questionnaire, args.version or max(versions))
+    data = to_xlsform(qn)
+    errors = check(data)
+    for error in errors:
+        print(f"pyxform: {error}", file=sys.stderr)
+    out = Path(args.out or f"{qn.id}.xlsx")
+    out.write_bytes(data)
+    print(f"wrote {out} ({qn.ref}); pyxform converts it" + (" WITH ERRORS" if errors else ""))
+    return 1 if errors else 0
+
+
+def cmd_import_history(args, cfg) -> int:
+    from survey.cli import _store
+    from survey.interop import history_import
+    path = Path(args.file)
+    if not path.is_file():
+        print(f"error: no file {path}", file=sys.stderr)
+        return 2
+    with _store(cfg) as store:
+        report = history_import.read(store, path.read_bytes(), path.name, cfg.code_key,
+                                     args.questionnaire)
+        for issue in report.notes + report.issues:
+            print(issue.text(args.lang), file=sys.stderr)
+        span = report.periods()
+        print(f"{path.name}: {report.data_rows} row(s), {len(report.rows)} valid"
+              + (f", periods {span[0]} to {span[1]}" if span else "")
+              + (f", {len(report.issues)} error(s) in {report.bad_rows} row(s)"
+                 if report.issues else ""))
+        if args.check:
+            return 1 if report.issues else 0
+        if report.issues and not args.valid_rows:
+            print("nothing written: fix the errors above, or load the valid rows with "
+                  "--valid-rows", file=sys.stderr)
+            return 1
+        summary = history_import.load(store, report, ACTOR, valid_rows_only=args.valid_rows)
+    print(f"written: {summary.written} submission(s) ({summary.revised} revision(s)); already "
+          f"loaded: {summary.unchanged}")
+    return 0
+
+
+def cmd_export_stat(args, cfg, con, questionnaire_for) -> int:
+    """export --format sav|dta: one file per questionnaire (in parts for large data)."""
+    from survey.interop import stat_files
+    ids = [qid for (qid,) in con.execute(
+        "SELECT DISTINCT questionnaire_id FROM submissions ORDER BY 1").fetchall()]
+    for qid in ids:
+        for path, rows in stat_files.export(con, questionnaire_for, qid, args.format,
+                                            Path(args.out), args.lang, args.first, args.last):
+            print(f"{path}: {rows:,} rows")
+    print(f"written to {args.out}")
+    return 0
+
+
+def questionnaire_lookup(store, cfg):
+    """(id, version) -> Questionnaire: from the database, or (the app holds it) the files."""
+    if store is not None:
+        return store.questionnaire
+    from survey.questionnaire import load_dir
+    found = {(q.id, q.version): q for q in load_dir(cfg.questionnaire_dir).valid}
+
+    def lookup(qid: str, version: int):
+        if (qid, version) not in found:
+            raise ValueError(f"{qid} version {version} is not in {cfg.questionnaire_dir}; stop "
+                             "the app and export from the database for its stored versions")
+        return found[(qid, version)]
+    return lookup
