@@ -1,0 +1,194 @@
+"""History import: the two-year sample workbook (Chinese headers, GBK CSV variant, seeded
+errors) into a real DuckDB store, through the submit rules, counted in the figures."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+
+import openpyxl
+import pytest
+
+from conftest import KEY
+from survey import exporter, trends
+from survey.interop import history_import, sample_history
+from survey.metrics import Filter
+from survey.store import Store, StoreError
+from survey.store import analytics
+
+TODAY = dt.date(2026, 11, 21)
+
+
+@pytest.fixture
+def hstore(store):
+    store.add_points(list(sample_history.SAMPLE_POINTS))
+    return store
+
+
+@pytest.fixture(scope="module")
+def sample():
+    return sample_history.workbook()
+
+
+def _read(store, data, name):
+    return history_import.read(store, data, name, KEY, today=TODAY)
+
+
+def _located(report):
+    return {(i.sheet, i.row, i.item) for i in report.issues}
+
+
+def test_the_report_names_every_seeded_error_and_nothing_is_written(hstore, sample):
+    data, seeded = sample
+    report = _read(hstore, data, "history_2024_2025.xlsx")
+    found = _located(report)
+    for s in seeded:
+        assert any(sheet == s.sheet and row == s.row for sheet, row, _ in found), s
+        if s.column:
+            assert any((sheet, row) == (s.sheet, s.row) and s.column in (item or "")
+                       or item in ("point_id", "period") for sheet, row, item in found), s
+    # the names column is refused in both year sheets, at the header row
+    assert ("2024年", 2, "填表人姓名") in found and ("2025年", 2, "填表人姓名") in found
+    # every problem row is one of the seeded ones (no false alarms)
+    assert {(sh, r) for sh, r, _ in found} == {(s.sheet, s.row) for s in seeded} | {
+        ("2024年", 2), ("2025年", 2)}
+    assert report.data_rows == 24 * 6 * 3 + 1 and len(report.rows) == 24 * 6 * 3 - 8
+    for issue in report.issues:
+        assert str(issue).startswith(f"history_2024_2025.xlsx:{issue.sheet}:{issue.row}: ")
+        assert issue.zh != issue.en
+    with pytest.raises(StoreError):
+        history_import.load(hstore, report, "admin")
+    assert hstore.query("SELECT count(*) FROM submissions")[0][0] == 0
+
+
+def test_valid_rows_load_once_with_their_source_and_count_in_the_trends(hstore, sample):
+    data, _ = sample
+    report = _read(hstore, data, "history_2024_2025.xlsx")
+    summary = history_import.load(hstore, report, "admin", valid_rows_only=True)
+    assert summary.written == len(report.rows) == hstore.count("submissions")
+    sources = hstore.query("SELECT DISTINCT source_file, sheet FROM imported_submissions")
+    assert {s for _f, s in sources} == {"2024年", "2025年"}
+    assert {f for f, _s in sources} == {"history_2024_2025.xlsx"}
+    row = hstore.query("SELECT source_row, period_key, point_id FROM imported_submissions "
+                       "ORDER BY period_key, source_row LIMIT 1")[0]
+    assert row == (3, "2024-01", "H-VIL-01")
+
+    again = history_import.load(hstore, _read(hstore, data, "history_2024_2025.xlsx"), "admin",
+                                valid_rows_only=True)
+    assert again.written == 0 and again.unchanged == len(report.rows)
+    assert hstore.count("submissions") == summary.written
+    assert hstore.count("submission_history") == summary.written
+
+    frame = analytics.with_changes(
+        analytics.aggregate(hstore, Filter(), ["documents"], "month", k=5), "month")
+    overall = frame[frame["group"].isna()].set_index("bucket")
+    assert overall.loc[dt.date(2024, 1, 1), "n"] > 0
+    assert overall["yoy"].loc[:dt.date(2024, 12, 1)].isna().all()  # no year before it
+    yoy = overall.loc[dt.date(2025, 1, 1), "yoy"]
+    january = overall.loc[[dt.date(2024, 1, 1), dt.date(2025, 1, 1)], "mean"]
+    assert yoy == pytest.approx((january.iloc[1] - january.iloc[0]) / january.iloc[0])
+    assert yoy < 0  # the sample's burden falls by about a fifth a year
+    bucket, headline = trends.headline(hstore, Filter(), "month", dt.date(2025, 6, 1), k=5)
+    assert bucket == dt.date(2025, 6, 1)
+    assert headline.set_index("indicator").loc["documents", "yoy"] is not None
+
+
+def test_gbk_csv_variant_reports_the_same_errors_and_loads_the_same_rows(hstore, sample):
+    data, seeded = sample_history.gbk_csv()
+    with pytest.raises(UnicodeDecodeError):
+        data.decode("utf-8")
+    report = _read(hstore, data, "history_2024_2025_gbk.csv")
+    rows = {(i.sheet, i.row) for i in report.issues}
+    assert {(s.sheet, s.row) for s in seeded} | {("history_2024_2025_gbk", 1)} == rows
+    written = history_import.load(hstore, report, "admin", valid_rows_only=True).written
+    assert written == len(report.rows) == 24 * 6 * 3 - 8
+    # the xlsx holds the same rows: loading it afterwards adds nothing
+    xlsx = history_import.load(hstore, _read(hstore, sample[0], "h.xlsx"), "admin", True)
+    assert xlsx.written == 0 and hstore.count("submissions") == written
+
+
+def test_typed_text_is_stored_verbatim_and_respondent_values_never(hstore, sample):
+    report = _read(hstore, sample[0], "history_2024_2025.xlsx")
+    history_import.load(hstore, report, "admin", valid_rows_only=True)
+    texts = {t for (t,) in hstore.query("SELECT value_text FROM answers WHERE question_id = "
+                                        "'one_cut'")}
+    assert sample_history.FORMULA_TEXT in texts
+    keys = {k for (k,) in hstore.query("SELECT respondent_key FROM respondent")}
+    assert not keys & set(sample_history.RESPONDENTS)
+    assert len(keys) == 6 * 3  # three anonymous respondents per point
+    assert all(len(k) == 32 for k in keys)
+
+
+def test_a_corrected_row_becomes_a_revision_and_the_figures_follow(hstore):
+    point = sample_history.SAMPLE_POINTS[0]
+    first = _one_row_file(point.point_id, documents=40)
+    history_import.load(hstore, _read(hstore, first, "a.xlsx"), "admin")
+    corrected = _one_row_file(point.point_id, documents=60)
+    summary = history_import.load(hstore, _read(hstore, corrected, "b.xlsx"), "admin")
+    assert (summary.written, summary.revised) == (1, 1)
+    assert hstore.query("SELECT revision, value_num FROM answers JOIN submissions USING "
+                        "(submission_id) WHERE question_id = 'documents'") == [(2, 60.0)]
+    assert hstore.query("SELECT total, n FROM point_month WHERE indicator = 'documents'") == \
+        [(60.0, 1)]
+    assert hstore.count("submission_history") == 2
+    assert {f for (f,) in hstore.query("SELECT source_file FROM imported_submissions")} == \
+        {"a.xlsx", "b.xlsx"}
+
+
+def test_history_respondents_are_not_expected_to_answer_now(hstore, sample):
+    history_import.load(hstore, _read(hstore, sample[0], "h.xlsx"), "admin",
+                        valid_rows_only=True)
+    then = analytics.responses(hstore, Filter(), "2025-06", today=TODAY)
+    assert then.set_index("point_id").loc["H-VIL-01", "expected"] == 3
+    now = analytics.responses(hstore, Filter(), "2026-10", today=TODAY)
+    assert now.set_index("point_id").loc["H-VIL-01", "expected"] == 0
+
+
+def test_the_platforms_own_export_loads_back(hstore, sample, tmp_path):
+    history_import.load(hstore, _read(hstore, sample[0], "h.xlsx"), "admin",
+                        valid_rows_only=True)
+    exporter.export(hstore.raw_connection(), tmp_path, "xlsx", stream=io.StringIO())
+    exported = (tmp_path / "survey_export.xlsx").read_bytes()
+    before = hstore.count("submissions")
+    same = history_import.load(hstore, _read(hstore, exported, "survey_export.xlsx"), "admin")
+    assert same.written == 0 and hstore.count("submissions") == before
+
+    from survey.bootstrap import publish_dir
+    from conftest import ROOT
+    fresh = Store(tmp_path / "fresh.duckdb", KEY)
+    try:
+        publish_dir(fresh, ROOT / "questionnaires")
+        fresh.add_points(list(sample_history.SAMPLE_POINTS))
+        report = _read(fresh, exported, "survey_export.xlsx")
+        assert report.clean, report.issues[:3]
+        history_import.load(fresh, report, "admin")
+        query = ("SELECT respondent_key, period_key, question_id, value_num, value_text "
+                 "FROM answers JOIN submissions USING (submission_id, point_id, "
+                 "questionnaire_id, period_key) ORDER BY ALL")
+        assert fresh.query(query) == hstore.query(query)
+    finally:
+        fresh.close()
+
+
+def test_unusable_files_are_refused_with_a_message(hstore):
+    report = _read(hstore, b"x", "history.pdf")
+    assert not report.rows and ".xlsx" in report.issues[0].en and "表格" in report.issues[0].zh
+    report = _read(hstore, b"PK\x03\x04 broken", "history.xlsx")
+    assert report.issues and "Excel" in report.issues[0].en
+    future = _one_row_file(sample_history.SAMPLE_POINTS[0].point_id, period="2027-01")
+    [issue] = _read(hstore, future, "f.xlsx").issues
+    assert issue.row == 2 and "not begun" in issue.en
+
+
+def _one_row_file(point_id: str, documents: int = 40, period: str = "2025-03") -> bytes:
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.append(["respondent", "point_id", "period", "documents", "documents_action",
+                  "meetings", "meeting_hours", "forms", "form_hours", "duplicate_forms",
+                  "inspections", "trace_demands", "apps", "chat_groups", "chat_pressure",
+                  "burden_change", "satisfaction"])
+    sheet.append(["A7", point_id, period, documents, 5, 3, 2.5, 8, 4, 1, 0, "否", 5, 9, "否",
+                  3, "一般"])
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()
