@@ -126,9 +126,8 @@ def cmd_import_history(args, cfg) -> int:
 def cmd_export_stat(args, cfg, con, questionnaire_for) -> int:
     """export --format sav|dta: one file per questionnaire (in parts for large data)."""
     from survey.interop import stat_files
-    ids = [qid for (qid,) in con.execute(
-        "SELECT DISTINCT questionnaire_id FROM submissions ORDER BY 1").fetchall()]
-    for qid in ids:
+    from survey.store import stat_pivot
+    for qid in stat_pivot.questionnaire_ids(con):
         for path, rows in stat_files.export(con, questionnaire_for, qid, args.format,
                                             Path(args.out), args.lang, args.first, args.last):
             print(f"{path}: {rows:,} rows")

@@ -1,8 +1,8 @@
 """SPSS (.sav) and Stata (.dta) files of the analysts' views, with variable and value labels.
 
 One file per questionnaire: one row per kept submission (the `submissions` view) and one
-variable per question (from the `answers` view), pivoted by DuckDB in one query and streamed in
-batches. Variable labels are the question texts, value labels the choice labels, in Chinese or
+variable per question (from the `answers` view), pivoted by DuckDB in one query
+(survey.store.stat_pivot) and streamed in batches. Variable labels are the question texts, value labels the choice labels, in Chinese or
 English. Coding, the same in both formats:
 
 - integer / decimal: the number;
@@ -18,7 +18,7 @@ PART_ROWS rows (`burden_monthly.sav`, `burden_monthly_part2.sav`, ...), each com
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Iterator
 
@@ -26,6 +26,7 @@ import pandas as pd
 
 from survey import periods
 from survey.questionnaire import Questionnaire
+from survey.store import stat_pivot
 
 FORMATS = ("sav", "dta")
 PART_ROWS = 500_000
@@ -35,16 +36,16 @@ _STATA_RESERVED = {"_all", "_b", "byte", "_coef", "_cons", "double", "float", "i
                    "long", "_n", "_pi", "_pred", "_rc", "_se", "strl", "using", "with", "_n"}
 _SPSS_RESERVED = {"all", "and", "by", "eq", "ge", "gt", "le", "lt", "ne", "not", "or", "to",
                   "with"}
-_FIXED = (  # (variable, SQL, zh label, en label)
-    ("submission_id", "s.submission_id", "提交编号", "Submission id"),
-    ("point_id", "s.point_id", "监测点编号", "Monitoring point id"),
-    ("questionnaire_version", "s.questionnaire_version", "问卷版本", "Questionnaire version"),
-    ("period_key", "s.period_key", "期次", "Period"),
-    ("period_start", "s.period_start", "期次开始日期", "First day of the period"),
-    ("respondent_key", "s.respondent_key", "填报人(匿名)", "Respondent (pseudonym)"),
-    ("revision", "s.revision", "修改次数", "Revision"),
-    ("is_demo", "CAST(s.is_demo AS INTEGER)", "演示数据", "Demo data"),
-    ("submitted_at", "s.submitted_at", "提交时间", "Submitted at"),
+_FIXED = (  # (column of the submissions view, zh label, en label)
+    ("submission_id", "提交编号", "Submission id"),
+    ("point_id", "监测点编号", "Monitoring point id"),
+    ("questionnaire_version", "问卷版本", "Questionnaire version"),
+    ("period_key", "期次", "Period"),
+    ("period_start", "期次开始日期", "First day of the period"),
+    ("respondent_key", "填报人(匿名)", "Respondent (pseudonym)"),
+    ("revision", "修改次数", "Revision"),
+    ("is_demo", "演示数据", "Demo data"),
+    ("submitted_at", "提交时间", "Submitted at"),
 )
 _FIXED_KINDS = {"submission_id": "str", "point_id": "str", "period_key": "str",
                 "period_start": "date", "respondent_key": "str", "submitted_at": "datetime"}
@@ -55,19 +56,21 @@ PICKED = {"zh": {1: "已选", 0: "未选"}, "en": {1: "Selected", 0: "Not select
 @dataclass
 class Variable:
     name: str
-    sql: str
+    # where the value comes from (survey.store.stat_pivot turns it into SQL):
+    # ("column", name) of the submission, ("num"|"bool"|"date"|"text", question),
+    # ("flag", question, code), ("code", question, row or None, {code: value})
+    source: tuple
     label: str
     value_labels: dict | None = None
-    params: list = field(default_factory=list)
     kind: str = "num"  # num | str | date | datetime
 
 
 def variables(versions: list[Questionnaire], lang: str, fmt: str) -> list[Variable]:
     """The variables for these versions (newest first decides order and texts)."""
     taken: set[str] = set()
-    out = [Variable(_name(v, taken, fmt), sql, zh if lang == "zh" else en,
+    out = [Variable(_name(v, taken, fmt), ("column", v), zh if lang == "zh" else en,
                     YES_NO[lang] if v == "is_demo" else None, kind=_FIXED_KINDS.get(v, "num"))
-           for v, sql, zh, en in _FIXED]
+           for v, zh, en in _FIXED]
     seen: set[str] = set()
     for qn in sorted(versions, key=lambda q: -q.version):
         for q in qn.questions:
@@ -85,39 +88,27 @@ def _has(qn: Questionnaire, qid: str) -> bool:
 
 def _question_variables(q, versions, lang, fmt, taken) -> list[Variable]:
     label = q.label.get(lang)
-    pick = f"a.question_id = ?"
-    if q.type in ("integer", "decimal"):
-        return [Variable(_name(q.id, taken, fmt), f"max(a.value_num) FILTER ({pick})", label,
-                         params=[q.id])]
-    if q.type == "yes_no":
-        return [Variable(_name(q.id, taken, fmt),
-                         f"max(CAST(a.value_bool AS INTEGER)) FILTER ({pick})", label,
-                         YES_NO[lang], [q.id])]
-    if q.type == "date":
-        return [Variable(_name(q.id, taken, fmt), f"max(a.value_date) FILTER ({pick})", label,
-                         params=[q.id], kind="date")]
-    if q.type in ("short_text", "long_text"):
-        return [Variable(_name(q.id, taken, fmt), f"max(a.value_text) FILTER ({pick})", label,
-                         params=[q.id], kind="str")]
+    simple = {"integer": ("num", "num"), "decimal": ("num", "num"), "yes_no": ("bool", "num"),
+              "date": ("date", "date"), "short_text": ("text", "str"),
+              "long_text": ("text", "str")}
+    if q.type in simple:
+        source, kind = simple[q.type]
+        return [Variable(_name(q.id, taken, fmt), (source, q.id), label,
+                         YES_NO[lang] if q.type == "yes_no" else None, kind)]
     choices = _union_choices(q, versions)
     codes = [c.value for c in choices]
     if q.type == "multiple_choice":
-        return [Variable(_name(f"{q.id}_{code}", taken, fmt),
-                         f"max(CAST(list_contains(a.value_choices, ?) AS INTEGER)) FILTER "
-                         f"({pick})", f"{label}: {c.label.get(lang)}", PICKED[lang],
-                         [code, q.id]) for code, c in zip(codes, choices)]
+        return [Variable(_name(f"{q.id}_{code}", taken, fmt), ("flag", q.id, code),
+                         f"{label}: {c.label.get(lang)}", PICKED[lang])
+                for code, c in zip(codes, choices)]
     numeric = all(re.fullmatch(r"-?\d{1,9}", c) for c in codes)
     values = [int(c) for c in codes] if numeric else list(range(1, len(codes) + 1))
     labels = {v: c.label.get(lang) for v, c in zip(values, choices)}
-    case = "CASE a.value_text " + " ".join("WHEN ? THEN ?" for _ in codes) + " END"
-    case_params = [x for code, v in zip(codes, values) for x in (code, v)]
+    mapping = dict(zip(codes, values))
     if q.type == "matrix":
-        return [Variable(_name(f"{q.id}_{r.id}", taken, fmt),
-                         f"max({case}) FILTER (a.question_id = ? AND a.row_id = ?)",
-                         f"{label}: {r.label.get(lang)}", labels, case_params + [q.id, r.id])
-                for r in q.rows]
-    return [Variable(_name(q.id, taken, fmt), f"max({case}) FILTER ({pick})", label, labels,
-                     case_params + [q.id])]
+        return [Variable(_name(f"{q.id}_{r.id}", taken, fmt), ("code", q.id, r.id, mapping),
+                         f"{label}: {r.label.get(lang)}", labels) for r in q.rows]
+    return [Variable(_name(q.id, taken, fmt), ("code", q.id, None, mapping), label, labels)]
 
 
 def _union_choices(q, versions) -> list:
@@ -147,26 +138,6 @@ def _name(wanted: str, taken: set[str], fmt: str) -> str:
     return name
 
 
-def query(questionnaire_id: str, variables_: list[Variable], first: str | None,
-          last: str | None) -> tuple[str, list]:
-    where, params = ["s.questionnaire_id = ?"], [questionnaire_id]
-    if first:
-        where.append("s.period_start >= ?")
-        params.append(periods.bounds("month", first)[0])
-    if last:
-        where.append("s.period_start <= ?")
-        params.append(periods.bounds("month", last)[1])
-    fixed = [v for v in variables_ if not v.params]
-    pivoted = [v for v in variables_ if v.params]
-    select = ", ".join([f"{v.sql} AS \"{v.name}\"" for v in fixed] +
-                       [f"{v.sql} AS \"{v.name}\"" for v in pivoted])
-    group = ", ".join(str(i + 1) for i in range(len(fixed)))
-    sql = (f"SELECT {select} FROM submissions s LEFT JOIN answers a USING (submission_id) "
-           f"WHERE {' AND '.join(where)} GROUP BY {group} ORDER BY period_start, point_id, "
-           "submission_id")
-    return sql, [p for v in pivoted for p in v.params] + params
-
-
 def export(con, questionnaire_for: Callable[[str, int], Questionnaire], questionnaire_id: str,
            fmt: str, out_dir: Path, lang: str = "zh", first: str | None = None,
            last: str | None = None, part_rows: int = PART_ROWS) -> list[tuple[Path, int]]:
@@ -187,14 +158,15 @@ def export(con, questionnaire_for: Callable[[str, int], Questionnaire], question
 def frames(con, questionnaire_for, questionnaire_id, fmt, lang, first=None, last=None,
            part_rows: int = PART_ROWS) -> Iterator[tuple[pd.DataFrame, list[Variable]]]:
     """Data frames of at most part_rows rows (at least one, possibly empty), with variables."""
-    versions = [questionnaire_for(questionnaire_id, v) for (v,) in con.execute(
-        "SELECT DISTINCT questionnaire_version FROM submissions WHERE questionnaire_id = ? "
-        "ORDER BY 1", [questionnaire_id]).fetchall()]
+    versions = [questionnaire_for(questionnaire_id, v)
+                for v in stat_pivot.versions(con, questionnaire_id)]
     if not versions:
         raise ValueError(f"there are no submissions of '{questionnaire_id}' to export")
     spec = variables(versions, lang, fmt)
-    sql, params = query(questionnaire_id, spec, first, last)
-    reader = con.execute(sql, params).to_arrow_reader(batch_size=BATCH_ROWS)
+    bounds = (periods.bounds("month", first)[0] if first else None,
+              periods.bounds("month", last)[1] if last else None)
+    reader = stat_pivot.reader(con, questionnaire_id, [(v.name, v.source) for v in spec],
+                               *bounds, batch_rows=BATCH_ROWS)
     pending: list[pd.DataFrame] = []
     size, yielded = 0, False
     for batch in reader:
