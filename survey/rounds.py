@@ -1,0 +1,150 @@
+"""Reporting rounds: when a period's round opens, its deadline on China's working-day calendar,
+and whether a report came in on time, late, or not at all.
+
+The calendar is chinesecalendar (statutory holidays and the adjusted working weekends the State
+Council publishes each year). For a year it does not cover yet, working days fall back to
+Monday to Friday and every date computed from that year says so (`estimated`), so a page can
+show "estimated" beside it; upgrading the package corrects them, since deadlines are computed,
+never stored.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+import chinese_calendar
+
+from survey import periods
+from survey.errors import DomainError
+
+ON_TIME, LATE, MISSING, PENDING = "on_time", "late", "missing", "pending"
+STATUSES = (ON_TIME, LATE, MISSING, PENDING)
+
+
+class RuleError(DomainError):
+    pass
+
+
+def covered(day: dt.date) -> bool:
+    """Whether the calendar package knows this year's holidays and adjusted working days."""
+    try:
+        chinese_calendar.is_workday(day)
+    except NotImplementedError:
+        return False
+    return True
+
+
+def is_working_day(day: dt.date) -> bool:
+    """A working day in mainland China (holidays off, adjusted weekends on); Monday to Friday
+    for years the calendar does not cover yet."""
+    try:
+        return chinese_calendar.is_workday(day)
+    except NotImplementedError:
+        return day.weekday() < 5
+
+
+def shift_working_days(day: dt.date, n: int) -> dt.date:
+    """The n-th working day after `day` (n > 0), before it (n < 0); n = 0: `day` itself if it
+    is a working day, else the next working day."""
+    step = 1 if n >= 0 else -1
+    if n == 0:
+        while not is_working_day(day):
+            day += dt.timedelta(days=1)
+        return day
+    count = 0
+    while count < abs(n):
+        day += dt.timedelta(days=step)
+        if is_working_day(day):
+            count += 1
+    return day
+
+
+@dataclass(frozen=True)
+class Rule:
+    """A questionnaire's round rule. The deadline is the `deadline_days`-th working day after
+    the period ends (0: the period's last day, moved to the next working day if it is off).
+    The round opens `open_days` working days before the period ends (None: on its first day).
+    Reminders go out at `remind_at` on the working days `reminders` away from the deadline day
+    (-2: two working days before, 0: the deadline day, 1: the working day after it)."""
+
+    questionnaire_id: str
+    deadline_days: int = 5
+    open_days: int | None = None
+    reminders: tuple[int, ...] = (-1, 0, 1, 3)
+    remind_at: dt.time = dt.time(9, 30)
+    updated_by: str = "system"
+    updated_at: dt.datetime | None = field(default=None, compare=False)
+
+    def check(self) -> None:
+        if not 0 <= self.deadline_days <= 60:
+            raise RuleError("the deadline must be 0 to 60 working days after the period ends",
+                            "截止日须为本期结束后第 0 至 60 个工作日。")
+        if self.open_days is not None and not 0 <= self.open_days <= 60:
+            raise RuleError("the round opens 0 to 60 working days before the period ends",
+                            "开始时间须为本期结束前 0 至 60 个工作日。")
+        if any(not -20 <= r <= 20 for r in self.reminders):
+            raise RuleError("reminders are -20 to 20 working days from the deadline",
+                            "提醒时间须为截止日前后 20 个工作日以内。")
+
+
+@dataclass(frozen=True)
+class Round:
+    questionnaire_id: str
+    period_key: str
+    period_start: dt.date
+    period_end: dt.date
+    opens: dt.date
+    deadline: dt.date          # the last day that counts as on time (the whole day)
+    estimated: bool            # some date falls in a year the calendar does not cover
+
+    @property
+    def deadline_end(self) -> dt.datetime:
+        """Submissions up to this moment are on time."""
+        return dt.datetime.combine(self.deadline + dt.timedelta(days=1), dt.time())
+
+    def status(self, first_submitted: dt.datetime | None, now: dt.datetime) -> str:
+        if first_submitted is not None:
+            return ON_TIME if first_submitted < self.deadline_end else LATE
+        return MISSING if now >= self.deadline_end else PENDING
+
+
+def round_for(rule: Rule, period_kind: str, period_key: str) -> Round:
+    start, end = periods.bounds(period_kind, period_key)
+    deadline = shift_working_days(end, rule.deadline_days) if rule.deadline_days else \
+        shift_working_days(end, 0)
+    if rule.open_days is None:
+        opens = start
+    elif rule.open_days == 0:  # right after the period (a report about a finished month)
+        opens = end + dt.timedelta(days=1)
+    else:
+        opens = max(start, shift_working_days(end + dt.timedelta(days=1), -rule.open_days))
+    estimated = not (covered(start) and covered(deadline))
+    return Round(rule.questionnaire_id, period_key, start, end, opens, deadline, estimated)
+
+
+def reminder_times(rule: Rule, rnd: Round) -> list[dt.datetime]:
+    """When reminders for a round go out: working days only, never before the round opens."""
+    times = set()
+    for offset in rule.reminders:
+        day = shift_working_days(rnd.deadline, offset)
+        if day >= rnd.opens:
+            times.add(dt.datetime.combine(day, rule.remind_at))
+    return sorted(times)
+
+
+def parse_offsets(text: str) -> tuple[int, ...]:
+    """'-1, 0, 1, 3' -> (-1, 0, 1, 3), with a message people can act on."""
+    try:
+        values = tuple(sorted({int(part) for part in text.replace(",", " ").replace(",", " ")
+                               .split()}))
+    except ValueError as exc:
+        raise RuleError("write reminder days as whole numbers separated by commas, e.g. -1, 0, 1, 3",
+                        "提醒日请写整数,用逗号分隔,例如 -1, 0, 1, 3。") from exc
+    return values
+
+
+def weekday_label(day: dt.date, lang: str) -> str:
+    names = ("周一", "周二", "周三", "周四", "周五", "周六", "周日") if lang == "zh" else \
+        ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+    return f"{day:%Y-%m-%d} ({names[day.weekday()]})"

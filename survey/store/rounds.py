@@ -1,0 +1,238 @@
+"""Rounds in the store: deadline rules, each point's status in a round, reminder channels.
+
+Status is counted per point from its codes in use (a point is missing while any of them has not
+submitted) and from each respondent's first submission (a later revision does not make an
+on-time report late). Counts only: never who.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import secrets
+
+import pandas as pd
+
+from survey import periods
+from survey.rounds import LATE, MISSING, ON_TIME, PENDING, Round, Rule, round_for
+from survey.store.core import Store, StoreError
+
+CHANNEL_KINDS = ("wecom", "dingtalk")
+LEVELS = ("prefecture", "county", "township")
+
+
+def _now() -> dt.datetime:
+    return dt.datetime.now().replace(microsecond=0)
+
+
+# -- rules -------------------------------------------------------------------------------------
+def save_rule(store: Store, rule: Rule, actor: str) -> None:
+    rule.check()
+    reminders = ",".join(str(r) for r in rule.reminders)
+
+    def work(cur):
+        cur.execute("INSERT INTO round_rule VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO UPDATE SET "
+                    "deadline_days = excluded.deadline_days, open_days = excluded.open_days, "
+                    "reminders = excluded.reminders, remind_at = excluded.remind_at, "
+                    "updated_at = excluded.updated_at, updated_by = excluded.updated_by",
+                    [rule.questionnaire_id, rule.deadline_days, rule.open_days, reminders,
+                     rule.remind_at, _now(), actor])
+        store._audit(cur, actor, "save_round_rule", rule.questionnaire_id,
+                     {"deadline_days": rule.deadline_days, "open_days": rule.open_days,
+                      "reminders": reminders, "remind_at": rule.remind_at.strftime("%H:%M")})
+    store._write(work)
+
+
+def rules(store: Store) -> list[Rule]:
+    rows = store.query("SELECT questionnaire_id, deadline_days, open_days, reminders, remind_at, "
+                       "updated_by, updated_at FROM round_rule ORDER BY 1")
+    return [Rule(q, d, o, tuple(int(x) for x in r.split(",") if x), at, by, when)
+            for q, d, o, r, at, by, when in rows]
+
+
+def rule(store: Store, questionnaire_id: str) -> Rule | None:
+    return next((r for r in rules(store) if r.questionnaire_id == questionnaire_id), None)
+
+
+def period_kind(store: Store, questionnaire_id: str) -> str:
+    row = store.query("SELECT period_kind FROM questionnaire_version WHERE questionnaire_id = ? "
+                      "ORDER BY version DESC LIMIT 1", [questionnaire_id])
+    if not row:
+        raise StoreError(f"questionnaire {questionnaire_id} is not published",
+                         f"问卷 {questionnaire_id} 尚未发布。")
+    return row[0][0]
+
+
+def round_of(store: Store, rule_: Rule, period_key: str) -> Round:
+    return round_for(rule_, period_kind(store, rule_.questionnaire_id), period_key)
+
+
+# -- status per point --------------------------------------------------------------------------
+def _scope_sql(scope: tuple[str, ...], point_id: str | None = None) -> tuple[str, list]:
+    clauses, params = ["p.active"], []
+    if scope:
+        clauses.append(f"len(p.region) >= {len(scope)} AND p.region[1:{len(scope)}] = ?")
+        params.append(list(scope))
+    if point_id:
+        clauses.append("p.point_id = ?")
+        params.append(point_id)
+    return " AND ".join(clauses), params
+
+
+STATUS_COLUMNS = ["point_id", "name", "level", "kind", "prefecture", "county", "township",
+                  "expected", "received", "on_time", "late", "missing", "first_at", "status"]
+
+
+def point_status(store: Store, rnd: Round, scope: tuple[str, ...] = (),
+                 now: dt.datetime | None = None, point_id: str | None = None) -> pd.DataFrame:
+    """One row per active point in scope with codes or submissions for the round: codes
+    expected (in use at the deadline), respondents who submitted, of them on time and late,
+    codes still missing, the first submission, and the point's status:
+    pending (before the deadline, not complete), missing (after it, not complete), late
+    (complete, some after the deadline), on_time."""
+    now = now or _now()
+    where, params = _scope_sql(scope, point_id)
+    end = rnd.deadline_end
+    frame = store.frame(f"""
+        WITH expected AS (
+            SELECT respondent_key, point_id FROM respondent
+            WHERE issued_at < ? AND (revoked_at IS NULL OR revoked_at >= ?)),
+        firsts AS (
+            SELECT respondent_key, point_id, min(submitted_at) AS first_at FROM submission
+            WHERE questionnaire_id = ? AND period_key = ? GROUP BY ALL),
+        per AS (
+            SELECT point_id, e.respondent_key IS NOT NULL AS is_expected, f.first_at
+            FROM expected e FULL JOIN firsts f USING (respondent_key, point_id))
+        SELECT p.point_id, p.name, p.level, p.kind, p.prefecture, p.county, p.township,
+               count(*) FILTER (is_expected) AS expected, count(first_at) AS received,
+               count(*) FILTER (first_at < ?) AS on_time, count(*) FILTER (first_at >= ?) AS late,
+               count(*) FILTER (is_expected AND first_at IS NULL) AS missing,
+               min(first_at) AS first_at
+        FROM per JOIN points p USING (point_id)
+        WHERE {where}
+        GROUP BY ALL ORDER BY p.prefecture, p.county, p.township NULLS FIRST, p.name""",
+        [end, end, rnd.questionnaire_id, rnd.period_key, end, end, *params])
+    if frame.empty:
+        return pd.DataFrame(columns=STATUS_COLUMNS)
+    overdue = now >= end
+    frame["status"] = [
+        (MISSING if overdue else PENDING) if m > 0 else (LATE if late > 0 else ON_TIME)
+        for m, late in zip(frame["missing"], frame["late"])]
+    return frame[STATUS_COLUMNS]
+
+
+def rollup(status: pd.DataFrame, level: str) -> pd.DataFrame:
+    """Counts of points by status and of submissions per prefecture, county or township, and
+    the on-time rate: points on time / points due (on time + late + missing)."""
+    if level not in LEVELS:
+        raise ValueError(level)
+    keys = list(LEVELS[:LEVELS.index(level) + 1])
+    frame = status.copy()
+    for name in (ON_TIME, LATE, MISSING, PENDING):
+        frame[f"points_{name}"] = (frame["status"] == name).astype(int)
+    frame[keys] = frame[keys].fillna("—")
+    grouped = frame.groupby(keys, dropna=False).agg(
+        points=("point_id", "count"), points_on_time=(f"points_{ON_TIME}", "sum"),
+        points_late=(f"points_{LATE}", "sum"), points_missing=(f"points_{MISSING}", "sum"),
+        points_pending=(f"points_{PENDING}", "sum"), submissions=("received", "sum"),
+        submissions_on_time=("on_time", "sum"), codes_missing=("missing", "sum")).reset_index()
+    due = grouped["points_on_time"] + grouped["points_late"] + grouped["points_missing"]
+    grouped["on_time_rate"] = (grouped["points_on_time"] / due).where(due > 0)
+    return grouped
+
+
+def trend(store: Store, rule_: Rule, last_period: str, count: int, scope: tuple[str, ...] = (),
+          now: dt.datetime | None = None) -> pd.DataFrame:
+    """The on-time rate of points over the `count` rounds up to `last_period`."""
+    kind = period_kind(store, rule_.questionnaire_id)
+    keys, key = [last_period], last_period
+    while len(keys) < count:
+        key = periods.previous(kind, key)
+        keys.append(key)
+    rows = []
+    for key in reversed(keys):
+        rnd = round_for(rule_, kind, key)
+        status = point_status(store, rnd, scope, now)
+        counts = status["status"].value_counts()
+        due = int(counts.get(ON_TIME, 0) + counts.get(LATE, 0) + counts.get(MISSING, 0))
+        rows.append({"period_key": key, "deadline": rnd.deadline, "points_due": due,
+                     "points_on_time": int(counts.get(ON_TIME, 0)),
+                     "on_time_rate": counts.get(ON_TIME, 0) / due if due else None})
+    return pd.DataFrame(rows)
+
+
+# -- reminder channels -------------------------------------------------------------------------
+def add_channel(store: Store, label: str, kind: str, url: str, secret: str | None,
+                region: tuple[str, ...], point_id: str | None, lang: str, actor: str) -> str:
+    label, url, secret = label.strip(), url.strip(), (secret or "").strip() or None
+    if kind not in CHANNEL_KINDS:
+        raise StoreError(f"unknown robot kind '{kind}'; use wecom or dingtalk",
+                         f"没有“{kind}”这种机器人,请选择企业微信或钉钉。")
+    if not label:
+        raise StoreError("give the group a name, e.g. the county's work group",
+                         "请填写群名称,例如“清河县减负工作群”。")
+    if not url.startswith(("https://", "http://")):
+        raise StoreError("the webhook address starts with https:// (copy it from the robot's "
+                         "settings in the group)", "Webhook 地址以 https:// 开头,请从群机器人设置中复制。")
+    if kind == "dingtalk" and secret and not secret.startswith("SEC"):
+        raise StoreError("a DingTalk signing secret starts with SEC (加签 in the robot's security "
+                         "settings)", "钉钉加签密钥以 SEC 开头,请在机器人“安全设置—加签”中复制。")
+    if point_id and store.point(point_id) is None:
+        raise StoreError(f"there is no monitoring point '{point_id}'", f"没有监测点“{point_id}”。")
+    channel_id = "CH-" + secrets.token_hex(4).upper()
+
+    def work(cur):
+        cur.execute("INSERT INTO reminder_channel VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL)",
+                    [channel_id, label, kind, url, secret, "/".join(region), point_id or None,
+                     lang if lang in ("zh", "en") else "zh", _now(), actor])
+        # the address and secret are never written to the audit log
+        store._audit(cur, actor, "add_reminder_channel", channel_id,
+                     {"label": label, "kind": kind, "region": "/".join(region),
+                      "point_id": point_id})
+    store._write(work)
+    return channel_id
+
+
+def set_channel_active(store: Store, channel_id: str, active: bool, actor: str) -> None:
+    def work(cur):
+        cur.execute("UPDATE reminder_channel SET disabled_at = ? WHERE channel_id = ?",
+                    [None if active else _now(), channel_id])
+        store._audit(cur, actor, "enable_reminder_channel" if active else
+                     "disable_reminder_channel", channel_id, {})
+    store._write(work)
+
+
+CHANNEL_COLUMNS = ("channel_id", "label", "kind", "url", "secret", "region", "point_id", "lang",
+                   "created_at", "created_by", "active")
+
+
+def channels(store: Store, active_only: bool = False) -> list[dict]:
+    """Channels with their address and secret (for sending; pages show them masked)."""
+    rows = store.query("SELECT channel_id, label, kind, url, secret, region, point_id, lang, "
+                       "created_at, created_by, disabled_at IS NULL FROM reminder_channel"
+                       + (" WHERE disabled_at IS NULL" if active_only else "")
+                       + " ORDER BY created_at, channel_id")
+    return [dict(zip(CHANNEL_COLUMNS, row)) for row in rows]
+
+
+def channel(store: Store, channel_id: str) -> dict | None:
+    return next((c for c in channels(store) if c["channel_id"] == channel_id), None)
+
+
+def mask(value: str | None) -> str:
+    """A secret or a webhook address as a page shows it: enough to tell which one, no more."""
+    if not value:
+        return ""
+    if "?" in value:  # https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=693a...
+        base, _, query = value.partition("?")
+        parts = []
+        for pair in query.split("&"):
+            name, _, token = pair.partition("=")
+            parts.append(f"{name}={mask(token)}" if token else name)
+        return base + "?" + "&".join(parts)
+    return value[:3] + "…" + value[-3:] if len(value) > 10 else "…"
+
+
+# -- reminder plan -----------------------------------------------------------------------------
+def planned(store: Store, questionnaire_id: str, period_key: str, due_at: dt.datetime) -> bool:
+    return bool(store.query("SELECT 1 FROM reminder_plan WHERE questionnaire_id = ? AND "
+                            "period_key = ? AND due_at = ?", [questionnaire_id, period_key, due_at]))
