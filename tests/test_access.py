@@ -138,7 +138,7 @@ def test_scope_holds_in_downloads_and_briefing(app_env):
     book = openpyxl.load_workbook(io.BytesIO(briefing.xlsx(app_env, Filter(scope=COUNTY), month,
                                                            5, rules)))
     rows = list(book["填报进度"].iter_rows(values_only=True))
-    column = rows[0].index("county")
+    column = rows[0].index("县/区")  # the briefing's Chinese header
     counties = {row[column] for row in rows[1:]}
     assert counties == {"清河县"}
     # asking for another region from inside a scope gives nothing, never the other region
