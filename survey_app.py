@@ -42,6 +42,8 @@ else:  # a page run
         "admin_points": ("app_pages/admin_points.py", "nav_admin_points", ":material/location_on:"),
         "admin_questionnaires": ("app_pages/questionnaires.py", "nav_questionnaires",
                                  ":material/description:"),
+        "admin_history": ("app_pages/admin_history.py", "nav_admin_history",
+                          ":material/history_edu:"),
         "admin_accounts": ("app_pages/admin_accounts.py", "nav_admin_accounts", ":material/group:"),
         "audit": ("app_pages/audit.py", "nav_audit", ":material/history:"),
         "login": ("app_pages/login.py", "nav_login", ":material/login:"),

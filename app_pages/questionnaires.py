@@ -43,6 +43,56 @@ if versions:
         app.store.retire(retire[0], retire[1], viewer.username)
         st.rerun()
 
+# -- XLSForm in and out (survey.interop; docs/interop.md) -------------------------------------
+from survey.errors import message as _message  # noqa: E402
+from survey.interop import xlsform_export, xlsform_import  # noqa: E402
+from survey.interop.issues import issue_rows  # noqa: E402
+from survey.store import StoreError  # noqa: E402
+from ui.context import lang  # noqa: E402
+
+st.subheader(tr("从 XLSForm 导入(ODK / KoboToolbox)", "Import an XLSForm (ODK / KoboToolbox)"))
+st.caption(tr("上传 XLSForm(.xlsx、.xls、.csv 或 .md),转换为本平台问卷。无法转换的题目逐项列出"
+              "(工作表、行号、原因及改法),其余照常导入。发布前请检查预览。",
+              "Upload an XLSForm (.xlsx, .xls, .csv or .md) to turn it into a questionnaire here. "
+              "What cannot map is listed item by item (sheet, row, why, what to do); the rest "
+              "is imported. Check the preview before publishing."))
+form_file = st.file_uploader(tr("XLSForm 文件", "XLSForm file"), key="xlsform_upload",
+                             type=["xlsx", "xls", "csv", "md"])
+if form_file is not None:
+    imported = xlsform_import.import_xlsform(form_file.getvalue(), form_file.name)
+    if imported.lost or imported.questionnaire is None:
+        st.warning(tr(f"{len(imported.lost)} 项未能完整转换:", f"{len(imported.lost)} item(s) "
+                      "did not map completely:"))
+    if imported.issues:
+        st.dataframe(pd.DataFrame(issue_rows(imported.issues, lang())), hide_index=True,
+                     width="stretch")
+    for problem in imported.problems:
+        st.error(str(problem))
+    if imported.questionnaire is not None:
+        qn = imported.questionnaire
+        st.success(tr(f"已转换 {imported.imported} 道题:{qn.ref}", f"{imported.imported} "
+                      f"question(s) converted: {qn.ref}"))
+        st.code(imported.yaml_text, language="yaml")
+        left, right = st.columns(2)
+        left.download_button(tr("下载问卷 YAML", "Download the YAML"), imported.yaml_text,
+                             file_name=f"{qn.id}.yaml", mime="text/yaml", width="stretch")
+        if right.button(tr("发布该问卷", "Publish it"), width="stretch", key="xlsform_publish"):
+            try:
+                outcome = app.store.publish(qn, viewer.username)
+                st.success(tr("已发布", "Published") if outcome == "published"
+                           else tr("该版本已发布,内容相同", "Already published, same content"))
+            except StoreError as exc:
+                st.error(_message(exc, lang()))
+current = app.store.current_questionnaires()
+if current:
+    chosen = st.selectbox(tr("导出为 XLSForm(供 ODK Collect / KoboCollect 离线采集)",
+                             "Export as an XLSForm (for offline collection with ODK Collect / "
+                             "KoboCollect)"), current, format_func=lambda q: q.ref,
+                          key="xlsform_export")
+    st.download_button(tr("下载 XLSForm", "Download the XLSForm"),
+                       lambda: xlsform_export.to_xlsform(chosen), file_name=f"{chosen.id}.xlsx",
+                       mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+
 st.subheader(tr("期次", "Periods"))
 usage = app.store.period_usage()
 st.dataframe(pd.DataFrame(usage, columns=[tr("问卷", "Questionnaire"), tr("版本", "Version"),

@@ -134,3 +134,34 @@ if ran:
                                        type="primary", icon=":material/download:")
 
 # (room for further download formats, e.g. SPSS/Stata, below this line)
+from survey.interop import stat_files  # noqa: E402
+from survey.store import stat_pivot  # noqa: E402
+
+with st.expander("SPSS / Stata 文件(含变量标签与取值标签)" if lang() == "zh" else
+                 "SPSS / Stata files (with variable and value labels)"):
+    def stat_file(qid: str, fmt: str, labels: str) -> bytes:  # built when clicked
+        con = app.store.raw_connection()
+        try:
+            return stat_files.file_bytes(con, app.store.questionnaire, qid, fmt, labels)
+        finally:
+            con.close()
+
+    stat_con = app.store.raw_connection()
+    stat_ids = stat_pivot.questionnaire_ids(stat_con)
+    stat_con.close()
+    if stat_ids:
+        stat_qid = st.selectbox("问卷" if lang() == "zh" else "Questionnaire", stat_ids,
+                                key="stat_qid")
+        stat_lang = st.radio("标签语言" if lang() == "zh" else "Label language", ["zh", "en"],
+                             horizontal=True, key="stat_lang")
+        st.caption("每份现行提交一行,每题一个变量;选项为取值标签。" if lang() == "zh" else
+                   "One row per kept submission, one variable per question; choices as value "
+                   "labels.")
+        s1, s2 = st.columns(2)
+        for column, fmt, mime in ((s1, "sav", "application/x-spss-sav"),
+                                  (s2, "dta", "application/x-stata-dta")):
+            column.download_button(
+                "SPSS (.sav)" if fmt == "sav" else "Stata (.dta)",
+                lambda fmt=fmt: stat_file(stat_qid, fmt, stat_lang),
+                file_name=f"{stat_qid}.{fmt}", mime=mime, on_click=audit,
+                args=("download", f"{stat_qid}.{fmt}"), width="stretch")

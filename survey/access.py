@@ -30,6 +30,7 @@ PAGES = {
     "sql": {"admin", "analyst"},
     "admin_points": {"admin"},
     "admin_questionnaires": {"admin"},
+    "admin_history": {"admin"},  # history import (survey.interop)
     "admin_accounts": {"admin"},
     "audit": {"admin"},
 }

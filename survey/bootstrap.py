@@ -10,7 +10,7 @@ import os
 import threading
 from dataclasses import dataclass, field
 
-from survey import demo, throttle
+from survey import demo, reminders, throttle
 from survey.config import Config
 from survey.questionnaire import load_dir
 from survey.store import PublishRefused, Store, settings
@@ -115,5 +115,6 @@ def started(config: Config) -> Startup:
         if key not in _started:
             startup = start(config)
             start_snapshots(startup)
+            reminders.start_delivery(startup)  # the robots' outbox (survey/reminders.py)
             _started[key] = startup
         return _started[key]

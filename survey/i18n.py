@@ -9,6 +9,7 @@ STRINGS: dict[str, tuple[str, str]] = {
     "language": ("语言 / Language", "语言 / Language"),
     "nav_fill": ("填报", "Fill in"),
     "nav_questionnaires": ("问卷管理", "Questionnaires"),
+    "nav_admin_history": ("历史数据导入", "Import history"),
     "fill_intro": ("请输入您的填报码开始填报。系统不记录姓名,只保存答案。",
                    "Enter your respondent code to start. No names are recorded, only answers."),
     "code_label": ("填报码", "Respondent code"),

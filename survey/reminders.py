@@ -1,0 +1,276 @@
+"""Reminders (催报) to work-group robots: whom to remind, the message formats of 企业微信 and
+钉钉 group robots, and the delivery thread that works through the outbox.
+
+Respondents are anonymous, so a reminder goes to a group a county already uses, and names
+points, never people. Its text is computed from the store at the moment it is sent: a point
+that submitted a minute ago is not in it, and a message with nobody left to remind is not sent.
+Reminder times are working days only (survey.rounds). The thread never blocks a page: pages
+only read and write outbox rows; a failed post waits for its back-off in the database, so a
+restart loses nothing.
+"""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import hashlib
+import hmac
+import json
+import logging
+import threading
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+
+import pandas as pd
+
+from survey import periods
+from survey.rounds import Round, reminder_times, weekday_label
+from survey.store import StoreError
+from survey.store import outbox
+from survey.store import rounds as round_store
+from survey.store.core import Store
+
+_log = logging.getLogger("survey.reminders")
+MAX_TEXT_BYTES = 1800       # 企业微信 text messages take 2048 bytes; 钉钉 more: stay under both
+LATE_PLAN_WINDOW = dt.timedelta(hours=24)   # a time missed by more (app down) is not sent late
+POST_TIMEOUT_S = 10
+
+
+# -- what to say -----------------------------------------------------------------------------
+def to_remind(store: Store, rnd: Round, channel: dict, now: dt.datetime) -> pd.DataFrame:
+    """Points in the channel's region (or its one point) still missing codes right now."""
+    scope = tuple(x for x in channel["region"].split("/") if x)
+    status = round_store.point_status(store, rnd, scope, now, channel["point_id"])
+    return status[status["missing"] > 0]
+
+
+def reminder_text(rnd: Round, late: pd.DataFrame, title: str, lang: str, now: dt.datetime) -> str:
+    """Plain text (a point's name is shown as typed, never as markup). Keeps under the robots'
+    size limit by listing the first points and counting the rest."""
+    overdue = now >= rnd.deadline_end
+    deadline = weekday_label(rnd.deadline, lang)
+    if lang == "en":
+        head = (f"[Reminder] {title}, period {rnd.period_key}: the deadline was {deadline}. "
+                if overdue else f"[Reminder] {title}, period {rnd.period_key}: due by {deadline}. ")
+        head += f"{len(late)} monitoring point(s) have not finished reporting:"
+        line = "{name}: {received}/{expected} reported"
+        tail = "Please fill in the form with your respondent code. Late reports are still accepted."
+        more = "... and {n} more"
+    else:
+        head = (f"【催报】{title} {rnd.period_key} 期已于 {deadline} 截止。" if overdue else
+                f"【催报】{title} {rnd.period_key} 期截止时间 {deadline}。")
+        head += f"以下 {len(late)} 个监测点尚未报齐:"
+        line = "{name}:已报 {received}/{expected}"
+        tail = "请使用填报码尽快填报;逾期仍可提交,将记为逾期。"
+        more = "……另有 {n} 个监测点"
+    lines = [line.format(name=r.name, received=int(r.received), expected=int(r.expected))
+             for r in late.itertuples()]
+    shown = list(lines)
+    while shown and len("\n".join([head, *shown, more.format(n=len(lines)), tail])
+                        .encode("utf-8")) > MAX_TEXT_BYTES:
+        shown.pop()
+    body = [head, *shown]
+    if len(shown) < len(lines):
+        body.append(more.format(n=len(lines) - len(shown)))
+    return "\n".join(body + [tail])
+
+
+# -- message formats ---------------------------------------------------------------------------
+def wecom_payload(text: str) -> dict:
+    """企业微信 group robot: POST JSON to the webhook (…/cgi-bin/webhook/send?key=…)."""
+    return {"msgtype": "text", "text": {"content": text}}
+
+
+def dingtalk_payload(text: str) -> dict:
+    """钉钉 custom robot: POST JSON to …/robot/send?access_token=…"""
+    return {"msgtype": "text", "text": {"content": text}}
+
+
+def dingtalk_sign(secret: str, timestamp_ms: int) -> str:
+    """钉钉 加签: base64(HMAC-SHA256(secret, "timestamp\\nsecret")), URL-encoded."""
+    digest = hmac.new(secret.encode("utf-8"), f"{timestamp_ms}\n{secret}".encode("utf-8"),
+                      hashlib.sha256).digest()
+    return urllib.parse.quote_plus(base64.b64encode(digest).decode("ascii"))
+
+
+def request_for(channel: dict, text: str, timestamp_ms: int | None = None) -> tuple[str, bytes]:
+    """The address and JSON body to POST for a channel."""
+    url = channel["url"]
+    if channel["kind"] == "dingtalk":
+        payload = dingtalk_payload(text)
+        if channel.get("secret"):
+            stamp = timestamp_ms if timestamp_ms is not None else int(time.time() * 1000)
+            url += ("&" if "?" in url else "?") + \
+                f"timestamp={stamp}&sign={dingtalk_sign(channel['secret'], stamp)}"
+    else:
+        payload = wecom_payload(text)
+    return url, json.dumps(payload, ensure_ascii=False).encode("utf-8")
+
+
+def post(url: str, body: bytes, timeout: float = POST_TIMEOUT_S) -> None:
+    """POST the message; raise with a readable error unless the robot accepted it (HTTP 200
+    and errcode 0 — both robots answer {"errcode": 0, "errmsg": "ok"})."""
+    request = urllib.request.Request(url, data=body, method="POST",
+                                     headers={"Content-Type": "application/json; charset=utf-8"})
+    try:
+        with urllib.request.urlopen(request, timeout=timeout) as response:
+            answer = response.read(4096).decode("utf-8", "replace")
+    except urllib.error.HTTPError as exc:
+        raise OSError(f"HTTP {exc.code}: {exc.read(300).decode('utf-8', 'replace')}") from exc
+    except (urllib.error.URLError, TimeoutError, ConnectionError) as exc:
+        raise OSError(f"no answer from the robot: {getattr(exc, 'reason', exc)}") from exc
+    try:
+        result = json.loads(answer)
+    except ValueError as exc:
+        raise OSError(f"the robot answered something that is not JSON: {answer[:200]}") from exc
+    if result.get("errcode", 0) != 0:
+        raise OSError(f"errcode {result.get('errcode')}: {result.get('errmsg', '')}"[:300])
+
+
+# -- scheduling --------------------------------------------------------------------------------
+def plan_due(store: Store, now: dt.datetime) -> int:
+    """Queue the reminders whose time has come (working days only, within the last day, for
+    rounds not closed), one message per active channel. Idempotent."""
+    queued = 0
+    channel_ids = [c["channel_id"] for c in round_store.channels(store, active_only=True)]
+    if not channel_ids:
+        return 0
+    for rule in round_store.rules(store):
+        try:
+            kind = round_store.period_kind(store, rule.questionnaire_id)
+        except StoreError:
+            continue
+        closed = store.closed_periods(rule.questionnaire_id)
+        for key in periods.recent(kind, now.date(), 3):
+            if key in closed:
+                continue
+            rnd = round_store.round_of(store, rule, key)
+            for due_at in reminder_times(rule, rnd):
+                if now - LATE_PLAN_WINDOW <= due_at <= now:
+                    queued += outbox.plan(store, rule.questionnaire_id, key, due_at, channel_ids,
+                                          now)
+    return queued
+
+
+def next_reminder(store: Store, now: dt.datetime) -> dt.datetime | None:
+    """The next reminder time after `now` (the thread wakes for it, so a reminder goes out
+    on time, not at the next tick)."""
+    upcoming = []
+    for rule in round_store.rules(store):
+        try:
+            kind = round_store.period_kind(store, rule.questionnaire_id)
+        except StoreError:
+            continue
+        for key in periods.recent(kind, now.date(), 3):
+            upcoming += [t for t in reminder_times(rule, round_store.round_of(store, rule, key))
+                         if t > now]
+    return min(upcoming, default=None)
+
+
+def titles(store: Store) -> dict[str, dict[str, str]]:
+    return {q.id: {"zh": q.title.zh, "en": q.title.en or q.title.zh}
+            for q in store.current_questionnaires()}
+
+
+def deliver(store: Store, message: outbox.Message, now: dt.datetime, base_s: float,
+            cap_s: float, send=post) -> str:
+    """Compute the message's text now and post it; record the outcome. Returns the state."""
+    channel = round_store.channel(store, message.channel_id)
+    rule = round_store.rule(store, message.questionnaire_id)
+    if channel is None or not channel["active"] or rule is None:
+        outbox.mark_skipped(store, message.message_id, "channel disabled or rule removed", now)
+        return outbox.SKIPPED
+    if message.period_key in store.closed_periods(message.questionnaire_id):
+        outbox.mark_skipped(store, message.message_id, "round closed", now)
+        return outbox.SKIPPED
+    rnd = round_store.round_of(store, rule, message.period_key)
+    late = to_remind(store, rnd, channel, now)
+    if late.empty:
+        outbox.mark_skipped(store, message.message_id, "nobody left to remind", now)
+        return outbox.SKIPPED
+    title = titles(store).get(message.questionnaire_id, {}).get(channel["lang"],
+                                                                message.questionnaire_id)
+    text = reminder_text(rnd, late, title, channel["lang"], now)
+    try:
+        send(*request_for(channel, text))
+    except OSError as exc:
+        outbox.mark_failed(store, message.message_id, str(exc), now, base_s, cap_s)
+        return outbox.PENDING
+    outbox.mark_sent(store, message.message_id, text, now)
+    return outbox.SENT
+
+
+class Delivery(threading.Thread):
+    """Plans due reminders and delivers the outbox, every `tick` seconds or when woken.
+    Back-off: `base_s` after the first failure, doubling, at most `cap_s`; never given up."""
+
+    def __init__(self, store: Store, tick: float = 15.0, base_s: float = 30.0,
+                 cap_s: float = 1800.0, clock=None, send=post):
+        super().__init__(name="reminder-delivery", daemon=True)
+        self.store, self.tick, self.base_s, self.cap_s = store, tick, base_s, cap_s
+        self.clock = clock or (lambda: dt.datetime.now())
+        self.send = send
+        self.stopped = threading.Event()
+        self.woken = threading.Event()
+        self.last_error: str | None = None
+
+    def wake(self) -> None:
+        self.woken.set()
+
+    def stop(self, timeout: float = 15) -> None:
+        self.stopped.set()
+        self.woken.set()
+        self.join(timeout)
+
+    def run_once(self) -> None:
+        now = self.clock()
+        plan_due(self.store, now)
+        for message in outbox.due(self.store, now):
+            if self.stopped.is_set():
+                return
+            deliver(self.store, message, self.clock(), self.base_s, self.cap_s, self.send)
+
+    def run(self) -> None:
+        while not self.stopped.is_set():
+            try:
+                self.run_once()
+                self.last_error = None
+            except Exception as exc:  # noqa: BLE001 - keep delivering; the admin page shows it
+                if "closed" in str(exc).lower():  # the store was closed (tests, shutdown)
+                    return
+                self.last_error = str(exc)
+                _log.warning("reminder delivery: %s", exc)
+            self.woken.wait(self._sleep())
+            self.woken.clear()
+
+    def _sleep(self) -> float:
+        """Until the next tick, or sooner when a retry or a reminder time falls before it."""
+        try:
+            now = self.clock()
+            upcoming = [t for t in (outbox.next_due(self.store), next_reminder(self.store, now))
+                        if t is not None]
+        except Exception:  # noqa: BLE001
+            return self.tick
+        if not upcoming:
+            return self.tick
+        return max(0.05, min(self.tick, (min(upcoming) - now).total_seconds()))
+
+
+_running: dict[str, Delivery] = {}
+_running_lock = threading.Lock()
+
+
+def start_delivery(startup) -> Delivery:
+    """Start the delivery thread for the app's store (once per database; survey/bootstrap.py)."""
+    key = str(startup.store.path)
+    with _running_lock:
+        if key not in _running or not _running[key].is_alive():
+            _running[key] = Delivery(startup.store)
+            _running[key].start()
+        return _running[key]
+
+
+def running(store: Store) -> Delivery | None:
+    return _running.get(str(store.path))

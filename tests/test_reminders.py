@@ -1,0 +1,285 @@
+"""Reminders through the outbox to a real HTTP server on 127.0.0.1 standing in for the 企业微信
+and 钉钉 group robots: late points only, text computed at sending, signature checked, failures
+retried until delivered once, and a crash of the process mid-retry loses nothing."""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import hashlib
+import hmac
+import json
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+import urllib.parse
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import pytest
+
+from survey import reminders
+from survey.rounds import Rule
+from survey.store import Point, Store
+from survey.store import outbox
+from survey.store import rounds as round_store
+from tests.conftest import KEY, ROOT, SCHOOL, VILLAGE, complete_answers
+
+SECRET = "SEC0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcd"
+THIRD = Point("P-VIL-2", "幸福村<b>", "village", "village", ("江北市", "清河县", "河口镇"))
+OTHER = Point("P-VIL-9", "远山村", "village", "village", ("江北市", "白水县", "山口镇"))
+# September 2026's round: deadline the 3rd working day after Sep 30 = Sat Oct 10 (adjusted
+# working day after National Day); reminders on the deadline day and the working day after.
+RULE = Rule("burden_monthly", deadline_days=3, reminders=(0, 1), remind_at=dt.time(9, 30))
+AFTER = dt.datetime(2026, 10, 12, 9, 30)   # Mon: the +1 reminder (Sun Oct 11 is skipped)
+
+
+class Robot:
+    """A webhook receiver: fails the first `failures` posts with HTTP 500, then answers as the
+    robots do; checks 钉钉's timestamp + HMAC-SHA256 signature like the real service."""
+
+    def __init__(self, failures: int = 0):
+        self.failures, self.requests, self.accepted = failures, [], []
+        self.lock = threading.Lock()
+        robot = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self):
+                body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+                url = urllib.parse.urlparse(self.path)
+                query = dict(urllib.parse.parse_qsl(url.query))
+                with robot.lock:
+                    robot.requests.append((url.path, query, body))
+                    failing = len(robot.requests) <= robot.failures
+                if failing:
+                    return self._answer(500, {"errcode": -1, "errmsg": "system busy"})
+                if url.path == "/robot/send" and not robot.signed(query):
+                    return self._answer(200, {"errcode": 310000, "errmsg": "sign not match"})
+                with robot.lock:
+                    robot.accepted.append((url.path, query, body))
+                self._answer(200, {"errcode": 0, "errmsg": "ok"})
+
+            def _answer(self, status, payload):
+                data = json.dumps(payload).encode()
+                self.send_response(status)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+
+            def log_message(self, *args):
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    @staticmethod
+    def signed(query: dict) -> bool:
+        if "timestamp" not in query or "sign" not in query:
+            return False
+        expected = base64.b64encode(hmac.new(
+            SECRET.encode(), f"{query['timestamp']}\n{SECRET}".encode(), hashlib.sha256
+        ).digest()).decode()
+        return hmac.compare_digest(expected, query["sign"])  # parse_qsl undid the URL-encoding
+
+    def texts(self) -> list[str]:
+        return [body["text"]["content"] for _, _, body in self.accepted]
+
+    def close(self):
+        self.server.shutdown()
+        self.server.server_close()
+
+
+@pytest.fixture
+def robot():
+    r = Robot()
+    yield r
+    r.close()
+
+
+def setup_round(store, monthly, robot_url: str, dingtalk: bool = True) -> dict:
+    store.add_points([THIRD, OTHER])
+    codes = {p.point_id: store.issue_codes(p.point_id, 2) for p in (VILLAGE, SCHOOL, THIRD, OTHER)}
+    store._write(lambda cur: cur.execute("UPDATE respondent SET issued_at = ?",
+                                         [dt.datetime(2026, 8, 1)]))
+    round_store.save_rule(store, RULE, "admin")
+    round_store.add_channel(store, "清河县减负工作群", "wecom",
+                            f"{robot_url}/cgi-bin/webhook/send?key=test-key", None,
+                            ("江北市", "清河县"), None, "zh", "admin")
+    if dingtalk:
+        round_store.add_channel(store, "江北市钉钉群", "dingtalk",
+                                f"{robot_url}/robot/send?access_token=tok", SECRET,
+                                ("江北市",), None, "en", "admin")
+    return codes
+
+
+def submit(store, monthly, code, at):
+    store.submit(store.respondent(code), monthly, "2026-09", complete_answers(),
+                 client_token=f"{code}-{at.isoformat()}", now=at, today=dt.date(2026, 9, 30))
+
+
+def test_late_points_only_in_both_robot_formats(store, monthly, robot):
+    codes = setup_round(store, monthly, robot.url)
+    for code in codes[VILLAGE.point_id]:
+        submit(store, monthly, code, dt.datetime(2026, 10, 9, 10))
+    submit(store, monthly, codes[THIRD.point_id][0], dt.datetime(2026, 10, 9, 11))
+
+    assert reminders.plan_due(store, dt.datetime(2026, 10, 10, 9, 29)) == 0   # not yet
+    delivery = reminders.Delivery(store, clock=lambda: AFTER)
+    delivery.run_once()
+    assert reminders.plan_due(store, AFTER) == 0          # planned once, however often it runs
+
+    by_path = {path: body for path, _, body in robot.accepted}
+    assert set(by_path) == {"/cgi-bin/webhook/send", "/robot/send"}
+    wecom = by_path["/cgi-bin/webhook/send"]
+    assert wecom["msgtype"] == "text"
+    text = wecom["text"]["content"]
+    # the county group: its late points only, with counts, never the on-time village
+    assert "幸福村<b>:已报 1/2" in text and "清河县第一中学:已报 0/2" in text
+    assert "和平村" not in text and "远山村" not in text
+    assert "2026-10-10 (周六)" in text and "截止" in text
+    # the prefecture's DingTalk group (English): all its late points, signed
+    ding = by_path["/robot/send"]
+    assert ding["msgtype"] == "text"
+    assert "远山村: 0/2 reported" in ding["text"]["content"]
+    assert "和平村" not in ding["text"]["content"]
+    assert all(robot.signed(q) for p, q, _ in robot.accepted if p == "/robot/send")
+    sent = outbox.listing(store)
+    # one reminder time within the last day (Mon 9:30; Sat's is over a day old) x two channels
+    assert set(sent["state"]) == {"sent"} and len(sent) == 2
+    assert len(robot.accepted) == 2
+
+
+def test_a_wrong_dingtalk_secret_shows_the_robots_error(store, monthly, robot):
+    setup_round(store, monthly, robot.url, dingtalk=False)
+    round_store.add_channel(store, "错密钥群", "dingtalk", f"{robot.url}/robot/send?access_token=t",
+                            "SECwrong", ("江北市",), None, "zh", "admin")
+    reminders.Delivery(store, clock=lambda: AFTER).run_once()
+    failed = outbox.listing(store).query("state == 'pending'")
+    assert len(failed) == 1 and "310000" in failed["last_error"].iloc[0]
+
+
+def test_a_point_that_submits_between_scheduling_and_sending_is_not_reminded(store, monthly, robot):
+    codes = setup_round(store, monthly, robot.url, dingtalk=False)
+    for pid in (VILLAGE.point_id, THIRD.point_id):
+        for code in codes[pid]:
+            submit(store, monthly, code, dt.datetime(2026, 10, 9, 10))
+    assert reminders.plan_due(store, AFTER) == 1          # the school was missing when planned
+    for code in codes[SCHOOL.point_id]:                   # ... and reports before the send
+        submit(store, monthly, code, dt.datetime(2026, 10, 12, 9, 31))
+    delivery = reminders.Delivery(store, clock=lambda: AFTER + dt.timedelta(minutes=2))
+    delivery.run_once()
+    assert robot.requests == []                           # nobody is reminded for nothing
+    assert set(outbox.listing(store)["state"]) == {"skipped"}
+    assert set(outbox.listing(store)["body"]) == {"nobody left to remind"}
+
+
+def wait_for(condition, timeout=30.0):
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError("timed out")
+        time.sleep(0.02)
+
+
+def test_a_receiver_failing_20_times_then_recovering_gets_the_message_once(store, monthly):
+    robot = Robot(failures=20)
+    try:
+        setup_round(store, monthly, robot.url, dingtalk=False)
+        clock = lambda: AFTER + dt.timedelta(seconds=time.monotonic() - started)  # noqa: E731
+        started = time.monotonic()
+        delivery = reminders.Delivery(store, tick=0.05, base_s=0.01, cap_s=0.05, clock=clock)
+        delivery.start()
+        wait_for(lambda: len(robot.accepted) >= 1)
+        time.sleep(0.5)                                   # time for a duplicate to show up
+        delivery.stop()
+        assert len(robot.accepted) == 1                   # once: no loss, no duplicate
+        assert len(robot.requests) == 21
+        row = outbox.listing(store).iloc[0]
+        assert (row["state"], row["attempts"]) == ("sent", 21)
+        assert row["last_error"] is None                  # cleared once delivered
+        assert "清河县第一中学" in robot.texts()[0]
+    finally:
+        robot.close()
+
+
+def test_the_backoff_grows_and_is_capped_but_never_gives_up():
+    waits = [outbox.backoff(n, 30, 1800) for n in range(1, 12)]
+    assert waits[:4] == [30, 60, 120, 240] and waits[-1] == 1800
+    assert outbox.backoff(10_000, 30, 1800) == 1800
+
+
+CHILD = """
+import sys, time, datetime as dt
+sys.path.insert(0, {root!r})
+from survey.store import Store
+from survey import reminders
+store = Store({db!r}, {key!r})
+start = time.monotonic()
+clock = lambda: dt.datetime(2026, 10, 12, 9, 30) + dt.timedelta(seconds=time.monotonic() - start)
+reminders.Delivery(store, tick=0.05, base_s=0.02, cap_s=0.05, clock=clock).start()
+time.sleep(600)
+"""
+
+
+def test_a_crash_mid_retry_loses_nothing(store, monthly, db_path):
+    robot = Robot(failures=10 ** 9)                       # down until we say otherwise
+    try:
+        setup_round(store, monthly, robot.url, dingtalk=False)
+        store.close()
+        child = subprocess.Popen([sys.executable, "-c", CHILD.format(
+            root=str(ROOT), db=str(db_path), key=KEY)], cwd=ROOT)
+        try:
+            wait_for(lambda: len(robot.requests) >= 5)
+        finally:
+            os.kill(child.pid, signal.SIGKILL)            # a crash, not a clean shutdown
+            child.wait()
+        tried = len(robot.requests)
+        reopened = Store(db_path, KEY)
+        try:
+            waiting = outbox.listing(reopened)
+            assert list(waiting["state"]) == ["pending"]
+            assert waiting["attempts"].sum() >= 3 and waiting["last_error"].str.contains(
+                "HTTP 500").all()
+            robot.failures = 0
+            later = AFTER + dt.timedelta(minutes=5)
+            reminders.Delivery(reopened, clock=lambda: later).run_once()
+            assert len(robot.accepted) == 1 and len(robot.requests) > tried
+            assert set(outbox.listing(reopened)["state"]) == {"sent"}
+            reminders.Delivery(reopened, clock=lambda: later + dt.timedelta(hours=1)).run_once()
+            assert len(robot.accepted) == 1               # sent once, not again
+        finally:
+            reopened.close()
+    finally:
+        robot.close()
+
+
+def test_replay_sends_again_with_the_text_of_that_moment(store, monthly, robot):
+    codes = setup_round(store, monthly, robot.url, dingtalk=False)
+    reminders.Delivery(store, clock=lambda: AFTER).run_once()
+    assert len(robot.accepted) == 1
+    first = outbox.listing(store).iloc[-1]
+    submit(store, monthly, codes[THIRD.point_id][0], AFTER + dt.timedelta(minutes=1))
+    outbox.replay(store, first["message_id"], "admin", now=AFTER + dt.timedelta(minutes=2))
+    reminders.Delivery(store, clock=lambda: AFTER + dt.timedelta(minutes=3)).run_once()
+    assert len(robot.accepted) == 2
+    assert "幸福村<b>:已报 1/2" in robot.texts()[-1] and "幸福村<b>:已报 0/2" in robot.texts()[0]
+    assert any(row[2] == "replay_reminder" for row in store.audit_log())
+
+
+def test_long_lists_stay_under_the_robot_size_limit(store, monthly, robot):
+    many = [Point(f"P-X-{i:03d}", f"很长名字的第{i}号监测点社区居民委员会", "village", "village",
+                  ("江北市", "清河县", "城关镇")) for i in range(120)]
+    store.add_points(many)
+    setup_round(store, monthly, robot.url, dingtalk=False)
+    for p in many[:60]:
+        store.issue_codes(p.point_id, 1)
+    store._write(lambda cur: cur.execute("UPDATE respondent SET issued_at = ?",
+                                         [dt.datetime(2026, 8, 1)]))
+    reminders.Delivery(store, clock=lambda: AFTER).run_once()
+    text = robot.texts()[0]
+    assert len(text.encode("utf-8")) <= reminders.MAX_TEXT_BYTES
+    assert "另有" in text and text.endswith("将记为逾期。")
