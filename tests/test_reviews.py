@@ -1,0 +1,123 @@
+"""Return for correction: a reason is required, leaders review only within their region, every
+change is reversible and kept with who and why, and a return never moves a figure: only the
+respondent's revision does."""
+
+import datetime as dt
+
+import pytest
+
+from survey.access import Account
+from survey.metrics import Filter
+from survey.store import StoreError
+from survey.store import analytics
+from survey.store import reviews
+from tests.conftest import SCHOOL, VILLAGE, complete_answers
+
+ADMIN = Account("admin", "管理员", "admin")
+COUNTY = Account("li", "李县长", "leader", ("江北市", "清河县"))
+OTHER_COUNTY = Account("wang", "王县长", "leader", ("江北市", "白水县"))
+
+
+def figure(store):
+    """The leaders' mean of 'forms' for the month, as the trend pages compute it."""
+    frame = analytics.aggregate(store, Filter(start=dt.date(2026, 10, 1), end=dt.date(2026, 10, 1)),
+                                ["forms"], k=1)
+    return frame.iloc[0]["mean"]
+
+
+@pytest.fixture
+def submitted(store, monthly):
+    code = store.issue_codes(VILLAGE.point_id, 1)[0]
+    respondent = store.respondent(code)
+    receipt = store.submit(respondent, monthly, "2026-10", complete_answers(forms=140),
+                           client_token="t1", today=dt.date(2026, 10, 31))
+    return respondent, receipt
+
+
+def test_a_return_needs_a_reason_and_changes_no_figure(store, monthly, submitted):
+    respondent, receipt = submitted
+    before = figure(store)
+    assert before == 140
+    with pytest.raises(StoreError) as caught:
+        reviews.return_submission(store, receipt.submission_id, "   ", COUNTY)
+    assert "原因" in caught.value.text("zh") and "reason" in str(caught.value)
+    reviews.return_submission(store, receipt.submission_id, "140 份表格?上月只有 14 份,请核实", COUNTY)
+    assert reviews.state(store, respondent, "burden_monthly", "2026-10") == reviews.RETURNED
+    assert figure(store) == before                       # the return moved nothing
+    assert store.count("submissions") == 1
+    opened = reviews.open_returns(store, respondent, "burden_monthly")
+    assert [r["reason"] for r in opened] == ["140 份表格?上月只有 14 份,请核实"]
+
+    # only the respondent's revision changes the figure
+    store.submit(respondent, monthly, "2026-10", complete_answers(forms=14), client_token="t2",
+                 today=dt.date(2026, 10, 31))
+    assert figure(store) == 14
+    assert reviews.state(store, respondent, "burden_monthly", "2026-10") == reviews.REVISED
+    assert reviews.open_returns(store, respondent, "burden_monthly") == []
+    history = reviews.history(store, store.kept(respondent, "burden_monthly", "2026-10")[0]
+                              .submission_id)
+    assert list(history["action"]) == ["submit", "return", "revise"]
+    assert history.iloc[1]["actor"] == "li" and history.iloc[2]["actor"] == "respondent"
+    audit = [row for row in store.audit_log() if row[2] == "review_return"]
+    assert audit and audit[0][1] == "li" and "140 份表格" in audit[0][4]
+
+
+def test_the_figure_is_right_and_every_step_can_be_undone(store, monthly, submitted):
+    respondent, receipt = submitted
+    reviews.return_submission(store, receipt.submission_id, "请核实表格数", ADMIN)
+    with pytest.raises(StoreError):                      # already waiting for an answer
+        reviews.return_submission(store, receipt.submission_id, "again", ADMIN)
+    reviews.confirm(store, respondent, "burden_monthly", "2026-10", "本月确有专项统计,数字无误")
+    assert reviews.state(store, respondent, "burden_monthly", "2026-10") == reviews.CONFIRMED
+    with pytest.raises(StoreError):                      # nothing is waiting any more
+        reviews.confirm(store, respondent, "burden_monthly", "2026-10", "")
+    # the reviewer withdraws the confirmation (back to returned), then the return itself
+    assert reviews.withdraw(store, receipt.submission_id, "点错了", ADMIN) == reviews.RETURNED
+    assert reviews.withdraw(store, receipt.submission_id, "误退回", ADMIN) == reviews.RECEIVED
+    with pytest.raises(StoreError):
+        reviews.withdraw(store, receipt.submission_id, "再撤", ADMIN)   # nothing left to undo
+    history = reviews.history(store, receipt.submission_id)
+    assert list(history["action"]) == ["submit", "return", "confirm", "withdraw", "withdraw"]
+    assert list(history["reason"].iloc[1:]) == ["请核实表格数", "本月确有专项统计,数字无误", "点错了",
+                                                "误退回"]
+    assert reviews.state(store, respondent, "burden_monthly", "2026-10") == reviews.RECEIVED
+    assert figure(store) == 140                           # nothing of this touched the figure
+    summary = reviews.by_reviewer(store)
+    assert summary.iloc[0]["reviewer"] == "admin" and summary.iloc[0]["returns"] == 1
+
+
+def test_withdrawing_a_return_goes_back_to_received(store, monthly, submitted):
+    respondent, receipt = submitted
+    reviews.return_submission(store, receipt.submission_id, "请核实", COUNTY)
+    assert reviews.withdraw(store, receipt.submission_id, "误退回,撤销", COUNTY) == reviews.RECEIVED
+    assert reviews.open_returns(store, respondent, "burden_monthly") == []
+    reviews.return_submission(store, receipt.submission_id, "再次核实", COUNTY)   # and again
+    assert reviews.state(store, respondent, "burden_monthly", "2026-10") == reviews.RETURNED
+
+
+def test_leaders_review_only_within_their_region_and_closed_periods_are_refused(
+        store, monthly, submitted):
+    respondent, receipt = submitted
+    with pytest.raises(StoreError) as caught:
+        reviews.return_submission(store, receipt.submission_id, "核实", OTHER_COUNTY)
+    assert "辖区" in caught.value.text("zh")
+    assert not reviews.may_review(Account("a", "a", "analyst"), VILLAGE.region)
+    assert reviews.reviewed(store, ("江北市", "白水县")).empty
+    store.close_period("burden_monthly", "2026-10", "admin")
+    with pytest.raises(StoreError) as caught:
+        reviews.return_submission(store, receipt.submission_id, "核实", ADMIN)
+    assert "重新开放" in caught.value.text("zh")
+
+
+def test_soft_checks_confirmed_are_offered_as_a_review_queue(store, monthly):
+    from survey.store import forms
+    code = store.issue_codes(SCHOOL.point_id, 1)[0]
+    respondent = store.respondent(code)
+    forms.record_flow(store, "soft-1", 16, False, [("forms", 140, 14, True)])
+    receipt = store.submit(respondent, monthly, "2026-10", complete_answers(forms=140),
+                           client_token="soft-1", today=dt.date(2026, 10, 31))
+    queue = reviews.queue(store, ("江北市", "清河县"))
+    assert list(queue["submission_id"]) == [receipt.submission_id]
+    assert (queue.iloc[0]["value"], queue.iloc[0]["reference"]) == (140, 14)
+    reviews.return_submission(store, receipt.submission_id, "请核实", COUNTY)
+    assert reviews.queue(store).empty                      # reviewed: out of the queue
