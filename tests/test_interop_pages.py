@@ -1,0 +1,90 @@
+"""The admin uploads (history, XLSForm) and the workbench's SPSS/Stata downloads, in AppTest,
+on a real database without demo data."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from survey.bootstrap import start
+from survey.config import resolve
+from survey.interop import sample_history
+from tests.conftest import ROOT, add_staff, as_user
+
+APP = str(ROOT / "survey_app.py")
+FORMS = ROOT / "tests" / "xlsforms"
+
+
+@pytest.fixture
+def app_env(tmp_path, monkeypatch):
+    env = {"SURVEY_DB": str(tmp_path / "s.duckdb"), "SURVEY_CODE_KEY": "k" * 16,
+           "SURVEY_DEMO": "0", "SURVEY_SNAPSHOT": str(tmp_path / "a.duckdb")}
+    for key, value in env.items():
+        monkeypatch.setenv(key, value)
+    store = start(resolve(env)).store
+    store.add_points(list(sample_history.SAMPLE_POINTS))
+    add_staff(store, "boss", "admin")
+    add_staff(store, "ana", "analyst")
+    return store
+
+
+def open_page(page: str, user: str = "boss") -> AppTest:
+    at = as_user(AppTest.from_file(APP, default_timeout=90), user)
+    at.switch_page(page).run()
+    assert not at.exception, at.exception
+    return at
+
+
+def test_history_upload_lists_errors_then_loads_valid_rows_and_trends_show_yoy(app_env):
+    data, seeded = sample_history.workbook()
+    at = open_page("app_pages/admin_history.py")
+    assert [m.label for m in at.metric] == []
+    at.file_uploader(key="history_upload").upload("history_2024_2025.xlsx", data).run()
+    assert not at.exception, at.exception
+    metrics = {m.label: m.value for m in at.metric}
+    assert metrics["有错误的行"] == str(len(seeded) + 2)  # + the names column in two sheets
+    errors = at.dataframe[0].value
+    assert {(r["工作表"], r["行"]) for r in errors.to_dict("records")} >= {
+        (s.sheet, s.row) for s in seeded}
+    assert any("请先在监测点页面添加" in text for text in errors["说明"])
+    load = [b for b in at.button if b.label == "导入"][0]
+    assert load.disabled  # nothing written while there are errors
+    at.checkbox[0].check().run()
+    [b for b in at.button if b.label == "导入"][0].click().run()
+    assert not at.exception, at.exception
+    assert any("已写入 424 份提交" in s.value for s in at.success)
+    assert app_env.count("submissions") == 424
+    trends = open_page("app_pages/trends.py")
+    tiles = {m.label: m for m in trends.metric}
+    assert tiles["收文数量"].proto.delta  # year-on-year change against the imported year
+    assert "同比" in trends.markdown[0].value
+
+
+def test_xlsform_upload_previews_reports_and_publishes(app_env):
+    at = open_page("app_pages/questionnaires.py")
+    form = (FORMS / "UCL_Biomass_Plot_Form.xlsx").read_bytes()
+    at.file_uploader(key="xlsform_upload").upload("UCL_Biomass_Plot_Form.xlsx", form).run()
+    assert not at.exception, at.exception
+    [issues] = [d.value for d in at.dataframe if "文件" in d.value.columns]
+    assert "UCL_Biomass_Plot_Form.xlsx" in set(issues["文件"])
+    assert any("重复组" in text for text in issues["说明"])
+    preview = [c.value for c in at.code if "sections:" in c.value]
+    assert preview and "id: " in preview[0]
+    [b for b in at.button if b.label == "发布该问卷"][0].click().run()
+    assert not at.exception, at.exception
+    assert any(s.value == "已发布" for s in at.success)
+    from survey.interop.xlsform_import import import_xlsform
+    wanted = import_xlsform(form, "UCL_Biomass_Plot_Form.xlsx").questionnaire.id
+    assert wanted in {q.id for q in app_env.current_questionnaires()}
+
+
+def test_workbench_offers_spss_and_stata_files(app_env):
+    from survey.interop import history_import
+    report = history_import.read(app_env, sample_history.gbk_csv()[0], "h.csv",
+                                 b"k" * 16, today=dt.date.today())
+    history_import.load(app_env, report, "boss", valid_rows_only=True)
+    at = open_page("app_pages/sql.py", "ana")
+    labels = [b.label for b in at.get("download_button")]
+    assert "SPSS (.sav)" in labels and "Stata (.dta)" in labels
