@@ -20,7 +20,7 @@ rows = [{t("col_id"): v["questionnaire_id"], t("col_version"): v["version"],
          t("col_hash"): v["content_hash"][:12], t("col_published"): v["published_at"],
          t("col_retired"): v["retired_at"], t("col_submissions"): v["submissions"]}
         for v in app.store.questionnaire_versions()]
-st.dataframe(rows, hide_index=True, width="stretch")
+st.dataframe(rows, hide_index=True, width="stretch", placeholder="—")
 if app.problems:
     st.subheader(t("q_problems"))
     st.code("\n".join(app.problems), language=None)

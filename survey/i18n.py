@@ -330,6 +330,39 @@ STRINGS: dict[str, tuple[str, str]] = {
     "col_unchanged_share": ("一键确认“与上期相同”的占比", "Share confirmed 'nothing changed'"),
     "col_items_asked": ("实际询问题数(中位数)", "Questions asked (median)"),
     "briefing_form_burden_note": ("监测本身不应成为负担:全网本月问卷的填报用时(从打开到提交),不分地区。", "Monitoring must not become a burden itself: time to fill this month's form (opening to submitting), over the whole network."),
+    # audit log actions (codes stored in audit_log.action), as the audit page shows them
+    "audit_login": ("登录", "Signed in"),
+    "audit_logout": ("退出登录", "Signed out"),
+    "audit_login_failed": ("登录失败", "Sign-in failed"),
+    "audit_login_locked": ("登录被暂时锁定", "Sign-in locked"),
+    "audit_session_expired": ("超时退出", "Signed out (idle)"),
+    "audit_create_account": ("新建账号", "Account created"),
+    "audit_update_account": ("修改账号", "Account changed"),
+    "audit_reset_password": ("重置密码", "Password reset"),
+    "audit_change_password": ("修改密码", "Password changed"),
+    "audit_add_points": ("新增监测点", "Points added"),
+    "audit_update_point": ("修改监测点", "Point changed"),
+    "audit_import_points": ("导入监测点", "Points imported"),
+    "audit_export_points": ("导出监测点", "Points exported"),
+    "audit_issue_codes": ("发放填报码", "Codes issued"),
+    "audit_revoke_code": ("停用填报码", "Code revoked"),
+    "audit_replace_code": ("换发填报码", "Code replaced"),
+    "audit_publish_questionnaire": ("发布问卷", "Questionnaire published"),
+    "audit_retire_questionnaire": ("停用问卷", "Questionnaire retired"),
+    "audit_close_period": ("关闭填报期", "Period closed"),
+    "audit_reopen_period": ("重新开放填报期", "Period reopened"),
+    "audit_load_demo": ("载入演示数据", "Demo data loaded"),
+    "audit_remove_demo": ("删除演示数据", "Demo data removed"),
+    "audit_handle_warning": ("处理预警", "Warning handled"),
+    "audit_download": ("下载", "Download"),
+    "audit_download_code_sheet": ("下载填报码打印页", "Code sheet downloaded"),
+    "audit_download_public_qr": ("下载公开二维码", "Public QR codes downloaded"),
+    "audit_sql_query": ("SQL 查询", "SQL query"),
+    "audit_change_setting": ("修改设置", "Setting changed"),
+    "audit_problem_verifying": ("问题转入核查", "Problem: verifying"),
+    "audit_problem_rectifying": ("问题转入整改", "Problem: rectifying"),
+    "audit_problem_closed": ("问题销号", "Problem closed"),
+    "audit_problem_dismissed": ("问题不予受理", "Problem dismissed"),
 }
 
 
@@ -337,3 +370,8 @@ def t(key: str, lang: str = "zh", **values) -> str:
     zh, en = STRINGS[key]
     text = en if lang == "en" else zh
     return text.format(**values) if values else text
+
+def audit_action(action: str, lang: str = "zh") -> str:
+    """An audit action for people (the stored code when it has no label yet)."""
+    key = f"audit_{action}"
+    return t(key, lang) if key in STRINGS else action

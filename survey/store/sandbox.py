@@ -70,7 +70,7 @@ class Limits:
     memory_limit: str = "1GB"
     temp_limit: str = "2GB"
     threads: int = 2
-    address_space: int = 6 * 2 ** 30  # rlimit backstop: DuckDB's limit + Python + Arrow
+    address_space: int = 4 * 2 ** 30  # rlimit backstop: ~1.7 GB mapped at start + DuckDB + Arrow
     max_workers: int = 2
 
 
@@ -290,6 +290,9 @@ class Sandbox:
             return header, payload
         if header["kind"] == "refused":
             raise QueryRefused(header["message"], header.get("zh"))
+        if header["kind"] == "memory":
+            raise QueryFailed(f"the query needed more memory than allowed "
+                              f"({self.limits.memory_limit}) and was stopped", "memory")
         raise QueryFailed(header["message"], header["kind"])
 
 

@@ -70,24 +70,25 @@ class Vetter:
         """The text to execute (the input, or EXPLAIN + its vetted SELECT); raises Refused."""
         if not sql or not sql.strip():
             raise Refused("the query is empty", "查询为空")
-        explain = re.match(r"\s*explain\s+(?!analy[sz]e\b)(.*)\Z", sql, re.I | re.S)
-        body = explain.group(1) if explain else sql
-        try:
-            kinds = [s.type.name for s in self.con.extract_statements(body)]
-        except duckdb.PermissionException:
-            raise Refused("this statement would read the server's files; query the tables "
-                          "instead", "该语句会读取服务器上的文件;请查询数据表") from None
-        except duckdb.Error as exc:
-            raise SyntaxError(str(exc).strip().splitlines()[0]) from None
+        kinds = self._kinds(sql)
         if len(kinds) != 1:
             raise Refused(f"one statement at a time: the text holds {len(kinds)} "
                           f"({', '.join(kinds)}). Nothing was run.",
                           f"一次只能运行一条语句,这里有 {len(kinds)} 条({', '.join(kinds)}),"
                           "均未运行。")
-        if kinds[0] != "SELECT":
-            raise Refused(f"only reading queries (SELECT) run here; a {kinds[0]} statement is "
-                          "refused and nothing was changed",
-                          f"这里只能运行只读查询(SELECT);{kinds[0]} 语句被拒绝,数据未作任何改动")
+        body, explain = sql, None
+        if kinds[0] == "EXPLAIN":  # EXPLAIN <select> is vetted as its SELECT
+            explain = re.fullmatch(r"\s*explain\s+(?!analy[sz]e\b)(?=\w)(.*)", sql, re.I | re.S)
+            body = explain.group(1) if explain else ""
+            try:
+                kinds = self._kinds(body) if explain else ["EXPLAIN ANALYZE"]
+            except SyntaxError:
+                kinds = ["EXPLAIN (...)"]
+        if kinds != ["SELECT"]:
+            raise Refused(f"only reading queries (SELECT, EXPLAIN SELECT) run here; a "
+                          f"{' '.join(kinds)} statement is refused and nothing was changed",
+                          f"这里只能运行只读查询(SELECT、EXPLAIN SELECT);{' '.join(kinds)} "
+                          "语句被拒绝,数据未作任何改动")
         try:
             tree = json.loads(self.con.execute("SELECT json_serialize_sql(?)", [body])
                               .fetchone()[0])
@@ -103,6 +104,15 @@ class Vetter:
         self._collect_ctes(tree, ctes)
         self._walk(tree["statements"][0], ctes)
         return "EXPLAIN " + body if explain else sql
+
+    def _kinds(self, sql: str) -> list[str]:
+        try:
+            return [s.type.name for s in self.con.extract_statements(sql)]
+        except duckdb.PermissionException:
+            raise Refused("this statement would read the server's files; query the tables "
+                          "instead", "该语句会读取服务器上的文件;请查询数据表") from None
+        except duckdb.Error as exc:
+            raise SyntaxError(str(exc).strip().splitlines()[0]) from None
 
     def _collect_ctes(self, node, ctes: set[str]) -> None:
         if isinstance(node, dict):
@@ -172,9 +182,8 @@ class Vetter:
                           "这里不能使用 AT(...)读取历史版本")
         if name.lower() in ctes and where == ("", ""):
             return
-        if name in SNAPSHOT_RELATIONS or name.lower() in SNAPSHOT_RELATIONS:
-            if where[1] in ("", "main"):
-                return
+        if name.lower() in SNAPSHOT_RELATIONS and where in (("", ""), ("", "main")):
+            return
         tables = ", ".join(SNAPSHOT_RELATIONS)
         raise Refused(f"“{name}” is not one of the tables here ({tables}); files, URLs and "
                       "system tables cannot be read",
