@@ -42,7 +42,11 @@ with tab_list:
     frame = points_io.to_frame(points)
     frame["kind"] = frame["kind"].map(kind_label)
     frame["level"] = frame["level"].map(level_label)
-    st.dataframe(frame, hide_index=True, width="stretch")
+    st.dataframe(frame.rename(columns={
+        "point_id": tr("编号", "ID"), "name": tr("名称", "Name"), "level": tr("层级", "Level"),
+        "kind": tr("类型", "Kind"), "prefecture": tr("市", "Prefecture"),
+        "county": tr("县/区", "County"), "township": tr("乡镇/街道", "Township"),
+        "active": tr("在监测中", "Active")}), hide_index=True, width="stretch", placeholder="—")
 
 with tab_edit:
     choice = st.selectbox(tr("选择监测点(或新增)", "Point (or a new one)"), ["", *by_id],
@@ -50,7 +54,7 @@ with tab_edit:
                           else point_label(pid))
     current = by_id.get(choice)
     with st.form("point_form"):
-        pid = st.text_input("point_id", value=current.point_id if current else "",
+        pid = st.text_input(tr("编号", "ID"), value=current.point_id if current else "",
                             disabled=current is not None, max_chars=40)
         name = st.text_input(tr("名称", "Name"), value=current.name if current else "",
                              max_chars=100)
@@ -65,8 +69,8 @@ with tab_edit:
             parts = tuple(x.strip() for x in region.split("/") if x.strip())
             try:
                 if not (pid.strip() and name.strip() and parts):
-                    raise StoreError(tr("point_id、名称和地区都要填写。",
-                                        "point_id, name and region are required."))
+                    raise StoreError(tr("编号、名称和地区都要填写。",
+                                        "ID, name and region are required."))
                 if current:
                     store.update_point(current.point_id, actor, name=name.strip(), level=level,
                                        kind=kind, region=parts, active=active)

@@ -8,7 +8,7 @@ import streamlit as st
 from survey import charts, early_warning
 from survey.errors import message
 from survey.store import StoreError
-from survey.trends import indicator_label, month_label
+from survey.trends import alert_facts, indicator_label, month_label
 from ui.auth import require
 from ui import cached
 from ui.context import escape, lang, startup, t
@@ -35,15 +35,6 @@ if not open_alerts:
 shown = open_alerts + (handled if st.toggle(t("show_handled")) else [])
 
 
-def facts(alert) -> str:
-    f = alert.facts
-    if "changes" in f:
-        return t("fact_changes", changes=", ".join(f"{m:%Y-%m} {c:+.0%}" for m, c in f["changes"]))
-    if "baseline" in f:
-        return t("fact_baseline", baseline=f["baseline"], recent=f["recent"])
-    return t("fact_shift", formal=f["formal_change"], informal=f["informal_change"])
-
-
 def evidence_chart(alert):
     """The point's own months of the warned indicator, with last year's and the baseline."""
     months = evidence.loc[(alert.point_id, alert.indicator)]
@@ -67,7 +58,7 @@ for point_id in sorted(by_point, key=lambda p: names.get(p, p)):
             done = state is not None and not early_warning.is_open(alert, states)
             icon = ":material/check_circle:" if done else ":material/warning:"
             with st.expander(f"{label} · {alert.rule.describe(lang())}", icon=icon):
-                st.caption(facts(alert))
+                st.caption(alert_facts(alert, lang()))
                 st.altair_chart(charts.themed(evidence_chart(alert)), width="stretch")
                 if done:
                     st.info(t("handled_info", by=escape(state["by"]),

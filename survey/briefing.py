@@ -116,16 +116,6 @@ def _named(title: str, frame: pd.DataFrame, formats: dict, names: dict) -> Sheet
                  {names[c]: f for c, f in formats.items()})
 
 
-def _facts(alert, lang: str) -> str:
-    f = alert.facts
-    if "changes" in f:
-        return t("fact_changes", lang,
-                 changes=", ".join(f"{m:%Y-%m} {c:+.0%}" for m, c in f["changes"]))
-    if "baseline" in f:
-        return t("fact_baseline", lang, baseline=f["baseline"], recent=f["recent"])
-    return t("fact_shift", lang, formal=f["formal_change"], informal=f["informal_change"])
-
-
 def warnings_sheet(store: Store, alerts: list, lang: str) -> Sheet:
     """Every warning at the month, open first; a handled one says when (not by whom: the
     briefing is forwarded, the audit log keeps the name)."""
@@ -138,7 +128,7 @@ def warnings_sheet(store: Store, alerts: list, lang: str) -> Sheet:
         records.append({
             "point": names.get(a.point_id, a.point_id),
             "indicator": trends.indicator_label(a.indicator, lang),
-            "rule": a.rule.describe(lang), "facts": _facts(a, lang),
+            "rule": a.rule.describe(lang), "facts": trends.alert_facts(a, lang),
             "status": t("status_handled", lang, at=f"{state['at']:%Y-%m-%d}") if handled
             else t("status_open", lang), "_open": not handled})
     frame = pd.DataFrame(records, columns=["point", "indicator", "rule", "facts", "status",

@@ -10,6 +10,7 @@ import datetime as dt
 import pandas as pd
 
 from survey import early_warning, periods
+from survey.i18n import t
 from survey.indicators import INDICATORS
 from survey.leader_config import IndexDefinition, WarningRule
 from survey.metrics import HEADLINE, Filter, favourable, share_rule
@@ -202,6 +203,17 @@ def summary_sentence(rows: pd.DataFrame, open_warnings: int | None, region: str,
         parts.append(f"未处理的反弹预警 {open_warnings} 条" if zh else
                      f"{open_warnings} rebound warning{'' if open_warnings == 1 else 's'} open")
     return ";".join(parts) + "。" if zh else "; ".join(parts) + "."
+
+
+def alert_facts(alert, lang: str = "zh") -> str:
+    """What made a warning fire, in words: the changes, the baseline or the shift."""
+    f = alert.facts
+    if "changes" in f:
+        return t("fact_changes", lang,
+                 changes=", ".join(f"{m:%Y-%m} {c:+.0%}" for m, c in f["changes"]))
+    if "baseline" in f:
+        return t("fact_baseline", lang, baseline=f["baseline"], recent=f["recent"])
+    return t("fact_shift", lang, formal=f["formal_change"], informal=f["informal_change"])
 
 
 def month_label(day: dt.date, lang: str = "zh") -> str:

@@ -33,8 +33,9 @@ def _choose(label: str, key: str, param: str, options: list, fixed: str | None =
     _init(key, param, options)
     if st.session_state[key] not in [ALL, *options]:
         st.session_state[key] = ALL
+    everything = t("all")  # captured now: Streamlit may format outside a run (no language)
     return st.selectbox(label, [ALL, *options], key=key,
-                        format_func=lambda v: t("all") if v == ALL else v) or None
+                        format_func=lambda v: everything if v == ALL else v) or None
 
 
 def _sync(params: dict) -> None:
