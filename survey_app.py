@@ -45,6 +45,9 @@ else:  # a page run
         "admin_history": ("app_pages/admin_history.py", "nav_admin_history",
                           ":material/history_edu:"),
         "admin_accounts": ("app_pages/admin_accounts.py", "nav_admin_accounts", ":material/group:"),
+        "rounds": ("app_pages/rounds.py", "nav_rounds", ":material/event_available:"),
+        "reviews": ("app_pages/reviews.py", "nav_reviews", ":material/assignment_return:"),
+        "reminders": ("app_pages/reminders.py", "nav_reminders", ":material/notifications_active:"),
         "audit": ("app_pages/audit.py", "nav_audit", ":material/history:"),
         "login": ("app_pages/login.py", "nav_login", ":material/login:"),
     }

@@ -15,7 +15,7 @@ from survey import codes, form_flow
 from survey.form_flow import CONFIRM, DONE, KEEP_REST, NOTHING_CHANGED, short_name
 from survey.questionnaire.model import Text
 from survey.store import CodeError, PeriodClosed, StoreError
-from ui import auth, widgets
+from ui import auth, returns, widgets
 from ui.context import escape, lang, startup, t
 
 store = startup().store
@@ -260,6 +260,7 @@ def main() -> None:
         forms[prefix] = form_flow.open_form(store, respondent, qn, period)
     if period not in open_periods and forms[prefix].step != DONE:
         st.warning(t("period_closed"))
+    returns.notice(store, respondent, qn, period, forms[prefix], prefix)  # 退回 (issue 14)
     form(respondent, prefix, period in open_periods)
 
 

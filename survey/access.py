@@ -33,6 +33,9 @@ PAGES = {
     "admin_history": {"admin"},  # history import (survey.interop)
     "admin_accounts": {"admin"},
     "audit": {"admin"},
+    "rounds": {"admin", "leader"},
+    "reviews": {"admin", "leader"},
+    "reminders": {"admin"},
 }
 MIN_PASSWORD = 10
 _hasher = PasswordHasher()  # argon2id with the library's current recommended parameters

@@ -363,6 +363,26 @@ STRINGS: dict[str, tuple[str, str]] = {
     "audit_problem_rectifying": ("问题转入整改", "Problem: rectifying"),
     "audit_problem_closed": ("问题销号", "Problem closed"),
     "audit_problem_dismissed": ("问题不予受理", "Problem dismissed"),
+    # rounds, reminders, return for correction (issue 14)
+    "nav_rounds": ("报送进度", "Reporting rounds"),
+    "nav_reminders": ("催报与机器人", "Reminders and robots"),
+    "nav_reviews": ("审核退回", "Review and returns"),
+    "status_on_time": ("按时", "On time"),
+    "status_late": ("逾期", "Late"),
+    "status_missing": ("未报", "Missing"),
+    "status_pending": ("未报齐(未到截止)", "Not yet (before the deadline)"),
+    "review_received": ("已接收", "Received"),
+    "review_returned": ("已退回", "Returned"),
+    "review_revised": ("已修改", "Revised"),
+    "review_confirmed": ("填报人确认无误", "Confirmed by the respondent"),
+    "return_notice": ("{period} 期的填报被退回更正。退回原因:", "Your report for {period} was returned for correction. The reason:"),
+    "return_other_period": ("请在上方“填报期”中选择 {period},修改或说明。", "Choose {period} under Period above to revise or answer."),
+    "return_revise": ("修改答案", "Revise the answers"),
+    "return_right": ("数字无误", "The figures are right"),
+    "return_right_note": ("说明(选填,例如数字为何与往月不同)", "Note (optional, e.g. why the figure differs from other months)"),
+    "return_right_done": ("已告知审核人:数字无误。", "The reviewer has been told the figures are right."),
+    "return_closed": ("该期已关闭,无法修改;如需更正请联系审核人重新开放。", "This period is closed and cannot be revised; ask the reviewer to reopen it."),
+    "return_rule": ("退回不会改变或隐藏任何数字,只有您修改后提交的答案才会改变统计。", "A return changes or hides no figure: only answers you submit again change the statistics."),
 }
 
 

@@ -121,3 +121,30 @@ def test_soft_checks_confirmed_are_offered_as_a_review_queue(store, monthly):
     assert (queue.iloc[0]["value"], queue.iloc[0]["reference"]) == (140, 14)
     reviews.return_submission(store, receipt.submission_id, "请核实", COUNTY)
     assert reviews.queue(store).empty                      # reviewed: out of the queue
+
+
+def test_the_review_page_returns_with_a_reason_only(store, monthly, submitted, db_path, monkeypatch):
+    from streamlit.testing.v1 import AppTest
+    from tests.conftest import KEY, ROOT, add_staff, as_user
+    respondent, receipt = submitted
+    add_staff(store, "li", "leader", ("江北市", "清河县"))
+    store.close()
+    monkeypatch.setenv("SURVEY_DB", str(db_path))
+    monkeypatch.setenv("SURVEY_CODE_KEY", KEY.decode())
+    monkeypatch.setenv("SURVEY_DEMO", "0")
+    at = as_user(AppTest.from_file(str(ROOT / "survey_app.py"), default_timeout=60), "li")
+    at.switch_page("app_pages/reviews.py").run()
+    assert not at.exception, at.exception
+    period = next(s for s in at.selectbox if s.label == "填报期")
+    period.set_value("2026-10").run()
+    at.button(key="FormSubmitter:return-退回更正").click().run()
+    assert any("请填写退回原因" in e.value for e in at.error)
+    at.text_area[0].input("表格数是否多写了一个 0?")
+    at.button(key="FormSubmitter:return-退回更正").click().run()
+    assert any("已退回" in s.value for s in at.success), [e.value for e in at.error]
+    from survey.bootstrap import started
+    from survey.config import resolve
+    live = started(resolve()).store
+    assert reviews.state(live, respondent, "burden_monthly", "2026-10") == reviews.RETURNED
+    assert reviews.open_returns(live, respondent, "burden_monthly")[0]["reason"] == \
+        "表格数是否多写了一个 0?"

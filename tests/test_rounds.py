@@ -163,3 +163,57 @@ def test_channels_are_checked_and_secrets_masked(store):
     assert round_store.mask("SECabcdef0123456789") == "SEC…789"
     # the audit log has no address and no secret
     assert "693axxx6" not in str(store.audit_log())
+
+
+# -- the pages (AppTest) -----------------------------------------------------------------------
+def _app_env(store, db_path, monkeypatch):
+    from tests.conftest import KEY, add_staff
+    add_staff(store, "boss", "admin")
+    add_staff(store, "li", "leader", ("江北市", "清河县"))
+    store.close()
+    monkeypatch.setenv("SURVEY_DB", str(db_path))
+    monkeypatch.setenv("SURVEY_CODE_KEY", KEY.decode())
+    monkeypatch.setenv("SURVEY_DEMO", "0")
+
+
+def _open(page, user, lang="zh"):
+    from streamlit.testing.v1 import AppTest
+    from tests.conftest import ROOT, as_user
+    at = as_user(AppTest.from_file(str(ROOT / "survey_app.py"), default_timeout=60), user)
+    if lang == "en":
+        at.query_params["lang"] = "en"
+    at.switch_page(page).run()
+    assert not at.exception, at.exception
+    return at
+
+
+def test_rounds_page_for_a_leader_shows_their_region_and_the_chase_list(store, db_path, monkeypatch):
+    other = Point("P-VIL-9", "远山村", "village", "village", ("江北市", "白水县", "山口镇"))
+    store.add_points([other])
+    for p in (VILLAGE, SCHOOL, other):
+        store.issue_codes(p.point_id, 1)
+    issued_on(store, dt.datetime(2025, 1, 1))
+    round_store.save_rule(store, Rule("burden_monthly", deadline_days=5), "boss")
+    _app_env(store, db_path, monkeypatch)
+    at = _open("app_pages/rounds.py", "li")
+    assert [m.label for m in at.metric] == ["按时", "逾期", "未报", "未报齐(未到截止)"]
+    table = at.dataframe[0].value
+    assert set(table["监测点"]) == {"和平村", "清河县第一中学"}     # not the other county's village
+    assert "截止" in at.markdown[0].value or any("截止" in m.value for m in at.markdown)
+    en = _open("app_pages/rounds.py", "li", lang="en")
+    assert [m.label for m in en.metric][0] == "On time"
+    assert _open("app_pages/reminders.py", "li").error          # admins only
+
+
+def test_reminders_page_shows_robot_secrets_masked(store, db_path, monkeypatch):
+    round_store.add_channel(store, "清河县工作群", "dingtalk",
+                            "https://oapi.dingtalk.com/robot/send?access_token=abcdef1234567890zz",
+                            "SEC9f8e7d6c5b4a39281706f5e4d3c2b1a0", ("江北市", "清河县"), None, "zh",
+                            "boss")
+    _app_env(store, db_path, monkeypatch)
+    at = _open("app_pages/reminders.py", "boss")
+    shown = str(at.dataframe[1].value.to_dict()) if len(at.dataframe) > 1 else ""
+    assert "清河县工作群" in shown
+    everything = str([d.value.to_dict() for d in at.dataframe]) + str(at.markdown) + str(at.caption)
+    assert "abcdef1234567890zz" not in everything and "9f8e7d6c5b4a39281706f5e4d3c2b1a0" not in everything
+    assert "SEC…1a0" in shown
