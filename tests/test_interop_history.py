@@ -192,3 +192,44 @@ def _one_row_file(point_id: str, documents: int = 40, period: str = "2025-03") -
     buffer = io.BytesIO()
     book.save(buffer)
     return buffer.getvalue()
+
+
+def test_each_row_is_checked_against_the_version_in_force_in_its_period(hstore, monthly):
+    from survey.questionnaire import load
+    newer = load(monthly.source_text.replace(f"version: {monthly.version}",
+                                             f"version: {monthly.version + 1}").replace(
+        "      - id: one_cut\n",
+        "      - id: plaques\n        type: integer\n        indicator: plaques\n"
+        "        label: 挂牌数量\n        min: 0\n      - id: one_cut\n"), "newer.yaml")
+    hstore.publish(newer)
+    point = sample_history.SAMPLE_POINTS[0].point_id
+    book = openpyxl.load_workbook(io.BytesIO(_one_row_file(point, period="2025-03")))
+    sheet = book.active
+    sheet["R1"], sheet["R2"] = "挂牌数量", 4
+    sheet.append(["A8", point, TODAY.strftime("%Y-%m"), 40, 5, 3, 2.5, 8, 4, 1, 0, "否", 5, 9,
+                  "否", 3, "一般", 4])
+    buffer = io.BytesIO()
+    book.save(buffer)
+    report = _read(hstore, buffer.getvalue(), "versions.xlsx")
+    [issue] = report.issues  # 2025-03 predates the new version: no plaques then
+    assert (issue.row, issue.item) == (2, "挂牌数量") and "2025-03" in issue.en
+    [row] = report.rows
+    assert row.questionnaire.version == newer.version and row.answers["plaques"] == 4
+
+
+def test_the_cli_checks_then_loads_only_when_asked(hstore, sample, tmp_path, monkeypatch,
+                                                   db_path, capsys):
+    hstore.close()
+    from survey import cli
+    path = tmp_path / "history_2024_2025.xlsx"
+    path.write_bytes(sample[0])
+    monkeypatch.setenv("SURVEY_DB", str(db_path))
+    monkeypatch.setenv("SURVEY_CODE_KEY", KEY.decode())
+    assert cli.main(["import-history", str(path), "--lang", "zh"]) == 1
+    err = capsys.readouterr().err
+    assert "history_2024_2025.xlsx:2024年:78: 列“收文数量”:“十二”不是数字" in err
+    assert "nothing written" in err
+    assert cli.main(["import-history", str(path), "--valid-rows"]) == 0
+    assert "written: 424 submission(s)" in capsys.readouterr().out
+    assert cli.main(["import-history", str(path), "--valid-rows"]) == 0
+    assert "written: 0 submission(s)" in capsys.readouterr().out

@@ -378,3 +378,21 @@ def _form(tmp_path, survey, choices) -> Path:
     path = tmp_path / "form.xlsx"
     workbook.save(path)
     return path
+
+
+def test_the_cli_writes_yaml_that_validates_and_strict_refuses_losses(tmp_path, capsys):
+    from survey import cli
+    out = tmp_path / "specify_other.yaml"
+    assert cli.main(["import-xlsform", str(FORMS / "specify_other.xlsx"), "--out",
+                     str(out)]) == 0
+    assert cli.main(["validate", str(out)]) == 0
+    strict = tmp_path / "widgets.yaml"
+    assert cli.main(["import-xlsform", str(FORMS / "widgets.xls"), "--out", str(strict),
+                     "--strict", "--lang", "zh"]) == 1
+    assert not strict.exists()
+    err = capsys.readouterr().err
+    assert "widgets.xls:survey:11: “my_geopoint”(geopoint)未导入" in err
+    exported = tmp_path / "bm.xlsx"
+    assert cli.main(["export-xlsform", str(ROOT / "questionnaires" / "burden_monthly.yaml"),
+                     "--out", str(exported)]) == 0
+    assert check(exported.read_bytes()) == []
