@@ -6,75 +6,39 @@ taps and edits to it. The form runs as a fragment: a tap reruns the form, not th
 
 from __future__ import annotations
 
-import hashlib
-
 import streamlit as st
+from streamlit.errors import StreamlitAPIException
 
 from survey import answers as rules
-from survey import codes, form_flow
+from survey import form_flow
 from survey.form_flow import CONFIRM, DONE, KEEP_REST, NOTHING_CHANGED, short_name
 from survey.questionnaire.model import Text
-from survey.store import CodeError, PeriodClosed, StoreError
-from ui import auth, returns, widgets
+from survey.store import PeriodClosed, StoreError
+from ui import auth, code_entry, returns, widgets
 from ui.context import escape, lang, startup, t
 
 store = startup().store
 
 
-# -- the respondent code (kept apart: a cadre session can replace it) ------------------------
-def sign_in(code: str) -> None:
-    """Open the form for a code; wrong codes are limited per code and per client."""
-    keys = ("code:" + hashlib.sha256((codes.normalize(code) or code).encode()).hexdigest()[:16],
-            auth.client_key())
-    wait = auth.limiter().locked_for(*keys)
-    if wait > 0:
-        st.session_state["code_error"] = ("locked", max(1, round(wait / 60)))
-        return
-    try:
-        st.session_state["respondent"] = store.respondent(code)
-        auth.limiter().succeeded(*keys)
-    except CodeError as exc:
-        auth.limiter().failed(*keys)
-        st.session_state["code_error"] = (exc.reason, 0)
-
-
-def code_screen() -> None:
-    st.title(t("app_title"))
-    st.write(t("fill_intro"))
-    from_url = st.query_params.get("code")
-    if from_url:
-        del st.query_params["code"]
-        sign_in(from_url)
-        if "respondent" in st.session_state:
-            st.rerun()
-    with st.form("code_form", border=False):
-        code = st.text_input(t("code_label"), placeholder=t("code_placeholder"), max_chars=20)
-        if st.form_submit_button(t("start"), type="primary", width="stretch"):
-            st.session_state.pop("code_error", None)
-            sign_in(code)
-            if "respondent" in st.session_state:
-                st.rerun()
-    if problem := st.session_state.get("code_error"):
-        reason, minutes = problem
-        st.error(t("code_locked", minutes=minutes) if reason == "locked" else
-                 t(f"code_error_{reason}"))
-    demo = store.demo_codes()
-    if demo:
-        with st.expander(t("demo_codes")):
-            for code, name in demo:
-                st.code(code, language=None)
-                st.caption(name)
-
-
+# -- the respondent (a cadre session: QR link or typed code, see ui/code_entry.py) ------------
 def ui_code_entry():
     """The signed-in respondent, or None after drawing the code screen."""
-    respondent = st.session_state.get("respondent")
+    respondent = auth.cadre()
     if respondent is None:
-        code_screen()
+        code_entry.code_screen()
     return respondent
 
 
 # -- the form --------------------------------------------------------------------------------
+def rerun_form() -> None:
+    """Rerun the form alone after a tap (the page above it stays as it is); a full run when
+    the tap arrived in one (a fragment-only rerun is allowed only from a fragment rerun)."""
+    try:
+        st.rerun(scope="fragment")
+    except StreamlitAPIException:
+        st.rerun()
+
+
 def reseed(prefix: str) -> None:
     """Forget the widgets' state so they show the flow's answers after an action filled some."""
     for key in [k for k in st.session_state if str(k).startswith(prefix + ":")]:
@@ -106,7 +70,7 @@ def section_step(flow, prefix: str) -> None:
                            t("keep_rest_help") if offer == KEEP_REST else None):
         flow.keep_last_period()
         reseed(prefix)
-        st.rerun(scope="fragment")
+        rerun_form()
     st.subheader(section.title.get(lang()))
     for q in flow.shown_questions():
         widgets.question(q, f"{prefix}:{q.id}", flow.answers.get(q.id), lang(),
@@ -123,15 +87,15 @@ def section_step(flow, prefix: str) -> None:
             st.warning(check.message(q).get(lang()), icon=":material/help:")
             if st.button(t("soft_confirm"), key=f"soft:{prefix}:{q.id}"):
                 flow.confirm(q.id)
-                st.rerun(scope="fragment")
+                rerun_form()
     back, forward = st.columns(2)
     if flow.section > 0 and back.button(t("back"), width="stretch", key=f"back:{prefix}"):
         flow.back()
-        st.rerun(scope="fragment")
+        rerun_form()
     if forward.button(t("review") if flow.leads_to_confirm() else t("next"), type="primary",
                       width="stretch", key=f"next:{prefix}"):
         flow.next()
-        st.rerun(scope="fragment")
+        rerun_form()
 
 
 def summary_line(flow) -> str:
@@ -162,10 +126,10 @@ def confirm_step(respondent, flow, prefix: str) -> None:
         except StoreError as exc:
             st.error(t("save_failed", error=str(exc)))
         else:
-            st.rerun(scope="fragment")
+            rerun_form()
     if st.button(t("back"), width="stretch", key=f"back:{prefix}"):
         flow.back()
-        st.rerun(scope="fragment")
+        rerun_form()
     with st.expander(t("show_all_answers")):
         shown = flow.visible()
         for i, section in enumerate(flow.qn.sections):
@@ -177,7 +141,7 @@ def confirm_step(respondent, flow, prefix: str) -> None:
                     st.text(rules.display(q, flow.answers.get(q.id), lang()) or t("not_asked"))
             if st.button(t("edit_section"), key=f"edit:{prefix}:{section.id}"):
                 flow.edit(i)
-                st.rerun(scope="fragment")
+                rerun_form()
 
 
 def receipt_step(flow, prefix: str, open_now: bool) -> None:
@@ -192,7 +156,7 @@ def receipt_step(flow, prefix: str, open_now: bool) -> None:
     if st.button(t("revise"), key=f"revise:{prefix}"):
         flow.revise()
         reseed(prefix)
-        st.rerun(scope="fragment")
+        rerun_form()
 
 
 @st.fragment
@@ -227,8 +191,9 @@ def main() -> None:
     head, leave = st.columns([4, 1], vertical_alignment="bottom")
     head.markdown(f"**{t('point')}:** {escape(respondent.point.name)}")
     if leave.button(t("leave")):
-        for key in list(st.session_state):
-            if key != "lang":
+        auth.cadre_leave()
+        for key in list(st.session_state):  # the forms and their widgets (keys with a colon)
+            if key in ("forms", "fill_questionnaires", "period_choice") or ":" in str(key):
                 del st.session_state[key]
         st.rerun()
     questionnaires = questionnaires_for(respondent)
@@ -253,8 +218,8 @@ def main() -> None:
     chosen = st.session_state.get("period_choice")
     options = open_periods + [chosen] if chosen and chosen not in open_periods and \
         f"{qn.id}:{qn.version}:{chosen}" in forms else open_periods
-    period = st.selectbox(t("period"), options, key="period_choice", format_func=lambda p: (
-        f"{p} ({t('current_period')})" if p == current else p))
+    names = {p: f"{p} ({t('current_period')})" if p == current else p for p in options}
+    period = st.selectbox(t("period"), options, key="period_choice", format_func=names.get)
     prefix = f"{qn.id}:{qn.version}:{period}"
     if prefix not in forms:
         forms[prefix] = form_flow.open_form(store, respondent, qn, period)

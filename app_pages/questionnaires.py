@@ -5,6 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
+from survey import form_burden
 from survey import periods as period_keys
 from survey.bootstrap import publish_dir
 from ui.auth import require
@@ -117,3 +118,22 @@ with st.form("period"):
             st.rerun()
         except period_keys.PeriodError as exc:
             st.error(str(exc))
+
+
+st.subheader(t("form_burden_title"))
+st.caption(t("form_burden_intro"))
+burden = form_burden.form_burden(app.store)
+if burden:
+    minutes = lambda s: None if s is None else round(s / 60, 1)  # noqa: E731
+    share = lambda x: None if x is None else round(100 * x)  # noqa: E731
+    st.dataframe(pd.DataFrame(
+        [(b.questionnaire_id, b.version, b.period_key, b.submissions, minutes(b.median_s),
+          minutes(b.p90_s), b.items_asked, share(b.unchanged_share), b.soft_checks,
+          share(b.soft_confirmed_share)) for b in burden],
+        columns=[tr("问卷", "Questionnaire"), tr("版本", "Version"), tr("期次", "Period"),
+                 tr("提交数", "Submissions"), tr("中位用时(分钟)", "Median (minutes)"),
+                 tr("P90 用时(分钟)", "P90 (minutes)"), tr("题数(中位)", "Items asked (median)"),
+                 tr("确认无变化(%)", "Confirmed unchanged (%)"),
+                 tr("核对提示数", "Soft checks asked"),
+                 tr("核对后确认(%)", "Soft checks confirmed (%)")]),
+        hide_index=True, width="stretch")

@@ -115,20 +115,7 @@ async def settle(page) -> None:
 async def one_submission(page, url: str, code: str) -> tuple[str, float]:
     await page.goto(f"{url}/?code={code}")
     await page.get_by_role("button", name="与上期相同,一键确认").click(timeout=60000)
-    await settle(page)
-    group = page.get_by_role("radiogroup", name="上一个完整工作周,是否被要求拍照、签到、补台账以证明工作? *")
-    await group.get_by_text("否", exact=True).click()
-    await settle(page)
-    await page.get_by_role("button", name="下一步").click()
-    await settle(page)
-    await page.get_by_role("radiogroup", name="与上期相比,您的工作负担: *").get_by_text(
-        "没有变化", exact=True).click()
-    await settle(page)
-    await page.get_by_role("radiogroup", name="您对本地区为基层减负成效的总体评价: *").get_by_text(
-        "比较满意", exact=True).click()
-    await settle(page)
-    await page.get_by_role("button", name="检查答案").click()
-    await settle(page)
+    await settle(page)  # an unchanged month: straight to the confirmation
     started = time.perf_counter()
     await page.get_by_role("button", name="提交").click()
     await page.get_by_text("已提交,谢谢!").wait_for(timeout=60000)

@@ -46,7 +46,9 @@ def test_carry_forward_only_marked_questions_and_still_valid_values(monthly):
     previous = complete_answers(meeting_hours=200.0)  # out of range in this version
     carried = rules.carried_forward(monthly, previous)
     assert carried["documents"] == 40 and carried["apps"] == 6
-    assert "satisfaction" not in carried and "burden_change" not in carried
+    assert carried["satisfaction"] == "4" and carried["trace_demands"] is True
+    assert "burden_change" not in carried  # relative to last period: an unchanged month implies 3
+    assert monthly.question("burden_change").unchanged == "3"
     assert "meeting_hours" not in carried
 
 
@@ -58,3 +60,14 @@ def test_progress_counts_only_asked_questions(monthly):
     shown = rules.visibility(monthly, {"forms": 0, "trace_demands": False})
     assert {qid for qid, visible in shown.items() if not visible} == hidden
     assert asked == len(monthly.questions) - len(hidden)
+
+
+def test_numbers_from_a_field_are_never_rounded_and_empty_is_unanswered(monthly):
+    documents, hours = monthly.question("documents"), monthly.question("meeting_hours")
+    assert rules.from_input(documents, 40.0) == 40 and isinstance(rules.from_input(documents, 40.0), int)
+    assert rules.from_input(documents, 3.7) == 3.7  # kept as typed ...
+    errors = rules.validate(monthly, complete_answers(documents=rules.from_input(documents, 3.7)))
+    assert errors["documents"].zh == "请输入整数。"  # ... and refused with a message
+    assert rules.from_input(documents, None) is None
+    assert rules.validate(monthly, complete_answers(documents=None))["documents"] is rules.REQUIRED
+    assert rules.from_input(hours, 6.5) == 6.5

@@ -25,7 +25,7 @@ def test_generated_data_is_valid_for_the_real_questionnaire(tmp_path):
     from survey.store import Store
     build(tmp_path / "xs.duckdb", SCALES["XS"], log=lambda *_: None)
     with Store(tmp_path / "xs.duckdb", KEY) as store:
-        qn = store.questionnaire("burden_monthly", 1)
+        qn = next(q for q in store.current_questionnaires() if q.id == "burden_monthly")
         for (sid,) in store.query("SELECT submission_id FROM submissions USING SAMPLE 200 ROWS"):
             assert rules.validate(qn, store.submission_answers(sid)) == {}
         live = store.query("SELECT * FROM point_month ORDER BY ALL")

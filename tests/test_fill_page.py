@@ -6,11 +6,16 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from survey import periods
-from tests.conftest import KEY, ROOT, VILLAGE, add_staff, as_user, complete_answers
+from survey.questionnaire import parse_file
+from tests.conftest import KEY, ROOT, VILLAGE, add_staff, as_cadre, as_user, complete_answers
 
 APP = str(ROOT / "survey_app.py")
 PERIOD = periods.key_for("month", dt.date.today())
-PREFIX = f"burden_monthly:1:{PERIOD}"
+LAST = periods.previous("month", PERIOD)
+VERSION = parse_file(ROOT / "questionnaires" / "burden_monthly.yaml")[0].version
+PREFIX = f"burden_monthly:{VERSION}:{PERIOD}"
+NOTHING_CHANGED = "与上期相同,一键确认"
+KEEP_REST = "其余保持上期,去提交"
 
 
 @pytest.fixture
@@ -41,7 +46,7 @@ def open_app(code=None, lang=None) -> AppTest:
 def set_answers(at: AppTest, answers: dict) -> AppTest:
     for qid, value in answers.items():
         key = f"{PREFIX}:{qid}"
-        if isinstance(value, (int, float)) and not isinstance(value, bool):
+        if value is None or isinstance(value, (int, float)) and not isinstance(value, bool):
             at.number_input(key=key).set_value(value)
         else:
             at.radio(key=key).set_value(value)
@@ -56,6 +61,25 @@ def click(at: AppTest, label: str) -> AppTest:
     return at
 
 
+def labels(at: AppTest) -> list[str]:
+    return [b.label for b in at.button]
+
+
+def markdown(at: AppTest) -> list[str]:
+    """Markdown as a person reads it (the page escapes markdown characters)."""
+    return [m.value.replace("\\", "") for m in at.markdown]
+
+
+def progress_text(at: AppTest) -> str:
+    return at.get("progress")[0].proto.text
+
+
+def submitted_last_month(app_env, monthly, code, **answers):
+    respondent = app_env.respondent(code)
+    app_env.submit(respondent, monthly, LAST, complete_answers(**answers), f"last-{LAST}")
+    return respondent
+
+
 SECTIONS = [
     {"documents": 40, "documents_action": 12, "meetings": 9, "meeting_hours": 6.5},
     {"forms": 14, "form_hours": 7.0, "duplicate_forms": 3},
@@ -67,22 +91,16 @@ SECTIONS = [
 
 def test_code_sign_in_shows_point_and_first_section(code):
     at = open_app(code)
-    assert any("和平村" in m.value for m in at.markdown)
+    assert any("和平村" in m for m in markdown(at))
     assert at.subheader[0].value == "文件与会议"
-    assert "第 1/5 部分" in at.get("progress")[0].proto.text
+    assert "第 1/5 部分" in progress_text(at)
+    assert NOTHING_CHANGED not in labels(at)  # no last period: nothing to confirm
 
 
 def test_unknown_code_is_refused_with_a_message(app_env):
     at = open_app("ABCD-EFGH")
     assert at.error[0].value == "未找到该填报码,请与填报码单核对,或联系发放人。"
     assert not at.number_input
-
-
-def test_code_in_the_url_signs_in(code):
-    at = AppTest.from_file(APP, default_timeout=30)
-    at.query_params["code"] = code
-    at.run()
-    assert at.subheader[0].value == "文件与会议"
 
 
 def test_validation_message_next_to_the_field_and_relevance(code):
@@ -98,54 +116,148 @@ def test_validation_message_next_to_the_field_and_relevance(code):
     assert "请填写此项。" in [e.value for e in at.error]
 
 
-def test_fill_every_section_review_submit_and_receipt(code, app_env):
+def test_fill_every_section_confirm_submit_and_receipt(code, app_env):
     at = open_app(code)
     for answers in SECTIONS:
         set_answers(at, answers)
         click(at, "下一步" if answers is not SECTIONS[-1] else "检查答案")
-    assert at.subheader[0].value == "请检查您的答案"
+    assert at.subheader[0].value == "确认提交"
+    assert any("共 16 项答案" in m for m in markdown(at))
     click(at, "提交")
     assert at.success[0].value == "已提交,谢谢!"
     receipt_text = next(m.value for m in at.markdown if "回执编号" in m.value)
     rows = app_env.query("SELECT submission_id, duration_s FROM submissions")
     assert len(rows) == 1 and rows[0][0] in receipt_text
     assert rows[0][1] is not None and rows[0][1] >= 0
-    stored = app_env.submission_answers(rows[0][0])
-    assert stored == complete_answers()
+    assert app_env.submission_answers(rows[0][0]) == complete_answers()
+    flow = app_env.query("SELECT items_asked, confirmed_unchanged, soft_checks FROM form_flow")
+    assert flow == [(17, False, 0)]
 
 
-def test_carry_forward_and_nothing_changed(code, app_env, monthly):
-    respondent = app_env.respondent(code)
-    app_env.submit(respondent, monthly, periods.previous("month", PERIOD),
-                   complete_answers(apps=11), "last-month")
+def test_unchanged_month_is_one_tap_then_submit(code, app_env, monthly):
+    respondent = submitted_last_month(app_env, monthly, code, apps=11)
     at = open_app(code)
     assert at.number_input(key=f"{PREFIX}:documents").value == 40
     assert any("上期值" in c.value for c in at.caption)
-    click(at, "与上期相同,一键确认")
-    # Lands on the first part with something left to answer: last week's trace demands are
-    # asked afresh (they are about the reference week), then the perception questions.
-    assert at.subheader[0].value == "留痕与指尖负担"
-    assert at.number_input(key=f"{PREFIX}:apps").value == 11
-    set_answers(at, {"trace_demands": False})
-    click(at, "下一步")
-    assert at.subheader[0].value == "总体感受"
-    set_answers(at, {"burden_change": "3", "satisfaction": "5"})
-    click(at, "检查答案")
+    click(at, NOTHING_CHANGED)
+    # Straight to the confirmation: everything carried, "compared with last period" = no change
+    assert at.subheader[0].value == "确认提交"
+    assert any(f"共 16 项答案,与上期({LAST})相同。" in m for m in markdown(at))
     click(at, "提交")
     assert at.success
     kept = app_env.kept(respondent, monthly.id, PERIOD)[1]
-    assert kept["apps"] == 11 and kept["satisfaction"] == "5" and "trace_hours" not in kept
+    assert kept == complete_answers(apps=11, burden_change="3")
+    assert app_env.query("SELECT confirmed_unchanged FROM form_flow") == [(True,)]
 
 
-def test_draft_survives_a_reload(code, app_env):
+def test_an_edit_then_the_one_step_button_keeps_the_edit(code, app_env, monthly):
+    respondent = submitted_last_month(app_env, monthly, code, meetings=32)
     at = open_app(code)
-    set_answers(at, {"documents": 33, "meetings": 4})
-    again = open_app(code)  # a new session: closed tab, new browser
-    assert again.number_input(key=f"{PREFIX}:documents").value == 33
-    assert any("已恢复您" in i.value for i in again.info)
+    assert NOTHING_CHANGED in labels(at)
+    set_answers(at, {"meetings": 45})
+    assert NOTHING_CHANGED not in labels(at) and KEEP_REST in labels(at)
+    click(at, KEEP_REST)
+    # A changed month says how it felt: the page goes straight to that question
+    assert at.subheader[0].value == "总体感受"
+    assert "还需回答 1 题:与上期相比,您的工作负担:" in [i.value for i in at.info]
+    set_answers(at, {"burden_change": "4"})
+    click(at, "检查答案")
+    assert any("14 项与上期(" in m and "2 项有变化:参加会议次数、负担变化感知" in m
+               for m in markdown(at))
+    click(at, "提交")
+    kept = app_env.kept(respondent, monthly.id, PERIOD)[1]
+    assert kept["meetings"] == 45 and kept["burden_change"] == "4" and kept["documents"] == 40
+    assert app_env.query("SELECT confirmed_unchanged FROM form_flow") == [(False,)]
 
 
-def test_revise_after_submit(code, app_env, monthly):
+def test_a_restored_draft_keeps_its_edits_under_the_one_step_button(code, app_env, monthly):
+    submitted_last_month(app_env, monthly, code, meetings=32)
+    at = open_app(code)
+    set_answers(at, {"meetings": 45})
+    again = open_app(code)  # reload / another device
+    assert again.number_input(key=f"{PREFIX}:meetings").value == 45
+    click(again, KEEP_REST)
+    set_answers(again, {"burden_change": "3"})
+    click(again, "检查答案")
+    click(again, "提交")
+    assert app_env.query("SELECT a.value_num FROM answers a WHERE question_id = 'meetings' "
+                         "AND period_key = ?", [PERIOD]) == [(45.0,)]
+
+
+def test_draft_restore_lands_in_the_section_where_the_cadre_stopped(code, app_env):
+    at = open_app(code)
+    set_answers(at, SECTIONS[0])
+    click(at, "下一步")
+    set_answers(at, {"forms": 14})
+    assert at.subheader[0].value == "填表报数"
+    again = open_app(code)  # a new session: reload, closed tab, another device
+    assert again.subheader[0].value == "填表报数"
+    assert again.number_input(key=f"{PREFIX}:forms").value == 14
+    notice = [i.value for i in again.info]
+    assert len(notice) == 1 and "已恢复您" in notice[0] and "从“填表报数”继续" in notice[0]
+
+
+def test_a_decimal_in_a_whole_number_field_is_refused_not_rounded(code, app_env):
+    at = open_app(code)
+    set_answers(at, {"documents": 3.7})
+    assert "请输入整数。" in [e.value for e in at.error]
+    assert at.number_input(key=f"{PREFIX}:documents").value == 3.7  # kept as typed
+    set_answers(at, {"documents_action": 1, "meetings": 2, "meeting_hours": 1.0})
+    click(at, "下一步")
+    assert at.subheader[0].value == "文件与会议"  # not accepted as 3
+    set_answers(at, {"documents": 4})
+    click(at, "下一步")
+    assert at.subheader[0].value == "填表报数"
+
+
+def test_a_cleared_field_is_unanswered_not_zero(code, app_env, monthly):
+    submitted_last_month(app_env, monthly, code)
+    at = open_app(code)
+    before = progress_text(at)
+    set_answers(at, {"meetings": None})
+    assert "请填写此项。" in [e.value for e in at.error]  # at once, next to the field
+    assert at.number_input(key=f"{PREFIX}:meetings").value is None
+    answered = int(before.split("已答 ")[1].split("/")[0])
+    assert f"已答 {answered - 1}/" in progress_text(at)
+    click(at, KEEP_REST)  # a cleared answer is a change: it is not refilled
+    assert at.subheader[0].value == "文件与会议"
+    assert at.number_input(key=f"{PREFIX}:meetings").value is None
+
+
+def test_progress_moves_with_the_answers_without_lag(code):
+    at = open_app(code)
+    assert "已答 0/12 题" in progress_text(at)
+    set_answers(at, {"documents": 5})  # answered, and its follow-up is now asked
+    assert "已答 1/13 题" in progress_text(at)
+    set_answers(at, {"meetings": 3})
+    assert "已答 2/13 题" in progress_text(at)
+
+
+def test_soft_check_asks_once_and_the_confirmation_is_stored(code, app_env, monthly):
+    respondent = app_env.respondent(code)
+    for i, key in enumerate([LAST, periods.previous("month", LAST)]):
+        app_env.submit(respondent, monthly, key, complete_answers(meetings=9), f"m{i}")
+    at = open_app(code)
+    set_answers(at, {"meetings": 90})
+    warning = [w.value for w in at.warning]
+    assert warning == ["与上期差异较大,请确认(近几期一般为 9次)。"]
+    click(at, KEEP_REST)  # the figure still waits for its confirmation
+    assert at.subheader[0].value == "文件与会议" and at.warning
+    click(at, "确认无误")
+    assert not at.warning  # asked once: accepted
+    assert at.subheader[0].value == "文件与会议"
+    click(at, "下一步")
+    assert at.subheader[0].value == "总体感受"  # only the perception item is left
+    set_answers(at, {"burden_change": "5"})
+    click(at, "检查答案")
+    click(at, "提交")
+    assert app_env.kept(respondent, monthly.id, PERIOD)[1]["meetings"] == 90
+    assert app_env.query("SELECT question_id, value, reference, confirmed FROM soft_checks") == [
+        ("meetings", 90.0, 9.0, True)]
+    assert app_env.query("SELECT soft_checks, soft_checks_confirmed FROM form_flow") == [(1, 1)]
+
+
+def test_revise_after_submit_keeps_the_submitted_answers(code, app_env, monthly):
     respondent = app_env.respondent(code)
     app_env.submit(respondent, monthly, PERIOD, complete_answers(), "first")
     at = open_app(code)
@@ -153,20 +265,33 @@ def test_revise_after_submit(code, app_env, monthly):
     click(at, "修改本期答案")
     assert at.number_input(key=f"{PREFIX}:documents").value == 40
     set_answers(at, {"documents": 41})
-    for _ in SECTIONS[:-1]:
-        click(at, "下一步")
-    click(at, "检查答案")
+    click(at, "其余保持不变,去提交")
+    assert at.subheader[0].value == "确认提交"
     click(at, "提交")
     assert app_env.query("SELECT revision FROM submissions") == [(2,)]
+    assert app_env.kept(respondent, monthly.id, PERIOD)[1] == complete_answers(documents=41)
 
 
-def test_english_interface(code):
+def test_english_interface(code, app_env, monthly):
+    submitted_last_month(app_env, monthly, code)
     at = open_app(code, lang="en")
     assert at.subheader[0].value == "Documents and meetings"
     assert at.number_input[0].label.startswith("How many documents")
+    click(at, "Nothing changed since last period")
+    assert at.subheader[0].value == "Confirm and submit"
+    assert any(f"16 answers, the same as last period ({LAST})." in m for m in markdown(at))
 
 
-def test_questionnaire_admin_page_lists_versions(app_env):
+def test_qr_link_session_opens_the_form(code):
+    at = as_cadre(AppTest.from_file(APP, default_timeout=30), code).run()
+    assert not at.exception
+    assert at.subheader[0].value == "文件与会议"
+
+
+def test_questionnaire_admin_page_lists_versions_and_the_forms_burden(app_env, code, monthly):
+    respondent = app_env.respondent(code)
+    app_env.submit(respondent, monthly, LAST, complete_answers(), "first",
+                   started_at=dt.datetime.now() - dt.timedelta(seconds=95))
     add_staff(app_env, "boss", "admin")
     at = as_user(AppTest.from_file(APP, default_timeout=30), "boss").run()
     at.switch_page("app_pages/questionnaires.py").run()
@@ -174,6 +299,10 @@ def test_questionnaire_admin_page_lists_versions(app_env):
     table = at.dataframe[0].value
     assert set(table.iloc[:, 0]) == {"burden_monthly", "public_rating"}
     assert at.success[0].value == "所有问卷文件均通过校验。"
+    burden = next(d.value for d in at.dataframe if "中位用时(分钟)" in d.value.columns)
+    row = burden.iloc[0]
+    assert row["期次"] == LAST and row["提交数"] == 1
+    assert 1.5 <= row["中位用时(分钟)"] <= 1.7
 
 
 def test_refused_submit_keeps_the_answers_on_the_page(code, app_env, monthly):
@@ -184,7 +313,7 @@ def test_refused_submit_keeps_the_answers_on_the_page(code, app_env, monthly):
     app_env.close_period(monthly.id, PERIOD, "admin")  # closed while the cadre was filling
     click(at, "提交")
     assert "本期已关闭,不能再提交或修改。" in [e.value for e in at.error]
-    assert at.subheader[0].value == "请检查您的答案"  # still on the review, nothing lost
+    assert at.subheader[0].value == "确认提交"  # still there, nothing lost
     assert any(t.value == "40 件" for t in at.text)
     assert app_env.count("submissions") == 0
 

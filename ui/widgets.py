@@ -1,5 +1,7 @@
 """One Streamlit widget per question type. Values go in and out as answer values
-(see survey.answers); widget state is seeded from the answers so it survives section changes."""
+(see survey.answers); widget state is seeded from the answers so it survives section changes.
+With `on_change`, a change reaches the caller (on_change(question_id, answer)) before the page
+reruns, so everything drawn above the field (progress, buttons) is current."""
 
 from __future__ import annotations
 
@@ -7,6 +9,7 @@ import datetime as dt
 
 import streamlit as st
 
+from survey.answers import from_input
 from survey.questionnaire.model import Question
 
 YES_NO = (True, False)
@@ -24,52 +27,66 @@ def _seed(key: str, value) -> None:
         st.session_state[key] = value
 
 
-def _decimals(step: float | None) -> int:
-    text = f"{step or 0.1:g}"
-    return len(text.split(".")[1]) if "." in text else 0
+def _read(q: Question, key: str):
+    """The answer value held by a question's widget state."""
+    if q.type == "matrix":
+        found = {row.id: st.session_state.get(f"{key}:{row.id}") for row in q.rows}
+        return {k: v for k, v in found.items() if v is not None}
+    raw = st.session_state.get(key)
+    if q.type == "multiple_choice":
+        return list(raw or [])
+    if q.type == "date":
+        return raw.isoformat() if isinstance(raw, dt.date) else None
+    if q.type in ("short_text", "long_text"):
+        return raw or None
+    return from_input(q, raw)
 
 
 def question(q: Question, key: str, value, lang: str, yes_no_labels: tuple[str, str],
-             choose: str = ""):
+             choose: str = "", on_change=None):
     """Render the widget for one question; return its current answer value. `choose` is the
     placeholder of a multiple-choice list, in the page's language."""
     label = _label(q, lang)
+    changed = (lambda: on_change(q.id, _read(q, key))) if on_change else None
     if q.type in ("integer", "decimal"):
-        integer = q.type == "integer"
-        _seed(key, None if value is None else (int(value) if integer else float(value)))
-        return st.number_input(label, key=key, step=1 if integer else float(q.step or 0.1),
-                               format="%d" if integer else f"%.{_decimals(q.step)}f",
-                               placeholder="")
+        # A float field for whole numbers too: an integer field rounds 3.7 to 3 in the browser
+        # without a word; here 3.7 arrives and validation asks for a whole number. value=None:
+        # an emptied field is unanswered, not 0.
+        numeric = isinstance(value, (int, float)) and not isinstance(value, bool)
+        _seed(key, float(value) if numeric else None)
+        step = 1.0 if q.type == "integer" else float(q.step or 0.1)
+        st.number_input(label, key=key, value=None, step=step, format="%g", placeholder="",
+                        on_change=changed)
+        return _read(q, key)
     if q.type in ("single_choice", "likert"):
         codes = [c.value for c in q.choices]
         _seed(key, str(value) if value is not None and str(value) in codes else None)
         return st.radio(label, codes, key=key, format_func=lambda c: q.choice_label(c, lang),
-                        index=None)
+                        index=None, on_change=changed)
     if q.type == "multiple_choice":
         codes = [c.value for c in q.choices]
         _seed(key, [v for v in (value or []) if v in codes])
         chosen = st.multiselect(label, codes, key=key, placeholder=choose,
-                                format_func=lambda c: q.choice_label(c, lang))
+                                format_func=lambda c: q.choice_label(c, lang), on_change=changed)
         return list(chosen)
     if q.type == "yes_no":
         _seed(key, value if isinstance(value, bool) else None)
-        return st.radio(label, YES_NO, key=key, horizontal=True, index=None,
+        return st.radio(label, YES_NO, key=key, horizontal=True, index=None, on_change=changed,
                         format_func=lambda v: yes_no_labels[0] if v else yes_no_labels[1])
     if q.type == "date":
         _seed(key, dt.date.fromisoformat(value) if value else None)
-        chosen = st.date_input(label, key=key, format="YYYY-MM-DD")
+        chosen = st.date_input(label, key=key, format="YYYY-MM-DD", on_change=changed)
         return chosen.isoformat() if isinstance(chosen, dt.date) else None
     if q.type == "matrix":
         st.markdown(f"**{label}**")
         codes = [c.value for c in q.choices]
-        result = {}
         for row in q.rows:
             row_key = f"{key}:{row.id}"
             current = (value or {}).get(row.id)
             _seed(row_key, current if current in codes else None)
-            result[row.id] = st.radio(row.label.get(lang), codes, key=row_key, horizontal=True,
-                                      index=None, format_func=lambda c: q.choice_label(c, lang))
-        return {k: v for k, v in result.items() if v is not None}
+            st.radio(row.label.get(lang), codes, key=row_key, horizontal=True, index=None,
+                     format_func=lambda c: q.choice_label(c, lang), on_change=changed)
+        return _read(q, key)
     _seed(key, value or "")
     widget = st.text_area if q.type == "long_text" else st.text_input
-    return widget(label, key=key, max_chars=q.max_length) or None
+    return widget(label, key=key, max_chars=q.max_length, on_change=changed) or None

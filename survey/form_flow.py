@@ -1,0 +1,421 @@
+"""The cadres' fill flow, without Streamlit: sections and steps, carry-forward, what changed
+since last period, the one-step unchanged month, draft restore (with the section) and soft
+plausibility checks. app_pages/fill.py draws a FormFlow and calls its actions.
+
+Steps: FILL (one section at a time) -> CONFIRM (a compact summary and the submit button) ->
+DONE (the receipt). Nothing a respondent typed is overwritten by any action: "keep the rest as
+last period" fills only what they did not touch.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import statistics
+import uuid
+from dataclasses import dataclass
+
+from survey import answers as rules
+from survey.indicators import INDICATORS
+from survey.questionnaire.model import NUMERIC_TYPES, Plausibility, Question, Questionnaire, Text
+
+FILL, CONFIRM, DONE = "fill", "confirm", "done"
+
+# What the button above a section offers (interface keys in survey/i18n.py).
+NOTHING_CHANGED = "nothing_changed"     # nothing differs from last period: confirm it all
+KEEP_REST = "keep_rest"                 # something changed: keep the changes, the rest as last period
+KEEP_AS_IS = "keep_as_is"               # a revision: keep the changes, the rest as submitted
+
+
+def _now() -> dt.datetime:
+    return dt.datetime.now().replace(microsecond=0)
+
+
+def _fmt(number: float) -> str:
+    return str(int(number)) if float(number).is_integer() else f"{number:g}"
+
+
+@dataclass(frozen=True)
+class SoftCheck:
+    """A number far from this respondent's own recent months: asked once, next to the field."""
+
+    question_id: str
+    value: float
+    reference: float  # median of the recent months
+
+    def message(self, q: Question) -> Text:
+        zh_unit = q.unit.zh if q.unit else ""
+        en_unit = f" {q.unit.get('en')}" if q.unit else ""
+        ref = _fmt(self.reference)
+        return Text(f"与上期差异较大,请确认(近几期一般为 {ref}{zh_unit})。",
+                    f"Very different from your recent months (usually {ref}{en_unit}); "
+                    "please confirm.")
+
+
+def implausible(rule: Plausibility, value: float, recent: list[float]) -> float | None:
+    """The reference (median of the last `rule.months` values) when `value` is more than
+    `rule.factor` times above or below it (or more) and differs by more than `rule.min_change`;
+    otherwise None. Without history there is nothing to compare with."""
+    recent = recent[:rule.months]
+    if not recent:
+        return None
+    reference = float(statistics.median(recent))
+    if abs(value - reference) <= rule.min_change:
+        return None
+    if value >= reference * rule.factor or value * rule.factor <= reference:
+        return reference
+    return None
+
+
+@dataclass(frozen=True)
+class Summary:
+    """What will be submitted, in one line: how many answers, how many as last period, which
+    changed (question ids), and answers with nothing to compare (new)."""
+
+    answers: int
+    same: int
+    changed: tuple[str, ...]
+    new: tuple[str, ...]
+    period: str | None
+
+
+def short_name(q: Question, lang: str) -> str:
+    """A short name for a question in one-line summaries: its indicator's name, else the label."""
+    if q.indicator in INDICATORS:
+        ind = INDICATORS[q.indicator]
+        return ind.en if lang == "en" else ind.zh
+    label = q.label.get(lang)
+    return label if len(label) <= 16 else label[:15] + "…"
+
+
+class FormFlow:
+    """One respondent's form for one questionnaire version and period."""
+
+    def __init__(self, qn: Questionnaire, period: str, carried: dict | None = None,
+                 carried_from: str | None = None, history: dict | None = None,
+                 started_at: dt.datetime | None = None):
+        self.qn = qn
+        self.period = period
+        self.questions = {q.id: q for q in qn.questions}
+        self.carried = dict(carried or {})       # last period's answers that carry forward
+        self.carried_from = carried_from
+        self.history = dict(history or {})       # question id -> recent values, newest first
+        self.implied = {q.id: list(q.unchanged) if isinstance(q.unchanged, tuple) else q.unchanged
+                        for q in qn.questions if q.unchanged is not None}
+        self.answers: dict = dict(self.carried)
+        self.section = 0
+        self.step = FILL
+        self.touched: set[str] = set()           # questions the respondent set or cleared
+        self.shown_required: set[str] = set()    # sections whose missing answers are flagged
+        self.confirmed: dict[str, object] = {}   # soft checks confirmed: question -> value
+        self.checks_asked: dict[str, SoftCheck] = {}
+        self.unchanged_used = False
+        self.finishing = False                   # after the one-step button: go to what is left
+        self.revision = False
+        self.token = uuid.uuid4().hex
+        self.started_at = started_at or _now()
+        self.receipt = None
+        self.notice: tuple[str, dict] | None = (
+            ("carried_notice", {"period": carried_from}) if self.carried else None)
+        self._saved = self.fingerprint()  # nothing to save until something changes
+
+    # -- opening -----------------------------------------------------------------------------
+    @classmethod
+    def open(cls, qn: Questionnaire, period: str, recent: list[tuple[str, dict]] = (),
+             kept=None, draft=None, now: dt.datetime | None = None) -> "FormFlow":
+        """recent: [(period, answers)] of the respondent's last periods, newest first;
+        kept: (receipt, answers) when this period is already submitted; draft: (Draft,
+        section_id, state) as saved by save_state()."""
+        carried, carried_from = {}, None
+        if recent:
+            carried_from = recent[0][0]
+            carried = rules.carried_forward(qn, recent[0][1])
+        history = {q.id: [float(a[q.id]) for _, a in recent if _is_number(a.get(q.id))]
+                   for q in qn.questions if q.type in NUMERIC_TYPES and q.plausibility}
+        flow = cls(qn, period, carried, carried_from, history, started_at=now)
+        if kept:
+            flow.step, flow.receipt = DONE, kept[0]
+            flow.answers = dict(kept[1])
+            flow.notice = None
+        elif draft:
+            flow._restore(*draft)
+        return flow
+
+    def _restore(self, saved, section_id: str | None, state: dict) -> None:
+        self.answers = dict(saved.answers)
+        self.started_at = saved.started_at
+        ids = [s.id for s in self.qn.sections]
+        self.section = ids.index(section_id) if section_id in ids else 0
+        self.touched = set(state.get("touched", [])) & set(self.questions)
+        self.confirmed = {k: v for k, v in state.get("confirmed", {}).items()
+                          if k in self.questions}
+        self.checks_asked = {k: SoftCheck(k, *v) for k, v in state.get("checks", {}).items()
+                             if k in self.questions}
+        self.unchanged_used = bool(state.get("unchanged"))
+        self.finishing = bool(state.get("finishing"))
+        self.revision = bool(state.get("revision"))
+        if state.get("step") == CONFIRM and not self.remaining():
+            self.step = CONFIRM
+        self.notice = ("draft_restored_section", {
+            "at": saved.updated_at.strftime("%Y-%m-%d %H:%M"),
+            "section": self.qn.sections[self.section].title if self.step == FILL else None})
+        self._saved = self.fingerprint()
+
+    # -- what the page shows -----------------------------------------------------------------
+    @property
+    def current(self):
+        return self.qn.sections[min(self.section, len(self.qn.sections) - 1)]
+
+    def visible(self) -> dict[str, bool]:
+        return rules.visibility(self.qn, self.answers)
+
+    def shown_questions(self) -> list[Question]:
+        shown = self.visible()
+        return [q for q in self.current.questions if shown[q.id]]
+
+    def progress(self) -> tuple[int, int]:
+        """(answered, asked): questions asked, relevance applied, counted as they are answered."""
+        return rules.progress(self.qn, self.answers)
+
+    def is_carried(self, qid: str) -> bool:
+        """The answer on screen is last period's."""
+        return qid in self.carried and self.answers.get(qid) == self.carried[qid]
+
+    def message(self, qid: str) -> Text | None:
+        """The message next to a field: a problem with the answer, "please answer" once the
+        section was tried or the field was emptied, else None (see soft_check too)."""
+        problem = rules.validate(self.qn, self.answers).get(qid)
+        if problem is rules.REQUIRED and self.questions[qid].section_id not in \
+                self.shown_required and qid not in self.touched:
+            return None
+        return problem
+
+    def soft_check(self, qid: str) -> SoftCheck | None:
+        """An unconfirmed soft check on this question's current answer, if it asks."""
+        q = self.questions[qid]
+        value = self.answers.get(qid)
+        if q.plausibility is None or not _is_number(value) or \
+                rules.check_value(q, value) is not None:
+            return None
+        if qid in self.confirmed and self.confirmed[qid] == value or self.is_carried(qid):
+            return None  # confirmed now, or the same as last period (confirmed then)
+        reference = implausible(q.plausibility, float(value), self.history.get(qid, []))
+        return None if reference is None else SoftCheck(qid, float(value), reference)
+
+    def differs(self) -> list[str]:
+        """Asked questions whose answer is not what last period (or an unchanged month)
+        gives: carried answers that were changed or emptied, implied ones answered otherwise."""
+        shown = self.visible()
+        result = []
+        for q in self.qn.questions:
+            if not shown[q.id]:
+                continue
+            value = self.answers.get(q.id)
+            if q.id in self.carried and value != self.carried[q.id]:
+                result.append(q.id)
+            elif q.id in self.implied and not rules.is_blank(value) and value != self.implied[q.id]:
+                result.append(q.id)
+            elif q.id not in self.carried and q.id not in self.implied and q.id in self.touched \
+                    and self.carried and _has_baseline(q):
+                result.append(q.id)  # answered afresh where last period had nothing to carry
+        return result
+
+    def offer(self) -> str | None:
+        """The one-step button's meaning now, or None when there is nothing to keep."""
+        if self.step != FILL:
+            return None
+        if self.revision:
+            return KEEP_AS_IS
+        if not self.carried:
+            return None
+        return KEEP_REST if self.differs() else NOTHING_CHANGED
+
+    def remaining(self) -> list[str]:
+        """Questions that still stop a submission, in order: problems and unconfirmed soft
+        checks."""
+        errors = rules.validate(self.qn, self.answers)
+        shown = self.visible()
+        return [q.id for q in self.qn.questions
+                if shown[q.id] and (q.id in errors or self.soft_check(q.id))]
+
+    def leads_to_confirm(self) -> bool:
+        """Whether "next" here ends at the confirmation (the button then says so)."""
+        if self.section >= len(self.qn.sections) - 1:
+            return True
+        here = self.current.id
+        return self.finishing and all(self.questions[qid].section_id == here
+                                      for qid in self.remaining())
+
+    def summary(self) -> Summary:
+        stored = rules.clean(self.qn, self.answers)
+        changed = tuple(self.differs())
+        same = sum(1 for qid, v in stored.items()
+                   if self.carried.get(qid, self.implied.get(qid)) == v and qid not in changed)
+        new = tuple(qid for qid in stored if qid not in changed and
+                    qid not in self.carried and qid not in self.implied)
+        return Summary(len(stored), same, changed, new, self.carried_from)
+
+    # -- actions -----------------------------------------------------------------------------
+    def set_answer(self, qid: str, value) -> None:
+        """An answer typed, picked or emptied by the respondent."""
+        value = rules.from_input(self.questions[qid], value)
+        if value == self.answers.get(qid) and qid in self.answers:
+            return
+        self.answers[qid] = value
+        self.touched.add(qid)
+        self.unchanged_used = False
+        if qid in self.confirmed and self.confirmed[qid] != value:
+            del self.confirmed[qid]
+        check = self.soft_check(qid)
+        if check:
+            self.checks_asked[qid] = check
+        self.notice = None
+
+    def confirm(self, qid: str) -> None:
+        """The respondent says the checked answer is right: it stands, asked once."""
+        check = self.soft_check(qid)
+        if check:
+            self.checks_asked[qid] = check
+        self.confirmed[qid] = self.answers.get(qid)
+
+    def keep_last_period(self) -> None:
+        """The one-step button: fill every question the respondent did not touch with last
+        period's answer (and, when nothing differs, the answers an unchanged month implies);
+        then go to what is left, or to the confirmation."""
+        unchanged = not self.revision and not self.differs()
+        for q in self.qn.questions:
+            if q.id in self.touched or not rules.is_blank(self.answers.get(q.id)):
+                continue
+            if q.id in self.carried:
+                self.answers[q.id] = self.carried[q.id]
+            elif unchanged and q.id in self.implied:
+                self.answers[q.id] = self.implied[q.id]
+        self.unchanged_used = unchanged
+        self.finishing = True
+        self._go_on(from_section=0)
+
+    def next(self) -> bool:
+        """Next section (or what is left, or the confirmation). False, with the section's
+        messages switched on, while this section has problems or unconfirmed checks."""
+        here = {q.id for q in self.shown_questions()}
+        if any(qid in here for qid in self.remaining()):
+            self.shown_required.add(self.current.id)
+            return False
+        last = self.section >= len(self.qn.sections) - 1
+        if self.finishing or last:
+            self._go_on(from_section=self.section + 1)
+        else:
+            self.section += 1
+            self.notice = None
+        return True
+
+    def back(self) -> None:
+        if self.step == CONFIRM:
+            self.step = FILL
+        else:
+            self.section = max(0, self.section - 1)
+        self.notice = None
+
+    def edit(self, section_index: int) -> None:
+        """From the confirmation back to one section; its "next" returns to the confirmation."""
+        self.step, self.section, self.finishing, self.notice = FILL, section_index, True, None
+
+    def _go_on(self, from_section: int) -> None:
+        left = self.remaining()
+        if not left:
+            self.step, self.notice = CONFIRM, None
+            return
+        order = [s.id for s in self.qn.sections]
+        sections = [order.index(self.questions[qid].section_id) for qid in left]
+        later = [i for i in sections if i >= from_section]
+        self.section = later[0] if later else sections[0]
+        self.step = FILL
+        self.shown_required.add(self.current.id)
+        here = [self.questions[qid].label for qid in left
+                if self.questions[qid].section_id == self.current.id]
+        self.notice = ("still_to_answer", {"n": len(left), "questions": here})
+
+    def submitted(self, receipt) -> None:
+        self.step, self.receipt, self.notice = DONE, receipt, None
+
+    def revise(self) -> None:
+        """Change a submitted period: the submitted answers stay until changed."""
+        self.step, self.section, self.revision = FILL, 0, True
+        self.token = uuid.uuid4().hex
+        self.started_at = _now()
+        self.touched, self.shown_required = set(), set()
+        self.confirmed, self.checks_asked = {}, {}
+        self.unchanged_used = self.finishing = False
+        self.notice = None
+
+    # -- records -----------------------------------------------------------------------------
+    def record(self) -> dict:
+        """What is stored with the submission about filling it (survey.store.forms)."""
+        shown = self.visible()
+        soft = [(qid, check.value, check.reference,
+                 qid in self.confirmed and self.confirmed[qid] == self.answers.get(qid))
+                for qid, check in sorted(self.checks_asked.items()) if shown.get(qid)]
+        return {"items_asked": sum(shown.values()),
+                "confirmed_unchanged": self.unchanged_used and not self.differs(),
+                "soft_checks": soft}
+
+    def state(self) -> dict:
+        """The flow state a draft keeps besides the answers (JSON)."""
+        return {"touched": sorted(self.touched), "confirmed": self.confirmed,
+                "checks": {k: [c.value, c.reference] for k, c in self.checks_asked.items()},
+                "unchanged": self.unchanged_used, "finishing": self.finishing,
+                "revision": self.revision, "step": self.step}
+
+    def fingerprint(self) -> str:
+        return json.dumps([self.answers, self.current.id, self.state()], sort_keys=True,
+                          ensure_ascii=False, default=str)
+
+    def needs_saving(self) -> bool:
+        """Something changed since the last save (never after submitting)."""
+        return self.step != DONE and self.fingerprint() != self._saved
+
+    def saved(self) -> None:
+        self._saved = self.fingerprint()
+
+
+def _is_number(value) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+def _has_baseline(q: Question) -> bool:
+    return q.carry_forward or q.unchanged is not None
+
+
+# -- with the store ----------------------------------------------------------------------------
+def open_form(store, respondent, qn: Questionnaire, period: str) -> FormFlow:
+    """Everything a form needs from the database, read once per session: the last periods'
+    answers (carry-forward and soft checks), a kept submission, a draft with its position."""
+    from survey.store import forms
+    looks = max([q.plausibility.months for q in qn.questions if q.plausibility] + [1])
+    recent = forms.recent_answers(store, respondent, qn, period, look_back=max(12, looks))
+    kept = store.kept(respondent, qn.id, period)
+    draft = None if kept else forms.draft(store, respondent, qn.id, period)
+    return FormFlow.open(qn, period, recent, kept, draft)
+
+
+def save(store, respondent, flow: FormFlow) -> None:
+    """Keep the draft and where the respondent is on the server, when something changed."""
+    from survey.store import forms
+    if not flow.needs_saving():
+        return
+    forms.save_draft(store, respondent, flow.qn, flow.period, flow.answers, flow.started_at,
+                     flow.current.id, flow.state())
+    flow.saved()
+
+
+def submit(store, respondent, flow: FormFlow):
+    """Record how filling went under the submission's token, then submit (the record shows only
+    once the submission exists). Returns the receipt; store errors propagate unchanged."""
+    from survey.store import forms
+    record = flow.record()
+    forms.record_flow(store, flow.token, record["items_asked"], record["confirmed_unchanged"],
+                      record["soft_checks"])
+    receipt = store.submit(respondent, flow.qn, flow.period, flow.answers, flow.token,
+                           started_at=flow.started_at)
+    flow.submitted(receipt)
+    return receipt

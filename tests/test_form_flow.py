@@ -1,0 +1,234 @@
+"""The fill flow in the core (survey.form_flow), without Streamlit, on the real questionnaires
+and a real DuckDB store; the form's own burden (survey.form_burden)."""
+
+import datetime as dt
+import re
+
+import pytest
+
+from survey import form_flow, periods
+from survey.form_burden import form_burden
+from survey.form_flow import CONFIRM, DONE, FILL, KEEP_AS_IS, KEEP_REST, NOTHING_CHANGED, FormFlow
+from survey.questionnaire import load
+from survey.questionnaire.model import Plausibility
+from tests.conftest import ROOT, VILLAGE, complete_answers
+
+PERIOD = "2026-11"
+LAST = "2026-10"
+TODAY = dt.date(2026, 11, 21)
+
+
+def docs_example():
+    """The example of "An unchanged month and soft checks" in docs/questionnaire-format.md."""
+    text = (ROOT / "docs" / "questionnaire-format.md").read_text(encoding="utf-8")
+    section = text.split("## An unchanged month and soft checks", 1)[1]
+    return load(re.search(r"```yaml\n(.*?)```", section, re.S)[1], "questionnaire-format.md")
+
+
+def flow_after(monthly, **last):
+    return FormFlow.open(monthly, PERIOD, [(LAST, complete_answers(**last))])
+
+
+@pytest.fixture
+def respondent(store):
+    return store.respondent(store.issue_codes(VILLAGE.point_id, 1)[0])
+
+
+def test_unchanged_month_confirms_everything_in_one_step(monthly):
+    flow = flow_after(monthly)
+    assert flow.offer() == NOTHING_CHANGED and flow.step == FILL
+    flow.keep_last_period()
+    assert flow.step == CONFIRM
+    assert flow.answers == complete_answers(burden_change="3")  # implied: 没有变化
+    assert flow.summary().changed == () and flow.summary().answers == 16
+    assert flow.record() == {"items_asked": 17, "confirmed_unchanged": True, "soft_checks": []}
+
+
+def test_an_edit_is_kept_and_the_rest_taken_from_last_period(monthly):
+    flow = flow_after(monthly, meetings=32)
+    flow.set_answer("meetings", 45.0)  # the number field gives a float
+    assert flow.answers["meetings"] == 45 and flow.offer() == KEEP_REST
+    flow.keep_last_period()
+    assert flow.answers["meetings"] == 45 and flow.answers["documents"] == 40
+    # a changed month is not "no change": the perception item is asked, and the page goes there
+    assert flow.step == FILL and flow.current.id == "perception"
+    assert flow.remaining() == ["burden_change"]
+    key, params = flow.notice
+    assert key == "still_to_answer" and [t.zh for t in params["questions"]] == [
+        "与上期相比,您的工作负担:"]
+    flow.set_answer("burden_change", "4")
+    assert flow.leads_to_confirm()
+    assert flow.next() and flow.step == CONFIRM
+    assert flow.summary().changed == ("meetings", "burden_change")
+    assert flow.record()["confirmed_unchanged"] is False
+
+
+def test_an_emptied_field_is_unanswered_and_never_refilled(monthly):
+    flow = flow_after(monthly)
+    flow.set_answer("meetings", None)
+    assert flow.answers["meetings"] is None
+    assert flow.message("meetings").zh == "请填写此项。"  # shown at once, not only after "next"
+    assert flow.progress() == (14, 17)  # 15 carried, one emptied
+    flow.keep_last_period()
+    assert flow.answers["meetings"] is None and flow.current.id == "documents_meetings"
+
+
+def test_a_decimal_in_a_whole_number_question_is_refused(monthly):
+    flow = FormFlow.open(monthly, PERIOD)
+    flow.set_answer("documents", 3.7)
+    assert flow.answers["documents"] == 3.7
+    assert flow.message("documents").zh == "请输入整数。"
+    assert not flow.next()
+
+
+def test_progress_counts_asked_questions_as_they_are_answered(monthly):
+    flow = FormFlow.open(monthly, PERIOD)
+    assert flow.progress() == (0, 12)
+    flow.set_answer("documents", 5.0)
+    assert flow.progress() == (1, 13)  # its follow-up is now asked
+
+
+def test_draft_restore_opens_where_the_cadre_stopped(store, monthly, respondent):
+    store.submit(respondent, monthly, LAST, complete_answers(), "last", today=TODAY)
+    flow = form_flow.open_form(store, respondent, monthly, PERIOD)
+    assert not flow.needs_saving()  # nothing typed yet: nothing written
+    flow.set_answer("meetings", None)  # emptied on purpose
+    assert flow.next() is False  # refused: it is required
+    flow.set_answer("meetings", 12.0)
+    flow.next()
+    flow.set_answer("forms", 20.0)
+    form_flow.save(store, respondent, flow)
+    again = form_flow.open_form(store, respondent, monthly, PERIOD)  # reload, another device
+    assert again.current.id == "forms" and again.answers["forms"] == 20
+    key, params = again.notice
+    assert key == "draft_restored_section" and params["section"].zh == "填表报数"
+    assert again.offer() == KEEP_REST
+    again.keep_last_period()
+    assert again.answers["meetings"] == 12 and again.answers["forms"] == 20
+
+
+def test_draft_restore_at_the_confirmation(store, monthly, respondent):
+    store.submit(respondent, monthly, LAST, complete_answers(), "last", today=TODAY)
+    flow = form_flow.open_form(store, respondent, monthly, PERIOD)
+    flow.set_answer("apps", 7.0)
+    flow.keep_last_period()
+    flow.set_answer("burden_change", "3")
+    flow.next()
+    assert flow.step == CONFIRM
+    form_flow.save(store, respondent, flow)
+    again = form_flow.open_form(store, respondent, monthly, PERIOD)
+    assert again.step == CONFIRM and again.notice[0] == "draft_restored_section"
+
+
+@pytest.mark.parametrize("value, recent, asks", [
+    (90, [9, 9, 8], True),      # ten times the usual meetings
+    (30, [9, 9, 8], False),     # more, but not out of line
+    (0, [40, 42, 38], True),    # a drop to a tenth is a second look too
+    (15, [0, 0], True),         # from none to many
+    (8, [0, 0], False),         # small absolute changes never ask
+    (90, [], False),            # no history, nothing to compare
+    (90, [90] * 6 + [9], False),  # usual within the last `months` (newest first)
+])
+def test_implausible(value, recent, asks):
+    rule = Plausibility(factor=10, min_change=10, months=6)
+    assert (form_flow.implausible(rule, value, recent) is not None) == asks
+
+
+def test_soft_check_asks_once_and_a_correction_is_recorded_as_such(monthly):
+    recent = [(LAST, complete_answers(meetings=9)), ("2026-09", complete_answers(meetings=8))]
+    flow = FormFlow.open(monthly, PERIOD, recent)
+    flow.set_answer("meetings", 90.0)
+    check = flow.soft_check("meetings")
+    assert check.reference == 8.5
+    assert check.message(monthly.question("meetings")).zh == \
+        "与上期差异较大,请确认(近几期一般为 8.5次)。"
+    assert "meetings" in flow.remaining() and not flow.next()
+    flow.confirm("meetings")
+    assert flow.soft_check("meetings") is None and flow.next()
+    assert flow.record()["soft_checks"] == [("meetings", 90.0, 8.5, True)]
+    flow.set_answer("meetings", 9.0)  # corrected after all
+    assert flow.record()["soft_checks"] == [("meetings", 90.0, 8.5, False)]
+
+
+def test_the_documented_example_carries_implies_and_goes_to_what_cannot_carry():
+    qn = docs_example()
+    assert qn.question("burden_change").unchanged == "3"
+    assert qn.question("meetings").plausibility == Plausibility(5, 3, 6)
+    last = {"meetings": 4, "trace_demands": False, "burden_change": "2", "heaviest": "台账"}
+    flow = FormFlow.open(qn, PERIOD, [(LAST, last), ("2026-09", {"meetings": 4})])
+    assert flow.answers == {"meetings": 4, "trace_demands": False}
+    flow.keep_last_period()
+    assert flow.answers["burden_change"] == "3"
+    assert flow.current.id == "views" and flow.remaining() == ["heaviest"]
+    assert [t.zh for t in flow.notice[1]["questions"]] == ["本月最重的一项负担"]
+    flow.set_answer("heaviest", "迎检材料")
+    assert flow.next() and flow.step == CONFIRM
+    flow.back()
+    flow.edit(0)
+    flow.set_answer("meetings", 20.0)  # five times the usual 4
+    assert flow.soft_check("meetings").reference == 4
+
+
+def test_revision_keeps_the_submitted_answers(monthly):
+    flow = FormFlow.open(monthly, PERIOD, [(LAST, complete_answers())],
+                         kept=("receipt", complete_answers(documents=50)))
+    assert flow.step == DONE and not flow.needs_saving()
+    flow.revise()
+    assert flow.offer() == KEEP_AS_IS
+    flow.set_answer("apps", 9.0)
+    flow.keep_last_period()
+    assert flow.step == CONFIRM
+    assert flow.answers == complete_answers(documents=50, apps=9)
+
+
+def test_submission_stores_the_fill_record_for_analysts(store, monthly, respondent):
+    store.submit(respondent, monthly, LAST, complete_answers(meetings=9), "last", today=TODAY)
+    flow = form_flow.open_form(store, respondent, monthly, PERIOD)
+    flow.set_answer("meetings", 90.0)
+    flow.confirm("meetings")
+    flow.keep_last_period()
+    flow.set_answer("burden_change", "5")
+    flow.next()
+    assert flow.step == CONFIRM
+    flow.started_at = dt.datetime.now() - dt.timedelta(seconds=80)
+    receipt = form_flow.submit(store, respondent, flow)
+    assert flow.step == DONE and flow.receipt == receipt
+    assert store.query("SELECT submission_id, items_asked, confirmed_unchanged, soft_checks, "
+                       "soft_checks_confirmed FROM form_flow") == [
+        (receipt.submission_id, 17, False, 1, 1)]
+    assert store.query("SELECT question_id, value, reference, confirmed FROM soft_checks") == [
+        ("meetings", 90.0, 9.0, True)]
+    # the draft and its position are gone with the submission
+    assert form_flow.open_form(store, respondent, monthly, PERIOD).step == DONE
+
+
+def test_form_burden_per_version_and_period(store, monthly):
+    now = dt.datetime(2026, 11, 20, 10, 0)
+    codes = store.issue_codes(VILLAGE.point_id, 4)
+    for i, (seconds, unchanged) in enumerate([(30, True), (60, True), (90, False), (300, False)]):
+        respondent = store.respondent(codes[i])
+        flow = FormFlow.open(monthly, PERIOD, [(LAST, complete_answers())])
+        if unchanged:
+            flow.keep_last_period()
+        else:
+            flow.set_answer("meetings", 90.0)  # asks; the first confirms, the second corrects
+            if seconds == 90:
+                flow.confirm("meetings")
+            else:
+                flow.set_answer("meetings", 10.0)
+            flow.keep_last_period()
+            flow.set_answer("burden_change", "4")
+        from survey.store import forms
+        record = flow.record()
+        forms.record_flow(store, f"t{i}", record["items_asked"], record["confirmed_unchanged"],
+                          record["soft_checks"])
+        store.submit(respondent, monthly, PERIOD, flow.answers, f"t{i}", today=TODAY, now=now,
+                     started_at=now - dt.timedelta(seconds=seconds))
+    [row] = form_burden(store, "burden_monthly")
+    assert (row.questionnaire_id, row.version, row.period_key, row.submissions) == (
+        "burden_monthly", monthly.version, PERIOD, 4)
+    assert row.median_s == 75 and row.p90_s == pytest.approx(237)
+    assert row.items_asked == 17 and row.recorded == 4
+    assert row.unchanged_share == 0.5
+    assert (row.soft_checks, row.soft_confirmed_share) == (2, 0.5)
+    assert row.meets_target is True
