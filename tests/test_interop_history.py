@@ -233,3 +233,17 @@ def test_the_cli_checks_then_loads_only_when_asked(hstore, sample, tmp_path, mon
     assert "written: 424 submission(s)" in capsys.readouterr().out
     assert cli.main(["import-history", str(path), "--valid-rows"]) == 0
     assert "written: 0 submission(s)" in capsys.readouterr().out
+
+
+def test_a_large_file_is_written_in_several_waves_in_one_transaction(hstore, sample,
+                                                                     monkeypatch):
+    from survey.store import history as history_store
+    monkeypatch.setattr(history_store, "WAVE", 40)
+    report = _read(hstore, sample[0], "h.xlsx")
+    summary = history_import.load(hstore, report, "admin", valid_rows_only=True)
+    assert summary.written == len(report.rows) == hstore.count("submissions")
+    rollup = hstore.query("SELECT sum(n), sum(total) FROM point_month WHERE indicator = "
+                          "'documents'")[0]
+    direct = hstore.query("SELECT count(*), sum(value) FROM indicator_values WHERE indicator = "
+                          "'documents'")[0]
+    assert rollup == pytest.approx(direct)

@@ -182,6 +182,14 @@ class _Validator:
         self.models: dict[int, Questionnaire] = {}
         self.seen: dict[tuple, tuple[str, int]] = {}
         self.history_keys = history_store.history_respondents(store)
+        self.owners: dict[str, str] = {}  # pseudonyms in the file -> their point
+
+    def known_keys(self, values) -> None:
+        """Look the file's pseudonymous respondent keys up at once (the platform's export)."""
+        keys = sorted({_text(v).strip() for v in values if _HEX_KEY.match(_text(v).strip())})
+        for start in range(0, len(keys), 10_000):
+            self.owners.update(history_store.existing_respondents(self.store,
+                                                                  keys[start:start + 10_000]))
 
     def error(self, sheet, row, item, en, zh) -> None:
         self.report.issues.append(Issue(self.report.file, sheet, row, en, zh, item, "error"))
@@ -270,6 +278,9 @@ class _Validator:
             self.error(sheet, header_at + 1, "", "there is no period column; add one headed 期次 "
                        "with values like 2025-03", "缺少期次列;请增加“期次”列,值如 2025-03")
             return 1
+        if "respondent" in special:
+            col = special["respondent"]
+            self.known_keys(r[col] for r in rows[header_at + 1:] if col < len(r))
         for i, row in enumerate(rows[header_at + 1:], start=header_at + 2):
             if all(_blank(c) for c in row):
                 continue
@@ -393,7 +404,7 @@ class _Validator:
             return None, False
         text = _text(value).strip()
         if _HEX_KEY.match(text):  # a pseudonym from the platform's own export
-            owner = history_store.existing_respondents(self.store, [text]).get(text)
+            owner = self.owners.get(text)
             if owner is not None and owner != point_id:
                 self.error(sheet, i, "respondent_key", f"respondent key {text[:8]}… belongs to "
                            f"point {owner}, not {point_id}; correct the point id",
@@ -406,6 +417,7 @@ class _Validator:
     def _platform_export(self, sheets: dict) -> None:
         subs = _records(sheets["submissions"])
         answers = _records(sheets["answers"])
+        self.known_keys(r.get("respondent_key") for r in subs)
         by_submission: dict[str, dict] = {}
         for record in answers:
             sid = record.get("submission_id")

@@ -26,6 +26,9 @@ from survey.store.core import (Point, Respondent, Store, _answer_rows, _insert_m
                                _slot, _write_wave)
 
 
+WAVE = 500
+
+
 @dataclass(frozen=True)
 class HistoryRow:
     """One validated row of a history file."""
@@ -82,12 +85,12 @@ def load(store: Store, rows: list[HistoryRow], source_file: str, source_sha256: 
         todo = [j for j in jobs if j.client_token not in known]
         _history_respondents(cur, [sources[j.client_token] for j in todo])
         revised = 0
-        # waves of distinct slots, as the group commit does (a later row of the same slot
-        # in one file is refused by validation, so normally there is one wave)
+        # waves of distinct slots as the group commit makes them (validation refuses a slot
+        # twice in one file), of at most WAVE rows: _write_wave lists a wave's keys in SQL
         while todo:
             wave, rest, slots = [], [], set()
-            for job in todo:
-                (rest if job.slot in slots else wave).append(job)
+            for job in todo:  # waves of distinct slots, small enough for one statement each
+                (rest if job.slot in slots or len(wave) >= WAVE else wave).append(job)
                 slots.add(job.slot)
             _write_wave(cur, wave)
             provenance = []
