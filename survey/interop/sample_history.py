@@ -119,15 +119,17 @@ def workbook(points=SAMPLE_POINTS, first: str = "2024-01", months: int = 24, see
     info = book.active
     info.title = "说明"
     info.append(["本表为基层减负监测月报历史数据示例。每行一个填报人一个月;填报人编号为匿名编号。"])
-    sheets, where, year = {}, [], first[:4]
+    sheets, counts, where, year = {}, {}, [], first[:4]
     for r in data:
         year = str(r[3])[:4] if str(r[3])[:4].isdigit() else year  # a bad period stays put
         if year not in sheets:
             sheets[year] = book.create_sheet(f"{year}年")
             sheets[year].append([TITLE])
             sheets[year].append(HEADER)
+            counts[year] = 2
         sheets[year].append(r)
-        where.append((f"{year}年", sheets[year].max_row))
+        counts[year] += 1
+        where.append((f"{year}年", counts[year]))
     _text_cells(book)
     buffer = io.BytesIO()
     book.save(buffer)

@@ -122,15 +122,21 @@ def _history_respondents(cur, rows: list[HistoryRow]) -> None:
         start = periods.bounds(row.questionnaire.period, row.period_key)[0]
         span = spans.setdefault(row.respondent_key, [row.point.point_id, start, start])
         span[1], span[2] = min(span[1], start), max(span[2], start)
-    for key, (point_id, first, last) in spans.items():
-        cur.execute("INSERT INTO history_respondent VALUES (?, ?, ?, ?) ON CONFLICT DO UPDATE "
-                    "SET first_period = least(history_respondent.first_period, "
-                    "excluded.first_period), last_period = greatest("
-                    "history_respondent.last_period, excluded.last_period)",
-                    [key, point_id, first, last])
-        cur.execute("INSERT INTO respondent (respondent_key, point_id, issued_at) VALUES "
-                    "(?, ?, ?) ON CONFLICT DO NOTHING", [key, point_id, first])
-        cur.execute("UPDATE respondent SET revoked_at = NULL WHERE respondent_key = ?", [key])
+    if not spans:
+        return
+    keys = list(spans)
+    columns = [keys, [spans[k][0] for k in keys], [spans[k][1] for k in keys],
+               [spans[k][2] for k in keys]]
+    spans_sql = ("SELECT * FROM (SELECT unnest(?) AS k, unnest(?) AS p, unnest(?) AS f, "
+                 "unnest(?) AS l)")
+    cur.execute(f"INSERT INTO history_respondent {spans_sql} WHERE true ON CONFLICT DO UPDATE SET "
+                "first_period = least(history_respondent.first_period, excluded.first_period), "
+                "last_period = greatest(history_respondent.last_period, excluded.last_period)",
+                columns)
+    cur.execute(f"INSERT INTO respondent (respondent_key, point_id, issued_at) SELECT k, p, f "
+                f"FROM ({spans_sql}) ON CONFLICT DO NOTHING", columns)
+    cur.execute("UPDATE respondent SET revoked_at = NULL WHERE respondent_key IN "
+                "(SELECT unnest(?))", [keys])
 
 
 def _close_history_respondents(cur) -> None:
