@@ -51,7 +51,7 @@ with st.container(border=True):
     if (months := int(heads["months"].max() or 0)) and grain != "month" and \
             months < {"quarter": 3, "year": 12}[grain]:
         st.caption(":material/warning: " + t("partial_period", m=months))
-    st.caption(t("change_pp_note"))
+    st.caption(t("tiles_note") + " " + t("change_pp_note"))
 
 # -- tiles by theme, in a fixed reading order (one row per theme survives a phone's column) ---
 secondary_count = sum(len(extra) for _, _, extra in THEMES)
@@ -66,14 +66,16 @@ def sparkline(indicator: str) -> list | None:
     return [float("nan") if v is None else v for v in values]
 
 
+TILE_WIDTH = 160  # px: two tiles side by side on a 375 px phone, four on a PC
+
+
 def tile(indicator: str) -> None:
     row = rows.loc[indicator]
     change = format_change(indicator, row["change"], lang())
     st.metric(indicator_label(indicator, lang()), format_figure(indicator, row["figure"]),
-              delta=change, delta_description=t("yoy_long") if change else None,
+              delta=change,
               delta_color="normal" if rises_well(indicator) else "inverse",
-              help=share_help(indicator), chart_data=sparkline(indicator), chart_type="line",
-              border=True)
+              help=share_help(indicator), chart_data=sparkline(indicator), chart_type="line")
     if row["suppressed"]:
         st.caption(t("suppressed_note", k=k))
         return
@@ -88,14 +90,19 @@ def tile(indicator: str) -> None:
     st.caption(" · ".join(notes))
 
 
-for theme, primary, secondary in THEMES:
-    shown = [i for i in primary + (secondary if show_all else ()) if i in rows.index]
-    if not shown:
-        continue
-    st.markdown(f"##### {t(theme)}")
-    for column, indicator in zip(st.columns(3), shown):
-        with column:
-            tile(indicator)
+# Wrapping rows, not columns (columns stack one under another on a phone): two tiles abreast
+# on a phone, two themes abreast on a PC; the order stays the reading order.
+with st.container(horizontal=True, gap="small"):
+    for theme, primary, secondary in THEMES:
+        shown = [i for i in primary + (secondary if show_all else ()) if i in rows.index]
+        if not shown:
+            continue
+        with st.container(width="content"):
+            st.markdown(f"##### {t(theme)}")
+            with st.container(horizontal=True, gap="small"):
+                for indicator in shown:
+                    with st.container(border=True, width=TILE_WIDTH):
+                        tile(indicator)
 
 # -- one indicator in depth -------------------------------------------------------------------
 st.divider()

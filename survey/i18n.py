@@ -286,6 +286,8 @@ STRINGS: dict[str, tuple[str, str]] = {
     "pop_change": ("环比 {change}", "vs previous period {change}"),
     "change_pp_note": ("占比的变化以百分点表示,平均值的变化为 (本期 − 基期) / 基期。",
                        "Changes of a share are in percentage points (pp); changes of a mean are (new − old) / old."),
+    "tiles_note": ("箭头为同比变化,绿色为向好、红色为变差;曲线为近24期走势。",
+                   "Arrows show the change on a year before, green good news, red bad; lines show the last 24 periods."),
     "show_mean_score": ("显示平均分(1–5)而非占比", "Show the mean score (1–5) instead of the share"),
     "this_year": ("各月数值", "Each month"),
     "last_year_same_month": ("去年同月", "Same month a year before"),
