@@ -66,11 +66,12 @@ if upload is not None:
         st.session_state["history_token"] = token
     report: history_import.HistoryReport = st.session_state["history_report"]
     span = report.periods()
-    m1, m2, m3, m4 = st.columns(4)
+    m1, m2, m3 = st.columns(3)
     m1.metric(tr("数据行", "Rows"), report.data_rows)
     m2.metric(tr("无误的行", "Valid rows"), len(report.rows))
     m3.metric(tr("有错误的行", "Rows with errors"), report.bad_rows)
-    m4.metric(tr("期次", "Periods"), f"{span[0]} – {span[1]}" if span else "–")
+    if span:
+        st.caption(tr(f"期次:{span[0]} 至 {span[1]}", f"Periods: {span[0]} to {span[1]}"))
     for note in report.notes:
         st.caption(note.text(lang()))
     if report.issues:

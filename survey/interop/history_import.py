@@ -183,6 +183,12 @@ class _Validator:
         self.seen: dict[tuple, tuple[str, int]] = {}
         self.history_keys = history_store.history_respondents(store)
         self.owners: dict[str, str] = {}  # pseudonyms in the file -> their point
+        # the headers of the special columns as the file spells them (errors name them so)
+        self.titles = {"point": "point_id", "period": "period_key", "respondent":
+                       "respondent_key", "version": "questionnaire_version"}
+
+    def title(self, role: str) -> str:
+        return self.titles[role]
 
     def known_keys(self, values) -> None:
         """Look the file's pseudonymous respondent keys up at once (the platform's export)."""
@@ -263,6 +269,7 @@ class _Validator:
                                 ("version", _VERSION)):
                 if norm in words:
                     special[role] = col
+                    self.titles[role] = str(title).strip()
                     break
             else:
                 if norm in known:
@@ -302,7 +309,7 @@ class _Validator:
         point_id = "" if _blank(point_id) else _text(point_id).strip()
         point = self.points.get(point_id)
         if point is None:
-            self.error(sheet, i, "point_id", f"unknown point id '{point_id}'; add the point on "
+            self.error(sheet, i, self.title("point"), f"unknown point id '{point_id}'; add the point on "
                        "the points page first, or correct the id" if point_id else
                        "the point id is empty; fill it in", f"监测点编号“{point_id}”不存在;"
                        "请先在监测点页面添加,或改正编号" if point_id else "监测点编号为空;请填写")
@@ -316,7 +323,7 @@ class _Validator:
                 number = int(float(version))
                 model = self.model(number)
             except Exception:  # noqa: BLE001 - not a number or not published
-                self.error(sheet, i, "questionnaire_version", f"questionnaire version "
+                self.error(sheet, i, self.title("version"), f"questionnaire version "
                            f"'{version}' is not published; use a published version or delete "
                            "the column", f"问卷版本“{version}”未发布;请改为已发布版本或删除该列")
                 return
@@ -385,11 +392,11 @@ class _Validator:
         key = parse_period(value, self.kind)
         if key is None:
             example = {"month": "2025-03", "quarter": "2025-Q1", "week": "2025-W09"}[self.kind]
-            self.error(sheet, i, "period", f"period '{_shown(value)}' is not a {self.kind}; write "
+            self.error(sheet, i, self.title("period"), f"period '{_shown(value)}' is not a {self.kind}; write "
                        f"it like {example}", f"期次“{_shown(value)}”格式不对;请写成 {example}")
             return None
         if periods.bounds(self.kind, key)[0] > self.today:
-            self.error(sheet, i, "period", f"period {key} has not begun; history is for past "
+            self.error(sheet, i, self.title("period"), f"period {key} has not begun; history is for past "
                        "periods", f"期次 {key} 尚未开始;只能导入过去的期次")
             return None
         return key
@@ -398,7 +405,7 @@ class _Validator:
         if not has_column:
             return respondent_key("", point_id, self.code_key), True  # one per point
         if _blank(value):
-            self.error(sheet, i, "respondent", "the respondent column is empty; fill in the "
+            self.error(sheet, i, self.title("respondent"), "the respondent column is empty; fill in the "
                        "anonymous respondent number used in the old records",
                        "填报人编号为空;请填写原记录中的匿名编号")
             return None, False
@@ -406,7 +413,7 @@ class _Validator:
         if _HEX_KEY.match(text):  # a pseudonym from the platform's own export
             owner = self.owners.get(text)
             if owner is not None and owner != point_id:
-                self.error(sheet, i, "respondent_key", f"respondent key {text[:8]}… belongs to "
+                self.error(sheet, i, self.title("respondent"), f"respondent key {text[:8]}… belongs to "
                            f"point {owner}, not {point_id}; correct the point id",
                            f"填报人 {text[:8]}… 属于监测点 {owner},不是 {point_id};请改正")
                 return None, False
