@@ -7,6 +7,7 @@ taps and edits to it. The form runs as a fragment: a tap reruns the form, not th
 from __future__ import annotations
 
 import streamlit as st
+import streamlit.components.v1 as components
 from streamlit.errors import StreamlitAPIException
 
 from survey import answers as rules
@@ -108,7 +109,7 @@ def summary_line(flow) -> str:
     else:
         line = t("summary_changed", n=summary.answers, same=summary.same, period=summary.period,
                  k=len(summary.changed), names=names(summary.changed))
-    if summary.new:
+    if summary.new and summary.period is not None:
         line += " " + t("summary_new", names=names(summary.new))
     return line
 
@@ -159,9 +160,22 @@ def receipt_step(flow, prefix: str, open_now: bool) -> None:
         rerun_form()
 
 
+def to_top_on_a_new_step(flow, prefix: str) -> None:
+    """A new section, the confirmation or the receipt starts at the top of the screen, as a new
+    page would (a fragment rerun keeps the scroll position of the last one)."""
+    where = (flow.step, flow.section)
+    seen = st.session_state.get(f"where|{prefix}")
+    st.session_state[f"where|{prefix}"] = where
+    if seen is not None and seen != where:
+        components.html(f"<script>/* {where} */ const d = window.parent.document;"
+                        "d.querySelector('[data-testid=stMain]')?.scrollTo(0, 0);"
+                        "window.parent.scrollTo(0, 0);</script>", height=0)
+
+
 @st.fragment
 def form(respondent, prefix: str, open_now: bool) -> None:
     flow = st.session_state["forms"][prefix]
+    to_top_on_a_new_step(flow, prefix)
     if flow.step == DONE:
         receipt_step(flow, prefix, open_now)
         return

@@ -224,6 +224,8 @@ class FormFlow:
         """The one-step button's meaning now, or None when there is nothing to keep."""
         if self.step != FILL:
             return None
+        if self.finishing:
+            return None  # used already: "next" now leads through what is left
         if self.revision:
             return KEEP_AS_IS
         if not self.carried:
@@ -330,7 +332,6 @@ class FormFlow:
         later = [i for i in sections if i >= from_section]
         self.section = later[0] if later else sections[0]
         self.step = FILL
-        self.shown_required.add(self.current.id)
         here = [self.questions[qid].label for qid in left
                 if self.questions[qid].section_id == self.current.id]
         self.notice = ("still_to_answer", {"n": len(left), "questions": here})

@@ -72,5 +72,10 @@ def running_app(env: dict, timeout: float = 60):
 def settle(page, pause: float = 0.25) -> None:
     """Wait until Streamlit has finished the rerun a click or an edit started."""
     time.sleep(pause)
+    # A fragment's rerun shows no status widget: also wait for the script state and for the
+    # previous run's elements (marked stale until the run ends) to be gone.
     page.wait_for_function(
-        "() => !document.querySelector('[data-testid=stStatusWidget]')", timeout=20000)
+        "() => !document.querySelector('[data-testid=stStatusWidget]') && "
+        "document.querySelector('[data-testid=stApp]')?.getAttribute("
+        "'data-test-script-state') !== 'running' && !document.querySelector('[data-stale=true]')",
+        timeout=20000)

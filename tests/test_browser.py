@@ -71,6 +71,9 @@ def test_cadre_fills_and_submits_on_a_phone(store, db_path, tmp_path):
         text.press("Tab")
         settle(page)
         press(page, "检查答案")
+        page.get_by_text("共 15 项答案。").wait_for(timeout=30000)  # the confirmation
+        page.get_by_text("查看全部答案").click()  # every answer, one tap away
+        settle(page)
         shown = page.get_by_text("<b>重复报表</b>'; DROP TABLE answer; --", exact=True)
         shown.wait_for(timeout=30000)  # shown verbatim: not bold, no smart dashes
         press(page, "提交")

@@ -1,0 +1,129 @@
+"""Taps from the QR link to the receipt, counted in real Chromium on a phone (375 x 800, zh-CN).
+
+An unchanged month: at most 2 taps and nothing typed. A month where one value changed: at most
+4 taps plus the typing. The counts are asserted, so this fails if the form grows heavier.
+Screenshots and per-tap timings go to the test's tmp folder (and SHOTS, when set)."""
+
+import os
+import shutil
+import time
+
+import pytest
+
+from survey import periods
+from survey.store import Store
+from tests.browser_support import CHROMIUM_ARGS, require_chromium, running_app, settle
+from tests.conftest import KEY, VILLAGE, complete_answers
+
+playwright = pytest.importorskip("playwright.sync_api")
+
+WIDTH, HEIGHT = 375, 800
+
+
+class Cadre:
+    """A phone in one hand: every tap is counted and timed; typing is not a tap."""
+
+    def __init__(self, page, shots):
+        self.page, self.shots, self.taps, self.times = page, shots, 0, []
+
+    def tap(self, locator) -> None:
+        locator.wait_for(timeout=30000)
+        started = time.perf_counter()
+        locator.click()
+        settle(self.page)
+        self.taps += 1
+        self.times.append(time.perf_counter() - started)
+
+    def button(self, name: str) -> None:
+        self.tap(self.page.get_by_role("button", name=name))
+
+    def type_number(self, label: str, value) -> None:
+        box = self.page.get_by_label(label, exact=True)
+        box.fill(str(value))
+        box.press("Enter")
+        settle(self.page)
+
+    def shot(self, name: str) -> None:
+        self.page.screenshot(path=str(self.shots / f"{name}.png"))
+
+    def visible_without_scrolling(self, name: str) -> bool:
+        box = self.page.get_by_role("button", name=name).bounding_box()
+        scrolled = self.page.evaluate("() => window.scrollY || document.querySelector("
+                                      "'[data-testid=stMain]')?.scrollTop || 0")
+        return box is not None and box["y"] >= 0 and box["y"] + box["height"] <= HEIGHT \
+            and scrolled == 0
+
+
+def open_phone(browser, url: str, code: str, shots):
+    context = browser.new_context(viewport={"width": WIDTH, "height": HEIGHT}, locale="zh-CN")
+    page = context.new_page()
+    started = time.perf_counter()
+    page.goto(f"{url}/?code={code}")  # what the QR code on the code sheet opens
+    page.wait_for_selector("[data-testid=stNumberInput]", timeout=60000)
+    settle(page)
+    return Cadre(page, shots), time.perf_counter() - started
+
+
+def test_taps_from_the_qr_link_to_the_receipt(store, monthly, db_path, tmp_path):
+    chromium = require_chromium()
+    period = store.open_periods(monthly)[0]
+    last = periods.previous("month", period)
+    codes = store.issue_codes(VILLAGE.point_id, 2)
+    for i, code in enumerate(codes):
+        store.submit(store.respondent(code), monthly, last, complete_answers(meetings=32),
+                     f"last-{i}")
+    respondents = [store.respondent(code) for code in codes]
+    store.close()  # the server process must be the only one holding the file
+    env = {"SURVEY_DB": str(db_path), "SURVEY_CODE_KEY": KEY.decode(), "SURVEY_DEMO": "0"}
+    report = []
+    with running_app(env) as url, playwright.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
+
+        # An unchanged month: "nothing changed", then submit.
+        cadre, loaded = open_phone(browser, url, codes[0], tmp_path)
+        cadre.page.get_by_text("和平村").wait_for(timeout=30000)
+        assert cadre.visible_without_scrolling("与上期相同,一键确认")
+        cadre.shot("unchanged-1-opened")
+        cadre.button("与上期相同,一键确认")
+        cadre.page.get_by_text(f"共 16 项答案,与上期({last})相同。").wait_for(timeout=30000)
+        assert cadre.visible_without_scrolling("提交")
+        cadre.shot("unchanged-2-confirm")
+        cadre.button("提交")
+        cadre.page.get_by_text("已提交,谢谢!").wait_for(timeout=30000)
+        cadre.shot("unchanged-3-receipt")
+        assert cadre.taps <= 2, cadre.taps
+        report.append(("unchanged month", cadre.taps, loaded, cadre.times))
+
+        # One value changed: type it, keep the rest, say how the month felt, submit.
+        cadre, loaded = open_phone(browser, url, codes[1], tmp_path)
+        cadre.type_number("本月参加上级召开或要求参加的会议(含视频会、调度会)共几次?(次) *", 45)
+        cadre.shot("changed-1-typed")
+        cadre.button("其余保持上期,去提交")
+        cadre.page.get_by_text("还需回答 1 题:与上期相比,您的工作负担:").wait_for(timeout=30000)
+        cadre.shot("changed-2-left-to-answer")
+        cadre.tap(cadre.page.get_by_role("radiogroup", name="与上期相比,您的工作负担: *")
+                  .get_by_text("有所加重", exact=True))
+        cadre.button("检查答案")
+        cadre.page.get_by_text("2 项有变化:参加会议次数、负担变化感知").wait_for(timeout=30000)
+        assert cadre.visible_without_scrolling("提交")
+        cadre.shot("changed-3-confirm")
+        cadre.button("提交")
+        cadre.page.get_by_text("已提交,谢谢!").wait_for(timeout=30000)
+        cadre.shot("changed-4-receipt")
+        assert cadre.taps <= 4, cadre.taps
+        report.append(("one value changed", cadre.taps, loaded, cadre.times))
+        browser.close()
+
+    for name, taps, loaded, times in report:
+        print(f"{name}: {taps} taps; link opened in {loaded:.1f} s; per tap (click to "
+              f"settled) " + ", ".join(f"{t:.2f}" for t in times) + " s")
+    if os.environ.get("SHOTS"):
+        shutil.copytree(tmp_path, os.environ["SHOTS"], dirs_exist_ok=True,
+                        ignore=shutil.ignore_patterns("*.duckdb*", "*.log", "*.key"))
+    with Store(db_path, KEY) as after:
+        unchanged = after.kept(respondents[0], monthly.id, period)[1]
+        changed = after.kept(respondents[1], monthly.id, period)[1]
+        flows = after.query("SELECT confirmed_unchanged FROM form_flow")
+    assert unchanged == complete_answers(meetings=32, burden_change="3")
+    assert changed == complete_answers(meetings=45, burden_change="4")
+    assert sorted(flows) == [(False,), (True,)]
