@@ -219,3 +219,69 @@ def test_sql_page_runs_an_example_and_refuses_a_write(demo, monkeypatch):
     at.text_area(key="sql").input("DELETE FROM submission").run()
     next(b for b in at.button if b.label == "运行").click().run()
     assert at.error[0].value.startswith("已拒绝:这里只能运行只读查询")
+
+
+def sql_page(monkeypatch, path, env, **config):
+    """The workbench page signed in as an analyst, with config fields changed for this test
+    (the process's services are started once per database, so not through the environment)."""
+    import dataclasses
+
+    from survey.bootstrap import started
+    for key, value in {**env, "SURVEY_SNAPSHOT": str(path)}.items():
+        monkeypatch.setenv(key, value)
+    services = started(resolve())
+    monkeypatch.setattr(services, "config", dataclasses.replace(services.config, **config))
+    at = as_user(AppTest.from_file(str(ROOT / "survey_app.py"), default_timeout=90), "ana").run()
+    at.switch_page("app_pages/sql.py").run()
+    assert not at.exception
+    return at
+
+
+def run_sql(at, sql: str):
+    at.text_area(key="sql").input(sql).run()
+    next(b for b in at.button if b.label == "运行").click().run()
+    assert not at.exception
+    return at
+
+
+def test_sql_page_says_where_a_result_was_cut_and_prepares_a_bounded_download(demo, monkeypatch):
+    _, path, env = demo
+    at = run_sql(sql_page(monkeypatch, path, env, sql_rows=100),
+                 "SELECT * FROM range(5000)")
+    assert any("只显示前 100 行" in w.value and "GROUP BY" in w.value for w in at.warning)
+    prepare = next(b for b in at.button if b.label.startswith("准备 CSV"))
+    prepare.click().run()
+    assert not at.exception and not at.error
+    ready = at.get("download_button")
+    assert any("5,000 行" in b.proto.label for b in ready)
+
+
+def test_sql_page_time_limit_and_refusal_are_messages_not_tracebacks(demo, monkeypatch):
+    _, path, env = demo
+    at = run_sql(sql_page(monkeypatch, path, env, sql_timeout_s=2.0),
+                 "SELECT levenshtein(repeat('a', 200000), repeat('b', 200000))")
+    assert at.error[0].value.startswith("查询超过 2 秒,已中止")
+    at = run_sql(at, "SELECT current_setting('memory_limit')")
+    assert "这里不能使用函数 current_setting()" in at.error[0].value
+
+
+def test_refresh_button_while_a_query_runs_shows_no_traceback(demo, monkeypatch):
+    import threading
+
+    store, path, env = demo
+    at = sql_page(monkeypatch, path, env)
+    outcome = {}
+
+    def long_query():
+        try:
+            Sandbox(path, timeout_s=8).run("SELECT count(*) FROM range(100000000000) a, range(9) b")
+        except QueryFailed as exc:
+            outcome["kind"] = exc.kind
+
+    runner = threading.Thread(target=long_query)
+    runner.start()
+    next(b for b in at.button if b.label == "立即刷新快照").click().run()
+    assert not at.exception and not at.error
+    assert any(s.value.startswith("快照已刷新") for s in at.success)
+    runner.join(30)
+    assert outcome == {"kind": "timeout"}

@@ -56,6 +56,7 @@ class Worker:
         }
         vet_con = duckdb.connect(":memory:", config={**self.config, "threads": 1})
         self.vetter = Vetter(vet_con)
+        self.vetter.vet("SELECT 1")  # load what parsing needs now, not in the first query's time
 
     def handle(self, header: dict) -> tuple[dict, bytes]:
         from survey.store.sql_vet import Refused
