@@ -75,22 +75,22 @@ with rules_tab:
                              tr("提醒", "Reminders"): ", ".join(
                                  f"{x:%m-%d %H:%M}" for x in reminder_times(current, rnd)),
                              tr("估算", "Estimated"): t("yes") if rnd.estimated else ""})
-        st.dataframe(upcoming, hide_index=True, width="stretch")
+        st.dataframe(upcoming, hide_index=True, width="stretch", placeholder="—")
 
 with robots_tab:
     st.caption(tr("提醒发到县里已在用的工作群(企业微信或钉钉群机器人),只写监测点和份数,不涉及个人。"
-                  "创建方法见 docs/rounds.md。Webhook 地址和加签密钥仅管理员可见,且只显示首尾几位。",
+                  "创建方法见使用说明《报送轮次与催报》。推送地址和加签密钥仅管理员可见,且只显示首尾几位。",
                   "Reminders go to the work groups a county already uses (WeCom or DingTalk group "
                   "robots), naming points and counts, never people. See docs/rounds.md. Webhook "
                   "addresses and secrets are for admins only and shown masked."))
     rows = [{tr("编号", "Id"): c["channel_id"], tr("名称", "Name"): c["label"],
              tr("类型", "Kind"): {"wecom": tr("企业微信", "WeCom"), "dingtalk": tr("钉钉", "DingTalk")}[c["kind"]],
              tr("范围", "Region"): c["point_id"] or c["region"] or tr("全部", "All"),
-             "Webhook": round_store.mask(c["url"]), tr("加签密钥", "Secret"): round_store.mask(c["secret"]),
+             tr("推送地址", "Webhook"): round_store.mask(c["url"]), tr("加签密钥", "Secret"): round_store.mask(c["secret"]),
              tr("语言", "Language"): c["lang"], tr("启用", "Active"): t("yes") if c["active"] else t("no")}
             for c in round_store.channels(store)]
     if rows:
-        st.dataframe(rows, hide_index=True, width="stretch")
+        st.dataframe(rows, hide_index=True, width="stretch", placeholder="—")
         ids = [c["channel_id"] for c in round_store.channels(store)]
         chosen = st.selectbox(tr("启用或停用", "Enable or disable"), ids, key="channel_toggle")
         on, off = st.columns(2)
@@ -106,8 +106,9 @@ with robots_tab:
         kind = st.radio(tr("类型", "Kind"), round_store.CHANNEL_KINDS, horizontal=True,
                         format_func=lambda k: {"wecom": tr("企业微信", "WeCom"),
                                                "dingtalk": tr("钉钉", "DingTalk")}[k])
-        url = st.text_input("Webhook", max_chars=500, type="password")
-        secret = st.text_input(tr("钉钉加签密钥(SEC 开头;企业微信留空)",
+        url = st.text_input(tr("推送地址(机器人设置中复制)", "Webhook address (from the robot's settings)"),
+                            max_chars=500, type="password")
+        secret = st.text_input(tr("钉钉加签密钥(安全设置—加签;企业微信留空)",
                                   "DingTalk signing secret (starts with SEC; empty for WeCom)"),
                                max_chars=200, type="password")
         region = st.text_input(tr("范围:地区(如 江北市/清河县;留空 = 全部)",
@@ -151,7 +152,7 @@ with outbox_tab:
             "attempts": tr("尝试次数", "Attempts"), "last_error": tr("最近错误", "Last error"),
             "last_attempt_at": tr("最近尝试", "Last attempt"),
             "next_attempt_at": tr("下次尝试", "Next attempt"), "sent_at": tr("发出时间", "Sent")})
-        st.dataframe(shown, hide_index=True, width="stretch")
+        st.dataframe(shown, hide_index=True, width="stretch", placeholder="—")
         chosen = st.selectbox(tr("查看或重发", "Show or send again"), list(frame["message_id"]))
         st.text(frame.set_index("message_id").loc[chosen, "body"] or "")
         if st.button(tr("重新发送(按当前情况重新生成内容)", "Send again (text made anew)")):

@@ -20,6 +20,13 @@ viewer = require("reviews")
 store = startup().store
 scope = viewer.region if viewer.role == "leader" else ()
 STATE = {s: t(f"review_{s}") for s in reviews.STATES}
+ACTION = {"submit": tr("提交", "Submitted"), "revise": tr("修改后提交", "Revised"),
+          "return": tr("退回", "Returned"), "confirm": tr("答复数字无误", "Figures confirmed"),
+          "withdraw": tr("撤销", "Withdrawn")}
+
+
+def who(actor: str) -> str:
+    return tr("填报人", "Respondent") if actor == reviews.RESPONDENT else actor
 
 st.title(t("nav_reviews"))
 st.info(tr("退回只请填报人核实,不会改变或隐藏任何数字;只有填报人修改后再次提交,统计才会变化。"
@@ -60,7 +67,7 @@ with queue_tab:
             "county": t("col_county"), "questionnaire_id": t("questionnaire"),
             "period_key": t("period"), "question_id": tr("题目", "Question"),
             "value": tr("填报值", "Value"), "reference": tr("近月中位数", "Recent median")}).drop(
-            columns=["point_id"]), hide_index=True, width="stretch")
+            columns=["point_id"]), hide_index=True, width="stretch", placeholder="—")
 
 with return_tab:
     qn = st.selectbox(t("questionnaire"), questionnaires, format_func=lambda q: q.title.get(lang()))
@@ -77,7 +84,7 @@ with return_tab:
         st.dataframe([{tr("题目", "Question"): q.label.get(lang()),
                        tr("答案", "Answer"): answer_rules.display(q, answers[q.id], lang())}
                       for q in qn.questions if q.id in answers],
-                     hide_index=True, width="stretch")
+                     hide_index=True, width="stretch", placeholder="—")
         with st.form("return", clear_on_submit=True):
             reason = st.text_area(tr("退回原因(必填,填报人会看到)",
                                      "Reason (required; the respondent sees it)"), max_chars=2000)
@@ -89,7 +96,8 @@ with done_tab:
     if done.empty:
         st.info(tr("还没有退回记录。", "No returns yet."))
     else:
-        st.dataframe(done.assign(state=done["state"].map(STATE)).rename(columns={
+        st.dataframe(done.assign(state=done["state"].map(STATE), actor=done["actor"].map(who))
+                     .fillna("").rename(columns={
             "submission_id": tr("回执编号", "Receipt"), "point": t("col_point"),
             "county": t("col_county"), "period_key": t("period"), "revision": tr("版本", "Revision"),
             "state": tr("状态", "State"), "reason": tr("最近原因", "Latest reason"),
@@ -97,15 +105,17 @@ with done_tab:
             "returned_by": tr("退回人", "Returned by")})[[
             tr("回执编号", "Receipt"), t("col_point"), t("col_county"), t("period"),
             tr("状态", "State"), tr("最近原因", "Latest reason"), tr("最近操作人", "Latest by"),
-            tr("时间", "When"), tr("退回人", "Returned by")]], hide_index=True, width="stretch")
+            tr("时间", "When"), tr("退回人", "Returned by")]], hide_index=True, width="stretch", placeholder="—")
         chosen = st.selectbox(tr("查看历史", "History of"), list(done["submission_id"]),
                               key="history_of")
         history = reviews.history(store, chosen)
-        st.dataframe(history.assign(state=history["state"].map(lambda s: STATE.get(s, ""))).rename(
+        st.dataframe(history.assign(state=history["state"].map(lambda s: STATE.get(s, "")),
+                                    action=history["action"].map(ACTION),
+                                    actor=history["actor"].map(who)).fillna("").rename(
             columns={"at": tr("时间", "When"), "action": tr("操作", "Action"),
                      "state": tr("之后状态", "State after"), "reason": tr("原因/说明", "Reason / note"),
                      "actor": tr("操作人", "By"), "submission_id": tr("回执编号", "Receipt")}),
-            hide_index=True, width="stretch")
+            hide_index=True, width="stretch", placeholder="—")
         with st.form("withdraw", clear_on_submit=True):
             why = st.text_input(tr("撤销最近一次操作的原因(必填)",
                                    "Why the latest step is withdrawn (required)"), max_chars=2000)
@@ -125,4 +135,4 @@ if admin_tab:
             "county": t("county"), "returns": tr("退回", "Returns"),
             "open": STATE["returned"], "revised": STATE["revised"],
             "confirmed": STATE["confirmed"], "withdrawn": tr("已撤销", "Withdrawn")}),
-            hide_index=True, width="stretch")
+            hide_index=True, width="stretch", placeholder="—")

@@ -77,7 +77,7 @@ def shown(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 with points_tab:
-    st.dataframe(shown(status), hide_index=True, width="stretch",
+    st.dataframe(shown(status), hide_index=True, width="stretch", placeholder="—",
                  column_config={t("col_point"): st.column_config.TextColumn(pinned=True)})
 with levels_tab:
     level = st.radio(tr("层级", "Level"), round_store.LEVELS, horizontal=True, index=1,
@@ -93,7 +93,7 @@ with levels_tab:
              "submissions_on_time": tr("按时份数", "Reports on time"),
              "codes_missing": tr("尚缺份数", "Still missing"),
              "on_time_rate": tr("按时率(监测点)", "On-time rate (points)")}
-    st.dataframe(table.rename(columns=names), hide_index=True, width="stretch",
+    st.dataframe(table.rename(columns=names), hide_index=True, width="stretch", placeholder="—",
                  column_config={names["on_time_rate"]: st.column_config.ProgressColumn(
                      format="percent", min_value=0, max_value=1)})
 with trend_tab:
@@ -111,7 +111,7 @@ with chase_tab:
         export = shown(chase).drop(columns=[COLUMNS["on_time"], COLUMNS["late"],
                                             COLUMNS["first_at"]])
         export.insert(2, tr("尚缺", "Missing"), chase["missing"].to_numpy())
-        st.dataframe(export, hide_index=True, width="stretch")
+        st.dataframe(export, hide_index=True, width="stretch", placeholder="—")
         name = f"催报_{qn.id}_{period}"
         left, right = st.columns(2)
         left.download_button(t("download_csv"), exports.csv_bytes(export), f"{name}.csv",
