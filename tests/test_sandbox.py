@@ -320,3 +320,29 @@ def test_snapshot_tables_are_exactly_the_allowed_relations(demo):
     _, path = demo
     shown = Sandbox(path).run("SHOW TABLES").table.column("name").to_pylist()
     assert set(shown) == set(SNAPSHOT_RELATIONS)
+
+
+def test_a_worker_does_not_outlive_its_app(demo, tmp_path):
+    """The app process killed mid-query: its worker stops too (no orphan burning CPU)."""
+    import subprocess
+    import sys
+    _, path = demo
+    script = (f"from survey.store.sandbox import Sandbox, worker_pids\n"
+              f"import threading, time\n"
+              f"s = Sandbox({str(path)!r}, timeout_s=600)\n"
+              f"threading.Thread(target=lambda: s.run('SELECT count(*) FROM range(100000000000) "
+              f"a, range(10) b'), daemon=True).start()\n"
+              f"time.sleep(3)\nprint(worker_pids(), flush=True)\ntime.sleep(600)\n")
+    app = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, text=True,
+                           cwd=str(sandbox_module.PROJECT_ROOT))
+    pids = [int(p) for p in re.findall(r"\d+", app.stdout.readline())]
+    assert pids and all(os.path.exists(f"/proc/{p}") for p in pids)
+    app.kill()
+    app.wait()
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline and any(os.path.exists(f"/proc/{p}/status") and
+                                              "zombie" not in open(f"/proc/{p}/status").read()
+                                              for p in pids):
+        time.sleep(0.2)
+    assert not any(os.path.exists(f"/proc/{p}/status") and
+                   "zombie" not in open(f"/proc/{p}/status").read() for p in pids)

@@ -164,9 +164,23 @@ def _spreadsheet_frame(table):
     return pa.table(columns, names=table.column_names).to_pandas()
 
 
+def _exit_with_parent() -> None:
+    """A query must not outlive the app that asked for it (the parent's time limit dies with
+    the parent): leave as soon as the parent is gone."""
+    import threading
+    parent = os.getppid()
+
+    def watch():
+        while os.getppid() == parent:
+            time.sleep(1)
+        os._exit(3)
+    threading.Thread(target=watch, daemon=True).start()
+
+
 def main() -> int:
     settings = json.loads(sys.argv[1])
     started = time.perf_counter()
+    _exit_with_parent()
     limit = int(settings["address_space"])
     resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
     resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
