@@ -19,6 +19,8 @@ ANALYST_VIEWS = (
     "indicator_values",
     "problem_reports",  # anonymised: see survey.store.snapshot.PROBLEM_REPORTS
     "point_codes",  # respondent codes per point, counts only (response rates)
+    "form_flow",  # how each kept submission was filled: items asked, unchanged, soft checks
+    "soft_checks",  # soft plausibility checks asked and whether the answer was confirmed
 )
 
 # When and from which schema version the snapshot was taken (no server paths).

@@ -103,6 +103,37 @@ VIEWS = {
         "codes_issued": "Respondent codes ever issued for the point.",
         "codes_active": "Codes not revoked: the people expected to answer.",
     }),
+    "form_flow": ("One row per kept submission filled since fill records began (migration 010): "
+                  "what the form asked and how filling went, for the form's own burden "
+                  "(survey.form_burden).", {
+        "submission_id": "The submission (join submissions).",
+        "point_id": "The monitoring point.",
+        "questionnaire_id": "Questionnaire id.",
+        "questionnaire_version": "Version answered.",
+        "period_key": "Reporting period.",
+        "period_start": "First day of the period.",
+        "revision": "Revision number (1 = first submission).",
+        "duration_s": "Seconds from opening the form to submitting.",
+        "items_asked": "Questions asked (relevance applied).",
+        "confirmed_unchanged": "True when the respondent confirmed \"nothing changed since last period\" and changed nothing.",
+        "soft_checks": "Soft plausibility checks asked (\"very different from your recent months, please confirm\").",
+        "soft_checks_confirmed": "Of those, answers kept on confirmation (the others were corrected).",
+        "is_demo": "True for demo data.",
+    }),
+    "soft_checks": ("One row per soft plausibility check asked in a kept submission: a number far "
+                    "from the respondent's own recent months, and whether it was confirmed.", {
+        "submission_id": "The submission (join submissions).",
+        "point_id": "The monitoring point.",
+        "questionnaire_id": "Questionnaire id.",
+        "questionnaire_version": "Version answered.",
+        "period_key": "Reporting period.",
+        "period_start": "First day of the period.",
+        "question_id": "The question checked.",
+        "value": "The answer that was checked.",
+        "reference": "Median of the respondent's recent months it was compared with.",
+        "confirmed": "True: the respondent confirmed the answer and it stands; false: they corrected it (the submitted answer is in answers).",
+        "is_demo": "True for demo data.",
+    }),
 }
 SNAPSHOT_INFO = ("`snapshot_info` (one row, in the snapshot only): `created_at` when it was "
                  "taken, `schema_version` the database migration it reflects, `k_anonymity` the "
