@@ -11,6 +11,7 @@ Python and DuckDB to start.
 
 from __future__ import annotations
 
+import atexit
 import io
 import json
 import os
@@ -239,6 +240,17 @@ class _Pool:
 
 _pools: dict[Limits, _Pool] = {}
 _pools_guard = threading.Lock()
+
+
+def close_all() -> None:
+    """Stop every worker (at exit: their private folders go with them)."""
+    with _pools_guard:
+        pools = list(_pools.values())
+    for pool in pools:
+        pool.close()
+
+
+atexit.register(close_all)
 
 
 def pool_for(limits: Limits) -> _Pool:

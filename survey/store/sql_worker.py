@@ -164,7 +164,12 @@ def _spreadsheet_frame(table):
     return pa.table(columns, names=table.column_names).to_pandas()
 
 
-def _exit_with_parent() -> None:
+def _remove_private(folder: str) -> None:
+    import shutil
+    shutil.rmtree(folder, ignore_errors=True)
+
+
+def _exit_with_parent(private: str) -> None:
     """A query must not outlive the app that asked for it (the parent's time limit dies with
     the parent): leave as soon as the parent is gone."""
     import threading
@@ -173,6 +178,7 @@ def _exit_with_parent() -> None:
     def watch():
         while os.getppid() == parent:
             time.sleep(1)
+        _remove_private(private)
         os._exit(3)
     threading.Thread(target=watch, daemon=True).start()
 
@@ -180,7 +186,7 @@ def _exit_with_parent() -> None:
 def main() -> int:
     settings = json.loads(sys.argv[1])
     started = time.perf_counter()
-    _exit_with_parent()
+    _exit_with_parent(settings["private_dir"])
     limit = int(settings["address_space"])
     resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
     resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
@@ -194,7 +200,8 @@ def main() -> int:
     send(replies, {"ready": True, "seconds": time.perf_counter() - started})
     while True:
         message = receive(requests)
-        if message is None:
+        if message is None:  # the app closed the pipe
+            _remove_private(settings["private_dir"])
             return 0
         header, _ = message
         reply, payload = worker.handle(header)
