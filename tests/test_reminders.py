@@ -4,19 +4,12 @@ retried until delivered once, and a crash of the process mid-retry loses nothing
 
 from __future__ import annotations
 
-import base64
 import datetime as dt
-import hashlib
-import hmac
-import json
 import os
 import signal
 import subprocess
 import sys
-import threading
 import time
-import urllib.parse
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
@@ -26,71 +19,13 @@ from survey.store import Point, Store
 from survey.store import outbox
 from survey.store import rounds as round_store
 from tests.conftest import KEY, ROOT, SCHOOL, VILLAGE, complete_answers
-
-SECRET = "SEC0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcd"
+from tests.webhook_support import SECRET, Robot
 THIRD = Point("P-VIL-2", "幸福村<b>", "village", "village", ("江北市", "清河县", "河口镇"))
 OTHER = Point("P-VIL-9", "远山村", "village", "village", ("江北市", "白水县", "山口镇"))
 # September 2026's round: deadline the 3rd working day after Sep 30 = Sat Oct 10 (adjusted
 # working day after National Day); reminders on the deadline day and the working day after.
 RULE = Rule("burden_monthly", deadline_days=3, reminders=(0, 1), remind_at=dt.time(9, 30))
 AFTER = dt.datetime(2026, 10, 12, 9, 30)   # Mon: the +1 reminder (Sun Oct 11 is skipped)
-
-
-class Robot:
-    """A webhook receiver: fails the first `failures` posts with HTTP 500, then answers as the
-    robots do; checks 钉钉's timestamp + HMAC-SHA256 signature like the real service."""
-
-    def __init__(self, failures: int = 0):
-        self.failures, self.requests, self.accepted = failures, [], []
-        self.lock = threading.Lock()
-        robot = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self):
-                body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
-                url = urllib.parse.urlparse(self.path)
-                query = dict(urllib.parse.parse_qsl(url.query))
-                with robot.lock:
-                    robot.requests.append((url.path, query, body))
-                    failing = len(robot.requests) <= robot.failures
-                if failing:
-                    return self._answer(500, {"errcode": -1, "errmsg": "system busy"})
-                if url.path == "/robot/send" and not robot.signed(query):
-                    return self._answer(200, {"errcode": 310000, "errmsg": "sign not match"})
-                with robot.lock:
-                    robot.accepted.append((url.path, query, body))
-                self._answer(200, {"errcode": 0, "errmsg": "ok"})
-
-            def _answer(self, status, payload):
-                data = json.dumps(payload).encode()
-                self.send_response(status)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(data)))
-                self.end_headers()
-                self.wfile.write(data)
-
-            def log_message(self, *args):
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-
-    @staticmethod
-    def signed(query: dict) -> bool:
-        if "timestamp" not in query or "sign" not in query:
-            return False
-        expected = base64.b64encode(hmac.new(
-            SECRET.encode(), f"{query['timestamp']}\n{SECRET}".encode(), hashlib.sha256
-        ).digest()).decode()
-        return hmac.compare_digest(expected, query["sign"])  # parse_qsl undid the URL-encoding
-
-    def texts(self) -> list[str]:
-        return [body["text"]["content"] for _, _, body in self.accepted]
-
-    def close(self):
-        self.server.shutdown()
-        self.server.server_close()
 
 
 @pytest.fixture
