@@ -400,6 +400,7 @@ STRINGS: dict[str, tuple[str, str]] = {
     "return_right_done": ("已告知审核人:数字无误。", "The reviewer has been told the figures are right."),
     "return_closed": ("该期已关闭,无法修改;如需更正请联系审核人重新开放。", "This period is closed and cannot be revised; ask the reviewer to reopen it."),
     "return_rule": ("退回不会改变或隐藏任何数字,只有您修改后提交的答案才会改变统计。", "A return changes or hides no figure: only answers you submit again change the statistics."),
+    "return_revised_done": ("已收到您修改后的答案,谢谢!退回已处理。", "Your revised answers are in, thank you: the return is answered."),
 }
 
 

@@ -97,6 +97,9 @@ def test_leader_returns_cadre_revises_and_only_the_revision_moves_the_figure(sto
             settle(cadre, 1.0)
             cadre.get_by_text("已提交,谢谢!").wait_for(timeout=30000)
             assert "第 2 版" in cadre.get_by_text(re.compile("回执编号")).inner_text()
+            # the notice above the form notices the revision by itself (no stale request)
+            cadre.get_by_text("已收到您修改后的答案").wait_for(timeout=30000)
+            assert cadre.get_by_text(REASON).count() == 0
 
             deadline = time.monotonic() + 30
             while not re.match(r"^14(\.0)?$", figure := leader_figure(leader, url)):
