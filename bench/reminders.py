@@ -91,6 +91,53 @@ def failures(channels: int = 20, fail_rate: float = 0.5, first_failures: int = 1
     return result
 
 
+def scale(points: int = 5000, codes: int = 3, months: int = 12) -> dict:
+    """The rounds page's queries at county-network scale: `points` points with `codes` codes
+    each, 90% reporting every month (generated in SQL), status of one round and the trend of
+    12 rounds, best of three."""
+    from survey import periods
+    from survey.rounds import round_for
+    with tempfile.TemporaryDirectory() as folder:
+        store = Store(Path(folder) / "scale.duckdb", KEY)
+        publish_dir(store, ROOT / "questionnaires")
+        keys = periods.span("month", "2025-10", "2026-09")[-months:]
+
+        def load(cur):
+            cur.execute("INSERT INTO point (point_id, name, level, kind, region) SELECT "
+                        "printf('P-%05d', i), printf('监测点%d', i), 'village', 'village', "
+                        "['江北市', printf('县%d', i % 40), printf('镇%d', i % 400)] "
+                        "FROM range(?) t(i)", [points])
+            cur.execute("INSERT INTO respondent (respondent_key, point_id, issued_at) SELECT "
+                        "printf('R-%05d-%d', i, j), printf('P-%05d', i), TIMESTAMP '2025-01-01' "
+                        "FROM range(?) a(i), range(?) b(j)", [points, codes])
+            for key in keys:
+                start = periods.bounds("month", key)[1]
+                cur.execute(
+                    "INSERT INTO submission SELECT printf('S-%s-%s', ?, respondent_key), "
+                    "printf('T-%s-%s', ?, respondent_key), respondent_key, point_id, "
+                    "'burden_monthly', 1, 'x', ?, ?, 1, NULL, "
+                    "CAST(? AS TIMESTAMP) + to_days(CAST(hash(respondent_key || ?) % 12 AS INTEGER)), "
+                    "NULL FROM respondent WHERE hash(respondent_key || ?) % 10 <> 0",
+                    [key, key, key, start, start, key, key])
+        store._write(load)
+        rule = Rule("burden_monthly", deadline_days=5)
+        rnd = round_for(rule, "month", keys[-1])
+        one = trend = float("inf")
+        for _ in range(3):
+            t0 = time.perf_counter()
+            status = round_store.point_status(store, rnd, now=DUE)
+            one = min(one, time.perf_counter() - t0)
+            t0 = time.perf_counter()
+            round_store.trend(store, rule, keys[-1], 12, now=DUE)
+            trend = min(trend, time.perf_counter() - t0)
+        submissions = store.query("SELECT count(*) FROM submission")[0][0]
+        store.close()
+    return {"points": points, "codes": points * codes, "submissions": submissions,
+            "status_one_round_s": round(one, 3), "trend_12_rounds_s": round(trend, 3),
+            "rows": len(status)}
+
+
 if __name__ == "__main__":
     print("reminder latency after its time (s):", [round(x, 3) for x in latency()])
     print("outbox under failures:", failures())
+    print("rounds at scale:", scale())

@@ -89,35 +89,48 @@ def point_status(store: Store, rnd: Round, scope: tuple[str, ...] = (),
     codes still missing, the first submission, and the point's status:
     pending (before the deadline, not complete), missing (after it, not complete), late
     (complete, some after the deadline), on_time."""
+    return _statuses(store, [rnd], scope, now, point_id)[STATUS_COLUMNS]
+
+
+def _statuses(store: Store, rounds_: list[Round], scope: tuple[str, ...] = (),
+              now: dt.datetime | None = None, point_id: str | None = None) -> pd.DataFrame:
+    """point_status for several rounds of one questionnaire in one query (period_key column)."""
     now = now or _now()
     where, params = _scope_sql(scope, point_id)
-    end = rnd.deadline_end
+    values = ", ".join(["(?, ?::TIMESTAMP)"] * len(rounds_))
     frame = store.frame(f"""
-        WITH expected AS (
-            SELECT respondent_key, point_id FROM respondent
-            WHERE issued_at < ? AND (revoked_at IS NULL OR revoked_at >= ?)),
+        WITH r(period_key, deadline_end) AS (VALUES {values}),
+        expected AS (
+            SELECT r.period_key, x.respondent_key, x.point_id FROM respondent x, r
+            WHERE x.issued_at < r.deadline_end
+              AND (x.revoked_at IS NULL OR x.revoked_at >= r.deadline_end)),
         firsts AS (
-            SELECT respondent_key, point_id, min(submitted_at) AS first_at FROM submission
-            WHERE questionnaire_id = ? AND period_key = ? GROUP BY ALL),
+            SELECT period_key, respondent_key, point_id, min(submitted_at) AS first_at
+            FROM submission WHERE questionnaire_id = ? AND period_key IN (SELECT period_key FROM r)
+            GROUP BY ALL),
         per AS (
-            SELECT point_id, e.respondent_key IS NOT NULL AS is_expected, f.first_at
-            FROM expected e FULL JOIN firsts f USING (respondent_key, point_id))
-        SELECT p.point_id, p.name, p.level, p.kind, p.prefecture, p.county, p.township,
+            SELECT period_key, point_id, e.respondent_key IS NOT NULL AS is_expected, f.first_at
+            FROM expected e FULL JOIN firsts f USING (period_key, respondent_key, point_id))
+        SELECT per.period_key, r.deadline_end, p.point_id, p.name, p.level, p.kind,
+               p.prefecture, p.county, p.township,
                count(*) FILTER (is_expected) AS expected, count(first_at) AS received,
-               count(*) FILTER (first_at < ?) AS on_time, count(*) FILTER (first_at >= ?) AS late,
+               count(*) FILTER (first_at < r.deadline_end) AS on_time,
+               count(*) FILTER (first_at >= r.deadline_end) AS late,
                count(*) FILTER (is_expected AND first_at IS NULL) AS missing,
                min(first_at) AS first_at
-        FROM per JOIN points p USING (point_id)
+        FROM per JOIN r USING (period_key) JOIN points p USING (point_id)
         WHERE {where}
-        GROUP BY ALL ORDER BY p.prefecture, p.county, p.township NULLS FIRST, p.name""",
-        [end, end, rnd.questionnaire_id, rnd.period_key, end, end, *params])
+        GROUP BY ALL ORDER BY per.period_key, p.prefecture, p.county, p.township NULLS FIRST,
+                 p.name""",
+        [x for rnd in rounds_ for x in (rnd.period_key, rnd.deadline_end)]
+        + [rounds_[0].questionnaire_id, *params])
     if frame.empty:
-        return pd.DataFrame(columns=STATUS_COLUMNS)
-    overdue = now >= end
+        return pd.DataFrame(columns=["period_key", "deadline_end", *STATUS_COLUMNS])
+    overdue = [now >= end for end in frame["deadline_end"]]
     frame["status"] = [
-        (MISSING if overdue else PENDING) if m > 0 else (LATE if late > 0 else ON_TIME)
-        for m, late in zip(frame["missing"], frame["late"])]
-    return frame[STATUS_COLUMNS]
+        (MISSING if late_now else PENDING) if m > 0 else (LATE if late > 0 else ON_TIME)
+        for m, late, late_now in zip(frame["missing"], frame["late"], overdue)]
+    return frame
 
 
 def rollup(status: pd.DataFrame, level: str) -> pd.DataFrame:
@@ -142,19 +155,19 @@ def rollup(status: pd.DataFrame, level: str) -> pd.DataFrame:
 
 def trend(store: Store, rule_: Rule, last_period: str, count: int, scope: tuple[str, ...] = (),
           now: dt.datetime | None = None) -> pd.DataFrame:
-    """The on-time rate of points over the `count` rounds up to `last_period`."""
+    """The on-time rate of points over the `count` rounds up to `last_period` (one query)."""
     kind = period_kind(store, rule_.questionnaire_id)
     keys, key = [last_period], last_period
     while len(keys) < count:
         key = periods.previous(kind, key)
         keys.append(key)
+    rounds_ = [round_for(rule_, kind, key) for key in reversed(keys)]
+    status = _statuses(store, rounds_, scope, now)
     rows = []
-    for key in reversed(keys):
-        rnd = round_for(rule_, kind, key)
-        status = point_status(store, rnd, scope, now)
-        counts = status["status"].value_counts()
+    for rnd in rounds_:
+        counts = status.loc[status["period_key"] == rnd.period_key, "status"].value_counts()
         due = int(counts.get(ON_TIME, 0) + counts.get(LATE, 0) + counts.get(MISSING, 0))
-        rows.append({"period_key": key, "deadline": rnd.deadline, "points_due": due,
+        rows.append({"period_key": rnd.period_key, "deadline": rnd.deadline, "points_due": due,
                      "points_on_time": int(counts.get(ON_TIME, 0)),
                      "on_time_rate": counts.get(ON_TIME, 0) / due if due else None})
     return pd.DataFrame(rows)
