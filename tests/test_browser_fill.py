@@ -1,7 +1,7 @@
 """Taps from the QR link to the receipt, counted in real Chromium on a phone (375 x 800, zh-CN).
 
 An unchanged month: at most 2 taps and nothing typed. A month where one value changed: at most
-4 taps plus the typing. The counts are asserted, so this fails if the form grows heavier.
+4 taps plus the typing (and a reload on the way lands where the cadre was). The counts are asserted, so this fails if the form grows heavier.
 Screenshots and per-tap timings go to the test's tmp folder (and SHOTS, when set)."""
 
 import os
@@ -101,6 +101,12 @@ def test_taps_from_the_qr_link_to_the_receipt(store, monthly, db_path, tmp_path)
         cadre.button("其余保持上期,去提交")
         cadre.page.get_by_text("还需回答 1 题:与上期相比,您的工作负担:").wait_for(timeout=30000)
         cadre.shot("changed-2-left-to-answer")
+        cadre.page.reload()  # a reload (or a closed tab): the draft opens where the cadre was
+        cadre.page.get_by_text("从“总体感受”继续").wait_for(timeout=30000)
+        settle(cadre.page)
+        assert cadre.page.get_by_label(
+            "本月参加上级召开或要求参加的会议(含视频会、调度会)共几次?(次) *").count() == 0
+        cadre.shot("changed-2b-after-reload")
         cadre.tap(cadre.page.get_by_role("radiogroup", name="与上期相比,您的工作负担: *")
                   .get_by_text("有所加重", exact=True))
         cadre.button("检查答案")
