@@ -14,7 +14,7 @@ from survey.rounds import Rule, RuleError, parse_offsets, reminder_times, weekda
 from survey.store import StoreError, outbox
 from survey.store import rounds as round_store
 from ui.auth import require
-from ui.context import lang, startup, t, tr
+from ui.context import LANG_NAMES, lang, startup, t, tr
 
 viewer = require("reminders")
 store = startup().store
@@ -87,7 +87,8 @@ with robots_tab:
              tr("类型", "Kind"): {"wecom": tr("企业微信", "WeCom"), "dingtalk": tr("钉钉", "DingTalk")}[c["kind"]],
              tr("范围", "Region"): c["point_id"] or c["region"] or tr("全部", "All"),
              tr("推送地址", "Webhook"): round_store.mask(c["url"]), tr("加签密钥", "Secret"): round_store.mask(c["secret"]),
-             tr("语言", "Language"): c["lang"], tr("启用", "Active"): t("yes") if c["active"] else t("no")}
+             tr("语言", "Language"): LANG_NAMES.get(c["lang"], c["lang"]),
+             tr("启用", "Active"): t("yes") if c["active"] else t("no")}
             for c in round_store.channels(store)]
     if rows:
         st.dataframe(rows, hide_index=True, width="stretch", placeholder="—")
@@ -114,7 +115,8 @@ with robots_tab:
         region = st.text_input(tr("范围:地区(如 江北市/清河县;留空 = 全部)",
                                   "Region (e.g. 江北市/清河县; empty = all)"), max_chars=200)
         point_id = st.text_input(tr("或单个监测点编号", "Or one point's id"), max_chars=40)
-        channel_lang = st.radio(tr("消息语言", "Message language"), ("zh", "en"), horizontal=True)
+        channel_lang = st.radio(tr("消息语言", "Message language"), ("zh", "en"), horizontal=True,
+                                format_func=LANG_NAMES.get)
         if st.form_submit_button(tr("添加", "Add"), type="primary"):
             try:
                 round_store.add_channel(store, label, kind, url, secret,
