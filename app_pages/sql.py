@@ -16,8 +16,8 @@ from survey.indicators import INDICATORS
 from survey.schema_doc import VIEWS
 from survey.snapshots import refresh
 from survey.store import StoreError
-from survey.store.sandbox import (DISPLAY_BYTES, DOWNLOAD_BYTES, DOWNLOAD_ROWS, QueryFailed,
-                                  QueryRefused, Sandbox)
+from survey.store.sandbox import (DISPLAY_BYTES, DOWNLOAD_BYTES, DOWNLOAD_ROWS,
+                                  DOWNLOAD_TIME_FACTOR, QueryFailed, QueryRefused, Sandbox)
 from ui.auth import audit, require
 from ui.context import lang, startup, t
 
@@ -30,13 +30,13 @@ MIME = {"csv": "text/csv", "parquet": "application/octet-stream",
         "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
 
 
-def failure_message(exc: Exception) -> str:
+def failure_message(exc: Exception, timeout_s: float = cfg.sql_timeout_s) -> str:
     """What went wrong, in the reader's language, and how to narrow the query."""
     if isinstance(exc, QueryRefused):
         return t("sql_refused", reason=message(exc, lang()))
     kind = getattr(exc, "kind", "failed")
     if kind == "timeout":
-        return t("sql_timeout", timeout=cfg.sql_timeout_s)
+        return t("sql_timeout", timeout=timeout_s)
     if kind in ("memory", "crashed", "busy", "no_snapshot"):
         return t("sql_no_snapshot_run" if kind == "no_snapshot" else f"sql_{kind}")
     return t("sql_failed", reason=str(exc))
@@ -118,7 +118,8 @@ if ran:
                         made = sandbox.download(ran_sql, fmt)
                         st.session_state["sql_download"] = (fmt, made, None)
                     except (QueryRefused, QueryFailed) as exc:
-                        st.session_state["sql_download"] = (fmt, None, failure_message(exc))
+                        st.session_state["sql_download"] = (fmt, None, failure_message(
+                            exc, cfg.sql_timeout_s * DOWNLOAD_TIME_FACTOR))
             prepared = st.session_state.get("sql_download")
             if prepared:
                 fmt, made, error = prepared

@@ -35,6 +35,9 @@ PROJECT_ROOT = Path(__file__).resolve().parents[2]
 DISPLAY_BYTES = 16 * 2 ** 20  # what the grid may receive (Streamlit sends it to the browser)
 DOWNLOAD_ROWS = {"csv": 500_000, "parquet": 1_000_000, "xlsx": 100_000}
 DOWNLOAD_BYTES = 64 * 2 ** 20
+# A download runs the query again and writes a file (Excel: ~100,000 rows a minute here), so it
+# gets this many times the query's time limit; rows and bytes bound it as well.
+DOWNLOAD_TIME_FACTOR = 4
 START_TIMEOUT_S = 60.0
 
 
@@ -267,7 +270,7 @@ class Sandbox:
         self.limits = limits
 
     def run(self, sql: str, limit: int = 10_000, max_bytes: int = DISPLAY_BYTES) -> QueryResult:
-        header, payload = self._ask(sql, limit, max_bytes, None)
+        header, payload = self._ask(sql, limit, max_bytes, None, self.timeout_s)
         table = pa.ipc.open_stream(payload).read_all()
         return QueryResult(table, header["cut"] is not None, header["seconds"], header["cut"])
 
@@ -275,10 +278,11 @@ class Sandbox:
                  max_bytes: int = DOWNLOAD_BYTES) -> Download:
         if fmt not in DOWNLOAD_ROWS:
             raise ValueError(f"unknown download format {fmt!r}")
-        header, payload = self._ask(sql, rows or DOWNLOAD_ROWS[fmt], max_bytes, fmt)
+        header, payload = self._ask(sql, rows or DOWNLOAD_ROWS[fmt], max_bytes, fmt,
+                                    self.timeout_s * DOWNLOAD_TIME_FACTOR)
         return Download(payload, header["rows"], header["cut"])
 
-    def _ask(self, sql: str, rows: int, max_bytes: int, fmt: str | None):
+    def _ask(self, sql: str, rows: int, max_bytes: int, fmt: str | None, timeout_s: float):
         if not self.snapshot.exists():
             raise QueryFailed("there is no analytics snapshot yet; it is written a few seconds "
                               "after the app starts, or with `python -m survey snapshot`",
@@ -288,10 +292,10 @@ class Sandbox:
         request = {"sql": sql, "snapshot": str(self.snapshot), "rows": rows,
                    "bytes": max_bytes, "format": fmt}
         try:
-            header, payload = process.ask(request, self.timeout_s)
+            header, payload = process.ask(request, timeout_s)
         except _TimedOut:
             pool.discard(process)
-            raise QueryFailed(f"the query ran longer than {self.timeout_s:g} s and was "
+            raise QueryFailed(f"the query ran longer than {timeout_s:g} s and was "
                               "stopped", "timeout") from None
         except _Died:
             pool.discard(process)
