@@ -35,7 +35,7 @@ STRINGS: dict[str, tuple[str, str]] = {
     "carried_notice": ("已带入您上期({period})的答案,标有“上期值”。请核对,有变化的请修改。",
                        "Your answers from last period ({period}) are filled in and marked \"last period\". Check them and change what changed."),
     "nothing_changed": ("与上期相同,一键确认", "Nothing changed since last period"),
-    "nothing_changed_help": ("确认所有“上期值”,直接跳到剩余问题。", "Confirm all last-period values and go to the remaining questions."),
+    "nothing_changed_help": ("沿用全部上期答案,直接到提交确认;不能沿用的题目会先带您过去。", "Keep all of last period's answers and go straight to the confirmation; anything that cannot carry comes first."),
     "carried_marker": ("上期值", "last period"),
     "draft_restored": ("已恢复您 {at} 保存的草稿。", "Your draft saved at {at} is restored."),
     "draft_failed": ("草稿暂时无法保存到服务器:{error} 您的答案仍保留在本页,请勿关闭。",
