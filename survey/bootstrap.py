@@ -99,7 +99,8 @@ def start_snapshots(startup: Startup) -> None:
     from survey.snapshots import SnapshotScheduler
     if startup.config.snapshot_minutes > 0 and startup.scheduler is None:
         startup.scheduler = SnapshotScheduler(startup.store, startup.config.snapshot,
-                                              startup.config.snapshot_minutes)
+                                              startup.config.snapshot_minutes,
+                                              k=startup.config.k_anonymity)
         startup.scheduler.start()
 
 

@@ -136,7 +136,7 @@ def cmd_snapshot(args, cfg) -> int:
               f"{cfg.snapshot_minutes:g} minutes after data changed).", file=sys.stderr)
         return 2
     with store:
-        info = snapshot.write(store, target)
+        info = snapshot.write(store, target, cfg.k_anonymity)
     print(f"wrote {info.path} ({info.bytes / 1e6:.1f} MB in {info.seconds:.2f} s); open it "
           f"read-only, e.g. duckdb -readonly {info.path}")
     return 0

@@ -127,3 +127,17 @@ def test_problem_reports_never_name_a_small_group(tmp_path):
 def test_every_allowed_view_is_documented_and_the_doc_is_generated_from_the_list():
     assert documented_relations() == set(SNAPSHOT_RELATIONS)
     assert len(ANALYST_VIEWS) == len(set(ANALYST_VIEWS))
+
+
+def test_the_cli_snapshot_uses_the_configured_k(tmp_path):
+    import os
+    import subprocess
+    import sys
+    env = {**os.environ, **ENV, "SURVEY_DB": str(tmp_path / "s.duckdb"), "SURVEY_DEMO": "0",
+           "SURVEY_K": "3", "SURVEY_SNAPSHOT": str(tmp_path / "a.duckdb")}
+    done = subprocess.run([sys.executable, "-m", "survey", "snapshot"], cwd=ROOT, env=env,
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    con = duckdb.connect(str(tmp_path / "a.duckdb"), read_only=True)
+    assert con.execute("SELECT k_anonymity FROM snapshot_info").fetchone()[0] == 3
+    con.close()
