@@ -519,19 +519,29 @@ class _Mapper:
         return translated
 
     def _finish_sections(self) -> None:
-        kept = []
+        """Notes left at a section's end join its last question's hint; notes of a section
+        without questions (an introduction) go to the next question, or the last one."""
+        kept, carried, rows = [], [], []
         for section in self.sections:
-            if section["notes"]:
-                if section["questions"]:
+            if section["questions"]:
+                if carried:
+                    first = section["questions"][0]
+                    first["hint"] = _prepend(carried, first.get("hint"))
+                    carried, rows = [], []
+                if section["notes"]:
                     last = section["questions"][-1]
                     last["hint"] = _prepend(section["notes"], last.get("hint"), after=True)
-                else:
-                    self.issue(section["note_rows"][0], section["id"], f"notes of section '{section['id']}' have "
-                               "no question to go with and are left out",
-                               f"栏目“{section['id']}”中的说明没有对应题目,未导入")
-            if section["questions"]:
                 kept.append({"id": section["id"], "title": section["title"],
                              "questions": section["questions"]})
+            else:
+                carried += section["notes"]
+                rows += section.get("note_rows", [])
+        if carried and kept:
+            last = kept[-1]["questions"][-1]
+            last["hint"] = _prepend(carried, last.get("hint"), after=True)
+        elif carried:
+            self.issue(rows[0], "note", "the notes have no question to go with and are left "
+                       "out", "这些说明没有对应的题目,未导入")
         self.sections = kept
 
     def _report_languages(self) -> None:
@@ -610,6 +620,8 @@ def _items(node: dict) -> list[dict]:
     for child in node.get("children", []):
         if child.get("type") in ("group", "repeat"):
             out.extend(_items(child))
+        elif str((child.get("control") or {}).get("appearance")) == "label":
+            continue  # the header row pyxform adds to a table-list group: layout only
         elif child.get("type") != "calculate" or child.get("name"):
             out.append(child)
     return out
