@@ -27,7 +27,10 @@ SCRIPTS = {"fill": "app_pages/fill.py", "login": "app_pages/login.py",
            "responses": "app_pages/responses.py", "briefing": "app_pages/briefing.py",
            "sql": "app_pages/sql.py", "admin_points": "app_pages/admin_points.py",
            "admin_questionnaires": "app_pages/questionnaires.py",
-           "admin_accounts": "app_pages/admin_accounts.py", "audit": "app_pages/audit.py"}
+           "admin_accounts": "app_pages/admin_accounts.py", "audit": "app_pages/audit.py",
+           "rounds": "app_pages/rounds.py", "reviews": "app_pages/reviews.py",
+           "reminders": "app_pages/reminders.py",
+           "admin_history": "app_pages/admin_history.py"}
 COUNTY = ("江北市", "清河县")
 
 
