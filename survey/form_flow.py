@@ -137,8 +137,9 @@ class FormFlow:
             flow.step, flow.receipt = DONE, kept[0]
             flow.answers = dict(kept[1])
             flow.notice = None
-        elif draft:
-            flow._restore(*draft)
+        if draft and (not kept or draft[2].get("revision")):
+            flow._restore(*draft)  # submitting deletes drafts: beside a kept one, a revision
+            flow.step = CONFIRM if flow.step == CONFIRM else FILL
         return flow
 
     def _restore(self, saved, section_id: str | None, state: dict) -> None:
@@ -395,7 +396,7 @@ def open_form(store, respondent, qn: Questionnaire, period: str) -> FormFlow:
     looks = max([q.plausibility.months for q in qn.questions if q.plausibility] + [1])
     recent = forms.recent_answers(store, respondent, qn, period, look_back=max(12, looks))
     kept = store.kept(respondent, qn.id, period)
-    draft = None if kept else forms.draft(store, respondent, qn.id, period)
+    draft = forms.draft(store, respondent, qn.id, period)
     return FormFlow.open(qn, period, recent, kept, draft)
 
 

@@ -13,9 +13,10 @@ from survey.questionnaire import load
 from survey.questionnaire.model import Plausibility
 from tests.conftest import ROOT, VILLAGE, complete_answers
 
-PERIOD = "2026-11"
-LAST = "2026-10"
-TODAY = dt.date(2026, 11, 21)
+TODAY = dt.date.today()
+PERIOD = periods.key_for("month", TODAY)  # open now: form_flow.submit checks the real date
+LAST = periods.previous("month", PERIOD)
+BEFORE = periods.previous("month", LAST)
 
 
 def docs_example():
@@ -135,7 +136,7 @@ def test_implausible(value, recent, asks):
 
 
 def test_soft_check_asks_once_and_a_correction_is_recorded_as_such(monthly):
-    recent = [(LAST, complete_answers(meetings=9)), ("2026-09", complete_answers(meetings=8))]
+    recent = [(LAST, complete_answers(meetings=9)), (BEFORE, complete_answers(meetings=8))]
     flow = FormFlow.open(monthly, PERIOD, recent)
     flow.set_answer("meetings", 90.0)
     check = flow.soft_check("meetings")
@@ -155,7 +156,7 @@ def test_the_documented_example_carries_implies_and_goes_to_what_cannot_carry():
     assert qn.question("burden_change").unchanged == "3"
     assert qn.question("meetings").plausibility == Plausibility(5, 3, 6)
     last = {"meetings": 4, "trace_demands": False, "burden_change": "2", "heaviest": "台账"}
-    flow = FormFlow.open(qn, PERIOD, [(LAST, last), ("2026-09", {"meetings": 4})])
+    flow = FormFlow.open(qn, PERIOD, [(LAST, last), (BEFORE, {"meetings": 4})])
     assert flow.answers == {"meetings": 4, "trace_demands": False}
     flow.keep_last_period()
     assert flow.answers["burden_change"] == "3"
@@ -181,6 +182,23 @@ def test_revision_keeps_the_submitted_answers(monthly):
     assert flow.answers == complete_answers(documents=50, apps=9)
 
 
+def test_a_revision_in_progress_survives_a_reload(store, monthly, respondent):
+    store.submit(respondent, monthly, PERIOD, complete_answers(), "first", today=TODAY)
+    flow = form_flow.open_form(store, respondent, monthly, PERIOD)
+    assert flow.step == DONE
+    flow.revise()
+    flow.next()
+    flow.set_answer("forms", 30.0)
+    form_flow.save(store, respondent, flow)
+    again = form_flow.open_form(store, respondent, monthly, PERIOD)
+    assert again.step == FILL and again.revision and again.current.id == "forms"
+    assert again.answers["forms"] == 30 and again.offer() == KEEP_AS_IS
+    again.keep_last_period()
+    receipt = form_flow.submit(store, respondent, again)
+    assert receipt.revision == 2
+    assert form_flow.open_form(store, respondent, monthly, PERIOD).step == DONE
+
+
 def test_submission_stores_the_fill_record_for_analysts(store, monthly, respondent):
     store.submit(respondent, monthly, LAST, complete_answers(meetings=9), "last", today=TODAY)
     flow = form_flow.open_form(store, respondent, monthly, PERIOD)
@@ -203,7 +221,7 @@ def test_submission_stores_the_fill_record_for_analysts(store, monthly, responde
 
 
 def test_form_burden_per_version_and_period(store, monthly):
-    now = dt.datetime(2026, 11, 20, 10, 0)
+    now = dt.datetime.now().replace(microsecond=0)
     codes = store.issue_codes(VILLAGE.point_id, 4)
     for i, (seconds, unchanged) in enumerate([(30, True), (60, True), (90, False), (300, False)]):
         respondent = store.respondent(codes[i])
