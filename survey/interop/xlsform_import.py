@@ -98,12 +98,13 @@ def import_xlsform(source: str | Path | bytes, name: str | None = None,
                                    ".csv or .md", f"“{suffix or name}”不是 XLSForm 文件;请使用 "
                                    ".xlsx、.xls、.csv 或 .md 文件"))
         return result
+    raw = None
     try:
         workbook = get_xlsform(io.BytesIO(data), file_type=suffix)
         raw = copy.deepcopy(workbook)
         form, warnings = _parse(workbook, Path(name).stem)
     except PyXFormError as exc:
-        result.issues.append(_pyxform_issue(name, str(exc)))
+        result.issues.append(_pyxform_issue(name, str(exc), raw))
         return result
     except Exception as exc:  # noqa: BLE001 - a corrupt file: report it, never crash the page
         result.issues.append(Issue(name, "-", None, f"the file cannot be read as an XLSForm "
@@ -123,17 +124,30 @@ def _parse(workbook, stem: str):
     warnings: list[str] = []
     form = workbook_to_json(workbook_dict=workbook, form_name="data", fallback_form_name=stem,
                             warnings=warnings)
-    create_survey_element_from_dict(copy.deepcopy(form)).to_xml(warnings=warnings)
+    # pyxform's own checks; validate=False: ODK Validate is an external Java program
+    create_survey_element_from_dict(copy.deepcopy(form)).to_xml(validate=False,
+                                                                 warnings=warnings)
     return form, warnings
 
 
-def _pyxform_issue(name: str, message: str) -> Issue:
+def _pyxform_issue(name: str, message: str, raw=None) -> Issue:
     row = re.search(r"\[row ?: ?(\d+)\]", message)
     sheet = re.search(r"'(survey|choices|settings|external_choices|entities)' sheet", message)
     text = re.sub(r"\s*Learn more: \S+", "", message).strip()
-    return Issue(name, sheet[1] if sheet else "survey", int(row[1]) if row else None,
+    line = int(row[1]) if row else _row_quoted(message, raw)
+    return Issue(name, sheet[1] if sheet else "survey", line,
                  f"pyxform refuses the form: {text}; fix it in the XLSForm and import again",
                  f"XLSForm 解析器拒绝该表单:{text};请在 XLSForm 中修改后重新导入")
+
+
+def _row_quoted(message: str, raw) -> int | None:
+    """A message without a row ("Unknown question type 'textX'."): the survey row holding
+    the quoted value."""
+    for quoted in re.findall(r"'([^']+)'", message):
+        for i, row in enumerate((raw.survey or []) if raw else []):
+            if any(str(v).strip() == quoted for v in row.values()):
+                return i + 2
+    return None
 
 
 def make_id(name: str, taken: set[str], fallback: str = "q") -> str:
@@ -412,6 +426,11 @@ class _Mapper:
         parts = [c for c in list(conditions) + [relevant] if c]
         if parts:
             q["relevant"] = " and ".join(f"({p})" if len(parts) > 1 else p for p in parts)
+        if bind.get("calculate"):
+            self.issue(row, name, f"'{name}' is filled by the calculation {bind['calculate']}; "
+                       "here it is asked like any question (compute the value in SQL instead, "
+                       "or delete the question)", f"“{name}”原由计算 {bind['calculate']} 自动填写;"
+                       "导入后作为普通题目提问(可改为在 SQL 中计算,或删除此题)", "changed")
         for key in ("default", "read_only"):
             if node.get(key) or bind.get(key.replace("_", "")):
                 self.issue(row, name, f"'{name}': '{key}' is not supported and is ignored",
