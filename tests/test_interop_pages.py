@@ -4,6 +4,7 @@ on a real database without demo data."""
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 import pytest
 from streamlit.testing.v1 import AppTest
@@ -88,3 +89,17 @@ def test_workbench_offers_spss_and_stata_files(app_env):
     at = open_page("app_pages/sql.py", "ana")
     labels = [b.label for b in at.get("download_button")]
     assert "SPSS (.sav)" in labels and "Stata (.dta)" in labels
+
+
+def test_history_errors_are_in_english_in_the_english_ui(app_env):
+    data, _ = sample_history.gbk_csv()
+    at = as_user(AppTest.from_file(APP, default_timeout=90), "boss")
+    at.session_state["lang"] = "en"
+    at.switch_page("app_pages/admin_history.py").run()
+    at.file_uploader(key="history_upload").upload("history_2024_2025_gbk.csv", data).run()
+    assert not at.exception, at.exception
+    assert at.title[0].value == "Import history"
+    [errors] = [d.value for d in at.dataframe if "problem" in d.value.columns]
+    assert any("is not a number; write digits" in text for text in errors["problem"])
+    assert not any(re.search(r"[\u4e00-\u9fff]{2,}", text) and "column" not in text
+                   for text in errors["problem"])
