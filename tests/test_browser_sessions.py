@@ -22,8 +22,7 @@ def demo_env(tmp_path):
            "SURVEY_SNAPSHOT_MINUTES": "0"}
     store = start(resolve(env)).store
     add_staff(store, "boss", "admin")
-    point = next(p for p in store.points() if p.kind == "village")
-    code = store.issue_codes(point.point_id, 1)[0]
+    code = store.demo_codes()[0][0]  # a respondent with last period's answers to carry
     store.close()
     return env, code
 
@@ -94,7 +93,7 @@ def test_a_qr_link_leaves_no_code_behind_and_a_reload_keeps_the_form(demo_env):
         history = context.new_cdp_session(page).send("Page.getNavigationHistory")
         assert not [e for e in history["entries"] if code in e["url"]], history
 
-        page.get_by_role("button", name="下一步").first.click()  # on to part 2
+        page.get_by_role("button", name="下一步").first.click()  # on to part 2 (carried values)
         settle(page)
         box = page.get_by_role("spinbutton").first
         box.fill("37")
