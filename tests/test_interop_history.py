@@ -244,3 +244,30 @@ def test_a_large_file_is_written_in_several_waves_in_one_transaction(hstore, sam
     direct = hstore.query("SELECT count(*), sum(value) FROM indicator_values WHERE indicator = "
                           "'documents'")[0]
     assert rollup == pytest.approx(direct)
+
+
+@pytest.mark.parametrize("value,kind,key", [
+    ("2025-03", "month", "2025-03"), ("2025/3", "month", "2025-03"),
+    ("2025.03", "month", "2025-03"), ("202503", "month", "2025-03"),
+    ("2025年3月", "month", "2025-03"), ("2025年03月份", "month", "2025-03"),
+    (dt.datetime(2025, 3, 1), "month", "2025-03"), (dt.date(2025, 3, 31), "month", "2025-03"),
+    ("2025-03-01 00:00:00", "month", "2025-03"), ("2025-13", "month", None),
+    ("三月", "month", None), ("2025-Q2", "quarter", "2025-Q2"),
+    ("2025年第2季度", "quarter", "2025-Q2"), ("2025-W09", "week", "2025-W09"),
+    ("2025-W60", "week", None),
+])
+def test_periods_as_spreadsheets_write_them(value, kind, key):
+    assert history_import.parse_period(value, kind) == key
+
+
+def test_cells_as_people_type_them(monthly):
+    convert = history_import._convert
+    assert convert(monthly.question("trace_demands"), "是") == (True, None)
+    assert convert(monthly.question("trace_demands"), "No") == (False, None)
+    assert convert(monthly.question("satisfaction"), "Satisfied") == ("4", None)
+    assert convert(monthly.question("satisfaction"), 4.0) == ("4", None)
+    assert convert(monthly.question("documents"), "1,200") == (1200, None)
+    assert convert(monthly.question("documents"), "１２") == (12, None)  # full-width digits
+    value, problem = convert(monthly.question("documents"), "12.5")
+    assert value is None and "whole number" in problem[0] and "整数" in problem[1]
+    assert convert(monthly.question("one_cut"), "  =SUM(A1) ") == ("  =SUM(A1) ", None)
