@@ -260,6 +260,9 @@ STRINGS: dict[str, tuple[str, str]] = {
     "login_failed": ("用户名或密码不正确。", "Wrong user name or password."),
     "locked": ("尝试次数过多,请 {minutes} 分钟后再试。", "Too many attempts; try again in {minutes} minutes."),
     "code_locked": ("尝试次数过多,请 {minutes} 分钟后再试,或联系发放填报码的人。", "Too many attempts; try again in {minutes} minutes, or ask whoever issued your code."),
+    "login_wait": ("尝试次数过多,请 {seconds} 秒后再试。", "Too many attempts; try again in {seconds} seconds."),
+    "code_wait": ("填报码多次输入有误,请 {seconds} 秒后再试,或联系发放填报码的人。",
+                  "Several wrong codes were tried; try again in {seconds} seconds, or ask whoever issued your code."),
     "session_expired": ("长时间未操作,已自动退出,请重新登录。", "You were signed out after a period of inactivity; please sign in again."),
     "not_allowed": ("您没有权限查看此页面。", "You may not use this page."),
     "signed_in_as": ("已登录:{name}({role})", "Signed in: {name} ({role})"),
@@ -304,7 +307,7 @@ STRINGS: dict[str, tuple[str, str]] = {
     "col_theme": ("主题", "Theme"),
     "col_measure": ("口径", "What is measured"),
     "col_this_month": ("本月", "This month"),
-    "col_change_pop": ("环比", "vs previous month"),
+    "col_change_pop": ("环比", "vs prev. month"),
     "col_note": ("备注", "Note"),
     "col_facts": ("依据", "Evidence"),
     "col_status": ("状态", "Status"),
@@ -408,6 +411,7 @@ def t(key: str, lang: str = "zh", **values) -> str:
     zh, en = STRINGS[key]
     text = en if lang == "en" else zh
     return text.format(**values) if values else text
+
 
 def audit_action(action: str, lang: str = "zh") -> str:
     """An audit action for people (the stored code when it has no label yet)."""
