@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import duckdb
+import pyarrow as pa
 
 from survey import answers as answer_rules
 from survey import codes, periods
@@ -1079,15 +1080,28 @@ def _write_wave(cur, jobs: list[_Job]) -> None:
                     f"respondent_key IN ({_in(respondents)})", [qid, period_key, *respondents])
 
 
+_ARROW_SCHEMAS: dict[str, pa.Schema] = {}
+
+
 def _insert_many(cur, head: str, rows: list[tuple], tail: str = "") -> None:
-    """One multi-row INSERT (in chunks that keep the statement small)."""
-    for start in range(0, len(rows), 500):
-        chunk = rows[start:start + 500]
-        if not chunk:
-            continue
-        width = len(chunk[0])
-        values = ", ".join(["(" + ", ".join("?" * width) + ")"] * len(chunk))
-        cur.execute(f"{head} {values}{tail}", [v for row in chunk for v in row])
+    """Insert rows (`head` is "INSERT INTO <table> VALUES") through one Arrow table: 15-60x
+    cheaper than a multi-row VALUES with bound parameters (shared/design/store-engines.md)."""
+    if not rows:
+        return
+    table = head.split()[2]
+    schema = _ARROW_SCHEMAS.get(table)
+    if schema is None:
+        schema = cur.execute(f"SELECT * FROM {table} LIMIT 0").to_arrow_table().schema
+        _ARROW_SCHEMAS[table] = schema
+    batch = pa.Table.from_arrays(
+        [pa.array(column, type=field.type) for column, field in zip(zip(*rows), schema)],
+        schema=schema)
+    name = f"_insert_{table}"
+    cur.register(name, batch)
+    try:
+        cur.execute(f"INSERT INTO {table} SELECT * FROM {name}{tail}")
+    finally:
+        cur.unregister(name)
 
 
 def _receipt(row) -> Receipt:
