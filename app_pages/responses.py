@@ -29,7 +29,8 @@ rate = f"{received / expected:.0%}" if expected else "—"
 st.markdown(t("responses_summary", points=len(frame), expected=expected, received=received,
               rate=rate, overdue=int(frame["overdue"].sum())))
 table = frame.assign(kind=frame["kind"].map(lambda c: domain.label(domain.POINT_KINDS, c, lang())),
-                     overdue=frame["overdue"].map(lambda o: t("yes") if o else ""))
+                     overdue=frame["overdue"].map(lambda o: t("yes") if o else ""),
+                     rate=frame["rate"].astype("float64") * 100)  # 71 (%), not 71.43%
 # key columns first (a phone shows the point and two or three more); kind and county scroll
 COLUMNS = {"name": t("col_point"), "rate": t("col_rate"), "received": t("col_received"),
            "expected": t("col_expected"), "overdue": t("col_overdue"), "county": t("col_county"),
@@ -37,6 +38,9 @@ COLUMNS = {"name": t("col_point"), "rate": t("col_rate"), "received": t("col_rec
 st.dataframe(
     table[list(COLUMNS)].rename(columns=COLUMNS), hide_index=True, width="stretch",
     placeholder="—",
-    column_config={t("col_point"): st.column_config.TextColumn(pinned=True),
-                   t("col_rate"): st.column_config.ProgressColumn(format="percent", min_value=0,
-                                                                 max_value=1)})
+    column_config={t("col_point"): st.column_config.TextColumn(pinned=True, width="medium"),
+                   t("col_rate"): st.column_config.ProgressColumn(format="%.0f%%", min_value=0,
+                                                                 max_value=100, width="small"),
+                   t("col_received"): st.column_config.NumberColumn(width="small"),
+                   t("col_expected"): st.column_config.NumberColumn(width="small"),
+                   t("col_overdue"): st.column_config.TextColumn(width="small")})

@@ -192,7 +192,8 @@ if view == "heatmap":
         st.info(t("no_data"))
     else:
         chart = charts.heatmap(frame, indicator, lang(), k, value)
-        st.altair_chart(charts.themed(chart, label), width="stretch")
+        st.altair_chart(charts.themed(chart, label), width="stretch",
+                        height=charts.heatmap_height(frame))
         # the same figures as a list: a point per row, readable on a phone
         with st.expander(t("heatmap_table"), expanded=False):
             ordered = frame.sort_values("bucket")

@@ -452,7 +452,8 @@ th, td {{ border-bottom: 1px solid #ddd; padding: .35em .5em; text-align: left;
           vertical-align: top; }}
 th {{ background: #f5f5f5; }}
 td:first-child {{ min-width: 7em; }}
-.num {{ text-align: right; white-space: nowrap; }}
+.num {{ text-align: right; }}
+td.num {{ white-space: nowrap; }}
 tr.theme th {{ background: #fff; color: #c62828; border-bottom: 1px solid #c62828;
                padding-top: .8em; }}
 .charts {{ display: grid; grid-template-columns: 1fr; gap: .5em; }}

@@ -116,6 +116,12 @@ def groups(frame: pd.DataFrame, indicator: str, lang: str, grain: str, group_tit
 
 
 HEATMAP_ROW = 22  # px per point: every name gets its own readable row
+HEATMAP_FRAME = 180  # px around the rows: title, legend, month labels
+
+
+def heatmap_height(frame: pd.DataFrame) -> int:
+    """The height a page must give the heatmap (Streamlit otherwise squeezes its rows)."""
+    return HEATMAP_ROW * max(1, frame["point"].nunique()) + HEATMAP_FRAME
 
 
 def heatmap(frame: pd.DataFrame, indicator: str, lang: str, k: int = 5, value: str = "mean"):
@@ -141,7 +147,7 @@ def heatmap(frame: pd.DataFrame, indicator: str, lang: str, k: int = 5, value: s
                  alt.Tooltip("status:N", title=" ")])
     shown = base.transform_filter("datum.suppressed == false").mark_rect().encode(
         color=alt.Color("value:Q", title=None, scale=alt.Scale(scheme="orangered"),
-                        legend=alt.Legend(orient="top", format=".0%" if share else "",
+                        legend=alt.Legend(orient="top", format=".0%" if share else ".0f",
                                           gradientLength=160)))
     hidden = base.transform_filter("datum.suppressed == true").mark_rect(color="#e0e0e0")
     return alt.layer(hidden, shown).properties(width=WIDTH,
