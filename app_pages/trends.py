@@ -135,18 +135,18 @@ elif "view" in st.query_params:
 
 
 def figure_column(title: str):
-    return st.column_config.NumberColumn(title, format="percent" if share else "%.1f")
+    return st.column_config.NumberColumn(title, format="%.0f%%" if share else "%.1f")
 
 
 def change_column(title: str):
-    return st.column_config.NumberColumn(
-        title, format="%+.1f " + ("个百分点" if lang() == "zh" else "pp") if share else "percent")
+    unit = "个百分点" if lang() == "zh" else "pp"
+    return st.column_config.NumberColumn(title, format=f"%+.1f {unit}" if share else "%+.1f%%")
 
 
 if view == "trend":
     frame = cached.figure("series", flt, indicator, grain, k)
     chart = charts.trend(frame, indicator, lang(), grain, value, k)
-    st.altair_chart(charts.themed(chart, label), width="stretch")
+    st.altair_chart(charts.themed(chart, label), width="stretch", height=charts.page_height(chart))
     chart_downloads(frame, chart, f"trend_{indicator}_{grain}", label)
 
 if view == "breakdown":
@@ -163,10 +163,14 @@ if view == "breakdown":
     elif by == "point":
         labels = names
     chart = charts.groups(frame, indicator, lang(), grain, t("by"), labels, value)
-    st.altair_chart(charts.themed(chart, label), width="stretch")
+    st.altair_chart(charts.themed(chart, label), width="stretch",
+                    height=charts.page_height(chart, 170))  # the legend sits below
     latest = frame[frame["bucket"] == bucket].copy()
     latest["group"] = latest["group"].map(lambda g: labels.get(g, g))
     change = "yoy_pp" if share else "yoy"
+    # shares in percent and relative changes in percent: shown x100 ("+7.5%", not 0.075)
+    latest[value] = latest[value] * (100 if share else 1)
+    latest[change] = latest[change] * (1 if share else 100)
     table = latest[["group", value, change, "n"]].rename(columns={
         "group": t("by"), value: label, change: t("col_change_yoy"), "n": t("chart_n")})
     if st.toggle(t("ranking"), key="rank"):
@@ -198,7 +202,7 @@ if view == "heatmap":
         with st.expander(t("heatmap_table"), expanded=False):
             ordered = frame.sort_values("bucket")
             per_point = ordered.groupby("point").agg(
-                latest=(value, "last"),
+                latest=(value, lambda v: v.iloc[-1] * (100 if share else 1)),
                 spark=(value, lambda v: [None if pd.isna(x) else float(x) for x in v]))
             st.dataframe(per_point.reset_index().rename(columns={
                 "point": t("col_point"), "latest": t("heatmap_latest"),
@@ -212,7 +216,7 @@ if view == "distribution":
     st.caption(t("distribution_intro"))
     frame = cached.figure("series", flt, indicator, grain, k, None, True)
     chart = charts.distribution(frame, indicator, lang(), grain)
-    st.altair_chart(charts.themed(chart, label), width="stretch")
+    st.altair_chart(charts.themed(chart, label), width="stretch", height=charts.page_height(chart))
     chart_downloads(frame, chart, f"distribution_{indicator}_{grain}", label)
 
 if view == "index":
@@ -226,7 +230,8 @@ if view == "index":
             st.info(t("suppressed_note", k=k))
         else:
             chart = charts.index_chart(frame, lang(), grain, title)
-            st.altair_chart(charts.themed(chart, title), width="stretch")
+            st.altair_chart(charts.themed(chart, title), width="stretch",
+                            height=charts.page_height(chart))
             chart_downloads(frame, chart, f"burden_index_{grain}", title)
         with st.expander(t("index_definition"), expanded=True):
             st.write(definition.description.get(lang()))
@@ -241,18 +246,20 @@ if view == "public":
         st.info(t("no_data"))
     else:
         chart = charts.public_vs_cadres(frame, lang())
-        st.altair_chart(charts.themed(chart, t("tab_public")), width="stretch")
+        st.altair_chart(charts.themed(chart, t("tab_public")), width="stretch",
+                        height=charts.page_height(chart, 140))
         # each series' own latest quarter (the public's may lag the cadres'), hidden as —
         latest = frame.sort_values("bucket").groupby("who").tail(1)
         latest = latest.assign(
             who=latest["who"].map({"public": t("public_series"), "cadres": t("cadre_series")}),
+            share=latest["share"] * 100,
             quarter=latest["bucket"].map(lambda b: bucket_label(b, "quarter", lang())))
         st.caption(t("public_latest"))
         st.dataframe(latest[["who", "share", "mean", "n", "quarter"]].rename(columns={
             "who": " ", "share": t("share_satisfied"), "mean": t("mean"), "n": t("raters"),
             "quarter": t("col_quarter")}),
             hide_index=True, width="stretch", placeholder="—",
-            column_config={t("share_satisfied"): st.column_config.NumberColumn(format="percent"),
+            column_config={t("share_satisfied"): st.column_config.NumberColumn(format="%.0f%%"),
                            t("mean"): st.column_config.NumberColumn(format="%.2f"),
                            t("raters"): st.column_config.NumberColumn(format="%d")})
         chart_downloads(frame, chart, "public_rating", t("tab_public"))

@@ -59,7 +59,9 @@ for point_id in sorted(by_point, key=lambda p: names.get(p, p)):
             icon = ":material/check_circle:" if done else ":material/warning:"
             with st.expander(f"{label} · {alert.rule.describe(lang())}", icon=icon):
                 st.caption(alert_facts(alert, lang()))
-                st.altair_chart(charts.themed(evidence_chart(alert)), width="stretch")
+                chart = evidence_chart(alert)
+                st.altair_chart(charts.themed(chart), width="stretch",
+                                height=charts.page_height(chart, 120))
                 if done:
                     st.info(t("handled_info", by=escape(state["by"]),
                               at=f"{state['at']:%Y-%m-%d %H:%M}", note=escape(state["note"])))

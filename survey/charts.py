@@ -119,6 +119,13 @@ HEATMAP_ROW = 22  # px per point: every name gets its own readable row
 HEATMAP_FRAME = 180  # px around the rows: title, legend, month labels
 
 
+def page_height(chart, frame_px: int = 110) -> int:
+    """The height to give st.altair_chart: the plot's own height plus title, axes and legend
+    (without it Streamlit shrinks charts on a narrow screen)."""
+    height = getattr(chart, "height", None)
+    return (height if isinstance(height, int) else 260) + frame_px
+
+
 def heatmap_height(frame: pd.DataFrame) -> int:
     """The height a page must give the heatmap (Streamlit otherwise squeezes its rows)."""
     return HEATMAP_ROW * max(1, frame["point"].nunique()) + HEATMAP_FRAME
