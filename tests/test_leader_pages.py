@@ -285,3 +285,32 @@ def test_a_new_submission_shows_at_once(app_env, monkeypatch):
     at.run()
     after = next(m.value for m in at.markdown if "个监测点" in m.value)
     assert before != after
+
+
+def test_briefing_html_fits_a_phone_and_prints_on_a4(app_env, tmp_path):
+    """In Chromium at 375 px nothing runs off the side; printed on A4 every chart is whole."""
+    from playwright.sync_api import sync_playwright
+
+    from tests.browser_support import CHROMIUM_ARGS, require_chromium
+    chromium = require_chromium()
+    rules, _ = load_rules()
+    index, _ = load_index()
+    path = tmp_path / "briefing.html"
+    path.write_text(briefing.html_report(app_env, Filter(prefecture="江北市"),
+                                         briefing_month(app_env), 5, rules, index),
+                    encoding="utf-8")
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
+        page = browser.new_page(viewport={"width": 375, "height": 800})
+        page.goto(path.as_uri())
+        assert page.evaluate("document.documentElement.scrollWidth") <= 375
+        # no table cell squeezed to a character per line: the narrowest text cell holds 2+
+        narrowest = page.evaluate("""() => Math.min(...[...document.querySelectorAll('td')]
+            .filter(td => td.innerText.trim().length > 1).map(td => td.clientWidth))""")
+        assert narrowest >= 30
+        page.emulate_media(media="print")
+        page.set_viewport_size({"width": 700, "height": 1000})  # A4 less margins, at 96 dpi
+        heights = page.evaluate("[...document.images].map(i => i.getBoundingClientRect().height)")
+        assert heights and max(heights) <= 105 / 25.4 * 96 + 1  # each chart fits half a page
+        assert page.pdf(format="A4").startswith(b"%PDF")
+        browser.close()
