@@ -9,7 +9,8 @@ from survey import briefing, charts, domain, early_warning
 from survey.indicators import INDICATORS
 from survey.metrics import HEADLINE
 from survey.trends import (THEMES, bucket_label, format_change, format_figure, indicator_label,
-                           indicator_unit, rises_well, shown_as_share, summary_sentence)
+                           indicator_unit, rises_well, short_label, shown_as_share,
+                           summary_sentence)
 from ui.auth import require
 from ui import cached
 from ui.context import lang, startup, t
@@ -72,10 +73,11 @@ TILE_WIDTH = 160  # px: two tiles side by side on a 375 px phone, four on a PC
 def tile(indicator: str) -> None:
     row = rows.loc[indicator]
     change = format_change(indicator, row["change"], lang())
-    st.metric(indicator_label(indicator, lang()), format_figure(indicator, row["figure"]),
+    st.metric(short_label(indicator, lang()), format_figure(indicator, row["figure"]),
               delta=change,
               delta_color="normal" if rises_well(indicator) else "inverse",
-              help=share_help(indicator), chart_data=sparkline(indicator), chart_type="line")
+              help=f"{indicator_label(indicator, lang())}: {share_help(indicator)}",
+              chart_data=sparkline(indicator), chart_type="line")
     if row["suppressed"]:
         st.caption(t("suppressed_note", k=k))
         return

@@ -286,7 +286,7 @@ STRINGS: dict[str, tuple[str, str]] = {
     "mean_per_cadre": ("每名干部平均({unit})", "Mean per cadre ({unit})"),
     "mean_score": ("平均分 {mean:.1f}(1–5)", "mean score {mean:.1f} (1–5)"),
     "yoy_long": ("同比", "year on year"),
-    "pop_change": ("环比 {change}", "vs previous period {change}"),
+    "pop_change": ("环比 {change}", "vs prev. {change}"),
     "change_pp_note": ("占比的变化以百分点表示,平均值的变化为 (本期 − 基期) / 基期。",
                        "Changes of a share are in percentage points (pp); changes of a mean are (new − old) / old."),
     "tiles_note": ("箭头为同比变化,绿色为向好、红色为变差;曲线为近24期走势。",

@@ -56,6 +56,24 @@ PERCEPTION = ("satisfaction", "burden_change")  # not burden: what cadres feel a
 SPARK_BUCKETS = {"month": 24, "quarter": 8, "year": 5}
 
 
+# Tile labels short enough for a 160 px tile (the full name is in the tile's help).
+SHORT_LABELS = {
+    "documents": ("收文数量", "Documents"), "meetings": ("参加会议次数", "Meetings"),
+    "meeting_hours": ("会议时长", "Meeting hours"), "forms": ("填报报表份数", "Forms"),
+    "form_hours": ("填表报数耗时", "Form hours"), "duplicate_forms": ("重复填报", "Duplicates"),
+    "inspections": ("督检考次数", "Inspections"), "inspection_hours": ("迎检耗时", "Inspection prep"),
+    "trace_demands": ("过度留痕", "Traces asked"), "apps": ("政务APP数量", "Apps"),
+    "chat_groups": ("工作群数量", "Chat groups"), "burden_change": ("负担变化感知", "Burden lighter"),
+    "satisfaction": ("减负满意度", "Satisfied"),
+}
+
+
+def short_label(indicator: str, lang: str) -> str:
+    zh, en = SHORT_LABELS.get(indicator) or (indicator_label(indicator, "zh"),
+                                             indicator_label(indicator, "en"))
+    return en if lang == "en" else zh
+
+
 def shown_as_share(indicator: str) -> bool:
     """Yes/no and five-point indicators are read as a share (percent); counts and hours as a
     mean. A share's change is given in percentage points, a mean's as (new - old) / old."""

@@ -51,7 +51,7 @@ def test_trends_page_opens_with_a_sentence_and_themed_tiles(app_env):
         "##### 干部感受"]
     # primary tiles only, in reading order; every tile has its sparkline
     assert [m.label for m in at.metric] == [
-        "收文数量", "参加会议次数", "填报报表份数", "填表报数耗时", "督查检查考核次数", "过度留痕",
+        "收文数量", "参加会议次数", "填报报表份数", "填表报数耗时", "督检考次数", "过度留痕",
         "工作群数量", "减负满意度", "负担变化感知"]
     assert all(m.proto.chart_data for m in at.metric)
     at.toggle(key="all_tiles").set_value(True).run()
