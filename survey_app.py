@@ -18,7 +18,7 @@ if __name__ != "__main__":  # imported by the server: build the ASGI app
                  middleware=[Middleware(server.CodeLinkMiddleware)])
 else:  # a page run
     from survey import access
-    from ui import auth
+    from ui import auth, phone
     from ui.context import language_switch, startup, t
 
     st.set_page_config(page_title="基层减负监测 · Burden monitoring", page_icon=":material/assignment:",
@@ -60,6 +60,7 @@ else:  # a page run
     pages = {pid: st.Page(script, title=t(title), icon=icon, default=pid == home)
              for pid, (script, title, icon) in PAGES.items()}
     with st.sidebar:
+        phone.close_menu_after_navigation()
         for pid in usable:
             if pid != "rate":  # opened from a point's QR code or link, not from the menu
                 st.page_link(pages[pid])

@@ -130,3 +130,25 @@ def test_start_up_work_happens_when_the_server_starts(tmp_path):
         with urllib.request.urlopen(url + "/healthz", timeout=5) as response:
             assert response.status == 200 and b'"ok"' in response.read()
     assert (tmp_path / "fresh.duckdb").stat().st_mode & 0o077 == 0  # owner-only
+
+
+def test_the_menu_closes_after_choosing_a_page_on_a_phone(demo_env):
+    env, _ = demo_env
+    chromium = require_chromium()
+    with running_app(env) as url, playwright.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
+        page = browser.new_context(viewport={"width": 375, "height": 800}, has_touch=True,
+                                   locale="zh-CN").new_page()
+        page.goto(f"{url}/login")
+        page.get_by_label("用户名").fill("boss")
+        page.get_by_label("密码", exact=True).fill(STAFF_PASSWORD)
+        page.get_by_role("button", name="登录").click()
+        settle(page)
+        sidebar = page.locator("[data-testid=stSidebar]")
+        shown = "() => document.querySelector('[data-testid=stSidebar]').getBoundingClientRect()"
+        page.locator("[data-testid=stExpandSidebarButton]").first.click()
+        page.wait_for_function(shown + ".right > 200", timeout=10000)  # the menu is open
+        sidebar.get_by_role("link", name="预警").click()
+        page.wait_for_url(re.compile(r"/warnings"), timeout=10000)
+        page.wait_for_function(shown + ".right <= 0", timeout=10000)  # and closes by itself
+        browser.close()
