@@ -99,7 +99,7 @@ usage = app.store.period_usage()
 st.dataframe(pd.DataFrame(usage, columns=[tr("问卷", "Questionnaire"), tr("版本", "Version"),
                                           tr("期次", "Period"), tr("提交数", "Submissions"),
                                           tr("已关闭", "Closed")]),
-             hide_index=True, width="stretch")
+             hide_index=True, width="stretch", placeholder="—")
 with st.form("period"):
     qid = st.selectbox(tr("问卷", "Questionnaire"), sorted({v[0] for v in versions}))
     key = st.text_input(tr("期次(如 2026-10)", "Period (e.g. 2026-10)"), max_chars=10)
@@ -116,8 +116,10 @@ with st.form("period"):
             else:
                 app.store.reopen_period(qid, key.strip(), viewer.username)
             st.rerun()
-        except period_keys.PeriodError as exc:
-            st.error(str(exc))
+        except period_keys.PeriodError:
+            st.error(tr(f"“{key.strip()}”不是该问卷的期次,例如 2026-11(月)、2026-Q4(季)、2026-W47(周)。",
+                        f"'{key.strip()}' is not a period of this questionnaire, e.g. 2026-11 "
+                        "(month), 2026-Q4 (quarter), 2026-W47 (week)."))
 
 
 st.subheader(t("form_burden_title"))
@@ -136,4 +138,4 @@ if burden:
                  tr("确认无变化(%)", "Confirmed unchanged (%)"),
                  tr("核对提示数", "Soft checks asked"),
                  tr("核对后确认(%)", "Soft checks confirmed (%)")]),
-        hide_index=True, width="stretch")
+        hide_index=True, width="stretch", placeholder="—")

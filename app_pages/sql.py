@@ -13,13 +13,13 @@ import streamlit as st
 from survey import exports, queries
 from survey.errors import message
 from survey.indicators import INDICATORS
-from survey.schema_doc import VIEWS
+from survey.schema_doc import view_meanings
 from survey.snapshots import refresh
 from survey.store import StoreError
 from survey.store.sandbox import (DISPLAY_BYTES, DOWNLOAD_BYTES, DOWNLOAD_ROWS,
                                   DOWNLOAD_TIME_FACTOR, QueryFailed, QueryRefused, Sandbox)
 from ui.auth import audit, require
-from ui.context import lang, startup, t
+from ui.context import lang, startup, t, tr
 
 viewer = require("sql")
 
@@ -65,13 +65,16 @@ with st.expander(t("sql_examples")):
             st.session_state["sql"] = chosen.sql
             st.session_state.pop("sql_result", None)
 with st.expander(t("sql_schema")):
-    for view, (about, columns) in VIEWS.items():
+    for view, (about, columns) in view_meanings(lang()).items():
         st.markdown(f"**`{view}`** — {about}")
         st.dataframe(pd.DataFrame([{t("col_column"): c, t("col_meaning"): m}
                                    for c, m in columns.items()]),
                      hide_index=True, width="stretch")
-    st.dataframe(pd.DataFrame([{"indicator": i.key, "中文": i.zh, "English": i.en,
-                                "unit": f"{i.unit_zh} / {i.unit_en}"} for i in INDICATORS.values()]),
+    st.dataframe(pd.DataFrame([{tr("指标代码", "Indicator key"): i.key,
+                                tr("中文名称", "Chinese name"): i.zh,
+                                tr("英文名称", "English name"): i.en,
+                                tr("单位", "Unit"): i.unit_zh if lang() == "zh" else i.unit_en}
+                               for i in INDICATORS.values()]),
                  hide_index=True, width="stretch")
 
 st.session_state.setdefault("sql", examples[0].sql if examples else "SELECT * FROM points")

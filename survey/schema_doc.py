@@ -79,7 +79,7 @@ VIEWS = {
         "indicator": "Indicator key (see the table below).",
         "value": "The value, in the indicator's unit.",
     }),
-    "problem_reports": ("One row per problem report (线索), anonymised: no description (free "
+    "problem_reports": ("One row per problem report (clue), anonymised: no description (free "
                         "text can name its writer), the month instead of the moment, the county "
                         "only when it has at least k points and the reporting point only when at "
                         "least k reports came from it (k = snapshot_info.k_anonymity, default 5).", {
@@ -135,6 +135,90 @@ VIEWS = {
         "is_demo": "True for demo data.",
     }),
 }
+# The same meanings in Chinese, for the workbench's schema browser in the Chinese interface
+# (docs/schema.md stays English; a test checks that both cover the same columns).
+VIEWS_ZH = {
+    "points": ("每个监测点一行。", {
+        "point_id": "监测点的固定编号。", "name": "监测点名称(演示数据以“(演示)”结尾)。",
+        "level": "行政层级:province 省、prefecture 市、county 县、township 乡镇、village 村。",
+        "kind": "监测点类型代码:county_dept 县级部门、township 乡镇、village 村、community 社区、enterprise 国企/事业单位、school 学校、hospital 医院。",
+        "region": "所属地区路径,自上而下,如 [江北市, 清河县, 城关镇]。",
+        "prefecture": "所属市(region[1])。", "county": "所属县/区(region[2];市级监测点为空)。",
+        "township": "所属乡镇(region[3];乡镇以上为空)。", "active": "停止监测后为 false。",
+        "is_demo": "演示数据为 true;正式分析请排除。",
+    }),
+    "submissions": ("每份有效提交一行:每个填报人、监测点、问卷和填报期的最新一版。", {
+        "submission_id": "提交编号(即回执编号)。", "point_id": "监测点(可关联 points)。",
+        "questionnaire_id": "问卷编号,如 burden_monthly。", "questionnaire_version": "所答问卷的发布版本。",
+        "period_key": "填报期:2026-11(月)、2026-Q4(季)、2026-W47(周)。",
+        "period_start": "填报期第一天(DATE),用于排序和日期计算。", "submitted_at": "提交时间(服务器时间)。",
+        "duration_s": "从打开问卷到提交的秒数(填报过程中唯一记录的信息)。",
+        "respondent_key": "化名:填报码的加密摘要。不保存姓名。",
+        "revision": "首次提交为 1,修改一次后为 2,依此类推。", "is_demo": "演示数据为 true。",
+    }),
+    "submission_history": ("每一次提交,含历次修改。", {
+        "submission_id": "提交编号。", "point_id": "监测点。", "questionnaire_id": "问卷编号。",
+        "questionnaire_version": "所答版本。", "period_key": "填报期。", "submitted_at": "提交时间。",
+        "revision": "同一填报人、监测点、问卷和填报期内的修改序号。", "respondent_key": "填报人化名。",
+        "is_kept": "计入统计的那一版(即 submissions 中的一版)为 true。", "period_start": "填报期第一天。",
+    }),
+    "answers": ("有效提交的每个答案一行(矩阵题每行一条),按题型只填对应的值列。", {
+        "submission_id": "所属提交(可关联 submissions)。", "point_id": "监测点。", "questionnaire_id": "问卷编号。",
+        "period_key": "填报期。", "question_id": "问卷 YAML 中的题目编号。", "row_id": "矩阵题的行编号;其他题为空字符串。",
+        "type": "题型:integer、decimal、single_choice、multiple_choice、likert、yes_no、date、short_text、long_text、matrix。",
+        "indicator": "该题测量的指标代码(见下表),或为空。",
+        "value_num": "数值;量表和数字选项代码;是否题为 1/0;多选题为所选个数。",
+        "value_text": "文字答案(原样保存)和选项代码。", "value_bool": "是否题的答案。", "value_date": "日期题的答案。",
+        "value_choices": "多选题所选代码的列表。",
+        "label_zh": "选择题、量表题、矩阵题所选项的中文标签(多个以“; ”分隔)。",
+        "label_en": "所选项的英文标签(无英文时为中文)。", "period_start": "填报期第一天。",
+    }),
+    "indicator_values": ("每份有效提交的每个指标一行:数值,跨问卷版本可比。做趋势从这里开始。", {
+        "submission_id": "所属提交。", "point_id": "监测点。", "questionnaire_id": "问卷编号。",
+        "questionnaire_version": "所答版本。", "period_key": "填报期。", "period_start": "填报期第一天。",
+        "respondent_key": "填报人化名(计算组内人数时去重计数)。", "indicator": "指标代码(见下表)。",
+        "value": "指标值,单位见指标表。",
+    }),
+    "problem_reports": ("每条问题反映(线索)一行,已匿名:不含情况说明(文字可能暴露写作者),只给月份不给时刻;"
+                        "所属县只在该县至少有 k 个监测点时给出,反映来源监测点只在该点至少有 k 条反映时给出"
+                        "(k 见 snapshot_info.k_anonymity,默认 5)。", {
+        "problem_id": "归并后的问题编号(同一县、类型和单位)。",
+        "category": "负担类型:meetings_documents 文山会海、inspections 督查检查、traces 过度留痕、digital 指尖形式主义、duties_without_powers 权责不对等、plaques 挂牌、escalation 层层加码、other 其他。",
+        "body_level": "造成问题的单位层级:province、prefecture、county、township、other。",
+        "body_name": "反映中填写的单位名称。", "via": "来源:code(干部凭填报码)或 public(群众)。",
+        "reported_month": "反映所在月份的第一天。", "happened": "反映人填写的发生月份,或为空。",
+        "problem_status": "问题进展:new 新线索、verifying 核查中、rectifying 整改中、closed 已销号、dismissed 不予处理。",
+        "prefecture": "反映来源监测点所属市。", "county": "反映来源监测点所属县;该县监测点少于 k 个时为空。",
+        "point_id": "反映来源监测点;该点反映少于 k 条时为空。", "is_demo": "演示数据为 true。",
+    }),
+    "point_codes": ("每个已发放填报码的监测点一行:已发放和仍有效的填报码数(只有数量;填报码及其摘要不会给到分析人员)。"
+                    "填报率 = 已提交的填报人数 / codes_active。", {
+        "point_id": "监测点(可关联 points)。", "codes_issued": "该点累计发放的填报码数。",
+        "codes_active": "未停用的填报码数:应当填报的人数。",
+    }),
+    "form_flow": ("自开始记录填报过程(迁移 010)以来每份有效提交一行:问卷问了什么、填报过程如何,用于衡量问卷本身的负担。", {
+        "submission_id": "所属提交(可关联 submissions)。", "point_id": "监测点。", "questionnaire_id": "问卷编号。",
+        "questionnaire_version": "所答版本。", "period_key": "填报期。", "period_start": "填报期第一天。",
+        "revision": "修改序号(1 = 首次提交)。", "duration_s": "从打开问卷到提交的秒数。",
+        "items_asked": "实际询问的题数(已按跳转条件)。",
+        "confirmed_unchanged": "填报人确认“与上期相同”且未作任何修改时为 true。",
+        "soft_checks": "提示“与上期差异较大,请确认”的次数。",
+        "soft_checks_confirmed": "其中确认无误、保留原答案的次数(其余已改正)。", "is_demo": "演示数据为 true。",
+    }),
+    "soft_checks": ("有效提交中每次合理性提示一行:与本人近几期差异很大的数字,以及是否确认。", {
+        "submission_id": "所属提交(可关联 submissions)。", "point_id": "监测点。", "questionnaire_id": "问卷编号。",
+        "questionnaire_version": "所答版本。", "period_key": "填报期。", "period_start": "填报期第一天。",
+        "question_id": "被提示的题目。", "value": "被提示的答案。", "reference": "用于比较的本人近几期中位数。",
+        "confirmed": "true:填报人确认无误、答案保留;false:已改正(提交的答案见 answers)。", "is_demo": "演示数据为 true。",
+    }),
+}
+
+
+def view_meanings(lang: str) -> dict:
+    """View -> (about, {column: meaning}) in the interface language."""
+    return VIEWS_ZH if lang == "zh" else VIEWS
+
+
 SNAPSHOT_INFO = ("`snapshot_info` (one row, in the snapshot only): `created_at` when it was "
                  "taken, `schema_version` the database migration it reflects, `k_anonymity` the "
                  "small-group threshold used for `problem_reports`.")

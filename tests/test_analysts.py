@@ -285,3 +285,12 @@ def test_refresh_button_while_a_query_runs_shows_no_traceback(demo, monkeypatch)
     assert any(s.value.startswith("快照已刷新") for s in at.success)
     runner.join(30)
     assert outcome == {"kind": "timeout"}
+
+
+def test_every_view_column_has_a_meaning_in_both_languages():
+    from survey.analyst_views import ANALYST_VIEWS
+    from survey.schema_doc import VIEWS, view_meanings
+    assert set(VIEWS) == set(ANALYST_VIEWS)
+    for view, (about, columns) in view_meanings("zh").items():
+        assert set(columns) == set(VIEWS[view][1]), view
+        assert about and all(columns.values())
