@@ -109,6 +109,14 @@ def test_a_qr_link_leaves_no_code_behind_and_a_reload_keeps_the_form(demo_env):
         assert page.get_by_text(section).count() >= 1
         assert "code=" not in page.url
 
+        # The next person scans a wrong or revoked code on this phone: never the last form.
+        page.goto(f"{url}/?code=AAAA-BBBB")
+        page.get_by_text("未找到该填报码").wait_for(timeout=30000)
+        assert page.get_by_text("监测点:").count() == 0
+        page.goto(f"{url}/?code={code}")  # the right code opens the form again
+        page.get_by_text("监测点:").wait_for(timeout=30000)
+        settle(page)
+
         page.get_by_role("button", name="退出").click()  # a shared office PC: leave
         settle(page)
         page.get_by_label("填报码").wait_for(timeout=30000)

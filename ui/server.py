@@ -140,8 +140,16 @@ class CodeLinkMiddleware:
         # "//evil.example/?code=x" must not become a redirect to another site.
         target = "/" + request.url.path.lstrip("/\\") + ("?" + urlencode(rest) if rest else "")
         response = RedirectResponse(target, status_code=303)
+        # A new QR code means a new person: the session of whoever used this browser before
+        # ends here, whether or not the new code is valid (a shared office PC).
+        previous = request.cookies.get(COOKIES[sessions.CADRE])
+        if previous:
+            sessions.end(startup.store, previous, "another code")
         if outcome.ok:
             _set_cookie(response, request, sessions.CADRE, outcome.token, trusted)
+        elif previous:
+            response.delete_cookie(COOKIES[sessions.CADRE], path="/", httponly=True,
+                                   samesite="lax")
         return _no_store(response)
 
 
