@@ -7,7 +7,6 @@ taps and edits to it. The form runs as a fragment: a tap reruns the form, not th
 from __future__ import annotations
 
 import streamlit as st
-import streamlit.components.v1 as components
 from streamlit.errors import StreamlitAPIException
 
 from survey import answers as rules
@@ -46,6 +45,17 @@ def reseed(prefix: str) -> None:
         del st.session_state[key]
 
 
+def answer_callback(flow, prefix: str):
+    """A field's change goes to the flow; the widgets of answers the change dropped (an
+    unchanged month's implied answers once something differs) are forgotten, so they show
+    empty and the question is asked."""
+    def changed(qid: str, value) -> None:
+        for dropped in flow.set_answer(qid, value):
+            reseed(f"{prefix}:{dropped}")
+            st.session_state.pop(f"{prefix}:{dropped}", None)
+    return changed
+
+
 def notice_text(flow) -> str:
     key, params = flow.notice
     values = {k: v.get(lang()) if isinstance(v, Text) else v for k, v in params.items()}
@@ -75,7 +85,7 @@ def section_step(flow, prefix: str) -> None:
     st.subheader(section.title.get(lang()))
     for q in flow.shown_questions():
         widgets.question(q, f"{prefix}:{q.id}", flow.answers.get(q.id), lang(),
-                         (t("yes"), t("no")), t("choose"), on_change=flow.set_answer)
+                         (t("yes"), t("no")), t("choose"), on_change=answer_callback(flow, prefix))
         if q.hint:
             st.caption(q.hint.get(lang()))
         if flow.is_carried(q.id):
@@ -148,7 +158,7 @@ def confirm_step(respondent, flow, prefix: str) -> None:
 def receipt_step(flow, prefix: str, open_now: bool) -> None:
     r = flow.receipt
     st.success(t("submitted"))
-    st.markdown(t("receipt", id=f"`{r.submission_id}`", at=r.submitted_at.strftime("%Y-%m-%d %H:%M"),
+    st.markdown(t("receipt" if r.revision > 1 else "receipt_first", id=f"`{r.submission_id}`", at=r.submitted_at.strftime("%Y-%m-%d %H:%M"),
                   period=r.period_key, rev=r.revision))
     if not open_now:
         st.info(t("period_closed"))
@@ -167,9 +177,11 @@ def to_top_on_a_new_step(flow, prefix: str) -> None:
     seen = st.session_state.get(f"where|{prefix}")
     st.session_state[f"where|{prefix}"] = where
     if seen is not None and seen != where:
-        components.html(f"<script>/* {where} */ const d = window.parent.document;"
-                        "d.querySelector('[data-testid=stMain]')?.scrollTo(0, 0);"
-                        "window.parent.scrollTo(0, 0);</script>", height=0)
+        # st.html (not iframed; st.components.v1.html is deprecated): the comment makes each
+        # step's script new, so it runs once per step
+        st.html(f"<script>/* {where} */ document.querySelector('[data-testid=stMain]')"
+                "?.scrollTo(0, 0); window.scrollTo(0, 0);</script>",
+                unsafe_allow_javascript=True)
 
 
 @st.fragment
@@ -198,7 +210,12 @@ def questionnaires_for(respondent):
     return cached[1]
 
 
+# Streamlit's "Press Enter to apply" is English only; the form saves on every change anyway.
+HIDE_INPUT_INSTRUCTIONS = "<style>[data-testid=InputInstructions] {display: none;}</style>"
+
+
 def main() -> None:
+    st.html(HIDE_INPUT_INSTRUCTIONS)
     respondent = ui_code_entry()
     if respondent is None:
         return

@@ -106,6 +106,7 @@ class FormFlow:
         self.section = 0
         self.step = FILL
         self.touched: set[str] = set()           # questions the respondent set or cleared
+        self.implied_set: set[str] = set()       # answers an unchanged month gave, not the cadre
         self.shown_required: set[str] = set()    # sections whose missing answers are flagged
         self.confirmed: dict[str, object] = {}   # soft checks confirmed: question -> value
         self.checks_asked: dict[str, SoftCheck] = {}
@@ -155,6 +156,11 @@ class FormFlow:
         self.unchanged_used = bool(state.get("unchanged"))
         self.finishing = bool(state.get("finishing"))
         self.revision = bool(state.get("revision"))
+        # drafts saved before "implied" was kept: an implied value the cadre never touched
+        self.implied_set = set(state["implied"]) & set(self.implied) if "implied" in state else {
+            qid for qid in self.implied
+            if qid not in self.touched and self.answers.get(qid) == self.implied[qid]}
+        self._drop_implied()
         if state.get("step") == CONFIRM and not self.remaining():
             self.step = CONFIRM
         self.notice = ("draft_restored_section", {
@@ -259,13 +265,17 @@ class FormFlow:
         return Summary(len(stored), same, changed, new, self.carried_from)
 
     # -- actions -----------------------------------------------------------------------------
-    def set_answer(self, qid: str, value) -> None:
-        """An answer typed, picked or emptied by the respondent."""
+    def set_answer(self, qid: str, value) -> list[str]:
+        """An answer typed, picked or emptied by the respondent. Returns the questions whose
+        implied answer this change dropped (the page forgets their widgets). After the one-step
+        button, giving the last missing answer goes straight to the confirmation."""
         value = rules.from_input(self.questions[qid], value)
         if value == self.answers.get(qid) and qid in self.answers:
-            return
+            return []
+        was_left = self.finishing and self.step == FILL and qid in self.remaining()
         self.answers[qid] = value
         self.touched.add(qid)
+        self.implied_set.discard(qid)  # chosen by the cadre now
         self.unchanged_used = False
         if qid in self.confirmed and self.confirmed[qid] != value:
             del self.confirmed[qid]
@@ -273,13 +283,39 @@ class FormFlow:
         if check:
             self.checks_asked[qid] = check
         self.notice = None
+        dropped = self._drop_implied()
+        if was_left:
+            self._finish_if_complete()
+        return dropped
+
+    def _drop_implied(self) -> list[str]:
+        """An unchanged month implies some answers (e.g. "no change in burden") only while
+        nothing differs from last period: once something does, those answers go and the
+        questions are asked (an answer the cadre chose stays)."""
+        if not self.implied_set or not [q for q in self.differs() if q not in self.implied_set]:
+            return []
+        dropped = sorted(self.implied_set)
+        for qid in dropped:
+            self.answers.pop(qid, None)
+        self.implied_set = set()
+        self.unchanged_used = False
+        if self.step == CONFIRM and self.remaining():
+            self._go_on(from_section=0)
+        return dropped
+
+    def _finish_if_complete(self) -> None:
+        if not self.remaining():
+            self.step, self.notice = CONFIRM, None
 
     def confirm(self, qid: str) -> None:
         """The respondent says the checked answer is right: it stands, asked once."""
+        was_left = self.finishing and self.step == FILL and qid in self.remaining()
         check = self.soft_check(qid)
         if check:
             self.checks_asked[qid] = check
         self.confirmed[qid] = self.answers.get(qid)
+        if was_left:
+            self._finish_if_complete()
 
     def keep_last_period(self) -> None:
         """The one-step button: fill every question the respondent did not touch with last
@@ -293,6 +329,7 @@ class FormFlow:
                 self.answers[q.id] = self.carried[q.id]
             elif unchanged and q.id in self.implied:
                 self.answers[q.id] = self.implied[q.id]
+                self.implied_set.add(q.id)
         self.unchanged_used = unchanged
         self.finishing = True
         self._go_on(from_section=0)
@@ -347,6 +384,9 @@ class FormFlow:
         self.started_at = _now()
         self.touched, self.shown_required = set(), set()
         self.confirmed, self.checks_asked = {}, {}
+        # a submitted unchanged month's implied answers go once something is changed
+        self.implied_set = set() if self.differs() else {
+            qid for qid in self.implied if self.answers.get(qid) == self.implied[qid]}
         self.unchanged_used = self.finishing = False
         self.notice = None
 
@@ -363,7 +403,8 @@ class FormFlow:
 
     def state(self) -> dict:
         """The flow state a draft keeps besides the answers (JSON)."""
-        return {"touched": sorted(self.touched), "confirmed": self.confirmed,
+        return {"touched": sorted(self.touched), "implied": sorted(self.implied_set),
+                "confirmed": self.confirmed,
                 "checks": {k: [c.value, c.reference] for k, c in self.checks_asked.items()},
                 "unchanged": self.unchanged_used, "finishing": self.finishing,
                 "revision": self.revision, "step": self.step}

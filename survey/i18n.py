@@ -406,6 +406,8 @@ STRINGS: dict[str, tuple[str, str]] = {
     "return_revised_done": ("已收到您修改后的答案,谢谢!退回已处理。", "Your revised answers are in, thank you: the return is answered."),
 }
 
+    "receipt_first": ("回执编号:{id}  \n提交时间:{at}  \n填报期:{period}",
+                      "Receipt: {id}  \nSubmitted: {at}  \nPeriod: {period}"),
 
 def t(key: str, lang: str = "zh", **values) -> str:
     zh, en = STRINGS[key]

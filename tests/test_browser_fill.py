@@ -1,7 +1,7 @@
 """Taps from the QR link to the receipt, counted in real Chromium on a phone (375 x 800, zh-CN).
 
 An unchanged month: at most 2 taps and nothing typed. A month where one value changed: at most
-4 taps plus the typing (and a reload on the way lands where the cadre was). The counts are asserted, so this fails if the form grows heavier.
+4 taps plus the typing (3 measured: keep the rest, the burden choice, submit; and a reload on the way lands where the cadre was). The counts are asserted, so this fails if the form grows heavier.
 Screenshots and per-tap timings go to the test's tmp folder (and SHOTS, when set)."""
 
 import os
@@ -107,16 +107,16 @@ def test_taps_from_the_qr_link_to_the_receipt(store, monthly, db_path, tmp_path)
         assert cadre.page.get_by_label(
             "本月参加上级召开或要求参加的会议(含视频会、调度会)共几次?(次) *").count() == 0
         cadre.shot("changed-2b-after-reload")
+        # the last missing answer goes straight to the confirmation: no "检查答案" tap
         cadre.tap(cadre.page.get_by_role("radiogroup", name="与上期相比,您的工作负担: *")
                   .get_by_text("有所加重", exact=True))
-        cadre.button("检查答案")
         cadre.page.get_by_text("2 项有变化:参加会议次数、负担变化感知").wait_for(timeout=30000)
         assert cadre.visible_without_scrolling("提交")
         cadre.shot("changed-3-confirm")
         cadre.button("提交")
         cadre.page.get_by_text("已提交,谢谢!").wait_for(timeout=30000)
         cadre.shot("changed-4-receipt")
-        assert cadre.taps <= 4, cadre.taps
+        assert cadre.taps <= 3, cadre.taps  # the issue allows 4; fail if it grows again
         report.append(("one value changed", cadre.taps, loaded, cadre.times))
         browser.close()
 

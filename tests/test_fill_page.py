@@ -160,8 +160,8 @@ def test_an_edit_then_the_one_step_button_keeps_the_edit(code, app_env, monthly)
     # A changed month says how it felt: the page goes straight to that question
     assert at.subheader[0].value == "总体感受"
     assert "还需回答 1 题:与上期相比,您的工作负担:" in [i.value for i in at.info]
-    set_answers(at, {"burden_change": "4"})
-    click(at, "检查答案")
+    set_answers(at, {"burden_change": "4"})  # the last missing answer: straight to confirm
+    assert at.subheader[0].value == "确认提交"
     assert any("14 项与上期(" in m and "2 项有变化:参加会议次数、负担变化感知" in m
                for m in markdown(at))
     click(at, "提交")
@@ -178,7 +178,6 @@ def test_a_restored_draft_keeps_its_edits_under_the_one_step_button(code, app_en
     assert again.number_input(key=f"{PREFIX}:meetings").value == 45
     click(again, KEEP_REST)
     set_answers(again, {"burden_change": "3"})
-    click(again, "检查答案")
     click(again, "提交")
     assert app_env.query("SELECT a.value_num FROM answers a WHERE question_id = 'meetings' "
                          "AND period_key = ?", [PERIOD]) == [(45.0,)]
@@ -248,8 +247,7 @@ def test_soft_check_asks_once_and_the_confirmation_is_stored(code, app_env, mont
     assert at.subheader[0].value == "文件与会议"
     click(at, "下一步")
     assert at.subheader[0].value == "总体感受"  # only the perception item is left
-    set_answers(at, {"burden_change": "5"})
-    click(at, "检查答案")
+    set_answers(at, {"burden_change": "5"})  # the last missing answer: the confirmation
     click(at, "提交")
     assert app_env.kept(respondent, monthly.id, PERIOD)[1]["meetings"] == 90
     assert app_env.query("SELECT question_id, value, reference, confirmed FROM soft_checks") == [
@@ -337,3 +335,47 @@ def test_locked_database_shows_a_message_not_a_traceback(tmp_path, monkeypatch):
     finally:
         holder.kill()
         holder.wait()
+
+
+def test_going_back_and_changing_a_value_drops_the_implied_no_change(code, app_env, monthly):
+    """"没有变化" came from the one-step button, not from the cadre: after a change it is asked."""
+    respondent = submitted_last_month(app_env, monthly, code, meetings=32)
+    at = open_app(code)
+    click(at, NOTHING_CHANGED)
+    assert at.subheader[0].value == "确认提交"
+    click(at, "上一步")
+    set_answers(at, {"meetings": 45})
+    click(at, "下一步")  # to what is left: the burden question, now unanswered
+    assert at.subheader[0].value == "总体感受"
+    assert at.radio(key=f"{PREFIX}:burden_change").value is None
+    assert "还需回答 1 题:与上期相比,您的工作负担:" in [i.value for i in at.info]
+    set_answers(at, {"burden_change": "5"})
+    click(at, "提交")
+    kept = app_env.kept(respondent, monthly.id, PERIOD)[1]
+    assert kept["meetings"] == 45 and kept["burden_change"] == "5"
+
+
+def test_a_revision_that_changes_something_asks_the_burden_question(code, app_env, monthly):
+    respondent = submitted_last_month(app_env, monthly, code)
+    at = open_app(code)
+    click(at, NOTHING_CHANGED)
+    click(at, "提交")
+    click(at, "修改本期答案")
+    set_answers(at, {"documents": 41})
+    click(at, "其余保持不变,去提交")
+    assert at.subheader[0].value == "总体感受"  # not straight to submit with the old 没有变化
+    set_answers(at, {"burden_change": "4"})
+    click(at, "提交")
+    assert app_env.kept(respondent, monthly.id, PERIOD)[1] == complete_answers(
+        documents=41, burden_change="4")
+
+
+def test_a_long_paste_is_kept_with_the_length_message(code, app_env, monthly):
+    submitted_last_month(app_env, monthly, code)
+    at = open_app(code)
+    click(at, NOTHING_CHANGED)
+    at.button(key=f"edit:{PREFIX}:perception").click().run()
+    pasted = "减" * 600
+    at.text_area(key=f"{PREFIX}:one_cut").input(pasted).run()  # AppTest drops it as a browser
+    assert at.text_area(key=f"{PREFIX}:one_cut").value == pasted  # would, past max_chars
+    assert "最多 500 个字(现在 600 个)。" in [e.value for e in at.error]

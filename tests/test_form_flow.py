@@ -250,3 +250,66 @@ def test_form_burden_per_version_and_period(store, monthly):
     assert row.unchanged_share == 0.5
     assert (row.soft_checks, row.soft_confirmed_share) == (2, 0.5)
     assert row.meets_target is True
+
+
+def test_an_implied_answer_goes_once_anything_differs(monthly):
+    """"没有变化" set by the one-step button is not the cadre's answer: after going back and
+    changing a value, the burden question is asked again (tester, issue 11)."""
+    flow = flow_after(monthly, meetings=32)
+    flow.keep_last_period()
+    assert flow.step == CONFIRM and flow.answers["burden_change"] == "3"
+    flow.back()
+    assert flow.set_answer("meetings", 45.0) == ["burden_change"]  # the page forgets its widget
+    assert "burden_change" not in flow.answers and flow.remaining() == ["burden_change"]
+    assert flow.summary().changed == ("meetings",)
+    assert flow.next() is False or flow.current.id == "perception"
+    # the cadre's own "没有变化" stays, whatever else changes
+    flow.set_answer("burden_change", "3")
+    flow.set_answer("documents", 41.0)
+    assert flow.answers["burden_change"] == "3"
+
+
+def test_an_implied_answer_goes_after_a_change_in_a_restored_draft(store, monthly, respondent):
+    store.submit(respondent, monthly, LAST, complete_answers(), "last", today=TODAY)
+    flow = form_flow.open_form(store, respondent, monthly, PERIOD)
+    flow.keep_last_period()
+    assert flow.step == CONFIRM
+    form_flow.save(store, respondent, flow)
+    again = form_flow.open_form(store, respondent, monthly, PERIOD)  # closed and reopened
+    assert again.answers["burden_change"] == "3"
+    again.back()
+    again.set_answer("apps", 9.0)
+    assert "burden_change" not in again.answers
+    again.next()
+    assert again.step == FILL and again.current.id == "perception"
+
+
+def test_an_implied_answer_goes_when_a_revision_changes_something(monthly):
+    flow = FormFlow.open(monthly, PERIOD, [(LAST, complete_answers())],
+                         kept=("receipt", complete_answers(burden_change="3")))
+    flow.revise()
+    flow.set_answer("meetings", 45.0)
+    flow.keep_last_period()  # "其余保持不变,去提交"
+    assert flow.step == FILL and flow.remaining() == ["burden_change"]
+    # a revision of a month that already differed keeps the cadre's own answer
+    flow = FormFlow.open(monthly, PERIOD, [(LAST, complete_answers())],
+                         kept=("receipt", complete_answers(apps=9, burden_change="3")))
+    flow.revise()
+    flow.set_answer("meetings", 45.0)
+    flow.keep_last_period()
+    assert flow.step == CONFIRM and flow.answers["burden_change"] == "3"
+
+
+def test_the_last_missing_answer_goes_straight_to_the_confirmation(monthly):
+    """Tap budget: type -> keep the rest -> the burden choice -> 提交 (no 检查答案 tap)."""
+    flow = flow_after(monthly, meetings=32)
+    flow.set_answer("meetings", 45.0)
+    flow.keep_last_period()
+    assert flow.step == FILL and flow.remaining() == ["burden_change"]
+    flow.set_answer("burden_change", "4")
+    assert flow.step == CONFIRM
+    # without the one-step button an answer never jumps ahead
+    flow = flow_after(monthly)
+    flow.set_answer("meetings", None)
+    flow.set_answer("meetings", 12.0)
+    assert flow.step == FILL

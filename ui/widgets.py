@@ -13,6 +13,8 @@ from survey.answers import from_input
 from survey.questionnaire.model import Question
 
 YES_NO = (True, False)
+# Far above any question's max_length, and within the store's draft limit (MAX_DRAFT_CHARS).
+TEXT_HARD_CAP = 20_000
 
 
 def _label(q: Question, lang: str) -> str:
@@ -89,4 +91,6 @@ def question(q: Question, key: str, value, lang: str, yes_no_labels: tuple[str, 
         return _read(q, key)
     _seed(key, value or "")
     widget = st.text_area if q.type == "long_text" else st.text_input
-    return widget(label, key=key, max_chars=q.max_length, on_change=changed) or None
+    # No max_chars=q.max_length: the browser would drop a longer paste without a word; the
+    # answer is kept and validation says "最多 N 个字(现在 M 个)" so the cadre can shorten it.
+    return widget(label, key=key, max_chars=TEXT_HARD_CAP, on_change=changed) or None
