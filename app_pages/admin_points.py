@@ -123,9 +123,9 @@ with tab_import:
 with tab_codes:
     public_url, source = app.public_url()
     if source == "default":
-        st.warning(tr(f"尚未设置对外访问地址:打印的二维码会指向 {public_url},群众和干部的手机扫码打不开。"
+        st.warning(tr(f"尚未设置对外访问地址:打印的二维码会指向 `{public_url}`,群众和干部的手机扫码打不开。"
                       "请在下面填写手机能访问的地址(或在服务器上设置环境变量 SURVEY_PUBLIC_URL)。",
-                      f"No public address is set: printed QR codes would open {public_url}, "
+                      f"No public address is set: printed QR codes would open `{public_url}`, "
                       "which phones cannot reach. Give the address below (or set "
                       "SURVEY_PUBLIC_URL on the server)."), icon=":material/warning:")
     if source == "config":
@@ -135,6 +135,7 @@ with tab_codes:
         with st.form("public_url", border=False):
             here = getattr(st.context, "url", None) or ""
             here = here.split("?")[0].rsplit("/", 1)[0] if here.count("/") > 2 else here
+            here = "" if code_sheet.url_problem(here) else here  # never suggest localhost
             typed = st.text_input(tr("二维码打开的地址", "Address the QR codes open"),
                                   value=public_url if source == "admin" else here, max_chars=200)
             if st.form_submit_button(tr("保存地址", "Save address")):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 
@@ -253,6 +254,7 @@ def main(argv=None) -> int:
     from survey.periods import PeriodError
     from survey.store import StoreError
     args = build_parser().parse_args(argv)
+    os.umask(0o077)  # exports and databases hold respondent-level data: the user's own files
     try:
         cfg = config_module.resolve()
         return args.func(args, cfg)

@@ -263,6 +263,8 @@ STRINGS: dict[str, tuple[str, str]] = {
     "login_wait": ("尝试次数过多,请 {seconds} 秒后再试。", "Too many attempts; try again in {seconds} seconds."),
     "code_wait": ("填报码多次输入有误,请 {seconds} 秒后再试,或联系发放填报码的人。",
                   "Several wrong codes were tried; try again in {seconds} seconds, or ask whoever issued your code."),
+    "session_ended": ("您已在其他页面退出登录,或密码已更改,请重新登录。",
+                      "You signed out in another tab, or the password was changed; please sign in again."),
     "session_expired": ("长时间未操作,已自动退出,请重新登录。", "You were signed out after a period of inactivity; please sign in again."),
     "not_allowed": ("您没有权限查看此页面。", "You may not use this page."),
     "signed_in_as": ("已登录:{name}({role})", "Signed in: {name} ({role})"),
@@ -404,10 +406,10 @@ STRINGS: dict[str, tuple[str, str]] = {
     "return_closed": ("该期已关闭,无法修改;如需更正请联系审核人重新开放。", "This period is closed and cannot be revised; ask the reviewer to reopen it."),
     "return_rule": ("退回不会改变或隐藏任何数字,只有您修改后提交的答案才会改变统计。", "A return changes or hides no figure: only answers you submit again change the statistics."),
     "return_revised_done": ("已收到您修改后的答案,谢谢!退回已处理。", "Your revised answers are in, thank you: the return is answered."),
-}
-
     "receipt_first": ("回执编号:{id}  \n提交时间:{at}  \n填报期:{period}",
                       "Receipt: {id}  \nSubmitted: {at}  \nPeriod: {period}"),
+}
+
 
 def t(key: str, lang: str = "zh", **values) -> str:
     zh, en = STRINGS[key]

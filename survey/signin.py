@@ -11,6 +11,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import hashlib
+import hmac
 from functools import lru_cache
 
 from survey import access, codes, throttle
@@ -33,6 +35,22 @@ class Outcome:
         return self.token is not None
 
 
+DEVICE_LIFETIME_S = 180 * 86400
+
+
+def device_token(secret: bytes, kind: str, subject: str) -> str:
+    """A "known device" cookie (OWASP: slow down online guessing with device cookies): proof
+    that this browser once signed in as `subject`. Its owner keeps their own way in while a
+    guesser elsewhere has slowed down the account or the office's address."""
+    mac = hmac.new(secret, f"device|{kind}|{subject}".encode(), hashlib.sha256).hexdigest()
+    return mac[:40]
+
+
+def _known_device(secret: bytes, kind: str, subject: str | None, token: str | None) -> bool:
+    return bool(subject and token) and hmac.compare_digest(
+        device_token(secret, kind, subject), token)
+
+
 @lru_cache(maxsize=1)
 def _dummy_hash() -> str:
     return access.hash_password("not-an-account-" + access.one_time_password())
@@ -42,11 +60,16 @@ def _client(address: str | None) -> str:
     return throttle.key("client", address or "unknown")
 
 
-def open_with_code(store, limits: throttle.Limits, code: str, address: str | None) -> Outcome:
-    """A cadre session for a valid code. Wrong codes slow the client (and the code) down;
-    a valid code is never refused because of someone else's mistakes, and never clears them."""
+def open_with_code(store, limits: throttle.Limits, code: str, address: str | None,
+                   device: str | None = None) -> Outcome:
+    """A cadre session for a valid code. Wrong codes slow the client (and the code) down, and
+    never clear the count. A phone that has used this very code before (its device cookie)
+    is not held up by a guesser on the same office address."""
     normal = codes.normalize(code or "")
     keys = (_client(address), throttle.key("code", normal or (code or "")[:40]))
+    subject = codes.pseudonym(normal, store.code_key) if normal else None
+    if _known_device(store.code_key, sessions.CADRE, subject, device):
+        keys = (throttle.key("device", device),)
     wait = limits.codes.wait_s(*keys)
     if wait > 0:
         return Outcome(reason="wait", wait_s=wait)
@@ -60,12 +83,16 @@ def open_with_code(store, limits: throttle.Limits, code: str, address: str | Non
 
 
 def staff_sign_in(store, limits: throttle.Limits, username: str, password: str,
-                  address: str | None) -> Outcome:
+                  address: str | None, device: str | None = None) -> Outcome:
     """A staff session for the right password. Each account slows down after a few wrong
-    passwords (doubling delay, never a lock-out); each client has a generous ceiling."""
+    passwords (doubling delay, never a lock-out); each client has a generous ceiling. The
+    account's own browser (its device cookie) counts on its own, so a guesser who keeps the
+    account slowed down does not keep its owner out."""
     username = (username or "").strip()[:80]
     account_key = throttle.key("user", username.lower())
     client = _client(address)
+    if _known_device(store.code_key, sessions.STAFF, username, device):
+        account_key, client = throttle.key("device", device), None
     wait = max(limits.staff.wait_s(account_key), limits.staff_client.wait_s(client))
     known = store.account(username) is not None if username else False
     # A user name that is not an account is not written down: it may be a mistyped password.

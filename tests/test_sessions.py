@@ -71,3 +71,36 @@ def test_client_address_believes_forwarded_for_only_from_trusted_proxies():
         assert "proxy.local" in str(exc)
     else:
         raise AssertionError("a host name is not a network")
+
+
+def test_a_guesser_on_the_office_address_does_not_keep_a_known_phone_out(store):
+    """OWASP device cookies: the colleague's phone has used its code before, so a guesser who
+    keeps the shared address waiting does not keep that phone out."""
+    from survey import signin, throttle
+    limits = throttle.Limits()
+    code = store.issue_codes("P-VIL-1", 1)[0]
+    first = signin.open_with_code(store, limits, code, "198.51.100.7")
+    device = signin.device_token(store.code_key, sessions.CADRE, first.subject)
+    for n in range(40):  # the guesser, as fast as answers come
+        signin.open_with_code(store, limits, f"ZZZZ-ZZ{n % 10}Z", "198.51.100.7")
+    assert signin.open_with_code(store, limits, code, "198.51.100.7").reason == "wait"
+    assert signin.open_with_code(store, limits, code, "198.51.100.7", device).ok
+    # a device cookie helps only with its own code, and cannot be made up
+    other = store.issue_codes("P-VIL-1", 1)[0]
+    assert signin.open_with_code(store, limits, other, "198.51.100.7", device).reason == "wait"
+    assert signin.open_with_code(store, limits, code, "198.51.100.7", "0" * 40).reason == "wait"
+
+
+def test_a_guesser_cannot_keep_the_account_owner_out(store):
+    from survey import signin, throttle
+    add_staff(store, "admin2", "admin")
+    limits = throttle.Limits()
+    owner = signin.staff_sign_in(store, limits, "admin2", STAFF_PASSWORD, "10.1.1.1")
+    device = signin.device_token(store.code_key, sessions.STAFF, owner.subject)
+    for _ in range(6):
+        signin.staff_sign_in(store, limits, "admin2", "guess", "192.0.2.2")
+    assert signin.staff_sign_in(store, limits, "admin2", STAFF_PASSWORD, "10.1.1.1").reason \
+        == "wait"  # a new browser waits like the guesser
+    assert signin.staff_sign_in(store, limits, "admin2", STAFF_PASSWORD, "10.1.1.1", device).ok
+    assert signin.staff_sign_in(store, limits, "admin2", "guess", "192.0.2.2", device).reason \
+        == "failed"  # the cookie is no password

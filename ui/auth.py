@@ -17,7 +17,7 @@ from survey import access, signin
 from survey.client_address import client_address
 from survey.store import CodeError, Respondent, sessions
 from ui.context import startup, t
-from ui.server import COOKIES
+from ui.server import COOKIES, DEVICE_COOKIES
 
 _TOKENS = {sessions.STAFF: "staff_token", sessions.CADRE: "cadre_token"}
 
@@ -28,6 +28,11 @@ def address() -> str | None:
     forwarded = (st.context.headers or {}).get("X-Forwarded-For")
     return client_address(peer if isinstance(peer, str) else None, forwarded,
                           startup().config.trusted_proxies)
+
+
+def _device(kind: str) -> str | None:
+    """This browser's known-device cookie (survey.signin.device_token), if any."""
+    return (st.context.cookies or {}).get(DEVICE_COOKIES[kind])
 
 
 def limits():
@@ -51,7 +56,9 @@ def _session(kind: str, idle_s: float) -> sessions.Session | None:
     if found is None:
         ended = st.session_state.pop(_TOKENS[kind], None) is not None
         if ended and kind == sessions.STAFF:
-            st.session_state["signed_out_because"] = t("session_expired")
+            why = sessions.why_ended(startup().store, token)
+            st.session_state["signed_out_because"] = t(
+                "session_expired" if why in ("idle", "expired") else "session_ended")
         _forget_cookie(kind)
         return None
     st.session_state[_TOKENS[kind]] = token
@@ -102,7 +109,8 @@ def current() -> access.Account | None:
 
 def sign_in(username: str, password: str) -> str | None:
     """None on success, else the message to show."""
-    outcome = signin.staff_sign_in(startup().store, limits(), username, password, address())
+    outcome = signin.staff_sign_in(startup().store, limits(), username, password, address(),
+                                   _device(sessions.STAFF))
     if outcome.reason == "wait":
         return t("login_wait", seconds=max(1, round(outcome.wait_s)))
     if not outcome.ok:
@@ -190,7 +198,8 @@ def cadre() -> Respondent | None:
 
 def cadre_sign_in(code: str) -> str | None:
     """None when the code opened a session, else the message to show."""
-    outcome = signin.open_with_code(startup().store, limits(), code, address())
+    outcome = signin.open_with_code(startup().store, limits(), code, address(),
+                                    _device(sessions.CADRE))
     if outcome.ok:
         _start(sessions.CADRE, outcome.token)
         return None

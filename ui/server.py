@@ -32,6 +32,8 @@ from survey.client_address import client_address, is_trusted
 from survey.store import StoreError, sessions
 
 COOKIES = {sessions.STAFF: "survey_staff", sessions.CADRE: "survey_cadre"}
+# "This browser signed in as X before" (signin.device_token): outlives sessions and sign-out.
+DEVICE_COOKIES = {sessions.STAFF: "survey_known_staff", sessions.CADRE: "survey_known_cadre"}
 LIFETIMES = {sessions.STAFF: signin.STAFF_LIFETIME_S, sessions.CADRE: signin.CADRE_LIFETIME_S}
 _log = logging.getLogger("survey.server")
 
@@ -53,9 +55,14 @@ def _is_https(request: Request, trusted) -> bool:
     return forwarded == "https" and is_trusted(peer, trusted)
 
 
-def _set_cookie(response: Response, request: Request, kind: str, token: str, trusted) -> None:
+def _set_cookie(response: Response, request: Request, kind: str, token: str, trusted,
+                device: str | None = None) -> None:
+    secure = _is_https(request, trusted)
     response.set_cookie(COOKIES[kind], token, max_age=int(LIFETIMES[kind]), path="/",
-                        httponly=True, samesite="lax", secure=_is_https(request, trusted))
+                        httponly=True, samesite="lax", secure=secure)
+    if device:
+        response.set_cookie(DEVICE_COOKIES[kind], device, max_age=signin.DEVICE_LIFETIME_S,
+                            path="/", httponly=True, samesite="lax", secure=secure)
 
 
 def _no_store(response: Response) -> Response:
@@ -87,8 +94,10 @@ async def claim(request: Request) -> Response:
     token = await run_in_threadpool(sessions.claim, startup.store, str(form.get("h", "")))
     if token is None:
         return _no_store(PlainTextResponse("expired", status_code=410))
+    found = await run_in_threadpool(sessions.lookup, startup.store, token, kind, float("inf"))
+    device = signin.device_token(startup.store.code_key, kind, found.subject) if found else None
     response = Response(status_code=204)
-    _set_cookie(response, request, kind, token, startup.config.trusted_proxies)
+    _set_cookie(response, request, kind, token, startup.config.trusted_proxies, device)
     return _no_store(response)
 
 
@@ -132,7 +141,8 @@ class CodeLinkMiddleware:
             return _no_store(RedirectResponse(request.url.path, status_code=303))
         trusted = startup.config.trusted_proxies
         address = _address(request.scope.get("client"), request.headers, trusted)
-        outcome = signin.open_with_code(startup.store, startup.limits, code[:64], address)
+        outcome = signin.open_with_code(startup.store, startup.limits, code[:64], address,
+                                        request.cookies.get(DEVICE_COOKIES[sessions.CADRE]))
         if not outcome.ok:
             rest += [("code_error", outcome.reason)]
             if outcome.reason == "wait":
@@ -146,7 +156,9 @@ class CodeLinkMiddleware:
         if previous:
             sessions.end(startup.store, previous, "another code")
         if outcome.ok:
-            _set_cookie(response, request, sessions.CADRE, outcome.token, trusted)
+            _set_cookie(response, request, sessions.CADRE, outcome.token, trusted,
+                        signin.device_token(startup.store.code_key, sessions.CADRE,
+                                            outcome.subject))
         elif previous:
             response.delete_cookie(COOKIES[sessions.CADRE], path="/", httponly=True,
                                    samesite="lax")

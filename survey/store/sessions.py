@@ -83,6 +83,14 @@ def lookup(store, token: str | None, kind: str, idle_s: float) -> Session | None
     return Session(kind, subject, created, expires)
 
 
+def why_ended(store, token: str | None) -> str | None:
+    """"sign-out", "password", "disabled", "idle", "expired", ... or None."""
+    if not token or _decode(token) is None:
+        return None
+    row = store._one("SELECT ended_why FROM web_session WHERE token_hash = ?", [_hash(token)])
+    return row[0] if row else None
+
+
 def end(store, token: str | None, why: str) -> None:
     if token:
         store._write(lambda cur: cur.execute(
