@@ -59,6 +59,7 @@ else:  # a page run
     # the menu shows only the pages this viewer may use.
     pages = {pid: st.Page(script, title=t(title), icon=icon, default=pid == home)
              for pid, (script, title, icon) in PAGES.items()}
+    st.session_state["home_script"] = PAGES[home][0]  # where a fresh sign-in continues
     with st.sidebar:
         phone.close_menu_after_navigation()
         for pid in usable:

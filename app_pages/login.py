@@ -37,6 +37,9 @@ if account is None:
             st.login()
     st.stop()
 
+if st.session_state.pop("just_signed_in", False) and not account.must_change \
+        and st.session_state.get("home_script", "app_pages/login.py") != "app_pages/login.py":
+    st.switch_page(st.session_state["home_script"])  # signed in here: go on to the first page
 role = access.ROLE_LABELS[account.role][1 if lang() == "en" else 0]
 st.success(t("signed_in_as", name=account.display_name, role=role))
 if account.region:
@@ -55,5 +58,9 @@ with st.form("change_password", border=False):
         else:
             store.set_password(account.username, new, account.username, must_change=False)
             auth.renew(account.username)
-            st.success(t("password_saved"))
+            st.session_state["password_flash"] = True
             st.rerun()
+if st.session_state.pop("password_flash", False):
+    st.success(t("password_saved"))
+    st.page_link(st.session_state.get("home_script", "app_pages/fill.py"), label=t("continue"),
+                 icon=":material/arrow_forward:")

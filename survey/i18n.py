@@ -263,6 +263,7 @@ STRINGS: dict[str, tuple[str, str]] = {
     "login_wait": ("尝试次数过多,请 {seconds} 秒后再试。", "Too many attempts; try again in {seconds} seconds."),
     "code_wait": ("填报码多次输入有误,请 {seconds} 秒后再试,或联系发放填报码的人。",
                   "Several wrong codes were tried; try again in {seconds} seconds, or ask whoever issued your code."),
+    "continue": ("继续", "Continue"),
     "session_ended": ("您已在其他页面退出登录,或密码已更改,请重新登录。",
                       "You signed out in another tab, or the password was changed; please sign in again."),
     "session_expired": ("长时间未操作,已自动退出,请重新登录。", "You were signed out after a period of inactivity; please sign in again."),
@@ -408,6 +409,12 @@ STRINGS: dict[str, tuple[str, str]] = {
     "return_revised_done": ("已收到您修改后的答案,谢谢!退回已处理。", "Your revised answers are in, thank you: the return is answered."),
     "receipt_first": ("回执编号:{id}  \n提交时间:{at}  \n填报期:{period}",
                       "Receipt: {id}  \nSubmitted: {at}  \nPeriod: {period}"),
+    "submitted_elsewhere": ("本期已在其他页面或设备提交(第 {rev} 版,{at})。", "This period was submitted on another page or device (revision {rev}, {at})."),
+    "draft_elsewhere": ("另一页面或设备在 {at} 保存了更新的草稿,本页的修改尚未保存。", "Another page or device saved a newer draft at {at}; this page's changes are not saved yet."),
+    "see_newer": ("查看已提交的答案", "See the submitted answers"),
+    "submit_as_revision": ("仍以本页答案提交(新版)", "Submit these answers as a revision"),
+    "load_newer_draft": ("载入那边的答案", "Load those answers"),
+    "keep_this_page": ("保留本页答案", "Keep this page's answers"),
 }
 
 

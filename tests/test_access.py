@@ -329,3 +329,14 @@ def test_admin_creates_an_account_and_the_audit_log_shows_it(app_env):
     log = open_as("boss", "audit")
     table = log.dataframe[0].value
     assert "新建账号" in set(table["操作"])  # the action in the viewer's language
+
+
+def test_signing_in_on_the_sign_in_page_goes_on_to_the_first_page(app_env):
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.switch_page("app_pages/login.py").run()
+    at.text_input[0].input("county")
+    at.text_input[1].input(STAFF_PASSWORD)
+    at.button[0].click().run()
+    assert not at.exception, at.exception
+    assert not any(x.label == "新密码" for x in at.text_input)  # not left on the account page
+    assert at.title[0].value != "工作人员登录"

@@ -152,6 +152,7 @@ def login_form(key: str = "login") -> None:
             if problem:
                 st.error(problem)
             else:
+                st.session_state["just_signed_in"] = True
                 st.rerun()
 
 
