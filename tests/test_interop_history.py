@@ -271,3 +271,22 @@ def test_cells_as_people_type_them(monthly):
     value, problem = convert(monthly.question("documents"), "12.5")
     assert value is None and "whole number" in problem[0] and "整数" in problem[1]
     assert convert(monthly.question("one_cut"), "  =SUM(A1) ") == ("  =SUM(A1) ", None)
+
+
+def test_the_demo_databases_own_export_loaded_back_rewrites_nothing(store, tmp_path):
+    """Demo rows keep their answers as compact JSON, the history path writes it with spaces:
+    the same answers must still count as the same (the tester saw 9,277 rows rewritten)."""
+    from survey import demo
+    monthly = next(q for q in store.current_questionnaires() if q.id == demo.DEMO_QUESTIONNAIRE)
+    store.load_demo(demo.generate(monthly, KEY, TODAY, months=3), "system")
+    exporter.export(store.raw_connection(), tmp_path, "xlsx", stream=io.StringIO())
+    exported = (tmp_path / "survey_export.xlsx").read_bytes()
+    before = store.query("SELECT submission_id, revision, submitted_at, duration_s "
+                         "FROM submission ORDER BY ALL")
+    report = _read(store, exported, "survey_export.xlsx")
+    assert report.clean, report.issues[:3]
+    assert len(report.rows) > 500
+    summary = history_import.load(store, report, "admin")
+    assert summary.written == 0 and summary.unchanged == len(report.rows)
+    assert store.query("SELECT submission_id, revision, submitted_at, duration_s "
+                       "FROM submission ORDER BY ALL") == before

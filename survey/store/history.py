@@ -56,6 +56,15 @@ def row_token(row: HistoryRow, stored: dict) -> str:
     return "history:" + hashlib.sha256(content.encode("utf-8")).hexdigest()[:40]
 
 
+def same_answers(stored_json: str | None, new_json: str) -> bool:
+    """Whether two answer sets are equal as data: the JSON text differs by writer (the demo and
+    the form write it compact, this module with spaces), so the parsed values are compared."""
+    try:
+        return json.loads(stored_json or "{}") == json.loads(new_json)
+    except (TypeError, ValueError):
+        return False
+
+
 def load(store: Store, rows: list[HistoryRow], source_file: str, source_sha256: str,
          actor: str) -> LoadSummary:
     """Write the rows in one transaction (all or nothing)."""
@@ -80,7 +89,7 @@ def load(store: Store, rows: list[HistoryRow], source_file: str, source_sha256: 
         slots = {_slot(*j.slot): j for j in jobs if j.client_token not in known}
         same = {s for s, answers in cur.execute(
             "SELECT slot, answers_json FROM kept_slot WHERE slot IN (SELECT unnest(?))",
-            [list(slots)]).fetchall() if answers == slots[s].answers_json}
+            [list(slots)]).fetchall() if same_answers(answers, slots[s].answers_json)}
         known |= {slots[s].client_token for s in same}
         todo = [j for j in jobs if j.client_token not in known]
         _history_respondents(cur, [sources[j.client_token] for j in todo])
