@@ -32,7 +32,7 @@ month = periods.bounds("month", month_key)[0]
 rules, _ = cached.rules()
 index, _ = cached.index_definition()
 region = briefing.region_name(flt, lang())
-st.subheader(t("briefing_title", region=region, month=month_label(month, lang())))
+st.subheader(briefing.briefing_title(flt, month, lang()))
 _, rows, _ = cached.figure("overview", flt, "month", month, k)
 if not rows.empty:  # what the briefing opens with
     _, alerts, _ = cached.figure("alerts", flt.narrowed(end=month), rules, k,
@@ -40,7 +40,7 @@ if not rows.empty:  # what the briefing opens with
     states = app.store.warning_states()
     st.markdown(summary_sentence(rows, sum(is_open(a, states) for a in alerts), region,
                                  month_label(month, lang()), lang()))
-name = f"briefing_{region}_{month_key}"
+name = f"briefing_{region.replace(' · ', '_').replace(' ', '')}_{month_key}"
 store, language = app.store, lang()
 left, right = st.columns(2)
 left.download_button(

@@ -178,7 +178,7 @@ def trend_sheet(store: Store, flt: Filter, month: dt.date, k: int, lang: str) ->
     window = flt.narrowed(start=_months_back(month, TREND_MONTHS - 1), end=month)
     months = [_months_back(month, n) for n in range(TREND_MONTHS - 1, -1, -1)]
     records, formats = [], []
-    for indicator in trends.HEADLINE:
+    for indicator in trends.READING_ORDER:  # the order of the headline sheet and the tiles
         frame = trends.series(store, window, indicator, "month", k).set_index("bucket")
         column = "share" if trends.shown_as_share(indicator) else "mean"
         record = {t("indicator", lang): trends.indicator_label(indicator, lang)}
@@ -264,7 +264,21 @@ def _months_back(month: dt.date, n: int) -> dt.date:
 
 
 def region_name(flt: Filter, lang: str) -> str:
-    return "".join(flt.region) if flt.region else t("whole_network", lang)
+    """The region as a reader names it, with any level or kind restriction after it
+    (江北市东城区 · 学校): the figures cover only those points, the title must say so."""
+    place = "".join(flt.region) if flt.region else t("whole_network", lang)
+    joiner = "、" if lang == "zh" else ", "
+    restrictions = [joiner.join(domain.label(table, code, lang) for code in codes)
+                    for table, codes in ((domain.LEVELS, flt.levels),
+                                         (domain.POINT_KINDS, flt.kinds)) if codes]
+    return " · ".join([place, *restrictions])
+
+
+def briefing_title(flt: Filter, month: dt.date, lang: str) -> str:
+    region = region_name(flt, lang)
+    if lang == "zh" and (flt.levels or flt.kinds):
+        region += " "  # 东城区 · 学校 基层减负…: the kind does not run into the title
+    return t("briefing_title", lang, region=region, month=trends.month_label(month, lang))
 
 
 def xlsx(store: Store, flt: Filter, month: dt.date, k: int, rules, lang: str = "zh") -> bytes:
@@ -274,7 +288,23 @@ def xlsx(store: Store, flt: Filter, month: dt.date, k: int, rules, lang: str = "
         formats[sheet.title] = {column: [excel_format(sheet.format_of(column, i), lang)
                                          for i in range(len(sheet.frame))]
                                 for column in sheet.formats}
-    return exports.xlsx_bytes({s.title: s.frame for s in built}, formats=formats)
+    data = exports.xlsx_bytes({s.title: s.frame for s in built}, formats=formats)
+    return _finish_workbook(data, briefing_title(flt, month, lang), t("sheet_trend", lang))
+
+
+def _finish_workbook(data: bytes, title: str, trend_sheet_name: str) -> bytes:
+    """The workbook's title (what Excel shows in its properties), and the 24-month sheet
+    frozen at the indicator column too: 24 months scroll sideways past the names."""
+    import io
+
+    import openpyxl
+    workbook = openpyxl.load_workbook(io.BytesIO(data))
+    workbook.properties.title = title
+    if trend_sheet_name[:31] in workbook.sheetnames:
+        workbook[trend_sheet_name[:31]].freeze_panes = "B2"
+    out = io.BytesIO()
+    workbook.save(out)
+    return out.getvalue()
 
 
 # -- the HTML -----------------------------------------------------------------------------------
@@ -368,7 +398,7 @@ def html_report(store: Store, flt: Filter, month: dt.date, k: int, rules: list[W
     by_title = {s.title: s for s in built}
     region = region_name(flt, lang)
     month_text = trends.month_label(month, lang)
-    title = t("briefing_title", lang, region=region, month=month_text)
+    title = briefing_title(flt, month, lang)
     parts = [f"<h1>{esc(title)}</h1>",
              f"<p class=meta>{esc(t('briefing_generated', lang, at=f'{dt.datetime.now():%Y-%m-%d}'))}"
              "</p>"]

@@ -1,5 +1,6 @@
 """AppTest of the leaders' pages on the demo database, plus the files they hand out."""
 
+import html
 import io
 import re
 
@@ -314,3 +315,44 @@ def test_briefing_html_fits_a_phone_and_prints_on_a4(app_env, tmp_path):
         assert heights and max(heights) <= 105 / 25.4 * 96 + 1  # each chart fits half a page
         assert page.pdf(format="A4").startswith(b"%PDF")
         browser.close()
+
+
+@pytest.mark.parametrize("lang, place", [("zh", "江北市东城区 · 学校"),
+                                         ("en", "江北市东城区 · School")])
+def test_briefing_names_the_kind_restriction_wherever_it_names_the_region(app_env, lang, place):
+    """With 类型=学校 every figure is the schools' own: the title, the opening sentence and
+    the workbook's 范围 say so, not just 东城区."""
+    rules, _ = load_rules()
+    month = briefing_month(app_env)
+    flt = Filter(prefecture="江北市", county="东城区", kinds=("school",))
+    assert briefing.region_name(flt, lang) == place
+    page = briefing.html_report(app_env, flt, month, 5, rules, None, lang)
+    title = re.search(r"<h1>(.*?)</h1>", page).group(1)
+    assert place in html.unescape(title)
+    lead = re.search(r"<p class=lead>(.*?)</p>", page)
+    assert lead and place in html.unescape(lead.group(1))
+    workbook = openpyxl.load_workbook(io.BytesIO(briefing.xlsx(app_env, flt, month, 5, rules,
+                                                               lang)))
+    definitions = workbook[workbook.sheetnames[-1]]
+    assert place in [r[1].value for r in definitions.iter_rows(min_row=2)]
+    assert place in workbook.properties.title
+    levels = Filter(prefecture="江北市", levels=("village", "township"))
+    assert briefing.region_name(levels, lang).count(" · ") == 1
+
+
+def test_trends_sentence_names_the_kind_restriction(app_env):
+    at = open_page("app_pages/trends.py", pref="江北市", county="东城区", kind="school")
+    assert at.markdown[0].value.startswith("**") and "江北市东城区 · 学校" in at.markdown[0].value
+    at = open_page("app_pages/briefing.py", pref="江北市", county="东城区", kind="school")
+    assert "江北市东城区 · 学校 基层减负监测简报" in at.subheader[0].value
+
+
+def test_briefing_xlsx_trend_sheet_keeps_names_in_view_in_reading_order(app_env):
+    rules, _ = load_rules()
+    workbook = openpyxl.load_workbook(io.BytesIO(briefing.xlsx(
+        app_env, Filter(prefecture="江北市"), briefing_month(app_env), 5, rules)))
+    trend = workbook["近24个月"]
+    assert trend.freeze_panes == "B2"  # header row and indicator column stay while scrolling
+    names = [r[0].value for r in trend.iter_rows(min_row=2)]
+    assert names == [trends.indicator_label(i, "zh") for i in trends.READING_ORDER]
+    assert names == [r[1].value for r in workbook["主要指标"].iter_rows(min_row=2)]
