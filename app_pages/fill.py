@@ -11,7 +11,7 @@ from streamlit.errors import StreamlitAPIException
 
 from survey import answers as rules
 from survey import form_flow
-from survey.form_flow import CONFIRM, DONE, KEEP_REST, NOTHING_CHANGED, short_name
+from survey.form_flow import CONFIRM, DONE, KEEP_REST, NOTHING_CHANGED, SUBMITTED_ELSEWHERE, short_name
 from survey.questionnaire.model import Text
 from survey.store import PeriodClosed, StoreError
 from ui import auth, code_entry, returns, widgets
@@ -109,6 +109,18 @@ def section_step(flow, prefix: str) -> None:
         rerun_form()
 
 
+def store_then_rerun(action) -> None:
+    """Submit or save; a refusal is said on the page (the answers stay), success reruns."""
+    try:
+        action()
+    except PeriodClosed:
+        st.error(t("period_closed"))
+    except StoreError as exc:
+        st.error(t("save_failed", error=str(exc)))
+    else:
+        rerun_form()
+
+
 def summary_line(flow) -> str:
     summary = flow.summary()
     names = lambda ids: "、".join(short_name(flow.questions[i], lang()) for i in ids)  # noqa: E731
@@ -130,14 +142,7 @@ def confirm_step(respondent, flow, prefix: str) -> None:
     st.subheader(t("confirm_title"))
     st.markdown(escape(summary_line(flow)))
     if st.button(t("submit"), type="primary", width="stretch", key=f"submit:{prefix}"):
-        try:
-            form_flow.submit(store, respondent, flow)
-        except PeriodClosed:
-            st.error(t("period_closed"))
-        except StoreError as exc:
-            st.error(t("save_failed", error=str(exc)))
-        else:
-            rerun_form()
+        store_then_rerun(lambda: form_flow.submit(store, respondent, flow))
     if st.button(t("back"), width="stretch", key=f"back:{prefix}"):
         flow.back()
         rerun_form()
@@ -184,10 +189,33 @@ def to_top_on_a_new_step(flow, prefix: str) -> None:
                 unsafe_allow_javascript=True)
 
 
+def elsewhere_step(respondent, flow, prefix: str) -> None:
+    """Another tab or device submitted this period or saved a newer draft since this form
+    opened: say so and let the cadre take the newer answers or keep this page's."""
+    other = flow.elsewhere
+    at = other.at.strftime("%Y-%m-%d %H:%M")
+    submitted = other.kind == SUBMITTED_ELSEWHERE
+    st.warning(t("submitted_elsewhere", rev=other.revision, at=at) if submitted else
+               t("draft_elsewhere", at=at), icon=":material/devices:")
+    newer, mine = st.columns(2)
+    if newer.button(t("see_newer") if submitted else t("load_newer_draft"), width="stretch",
+                    key=f"newer:{prefix}"):
+        st.session_state["forms"][prefix] = form_flow.open_form(store, respondent, flow.qn,
+                                                                flow.period)
+        reseed(prefix)
+        rerun_form()
+    if mine.button(t("submit_as_revision") if submitted else t("keep_this_page"),
+                   width="stretch", key=f"mine:{prefix}"):
+        keep = form_flow.submit if submitted else form_flow.save
+        store_then_rerun(lambda: keep(store, respondent, flow, overwrite=True))
+
+
 @st.fragment
 def form(respondent, prefix: str, open_now: bool) -> None:
     flow = st.session_state["forms"][prefix]
     to_top_on_a_new_step(flow, prefix)
+    if flow.elsewhere and flow.step != DONE:
+        elsewhere_step(respondent, flow, prefix)
     if flow.step == DONE:
         receipt_step(flow, prefix, open_now)
         return
@@ -195,10 +223,13 @@ def form(respondent, prefix: str, open_now: bool) -> None:
         confirm_step(respondent, flow, prefix)
     else:
         section_step(flow, prefix)
+    told = flow.elsewhere
     try:
         form_flow.save(store, respondent, flow)
     except StoreError as exc:
         st.warning(t("draft_failed", error=str(exc)))
+    if flow.elsewhere and not told:
+        rerun_form()  # another tab saved a newer draft: ask at the top now
 
 
 def questionnaires_for(respondent):

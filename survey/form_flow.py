@@ -68,6 +68,25 @@ def implausible(rule: Plausibility, value: float, recent: list[float]) -> float 
 
 
 @dataclass(frozen=True)
+class Elsewhere:
+    """Work on this form saved or submitted in another tab or device since this one opened or
+    last saved: the page asks before overwriting it (no silent last-writer-wins)."""
+
+    kind: str                 # SUBMITTED_ELSEWHERE or DRAFT_ELSEWHERE
+    at: dt.datetime
+    revision: int | None = None
+
+
+SUBMITTED_ELSEWHERE, DRAFT_ELSEWHERE = "submitted", "draft"
+
+
+def _stamp(answers: dict, section_id: str | None, state: dict) -> str:
+    """A draft's content as stored (JSON round trip), to tell whether another tab changed it."""
+    return json.dumps(json.loads(json.dumps([answers, section_id, state], default=str)),
+                      sort_keys=True, ensure_ascii=False)
+
+
+@dataclass(frozen=True)
 class Summary:
     """What will be submitted, in one line: how many answers, how many as last period, which
     changed (question ids), and answers with nothing to compare (new)."""
@@ -116,6 +135,9 @@ class FormFlow:
         self.token = uuid.uuid4().hex
         self.started_at = started_at or _now()
         self.receipt = None
+        self.base_revision = 0          # the kept revision this form started from
+        self.known_draft: str | None = None  # the stored draft as this form last saw it
+        self.elsewhere: Elsewhere | None = None
         self.notice: tuple[str, dict] | None = (
             ("carried_notice", {"period": carried_from}) if self.carried else None)
         self._saved = self.fingerprint()  # nothing to save until something changes
@@ -136,6 +158,7 @@ class FormFlow:
         flow = cls(qn, period, carried, carried_from, history, started_at=now)
         if kept:
             flow.step, flow.receipt = DONE, kept[0]
+            flow.base_revision = getattr(kept[0], "revision", 0)
             flow.answers = dict(kept[1])
             flow.notice = None
         if draft and (not kept or draft[2].get("revision")):
@@ -144,6 +167,8 @@ class FormFlow:
         return flow
 
     def _restore(self, saved, section_id: str | None, state: dict) -> None:
+        self.known_draft = _stamp(saved.answers, section_id, state)
+        self.base_revision = int(state.get("base", self.base_revision))
         self.answers = dict(saved.answers)
         self.started_at = saved.started_at
         ids = [s.id for s in self.qn.sections]
@@ -376,10 +401,13 @@ class FormFlow:
 
     def submitted(self, receipt) -> None:
         self.step, self.receipt, self.notice = DONE, receipt, None
+        self.base_revision = getattr(receipt, "revision", self.base_revision)
+        self.known_draft, self.elsewhere = None, None  # a submission deletes the draft
 
     def revise(self) -> None:
         """Change a submitted period: the submitted answers stay until changed."""
         self.step, self.section, self.revision = FILL, 0, True
+        self.base_revision = getattr(self.receipt, "revision", self.base_revision)
         self.token = uuid.uuid4().hex
         self.started_at = _now()
         self.touched, self.shown_required = set(), set()
@@ -407,7 +435,7 @@ class FormFlow:
                 "confirmed": self.confirmed,
                 "checks": {k: [c.value, c.reference] for k, c in self.checks_asked.items()},
                 "unchanged": self.unchanged_used, "finishing": self.finishing,
-                "revision": self.revision, "step": self.step}
+                "revision": self.revision, "step": self.step, "base": self.base_revision}
 
     def fingerprint(self) -> str:
         return json.dumps([self.answers, self.current.id, self.state()], sort_keys=True,
@@ -441,20 +469,36 @@ def open_form(store, respondent, qn: Questionnaire, period: str) -> FormFlow:
     return FormFlow.open(qn, period, recent, kept, draft)
 
 
-def save(store, respondent, flow: FormFlow) -> None:
-    """Keep the draft and where the respondent is on the server, when something changed."""
+def save(store, respondent, flow: FormFlow, overwrite: bool = False) -> None:
+    """Keep the draft and where the respondent is on the server, when something changed. A
+    draft another tab or device saved since this form last saw it is not overwritten unless
+    `overwrite`: flow.elsewhere says so and the page asks."""
     from survey.store import forms
-    if not flow.needs_saving():
+    if not flow.needs_saving() or flow.elsewhere and not overwrite:
         return
+    stored = forms.draft(store, respondent, flow.qn.id, flow.period)
+    if stored is not None and not overwrite and \
+            _stamp(stored[0].answers, stored[1], stored[2]) != flow.known_draft:
+        flow.elsewhere = Elsewhere(DRAFT_ELSEWHERE, stored[0].updated_at)
+        return
+    state = flow.state()
     forms.save_draft(store, respondent, flow.qn, flow.period, flow.answers, flow.started_at,
-                     flow.current.id, flow.state())
+                     flow.current.id, state)
+    flow.known_draft, flow.elsewhere = _stamp(flow.answers, flow.current.id, state), None
     flow.saved()
 
 
-def submit(store, respondent, flow: FormFlow):
+def submit(store, respondent, flow: FormFlow, overwrite: bool = False):
     """Record how filling went under the submission's token, then submit (the record shows only
-    once the submission exists). Returns the receipt; store errors propagate unchanged."""
+    once the submission exists). Returns the receipt; store errors propagate unchanged.
+    When this period was submitted elsewhere since the form opened, returns None with
+    flow.elsewhere set (the page offers the newer answers or a revision with these), unless
+    `overwrite`."""
     from survey.store import forms
+    kept = store.kept(respondent, flow.qn.id, flow.period)
+    if kept and kept[0].revision > flow.base_revision and not overwrite:
+        flow.elsewhere = Elsewhere(SUBMITTED_ELSEWHERE, kept[0].submitted_at, kept[0].revision)
+        return None
     record = flow.record()
     forms.record_flow(store, flow.token, record["items_asked"], record["confirmed_unchanged"],
                       record["soft_checks"])

@@ -379,3 +379,34 @@ def test_a_long_paste_is_kept_with_the_length_message(code, app_env, monthly):
     at.text_area(key=f"{PREFIX}:one_cut").input(pasted).run()  # AppTest drops it as a browser
     assert at.text_area(key=f"{PREFIX}:one_cut").value == pasted  # would, past max_chars
     assert "最多 500 个字(现在 600 个)。" in [e.value for e in at.error]
+
+
+def test_two_tabs_on_one_code_the_second_submission_asks_first(code, app_env, monthly):
+    respondent = submitted_last_month(app_env, monthly, code)
+    tab_a, tab_b = open_app(code), open_app(code)
+    set_answers(tab_a, {"documents": 41})
+    set_answers(tab_b, {"meetings": 20})
+    click(tab_b, KEEP_REST)
+    set_answers(tab_b, {"burden_change": "4"})
+    click(tab_b, "提交")
+    click(tab_a, KEEP_REST)
+    set_answers(tab_a, {"burden_change": "4"})
+    click(tab_a, "提交")
+    warning = [w.value for w in tab_a.warning]
+    assert any(w.startswith("本期已在其他页面或设备提交(第 1 版,") for w in warning), warning
+    assert app_env.query("SELECT revision FROM submissions WHERE period_key = ?", [PERIOD]) == [
+        (1,)]
+    click(tab_a, "查看已提交的答案")
+    assert tab_a.success[0].value == "已提交,谢谢!"  # B's answers, nothing reverted
+    assert app_env.kept(respondent, monthly.id, PERIOD)[1]["meetings"] == 20
+
+
+def test_a_draft_saved_in_another_tab_is_not_overwritten(code, app_env, monthly):
+    respondent = app_env.respondent(code)
+    tab_a, tab_b = open_app(code), open_app(code)
+    set_answers(tab_a, {"documents": 41})
+    set_answers(tab_b, {"meetings": 20})
+    assert any("保存了更新的草稿" in w.value for w in tab_b.warning)
+    assert app_env.draft(respondent, monthly.id, PERIOD).answers == {"documents": 41}
+    click(tab_b, "保留本页答案")
+    assert app_env.draft(respondent, monthly.id, PERIOD).answers == {"meetings": 20}

@@ -313,3 +313,48 @@ def test_the_last_missing_answer_goes_straight_to_the_confirmation(monthly):
     flow.set_answer("meetings", None)
     flow.set_answer("meetings", 12.0)
     assert flow.step == FILL
+
+
+def test_a_submission_from_another_tab_is_not_overwritten_blindly(store, monthly, respondent):
+    """Tab A edits documents, tab B edits meetings and submits, then A submits."""
+    store.submit(respondent, monthly, LAST, complete_answers(), "last", today=TODAY)
+    tab_a = form_flow.open_form(store, respondent, monthly, PERIOD)
+    tab_b = form_flow.open_form(store, respondent, monthly, PERIOD)
+    tab_a.set_answer("documents", 41.0)
+    tab_b.set_answer("meetings", 20.0)
+    for tab in (tab_b, tab_a):
+        tab.keep_last_period()
+        tab.set_answer("burden_change", "4")
+        assert tab.step == CONFIRM
+    first = form_flow.submit(store, respondent, tab_b)
+    assert form_flow.submit(store, respondent, tab_a) is None  # not blindly
+    assert tab_a.step == CONFIRM and tab_a.elsewhere == form_flow.Elsewhere(
+        form_flow.SUBMITTED_ELSEWHERE, first.submitted_at, 1)
+    assert store.kept(respondent, monthly.id, PERIOD)[1]["meetings"] == 20
+    # the cadre chose to submit these answers as a revision
+    assert form_flow.submit(store, respondent, tab_a, overwrite=True).revision == 2
+    # the form that submitted revision 2 may revise it without a question
+    tab_a.revise()
+    tab_a.set_answer("apps", 8.0)
+    tab_a.keep_last_period()
+    assert form_flow.submit(store, respondent, tab_a).revision == 3
+
+
+def test_a_draft_from_another_tab_is_not_overwritten_silently(store, monthly, respondent):
+    tab_a = form_flow.open_form(store, respondent, monthly, PERIOD)
+    tab_b = form_flow.open_form(store, respondent, monthly, PERIOD)
+    tab_a.set_answer("documents", 41.0)
+    form_flow.save(store, respondent, tab_a)
+    tab_a.set_answer("documents_action", 5.0)
+    form_flow.save(store, respondent, tab_a)  # its own draft: saved
+    tab_b.set_answer("meetings", 20.0)
+    form_flow.save(store, respondent, tab_b)
+    assert tab_b.elsewhere.kind == form_flow.DRAFT_ELSEWHERE
+    stored = store.draft(respondent, monthly.id, PERIOD).answers
+    assert stored == {"documents": 41, "documents_action": 5}  # A's draft is intact
+    form_flow.save(store, respondent, tab_b, overwrite=True)  # B chose to keep its page
+    assert tab_b.elsewhere is None
+    assert store.draft(respondent, monthly.id, PERIOD).answers == {"meetings": 20}
+    tab_a.set_answer("forms", 3.0)
+    form_flow.save(store, respondent, tab_a)
+    assert tab_a.elsewhere is not None  # and now A is told
