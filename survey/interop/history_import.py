@@ -27,6 +27,7 @@ from pathlib import Path
 from survey import answers as answer_rules
 from survey import periods
 from survey.indicators import INDICATORS
+from survey.interop import zip_limits
 from survey.interop.issues import Issue
 from survey.questionnaire import Questionnaire
 from survey.store import Store
@@ -92,6 +93,10 @@ def read(store: Store, data: bytes, name: str, code_key: bytes,
         report.issues.append(Issue(name, "-", None, f"'{suffix or name}' is not a spreadsheet; "
                                    "upload .xlsx, .xls or .csv", f"“{suffix or name}”不是表格"
                                    "文件;请上传 .xlsx、.xls 或 .csv 文件", kind="error"))
+        return report
+    refused = zip_limits.too_large(data, name)
+    if refused:
+        report.issues.append(refused)
         return report
     try:
         sheets = _sheets(data, suffix, Path(name).stem)

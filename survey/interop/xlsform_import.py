@@ -17,6 +17,7 @@ from pathlib import Path
 
 import yaml
 
+from survey.interop import zip_limits
 from survey.interop.issues import Issue
 from survey.interop.xpath import Translator, Untranslatable, min_max_from_constraint
 from survey.questionnaire import Problem, Questionnaire, parse_text
@@ -97,6 +98,10 @@ def import_xlsform(source: str | Path | bytes, name: str | None = None,
                                    f"'{suffix or name}' is not an XLSForm file; use .xlsx, .xls, "
                                    ".csv or .md", f"“{suffix or name}”不是 XLSForm 文件;请使用 "
                                    ".xlsx、.xls、.csv 或 .md 文件"))
+        return result
+    refused = zip_limits.too_large(data, name)
+    if refused:
+        result.issues.append(refused)
         return result
     raw = None
     try:
