@@ -9,8 +9,8 @@ from survey import briefing, charts, domain, early_warning
 from survey.indicators import INDICATORS
 from survey.metrics import HEADLINE
 from survey.trends import (THEMES, bucket_label, format_change, format_figure, indicator_label,
-                           indicator_unit, rises_well, short_label, shown_as_share,
-                           summary_sentence)
+                           indicator_unit, point_sparklines, rises_well, short_label,
+                           shown_as_share, summary_sentence)
 from ui.auth import require
 from ui import cached
 from ui.context import lang, startup, t
@@ -202,13 +202,11 @@ if view == "heatmap":
                         height=charts.heatmap_height(frame))
         # the same figures as a list: a point per row, readable on a phone
         with st.expander(t("heatmap_table"), expanded=False):
-            ordered = frame.sort_values("bucket")
-            per_point = ordered.groupby("point").agg(
-                latest=(value, lambda v: v.iloc[-1] * (100 if share else 1)),
-                spark=(value, lambda v: [None if pd.isna(x) else float(x) for x in v]))
-            st.dataframe(per_point.reset_index().rename(columns={
+            st.caption(t("heatmap_table_note", k=k))
+            st.dataframe(point_sparklines(frame, value, lang()).rename(columns={
                 "point": t("col_point"), "latest": t("heatmap_latest"),
-                "spark": t("col_last_24")}), hide_index=True, width="stretch", placeholder="—",
+                "spark": t("col_last_24"), "hidden": t("col_hidden_months")}),
+                hide_index=True, width="stretch", placeholder="—",
                 column_config={t("heatmap_latest"): figure_column(t("heatmap_latest")),
                                t("col_last_24"): st.column_config.LineChartColumn(
                                    t("col_last_24"))})

@@ -261,6 +261,25 @@ def heatmap(store: Store, flt: Filter, indicator: str, k: int) -> pd.DataFrame:
     return frame.reset_index(drop=True)
 
 
+def point_sparklines(frame: pd.DataFrame, value: str, lang: str = "zh") -> pd.DataFrame:
+    """The heatmap as a list, a row per point: the latest figure (None when hidden), the line
+    of its shown months, and which months are hidden. Streamlit's LineChartColumn cannot draw a
+    gap (one missing value turns the whole cell into text), so a hidden month is left out of
+    the line, which joins its neighbours, and named beside it; never drawn as zero."""
+    scale = 100 if value == "share" else 1  # shares read as percents
+    records = []
+    for point, rows in frame.sort_values("bucket").groupby("point", sort=True):
+        shown = rows[rows[value].notna()]
+        last = rows.iloc[-1][value]
+        records.append({
+            "point": point,
+            "latest": None if pd.isna(last) else float(last) * scale,
+            "spark": [float(v) * scale for v in shown[value]],
+            "hidden": ("、" if lang == "zh" else ", ").join(
+                month_label(b, lang) for b in rows.loc[rows[value].isna(), "bucket"])})
+    return pd.DataFrame(records, columns=["point", "latest", "spark", "hidden"])
+
+
 def baseline_window(store: Store, definition: IndexDefinition, questionnaire_id: str
                     ) -> tuple[dt.date, dt.date] | None:
     if definition.baseline_from and definition.baseline_to:

@@ -356,3 +356,23 @@ def test_briefing_xlsx_trend_sheet_keeps_names_in_view_in_reading_order(app_env)
     names = [r[0].value for r in trend.iter_rows(min_row=2)]
     assert names == [trends.indicator_label(i, "zh") for i in trends.READING_ORDER]
     assert names == [r[1].value for r in workbook["主要指标"].iter_rows(min_row=2)]
+
+
+def test_heatmap_phone_list_draws_sparklines_and_names_hidden_months(app_env):
+    """Streamlit's LineChartColumn shows a list holding one missing value as raw text; the
+    list keeps only shown months (never a zero) and names the hidden ones beside it."""
+    at = open_page("app_pages/trends.py", view="heatmap", pref="江北市", county="清河县")
+    table = next(d.value for d in at.dataframe if "近24个月" in d.value.columns)
+    assert list(table.columns) == ["监测点", "最近一月", "近24个月", "隐藏的月份"]
+    for line in table["近24个月"]:
+        line = [None if v is None else float(v) for v in line]
+        assert line and all(v is not None and v == v for v in line)  # no None, no NaN
+    hidden = [h for h in table["隐藏的月份"] if h]
+    assert hidden and all(re.fullmatch(r"(\d{4}年\d{1,2}月)(、\d{4}年\d{1,2}月)*", h)
+                          for h in hidden)
+    frame = trends.heatmap(app_env, Filter(prefecture="江北市", county="清河县"), "meetings", 5)
+    for point, rows in frame.groupby("point"):
+        row = table[table["监测点"] == point].iloc[0]
+        assert len(row["近24个月"]) == rows["mean"].notna().sum()
+        assert row["隐藏的月份"].count("年") == rows["mean"].isna().sum()
+    assert any("不当作 0" in c.value for c in at.caption)
