@@ -10,7 +10,7 @@ import streamlit as st
 from survey import exports
 from survey.errors import message
 from survey.interop import history_import, sample_history
-from survey.interop.issues import issue_rows
+from survey.interop.issues import issue_rows, message_column
 from survey.store import StoreError
 from survey.store import history as history_store
 from ui.auth import require
@@ -79,11 +79,13 @@ if upload is not None:
                     "请在文件中改正后重新上传。",
                     f"{len(report.issues)} error(s), listed below (sheet, row, column, what is "
                     "wrong and how to fix it). Correct the file and upload it again."))
-        table = pd.DataFrame(issue_rows(report.issues, lang()))
-        st.dataframe(table, hide_index=True, width="stretch")
+        st.dataframe(pd.DataFrame(issue_rows(report.issues, lang())), hide_index=True,
+                     width="stretch", row_height=72, column_config={
+                         message_column(lang()): st.column_config.TextColumn(width="large")})
         st.download_button(tr("下载错误清单", "Download the error list"),
-                           exports.csv_bytes(table), file_name="history_errors.csv",
-                           mime="text/csv")
+                           exports.csv_bytes(pd.DataFrame(issue_rows(report.issues, lang(),
+                                                                     for_file=True))),
+                           file_name="history_errors.csv", mime="text/csv")
     else:
         st.success(tr("文件无误,可以导入。", "The file is clean and can be loaded."))
     valid_only = False

@@ -47,7 +47,7 @@ if versions:
 # -- XLSForm in and out (survey.interop; docs/interop.md) -------------------------------------
 from survey.errors import message as _message  # noqa: E402
 from survey.interop import xlsform_export, xlsform_import  # noqa: E402
-from survey.interop.issues import issue_rows  # noqa: E402
+from survey.interop.issues import issue_rows, message_column  # noqa: E402
 from survey.store import StoreError  # noqa: E402
 from ui.context import lang  # noqa: E402
 
@@ -66,7 +66,8 @@ if form_file is not None:
                       "did not map completely:"))
     if imported.issues:
         st.dataframe(pd.DataFrame(issue_rows(imported.issues, lang())), hide_index=True,
-                     width="stretch")
+                     width="stretch", row_height=72, column_config={
+                         message_column(lang()): st.column_config.TextColumn(width="large")})
     for problem in imported.problems:
         st.error(str(problem))
     if imported.questionnaire is not None:

@@ -63,6 +63,7 @@ class HistoryReport:
     issues: list[Issue] = field(default_factory=list)  # errors: blocking unless valid-only
     notes: list[Issue] = field(default_factory=list)  # information (sheets read past ...)
     data_rows: int = 0
+    header_rows: set = field(default_factory=set)  # (sheet, row) of the header rows read
 
     @property
     def clean(self) -> bool:
@@ -70,7 +71,10 @@ class HistoryReport:
 
     @property
     def bad_rows(self) -> int:
-        return len({(i.sheet, i.row) for i in self.issues if i.row and i.row > 1})
+        """Data rows with at least one error (a row with two errors counts once; an error of
+        a header, e.g. a column that is not a question, is no data row)."""
+        return len({(i.sheet, i.row) for i in self.issues if i.row and i.row > 1
+                    and (i.sheet, i.row) not in self.header_rows})
 
     def periods(self) -> tuple[str, str] | None:
         keys = sorted(r.period_key for r in self.rows)
@@ -263,6 +267,7 @@ class _Validator:
                                                "未读取该工作表:没有监测点编号列", kind="note"))
             return 0
         header = rows[header_at]
+        self.report.header_rows.add((sheet, header_at + 1))
         columns, special = {}, {}
         known = self.question_columns()
         for col, title in enumerate(header):

@@ -26,9 +26,20 @@ class Issue:
         return self.text("en")
 
 
-def issue_rows(issues, lang: str) -> list[dict]:
-    """Issues as table rows for a page (column names in the page's language)."""
+def issue_rows(issues, lang: str, for_file: bool = False) -> list[dict]:
+    """Issues as table rows in the page's language. On a page the message comes first (it is
+    what to do, and gets the width) and the place is one short column "sheet:row" (the file is
+    the one just uploaded); for a CSV download every field gets its own column."""
     zh = lang == "zh"
-    return [{("文件" if zh else "file"): i.file, ("工作表" if zh else "sheet"): i.sheet,
-             ("行" if zh else "row"): i.row, ("项目" if zh else "item"): i.item,
-             ("说明" if zh else "problem"): i.zh if zh else i.en} for i in issues]
+    if for_file:
+        return [{("文件" if zh else "file"): i.file, ("工作表" if zh else "sheet"): i.sheet,
+                 ("行" if zh else "row"): i.row, ("项目" if zh else "item"): i.item,
+                 ("说明" if zh else "problem"): i.zh if zh else i.en} for i in issues]
+    return [{("说明" if zh else "problem"): i.zh if zh else i.en,
+             ("位置" if zh else "where"): f"{i.sheet}:{i.row if i.row is not None else '-'}",
+             ("项目" if zh else "item"): i.item} for i in issues]
+
+
+def message_column(lang: str) -> str:
+    """The name of the message column of issue_rows (pages give it the width)."""
+    return "说明" if lang == "zh" else "problem"
