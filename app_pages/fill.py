@@ -61,8 +61,8 @@ def notice_text(flow) -> str:
     values = {k: v.get(lang()) if isinstance(v, Text) else v for k, v in params.items()}
     if key == "still_to_answer":
         values["questions"] = "、".join(label.get(lang()) for label in params["questions"])
-    if key == "draft_restored_section" and params.get("section") is None:
-        key = "draft_restored"
+    if key == "draft_restored_short" and params.get("section") is None:
+        key = "draft_restored_plain"  # restored at the confirmation
     return t(key, **values)
 
 
@@ -140,6 +140,8 @@ def confirm_step(respondent, flow, prefix: str) -> None:
     """One line about what will be submitted and the submit button, visible without scrolling;
     every answer one tap away in the expander."""
     st.subheader(t("confirm_title"))
+    if flow.notice:
+        st.info(notice_text(flow))
     st.markdown(escape(summary_line(flow)))
     if st.button(t("submit"), type="primary", width="stretch", key=f"submit:{prefix}"):
         store_then_rerun(lambda: form_flow.submit(store, respondent, flow))

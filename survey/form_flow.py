@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import math
 import statistics
 import uuid
 from dataclasses import dataclass
@@ -46,7 +47,8 @@ class SoftCheck:
     def message(self, q: Question) -> Text:
         zh_unit = q.unit.zh if q.unit else ""
         en_unit = f" {q.unit.get('en')}" if q.unit else ""
-        ref = _fmt(self.reference)
+        # a whole-number question is usually "8", not "7.5" (half up, not to even)
+        ref = _fmt(math.floor(self.reference + 0.5) if q.type == "integer" else self.reference)
         return Text(f"与上期差异较大,请确认(近几期一般为 {ref}{zh_unit})。",
                     f"Very different from your recent months (usually {ref}{en_unit}); "
                     "please confirm.")
@@ -188,8 +190,10 @@ class FormFlow:
         self._drop_implied()
         if state.get("step") == CONFIRM and not self.remaining():
             self.step = CONFIRM
-        self.notice = ("draft_restored_section", {
-            "at": saved.updated_at.strftime("%Y-%m-%d %H:%M"),
+        # short enough for one line at 375 px: the time, with the day only if not today
+        same_day = saved.updated_at.date() == _now().date()
+        self.notice = ("draft_restored_short", {
+            "at": saved.updated_at.strftime("%H:%M" if same_day else "%m-%d %H:%M"),
             "section": self.qn.sections[self.section].title if self.step == FILL else None})
         self._saved = self.fingerprint()
 
@@ -206,8 +210,14 @@ class FormFlow:
         return [q for q in self.current.questions if shown[q.id]]
 
     def progress(self) -> tuple[int, int]:
-        """(answered, asked): questions asked, relevance applied, counted as they are answered."""
-        return rules.progress(self.qn, self.answers)
+        """(answered, asked): questions asked, relevance applied, counted as they are answered
+        validly (3.7 in a whole-number question is not answered yet)."""
+        answered, asked = rules.progress(self.qn, self.answers)
+        shown = self.visible()
+        invalid = sum(1 for qid, problem in rules.validate(self.qn, self.answers).items()
+                      if shown.get(qid) and problem is not rules.REQUIRED
+                      and not rules.is_blank(self.answers.get(qid)))
+        return answered - invalid, asked
 
     def is_carried(self, qid: str) -> bool:
         """The answer on screen is last period's."""

@@ -418,6 +418,8 @@ STRINGS: dict[str, tuple[str, str]] = {
     "submit_as_revision": ("仍以本页答案提交(新版)", "Submit these answers as a revision"),
     "load_newer_draft": ("载入那边的答案", "Load those answers"),
     "keep_this_page": ("保留本页答案", "Keep this page's answers"),
+    "draft_restored_short": ("已恢复 {at} 的草稿,续填“{section}”。", "Draft of {at} restored: \"{section}\"."),
+    "draft_restored_plain": ("已恢复 {at} 的草稿。", "Draft of {at} restored."),
 }
 
 

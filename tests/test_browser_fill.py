@@ -102,8 +102,10 @@ def test_taps_from_the_qr_link_to_the_receipt(store, monthly, db_path, tmp_path)
         cadre.page.get_by_text("还需回答 1 题:与上期相比,您的工作负担:").wait_for(timeout=30000)
         cadre.shot("changed-2-left-to-answer")
         cadre.page.reload()  # a reload (or a closed tab): the draft opens where the cadre was
-        cadre.page.get_by_text("从“总体感受”继续").wait_for(timeout=30000)
+        notice = cadre.page.get_by_text("的草稿,续填“总体感受”。")
+        notice.wait_for(timeout=30000)
         settle(cadre.page)
+        assert notice.bounding_box()["height"] < 30, notice.bounding_box()  # one line at 375 px
         assert cadre.page.get_by_label(
             "本月参加上级召开或要求参加的会议(含视频会、调度会)共几次?(次) *").count() == 0
         cadre.shot("changed-2b-after-reload")

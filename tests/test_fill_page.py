@@ -1,6 +1,7 @@
 """AppTest of the fill page against a real DuckDB file."""
 
 import datetime as dt
+import re
 
 import pytest
 from streamlit.testing.v1 import AppTest
@@ -193,7 +194,7 @@ def test_draft_restore_lands_in_the_section_where_the_cadre_stopped(code, app_en
     assert again.subheader[0].value == "填表报数"
     assert again.number_input(key=f"{PREFIX}:forms").value == 14
     notice = [i.value for i in again.info]
-    assert len(notice) == 1 and "已恢复您" in notice[0] and "从“填表报数”继续" in notice[0]
+    assert len(notice) == 1 and re.fullmatch(r"已恢复 \d\d:\d\d 的草稿,续填“填表报数”。", notice[0])
 
 
 def test_a_decimal_in_a_whole_number_field_is_refused_not_rounded(code, app_env):
@@ -410,3 +411,13 @@ def test_a_draft_saved_in_another_tab_is_not_overwritten(code, app_env, monthly)
     assert app_env.draft(respondent, monthly.id, PERIOD).answers == {"documents": 41}
     click(tab_b, "保留本页答案")
     assert app_env.draft(respondent, monthly.id, PERIOD).answers == {"meetings": 20}
+
+
+def test_a_draft_restored_at_the_confirmation_says_so(code, app_env, monthly):
+    submitted_last_month(app_env, monthly, code)
+    at = open_app(code)
+    click(at, NOTHING_CHANGED)
+    again = open_app(code)  # closed at the confirmation, opened again
+    assert again.subheader[0].value == "确认提交"
+    assert [i.value for i in again.info] and re.fullmatch(
+        r"已恢复 \d\d:\d\d 的草稿。", again.info[0].value)

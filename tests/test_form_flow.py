@@ -87,6 +87,10 @@ def test_progress_counts_asked_questions_as_they_are_answered(monthly):
     assert flow.progress() == (0, 12)
     flow.set_answer("documents", 5.0)
     assert flow.progress() == (1, 13)  # its follow-up is now asked
+    flow.set_answer("documents_action", 3.7)  # refused: a whole number is asked
+    assert flow.progress() == (1, 13)
+    flow.set_answer("documents_action", 3.0)
+    assert flow.progress() == (2, 13)
 
 
 def test_draft_restore_opens_where_the_cadre_stopped(store, monthly, respondent):
@@ -102,7 +106,7 @@ def test_draft_restore_opens_where_the_cadre_stopped(store, monthly, respondent)
     again = form_flow.open_form(store, respondent, monthly, PERIOD)  # reload, another device
     assert again.current.id == "forms" and again.answers["forms"] == 20
     key, params = again.notice
-    assert key == "draft_restored_section" and params["section"].zh == "填表报数"
+    assert key == "draft_restored_short" and params["section"].zh == "填表报数"
     assert again.offer() == KEEP_REST
     again.keep_last_period()
     assert again.answers["meetings"] == 12 and again.answers["forms"] == 20
@@ -118,7 +122,7 @@ def test_draft_restore_at_the_confirmation(store, monthly, respondent):
     assert flow.step == CONFIRM
     form_flow.save(store, respondent, flow)
     again = form_flow.open_form(store, respondent, monthly, PERIOD)
-    assert again.step == CONFIRM and again.notice[0] == "draft_restored_section"
+    assert again.step == CONFIRM and again.notice[0] == "draft_restored_short"
 
 
 @pytest.mark.parametrize("value, recent, asks", [
@@ -142,7 +146,7 @@ def test_soft_check_asks_once_and_a_correction_is_recorded_as_such(monthly):
     check = flow.soft_check("meetings")
     assert check.reference == 8.5
     assert check.message(monthly.question("meetings")).zh == \
-        "与上期差异较大,请确认(近几期一般为 8.5次)。"
+        "与上期差异较大,请确认(近几期一般为 9次)。"  # a whole-number question: no 8.5次
     assert "meetings" in flow.remaining() and not flow.next()
     flow.confirm("meetings")
     assert flow.soft_check("meetings") is None and flow.next()
