@@ -309,15 +309,32 @@ def _finish_workbook(data: bytes, title: str, trend_sheet_name: str) -> bytes:
 
 # -- the HTML -----------------------------------------------------------------------------------
 
-def _table(sheet: Sheet, lang: str, columns: list[str] | None = None, numeric=()) -> str:
+def _figure_html(text: str) -> str:
+    """A formatted figure for a narrow column: the number and its unit ('+3.3', '个百分点')
+    each kept whole, free to go on two lines rather than widen the table."""
+    return " ".join(f"<span class=nowrap>{html.escape(part)}</span>"
+                    for part in text.split(" ", 1))
+
+
+def _classes(*names) -> str:
+    names = [n for n in names if n]
+    return f" class='{' '.join(names)}'" if names else ""
+
+
+def _table(sheet: Sheet, lang: str, columns: list[str] | None = None, numeric=(),
+           narrow_hidden=()) -> str:
+    """A plain table; columns in narrow_hidden are left out on a phone (what they hold is
+    summed up by another column, e.g. 应填/已填 by 填报率) so the rest fits 375 px."""
     esc = html.escape
     columns = columns or list(sheet.frame.columns)
-    head = "".join(f"<th{' class=num' if c in numeric else ''}>{esc(c)}</th>" for c in columns)
+    css = {c: _classes("num" if c in numeric else "", "wide" if c in narrow_hidden else "")
+           for c in columns}
+    head = "".join(f"<th{css[c]}>{esc(c)}</th>" for c in columns)
     body = []
     for i, (_, row) in enumerate(sheet.frame.iterrows()):
         cells = "".join(
-            f"<td{' class=num' if c in numeric else ''}>"
-            f"{esc(show(row[c], sheet.format_of(c, i), lang))}</td>" for c in columns)
+            f"<td{css[c]}>{_figure_html(show(row[c], sheet.format_of(c, i), lang))}</td>"
+            for c in columns)
         body.append(f"<tr>{cells}</tr>")
     return (f"<div class=scroll><table><thead><tr>{head}</tr></thead>"
             f"<tbody>{''.join(body)}</tbody></table></div>")
@@ -340,9 +357,9 @@ def _headline_html(sheet: Sheet, lang: str, good: list) -> str:
         rows.append(
             f"<tr><td>{esc(r[name])}<div class=small>{esc(r[measure])}</div>{hidden}</td>"
             f"<td class=num><b>{esc(show(r[figure], sheet.format_of(figure, i), lang))}</b></td>"
-            f"<td class='num {_tone(good[i])}'>{esc(show(r[yoy], sheet.format_of(yoy, i), lang))}"
-            "</td>"
-            f"<td class=num>{esc(show(r[pop], sheet.format_of(pop, i), lang))}</td></tr>")
+            f"<td class='num {_tone(good[i])}'>"
+            f"{_figure_html(show(r[yoy], sheet.format_of(yoy, i), lang))}</td>"
+            f"<td class=num>{_figure_html(show(r[pop], sheet.format_of(pop, i), lang))}</td></tr>")
     head = (f"<tr><th>{esc(t('indicator', lang))}</th><th class=num>{esc(figure)}</th>"
             f"<th class=num>{esc(yoy)}</th><th class=num>{esc(pop)}</th></tr>")
     return (f"<div class=scroll><table class=headline><thead>{head}</thead>"
@@ -447,7 +464,9 @@ def html_report(store: Store, flt: Filter, month: dt.date, k: int, rules: list[W
         parts.append(f"<p>{esc(t('no_data', lang))}</p>")
     else:
         counties = responses_by_county(extra["responses"], lang)
-        parts.append(_table(counties, lang, numeric=list(counties.frame.columns[1:])))
+        columns = list(counties.frame.columns)
+        parts.append(_table(counties, lang, numeric=columns[1:],
+                            narrow_hidden=columns[2:4]))  # 应填, 已填: the rate says it
         parts.append(f"<p class=small>{esc(t('briefing_responses_note', lang))}</p>")
     if extra["burden"] is not None:
         burden = extra["burden"]
@@ -483,7 +502,6 @@ th, td {{ border-bottom: 1px solid #ddd; padding: .35em .5em; text-align: left;
 th {{ background: #f5f5f5; }}
 td:first-child {{ min-width: 7em; }}
 .num {{ text-align: right; }}
-td.num {{ white-space: nowrap; }}
 tr.theme th {{ background: #fff; color: #c62828; border-bottom: 1px solid #c62828;
                padding-top: .8em; }}
 .charts {{ display: grid; grid-template-columns: 1fr; gap: .5em; }}
@@ -497,7 +515,10 @@ dd {{ margin: 0 0 0 1em; }}
 @media (max-width: 480px) {{
   body {{ margin: .8em auto; padding: 0 .6em; font-size: 15px; }}
   h1 {{ font-size: 1.25em; }}
-  th, td {{ padding: .3em .3em; }}
+  table {{ font-size: 13px; }}
+  th, td {{ padding: .3em .25em; }}
+  td:first-child {{ min-width: 5.5em; }}
+  .wide {{ display: none; }}
 }}
 @media print {{
   @page {{ size: A4; margin: 15mm 12mm; }}

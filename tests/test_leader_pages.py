@@ -307,7 +307,8 @@ def test_briefing_html_fits_a_phone_and_prints_on_a4(app_env, tmp_path):
         assert page.evaluate("document.documentElement.scrollWidth") <= 375
         # no table cell squeezed to a character per line: the narrowest text cell holds 2+
         narrowest = page.evaluate("""() => Math.min(...[...document.querySelectorAll('td')]
-            .filter(td => td.innerText.trim().length > 1).map(td => td.clientWidth))""")
+            .filter(td => td.offsetParent !== null && td.innerText.trim().length > 1)
+            .map(td => td.clientWidth))""")  # (columns left out on a phone do not count)
         assert narrowest >= 30
         page.emulate_media(media="print")
         page.set_viewport_size({"width": 700, "height": 1000})  # A4 less margins, at 96 dpi
@@ -376,3 +377,35 @@ def test_heatmap_phone_list_draws_sparklines_and_names_hidden_months(app_env):
         assert len(row["近24个月"]) == rows["mean"].notna().sum()
         assert row["隐藏的月份"].count("年") == rows["mean"].isna().sum()
     assert any("不当作 0" in c.value for c in at.caption)
+
+
+def test_every_briefing_table_fits_a_375_px_phone_in_both_languages(app_env, tmp_path):
+    """No table wider than the box it sits in (a clipped 环比 column, '-3.3' losing its '%'),
+    Chinese or English, for the whole network, a prefecture and a kind."""
+    from playwright.sync_api import sync_playwright
+
+    from tests.browser_support import CHROMIUM_ARGS, require_chromium
+    rules, _ = load_rules()
+    month = briefing_month(app_env)
+    filters = [Filter(), Filter(prefecture="江北市"),
+               Filter(prefecture="江北市", county="东城区", kinds=("school",))]
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=require_chromium(), args=CHROMIUM_ARGS)
+        page = browser.new_page(viewport={"width": 375, "height": 800})
+        for lang in ("zh", "en"):
+            for n, flt in enumerate(filters):
+                path = tmp_path / f"briefing_{lang}_{n}.html"
+                path.write_text(briefing.html_report(app_env, flt, month, 5, rules, None, lang),
+                                encoding="utf-8")
+                page.goto(path.as_uri())
+                widths = page.evaluate("""() => [...document.querySelectorAll('table')].map(
+                    t => [t.scrollWidth, t.parentElement.clientWidth])""")
+                assert len(widths) >= 2
+                for table, box in widths:
+                    assert table <= box, (lang, flt, widths)
+                assert page.evaluate("document.documentElement.scrollWidth") <= 375
+        # the columns left out on a phone come back on a PC
+        page.set_viewport_size({"width": 1280, "height": 800})
+        assert page.evaluate("[...document.querySelectorAll('th.wide')]"
+                             ".every(th => th.offsetWidth > 0)")
+        browser.close()
