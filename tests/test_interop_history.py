@@ -290,3 +290,42 @@ def test_the_demo_databases_own_export_loaded_back_rewrites_nothing(store, tmp_p
     assert summary.written == 0 and summary.unchanged == len(report.rows)
     assert store.query("SELECT submission_id, revision, submitted_at, duration_s "
                        "FROM submission ORDER BY ALL") == before
+
+
+def _workbook(rows_of_answers: list[tuple[str, str, dict]]) -> bytes:
+    """A history sheet headed by question ids, one row per (respondent, point, answers)."""
+    from conftest import complete_answers
+    ids = list(complete_answers())
+    book = openpyxl.Workbook()
+    book.active.append(["填报人编号", "监测点编号", "期次", *ids])
+    for respondent, point, overrides in rows_of_answers:
+        answers = {k: ("是" if v is True else "否" if v is False else v)
+                   for k, v in complete_answers().items()}
+        answers.update(overrides)
+        book.active.append([respondent, point, "2025-03", *(answers.get(i) for i in ids)])
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+def test_cells_the_form_would_never_accept_get_a_message_saying_what_to_do(hstore):
+    data = _workbook([
+        ("r1", "P-VIL-1", {"trace_demands": "否", "trace_hours": 5}),  # skipped by relevance
+        ("r2", "P-VIL-1", {"documents": "=10+2"}),  # a formula without a stored result
+        ("r3", "P-VIL-1", {"meetings": 12.5}),
+        ("r4", "P-VIL-1", {"apps": -3}),
+        ("r5", " p-vil-1 ", {}),  # typed by hand: spaces, lower case
+    ])
+    report = _read(hstore, data, "h.xlsx")
+    by_row = {i.row: i for i in report.issues}
+    assert set(by_row) == {2, 3, 4, 5}, [str(i) for i in report.issues]
+    relevance = by_row[2]
+    assert relevance.item == "trace_hours"
+    assert "trace_demands" in relevance.zh and "清空" in relevance.zh and "5" in relevance.zh
+    assert "clear the cell" in relevance.en
+    assert "公式" in by_row[3].zh and "粘贴为数值" in by_row[3].zh
+    assert "formula" in by_row[3].en and "paste it as values" in by_row[3].en
+    assert "请填写整数" in by_row[4].zh and "write a whole number" in by_row[4].en
+    assert "请在文件中改正" in by_row[5].zh and "correct the cell" in by_row[5].en
+    [row] = report.rows
+    assert row.point.point_id == "P-VIL-1" and row.row == 6

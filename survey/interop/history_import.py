@@ -142,8 +142,45 @@ def _sheets(data: bytes, suffix: str, stem: str) -> list[tuple[str, list[list]]]
     from openpyxl import load_workbook
     book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     try:
-        return [(ws.title, [list(r) for r in ws.iter_rows(values_only=True)])
-                for ws in book.worksheets]
+        sheets = [(ws.title, [list(r) for r in ws.iter_rows(values_only=True)])
+                  for ws in book.worksheets]
+    finally:
+        book.close()
+    if _has_formulas(data):
+        _mark_formulas(data, sheets)
+    return sheets
+
+
+class Formula(str):
+    """A formula cell without a computed value (a file written by a program, not saved by
+    Excel): its text, so the error can say it is a formula rather than an empty cell."""
+
+
+def _has_formulas(data: bytes) -> bool:
+    import zipfile
+    with zipfile.ZipFile(io.BytesIO(data)) as book:
+        for info in book.infolist():
+            if info.filename.startswith("xl/worksheets/") and info.filename.endswith(".xml"):
+                with book.open(info) as sheet:
+                    tail = b""
+                    while chunk := sheet.read(1 << 20):
+                        if b"<f>" in tail + chunk or b"<f " in tail + chunk:
+                            return True
+                        tail = chunk[-3:]
+    return False
+
+
+def _mark_formulas(data: bytes, sheets) -> None:
+    """Put Formula(text) where a formula has no stored result (data_only read None)."""
+    from openpyxl import load_workbook
+    book = load_workbook(io.BytesIO(data), read_only=True, data_only=False)
+    try:
+        for (_title, rows), ws in zip(sheets, book.worksheets):
+            for row, formulas in zip(rows, ws.iter_rows(values_only=True)):
+                for col, text in enumerate(formulas):
+                    if (col < len(row) and row[col] is None and isinstance(text, str)
+                            and text.startswith("=")):
+                        row[col] = Formula(text)
     finally:
         book.close()
 
@@ -187,6 +224,7 @@ class _Validator:
         self.code_key = code_key
         self.today = today
         self.points = {p.point_id: p for p in store.points()}
+        self.points_ci = {p.point_id.upper(): p for p in self.points.values()}
         self.versions = history_store.versions_in_force(store, report.questionnaire_id)
         self.models: dict[int, Questionnaire] = {}
         self.seen: dict[tuple, tuple[str, int]] = {}
@@ -316,14 +354,16 @@ class _Validator:
 
     def _row(self, sheet, i, respondent, point_id, period, version, cells,
              header_has_respondent=True) -> None:
-        point_id = "" if _blank(point_id) else _text(point_id).strip()
-        point = self.points.get(point_id)
+        point_id = "" if _blank(point_id) else unicodedata.normalize(
+            "NFKC", _text(point_id)).strip()
+        point = self.points.get(point_id) or self.points_ci.get(point_id.upper())
         if point is None:
             self.error(sheet, i, self.title("point"), f"unknown point id '{point_id}'; add the point on "
                        "the points page first, or correct the id" if point_id else
                        "the point id is empty; fill it in", f"监测点编号“{point_id}”不存在;"
                        "请先在监测点页面添加,或改正编号" if point_id else "监测点编号为空;请填写")
             return
+        point_id = point.point_id  # " h-vil-01 " as typed -> H-VIL-01 as registered
         period_key = self._period(sheet, i, period)
         if period_key is None:
             return
@@ -356,6 +396,15 @@ class _Validator:
                 continue
             if _blank(value):
                 continue
+            if isinstance(value, Formula):
+                self.error(sheet, i, title, f"column '{title}': the cell holds the formula "
+                           f"{_shown(value)} without a computed value (the file was not saved by "
+                           "Excel); in Excel copy the column and paste it as values, save and "
+                           "upload again", f"列“{title}”:该单元格是公式 {_shown(value)},没有"
+                           "计算结果(文件不是用 Excel 保存的);请在 Excel 中复制该列并“粘贴为数值”,"
+                           "保存后重新上传")
+                ok = False
+                continue
             if isinstance(value, dict):  # a matrix from the platform's export
                 converted = {r: _convert(q, v)[0] for r, v in value.items()}
                 problem = None if None not in converted.values() else (
@@ -373,13 +422,36 @@ class _Validator:
         if not ok:
             return
         titles = {qid: title for (title, qid, _r) in cells}
-        for qid, message in answer_rules.validate(model, answers).items():
+        problems = answer_rules.validate(model, answers)
+        for qid, message in problems.items():
             title = titles.get(qid, qid)
             value = answers.get(qid)
-            shown_en = "" if _blank(value) else f" (value: {_shown(value)})"
-            shown_zh = "" if _blank(value) else f"(当前值:{_shown(value)})"
-            self.error(sheet, i, title, f"column '{title}': {message.en}{shown_en}",
-                       f"列“{title}”:{message.zh}{shown_zh}")
+            if _blank(value):
+                self.error(sheet, i, title, f"column '{title}': {message.en} The cell is "
+                           "empty; fill it in", f"列“{title}”:{message.zh}该单元格为空;请填写")
+            else:
+                self.error(sheet, i, title, f"column '{title}': {message.en} (value: "
+                           f"{_shown(value)}); correct the cell in the file and upload it "
+                           "again", f"列“{title}”:{message.zh}(当前值:{_shown(value)});"
+                           "请在文件中改正该单元格后重新上传")
+            ok = False
+        shown = answer_rules.visibility(model, answers)
+        for qid, value in answers.items():
+            if shown.get(qid, True):
+                continue
+            q = model.question(qid)
+            names = [n for n in (q.relevant.names if q.relevant else ()) if n in shown]
+            if any(n in problems for n in names):
+                continue  # the cause is reported already; fixing it may ask the question
+            causes = [titles.get(n, n) for n in names]
+            cause_en = ", ".join(f"'{c}'" for c in causes) or "the other answers"
+            cause_zh = "、".join(f"“{c}”" for c in causes) or "其他回答"
+            title = titles.get(qid, qid)
+            self.error(sheet, i, title, f"column '{title}' has an answer ({_shown(value)}) but "
+                       f"the question is not asked given {cause_en} in this row, so it would "
+                       f"be dropped; clear the cell, or correct {cause_en}",
+                       f"列“{title}”有答案({_shown(value)}),但按本行{cause_zh}的回答,该题"
+                       f"不应填写,导入时会被舍弃;请清空该单元格,或改正{cause_zh}")
             ok = False
         slot = (key, point_id, period_key)
         if slot in self.seen:
@@ -541,7 +613,9 @@ def _convert(q, value) -> tuple[object, tuple[str, str] | None]:
                           f"“{_shown(value)}”不是数字;请填写阿拉伯数字,如 12")
         if kind == "integer":
             if not number.is_integer():
-                return None, (f"{_shown(value)} is not a whole number", f"{_shown(value)} 不是整数")
+                return None, (f"{_shown(value)} is not a whole number; write a whole number "
+                              f"(e.g. {int(number)}) in the cell",
+                              f"{_shown(value)} 不是整数;请填写整数(如 {int(number)})")
             return int(number), None
         return number, None
     if kind in ("single_choice", "likert", "matrix"):
