@@ -97,10 +97,12 @@ if chosen:
         reports, events = found
         for reported_at, happened, body_name, description in reports:
             with st.container(border=True):
-                st.caption(f"{reported_at:%Y-%m-%d} · {escape(body_name)} · {happened or ''}")
+                st.caption(" · ".join(x for x in (f"{reported_at:%Y-%m-%d}", escape(body_name),
+                                                  escape(str(happened or ""))) if x))
                 st.text(description)  # as written: no markdown, no HTML
         for at, actor, before, after, note in events:
-            st.caption(f"{at:%Y-%m-%d %H:%M} {escape(actor)}: {rules.label(rules.STATUSES, before, lang())}"
+            who = t("actor_system") if actor == "system" else escape(actor)
+            st.caption(f"{at:%Y-%m-%d %H:%M} {who}: {rules.label(rules.STATUSES, before, lang())}"
                        f" → {rules.label(rules.STATUSES, after, lang())}")
             st.text(note)
         current = frame.set_index("problem_id").loc[chosen, "status"]

@@ -18,7 +18,7 @@ viewer = require("warnings")
 
 app = startup()
 k = app.config.k_anonymity
-flt, _ = leader_header("nav_warnings", "warnings_intro", viewer)
+flt, _ = leader_header("nav_warnings", "warnings_intro_rules", viewer)  # no file path
 names = cached.meta()[2]
 rules, problems = cached.rules()
 if problems:

@@ -409,3 +409,19 @@ def test_every_briefing_table_fits_a_375_px_phone_in_both_languages(app_env, tmp
         assert page.evaluate("[...document.querySelectorAll('th.wide')]"
                              ".every(th => th.offsetWidth > 0)")
         browser.close()
+
+
+def test_warnings_and_problem_pages_speak_to_leaders_not_to_admins(app_env):
+    at = open_page("app_pages/warnings.py")
+    texts = [c.value for c in at.caption]
+    assert not any("config/" in c or ".yaml" in c for c in texts)
+    assert any("预警规则" in c for c in texts)
+    at = open_page("app_pages/problems.py")
+    problem_box = lambda: next(s for s in at.selectbox if s.label == "问题")  # noqa: E731
+    seen = []
+    for option in problem_box().options:
+        problem_box().set_value(option.split(" · ")[0]).run()
+        seen += [c.value for c in at.caption]
+    assert seen
+    assert not any(re.search(r"\bsystem\b", c) for c in seen)  # 系统 in the Chinese UI
+    assert not any(c.rstrip().endswith("·") for c in seen)
