@@ -40,6 +40,8 @@ class Cadre:
     def type_number(self, label: str, value) -> None:
         box = self.page.get_by_label(label, exact=True)
         box.fill(str(value))
+        # Streamlit's English "Press Enter to apply" is hidden in the Chinese form
+        assert not self.page.locator("[data-testid=InputInstructions]").first.is_visible()
         box.press("Enter")
         settle(self.page)
 
@@ -90,6 +92,7 @@ def test_taps_from_the_qr_link_to_the_receipt(store, monthly, db_path, tmp_path)
         cadre.shot("unchanged-2-confirm")
         cadre.button("提交")
         cadre.page.get_by_text("已提交,谢谢!").wait_for(timeout=30000)
+        assert "版" not in cadre.page.get_by_text("回执编号").inner_text()  # a first submission
         cadre.shot("unchanged-3-receipt")
         assert cadre.taps <= 2, cadre.taps
         report.append(("unchanged month", cadre.taps, loaded, cadre.times))
@@ -125,6 +128,8 @@ def test_taps_from_the_qr_link_to_the_receipt(store, monthly, db_path, tmp_path)
     for name, taps, loaded, times in report:
         print(f"{name}: {taps} taps; link opened in {loaded:.1f} s; per tap (click to "
               f"settled) " + ", ".join(f"{t:.2f}" for t in times) + " s")
+    log = db_path.with_suffix(".server.log").read_text(errors="replace")
+    assert "will be removed" not in log  # no deprecated st.components.v1.html on the form
     if os.environ.get("SHOTS"):
         shutil.copytree(tmp_path, os.environ["SHOTS"], dirs_exist_ok=True,
                         ignore=shutil.ignore_patterns("*.duckdb*", "*.log", "*.key"))

@@ -421,3 +421,16 @@ def test_a_draft_restored_at_the_confirmation_says_so(code, app_env, monthly):
     assert again.subheader[0].value == "确认提交"
     assert [i.value for i in again.info] and re.fullmatch(
         r"已恢复 \d\d:\d\d 的草稿。", again.info[0].value)
+
+
+def test_the_receipt_of_a_first_submission_names_no_revision(code, app_env, monthly):
+    submitted_last_month(app_env, monthly, code)
+    at = open_app(code, lang="en")
+    click(at, "Nothing changed since last period")
+    click(at, "Submit")
+    receipt = [m.value for m in at.markdown if "Receipt:" in m.value]
+    assert receipt and "revision" not in receipt[0]
+    click(at, "Revise this period's answers")
+    click(at, "Keep the rest as it is")
+    click(at, "Submit")
+    assert any("(revision 2)" in m.value for m in at.markdown)
