@@ -13,7 +13,7 @@ import pandas as pd
 
 from survey.i18n import t
 from survey.indicators import INDICATORS
-from survey.trends import indicator_label, indicator_unit
+from survey.trends import indicator_label, indicator_unit, month_label
 
 FONT = "Noto Sans CJK SC"  # installed with fonts-noto-cjk; browsers fall back to their own
 GOOD, BAD, NEUTRAL, HIDDEN = "#2e7d32", "#c62828", "#1f77b4", "#9e9e9e"
@@ -26,8 +26,14 @@ def _finish(chart, title: str | None = None):
     return chart.configure(font=FONT).configure_view(strokeWidth=0)
 
 
+def month_format(lang: str) -> str:
+    """A month on an axis or tooltip: 2024年11月 in Chinese (as in the text), 2024-11 in
+    English."""
+    return "%Y年%-m月" if lang == "zh" else "%Y-%m"
+
+
 def _time_axis(lang: str, grain: str = "month") -> alt.X:
-    fmt = {"month": "%Y-%m", "quarter": "%Y-%m", "year": "%Y"}[grain]
+    fmt = {"month": month_format(lang), "quarter": "%Y-%m", "year": "%Y"}[grain]
     return alt.X("bucket:T", title=t("chart_period", lang),
                  axis=alt.Axis(format=fmt, labelOverlap="greedy", labelSeparation=6))
 
@@ -48,7 +54,8 @@ def _value_field(frame: pd.DataFrame, value: str) -> pd.DataFrame:
 
 def _tooltip_time(lang: str, grain: str = "month") -> alt.Tooltip:
     return alt.Tooltip("bucket:T", title=t("chart_period", lang),
-                       format="%Y" if grain == "year" else "%Y-%m")
+                       format={"month": month_format(lang), "quarter": "%Y-%m",
+                               "year": "%Y"}[grain])
 
 
 def _segments(data: pd.DataFrame) -> pd.Series:
@@ -136,9 +143,10 @@ def heatmap(frame: pd.DataFrame, indicator: str, lang: str, k: int = 5, value: s
     (long names shortened on the axis, in full on hover), months as 2026-10."""
     data = _dated(frame[frame["point"].notna()])
     data["value"] = data[value].astype("float64")
-    data["month"] = data["bucket"].dt.strftime("%Y-%m")
+    data["month"] = data["bucket"].map(lambda b: month_label(b, lang) if lang == "zh"
+                                       else f"{b:%Y-%m}")
     data["status"] = data["suppressed"].map({True: t("suppressed_note", lang, k=k), False: ""})
-    months = sorted(data["month"].unique())
+    months = list(data.sort_values("bucket")["month"].unique())  # in time order
     points = sorted(data["point"].unique())
     label = indicator_label(indicator, lang)
     share = value == "share"
@@ -210,23 +218,28 @@ def warning_evidence(series: pd.DataFrame, indicator: str, lang: str,
     unit = indicator_unit(indicator, lang)
     share = INDICATORS[indicator].aggregate == "share"
     names = [t("this_year", lang), t("last_year_same_month", lang)]
+    colours, dashes = [BAD, HIDDEN], [[1, 0], [5, 4]]
+    if reference is not None:  # the baseline gets its own legend entry
+        names, colours, dashes = names + [reference_label or " "], colours + [NEUTRAL], \
+            dashes + [[2, 2]]
     line = alt.Chart(rows).mark_line(point=alt.OverlayMarkDef(size=24)).encode(
         x=_time_axis(lang),
         y=alt.Y("value:Q", title=f"{label} ({unit})", scale=alt.Scale(zero=False),
                 axis=alt.Axis(format=".0%") if share else alt.Axis()),
-        color=alt.Color("series:N", title=None, scale=alt.Scale(domain=names,
-                        range=[BAD, HIDDEN]),
-                        legend=alt.Legend(orient="top", symbolType="stroke", symbolStrokeWidth=3)),
-        strokeDash=alt.StrokeDash("series:N", scale=alt.Scale(domain=names,
-                                  range=[[1, 0], [5, 4]]), legend=None),
+        color=alt.Color("series:N", title=None, scale=alt.Scale(domain=names, range=colours),
+                        legend=alt.Legend(orient="top", symbolType="stroke", symbolStrokeWidth=3,
+                                          labelLimit=0)),
+        strokeDash=alt.StrokeDash("series:N", scale=alt.Scale(domain=names, range=dashes),
+                                  legend=None),
         detail="segment:N",
         tooltip=[alt.Tooltip("series:N", title=" "), _tooltip_time(lang),
                  alt.Tooltip("value:Q", title=label, format=".0%" if share else ".2f")])
     layers = [line]
     if reference is not None:
-        ref = pd.DataFrame({"y": [reference], "label": [reference_label or ""]})
-        layers.append(alt.Chart(ref).mark_rule(color=NEUTRAL, strokeDash=[2, 2]).encode(
-            y="y:Q", tooltip=[alt.Tooltip("label:N", title=" "),
+        ref = pd.DataFrame({"y": [reference], "series": [names[-1]]})
+        layers.append(alt.Chart(ref).mark_rule(strokeDash=[2, 2]).encode(
+            y="y:Q", color=alt.Color("series:N", scale=alt.Scale(domain=names, range=colours)),
+            tooltip=[alt.Tooltip("series:N", title=" "),
                               alt.Tooltip("y:Q", title=label, format=".2f")]))
     return alt.layer(*layers).properties(width=WIDTH, height=220)
 
@@ -240,7 +253,9 @@ def public_vs_cadres(frame: pd.DataFrame, lang: str):
         x=_time_axis(lang, "quarter"),
         y=alt.Y("value:Q", title=t("share_satisfied", lang), axis=alt.Axis(format=".0%"),
                 scale=alt.Scale(domain=[0, 1])),
-        color=alt.Color("series:N", title=None, legend=alt.Legend(orient="bottom")),
+        color=alt.Color("series:N", title=None,
+                        legend=alt.Legend(orient="bottom", direction="vertical",
+                                          labelLimit=0)),  # long English names in full
         tooltip=[alt.Tooltip("series:N", title=" "),
                  _tooltip_time(lang, "quarter"),
                  alt.Tooltip("value:Q", title=t("share_satisfied", lang), format=".0%"),

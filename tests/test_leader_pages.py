@@ -99,7 +99,8 @@ def test_heatmap_names_every_row_and_months_read_as_numbers(app_env):
     encoding = spec["layer"][0]["encoding"]
     assert encoding["y"]["scale"]["domain"] == sorted(frame["point"].unique())
     assert encoding["y"]["axis"]["labelOverlap"] is False  # no name dropped
-    assert all(len(m) == 7 and m[4] == "-" for m in encoding["x"]["scale"]["domain"])  # 2025-11
+    assert all(re.fullmatch(r"20\d\d年\d{1,2}月", m)
+               for m in encoding["x"]["scale"]["domain"])  # 2025年11月
 
 
 def test_filter_from_a_shared_url_applies_everywhere(app_env):
@@ -425,3 +426,28 @@ def test_warnings_and_problem_pages_speak_to_leaders_not_to_admins(app_env):
     assert seen
     assert not any(re.search(r"\bsystem\b", c) for c in seen)  # 系统 in the Chinese UI
     assert not any(c.rstrip().endswith("·") for c in seen)
+
+
+def _svg(chart) -> str:
+    import vl_convert
+    return html.unescape(vl_convert.vegalite_to_svg(charts.themed(chart).to_dict()))
+
+
+def test_chart_months_read_in_chinese_and_legends_are_whole(app_env):
+    frame = trends.series(app_env, Filter(), "meetings", "month", 5)
+    svg = _svg(charts.trend(frame, "meetings", "zh").properties(width=640))
+    assert re.search(r">20\d\d年\d{1,2}月<", svg) and not re.search(r">20\d\d-\d\d<", svg)
+    heat = charts.heatmap(trends.heatmap(app_env, Filter(prefecture="江北市", county="清河县"),
+                                         "meetings", 5), "meetings", "zh", 5).to_dict()
+    months = heat["layer"][0]["encoding"]["x"]["scale"]["domain"]
+    assert all(re.fullmatch(r"20\d\d年\d{1,2}月", m) for m in months)
+    assert months == sorted(months, key=lambda m: tuple(map(int, re.findall(r"\d+", m))))
+    # the baseline of a warning has its legend entry; English legends are not cut short
+    series = frame[["bucket", "mean"]].rename(columns={"mean": "value"})
+    svg = _svg(charts.warning_evidence(series, "meetings", "zh", 7.5, "基线"))
+    assert ">基线<" in svg
+    public = trends.public_and_cadres(app_env, Filter(), 5)
+    svg = _svg(charts.public_vs_cadres(public, "en").properties(width=340))
+    for name in ("public_series", "cadre_series"):
+        assert f">{charts.t(name, 'en')}<" in svg
+    assert "…" not in svg
