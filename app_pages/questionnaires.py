@@ -74,7 +74,9 @@ if form_file is not None:
         qn = imported.questionnaire
         st.success(tr(f"已转换 {imported.imported} 道题:{qn.ref}", f"{imported.imported} "
                       f"question(s) converted: {qn.ref}"))
-        st.code(imported.yaml_text, language="yaml")
+        # the file's leading comment is English; the Chinese page shows the YAML without it
+        st.code(imported.yaml_text if lang() == "en"
+                else xlsform_import.without_header(imported.yaml_text), language="yaml")
         left, right = st.columns(2)
         left.download_button(tr("下载问卷 YAML", "Download the YAML"), imported.yaml_text,
                              file_name=f"{qn.id}.yaml", mime="text/yaml", width="stretch")

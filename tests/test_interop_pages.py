@@ -76,6 +76,7 @@ def test_xlsform_upload_previews_reports_and_publishes(app_env):
     assert any("重复组" in text for text in issues["说明"])
     preview = [c.value for c in at.code if "sections:" in c.value]
     assert preview and "id: " in preview[0]
+    assert "Imported from" not in preview[0]  # no English comment in the Chinese UI
     [b for b in at.button if b.label == "发布该问卷"][0].click().run()
     assert not at.exception, at.exception
     assert any(s.value == "已发布" for s in at.success)

@@ -287,9 +287,9 @@ def test_chinese_and_english_labels_and_a_group_condition():
     qn = result.questionnaire
     address = qn.question("address")
     assert (address.label.zh, address.label.en) == ("您好", "Enter an address")
-    assert qn.question("my_name").relevant.text == "not (selected(skip_to_end, 'yes'))"
-    yes = qn.question("skip_to_end").choices[0]
-    assert (yes.value, yes.label.zh, yes.label.en) == ("yes", "是", "Yes")
+    # a yes/no list is a yes_no question here, and conditions on it become plain booleans
+    assert qn.question("skip_to_end").type == "yes_no"
+    assert qn.question("my_name").relevant.text == "not (skip_to_end)"
     assert qn.question("a_decimal").constraint.text == "a_decimal <= a_integer"
 
 
@@ -358,7 +358,16 @@ def test_monthly_questionnaire_exports_to_an_xlsform_pyxform_converts_and_round_
             (imported.min, imported.max, imported.required)
         if original.constraint:
             assert imported.constraint.text == original.constraint.text
-    assert again.question("trace_hours").relevant.text == "trace_demands == 'yes'"
+        # the round trip gives the same question back: type (yes_no too), labels as typed
+        # (Chinese quotes “”), the unit folded into the label back in its field, relevance
+        assert (imported.type, imported.label, imported.hint, imported.unit) == \
+            (original.type, original.label, original.hint, original.unit), original.id
+        assert (imported.relevant and imported.relevant.text) == \
+            (original.relevant and original.relevant.text), original.id
+        assert [(c.value, c.label) for c in imported.choices] == \
+            [(c.value, c.label) for c in original.choices], original.id
+    assert again.question("trace_hours").relevant.text == "trace_demands"
+    assert "“晒”" in again.question("chat_pressure").label.zh
     assert again.question("satisfaction").type == "likert"
     sheet = openpyxl.load_workbook(io.BytesIO(data))["survey"]
     header = [c.value for c in sheet[1]]

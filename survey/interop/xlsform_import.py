@@ -195,9 +195,16 @@ class _Languages:
         self.en = [lang for lang in found if _EN.search(lang)]
         self.other = [lang for lang in found if lang not in self.zh + self.en + ["default"]]
 
+    originals: dict[str, str] = {}  # pyxform's text with ASCII quotes -> the cell as typed
+
     def text(self, value) -> dict | str | None:
         if value is None or value == "":
             return None
+        if isinstance(value, dict):
+            value = {k: self.originals.get(v, v) if isinstance(v, str) else v
+                     for k, v in value.items()}
+        else:
+            value = self.originals.get(str(value), value)
         if not isinstance(value, dict):
             return str(value).strip() or None
         pick = [value.get(k) for k in self.zh + ["default"] + self.en + self.other]
@@ -217,6 +224,7 @@ class _Mapper:
         self.form = form
         self.period = period
         self.langs = _Languages(form)
+        self.langs.originals = _smart_quote_originals(raw)
         self.rows = _row_index(raw.survey or [])
         self.choice_rows = _choice_row_index(raw.choices or [])
         self.settings_row = 2 if raw.settings else None
@@ -225,6 +233,7 @@ class _Mapper:
         self.calc_used: set[str] = set()
         self.calc_rows: dict[str, int] = {}
         self.choice_questions: set[str] = set()
+        self.yes_no: set[str] = set()  # select_one yes/no questions imported as yes_no
         self.lists: dict[str, list] = {}
         self.sections: list[dict] = []
         self.last_row = 1
@@ -442,6 +451,11 @@ class _Mapper:
                            f"“{name}”:不支持“{key}”,已忽略", "changed")
         if qtype in ("short_text", "long_text"):
             q["max_length"] = 2000 if qtype == "long_text" else 200
+        for key in ("relevant", "constraint"):
+            if q.get(key):
+                q[key] = _yes_no_conditions(q[key], self.yes_no)
+        if q["type"] in ("integer", "decimal"):
+            _unit_from_label(q)
         return q
 
     def _range(self, node: dict, q: dict, row: int) -> None:
@@ -500,6 +514,10 @@ class _Mapper:
                        f"“{name}”没有选项(列表“{list_name}”),未导入;请在 choices 工作表中补充选项")
             return False
         codes = [str(c["value"]) for c in choices]
+        if q["type"] == "single_choice" and sorted(c.lower() for c in codes) == ["no", "yes"]:
+            q["type"] = "yes_no"  # our own export writes yes_no questions this way
+            self.yes_no.add(q["id"])
+            return True
         if (q["type"] == "single_choice" and len(codes) in (5, 7)
                 and codes == [str(i) for i in range(1, len(codes) + 1)]):
             q["type"] = "likert"
@@ -611,15 +629,76 @@ class _Mapper:
         if self.lists:
             doc["choice_lists"] = self.lists
         doc["sections"] = self.sections
-        header = (f"# Imported from the XLSForm {self.file} by survey.interop.xlsform_import.\n"
-                  "# Review it (docs/interop.md) before publishing.\n")
-        text = header + yaml.safe_dump(doc, allow_unicode=True, sort_keys=False, width=100)
+        text = yaml_header(self.file) + yaml.safe_dump(doc, allow_unicode=True, sort_keys=False, width=100)
         out_name = f"{qn_id}.yaml"
         model, problems = parse_text(text, out_name)
         result.yaml_text = text
         result.questionnaire = model
         result.problems = problems
         result.imported = len(model.questions) if model else 0
+
+
+def yaml_header(file: str) -> str:
+    """The comment the YAML starts with (pages in Chinese drop it: see without_header)."""
+    return (f"# Imported from the XLSForm {file} by survey.interop.xlsform_import.\n"
+            "# Review it (docs/interop.md) before publishing.\n")
+
+
+def without_header(yaml_text: str) -> str:
+    """The YAML without its leading comment lines (for a preview in the viewer's language)."""
+    lines = yaml_text.splitlines(keepends=True)
+    while lines and lines[0].startswith("#"):
+        lines.pop(0)
+    return "".join(lines)
+
+
+def _smart_quote_originals(raw) -> dict[str, str]:
+    """pyxform turns “” ‘’ into ASCII quotes in every cell (for expressions); labels keep what
+    was typed: the cleaned text -> the original, for cells that had such quotes."""
+    from pyxform.parsing.sheet_headers import RE_SMART_QUOTES, clean_text_values
+    out: dict[str, str] = {}
+    for sheet in ("survey", "choices", "settings"):
+        for row in getattr(raw, sheet, None) or []:
+            for value in row.values():
+                if isinstance(value, str) and RE_SMART_QUOTES.search(value):
+                    for strip in (False, True):
+                        cleaned = clean_text_values(value, strip_whitespace=strip)
+                        out.setdefault(cleaned, value.strip() if strip else value)
+    return out
+
+
+def _yes_no_conditions(text: str, yes_no: set[str]) -> str:
+    """`x == 'yes'` -> `x`, `x == 'no'` / `x != 'yes'` -> `not x` for yes_no questions."""
+    for qid in yes_no:
+        name = re.escape(qid)
+        text = re.sub(rf"\b{name}\s*(==\s*'yes'|!=\s*'no')", qid, text)
+        text = re.sub(rf"\b{name}\s*(==\s*'no'|!=\s*'yes')", f"not {qid}", text)
+        text = re.sub(rf"selected\(\s*{name}\s*,\s*'yes'\s*\)", qid, text)
+        text = re.sub(rf"selected\(\s*{name}\s*,\s*'no'\s*\)", f"not {qid}", text)
+    return text
+
+
+_UNIT_ZH = re.compile(r"^(?P<label>.+?)\s*[(（](?P<unit>[^()（）]{1,8})[)）]$")
+
+
+def _unit_from_label(q: dict) -> None:
+    """A number question's unit folded into its label, as our export writes it
+    ("…几件?(件)", "… (items)"), goes back to the unit field."""
+    label = q["label"]
+    zh_text = label["zh"] if isinstance(label, dict) else label
+    en_text = label.get("en") if isinstance(label, dict) else None
+    zh = _UNIT_ZH.match(zh_text)
+    if not zh or re.search(r"[\d=<>\s]", zh["unit"]) or "含" in zh["unit"]:
+        return
+    en = _UNIT_ZH.match(en_text) if en_text else None
+    if en_text and not en:
+        return
+    if en:
+        q["label"] = {"zh": zh["label"], "en": en["label"]}
+        q["unit"] = {"zh": zh["unit"], "en": en["unit"]}
+    else:
+        q["label"] = zh["label"]
+        q["unit"] = zh["unit"]
 
 
 _WHAT_ZH = {"relevant": "显示条件", "constraint": "校验条件", "relevant of the group": "分组的显示条件"}
