@@ -9,8 +9,8 @@ from survey import briefing, charts, domain, early_warning
 from survey.indicators import INDICATORS
 from survey.metrics import HEADLINE
 from survey.trends import (THEMES, bucket_label, format_change, format_figure, indicator_label,
-                           indicator_unit, point_sparklines, rises_well, short_label,
-                           shown_as_share, summary_sentence)
+                           indicator_unit, latest_common_quarter, point_sparklines,
+                           rises_well, short_label, shown_as_share, summary_sentence)
 from ui.auth import require
 from ui import cached
 from ui.context import lang, startup, t
@@ -248,13 +248,14 @@ if view == "public":
         chart = charts.public_vs_cadres(frame, lang())
         st.altair_chart(charts.themed(chart, t("tab_public")), width="stretch",
                         height=charts.page_height(chart, 140))
-        # each series' own latest quarter (the public's may lag the cadres'), hidden as —
-        latest = frame.sort_values("bucket").groupby("who").tail(1)
+        # the same quarter for both (the public's ratings may lag the cadres'), hidden as —
+        latest, common = latest_common_quarter(frame)
         latest = latest.assign(
             who=latest["who"].map({"public": t("public_series"), "cadres": t("cadre_series")}),
             share=latest["share"] * 100,
             quarter=latest["bucket"].map(lambda b: bucket_label(b, "quarter", lang())))
-        st.caption(t("public_latest"))
+        st.caption(t("public_latest_common", quarter=bucket_label(
+            latest["bucket"].iloc[0], "quarter", lang())) if common else t("public_latest"))
         st.dataframe(latest[["who", "share", "mean", "n", "quarter"]].rename(columns={
             "who": " ", "share": t("share_satisfied"), "mean": t("mean"), "n": t("raters"),
             "quarter": t("col_quarter")}),

@@ -307,6 +307,7 @@ STRINGS: dict[str, tuple[str, str]] = {
     "warnings_intro_rules": ("按预警规则逐个监测点检查反弹回潮。处理后若有新数据再次触发,预警会重新出现。",
                              "The warning rules, checked point by point. A handled warning comes back when newer data fires it again."),
     "actor_system": ("系统", "System"),
+    "public_latest_common": ("两者都有数据的最近一个季度:{quarter}", "The latest quarter both have figures for: {quarter}"),
     "heatmap_table_note": ("折线只连接显示的月份:样本少于 {k} 人而隐藏的月份不画(不当作 0),列在“隐藏的月份”中。",
                            "The line joins the shown months only: a month hidden for fewer than {k} respondents is left out (never drawn as zero) and listed under Hidden months."),
     "public_latest": ("最近一个季度", "Latest quarter"),

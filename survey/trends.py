@@ -355,6 +355,18 @@ def public_and_cadres(store: Store, flt: Filter, k: int) -> pd.DataFrame:
     return frame[frame["group"].isna()].reset_index(drop=True)
 
 
+def latest_common_quarter(frame: pd.DataFrame) -> tuple[pd.DataFrame, bool]:
+    """The rows of public_and_cadres to set side by side: the latest quarter both the public
+    and the cadres have a shown figure for (the public's ratings often lag a quarter), and
+    True; when they share none, each one's latest row and False."""
+    shown = frame[frame["share"].notna()]
+    both = shown.groupby("bucket")["who"].nunique()
+    common = both[both == 2].index
+    if len(common):
+        return frame[frame["bucket"] == max(common)], True
+    return frame.sort_values("bucket").groupby("who").tail(1), False
+
+
 def responses(store: Store, flt: Filter, period_key: str) -> pd.DataFrame:
     return analytics.responses(store, flt, period_key)
 

@@ -451,3 +451,16 @@ def test_chart_months_read_in_chinese_and_legends_are_whole(app_env):
     for name in ("public_series", "cadre_series"):
         assert f">{charts.t(name, 'en')}<" in svg
     assert "…" not in svg
+
+
+def test_public_and_cadres_are_compared_in_the_same_quarter(app_env):
+    """The public's ratings lag a quarter: 最近一个季度 must not set their Q3 beside the
+    cadres' Q4."""
+    frame = trends.public_and_cadres(app_env, Filter(), 5)
+    latest_each = frame[frame["share"].notna()].groupby("who")["bucket"].max()
+    assert latest_each["cadres"] != latest_each["public"]  # the case the tester met
+    at = open_page("app_pages/trends.py", view="public")
+    table = at.dataframe[0].value
+    assert len(table) == 2 and table["季度"].nunique() == 1
+    assert table["季度"].iloc[0] == trends.bucket_label(latest_each.min(), "quarter", "zh")
+    assert any("两者都有数据的最近一个季度" in c.value for c in at.caption)
