@@ -384,14 +384,24 @@ def _warnings_html(sheet: Sheet) -> str:
 
 
 def _form_burden_html(sheet: Sheet, lang: str) -> str:
-    """The form's burden as a short list (a wide table does not fit a phone)."""
+    """The form's burden as a narrow table: a row per figure, a column per questionnaire
+    version (the sheet turned on its side: seven columns do not fit a phone)."""
     esc = html.escape
-    items = []
-    for i, (_, row) in enumerate(sheet.frame.iterrows()):
-        cells = [f"{esc(c)}:<b>{esc(show(row[c], sheet.format_of(c, i), lang))}</b>"
-                 for c in sheet.frame.columns if not _empty(row[c])]
-        items.append("<li>" + ";".join(cells) + "</li>")
-    return f"<ul>{''.join(items)}</ul>"
+    frame = sheet.frame
+    version = frame.columns[0]
+    head = f"<th>{esc(version)}</th>" + "".join(
+        f"<th class=num>{esc(show(v, sheet.format_of(version, i), lang))}</th>"
+        for i, v in enumerate(frame[version]))
+    body = []
+    for column in frame.columns[1:]:
+        values = list(frame[column])
+        if all(_empty(v) for v in values):
+            continue
+        cells = "".join(f"<td class=num>{_figure_html(show(v, sheet.format_of(column, i), lang))}"
+                        "</td>" for i, v in enumerate(values))
+        body.append(f"<tr><td>{esc(column)}</td>{cells}</tr>")
+    return (f"<div class=scroll><table class=burden><thead><tr>{head}</tr></thead>"
+            f"<tbody>{''.join(body)}</tbody></table></div>")
 
 
 def _empty(value) -> bool:

@@ -464,3 +464,15 @@ def test_public_and_cadres_are_compared_in_the_same_quarter(app_env):
     assert len(table) == 2 and table["季度"].nunique() == 1
     assert table["季度"].iloc[0] == trends.bucket_label(latest_each.min(), "quarter", "zh")
     assert any("两者都有数据的最近一个季度" in c.value for c in at.caption)
+
+
+def test_briefing_form_burden_is_a_small_table_not_a_joined_line(app_env):
+    rules, _ = load_rules()
+    month = briefing_month(app_env)
+    built, extra = briefing.sheets(app_env, Filter(), month, 5, rules)
+    assert extra["burden"] is not None  # the demo has timings for the month
+    page = briefing.html_report(app_env, Filter(), month, 5, rules, None)
+    section = page.split(f"<h2>{extra['burden'].title}</h2>")[1].split("<h2>")[0]
+    assert "<table class=burden>" in section and "<li>" not in section
+    assert "填报用时中位数(分钟)" in re.findall(r"<tr><td>(.*?)</td>", section)
+    assert ";" not in re.sub(r"<[^>]+>", "", section.split("</table>")[0])
