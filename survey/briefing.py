@@ -184,12 +184,18 @@ def trend_sheet(store: Store, flt: Filter, month: dt.date, k: int, lang: str) ->
         record = {t("indicator", lang): trends.indicator_label(indicator, lang)}
         for m in months:
             value = frame.at[m, column] if m in frame.index else None
-            record[f"{m:%Y-%m}"] = None if value is None or pd.isna(value) else \
+            record[_month_column(m, lang)] = None if value is None or pd.isna(value) else \
                 round(float(value), 4)
         records.append(record)
         formats.append(_value_format(indicator))
     table = pd.DataFrame(records)
-    return Sheet(t("sheet_trend", lang), table, {f"{m:%Y-%m}": formats for m in months})
+    return Sheet(t("sheet_trend", lang), table,
+                 {_month_column(m, lang): formats for m in months})
+
+
+def _month_column(month: dt.date, lang: str) -> str:
+    """A month as a column header: 2024年11月 as in the charts, 2024-11 in English."""
+    return trends.month_label(month, lang) if lang == "zh" else f"{month:%Y-%m}"
 
 
 def definitions_sheet(flt: Filter, month: dt.date, k: int, lang: str,

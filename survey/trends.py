@@ -228,7 +228,10 @@ def alert_facts(alert, lang: str = "zh") -> str:
     f = alert.facts
     if "changes" in f:
         return t("fact_changes", lang,
-                 changes=", ".join(f"{m:%Y-%m} {c:+.0%}" for m, c in f["changes"]))
+                 changes=(
+                     "、".join(f"{month_label(m, lang)} {c:+.0%}" for m, c in f["changes"])
+                     if lang == "zh" else
+                     ", ".join(f"{m:%Y-%m} {c:+.0%}" for m, c in f["changes"])))
     if "baseline" in f:
         return t("fact_baseline", lang, baseline=f["baseline"], recent=f["recent"])
     return t("fact_shift", lang, formal=f["formal_change"], informal=f["informal_change"])

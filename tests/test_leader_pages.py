@@ -476,3 +476,19 @@ def test_briefing_form_burden_is_a_small_table_not_a_joined_line(app_env):
     assert "<table class=burden>" in section and "<li>" not in section
     assert "填报用时中位数(分钟)" in re.findall(r"<tr><td>(.*?)</td>", section)
     assert ";" not in re.sub(r"<[^>]+>", "", section.split("</table>")[0])
+
+
+def test_months_read_as_2024年11月_across_the_chinese_ui(app_env):
+    rules, _ = load_rules()
+    workbook = openpyxl.load_workbook(io.BytesIO(briefing.xlsx(
+        app_env, Filter(prefecture="江北市"), briefing_month(app_env), 5, rules)))
+    months = [c.value for c in workbook["近24个月"][1]][1:]
+    assert len(months) == 24 and all(re.fullmatch(r"20\d\d年\d{1,2}月", m) for m in months)
+    english = openpyxl.load_workbook(io.BytesIO(briefing.xlsx(
+        app_env, Filter(prefecture="江北市"), briefing_month(app_env), 5, rules, "en")))
+    assert all(re.fullmatch(r"20\d\d-\d\d", c.value) for c in english.worksheets[3][1][1:])
+    _, alerts, _ = trends.alerts(app_env, Filter(), rules, 5)
+    facts = [trends.alert_facts(a, "zh") for a in alerts if "changes" in a.facts]
+    assert facts and all(not re.search(r"20\d\d-\d\d", f) and "年" in f for f in facts)
+    at = open_page("app_pages/trends.py", **{"from": "2025-01", "to": "2025-12"})
+    assert any("2025年1月 – 2025年12月" in c.value for c in at.caption)

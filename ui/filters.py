@@ -38,6 +38,14 @@ def _choose(label: str, key: str, param: str, options: list, fixed: str | None =
                         format_func=lambda v: everything if v == ALL else v) or None
 
 
+def _month_text(language: str):
+    """A month key (2024-11) as the reader's month: 2024年11月 in Chinese, as in the charts.
+    The language is captured now: Streamlit may format outside a run."""
+    if language != "zh":
+        return lambda key: key
+    return lambda key: f"{int(key[:4])}年{int(key[5:7])}月"
+
+
 def _sync(params: dict) -> None:
     for name, value in params.items():
         if value in (None, "", []):
@@ -78,7 +86,8 @@ def filter_bar(tree: dict, span: tuple[dt.date, dt.date] | None, grain: bool = T
             wanted = (st.query_params.get("from", months[0]), st.query_params.get("to", months[-1]))
             if not (all(w in months for w in wanted) and wanted[0] <= wanted[1]):
                 wanted = (months[0], months[-1])
-            first, last = st.select_slider(t("period_range"), months, value=wanted, key="f_range")
+            first, last = st.select_slider(t("period_range"), months, value=wanted, key="f_range",
+                                           format_func=_month_text(lang()))
         chosen = "month"
         if grain:
             _init("f_grain", "grain", GRAINS, "month")
@@ -88,7 +97,7 @@ def filter_bar(tree: dict, span: tuple[dt.date, dt.date] | None, grain: bool = T
     summary += [domain.label(domain.LEVELS, v, lang()) for v in levels]
     summary += [domain.label(domain.POINT_KINDS, v, lang()) for v in kinds]
     if first and (first, last) != (months[0], months[-1]):
-        summary.append(f"{first} – {last}")
+        summary.append(f"{_month_text(lang())(first)} – {_month_text(lang())(last)}")
     st.caption(":material/filter_alt: " + " · ".join(summary))
     _sync({"pref": prefecture, "county": county, "town": township, "level": levels,
            "kind": kinds, "from": first if first != (months[0] if months else None) else None,
