@@ -26,7 +26,7 @@ import urllib.request
 import pandas as pd
 
 from survey import periods
-from survey.rounds import Round, reminder_times, weekday_label
+from survey.rounds import Round, Rule, reminder_times, weekday_label
 from survey.store import StoreError
 from survey.store import outbox
 from survey.store import rounds as round_store
@@ -109,24 +109,80 @@ def request_for(channel: dict, text: str, timestamp_ms: int | None = None) -> tu
     return url, json.dumps(payload, ensure_ascii=False).encode("utf-8")
 
 
+class DeliveryFailure(OSError):
+    """A failed post, said in both languages (the outbox keeps both; the page shows one)."""
+
+    def __init__(self, en: str, zh: str):
+        super().__init__(en)
+        self.en, self.zh = en, zh
+
+    def stored(self) -> str:
+        return f"{self.zh}\n{self.en}"
+
+
+def error_in(stored: str | None, lang: str) -> str:
+    """The outbox's last error in the page's language (stored as a zh line, then an en line)."""
+    if not stored:
+        return ""
+    zh, _, en = stored.partition("\n")
+    return (en or zh) if lang == "en" else zh
+
+
+def _robot_error(answer: bytes) -> tuple[object, str] | None:
+    """The robot's own errcode and errmsg, if the answer is the robots' JSON object; nothing
+    else of a reply is ever shown (an address could point at another service)."""
+    try:
+        result = json.loads(answer.decode("utf-8", "replace"))
+    except ValueError:
+        return None
+    if not isinstance(result, dict) or "errcode" not in result:
+        return None
+    return result.get("errcode"), str(result.get("errmsg", ""))[:120]
+
+
+class _NoRedirect(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, *args, **kwargs):  # a robot never redirects; follow nowhere
+        return None
+
+
+_opener = urllib.request.build_opener(_NoRedirect)
+
+
 def post(url: str, body: bytes, timeout: float = POST_TIMEOUT_S) -> None:
-    """POST the message; raise with a readable error unless the robot accepted it (HTTP 200
-    and errcode 0 — both robots answer {"errcode": 0, "errmsg": "ok"})."""
+    """POST the message; raise DeliveryFailure unless the robot accepted it (HTTP 200 and
+    errcode 0 — both robots answer {"errcode": 0, "errmsg": "ok"}). Only the status and the
+    robot's errcode/errmsg reach the error text, never the reply's body."""
+    problem = round_store.webhook_problem(url)
+    if problem:
+        raise DeliveryFailure(*problem)
     request = urllib.request.Request(url, data=body, method="POST",
                                      headers={"Content-Type": "application/json; charset=utf-8"})
     try:
-        with urllib.request.urlopen(request, timeout=timeout) as response:
-            answer = response.read(4096).decode("utf-8", "replace")
+        with _opener.open(request, timeout=timeout) as response:
+            status, answer = response.status, response.read(4096)
     except urllib.error.HTTPError as exc:
-        raise OSError(f"HTTP {exc.code}: {exc.read(300).decode('utf-8', 'replace')}") from exc
+        status = exc.code
+        try:
+            answer = exc.read(4096)
+        except Exception:  # noqa: BLE001 - the body is only a detail; the status is enough
+            answer = b""
     except (urllib.error.URLError, TimeoutError, ConnectionError) as exc:
-        raise OSError(f"no answer from the robot: {getattr(exc, 'reason', exc)}") from exc
-    try:
-        result = json.loads(answer)
-    except ValueError as exc:
-        raise OSError(f"the robot answered something that is not JSON: {answer[:200]}") from exc
-    if result.get("errcode", 0) != 0:
-        raise OSError(f"errcode {result.get('errcode')}: {result.get('errmsg', '')}"[:300])
+        reason = str(getattr(exc, "reason", exc))[:120]
+        raise DeliveryFailure(f"no answer from the robot ({reason}); check the address and "
+                              f"the network", f"机器人没有应答({reason}),请检查地址和网络。") from exc
+    robot = _robot_error(answer)
+    if status != 200:
+        detail = f", errcode {robot[0]}: {robot[1]}" if robot else ""
+        raise DeliveryFailure(f"the robot answered HTTP {status}{detail}",
+                              f"机器人返回 HTTP {status}{detail.replace(', ', ',')}")
+    if robot is None:
+        raise DeliveryFailure("the robot's answer is not the expected {\"errcode\": ...} "
+                              "(is the address a 企业微信/钉钉 robot webhook?)",
+                              "机器人的应答不是预期的 {\"errcode\": …} 格式(地址是企业微信/钉钉"
+                              "群机器人的 Webhook 吗?)")
+    if robot[0] != 0:
+        raise DeliveryFailure(f"the robot refused the message: errcode {robot[0]}: {robot[1]}",
+                              f"机器人拒收:errcode {robot[0]}:{robot[1]}")
 
 
 # -- scheduling --------------------------------------------------------------------------------
@@ -176,11 +232,29 @@ def titles(store: Store) -> dict[str, dict[str, str]]:
 
 def deliver(store: Store, message: outbox.Message, now: dt.datetime, base_s: float,
             cap_s: float, send=post) -> str:
-    """Compute the message's text now and post it; record the outcome. Returns the state."""
+    """Compute the message's text now and post it; record the outcome. Returns the state.
+    Whatever goes wrong with this one message (a refusal, an odd answer, a bug) counts as a
+    failed attempt with its back-off, so nothing is retried in a tight loop."""
+    try:
+        return _deliver(store, message, now, send)
+    except DeliveryFailure as exc:
+        outbox.mark_failed(store, message.message_id, exc.stored(), now, base_s, cap_s)
+    except Exception as exc:  # noqa: BLE001 - one message's trouble must not stop the others
+        _log.exception("reminder %s could not be delivered", message.message_id)
+        kind = type(exc).__name__
+        outbox.mark_failed(store, message.message_id,
+                           f"发送时出现意外错误({kind}),将按间隔重试;详情见服务器日志。\n"
+                           f"unexpected error while sending ({kind}); retried with back-off, "
+                           f"details in the server log", now, base_s, cap_s)
+    return outbox.PENDING
+
+
+def _deliver(store: Store, message: outbox.Message, now: dt.datetime, send) -> str:
     channel = round_store.channel(store, message.channel_id)
-    rule = round_store.rule(store, message.questionnaire_id)
-    if channel is None or not channel["active"] or rule is None:
-        outbox.mark_skipped(store, message.message_id, "channel disabled or rule removed", now)
+    rule = round_store.rule(store, message.questionnaire_id) or \
+        Rule(message.questionnaire_id)   # a hand-sent reminder before any rule is saved
+    if channel is None or not channel["active"]:
+        outbox.mark_skipped(store, message.message_id, "channel disabled", now)
         return outbox.SKIPPED
     if message.period_key in store.closed_periods(message.questionnaire_id):
         outbox.mark_skipped(store, message.message_id, "round closed", now)
@@ -193,11 +267,7 @@ def deliver(store: Store, message: outbox.Message, now: dt.datetime, base_s: flo
     title = titles(store).get(message.questionnaire_id, {}).get(channel["lang"],
                                                                 message.questionnaire_id)
     text = reminder_text(rnd, late, title, channel["lang"], now)
-    try:
-        send(*request_for(channel, text))
-    except OSError as exc:
-        outbox.mark_failed(store, message.message_id, str(exc), now, base_s, cap_s)
-        return outbox.PENDING
+    send(*request_for(channel, text))
     outbox.mark_sent(store, message.message_id, text, now)
     return outbox.SENT
 
@@ -233,15 +303,15 @@ class Delivery(threading.Thread):
             deliver(self.store, message, self.clock(), self.base_s, self.cap_s, self.send)
 
     def run(self) -> None:
+        """Runs until stop(): any exception in a round of work is logged and shown to admins,
+        and the thread goes on (it used to end silently on any text containing "closed")."""
         while not self.stopped.is_set():
             try:
                 self.run_once()
                 self.last_error = None
             except Exception as exc:  # noqa: BLE001 - keep delivering; the admin page shows it
-                if "closed" in str(exc).lower():  # the store was closed (tests, shutdown)
-                    return
-                self.last_error = str(exc)
-                _log.warning("reminder delivery: %s", exc)
+                self.last_error = f"{type(exc).__name__}: {exc}"[:300]
+                _log.exception("reminder delivery")
             self.woken.wait(self._sleep())
             self.woken.clear()
 

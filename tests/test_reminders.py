@@ -15,7 +15,7 @@ import pytest
 
 from survey import reminders
 from survey.rounds import Rule
-from survey.store import Point, Store
+from survey.store import Point, Store, StoreError
 from survey.store import outbox
 from survey.store import rounds as round_store
 from tests.conftest import KEY, ROOT, SCHOOL, VILLAGE, complete_answers
@@ -26,6 +26,12 @@ OTHER = Point("P-VIL-9", "远山村", "village", "village", ("江北市", "白�
 # working day after National Day); reminders on the deadline day and the working day after.
 RULE = Rule("burden_monthly", deadline_days=3, reminders=(0, 1), remind_at=dt.time(9, 30))
 AFTER = dt.datetime(2026, 10, 12, 9, 30)   # Mon: the +1 reminder (Sun Oct 11 is skipped)
+
+
+@pytest.fixture(autouse=True)
+def stand_in_allowed(monkeypatch):
+    """The stand-in robot listens on 127.0.0.1, which only an operator's setting allows."""
+    monkeypatch.setenv("SURVEY_WEBHOOK_HOSTS", "127.0.0.1")
 
 
 @pytest.fixture
@@ -218,3 +224,126 @@ def test_long_lists_stay_under_the_robot_size_limit(store, monthly, robot):
     text = robot.texts()[0]
     assert len(text.encode("utf-8")) <= reminders.MAX_TEXT_BYTES
     assert "另有" in text and text.endswith("将记为逾期。")
+
+
+def only_message(store):
+    frame = outbox.listing(store)
+    assert len(frame) == 1
+    return frame.iloc[0]
+
+
+@pytest.mark.parametrize("answer, status, says", [
+    (b"[]", 200, "errcode"),                                  # JSON, but not the robots' object
+    (b"<html>intranet admin page: token=abc</html>", 200, "errcode"),   # not JSON at all
+    (b'{"errcode": 93000, "errmsg": "invalid webhook url"}', 200, "93000"),
+    (b"internal stack trace: password=hunter2", 502, "HTTP 502"),
+])
+def test_an_unexpected_answer_is_a_failed_attempt_with_backoff_never_a_loop(
+        store, monthly, answer, status, says):
+    robot = Robot(raw_answer=answer, status=status)
+    try:
+        setup_round(store, monthly, robot.url, dingtalk=False)
+        delivery = reminders.Delivery(store, tick=0.05, base_s=5, cap_s=60,
+                                      clock=dt.datetime.now)
+        # the reminder is due now: queue it by hand, as an admin's 立即催报 does
+        outbox.queue_now(store, only_channel(store), "burden_monthly", "2026-09", "admin")
+        delivery.start()
+        time.sleep(1.0)
+        assert delivery.is_alive()
+        delivery.stop()
+        assert len(robot.requests) == 1                   # one try, then it waits its back-off
+        row = only_message(store)
+        assert (row["state"], row["attempts"]) == ("pending", 1)
+        assert row["next_attempt_at"] > row["last_attempt_at"]
+        zh, en = reminders.error_in(row["last_error"], "zh"), reminders.error_in(
+            row["last_error"], "en")
+        assert says in zh and says in en and zh != en
+        assert "机器人" in zh and "robot" in en
+        # never the receiver's own text: only status and the robot's errcode/errmsg
+        for secret in ("intranet", "hunter2", "[]", "object has no attribute"):
+            assert secret not in row["last_error"]
+    finally:
+        robot.close()
+
+
+def only_channel(store) -> str:
+    [channel] = round_store.channels(store)
+    return channel["channel_id"]
+
+
+def test_an_exception_while_sending_counts_as_a_failed_attempt(store, monthly, robot):
+    setup_round(store, monthly, robot.url, dingtalk=False)
+
+    def broken(url, body):
+        raise KeyError("something nobody expected")
+    outbox.queue_now(store, only_channel(store), "burden_monthly", "2026-09", "admin", now=AFTER)
+    state = reminders.deliver(store, outbox.due(store, AFTER)[0], AFTER, 30, 1800, send=broken)
+    row = only_message(store)
+    assert state == "pending" and row["attempts"] == 1
+    assert row["next_attempt_at"] == AFTER + dt.timedelta(seconds=30)
+    assert "KeyError" in row["last_error"] and "意外错误" in row["last_error"]
+    assert outbox.due(store, AFTER + dt.timedelta(seconds=29)) == []   # waits its back-off
+
+
+def test_the_thread_survives_exceptions_that_mention_closed(store, monthly, robot):
+    setup_round(store, monthly, robot.url, dingtalk=False)
+    outbox.queue_now(store, only_channel(store), "burden_monthly", "2026-09", "admin", now=AFTER)
+    calls = {"clock": 0, "send": 0}
+
+    def clock():                                          # a whole round of work fails once
+        calls["clock"] += 1
+        if calls["clock"] == 1:
+            raise ValueError("I/O operation on closed file")
+        return AFTER + dt.timedelta(seconds=calls["clock"])
+
+    def send(url, body):                                  # and so does the first post
+        calls["send"] += 1
+        if calls["send"] == 1:
+            raise ValueError("I/O operation on closed file.")
+        reminders.post(url, body)
+    delivery = reminders.Delivery(store, tick=0.05, base_s=0.01, cap_s=0.01, clock=clock,
+                                  send=send)
+    delivery.start()
+    try:
+        wait_for(lambda: len(robot.accepted) == 1, timeout=15)
+        assert delivery.is_alive()
+    finally:
+        delivery.stop()
+    assert not delivery.is_alive()                        # it stops when asked, and only then
+    row = only_message(store)
+    assert (row["state"], row["attempts"]) == ("sent", 2)
+
+
+@pytest.mark.parametrize("url", [
+    "http://169.254.169.254/latest/meta-data/",
+    "http://10.0.0.1/robot/send?access_token=x",
+    "http://127.0.0.1:8501/",
+    "https://evil.example.com/cgi-bin/webhook/send?key=x",
+    "http://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=x",   # the robot's host, but not https
+])
+def test_only_the_robots_https_hosts_are_accepted_by_default(store, monkeypatch, url):
+    monkeypatch.delenv("SURVEY_WEBHOOK_HOSTS")
+    with pytest.raises(StoreError) as err:
+        round_store.add_channel(store, "群", "wecom", url, None, ("江北市",), None, "zh", "admin")
+    assert "qyapi.weixin.qq.com" in str(err.value) and "SURVEY_WEBHOOK_HOSTS" in str(err.value)
+    assert round_store.channels(store) == []
+
+
+def test_the_robots_own_hosts_are_accepted(store, monkeypatch):
+    monkeypatch.delenv("SURVEY_WEBHOOK_HOSTS")
+    round_store.add_channel(store, "县群", "wecom",
+                            "https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=k", None,
+                            ("江北市",), None, "zh", "admin")
+    round_store.add_channel(store, "市群", "dingtalk",
+                            "https://oapi.dingtalk.com/robot/send?access_token=t", None,
+                            ("江北市",), None, "zh", "admin")
+    assert len(round_store.channels(store)) == 2
+
+
+def test_a_stored_address_no_longer_allowed_is_not_posted_to(store, monthly, robot, monkeypatch):
+    setup_round(store, monthly, robot.url, dingtalk=False)
+    monkeypatch.delenv("SURVEY_WEBHOOK_HOSTS")           # the operator took 127.0.0.1 away
+    reminders.Delivery(store, clock=lambda: AFTER).run_once()
+    assert robot.requests == []
+    row = only_message(store)
+    assert row["state"] == "pending" and "SURVEY_WEBHOOK_HOSTS" in row["last_error"]

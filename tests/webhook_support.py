@@ -19,8 +19,10 @@ DINGTALK_PATH = "/robot/send"
 
 
 class Robot:
-    def __init__(self, failures: int = 0, fail_rate: float = 0.0, secret: str = SECRET):
+    def __init__(self, failures: int = 0, fail_rate: float = 0.0, secret: str = SECRET,
+                 raw_answer: bytes | None = None, status: int = 200):
         self.failures, self.fail_rate, self.secret = failures, fail_rate, secret
+        self.raw_answer, self.status = raw_answer, status   # answer this instead, e.g. b"[]"
         self.requests, self.accepted, self.times = [], [], []
         self.lock = threading.Lock()
         robot = self
@@ -34,6 +36,8 @@ class Robot:
                     robot.requests.append((url.path, query, body))
                     failing = len(robot.requests) <= robot.failures or \
                         random.random() < robot.fail_rate
+                if robot.raw_answer is not None:
+                    return self._raw(robot.status, robot.raw_answer)
                 if failing:
                     return self._answer(500, {"errcode": -1, "errmsg": "system busy"})
                 if url.path == DINGTALK_PATH and not robot.signed(query):
@@ -44,7 +48,9 @@ class Robot:
                 self._answer(200, {"errcode": 0, "errmsg": "ok"})
 
             def _answer(self, status, payload):
-                data = json.dumps(payload).encode()
+                self._raw(status, json.dumps(payload).encode())
+
+            def _raw(self, status, data):
                 self.send_response(status)
                 self.send_header("Content-Type", "application/json")
                 self.send_header("Content-Length", str(len(data)))

@@ -8,7 +8,9 @@ on-time report late). Counts only: never who.
 from __future__ import annotations
 
 import datetime as dt
+import os
 import secrets
+import urllib.parse
 
 import pandas as pd
 
@@ -183,9 +185,9 @@ def add_channel(store: Store, label: str, kind: str, url: str, secret: str | Non
     if not label:
         raise StoreError("give the group a name, e.g. the county's work group",
                          "请填写群名称,例如“清河县减负工作群”。")
-    if not url.startswith(("https://", "http://")):
-        raise StoreError("the webhook address starts with https:// (copy it from the robot's "
-                         "settings in the group)", "Webhook 地址以 https:// 开头,请从群机器人设置中复制。")
+    problem = webhook_problem(url)
+    if problem:
+        raise StoreError(*problem)
     if kind == "dingtalk" and secret and not secret.startswith("SEC"):
         raise StoreError("a DingTalk signing secret starts with SEC (加签 in the robot's security "
                          "settings)", "钉钉加签密钥以 SEC 开头,请在机器人“安全设置—加签”中复制。")
@@ -203,6 +205,35 @@ def add_channel(store: Store, label: str, kind: str, url: str, secret: str | Non
                       "point_id": point_id})
     store._write(work)
     return channel_id
+
+
+ROBOT_HOSTS = ("qyapi.weixin.qq.com", "oapi.dingtalk.com")   # 企业微信, 钉钉 group robots
+
+
+def extra_webhook_hosts(env=None) -> tuple[str, ...]:
+    """Hosts besides the robots' own that an operator allows (SURVEY_WEBHOOK_HOSTS, comma
+    separated: a private robot gateway, or 127.0.0.1 for the tests' stand-in robot)."""
+    raw = (os.environ if env is None else env).get("SURVEY_WEBHOOK_HOSTS", "")
+    return tuple(h.strip().lower() for h in raw.split(",") if h.strip())
+
+
+def webhook_problem(url: str, env=None) -> tuple[str, str] | None:
+    """(en, zh) saying why the app will not post to this address, or None. Only https to the
+    robots' known hosts, or a host the operator listed, so an admin's address cannot make the
+    server call cloud metadata, the intranet or the app itself."""
+    parts = urllib.parse.urlsplit(url.strip())
+    host = (parts.hostname or "").lower()
+    extra = extra_webhook_hosts(env)
+    if host in extra and parts.scheme in ("https", "http"):
+        return None
+    if parts.scheme != "https" or host not in ROBOT_HOSTS:
+        return ("use the robot's own webhook address: https://qyapi.weixin.qq.com/... (企业微信) or "
+                "https://oapi.dingtalk.com/... (钉钉), copied from the robot's settings in the "
+                "group; other hosts need the operator's SURVEY_WEBHOOK_HOSTS setting",
+                "请使用群机器人自己的 Webhook 地址:https://qyapi.weixin.qq.com/…(企业微信)或 "
+                "https://oapi.dingtalk.com/…(钉钉),从群机器人设置中复制;其他地址须由运维在 "
+                "SURVEY_WEBHOOK_HOSTS 中允许。")
+    return None
 
 
 def set_channel_active(store: Store, channel_id: str, active: bool, actor: str) -> None:
