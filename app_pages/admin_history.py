@@ -80,8 +80,8 @@ if upload is not None:
                     f"{len(report.issues)} error(s), listed below (sheet, row, column, what is "
                     "wrong and how to fix it). Correct the file and upload it again."))
         st.dataframe(pd.DataFrame(issue_rows(report.issues, lang())), hide_index=True,
-                     width="stretch", row_height=72, column_config={
-                         message_column(lang()): st.column_config.TextColumn(width="large")})
+                     width="stretch", row_height=90, column_config={
+                         message_column(lang()): st.column_config.TextColumn(width=300)})
         st.download_button(tr("下载错误清单", "Download the error list"),
                            exports.csv_bytes(pd.DataFrame(issue_rows(report.issues, lang(),
                                                                      for_file=True))),

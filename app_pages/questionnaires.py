@@ -66,8 +66,8 @@ if form_file is not None:
                       "did not map completely:"))
     if imported.issues:
         st.dataframe(pd.DataFrame(issue_rows(imported.issues, lang())), hide_index=True,
-                     width="stretch", row_height=72, column_config={
-                         message_column(lang()): st.column_config.TextColumn(width="large")})
+                     width="stretch", row_height=90, column_config={
+                         message_column(lang()): st.column_config.TextColumn(width=300)})
     for problem in imported.problems:
         st.error(str(problem))
     if imported.questionnaire is not None:
