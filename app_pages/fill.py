@@ -257,7 +257,8 @@ def main() -> None:
     if leave.button(t("leave")):
         auth.cadre_leave()
         for key in list(st.session_state):  # the forms and their widgets (keys with a colon)
-            if key in ("forms", "fill_questionnaires", "period_choice") or ":" in str(key):
+            if key in ("forms", "fill_questionnaires", "period_choice") or ":" in str(key) \
+                    or str(key).startswith("period_pick|"):
                 del st.session_state[key]
         st.rerun()
     questionnaires = questionnaires_for(respondent)
@@ -283,7 +284,13 @@ def main() -> None:
     options = open_periods + [chosen] if chosen and chosen not in open_periods and \
         f"{qn.id}:{qn.version}:{chosen}" in forms else open_periods
     names = {p: f"{p} ({t('current_period')})" if p == current else p for p in options}
-    period = st.selectbox(t("period"), options, key="period_choice", format_func=names.get)
+    # One picker per language: after a language switch the browser keeps showing the old
+    # label of the chosen option ("2026-11 (本期)" in English); the choice itself carries over.
+    pick = f"period_pick|{lang()}"
+    if pick not in st.session_state and chosen in options:
+        st.session_state[pick] = chosen
+    period = st.selectbox(t("period"), options, key=pick, format_func=names.get)
+    st.session_state["period_choice"] = period
     prefix = f"{qn.id}:{qn.version}:{period}"
     if prefix not in forms:
         forms[prefix] = form_flow.open_form(store, respondent, qn, period)

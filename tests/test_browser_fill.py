@@ -140,3 +140,25 @@ def test_taps_from_the_qr_link_to_the_receipt(store, monthly, db_path, tmp_path)
     assert unchanged == complete_answers(meetings=32, burden_change="3")
     assert changed == complete_answers(meetings=45, burden_change="4")
     assert sorted(flows) == [(False,), (True,)]
+
+
+def test_the_period_picker_follows_a_language_switch(store, monthly, db_path):
+    """The browser kept the old label of the chosen period: "2026-11 (本期)" in English."""
+    chromium = require_chromium()
+    code = store.issue_codes(VILLAGE.point_id, 1)[0]
+    period = store.open_periods(monthly)[0]
+    store.close()
+    env = {"SURVEY_DB": str(db_path), "SURVEY_CODE_KEY": KEY.decode(), "SURVEY_DEMO": "0"}
+    with running_app(env) as url, playwright.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
+        page = browser.new_context(viewport={"width": 1280, "height": 800},
+                                   locale="zh-CN").new_page()
+        page.goto(f"{url}/?code={code}")
+        page.wait_for_selector("[data-testid=stNumberInput]", timeout=60000)
+        settle(page)
+        page.locator("[data-testid=stSidebar]").get_by_text("English").click()
+        page.get_by_text("Period", exact=True).wait_for(timeout=30000)
+        settle(page)
+        shown = page.locator("[data-testid=stSelectbox] input").first.input_value()
+        browser.close()
+    assert shown == f"{period} (current)"

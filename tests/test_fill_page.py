@@ -434,3 +434,12 @@ def test_the_receipt_of_a_first_submission_names_no_revision(code, app_env, mont
     click(at, "Keep the rest as it is")
     click(at, "Submit")
     assert any("(revision 2)" in m.value for m in at.markdown)
+
+
+def test_the_chosen_period_carries_over_a_language_switch(code, app_env):
+    at = open_app(code)
+    at.selectbox(key="period_pick|zh").set_value(LAST).run()
+    at.sidebar.radio[0].set_value("en").run()
+    assert not at.exception
+    assert at.selectbox(key="period_pick|en").value == LAST
+    assert at.selectbox(key="period_pick|en").options[0] == f"{PERIOD} (current)"
