@@ -45,6 +45,8 @@ queue_tab, return_tab, done_tab, *admin_tab = st.tabs(
 
 
 def do_return(submission_id: str, reason: str) -> None:
+    # the reason box keeps its text: a second tap sends the same return, which the store
+    # records once (clearing it made a double tap arrive empty and lose the return)
     try:
         reviews.return_submission(store, submission_id, reason, viewer)
     except StoreError as exc:
@@ -77,7 +79,7 @@ with return_tab:
         st.info(t("no_data"))
     else:
         labels = {row.submission_id: f"{row.point} · {row.submitted_at:%m-%d %H:%M} · "
-                                     f"{tr('第', 'rev. ')}{row.revision}{tr(' 版', '')} · {row.submission_id}"
+                                     f"{tr(f'第{row.revision}版', f'rev. {row.revision}')} · {row.submission_id}"
                   for row in kept.itertuples()}
         chosen = st.selectbox(tr("填报", "Report"), list(labels), format_func=labels.get)
         answers = store.submission_answers(chosen)
@@ -85,7 +87,7 @@ with return_tab:
                        tr("答案", "Answer"): answer_rules.display(q, answers[q.id], lang())}
                       for q in qn.questions if q.id in answers],
                      hide_index=True, width="stretch", placeholder="—")
-        with st.form("return", clear_on_submit=True):
+        with st.form("return"):
             reason = st.text_area(tr("退回原因(必填,填报人会看到)",
                                      "Reason (required; the respondent sees it)"), max_chars=2000)
             if st.form_submit_button(tr("退回更正", "Return for correction"), type="primary"):

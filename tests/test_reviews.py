@@ -71,19 +71,43 @@ def test_the_figure_is_right_and_every_step_can_be_undone(store, monthly, submit
     assert reviews.state(store, respondent, "burden_monthly", "2026-10") == reviews.CONFIRMED
     with pytest.raises(StoreError):                      # nothing is waiting any more
         reviews.confirm(store, respondent, "burden_monthly", "2026-10", "")
-    # the reviewer withdraws the confirmation (back to returned), then the return itself
-    assert reviews.withdraw(store, receipt.submission_id, "点错了", ADMIN) == reviews.RETURNED
-    assert reviews.withdraw(store, receipt.submission_id, "误退回", ADMIN) == reviews.RECEIVED
+    # the cadre's answer is theirs: a reviewer cannot withdraw it, only return the report again
+    with pytest.raises(StoreError) as caught:
+        reviews.withdraw(store, receipt.submission_id, "点错了", ADMIN)
+    assert "数字无误" in caught.value.text("zh") and "again" in str(caught.value)
+    assert reviews.state(store, respondent, "burden_monthly", "2026-10") == reviews.CONFIRMED
+    reviews.return_submission(store, receipt.submission_id, "请再核实一次", ADMIN)
+    # the reviewer's own step can be withdrawn: back to the cadre's confirmation
+    assert reviews.withdraw(store, receipt.submission_id, "误退回", ADMIN) == reviews.CONFIRMED
     with pytest.raises(StoreError):
-        reviews.withdraw(store, receipt.submission_id, "再撤", ADMIN)   # nothing left to undo
+        reviews.withdraw(store, receipt.submission_id, "再撤", ADMIN)   # the cadre's step again
     history = reviews.history(store, receipt.submission_id)
-    assert list(history["action"]) == ["submit", "return", "confirm", "withdraw", "withdraw"]
-    assert list(history["reason"].iloc[1:]) == ["请核实表格数", "本月确有专项统计,数字无误", "点错了",
-                                                "误退回"]
-    assert reviews.state(store, respondent, "burden_monthly", "2026-10") == reviews.RECEIVED
+    assert list(history["action"]) == ["submit", "return", "confirm", "return", "withdraw"]
+    assert list(history["reason"].iloc[1:]) == ["请核实表格数", "本月确有专项统计,数字无误",
+                                                "请再核实一次", "误退回"]
+    assert reviews.state(store, respondent, "burden_monthly", "2026-10") == reviews.CONFIRMED
     assert figure(store) == 140                           # nothing of this touched the figure
     summary = reviews.by_reviewer(store)
-    assert summary.iloc[0]["reviewer"] == "admin" and summary.iloc[0]["returns"] == 1
+    assert summary.iloc[0]["reviewer"] == "admin" and summary.iloc[0]["returns"] == 1   # one report returned
+
+
+def test_the_same_return_twice_records_it_once(store, monthly, submitted):
+    respondent, receipt = submitted
+    assert reviews.return_submission(store, receipt.submission_id, "请核实", COUNTY) is True
+    assert reviews.return_submission(store, receipt.submission_id, "请核实", COUNTY) is False
+    assert list(reviews.history(store, receipt.submission_id)["action"]) == ["submit", "return"]
+    with pytest.raises(StoreError):                      # a different return is still refused
+        reviews.return_submission(store, receipt.submission_id, "另一个原因", COUNTY)
+
+
+def test_withdrawing_without_a_reason_asks_for_the_withdrawal_reason(store, monthly, submitted):
+    respondent, receipt = submitted
+    reviews.return_submission(store, receipt.submission_id, "请核实", COUNTY)
+    with pytest.raises(StoreError) as caught:
+        reviews.withdraw(store, receipt.submission_id, " ", COUNTY)
+    zh = caught.value.text("zh")
+    assert "撤销原因" in zh and "退回原因" not in zh and "填报人会看到" not in zh
+    assert "withdraw" in str(caught.value)
 
 
 def test_withdrawing_a_return_goes_back_to_received(store, monthly, submitted):
@@ -142,12 +166,16 @@ def test_the_review_page_returns_with_a_reason_only(store, monthly, submitted, d
     at.text_area[0].input("表格数是否多写了一个 0?")
     at.button(key="FormSubmitter:return-退回更正").click().run()
     assert any("已退回" in s.value for s in at.success), [e.value for e in at.error]
+    at.button(key="FormSubmitter:return-退回更正").click().run()     # a double tap
+    assert not at.error, [e.value for e in at.error]
+    assert any("已退回" in s.value for s in at.success)
     from survey.bootstrap import started
     from survey.config import resolve
     live = started(resolve()).store
     assert reviews.state(live, respondent, "burden_monthly", "2026-10") == reviews.RETURNED
     assert reviews.open_returns(live, respondent, "burden_monthly")[0]["reason"] == \
         "表格数是否多写了一个 0?"
+    assert list(reviews.history(live, receipt.submission_id)["action"]) == ["submit", "return"]
 
 
 def test_the_cadre_answers_the_figures_are_right_on_the_form(store, monthly, db_path, monkeypatch):

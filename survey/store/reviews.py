@@ -39,11 +39,16 @@ def may_review(account: Account | None, region: tuple[str, ...]) -> bool:
     return account.role == "leader" and tuple(region[:len(account.region)]) == account.region
 
 
-def _reason(text: str) -> str:
+RETURN_REASON = ("write the reason: the respondent sees it and needs it to correct the report",
+                 "请填写退回原因:填报人会看到它,据此更正。")
+WITHDRAW_REASON = ("write why you withdraw the latest step: it is kept in the history and the "
+                   "audit log", "请填写撤销原因:它会记入历史记录和审计日志。")
+
+
+def _reason(text: str, missing: tuple[str, str] = RETURN_REASON) -> str:
     text = (text or "").strip()
     if not text:
-        raise StoreError("write the reason: the respondent sees it and needs it to correct the "
-                         "report", "请填写退回原因:填报人会看到它,据此更正。")
+        raise StoreError(*missing)
     if len(text) > MAX_REASON:
         raise StoreError(f"the reason is longer than {MAX_REASON} characters; shorten it",
                          f"原因超过 {MAX_REASON} 字,请缩短。")
@@ -81,8 +86,10 @@ def _event(store, cur, slot, submission_id, point_id, qid, period, action, state
                  {"period": f"{qid}/{period}", "state": state, "reason": reason})
 
 
-def return_submission(store: Store, submission_id: str, reason: str, reviewer: Account) -> None:
-    """Ask the respondent to correct a kept submission. Changes no figure."""
+def return_submission(store: Store, submission_id: str, reason: str, reviewer: Account) -> bool:
+    """Ask the respondent to correct a kept submission. Changes no figure. Idempotent: the same
+    reviewer returning it again with the same reason (a double tap) records nothing and is no
+    error. Returns whether a return was recorded."""
     reason = _reason(reason)
 
     def work(cur):
@@ -100,16 +107,24 @@ def return_submission(store: Store, submission_id: str, reason: str, reviewer: A
                              f"{period} 期已关闭,无法修改;如需退回请先重新开放该期。")
         slot = _slot(key, point_id, qid, period)
         if _derived(cur, slot, _latest(cur, slot)) == RETURNED:
+            last = cur.execute("SELECT reason, actor FROM review_event WHERE slot = ? AND "
+                               "action = 'return' ORDER BY event_id DESC LIMIT 1",
+                               [slot]).fetchone()
+            if last == (reason, reviewer.username):
+                return False  # the same return again: already recorded
             raise StoreError("this submission is already returned", "该填报已退回,等待填报人处理。")
         _event(store, cur, slot, submission_id, point_id, qid, period, "return", RETURNED,
                reason, reviewer.username)
-    store._write(work)
+        return True
+    return store._write(work)
 
 
 def withdraw(store: Store, submission_id: str, reason: str, reviewer: Account) -> str:
     """Undo the latest review event still in force (a return or a confirmation; withdrawing
-    twice undoes two): the state goes back to what it was before it. Returns the state now."""
-    reason = _reason(reason)
+    twice undoes two): the state goes back to what it was before it. Returns the state now.
+    A reviewer withdraws only reviewers' steps: the respondent's "the figures are right" stays
+    theirs (the reviewer can return the report again instead)."""
+    reason = _reason(reason, WITHDRAW_REASON)
 
     def work(cur):
         found = _kept(cur, submission_id)
@@ -121,17 +136,22 @@ def withdraw(store: Store, submission_id: str, reason: str, reviewer: Account) -
             raise StoreError("you may review only submissions within your region",
                              "只能审核本辖区的填报。")
         slot = _slot(key, point_id, qid, period)
-        undone = []  # the states of the events still in force, oldest first
+        undone = []  # (action, state) of the events still in force, oldest first
         for action, state_ in cur.execute("SELECT action, state FROM review_event WHERE slot = ? "
                                           "ORDER BY event_id", [slot]).fetchall():
             if action == "withdraw":
                 undone.pop()
             else:
-                undone.append(state_)
+                undone.append((action, state_))
         if not undone or _derived(cur, slot, _latest(cur, slot)) == REVISED:
             raise StoreError("there is nothing to withdraw", "没有可以撤销的操作。")
+        if undone[-1][0] != "return":
+            raise StoreError("the latest step is the respondent's answer that the figures are "
+                             "right; a reviewer cannot withdraw it. Return the report again, with "
+                             "a reason, if it still needs checking",
+                             "最近一步是填报人答复“数字无误”,审核人不能撤销;如仍需核实,请附原因再次退回。")
         undone.pop()
-        before = undone[-1] if undone else RECEIVED
+        before = undone[-1][1] if undone else RECEIVED
         _event(store, cur, slot, submission_id, point_id, qid, period, "withdraw", before,
                reason, reviewer.username)
         return before
