@@ -126,6 +126,11 @@ with robots_tab:
             except StoreError as exc:
                 st.error(message(exc, lang()))
 
+SKIP_WHY = {"nobody left to remind": tr("没有需要提醒的监测点", "nobody left to remind"),
+            "round closed": tr("本期已关闭", "the round is closed"),
+            "channel disabled": tr("该群已停用", "the group is disabled"),
+            "channel disabled or rule removed": tr("该群已停用", "the group is disabled")}
+
 with outbox_tab:
     delivery = reminders.running(store)
     state = outbox.counts(store)
@@ -147,7 +152,14 @@ with outbox_tab:
     if frame.empty:
         st.info(tr("还没有消息。", "No messages yet."))
     else:
-        shown = frame.drop(columns=["body"]).rename(columns={
+        state_names = {outbox.PENDING: tr("待发", "Pending"), outbox.SENT: tr("已发", "Sent"),
+                       outbox.SKIPPED: tr("无需发送", "Not needed")}
+        names = {q.id: q.title.get(lang()) for q in store.current_questionnaires()}
+        shown = frame.drop(columns=["body"]).assign(
+            state=frame["state"].map(lambda s: state_names.get(s, s)),
+            questionnaire_id=frame["questionnaire_id"].map(lambda q: names.get(q, q)),
+            last_error=frame["last_error"].map(lambda e: reminders.error_in(e, lang()))
+        ).rename(columns={
             "message_id": tr("编号", "Id"), "channel": tr("群", "Group"),
             "questionnaire_id": t("questionnaire"), "period_key": t("period"),
             "due_at": tr("计划时间", "Due"), "state": tr("状态", "State"),
@@ -156,7 +168,15 @@ with outbox_tab:
             "next_attempt_at": tr("下次尝试", "Next attempt"), "sent_at": tr("发出时间", "Sent")})
         st.dataframe(shown, hide_index=True, width="stretch", placeholder="—")
         chosen = st.selectbox(tr("查看或重发", "Show or send again"), list(frame["message_id"]))
-        st.text(frame.set_index("message_id").loc[chosen, "body"] or "")
+        picked = frame.set_index("message_id").loc[chosen]
+        if picked["state"] == outbox.SENT:
+            st.text(picked["body"])                 # the text as the group received it
+        elif picked["state"] == outbox.SKIPPED:
+            st.caption(tr("未发送:", "Not sent: ") + SKIP_WHY.get(picked["body"], picked["body"]))
+        else:
+            st.caption(tr("尚未发出:内容在发送那一刻生成,已报齐的监测点不会出现。",
+                          "Not sent yet: the text is made at the moment of sending, without the "
+                          "points that have reported by then."))
         if st.button(tr("重新发送(按当前情况重新生成内容)", "Send again (text made anew)")):
             outbox.replay(store, chosen, viewer.username)
             wake()
@@ -172,10 +192,7 @@ with outbox_tab:
                                   format_func=lambda q: q.title.get(lang()))
             period = st.selectbox(t("period"), periods.recent(qn_now.period, dt.date.today(), 3))
             if st.form_submit_button(tr("发送", "Send")):
-                if round_store.rule(store, qn_now.id) is None:
-                    st.error(tr("请先为该问卷保存截止规则。", "Save a deadline rule for this "
-                                "questionnaire first."))
-                else:
-                    outbox.queue_now(store, channel_id, qn_now.id, period, viewer.username)
-                    wake()
-                    st.success(tr("已放入发件箱。", "Queued in the outbox."))
+                # without a saved rule the default rule shown above decides the deadline
+                outbox.queue_now(store, channel_id, qn_now.id, period, viewer.username)
+                wake()
+                st.success(tr("已放入发件箱。", "Queued in the outbox."))

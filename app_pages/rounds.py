@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pandas as pd
+import altair as alt
 import streamlit as st
 
 from survey import exports, periods
@@ -106,8 +107,14 @@ with levels_tab:
 with trend_tab:
     history = on_time_trend(str(store.path), store.data_version, rule, period, tuple(scope),
                             now.replace(second=0, microsecond=0))
-    st.line_chart(history.set_index("period_key")["on_time_rate"],
-                  x_label=t("period"), y_label=tr("按时率", "On-time rate"))
+    # percent on a 0-100 % axis: a rate, not a 0.0-0.8 fraction that looks like a count
+    st.altair_chart(alt.Chart(history).mark_line(point=True).encode(
+        x=alt.X("period_key:O", title=t("period"), axis=alt.Axis(labelAngle=0)),
+        y=alt.Y("on_time_rate:Q", title=tr("按时率", "On-time rate"),
+                scale=alt.Scale(domain=[0, 1]), axis=alt.Axis(format="%")),
+        tooltip=[alt.Tooltip("period_key:O", title=t("period")),
+                 alt.Tooltip("on_time_rate:Q", title=tr("按时率", "On-time rate"), format=".0%")]),
+        width="stretch")
     st.caption(tr("按时率 = 按时报齐的监测点 / 已到截止的监测点。只看趋势,不做排名。",
                   "On-time rate = points complete on time / points past the deadline. A trend, "
                   "not a league table."))

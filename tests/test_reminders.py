@@ -347,3 +347,45 @@ def test_a_stored_address_no_longer_allowed_is_not_posted_to(store, monthly, rob
     assert robot.requests == []
     row = only_message(store)
     assert row["state"] == "pending" and "SURVEY_WEBHOOK_HOSTS" in row["last_error"]
+
+
+def test_the_outbox_page_speaks_the_admins_language(store, monthly, db_path, monkeypatch):
+    """Labels, not pending/burden_monthly; the last error in Chinese; no 'nan' for a message
+    not sent yet; 立即催报 works with the default rule; the on-time trend axis in percent."""
+    from streamlit.testing.v1 import AppTest
+    from tests.conftest import KEY, ROOT, add_staff, as_user
+    add_staff(store, "boss", "admin")
+    store.issue_codes(VILLAGE.point_id, 2)                # a point in the rounds, for the trend
+    store._write(lambda cur: cur.execute("UPDATE respondent SET issued_at = ?",
+                                         [dt.datetime(2026, 1, 1)]))
+    channel_id = round_store.add_channel(store, "清河县减负工作群", "wecom",
+                                         "http://127.0.0.1:9/cgi-bin/webhook/send?key=k", None,
+                                         ("江北市", "清河县"), None, "zh", "boss")
+    now = dt.datetime.now()                               # the app's delivery thread runs too
+    outbox.queue_now(store, channel_id, "burden_monthly", "2026-09", "boss", now=now)
+    [message] = outbox.due(store, now)
+    outbox.mark_failed(store, message.message_id, reminders.DeliveryFailure(
+        "the robot answered HTTP 502", "机器人返回 HTTP 502").stored(), now, 3600, 3600)
+    assert round_store.rules(store) == []                 # no rule saved: the default applies
+    store.close()
+    monkeypatch.setenv("SURVEY_DB", str(db_path))
+    monkeypatch.setenv("SURVEY_CODE_KEY", KEY.decode())
+    monkeypatch.setenv("SURVEY_DEMO", "0")
+    at = as_user(AppTest.from_file(str(ROOT / "survey_app.py"), default_timeout=60), "boss")
+    at.switch_page("app_pages/reminders.py").run()
+    assert not at.exception, at.exception
+    table = next(d.value for d in at.dataframe if "状态" in d.value.columns)
+    row = table.iloc[0]
+    assert row["状态"] == "待发" and row["最近错误"] == "机器人返回 HTTP 502"
+    assert "burden_monthly" not in set(table.iloc[:, 2]) and "pending" not in set(table["状态"])
+    assert not [x.value for x in at.text if x.value == "nan"]
+    assert any("尚未发出" in c.value for c in at.caption)
+    at.button(key="FormSubmitter:send_now-发送").click().run()
+    assert not at.error, [e.value for e in at.error]
+    assert any("已放入发件箱" in s.value for s in at.success)
+    at.switch_page("app_pages/rounds.py").run()
+    assert not at.exception, at.exception
+    import json
+    spec = json.loads(at.get("vega_lite_chart")[0].proto.spec)
+    y = spec["encoding"]["y"]
+    assert y["axis"]["format"] == "%" and y["scale"]["domain"] == [0, 1] and y["title"] == "按时率"
