@@ -142,7 +142,9 @@ with outbox_tab:
         st.warning(tr("发送线程未运行(应用启动时启动)。", "The delivery thread is not running "
                       "(it starts with the app)."))
     elif delivery.last_error:
-        st.warning(delivery.last_error)
+        st.warning(tr("发送线程上一轮出错(详情见服务器日志),仍在运行并会重试:",
+                      "The delivery thread's last round failed (details in the server log); it "
+                      "is still running and will try again: ") + delivery.last_error)
     st.caption(tr("失败的消息按 30 秒、1、2、4 分钟……最长 30 分钟的间隔一直重试,不会放弃;"
                   "内容在发送那一刻生成,已报齐的监测点不会被提醒。",
                   "Failed messages are retried after 30 s, 1, 2, 4 minutes ... at most every 30 "

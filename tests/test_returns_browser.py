@@ -62,9 +62,12 @@ def test_leader_returns_cadre_revises_and_only_the_revision_moves_the_figure(sto
             settle(leader)
             leader.get_by_text("请填写退回原因").first.wait_for(timeout=30000)
             leader.get_by_label("退回原因(必填,填报人会看到)").fill(REASON)
-            leader.get_by_role("button", name="退回更正").click()
+            leader.get_by_role("button", name="退回更正").dblclick()   # a double tap records once
             settle(leader)
             leader.get_by_text("已退回").first.wait_for(timeout=30000)
+            settle(leader)
+            assert leader.get_by_text("请填写退回原因").count() == 0
+            assert leader.get_by_label("退回原因(必填,填报人会看到)").input_value() == REASON
             assert re.match(r"^140(\.0)?$", leader_figure(leader, url))   # the return moved nothing
 
             # the cadre opens the form on a phone: the reason is there; they revise
