@@ -389,3 +389,18 @@ def test_the_outbox_page_speaks_the_admins_language(store, monthly, db_path, mon
     spec = json.loads(at.get("vega_lite_chart")[0].proto.spec)
     y = spec["encoding"]["y"]
     assert y["axis"]["format"] == "%" and y["scale"]["domain"] == [0, 1] and y["title"] == "按时率"
+
+
+def test_remind_now_without_a_saved_rule_uses_the_default_rule(store, monthly, robot):
+    store.issue_codes(SCHOOL.point_id, 1)
+    store._write(lambda cur: cur.execute("UPDATE respondent SET issued_at = ?",
+                                         [dt.datetime(2026, 8, 1)]))
+    channel_id = round_store.add_channel(store, "清河县减负工作群", "wecom",
+                                         f"{robot.url}/cgi-bin/webhook/send?key=k", None,
+                                         ("江北市", "清河县"), None, "zh", "admin")
+    assert round_store.rules(store) == []
+    outbox.queue_now(store, channel_id, "burden_monthly", "2026-09", "admin", now=AFTER)
+    reminders.Delivery(store, clock=lambda: AFTER).run_once()
+    assert only_message(store)["state"] == "sent"
+    # the default: the 5th working day after Sep 30 (Oct 8, 9, Sat 10 adjusted, 12, 13)
+    assert "清河县第一中学:已报 0/1" in robot.texts()[0] and "2026-10-13" in robot.texts()[0]

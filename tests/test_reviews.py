@@ -161,6 +161,8 @@ def test_the_review_page_returns_with_a_reason_only(store, monthly, submitted, d
     assert not at.exception, at.exception
     period = next(s for s in at.selectbox if s.label == "填报期")
     period.set_value("2026-10").run()
+    report = next(s for s in at.selectbox if s.label == "填报")
+    assert " · 第1版 · " in report.options[0]                  # not "第1 版"
     at.button(key="FormSubmitter:return-退回更正").click().run()
     assert any("请填写退回原因" in e.value for e in at.error)
     at.text_area[0].input("表格数是否多写了一个 0?")
