@@ -624,6 +624,13 @@ class Store:
                          look_back: int = 12) -> tuple[str, dict] | None:
         """The respondent's most recent kept answers from the `look_back` periods before
         `period_key` (carry-forward)."""
+        recent = self.recent_answers(respondent, qn, period_key, look_back)
+        return recent[0] if recent else None
+
+    def recent_answers(self, respondent: Respondent, qn: Questionnaire, period_key: str,
+                       look_back: int = 12) -> list[tuple[str, dict]]:
+        """The respondent's kept answers in the `look_back` periods before `period_key`, most
+        recent first (carry-forward takes the first; soft checks look at several)."""
         keys, key = [], period_key
         for _ in range(look_back):
             key = periods.previous(qn.period, key)
@@ -631,10 +638,7 @@ class Store:
         slots = [_slot(respondent.key, respondent.point.point_id, qn.id, k) for k in keys]
         found = dict(self._rows(f"SELECT slot, answers_json FROM kept_slot WHERE slot IN "
                                 f"({_in(slots)})", slots))
-        for key, slot in zip(keys, slots):
-            if slot in found:
-                return key, json.loads(found[slot])
-        return None
+        return [(key, json.loads(found[slot])) for key, slot in zip(keys, slots) if slot in found]
 
     def submission_answers(self, submission_id: str) -> dict:
         """Rebuild the answer dict of any submission (history included) from its typed rows.

@@ -7,8 +7,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 
-from survey import periods
-from survey.store.core import Draft, Respondent, Store, _in, _now, _slot
+from survey.store.core import Draft, Respondent, Store, _now
 
 
 def save_draft(store: Store, respondent: Respondent, qn, period_key: str, answers: dict,
@@ -47,16 +46,8 @@ def draft(store: Store, respondent: Respondent, questionnaire_id: str, period_ke
 
 def recent_answers(store: Store, respondent: Respondent, qn, period_key: str,
                    look_back: int = 12) -> list[tuple[str, dict]]:
-    """The respondent's kept answers in the `look_back` periods before `period_key`, most
-    recent first (carry-forward takes the first; soft checks look at several)."""
-    keys, key = [], period_key
-    for _ in range(look_back):
-        key = periods.previous(qn.period, key)
-        keys.append(key)
-    slots = [_slot(respondent.key, respondent.point.point_id, qn.id, k) for k in keys]
-    found = dict(store._rows(f"SELECT slot, answers_json FROM kept_slot WHERE slot IN "
-                             f"({_in(slots)})", slots))
-    return [(key, json.loads(found[slot])) for key, slot in zip(keys, slots) if slot in found]
+    """The respondent's kept answers before `period_key`, most recent first (Store's query)."""
+    return store.recent_answers(respondent, qn, period_key, look_back)
 
 
 def record_flow(store: Store, client_token: str, items_asked: int, confirmed_unchanged: bool,
