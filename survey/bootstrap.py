@@ -55,17 +55,19 @@ def publish_dir(store: Store, folder, actor: str = "system") -> tuple[list[str],
 
 def start(config: Config) -> Startup:
     os.umask(0o077)  # the database, its WAL, the snapshot and the key: the service account only
-    store = Store(config.db_path, config.code_key)
+    store = Store(config.store_target, config.code_key)
     _owner_only(config.db_path, config.db_path.with_name(config.db_path.name + ".wal"),
                 config.db_path.with_suffix(".key"), config.snapshot)
-    first_start = store.is_empty() and not store.questionnaire_versions()
-    published, problems = publish_dir(store, config.questionnaire_dir)
-    startup = Startup(store, config, problems, published)
-    if first_start and config.demo_on_first_start:
-        demo.load(store)
-        startup.demo_loaded = True
-    if not store.has_admin() and store.account(FIRST_ADMIN) is None:
-        startup.first_admin_password = create_first_admin(store)
+    # Several app servers may start together on one PostgreSQL: one of them sets up.
+    with store.engine.exclusive("first start"):
+        first_start = store.is_empty() and not store.questionnaire_versions()
+        published, problems = publish_dir(store, config.questionnaire_dir)
+        startup = Startup(store, config, problems, published)
+        if first_start and config.demo_on_first_start:
+            demo.load(store)
+            startup.demo_loaded = True
+        if not store.has_admin() and store.account(FIRST_ADMIN) is None:
+            startup.first_admin_password = create_first_admin(store)
     return startup
 
 
@@ -111,7 +113,7 @@ _started_lock = threading.Lock()
 def started(config: Config) -> Startup:
     """The process's running services for this database: started by the server's lifespan at
     start-up, or by the first page run where there is no server (AppTest). Once per database."""
-    key = str(config.db_path)
+    key = str(config.store_target)
     with _started_lock:
         if key not in _started:
             startup = start(config)

@@ -17,7 +17,7 @@ ACTOR = "cli"
 
 def _store(cfg):
     from survey.store import Store
-    return Store(cfg.db_path, cfg.code_key)
+    return Store(cfg.store_target, cfg.code_key)
 
 
 def cmd_validate(args, cfg) -> int:

@@ -1,6 +1,7 @@
 """Configuration, resolved once at start-up and passed explicitly.
 
-Sources, strongest first: environment variables (SURVEY_DB, SURVEY_CODE_KEY, SURVEY_K,
+Sources, strongest first: environment variables (SURVEY_DB or SURVEY_DATABASE_URL,
+SURVEY_CODE_KEY, SURVEY_K,
 SURVEY_DEMO, SURVEY_SNAPSHOT, SURVEY_SNAPSHOT_MINUTES, SURVEY_SQL_TIMEOUT, SURVEY_SQL_ROWS,
 SURVEY_PUBLIC_URL, SURVEY_IDLE_MINUTES, SURVEY_TRUSTED_PROXIES),
 then .streamlit/secrets.toml ([survey] code_key), then defaults. The key that
@@ -38,6 +39,12 @@ class Config:
     public_url: str | None = None  # what QR codes open; None: an admin's setting, else localhost
     idle_minutes: float = 30.0  # staff sessions end after this long without activity
     trusted_proxies: tuple = ()  # reverse proxies whose X-Forwarded-For is believed
+    database_url: str | None = None  # PostgreSQL shared by several app servers; None: db_path
+
+    @property
+    def store_target(self):
+        """What Store() opens: the PostgreSQL URL when one is set, else the DuckDB file."""
+        return self.database_url or self.db_path
 
     @property
     def snapshot(self) -> Path:
@@ -60,6 +67,14 @@ def resolve(env: dict | None = None, root: Path = PROJECT_ROOT) -> Config:
     survey_secrets = read_secrets(root).get("survey", {})
     db_path = Path(env.get("SURVEY_DB") or DEFAULT_DB).expanduser().resolve()
     key = env.get("SURVEY_CODE_KEY") or survey_secrets.get("code_key")
+    url = (env.get("SURVEY_DATABASE_URL") or survey_secrets.get("database_url") or "").strip()
+    if url and not url.startswith(("postgresql://", "postgres://")):
+        raise ConfigError("SURVEY_DATABASE_URL must be a PostgreSQL URL, e.g. "
+                          "postgresql://survey_app:PASSWORD@db.example:5432/survey")
+    if url and not key:
+        raise ConfigError("with SURVEY_DATABASE_URL every app server must turn codes into the "
+                          "same pseudonyms: give all of them one SURVEY_CODE_KEY (e.g. "
+                          "`python -c 'import secrets; print(secrets.token_hex(32))'`)")
     try:
         k = int(env.get("SURVEY_K") or survey_secrets.get("k_anonymity") or 5)
     except ValueError as exc:
@@ -87,6 +102,7 @@ def resolve(env: dict | None = None, root: Path = PROJECT_ROOT) -> Config:
         idle_minutes=_number(env, "SURVEY_IDLE_MINUTES", 30.0, minimum=1.0),
         trusted_proxies=_trusted(env.get("SURVEY_TRUSTED_PROXIES")
                                  or survey_secrets.get("trusted_proxies")),
+        database_url=url or None,
     )
 
 

@@ -1,4 +1,8 @@
-"""Shared fixtures: real DuckDB files in tmp_path, the real default questionnaires."""
+"""Shared fixtures: real DuckDB files in tmp_path and a real PostgreSQL (tests/pg_support.py),
+the real default questionnaires.
+
+Every test that uses the `store` fixture runs on both engines (test ids [duckdb] and
+[postgres]), unless it is marked `embedded_only` (it is about the DuckDB file itself)."""
 
 from __future__ import annotations
 
@@ -21,9 +25,39 @@ def db_path(tmp_path) -> Path:
     return tmp_path / "survey.duckdb"
 
 
+def pytest_configure(config):
+    config.addinivalue_line("markers", "embedded_only: the test is about the DuckDB file itself")
+
+
+def pytest_generate_tests(metafunc):
+    if "engine_name" in metafunc.fixturenames:
+        embedded = metafunc.definition.get_closest_marker("embedded_only") is not None
+        metafunc.parametrize("engine_name", ["duckdb"] if embedded else ["duckdb", "postgres"])
+
+
+@pytest.fixture(scope="session")
+def pg_cluster():
+    from tests.pg_support import Cluster
+    cluster = Cluster()
+    yield cluster
+    cluster.stop()
+
+
 @pytest.fixture
-def store(db_path):
-    s = Store(db_path, KEY)
+def pg_url(request):
+    """A new, empty PostgreSQL database on the session's cluster."""
+    return request.getfixturevalue("pg_cluster").new_database()
+
+
+@pytest.fixture
+def store_target(engine_name, db_path, request):
+    """Where the store under test keeps its data: a DuckDB file or a PostgreSQL URL."""
+    return db_path if engine_name == "duckdb" else request.getfixturevalue("pg_url")
+
+
+@pytest.fixture
+def store(store_target):
+    s = Store(store_target, KEY)
     published, problems = publish_dir(s, ROOT / "questionnaires")
     assert not problems
     s.add_points([VILLAGE, SCHOOL])

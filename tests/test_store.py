@@ -132,13 +132,14 @@ def test_text_with_sql_and_html_is_stored_verbatim(store, monthly, respondent):
     assert store.query("SELECT value_text FROM answers WHERE question_id = 'one_cut'") == [(text,)]
 
 
-def test_drafts_survive_a_new_store_and_are_per_respondent(store, monthly, respondent, db_path):
+def test_drafts_survive_a_new_store_and_are_per_respondent(store, monthly, respondent,
+                                                           store_target):
     period = current(monthly)
     started = dt.datetime(2026, 11, 3, 9, 0)
     store.save_draft(respondent, monthly, period, {"documents": 12, "one_cut": "表太多"}, started)
     other = store.respondent(store.issue_codes(VILLAGE.point_id, 1)[0])
     store.close()
-    reopened = Store(db_path, KEY)
+    reopened = Store(store_target, KEY)
     draft = reopened.draft(respondent, monthly.id, period)
     assert draft.answers == {"documents": 12, "one_cut": "表太多"} and draft.started_at == started
     assert reopened.draft(other, monthly.id, period) is None
@@ -184,16 +185,18 @@ def test_every_submission_keeps_its_exact_questionnaire(store, monthly, responde
 
 
 def test_migrations_upgrade_a_database_made_by_schema_version_1(tmp_path, monkeypatch):
+    from survey.store import engine as engine_module
     path = tmp_path / "old.duckdb"
-    first_only = [m for m in store_module._migrations() if m[0] == 1]
-    monkeypatch.setattr(store_module, "_migrations", lambda: first_only)
+    every = engine_module.migrations
+    first_only = [m for m in every("duckdb") if m[0] == 1]
+    monkeypatch.setattr(engine_module, "migrations", lambda dialect: first_only)
     old = Store(path, KEY)
     assert old.schema_version() == 1
     old.add_points([VILLAGE])
     old.close()
     monkeypatch.undo()
     upgraded = Store(path, KEY)
-    assert upgraded.schema_version() == max(m[0] for m in store_module._migrations())
+    assert upgraded.schema_version() == max(m[0] for m in every("duckdb"))
     assert upgraded.query("SELECT point_id, county FROM points") == [(VILLAGE.point_id, "清河县")]
     assert upgraded.query("SELECT name FROM schema_migrations ORDER BY version")[0] == \
         ("001_core_tables",)
@@ -211,6 +214,7 @@ def test_demo_removal_keeps_real_data(store, monthly, respondent):
     assert store.count("submissions") == 1
 
 
+@pytest.mark.embedded_only
 def test_locked_database_gives_a_clear_message(db_path, store):
     script = textwrap.dedent(f"""
         import sys

@@ -26,20 +26,11 @@ from survey import codes, periods
 from survey.errors import DomainError
 from survey.questionnaire import Questionnaire, parse_text
 from survey.questionnaire.model import Question
+from survey.store.engine import (StoreError, StoreLockedError, insert_columns,  # noqa: F401
+                                 insert_many, is_postgres_cursor, lock_keys, open_engine)
 
 MAX_DRAFT_CHARS = 64_000  # a whole monthly form is ~1 KB; a draft is answers, not files
-MIGRATIONS_DIR = Path(__file__).parent / "migrations"
-_MIGRATION_NAME = re.compile(r"^(\d{3})_[a-z0-9_]+\.sql$")
 SELECTABLE_PERIODS = 3  # the current period and the two before it, unless closed
-
-
-class StoreError(DomainError, RuntimeError):
-    """A problem a person can act on; the message says what happened and what to do (in
-    English, and in Chinese where a page shows it: StoreError(en, zh))."""
-
-
-class StoreLockedError(StoreError):
-    pass
 
 
 class CodeError(StoreError):
@@ -107,67 +98,29 @@ def _now() -> dt.datetime:
     return dt.datetime.now().replace(microsecond=0)
 
 
-def _migrations() -> list[tuple[int, str, str]]:
-    found = []
-    for path in sorted(MIGRATIONS_DIR.glob("*.sql")):
-        m = _MIGRATION_NAME.match(path.name)
-        if m:
-            found.append((int(m[1]), path.stem, path.read_text(encoding="utf-8")))
-    return found
-
-
-def _friendly(exc: duckdb.Error, path: Path) -> StoreError:
-    text = str(exc)
-    if "Could not set lock" in text or "Conflicting lock" in text:
-        pid = re.search(r"PID (\d+)", text)
-        who = f" (process {pid[1]})" if pid else ""
-        return StoreLockedError(
-            f"The database {path} is in use by another program{who}. DuckDB lets only one "
-            "program open it at a time. Stop the other program (another `streamlit run`, "
-            "`python -m survey ...` or a DuckDB client), or point SURVEY_DB at another file; "
-            "analysts should open the snapshot instead.")
-    if "Permission denied" in text or "Read-only file system" in text:
-        return StoreError(f"Cannot write the database {path}: the folder is read-only. Make "
-                          f"{path.parent} writable or set SURVEY_DB to a writable path.")
-    if "No space left" in text:
-        return StoreError(f"Cannot write the database {path}: the disk is full. Free space on "
-                          "the disk, then restart the app. Nothing acknowledged was lost.")
-    return StoreError(f"Database error on {path}: {text.splitlines()[0]}")
-
-
 class Store:
-    def __init__(self, path: str | Path, code_key: bytes, read_only: bool = False):
-        self.path = Path(path)
+    """The store's public surface: pages and the CLI call these methods; the engine underneath
+    (survey.store.engine) owns connections, transactions, retries and migrations."""
+
+    def __init__(self, target: str | Path, code_key: bytes, read_only: bool = False):
+        self.engine = open_engine(target, read_only)
+        self.path = self.engine.path
+        self.dialect = self.engine.dialect
         self.code_key = code_key
         self.read_only = read_only
-        self._local = threading.local()
         self._version_lock = threading.Lock()
-        self._data_version = 0
-        try:
-            if not read_only:
-                self.path.parent.mkdir(parents=True, exist_ok=True)
-            self._conn = duckdb.connect(str(self.path), read_only=read_only)
-        except OSError as exc:
-            raise StoreError(f"Cannot create the data folder {self.path.parent}: {exc.strerror}. "
-                             "Set SURVEY_DB to a writable path.") from exc
-        except duckdb.Error as exc:
-            raise _friendly(exc, self.path) from exc
         if not read_only:
             self.migrate()
 
     # -- connections and transactions ------------------------------------------------------
-    def _cursor(self) -> duckdb.DuckDBPyConnection:
-        cur = getattr(self._local, "cursor", None)
-        if cur is None:
-            cur = self._conn.cursor()
-            self._local.cursor = cur
-        return cur
+    def _cursor(self):
+        return self.engine.cursor()
 
     def close(self) -> None:
         committer = getattr(self, "_group_commit", None)
         if committer is not None:
             committer.stop()
-        self._conn.close()
+        self.engine.close()
 
     def __enter__(self):
         return self
@@ -177,95 +130,47 @@ class Store:
 
     @property
     def data_version(self) -> int:
-        """Changes with every committed write: a cache key for derived figures."""
-        return self._data_version
+        """Changes with every committed write (on PostgreSQL: any server's): a cache key for
+        derived figures."""
+        return self.engine.data_version
 
-    def _bump(self) -> None:
-        with self._version_lock:
-            self._data_version += 1
-
-    @contextmanager
     def _transaction(self):
-        cur = self._cursor()
-        cur.execute("BEGIN TRANSACTION")
-        try:
-            yield cur
-            cur.execute("COMMIT")
-        except BaseException:
-            try:
-                cur.execute("ROLLBACK")
-            except duckdb.Error:
-                pass
-            raise
-        self._bump()
+        return self.engine.transaction()
 
     def _write(self, work, attempts: int = 8):
-        """Run work(cursor) in a transaction, retrying DuckDB write-write conflicts."""
-        for attempt in range(attempts):
-            try:
-                with self._transaction() as cur:
-                    return work(cur)
-            except duckdb.TransactionException as exc:
-                # Optimistic concurrency: a concurrent writer won ("Conflict on update", or a
-                # key it inserted first, seen at commit). Retrying sees its committed work.
-                retryable = "onflict" in str(exc) or "constraint violation" in str(exc)
-                if not retryable or attempt == attempts - 1:
-                    raise _friendly(exc, self.path) from exc
-                time.sleep(0.005 * (attempt + 1))
-            except duckdb.ConstraintException:
-                if attempt == attempts - 1:
-                    raise
-                time.sleep(0.005 * (attempt + 1))
-            except (duckdb.IOException, duckdb.FatalException) as exc:
-                raise _friendly(exc, self.path) from exc
+        """Run work(cursor) in a transaction, retrying when a concurrent writer won."""
+        return self.engine.write(work, attempts)
 
     def raw_connection(self) -> duckdb.DuckDBPyConnection:
-        """A cursor of this store for bulk reads (exports); the caller must not write."""
-        return self._conn.cursor()
+        """A DuckDB connection over the data for bulk reads (exports, the workbench's
+        statistics); the caller must not write."""
+        return self.engine.new_analytics_connection()
 
     @contextmanager
     def raw_cursor(self):
-        """This thread's cursor, for store modules that run statements outside a transaction
-        (ATTACH/COPY FROM DATABASE for the snapshot). Errors come out as StoreError."""
+        """This thread's DuckDB cursor, for store modules that run statements outside a
+        transaction (ATTACH/COPY FROM DATABASE for the snapshot). Errors come out as
+        StoreError."""
         try:
-            yield self._cursor()
+            yield self.engine.analytics()
         except duckdb.Error as exc:
-            raise _friendly(exc, self.path) from exc
+            raise StoreError(f"Database error on {self.engine.label}: "
+                             f"{str(exc).splitlines()[0]}") from exc
 
     def _rows(self, sql: str, params=()) -> list[tuple]:
-        try:
-            return self._cursor().execute(sql, params).fetchall()
-        except duckdb.IOException as exc:
-            raise _friendly(exc, self.path) from exc
+        return self.engine.rows(sql, params)
 
     def _one(self, sql: str, params=()):
-        rows = self._rows(sql, params)
-        return rows[0] if rows else None
+        return self.engine.one(sql, params)
 
     # -- schema ------------------------------------------------------------------------------
     def migrate(self) -> list[str]:
-        """Apply every numbered migration not yet applied, each in its own transaction."""
-        cur = self._cursor()
-        cur.execute("CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, "
-                    "name VARCHAR NOT NULL, applied_at TIMESTAMP NOT NULL)")
-        done = {row[0] for row in cur.execute("SELECT version FROM schema_migrations").fetchall()}
-        applied = []
-        for number, name, sql in _migrations():
-            if number in done:
-                continue
-            def apply(c, number=number, name=name, sql=sql):
-                c.execute(sql)
-                c.execute("INSERT INTO schema_migrations VALUES (?, ?, ?)", [number, name, _now()])
-            self._write(apply)
-            applied.append(name)
-        if {"007_point_month", "008_kept_slot"} & set(applied):
-            self._write(self.rebuild_rollups)
-        if applied:
-            # Keep DDL out of the WAL: DuckDB 1.5.5 fails to replay some DDL (ALTER TABLE once
-            # views exist, duckdb/duckdb#20543), which would make the file unopenable after a
-            # crash. A checkpoint writes it into the database file itself.
-            cur.execute("CHECKPOINT")
-        return applied
+        """Apply every numbered migration not yet applied (once, even when several app
+        processes start together on PostgreSQL)."""
+        def rollups(applied):
+            if {"007_point_month", "008_kept_slot"} & set(applied):
+                self._write(self.rebuild_rollups)
+        return self.engine.migrate(after=rollups)
 
     @classmethod
     def rebuild_rollups(cls, cur) -> None:
@@ -278,17 +183,16 @@ class Store:
     def rebuild_kept_slot(cur) -> None:
         """Matrix answers are left out of the rebuilt answer JSON (submit writes them)."""
         cur.execute("DELETE FROM kept_slot")
+        postgres = is_postgres_cursor(cur)
         cur.execute(f"""
             INSERT INTO kept_slot
             SELECT {_SLOT_SQL}, k.submission_id, s.revision,
-                   coalesce(list(a.indicator ORDER BY a.question_id, a.row_id)
-                            FILTER (a.indicator IS NOT NULL AND a.value_num IS NOT NULL), []),
-                   coalesce(list(a.value_num ORDER BY a.question_id, a.row_id)
-                            FILTER (a.indicator IS NOT NULL AND a.value_num IS NOT NULL), []),
-                   {_ANSWERS_JSON_SQL}
+                   {_PG_KEPT_SLOT_LISTS if postgres else _KEPT_SLOT_LISTS},
+                   {_PG_ANSWERS_JSON_SQL if postgres else _ANSWERS_JSON_SQL}
             FROM kept k JOIN submission s USING (submission_id)
             LEFT JOIN answer a USING (submission_id)
-            GROUP BY ALL""")
+            GROUP BY k.respondent_key, k.point_id, k.questionnaire_id, k.period_key,
+                     k.submission_id, s.revision""")
 
     @staticmethod
     def rebuild_point_month(cur) -> None:
@@ -299,7 +203,7 @@ class Store:
                    sum(a.value_num), sum({_favourable_sql('a.indicator', 'a.value_num')})
             FROM answer a JOIN kept k USING (submission_id) JOIN submission s USING (submission_id)
             WHERE a.indicator IS NOT NULL AND a.value_num IS NOT NULL
-            GROUP BY ALL""")
+            GROUP BY s.point_id, s.questionnaire_id, a.indicator, s.period_start""")
 
     def schema_version(self) -> int:
         row = self._one("SELECT max(version) FROM schema_migrations")
@@ -362,9 +266,10 @@ class Store:
 
     def current_questionnaires(self) -> list[Questionnaire]:
         """The newest version of each questionnaire that is not retired."""
-        rows = self._rows("SELECT yaml_text, source_name FROM questionnaire_version WHERE "
-                          "retired_at IS NULL QUALIFY row_number() OVER (PARTITION BY "
-                          "questionnaire_id ORDER BY version DESC) = 1 ORDER BY questionnaire_id")
+        rows = self._rows("SELECT yaml_text, source_name FROM questionnaire_version v WHERE "
+                          "retired_at IS NULL AND version = (SELECT max(version) FROM "
+                          "questionnaire_version n WHERE n.questionnaire_id = v.questionnaire_id "
+                          "AND n.retired_at IS NULL) ORDER BY questionnaire_id")
         return [_parse_stored(text, name) for text, name in rows]
 
     def questionnaires_for(self, point: Point, audience: str = "cadre") -> list[Questionnaire]:
@@ -536,7 +441,8 @@ class Store:
 
     def close_period(self, questionnaire_id: str, period_key: str, actor: str) -> None:
         def work(cur):
-            cur.execute("INSERT INTO period_state VALUES (?, ?, ?, ?) ON CONFLICT DO UPDATE SET "
+            cur.execute("INSERT INTO period_state VALUES (?, ?, ?, ?) ON CONFLICT (questionnaire_id, "
+                        "period_key) DO UPDATE SET "
                         "closed_at = excluded.closed_at, closed_by = excluded.closed_by",
                         [questionnaire_id, period_key, _now(), actor])
             self._audit(cur, actor, "close_period", f"{questionnaire_id}/{period_key}", {})
@@ -554,7 +460,7 @@ class Store:
         return self._rows("SELECT s.questionnaire_id, s.version, s.period_key, count(*), "
                           "bool_or(ps.closed_at IS NOT NULL) FROM submission s JOIN kept k "
                           "USING (submission_id) LEFT JOIN period_state ps ON ps.questionnaire_id "
-                          "= s.questionnaire_id AND ps.period_key = s.period_key GROUP BY ALL "
+                          "= s.questionnaire_id AND ps.period_key = s.period_key GROUP BY 1, 2, 3 "
                           "ORDER BY 1, 3 DESC, 2")
 
     # -- drafts ------------------------------------------------------------------------------
@@ -565,7 +471,8 @@ class Store:
             raise StoreError(f"the draft is larger than {MAX_DRAFT_CHARS:,} characters; shorten "
                              "the longest answer", f"草稿超过 {MAX_DRAFT_CHARS:,} 字符,请缩短最长的回答。")
         self._write(lambda cur: cur.execute(
-            "INSERT INTO draft VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO UPDATE SET "
+            "INSERT INTO draft VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (respondent_key, "
+            "questionnaire_id, period_key) DO UPDATE SET "
             "version = excluded.version, answers_json = excluded.answers_json, "
             "updated_at = excluded.updated_at",
             [respondent.key, qn.id, period_key, qn.version, text, started_at, _now()]))
@@ -673,21 +580,22 @@ class Store:
 
     # -- analysts' views (read-only SQL for tests and the CLI) -------------------------------
     def query(self, sql: str, params=()) -> list[tuple]:
-        return self._rows(sql, params)
+        """A read in DuckDB's dialect over the data and the analysts' views (on PostgreSQL:
+        DuckDB reading its tables live)."""
+        with self.raw_cursor() as cur:
+            return cur.execute(sql, params).fetchall()
 
     def frame(self, sql: str, params=()):
         """A query's result as a pandas DataFrame, built column-wise by DuckDB (fast for the
-        large aggregates behind the leaders' pages)."""
-        try:
-            return self._cursor().execute(sql, params).df()
-        except duckdb.IOException as exc:
-            raise _friendly(exc, self.path) from exc
+        large aggregates behind the leaders' pages); DuckDB's dialect on either engine."""
+        with self.raw_cursor() as cur:
+            return cur.execute(sql, params).df()
 
     def count(self, view: str) -> int:
         if view not in ("points", "submissions", "answers", "indicator_values",
                         "submission_history"):
             raise ValueError(view)
-        return self._one(f"SELECT count(*) FROM {view}")[0]
+        return self.query(f"SELECT count(*) FROM {view}")[0][0]
 
     # -- demo data ---------------------------------------------------------------------------
     def has_demo(self) -> bool:
@@ -695,16 +603,9 @@ class Store:
 
     def load_demo(self, batch: "DemoBatch", actor: str = "system") -> None:
         """Write generated demo data in one transaction (bulk, through Arrow)."""
-        import pyarrow as pa
-
         def work(cur):
             for table, columns, rows in batch.tables():
-                data = pa.table({name: [row[i] for row in rows]
-                                 for i, name in enumerate(columns)})
-                cur.register("demo_rows", data)
-                cur.execute(f"INSERT INTO {table} ({', '.join(columns)}) "
-                            f"SELECT {', '.join(columns)} FROM demo_rows")
-                cur.unregister("demo_rows")
+                insert_columns(cur, table, columns, rows)
             self.rebuild_rollups(cur)
             self._audit(cur, actor, "load_demo", None, {"points": len(batch.points)})
         self._write(work)
@@ -841,7 +742,8 @@ class Store:
             raise StoreError("say who handled the warning", "请说明处理人。")
 
         def work(cur):
-            cur.execute("INSERT INTO warning_state VALUES (?, ?, ?, ?, ?) ON CONFLICT DO UPDATE SET "
+            cur.execute("INSERT INTO warning_state VALUES (?, ?, ?, ?, ?) ON CONFLICT (warning_key) "
+                        "DO UPDATE SET "
                         "through = excluded.through, handled_at = excluded.handled_at, "
                         "handled_by = excluded.handled_by, note = excluded.note",
                         [key, through, _now(), actor, note])
@@ -988,6 +890,16 @@ def _slot(respondent_key: str, point_id: str, questionnaire_id: str, period_key:
     return f"{respondent_key}|{point_id}|{questionnaire_id}|{period_key}"
 
 
+_KEPT_SLOT_LISTS = """
+    coalesce(list(a.indicator ORDER BY a.question_id, a.row_id)
+             FILTER (a.indicator IS NOT NULL AND a.value_num IS NOT NULL), []),
+    coalesce(list(a.value_num ORDER BY a.question_id, a.row_id)
+             FILTER (a.indicator IS NOT NULL AND a.value_num IS NOT NULL), [])"""
+_PG_KEPT_SLOT_LISTS = """
+    coalesce(array_agg(a.indicator ORDER BY a.question_id, a.row_id)
+             FILTER (WHERE a.indicator IS NOT NULL AND a.value_num IS NOT NULL), '{}'),
+    coalesce(array_agg(a.value_num ORDER BY a.question_id, a.row_id)
+             FILTER (WHERE a.indicator IS NOT NULL AND a.value_num IS NOT NULL), '{}')"""
 _SLOT_SQL = "k.respondent_key || '|' || k.point_id || '|' || k.questionnaire_id || '|' || k.period_key"
 # The answer set as JSON, as submit stores it (sorted keys; matrix rows as an object).
 _ANSWERS_JSON_SQL = """coalesce(to_json(map_from_entries(list(
@@ -1003,12 +915,26 @@ _ANSWERS_JSON_SQL = """coalesce(to_json(map_from_entries(list(
     '{}')"""
 
 
+_PG_ANSWERS_JSON_SQL = """coalesce(jsonb_object_agg(a.question_id,
+        CASE a.type
+            WHEN 'integer' THEN to_jsonb(CAST(a.value_num AS BIGINT))
+            WHEN 'decimal' THEN to_jsonb(a.value_num)
+            WHEN 'yes_no' THEN to_jsonb(a.value_bool)
+            WHEN 'date' THEN to_jsonb(to_char(a.value_date, 'YYYY-MM-DD'))
+            WHEN 'multiple_choice' THEN to_jsonb(a.value_choices)
+            ELSE to_jsonb(a.value_text) END)
+    FILTER (WHERE a.question_id IS NOT NULL AND a.type <> 'matrix'), '{}'::jsonb)::text"""
+
+
 def _write_wave(cur, jobs: list[_Job]) -> None:
     """Write submissions with distinct slots and tokens in the current transaction. Domain
     errors (revoked code, already rated) are set on their job and leave the others alone."""
     for job in jobs:
         job.result = None
     tokens = [j.client_token for j in jobs]
+    # Another app process may be writing the same token or slot (PostgreSQL): wait for it,
+    # then read what it committed.
+    lock_keys(cur, tokens + [_slot(*j.slot) for j in jobs])
     known = {row[-1]: _receipt(row[:-1]) for row in cur.execute(
         _RECEIPT_SQL.replace(" FROM submission", ", client_token FROM submission") +
         f" WHERE client_token IN ({_in(tokens)})", tokens).fetchall()}
@@ -1065,15 +991,17 @@ def _write_wave(cur, jobs: list[_Job]) -> None:
     _insert_many(cur, "INSERT INTO submission VALUES", submissions)
     _insert_many(cur, "INSERT INTO answer VALUES", answers)
     _insert_many(cur, "INSERT INTO kept VALUES", kept_rows,
-                 " ON CONFLICT DO UPDATE SET submission_id = excluded.submission_id")
+                 " ON CONFLICT (respondent_key, point_id, questionnaire_id, period_key) "
+                 "DO UPDATE SET submission_id = excluded.submission_id")
     _insert_many(cur, "INSERT INTO kept_slot VALUES", slot_rows,
-                 " ON CONFLICT DO UPDATE SET submission_id = excluded.submission_id, "
+                 " ON CONFLICT (slot) DO UPDATE SET submission_id = excluded.submission_id, "
                  "revision = excluded.revision, indicators = excluded.indicators, "
                  "vals = excluded.vals, answers_json = excluded.answers_json")
     if deltas:
         _insert_many(cur, "INSERT INTO point_month VALUES",
                      [key + tuple(value) for key, value in sorted(deltas.items())],
-                     " ON CONFLICT DO UPDATE SET n = point_month.n + excluded.n, "
+                     " ON CONFLICT (point_id, questionnaire_id, indicator, period_start) "
+                     "DO UPDATE SET n = point_month.n + excluded.n, "
                      "total = point_month.total + excluded.total, "
                      "favourable = point_month.favourable + excluded.favourable")
     by_period: dict[tuple, list] = {}
@@ -1084,28 +1012,9 @@ def _write_wave(cur, jobs: list[_Job]) -> None:
                     f"respondent_key IN ({_in(respondents)})", [qid, period_key, *respondents])
 
 
-_ARROW_SCHEMAS: dict[str, pa.Schema] = {}
-
-
 def _insert_many(cur, head: str, rows: list[tuple], tail: str = "") -> None:
-    """Insert rows (`head` is "INSERT INTO <table> VALUES") through one Arrow table: 15-60x
-    cheaper than a multi-row VALUES with bound parameters (shared/design/store-engines.md)."""
-    if not rows:
-        return
-    table = head.split()[2]
-    schema = _ARROW_SCHEMAS.get(table)
-    if schema is None:
-        schema = cur.execute(f"SELECT * FROM {table} LIMIT 0").to_arrow_table().schema
-        _ARROW_SCHEMAS[table] = schema
-    batch = pa.Table.from_arrays(
-        [pa.array(column, type=field.type) for column, field in zip(zip(*rows), schema)],
-        schema=schema)
-    name = f"_insert_{table}"
-    cur.register(name, batch)
-    try:
-        cur.execute(f"INSERT INTO {table} SELECT * FROM {name}{tail}")
-    finally:
-        cur.unregister(name)
+    """`head` is "INSERT INTO <table> VALUES"."""
+    insert_many(cur, head.split()[2], rows, tail)
 
 
 def _receipt(row) -> Receipt:
@@ -1158,8 +1067,8 @@ def _favourable_sql(indicator: str, value: str) -> str:
     by_rule: dict[str, list[str]] = {}
     for key in _indicators():
         by_rule.setdefault(share_rule(key), []).append(f"'{key}'")
-    cases = {"yes": value, "low2": f"CAST({value} <= 2 AS DOUBLE)",
-             "top2": f"CAST({value} >= 4 AS DOUBLE)"}
+    cases = {"yes": value, "low2": f"CASE WHEN {value} <= 2 THEN 1.0 ELSE 0.0 END",
+             "top2": f"CASE WHEN {value} >= 4 THEN 1.0 ELSE 0.0 END"}
     whens = " ".join(f"WHEN {indicator} IN ({', '.join(keys)}) THEN {cases[rule]}"
                      for rule, keys in by_rule.items() if rule in cases)
     return f"(CASE {whens} ELSE 0 END)"
