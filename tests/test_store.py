@@ -8,9 +8,10 @@ import textwrap
 import duckdb
 import pytest
 
-from survey.store import core as store_module
+from survey.store import submissions as store_module
+from survey.store.engine import migrations as engine_migrations
 from survey.questionnaire import parse_text
-from survey.store import (CodeError, InvalidAnswers, PeriodClosed, PublishRefused, Store,
+from survey.store import (CodeError, InvalidAnswers, PeriodClosed, PublishRefused, Store, StoreError,
                           StoreLockedError)
 from tests.conftest import KEY, ROOT, SCHOOL, VILLAGE, complete_answers
 
@@ -236,7 +237,7 @@ def test_locked_database_gives_a_clear_message(db_path, store):
 def test_unwritable_data_location_gives_a_clear_message(tmp_path):
     blocker = tmp_path / "not-a-folder"
     blocker.write_text("a file where the data folder should be")
-    with pytest.raises(store_module.StoreError) as info:
+    with pytest.raises(StoreError) as info:
         Store(blocker / "survey.duckdb", KEY)
     assert "SURVEY_DB" in str(info.value)
 
@@ -279,7 +280,7 @@ def test_full_disk_gives_a_clear_message_and_loses_nothing_acknowledged(tiny_dis
             s.submit(respondent, monthly, current(monthly),
                      complete_answers(one_cut="重复报表" * 100), f"t{i}")
             acknowledged += 1
-        except store_module.StoreError as exc:
+        except StoreError as exc:
             error = exc
             break
     assert error is not None and "the disk is full" in str(error)
@@ -307,4 +308,4 @@ def test_a_crash_right_after_first_start_leaves_an_openable_database(tmp_path):
     subprocess.run([sys.executable, "-c", script], check=True, timeout=60)
     with Store(path, KEY) as reopened:
         assert reopened.query("SELECT point_id FROM points") == [("P",)]
-        assert reopened.schema_version() == max(m[0] for m in store_module._migrations())
+        assert reopened.schema_version() == max(m[0] for m in engine_migrations("duckdb"))

@@ -1,0 +1,97 @@
+"""Respondent codes: issued in clear once, stored only as a keyed hash (the pseudonym), revoked
+or replaced; a code or a pseudonym resolves to its point."""
+
+from __future__ import annotations
+
+from survey import codes
+from survey.store.engine import StoreError
+from survey.store.model import CodeError, _now, _point, Respondent
+
+def issue_codes(store, point_id: str, count: int, actor: str = "system") -> list[str]:
+    """Create `count` respondent codes for a point. The clear codes are returned once and
+    never stored: only their keyed hash is."""
+    if store.point(point_id) is None:
+        raise StoreError(f"there is no monitoring point '{point_id}'; "
+                         "list them with `python -m survey points`")
+    issued = [codes.generate() for _ in range(count)]
+
+    def work(cur):
+        for code in issued:
+            cur.execute("INSERT INTO respondent (respondent_key, point_id, issued_at) "
+                        "VALUES (?, ?, ?)", [codes.pseudonym(code, store.code_key), point_id,
+                                             _now()])
+        store._audit(cur, actor, "issue_codes", point_id, {"count": count})
+    store._write(work)
+    return issued
+
+
+def revoke_code(store, code: str, actor: str = "system") -> None:
+    key = store._key_of(code)
+
+    def work(cur):
+        found = cur.execute("UPDATE respondent SET revoked_at = ? WHERE respondent_key = ? AND "
+                            "revoked_at IS NULL RETURNING point_id", [_now(), key]).fetchall()
+        if not found:
+            raise CodeError("unknown", "that code is unknown or already revoked")
+        store._audit(cur, actor, "revoke_code", found[0][0], {})
+    store._write(work)
+
+
+def replace_code(store, code: str, actor: str, take_over: bool) -> str:
+    """Revoke a (lost) code and issue a new one for the same point. With take_over, the new
+    code inherits the old one's history (carry-forward) and drafts."""
+    old_key = store._key_of(code)
+    new_code = codes.generate()
+    new_key = codes.pseudonym(new_code, store.code_key)
+
+    def work(cur):
+        found = cur.execute("UPDATE respondent SET revoked_at = ? WHERE respondent_key = ? "
+                            "AND revoked_at IS NULL RETURNING point_id",
+                            [_now(), old_key]).fetchall()
+        if not found:
+            raise CodeError("unknown", "that code is unknown or already revoked")
+        cur.execute("INSERT INTO respondent (respondent_key, point_id, issued_at) VALUES "
+                    "(?, ?, ?)", [new_key, found[0][0], _now()])
+        if take_over:
+            for table in ("submission", "kept", "draft"):
+                cur.execute(f"UPDATE {table} SET respondent_key = ? WHERE respondent_key = ?",
+                            [new_key, old_key])
+            cur.execute("INSERT INTO kept_slot SELECT ? || substr(slot, ?), submission_id, "
+                        "revision, indicators, vals, answers_json FROM kept_slot WHERE "
+                        "starts_with(slot, ?)", [new_key, len(old_key) + 1, old_key + "|"])
+            cur.execute("DELETE FROM kept_slot WHERE starts_with(slot, ?)", [old_key + "|"])
+        store._audit(cur, actor, "replace_code", found[0][0], {"take_over": take_over})
+    store._write(work)
+    return new_code
+
+
+def _key_of(store, code: str) -> str:
+    if codes.normalize(code) is None:
+        raise CodeError("format", "a code has 8 letters and digits, like K7QM-3XPA; please check it")
+    return codes.pseudonym(code, store.code_key)
+
+
+def respondent(store, code: str) -> Respondent:
+    """Who a code belongs to (pseudonymously), or CodeError saying why it is not valid."""
+    return store.respondent_by_key(store._key_of(code))
+
+
+def respondent_by_key(store, key: str) -> Respondent:
+    """The same by pseudonym (a cadre's session keeps the pseudonym, never the code)."""
+    row = store._one("SELECT r.revoked_at, p.point_id, p.name, p.level, p.kind, p.region, "
+                    "p.active, p.is_demo FROM respondent r JOIN point p USING (point_id) "
+                    "WHERE r.respondent_key = ?", [key])
+    if row is None:
+        raise CodeError("unknown", "this code is not known; check it against your code sheet, or ask "
+                        "the person who issued it")
+    if row[0] is not None:
+        raise CodeError("revoked", "this code has been revoked; ask the person who issued it for a new one")
+    point = _point(row[1:])
+    if not point.active:
+        raise CodeError("inactive", "this monitoring point is no longer active")
+    return Respondent(key, point)
+
+
+def demo_codes(store, limit: int = 3) -> list[tuple[str, str]]:
+    return store._rows("SELECT d.code, p.name FROM demo_code d JOIN point p USING (point_id) "
+                      "ORDER BY d.code LIMIT ?", [limit])
