@@ -56,7 +56,12 @@ def store_target(engine_name, db_path, request):
 
 
 @pytest.fixture
-def store(store_target):
+def store(store_target, monkeypatch):
+    """The store under test. On PostgreSQL an app a test starts (AppTest, `streamlit run`
+    from this environment) opens the same database: SURVEY_DATABASE_URL points at it."""
+    if not isinstance(store_target, Path):
+        monkeypatch.setenv("SURVEY_DATABASE_URL", store_target)
+        monkeypatch.setenv("SURVEY_CODE_KEY", KEY.decode())
     s = Store(store_target, KEY)
     published, problems = publish_dir(s, ROOT / "questionnaires")
     assert not problems

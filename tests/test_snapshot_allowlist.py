@@ -17,10 +17,13 @@ from tests.conftest import ROOT, add_staff, complete_answers
 ENV = {"SURVEY_CODE_KEY": "k" * 16}
 
 
-@pytest.fixture(scope="module")
-def demo(tmp_path_factory):
+@pytest.fixture(scope="module", params=["duckdb", "postgres"])
+def demo(tmp_path_factory, request):
     folder = tmp_path_factory.mktemp("allowlist")
-    store = start(resolve({**ENV, "SURVEY_DB": str(folder / "survey.duckdb")})).store
+    env = {**ENV, "SURVEY_DB": str(folder / "survey.duckdb")}
+    if request.param == "postgres":
+        env["SURVEY_DATABASE_URL"] = request.getfixturevalue("pg_cluster").new_database()
+    store = start(resolve(env)).store
     add_staff(store, "ana", "analyst")
     add_staff(store, "boss", "admin")
     qn = next(q for q in store.current_questionnaires() if q.id == "burden_monthly")
@@ -29,9 +32,9 @@ def demo(tmp_path_factory):
     store.save_draft(respondent, qn, "2026-11", complete_answers(meetings=77), dt.datetime.now())
     store.audit("boss", "test_secret", "x", note="audit-only-text-7f3a")
     # a table and a view another developer adds later, not on the allow-list
-    with store.raw_cursor() as cur:
-        cur.execute("CREATE TABLE later_secret AS SELECT 'later-secret-value-91' AS v")
-        cur.execute("CREATE VIEW later_view AS SELECT v FROM later_secret")
+    store._write(lambda cur: (
+        cur.execute("CREATE TABLE later_secret AS SELECT 'later-secret-value-91' AS v"),
+        cur.execute("CREATE VIEW later_view AS SELECT v FROM later_secret")))
     info = snapshot.write(store, folder / "analytics.duckdb")
     yield store, info.path
     store.close()

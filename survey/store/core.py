@@ -40,13 +40,13 @@ from survey.store.engine import StoreError, StoreLockedError, open_engine
 from survey.store.model import (AlreadySubmitted, CodeError, Draft, InvalidAnswers, PeriodClosed,
                                 Point, PublishRefused, Receipt, Respondent, _now)
 from survey.store.rollups import _slot, rebuild_rollups
-from survey.store.submissions import (ANSWER_COLUMNS, _answer_rows, _insert_many, _Job,
+from survey.store.submissions import (ANSWER_COLUMNS, _answer_rows, _insert_many, _Job, _write_wave,
                                       answer_row)
 
 __all__ = ["ANSWER_COLUMNS", "AlreadySubmitted", "CodeError", "Draft", "InvalidAnswers",
            "PeriodClosed", "Point", "PublishRefused", "Receipt", "Respondent", "Store",
            "StoreError", "StoreLockedError", "answer_row", "_answer_rows", "_insert_many", "_Job",
-           "_now", "_slot"]
+           "_now", "_slot", "_write_wave"]
 
 
 class Store:
