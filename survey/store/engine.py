@@ -325,8 +325,8 @@ class _PgCursor:
     def execute(self, sql: str, params=()):
         if params:
             self._cur.execute(_pg_sql(sql), list(params))
-        else:
-            self._cur.execute(sql.replace("%", "%%") if "%" in sql else sql)
+        else:  # without parameters psycopg sends the text as it is (a % stays a %)
+            self._cur.execute(sql)
         return self
 
     def executemany(self, sql: str, rows):
