@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import socket
 import threading
 import time
 from pathlib import Path
@@ -23,7 +24,10 @@ def refresh(store: Store, target: Path, k: int = 5) -> snapshot.SnapshotInfo:
     """Write the snapshot now (one writer per target at a time). Any failure comes out as a
     StoreError with a message for people: queries running on the previous snapshot, even one
     spilling to disk, keep their copy (their spill folder is private to the SQL worker)."""
-    with lock_for(target):
+    # Several app servers on one PostgreSQL may share this machine and this path: one writes
+    # at a time (the lock lives in the database; a no-op on the DuckDB file).
+    where = f"snapshot {socket.gethostname()} {Path(target).resolve()}"
+    with lock_for(target), store.engine.exclusive(where):
         try:
             return snapshot.write(store, target, k)
         except OSError as exc:
