@@ -134,3 +134,24 @@ def test_a_wrong_database_url_says_what_to_check(pg_cluster):
     with pytest.raises(StoreError) as info:
         Store(pg_cluster.url("no_such_database"), KEY)
     assert "SURVEY_DATABASE_URL" in str(info.value)
+
+
+def test_page_runs_in_fresh_threads_do_not_pile_up_connections(pg_url):
+    """Streamlit runs each page run in a new thread: connections come from a bounded pool."""
+    store, _ = _ready(pg_url)
+    store.add_points([VILLAGE])
+
+    def page_run():
+        assert store.point(VILLAGE.point_id) is not None
+        store._write(lambda cur: cur.execute("UPDATE point SET name = name"))
+    for _ in range(5):
+        threads = [threading.Thread(target=page_run) for _ in range(20)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+    with psycopg.connect(pg_url) as conn:
+        open_now = conn.execute("SELECT count(*) FROM pg_stat_activity WHERE application_name "
+                                "= 'survey-app'").fetchone()[0]
+    assert 1 <= open_now <= 10
+    store.close()

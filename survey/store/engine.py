@@ -354,9 +354,28 @@ class _PgCursor:
         """psycopg's own cursor (COPY)."""
         return self._cur
 
-    @property
-    def rowcount(self) -> int:
-        return self._cur.rowcount
+
+class _PooledCursor:
+    """Outside a transaction: each statement borrows a pooled connection (autocommit), keeps
+    its whole result and gives the connection back, so no thread holds one between calls."""
+
+    def __init__(self, pool):
+        self._pool = pool
+        self._rows: list[tuple] = []
+        self.description = None
+
+    def execute(self, sql: str, params=()):
+        with self._pool.connection() as conn:
+            cur = _PgCursor(conn).execute(sql, params)
+            self._rows, self.description = cur.fetchall(), cur.description
+        return self
+
+    def fetchall(self) -> list[tuple]:
+        rows, self._rows = self._rows, []
+        return rows
+
+    def fetchone(self):
+        return self._rows.pop(0) if self._rows else None
 
 
 def redacted(url: str) -> str:
@@ -371,46 +390,35 @@ class PostgresEngine(_Engine):
     dialect = "postgres"
     read_only = False
 
-    def __init__(self, url: str):
+    def __init__(self, url: str, pool_size: int = 10):
         super().__init__()
         import psycopg
+        from psycopg_pool import ConnectionPool, PoolTimeout
         self._psycopg = psycopg
         self.native_errors = (psycopg.Error,)
         self.url = url
         self.label = redacted(url)
         self.path = self.label  # what messages and cache keys show
-        self._all: list = []
-        self._all_lock = threading.Lock()
         self._analytics_lock = threading.Lock()
         self._analytics_views: list[str] | None = None
-        self.connection()  # fail now, with a message, if the server cannot be reached
-
-    # connections: one per thread, autocommit outside explicit transactions
-    def connection(self):
-        conn = getattr(self._local, "conn", None)
-        if conn is not None and not conn.closed:
-            return conn
+        # Streamlit runs every page run in a thread of its own: connections come from a
+        # bounded pool (checked before use, so a restarted server is survived), not per thread.
+        self._pool = ConnectionPool(
+            url, min_size=1, max_size=pool_size, open=False, name="survey",
+            kwargs={"autocommit": True, "application_name": "survey-app"},
+            check=ConnectionPool.check_connection)
         try:
-            conn = self._psycopg.connect(self.url, autocommit=True,
-                                         application_name="survey-app")
-        except self._psycopg.Error as exc:
+            self._pool.open(wait=True, timeout=10)
+        except (PoolTimeout, psycopg.Error) as exc:
+            self._pool.close()
             raise StoreError(
-                f"Cannot connect to PostgreSQL at {self.label}: {str(exc).strip().splitlines()[-1]}. "
-                "Check SURVEY_DATABASE_URL (host, port, database, user, password) and that the "
-                "server is running.") from exc
-        self._local.conn = conn
-        self._local.cursor = None
-        with self._all_lock:
-            self._all.append(conn)
-        return conn
+                f"Cannot connect to PostgreSQL at {self.label}. Check SURVEY_DATABASE_URL "
+                "(host, port, database, user, password) and that the server is running.",
+                f"无法连接 PostgreSQL({self.label}):请检查 SURVEY_DATABASE_URL(主机、端口、"
+                "数据库、用户、密码)以及数据库服务是否在运行。") from exc
 
-    def cursor(self) -> _PgCursor:
-        conn = self.connection()
-        cur = getattr(self._local, "cursor", None)
-        if cur is None or cur._conn is not conn:
-            cur = _PgCursor(conn)
-            self._local.cursor = cur
-        return cur
+    def cursor(self) -> _PooledCursor:
+        return _PooledCursor(self._pool)
 
     @property
     def data_version(self) -> int:
@@ -421,9 +429,8 @@ class PostgresEngine(_Engine):
 
     @contextmanager
     def transaction(self):
-        conn = self.connection()
-        with conn.transaction():
-            yield self.cursor()
+        with self._pool.connection() as conn, conn.transaction():
+            yield _PgCursor(conn)
         self._bump()
 
     @contextmanager
@@ -451,16 +458,16 @@ class PostgresEngine(_Engine):
     def migrate(self, after=None) -> list[str]:
         """Migrations run once: the first process to start takes an advisory lock, the others
         wait for it and then find nothing left to do."""
-        conn = self.connection()
-        conn.execute("SELECT pg_advisory_lock(%s)", [_MIGRATION_LOCK])
-        try:
-            conn.execute("CREATE TABLE IF NOT EXISTS schema_migrations (version integer PRIMARY "
-                         "KEY, name text NOT NULL, applied_at timestamp NOT NULL)")
-            applied = _apply(self, self.rows("SELECT version FROM schema_migrations"))
-            if applied and after:
-                after(applied)
-        finally:
-            conn.execute("SELECT pg_advisory_unlock(%s)", [_MIGRATION_LOCK])
+        with self._pool.connection() as conn:
+            conn.execute("SELECT pg_advisory_lock(%s)", [_MIGRATION_LOCK])
+            try:
+                conn.execute("CREATE TABLE IF NOT EXISTS schema_migrations (version integer "
+                             "PRIMARY KEY, name text NOT NULL, applied_at timestamp NOT NULL)")
+                applied = _apply(self, self.rows("SELECT version FROM schema_migrations"))
+                if applied and after:
+                    after(applied)
+            finally:
+                conn.execute("SELECT pg_advisory_unlock(%s)", [_MIGRATION_LOCK])
         return applied
 
     @contextmanager
@@ -516,13 +523,7 @@ class PostgresEngine(_Engine):
         return self._analytics_views
 
     def close(self) -> None:
-        with self._all_lock:
-            for conn in self._all:
-                try:
-                    conn.close()
-                except Exception:  # noqa: BLE001 - closing anyway
-                    pass
-            self._all.clear()
+        self._pool.close()
         duck = getattr(self, "_duck", None)
         if duck is not None:
             duck.close()
@@ -560,6 +561,7 @@ _SEARCH_PATH = "SET search_path = 'memory.main,pg.public'"
 
 def _duckdb_over_postgres(url: str, views: list[str]) -> duckdb.DuckDBPyConnection:
     con = duckdb_with_postgres()
+    con.execute("SET pg_connection_limit = 8")  # per app process, beside psycopg's pool
     dsn = libpq_dsn(url).replace("'", "''")
     con.execute(f"ATTACH '{dsn}' AS pg (TYPE postgres, READ_ONLY)")
     con.execute(_SEARCH_PATH)
