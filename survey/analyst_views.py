@@ -7,8 +7,14 @@ generated from this list (survey.schema_doc), the workbench refuses any other ta
 (survey.store.sql_vet), and tests/test_snapshot_allowlist.py fails when the snapshot holds
 anything not on it. A table added to the database later therefore stays out by default.
 
+On PostgreSQL the same list is enforced by the database: analysts attach live as the role
+survey_analyst, which may read only the views of schema `analyst` named here
+(survey/store/migrations_pg/002_analyst_schema.sql, survey.store.analyst_access;
+tests/test_analyst_live.py compares them with the DuckDB views).
+
 To give analysts a new view: add its name here (one line), describe its columns in
-survey/schema_doc.py, and run `python -m survey schema-doc --write`.
+survey/schema_doc.py, and run `python -m survey schema-doc --write`; for PostgreSQL, a new
+migrations_pg file creating it in schema `analyst` with the same columns and values.
 """
 
 ANALYST_VIEWS = (

@@ -143,6 +143,27 @@ def cmd_snapshot(args, cfg) -> int:
     return 0
 
 
+def cmd_analyst_role(args, cfg) -> int:
+    from survey.access import one_time_password
+    from survey.store import analyst_access
+    password = args.password or one_time_password()
+    with _store(cfg) as store:
+        if args.print_sql:
+            for sql in analyst_access.role_statements(store, password, cfg.k_anonymity, ACTOR):
+                print(sql + ";")
+        else:
+            analyst_access.grant_analyst_role(store, password, cfg.k_anonymity, ACTOR)
+            print(f"role {analyst_access.ROLE}: may read the views of schema "
+                  f"{analyst_access.SCHEMA} only (k = {cfg.k_anonymity} for problem_reports)")
+        out = sys.stderr if args.print_sql else sys.stdout
+        if not args.password:
+            print(f"password (shown only now): {password}", file=out)
+        print("analysts attach from DuckDB 1.5 (docs/analysts.md):\n  INSTALL postgres;\n  "
+              + analyst_access.attach_statement(store, "..." if args.password else password)
+              + "\n  USE survey.analyst;", file=out)
+    return 0
+
+
 def cmd_export(args, cfg) -> int:
     import duckdb
 
@@ -233,6 +254,12 @@ def build_parser() -> argparse.ArgumentParser:
                        "DuckDB clients)")
     p.add_argument("--out", help="default: analytics.duckdb beside the database")
     p.set_defaults(func=cmd_snapshot)
+    p = sub.add_parser("analyst-role", help="PostgreSQL: create or update the role "
+                       "survey_analyst, which reads the analysts' views live and nothing else")
+    p.add_argument("--password", help="its new password (default: a random one, shown once)")
+    p.add_argument("--print-sql", action="store_true", help="print the statements for a "
+                   "database administrator instead of running them")
+    p.set_defaults(func=cmd_analyst_role)
     p = sub.add_parser("export", help="export the views, streamed, with a progress bar")
     p.add_argument("--format", choices=["parquet", "csv", "xlsx", "sav", "dta"],
                    default="parquet", help="sav/dta: SPSS/Stata, one file per questionnaire "
