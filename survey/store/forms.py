@@ -57,8 +57,8 @@ def record_flow(store: Store, client_token: str, items_asked: int, confirmed_unc
     now = _now()
 
     def work(cur):
-        cur.execute("INSERT INTO form_flow_record VALUES (?, ?, ?, ?) ON CONFLICT DO UPDATE SET "
-                    "items_asked = excluded.items_asked, confirmed_unchanged = "
+        cur.execute("INSERT INTO form_flow_record VALUES (?, ?, ?, ?) ON CONFLICT (client_token) "
+                    "DO UPDATE SET items_asked = excluded.items_asked, confirmed_unchanged = "
                     "excluded.confirmed_unchanged, recorded_at = excluded.recorded_at",
                     [client_token, items_asked, confirmed_unchanged, now])
         cur.execute("DELETE FROM soft_check_record WHERE client_token = ?", [client_token])
