@@ -99,3 +99,31 @@ def test_township_and_point_views_keep_reading_point_month(store):
 @pytest.mark.parametrize("by", [None, "county"])
 def test_an_empty_database_gives_no_figures(store, by):
     assert analytics.aggregate(store, Filter(), INDICATORS, "month", by=by).empty
+
+
+def test_submit_can_keep_it_current_without_a_rebuild(store, monthly, monkeypatch):
+    """region_rollup.refresh called where submit upserts point_month (the one call the submit
+    path needs), for new submissions and a revision: the rollup agrees with point_month
+    without a rebuild."""
+    from survey.store import submissions
+    fill(store, monthly)
+    assert region_rollup.usable(store)
+    plain = submissions._insert_many
+
+    def with_refresh(cur, head, rows, tail=""):
+        plain(cur, head, rows, tail)
+        if head.startswith("INSERT INTO point_month"):
+            region_rollup.refresh(cur, {row[:4]: list(row[4:]) for row in rows})
+
+    monkeypatch.setattr(submissions, "_insert_many", with_refresh)
+    code = store.issue_codes(HOSPITAL.point_id, 1)[0]
+    for token, meetings in (("first", 40), ("revised", 7)):  # the second replaces the first
+        store.submit(store.respondent(code), monthly, "2026-09", complete_answers(meetings=meetings),
+                     token, today=dt.date(2026, 9, 25))
+    store.submit(store.respondent(store.issue_codes(OTHER.point_id, 1)[0]), monthly, "2026-11",
+                 complete_answers(meetings=5), "new month", today=dt.date(2026, 11, 25))
+    assert region_rollup._stored(store._cursor()) == \
+        region_rollup.fingerprints(store._cursor(), store.dialect)
+    monkeypatch.setattr(region_rollup, "rebuild", lambda cur: pytest.fail("rebuilt"))
+    for by in ("county", "kind"):
+        assert_same(*both_ways(store, monkeypatch, Filter(), by))

@@ -11,8 +11,10 @@ read point_month / the answers.
 Kept right by fingerprints rather than by trust: region_month_state records a fingerprint of
 point_month and of the points' regions and kinds it was built from. `usable(store)` compares
 them with the current ones (once per data version in a process) and rebuilds when they
-differ: a write that changes point_month or the points (a submission, a bulk load, a point
-edit) costs one rebuild at the next figure read, never a wrong figure.
+differ: a write that changes point_month or the points without maintaining region_month (a
+bulk load, a point edit) costs one rebuild at the next figure read, never a wrong figure.
+`refresh(cur, deltas)`, called by submit right after it upserts point_month, keeps the rows
+and the fingerprint current in the same transaction, so submissions need no rebuild.
 """
 
 from __future__ import annotations
@@ -114,3 +116,59 @@ def _stamp(cur) -> None:
     cur.execute("DELETE FROM region_month_state")
     for name, value in fingerprints(cur, dialect).items():
         cur.execute("INSERT INTO region_month_state VALUES (?, ?)", [name, value])
+
+
+# One point_month row's hash, as in the fingerprint, from the row's values (n, total, favourable
+# given as expressions: the row before a delta is the row now minus the delta).
+_ROW_HASH = {
+    "duckdb": "hash(pm.point_id, pm.questionnaire_id, pm.indicator, pm.period_start, "
+              "CAST({n} AS INTEGER), {total}, {favourable})",
+    "postgres": "hashtextextended(concat_ws('|', pm.point_id, pm.questionnaire_id, pm.indicator, "
+                "pm.period_start, CAST({n} AS integer), CAST({total} AS float8), "
+                "CAST({favourable} AS float8)), 0)"}
+_GROUP_KEY = ("coalesce({p}region[1], '~') || '|' || coalesce({p}region[2], '~') || '|' || "
+              "coalesce({p}level, '~') || '|' || coalesce({p}kind, '~')")
+
+
+def refresh(cur, deltas: dict) -> None:
+    """Keep region_month current inside the submit transaction, right after point_month took
+    `deltas` ({(point, questionnaire, indicator, period start): [n, total, favourable]}, as
+    submissions._write_wave builds them): recompute the region_month rows of those points'
+    regions and kinds in those months, and move the stored point_month fingerprint by the rows
+    that changed, so the next figure read needs no rebuild. If region_month was stale before,
+    it stays marked stale (both sides move by the same amount) and the next read rebuilds."""
+    if not deltas:
+        return
+    from survey.store.engine import lock_keys
+    dialect = "postgres" if is_postgres_cursor(cur) else "duckdb"
+    lock_keys(cur, ["region_month"])  # PostgreSQL: app processes move the fingerprint in turn
+    rows = [(*key, *value) for key, value in sorted(deltas.items())]
+    row_hash = _ROW_HASH[dialect]
+    new, old, added = cur.execute(f"""
+        SELECT coalesce(sum({row_hash.format(n='pm.n', total='pm.total',
+                                             favourable='pm.favourable')}), 0),
+               coalesce(sum(CASE WHEN pm.n <> d.dn OR pm.total <> d.dt OR pm.favourable <> d.df
+                            THEN {row_hash.format(n='pm.n - d.dn', total='pm.total - d.dt',
+                                                  favourable='pm.favourable - d.df')} END), 0),
+               count(*) FILTER (WHERE pm.n = d.dn AND pm.total = d.dt AND pm.favourable = d.df)
+        FROM point_month pm JOIN (VALUES {', '.join(['(?, ?, ?, CAST(? AS DATE), ?, ?, ?)'] * len(rows))})
+             AS d(point_id, questionnaire_id, indicator, period_start, dn, dt, df)
+          ON pm.point_id = d.point_id AND pm.questionnaire_id = d.questionnaire_id
+         AND pm.indicator = d.indicator AND pm.period_start = d.period_start""",
+        [x for row in rows for x in row]).fetchone()
+    stored = _stored(cur).get("point_month")
+    if stored is not None:
+        count, total = (int(x) for x in stored.split(":"))
+        cur.execute("UPDATE region_month_state SET fingerprint = ? WHERE source = 'point_month'",
+                    [f"{count + int(added)}:{total + int(new) - int(old)}"])
+    points = sorted({key[0] for key in deltas})
+    qids = sorted({key[1] for key in deltas})
+    months = sorted({key[3] for key in deltas})
+    where = (f"IN ({', '.join('?' * len(qids))}) AND {{month}} IN ({', '.join('?' * len(months))}) "
+             f"AND {{group}} IN (SELECT {_GROUP_KEY.format(p='')} FROM point "
+             f"WHERE point_id IN ({', '.join('?' * len(points))}))")
+    params = [*qids, *months, *points]
+    cur.execute("DELETE FROM region_month WHERE questionnaire_id " +
+                where.format(month="period_start", group=_GROUP_KEY.format(p="")), params)
+    cur.execute(_BUILD.format(extra="AND pm.questionnaire_id " + where.format(
+        month="pm.period_start", group=_GROUP_KEY.format(p="p."))), params)
