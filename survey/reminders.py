@@ -297,10 +297,14 @@ class Delivery(threading.Thread):
     def run_once(self) -> None:
         now = self.clock()
         plan_due(self.store, now)
-        for message in outbox.due(self.store, now):
+        if self.stopped.is_set():
+            return
+        # claimed one at a time (on PostgreSQL: by this process only), so stopping between two
+        # leaves nothing claimed and unsent
+        for message in outbox.claimed(self.store, now, clock=self.clock):
+            deliver(self.store, message, self.clock(), self.base_s, self.cap_s, self.send)
             if self.stopped.is_set():
                 return
-            deliver(self.store, message, self.clock(), self.base_s, self.cap_s, self.send)
 
     def run(self) -> None:
         """Runs until stop(): any exception in a round of work is logged and shown to admins,

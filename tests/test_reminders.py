@@ -166,20 +166,20 @@ time.sleep(600)
 """
 
 
-def test_a_crash_mid_retry_loses_nothing(store, monthly, db_path):
+def test_a_crash_mid_retry_loses_nothing(store, monthly, store_target):
     robot = Robot(failures=10 ** 9)                       # down until we say otherwise
     try:
         setup_round(store, monthly, robot.url, dingtalk=False)
         store.close()
         child = subprocess.Popen([sys.executable, "-c", CHILD.format(
-            root=str(ROOT), db=str(db_path), key=KEY)], cwd=ROOT)
+            root=str(ROOT), db=str(store_target), key=KEY)], cwd=ROOT)
         try:
             wait_for(lambda: len(robot.requests) >= 5)
         finally:
             os.kill(child.pid, signal.SIGKILL)            # a crash, not a clean shutdown
             child.wait()
         tried = len(robot.requests)
-        reopened = Store(db_path, KEY)
+        reopened = Store(store_target, KEY)
         try:
             waiting = outbox.listing(reopened)
             assert list(waiting["state"]) == ["pending"]
@@ -195,6 +195,63 @@ def test_a_crash_mid_retry_loses_nothing(store, monthly, db_path):
         finally:
             reopened.close()
     finally:
+        robot.close()
+
+
+def test_two_app_servers_on_one_postgresql_plan_once_and_deliver_every_message_once(pg_url):
+    """Every app process runs the delivery thread: two stores on one PostgreSQL (two engines,
+    two sets of connections, as two `streamlit run` processes have) plan the same reminder
+    time at once and deliver the outbox at once, to a robot failing a third of the posts."""
+    from collections import Counter
+    from concurrent.futures import ThreadPoolExecutor
+
+    from survey.bootstrap import publish_dir
+    robot = Robot(fail_rate=0.3)
+    servers = [Store(pg_url, KEY), Store(pg_url, KEY)]
+    first = servers[0]
+    deliveries = []
+    try:
+        assert not publish_dir(first, ROOT / "questionnaires")[1]
+        first.add_points([VILLAGE, SCHOOL])
+        first.issue_codes(SCHOOL.point_id, 1)
+        first._write(lambda cur: cur.execute("UPDATE respondent SET issued_at = ?",
+                                             [dt.datetime(2026, 8, 1)]))
+        round_store.save_rule(first, RULE, "admin")
+        groups = 40
+        for i in range(groups):
+            round_store.add_channel(first, f"县群{i}", "wecom",
+                                    f"{robot.url}/cgi-bin/webhook/send?key=group-{i}", None,
+                                    ("江北市", "清河县"), None, "zh", "admin")
+        with ThreadPoolExecutor(4) as pool:                 # both plan the same time, twice
+            queued = list(pool.map(lambda s: reminders.plan_due(s, AFTER), servers * 2))
+        assert sum(queued) == groups and outbox.counts(first) == {"pending": groups}
+
+        started = time.monotonic()
+        clock = lambda: AFTER + dt.timedelta(seconds=time.monotonic() - started)  # noqa: E731
+        sent_by = Counter()
+
+        def sender(name):
+            def send(url, body):
+                reminders.post(url, body)
+                sent_by[name] += 1
+            return send
+        deliveries = [reminders.Delivery(s, tick=0.05, base_s=0.01, cap_s=0.05, clock=clock,
+                                         send=sender(i)) for i, s in enumerate(servers)]
+        for d in deliveries:
+            d.start()
+        wait_for(lambda: outbox.counts(first).get("sent") == groups, timeout=120)
+        time.sleep(0.5)                                     # time for a duplicate to show up
+        for d in deliveries:
+            d.stop()
+        per_group = Counter(query["key"] for _, query, _ in robot.accepted)
+        assert per_group == Counter({f"group-{i}": 1 for i in range(groups)})
+        assert len(robot.requests) > groups                 # failures were retried
+        assert sum(sent_by.values()) == groups
+    finally:
+        for d in deliveries:
+            d.stop()
+        for s in servers:
+            s.close()
         robot.close()
 
 
@@ -349,6 +406,7 @@ def test_a_stored_address_no_longer_allowed_is_not_posted_to(store, monthly, rob
     assert row["state"] == "pending" and "SURVEY_WEBHOOK_HOSTS" in row["last_error"]
 
 
+@pytest.mark.embedded_only  # the app (AppTest) runs on the DuckDB file
 def test_the_outbox_page_speaks_the_admins_language(store, monthly, db_path, monkeypatch):
     """Labels, not pending/burden_monthly; the last error in Chinese; no 'nan' for a message
     not sent yet; 立即催报 works with the default rule; the on-time trend axis in percent."""

@@ -100,6 +100,34 @@ def test_the_same_return_twice_records_it_once(store, monthly, submitted):
         reviews.return_submission(store, receipt.submission_id, "另一个原因", COUNTY)
 
 
+def test_the_same_return_from_two_app_servers_at_once_records_it_once(pg_url):
+    """A double tap that a load balancer sends to two app processes on one PostgreSQL."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from survey.bootstrap import publish_dir
+    from survey.store import Store
+    from tests.conftest import KEY, ROOT
+    servers = [Store(pg_url, KEY), Store(pg_url, KEY)]
+    try:
+        first = servers[0]
+        assert not publish_dir(first, ROOT / "questionnaires")[1]
+        first.add_points([VILLAGE])
+        monthly = next(q for q in first.current_questionnaires() if q.id == "burden_monthly")
+        receipts = [first.submit(first.respondent(code), monthly, "2026-10", complete_answers(),
+                                 client_token=code, today=dt.date(2026, 10, 31))
+                    for code in first.issue_codes(VILLAGE.point_id, 8)]
+        with ThreadPoolExecutor(2) as pool:
+            for receipt in receipts:
+                done = list(pool.map(lambda s, r=receipt: reviews.return_submission(
+                    s, r.submission_id, "请核实", COUNTY), servers))
+                assert sorted(done) == [False, True]
+                assert list(reviews.history(first, receipt.submission_id)["action"]) == [
+                    "submit", "return"]
+    finally:
+        for s in servers:
+            s.close()
+
+
 def test_withdrawing_without_a_reason_asks_for_the_withdrawal_reason(store, monthly, submitted):
     respondent, receipt = submitted
     reviews.return_submission(store, receipt.submission_id, "请核实", COUNTY)
@@ -147,6 +175,7 @@ def test_soft_checks_confirmed_are_offered_as_a_review_queue(store, monthly):
     assert reviews.queue(store).empty                      # reviewed: out of the queue
 
 
+@pytest.mark.embedded_only  # the app (AppTest) runs on the DuckDB file
 def test_the_review_page_returns_with_a_reason_only(store, monthly, submitted, db_path, monkeypatch):
     from streamlit.testing.v1 import AppTest
     from tests.conftest import KEY, ROOT, add_staff, as_user
@@ -180,6 +209,7 @@ def test_the_review_page_returns_with_a_reason_only(store, monthly, submitted, d
     assert list(reviews.history(live, receipt.submission_id)["action"]) == ["submit", "return"]
 
 
+@pytest.mark.embedded_only  # the app (AppTest) runs on the DuckDB file
 def test_the_cadre_answers_the_figures_are_right_on_the_form(store, monthly, db_path, monkeypatch):
     from streamlit.testing.v1 import AppTest
     from survey import periods

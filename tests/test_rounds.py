@@ -187,6 +187,7 @@ def _open(page, user, lang="zh"):
     return at
 
 
+@pytest.mark.embedded_only  # the app (AppTest) runs on the DuckDB file
 def test_rounds_page_for_a_leader_shows_their_region_and_the_chase_list(store, db_path, monkeypatch):
     other = Point("P-VIL-9", "远山村", "village", "village", ("江北市", "白水县", "山口镇"))
     store.add_points([other])
@@ -205,6 +206,7 @@ def test_rounds_page_for_a_leader_shows_their_region_and_the_chase_list(store, d
     assert _open("app_pages/reminders.py", "li").error          # admins only
 
 
+@pytest.mark.embedded_only  # the app (AppTest) runs on the DuckDB file
 def test_reminders_page_shows_robot_secrets_masked(store, db_path, monkeypatch):
     round_store.add_channel(store, "清河县工作群", "dingtalk",
                             "https://oapi.dingtalk.com/robot/send?access_token=abcdef1234567890zz",

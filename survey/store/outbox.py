@@ -43,11 +43,11 @@ def plan(store: Store, questionnaire_id: str, period_key: str, due_at: dt.dateti
     now = now or _now()
 
     def work(cur):
-        if cur.execute("SELECT 1 FROM reminder_plan WHERE questionnaire_id = ? AND period_key = ? "
-                       "AND due_at = ?", [questionnaire_id, period_key, due_at]).fetchone():
+        # Several app processes plan at once on PostgreSQL: the plan row's key decides which
+        # one queues (the other's insert waits for it, then does nothing).
+        if not cur.execute("INSERT INTO reminder_plan VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING "
+                           "RETURNING 1", [questionnaire_id, period_key, due_at, now]).fetchall():
             return 0
-        cur.execute("INSERT INTO reminder_plan VALUES (?, ?, ?, ?)",
-                    [questionnaire_id, period_key, due_at, now])
         return sum(_queue(cur, c, questionnaire_id, period_key, due_at, now) for c in channel_ids)
     return store._write(work)
 
@@ -78,6 +78,36 @@ def due(store: Store, now: dt.datetime, limit: int = 50) -> list[Message]:
                        "attempts FROM outbox WHERE state = 'pending' AND next_attempt_at <= ? "
                        "ORDER BY next_attempt_at, created_at LIMIT ?", [now, limit])
     return [Message(*row) for row in rows]
+
+
+CLAIM = dt.timedelta(minutes=2)   # one message's post (10 s at most) and its text, with room
+
+
+def claimed(store: Store, now: dt.datetime, limit: int = 50, clock=None):
+    """The messages due at `now` for this process to deliver, one at a time, each at most once.
+
+    In the DuckDB file one process delivers: the due messages as they are. On PostgreSQL every
+    app process runs a delivery thread, so each message is claimed just before it is sent: its
+    next attempt moves CLAIM ahead of `clock()` in one statement that skips rows another
+    process is claiming (FOR UPDATE SKIP LOCKED), so no other process takes it while it is
+    sent; the outcome (mark_sent/skipped/failed) then sets it. If the process dies mid-send,
+    the message is tried again once CLAIM has passed."""
+    if store.dialect != "postgres":
+        yield from due(store, now, limit)
+        return
+    clock = clock or _now
+    seen: list[str] = []
+    while len(seen) < limit:
+        row = store._write(lambda cur: cur.execute(
+            "UPDATE outbox SET next_attempt_at = ? WHERE message_id = (SELECT message_id "
+            "FROM outbox WHERE state = 'pending' AND next_attempt_at <= ? AND message_id <> "
+            "ALL(?::text[]) ORDER BY next_attempt_at, created_at LIMIT 1 FOR UPDATE SKIP "
+            "LOCKED) RETURNING message_id, channel_id, questionnaire_id, period_key, due_at, "
+            "attempts", [clock() + CLAIM, now, seen]).fetchone())
+        if row is None:
+            return
+        seen.append(row[0])
+        yield Message(*row)
 
 
 def next_due(store: Store) -> dt.datetime | None:

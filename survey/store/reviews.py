@@ -19,6 +19,7 @@ import pandas as pd
 
 from survey.access import Account
 from survey.store.core import Respondent, Store, StoreError, _slot
+from survey.store.engine import is_postgres_cursor, lock_keys
 
 RECEIVED, RETURNED, REVISED, CONFIRMED = "received", "returned", "revised", "confirmed"
 STATES = (RECEIVED, RETURNED, REVISED, CONFIRMED)
@@ -56,10 +57,19 @@ def _reason(text: str, missing: tuple[str, str] = RETURN_REASON) -> str:
 
 
 def _kept(cur, submission_id: str):
-    return cur.execute(
-        "SELECT k.respondent_key, k.point_id, k.questionnaire_id, k.period_key, p.region "
-        "FROM kept k JOIN point p USING (point_id) WHERE k.submission_id = ?",
-        [submission_id]).fetchone()
+    """The kept submission's slot and region. On PostgreSQL its slot is then locked until the
+    transaction ends (the key submit locks too), so two app processes reviewing it at once,
+    or a review and a revision, take turns; read again after the lock."""
+    def read():
+        return cur.execute(
+            "SELECT k.respondent_key, k.point_id, k.questionnaire_id, k.period_key, p.region "
+            "FROM kept k JOIN point p USING (point_id) WHERE k.submission_id = ?",
+            [submission_id]).fetchone()
+    found = read()
+    if found is None or not is_postgres_cursor(cur):
+        return found
+    lock_keys(cur, [_slot(*found[:4])])
+    return read()
 
 
 def _latest(cur, slot: str):
@@ -165,6 +175,7 @@ def confirm(store: Store, respondent: Respondent, questionnaire_id: str, period_
     slot = _slot(respondent.key, respondent.point.point_id, questionnaire_id, period_key)
 
     def work(cur):
+        lock_keys(cur, [slot])
         latest = _latest(cur, slot)
         if _derived(cur, slot, latest) != RETURNED:
             raise StoreError("this report is not waiting for an answer", "该填报没有待处理的退回。")

@@ -32,10 +32,11 @@ def save_rule(store: Store, rule: Rule, actor: str) -> None:
     reminders = ",".join(str(r) for r in rule.reminders)
 
     def work(cur):
-        cur.execute("INSERT INTO round_rule VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO UPDATE SET "
-                    "deadline_days = excluded.deadline_days, open_days = excluded.open_days, "
-                    "reminders = excluded.reminders, remind_at = excluded.remind_at, "
-                    "updated_at = excluded.updated_at, updated_by = excluded.updated_by",
+        cur.execute("INSERT INTO round_rule VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT "
+                    "(questionnaire_id) DO UPDATE SET deadline_days = excluded.deadline_days, "
+                    "open_days = excluded.open_days, reminders = excluded.reminders, "
+                    "remind_at = excluded.remind_at, updated_at = excluded.updated_at, "
+                    "updated_by = excluded.updated_by",
                     [rule.questionnaire_id, rule.deadline_days, rule.open_days, reminders,
                      rule.remind_at, _now(), actor])
         store._audit(cur, actor, "save_round_rule", rule.questionnaire_id,
