@@ -276,6 +276,16 @@ def test_passwords_use_a_real_kdf(store):
                        [f"%{STAFF_PASSWORD}%"]) == [(0,)]
 
 
+def test_an_admin_changes_the_public_address_and_the_audit_log_keeps_each_change(store):
+    from survey.store import settings
+    assert settings.setting(store, settings.PUBLIC_URL) is None
+    settings.save_setting(store, settings.PUBLIC_URL, "https://a.example.cn", "boss")
+    settings.save_setting(store, settings.PUBLIC_URL, "https://b.example.cn", "boss")
+    assert settings.setting(store, settings.PUBLIC_URL) == "https://b.example.cn"
+    assert store.query("SELECT count(*) FROM audit_log WHERE action = 'change_setting'") \
+        == [(2,)]
+
+
 def test_no_secret_in_the_repository():
     import re
     tracked = subprocess.run(["git", "ls-files"], cwd=ROOT, capture_output=True, text=True,

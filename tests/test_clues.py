@@ -1,6 +1,8 @@
 """Problem clues (线索) with their workflow, and the public rating (万人评)."""
 
 import datetime as dt
+import threading
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from streamlit.testing.v1 import AppTest
@@ -10,7 +12,7 @@ from survey import periods, trends
 from survey.bootstrap import start
 from survey.config import resolve
 from survey.metrics import Filter
-from survey.store import AlreadySubmitted, Point, Respondent, StoreError
+from survey.store import AlreadySubmitted, Point, Respondent, Store, StoreError
 from survey.store import clues
 from tests.conftest import KEY, ROOT, SCHOOL, VILLAGE, add_staff, as_user
 
@@ -77,6 +79,40 @@ def test_reports_about_the_same_body_are_one_problem(store):
         clues.transition(store, pid, step, "boss", note)
     report(store, body="县政务服务中心")  # it came back after closing: a new problem
     assert len(clues.problems(store, Filter())) == 3
+
+
+def test_reports_on_two_app_servers_at_once_are_one_problem_with_a_receipt_each(
+        store, store_target, engine_name):
+    second = Store(store_target, KEY) if engine_name == "postgres" else store
+    gate = threading.Barrier(8)
+
+    def file(s):
+        gate.wait()
+        return report(s)
+    try:
+        with ThreadPoolExecutor(8) as pool:
+            receipts = list(pool.map(file, (store, second) * 4))
+        assert store.query("SELECT count(*) FROM problem") == [(1,)]
+        assert len(set(receipts)) == 8
+        assert {clues.status(store, r)["voices"] for r in receipts} == {8}
+        # two leaders taking the same step at once: it is taken once, the other is refused
+        pid = store.query("SELECT problem_id FROM problem")[0][0]
+        gate = threading.Barrier(2)
+
+        def step(s):
+            gate.wait()
+            try:
+                clues.transition(s, pid, "verifying", "boss", "核实")
+                return "done"
+            except rules.WorkflowError:
+                return "refused"
+        with ThreadPoolExecutor(2) as pool:
+            outcomes = list(pool.map(step, (store, second)))
+        assert sorted(outcomes) == ["done", "refused"]
+        assert store.query("SELECT count(*) FROM problem_event") == [(1,)]
+    finally:
+        if second is not store:
+            second.close()
 
 
 def test_problem_list_and_steps_stay_in_the_leaders_region(store):

@@ -1,10 +1,12 @@
 """History import: the two-year sample workbook (Chinese headers, GBK CSV variant, seeded
-errors) into a real DuckDB store, through the submit rules, counted in the figures."""
+errors) into a real store on both engines, through the submit rules, counted in the figures."""
 
 from __future__ import annotations
 
 import datetime as dt
 import io
+import threading
+from concurrent.futures import ThreadPoolExecutor
 
 import openpyxl
 import pytest
@@ -90,6 +92,32 @@ def test_valid_rows_load_once_with_their_source_and_count_in_the_trends(hstore, 
     assert headline.set_index("indicator").loc["documents", "yoy"] is not None
 
 
+def test_one_file_loaded_on_two_app_servers_at_once_is_written_once(hstore, sample,
+                                                                    store_target, engine_name):
+    """Two administrators (or one, clicking twice behind a load balancer) load the same file
+    at the same moment: one load writes it, the other finds every row already there."""
+    second = Store(store_target, KEY) if engine_name == "postgres" else hstore
+    report = _read(hstore, sample[0], "history_2024_2025.xlsx")
+    gate = threading.Barrier(2)
+
+    def load(s):
+        gate.wait()
+        return history_import.load(s, report, "admin", valid_rows_only=True)
+    try:
+        with ThreadPoolExecutor(2) as pool:
+            summaries = list(pool.map(load, (hstore, second)))
+        assert sorted(s.written for s in summaries) == [0, len(report.rows)]
+        assert sorted(s.unchanged for s in summaries) == [0, len(report.rows)]
+        assert hstore.count("submissions") == hstore.count("submission_history") \
+            == len(report.rows)
+        assert hstore.query("SELECT count(*) FROM submission_source") == [(len(report.rows),)]
+        assert hstore.query("SELECT count(*) FROM audit_log WHERE action = 'import_history'") \
+            == [(2,)]
+    finally:
+        if second is not hstore:
+            second.close()
+
+
 def test_gbk_csv_variant_reports_the_same_errors_and_loads_the_same_rows(hstore, sample):
     data, seeded = sample_history.gbk_csv()
     with pytest.raises(UnicodeDecodeError):
@@ -141,7 +169,7 @@ def test_history_respondents_are_not_expected_to_answer_now(hstore, sample):
     assert now.set_index("point_id").loc["H-VIL-01", "expected"] == 0
 
 
-def test_the_platforms_own_export_loads_back(hstore, sample, tmp_path):
+def test_the_platforms_own_export_loads_back(hstore, sample, tmp_path, engine_name, request):
     history_import.load(hstore, _read(hstore, sample[0], "h.xlsx"), "admin",
                         valid_rows_only=True)
     exporter.export(hstore.raw_connection(), tmp_path, "xlsx", stream=io.StringIO())
@@ -152,7 +180,8 @@ def test_the_platforms_own_export_loads_back(hstore, sample, tmp_path):
 
     from survey.bootstrap import publish_dir
     from conftest import ROOT
-    fresh = Store(tmp_path / "fresh.duckdb", KEY)
+    fresh = Store(tmp_path / "fresh.duckdb" if engine_name == "duckdb"
+                  else request.getfixturevalue("pg_cluster").new_database(), KEY)
     try:
         publish_dir(fresh, ROOT / "questionnaires")
         fresh.add_points(list(sample_history.SAMPLE_POINTS))

@@ -1,10 +1,13 @@
-"""Server-side sessions, the cookie hand-off and client addresses, on a real DuckDB file."""
+"""Server-side sessions, the cookie hand-off and client addresses, on both engines."""
 
 import datetime as dt
+import threading
+from concurrent.futures import ThreadPoolExecutor
 
 from survey.client_address import client_address, parse_trusted
 from survey.store import sessions
-from tests.conftest import STAFF_PASSWORD, add_staff
+from survey.store import Store
+from tests.conftest import KEY, STAFF_PASSWORD, add_staff
 
 
 def test_a_session_lives_until_it_ends_and_only_its_hash_is_stored(store):
@@ -20,10 +23,13 @@ def test_a_session_lives_until_it_ends_and_only_its_hash_is_stored(store):
 def test_idle_and_expired_sessions_end(store):
     idle = sessions.start(store, sessions.STAFF, "li", 3600)
     old = sessions.start(store, sessions.CADRE, "r1", 3600)
-    store.query("UPDATE web_session SET last_seen_at = last_seen_at - INTERVAL 31 MINUTE")
+    now = dt.datetime.now()
+    store._write(lambda cur: cur.execute("UPDATE web_session SET last_seen_at = ?",
+                                         [now - dt.timedelta(minutes=31)]))
     assert sessions.lookup(store, idle, sessions.STAFF, idle_s=1800) is None
-    store.query("UPDATE web_session SET last_seen_at = now(), expires_at = now() - "
-                "INTERVAL 1 SECOND WHERE kind = 'cadre'")
+    store._write(lambda cur: cur.execute(
+        "UPDATE web_session SET last_seen_at = ?, expires_at = ? WHERE kind = 'cadre'",
+        [now, now - dt.timedelta(seconds=1)]))
     assert sessions.lookup(store, old, sessions.CADRE, idle_s=1e9) is None
     assert store.query("SELECT count(*) FROM web_session WHERE ended_at IS NULL") == [(0,)]
 
@@ -46,10 +52,32 @@ def test_a_hand_off_gives_the_token_once_and_only_within_a_minute(store):
     assert sessions.claim(store, value) == token
     assert sessions.claim(store, value) is None  # used
     late = sessions.hand_off(store, token)
-    store.query("UPDATE session_handoff SET expires_at = ?",
-                [dt.datetime.now() - dt.timedelta(seconds=1)])
+    store._write(lambda cur: cur.execute("UPDATE session_handoff SET expires_at = ?",
+                                         [dt.datetime.now() - dt.timedelta(seconds=1)]))
     assert sessions.claim(store, late) is None
     assert sessions.claim(store, "x" * 5000) is None and sessions.claim(store, "") is None
+
+
+def test_a_hand_off_raced_by_two_app_servers_gives_the_token_once(store, store_target,
+                                                                  engine_name):
+    """A double-tapped link (or a replayed one) reaching two app servers at the same moment:
+    one of them sets the cookie, the other answers as for a used value."""
+    second = Store(store_target, KEY) if engine_name == "postgres" else store
+    try:
+        token = sessions.start(store, sessions.STAFF, "li", 3600)
+        for _ in range(5):
+            value = sessions.hand_off(store, token)
+            gate = threading.Barrier(8)
+
+            def claim(s):
+                gate.wait()
+                return sessions.claim(s, value)
+            with ThreadPoolExecutor(8) as pool:
+                got = list(pool.map(claim, (store, second) * 4))
+            assert got.count(token) == 1 and got.count(None) == 7
+    finally:
+        if second is not store:
+            second.close()
 
 
 def test_forged_or_garbled_tokens_find_nothing(store):

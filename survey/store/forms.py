@@ -18,13 +18,13 @@ def save_draft(store: Store, respondent: Respondent, qn, period_key: str, answer
     now = _now()
 
     def work(cur):
-        cur.execute("INSERT INTO draft VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO UPDATE SET "
-                    "version = excluded.version, answers_json = excluded.answers_json, "
-                    "updated_at = excluded.updated_at",
+        cur.execute("INSERT INTO draft VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (respondent_key, "
+                    "questionnaire_id, period_key) DO UPDATE SET version = excluded.version, "
+                    "answers_json = excluded.answers_json, updated_at = excluded.updated_at",
                     [respondent.key, qn.id, period_key, qn.version, text, started_at, now])
-        cur.execute("INSERT INTO draft_flow VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO UPDATE SET "
-                    "section_id = excluded.section_id, state_json = excluded.state_json, "
-                    "updated_at = excluded.updated_at",
+        cur.execute("INSERT INTO draft_flow VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (respondent_key, "
+                    "questionnaire_id, period_key) DO UPDATE SET section_id = excluded.section_id, "
+                    "state_json = excluded.state_json, updated_at = excluded.updated_at",
                     [respondent.key, qn.id, period_key, section_id, flow, now])
     store._write(work)
 
@@ -73,14 +73,15 @@ def burden_rows(store: Store, questionnaire_id: str | None = None,
     """Per questionnaire, version and period, over first submissions (revision 1: the time a
     form takes is the time of filling it, not of correcting it): (questionnaire_id, version,
     period_key, submissions, median s, p90 s, recorded, median items asked, confirmed
-    unchanged, soft checks, soft checks confirmed)."""
+    unchanged, soft checks, soft checks confirmed). A leaders' read over all submissions, in
+    DuckDB's SQL on either engine."""
     where, params = ["s.revision = 1"], []
     if questionnaire_id:
         where.append("s.questionnaire_id = ?")
         params.append(questionnaire_id)
     if not include_demo:
         where.append("NOT p.is_demo")
-    return store._rows(f"""
+    return store.query(f"""
         WITH checks AS (
             SELECT client_token, count(*) AS n, count(*) FILTER (confirmed) AS confirmed
             FROM soft_check_record GROUP BY ALL)

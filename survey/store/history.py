@@ -24,6 +24,7 @@ from survey import periods
 from survey.questionnaire import Questionnaire
 from survey.store.core import (Point, Respondent, Store, _answer_rows, _insert_many, _Job, _now,
                                _slot, _write_wave)
+from survey.store.engine import lock_keys
 
 
 WAVE = 500
@@ -81,14 +82,19 @@ def load(store: Store, rows: list[HistoryRow], source_file: str, source_sha256: 
         sources[job.client_token] = row
 
     def work(cur):
+        # One import at a time across app servers: a second load of the same file waits for
+        # the first to commit, then finds every row known (written once, counted once).
+        lock_keys(cur, ["history-import"])
         known = {t for (t,) in cur.execute(
-            "SELECT client_token FROM submission WHERE client_token IN (SELECT unnest(?))",
+            "SELECT client_token FROM submission WHERE client_token IN "
+            "(SELECT unnest(CAST(? AS TEXT[])))",
             [[j.client_token for j in jobs]]).fetchall()}
         # the same answers as the kept submission (e.g. the platform's own export loaded
         # back): nothing to add either
         slots = {_slot(*j.slot): j for j in jobs if j.client_token not in known}
         same = {s for s, answers in cur.execute(
-            "SELECT slot, answers_json FROM kept_slot WHERE slot IN (SELECT unnest(?))",
+            "SELECT slot, answers_json FROM kept_slot WHERE slot IN "
+            "(SELECT unnest(CAST(? AS TEXT[])))",
             [list(slots)]).fetchall() if same_answers(answers, slots[s].answers_json)}
         known |= {slots[s].client_token for s in same}
         todo = [j for j in jobs if j.client_token not in known]
@@ -136,16 +142,18 @@ def _history_respondents(cur, rows: list[HistoryRow]) -> None:
     keys = list(spans)
     columns = [keys, [spans[k][0] for k in keys], [spans[k][1] for k in keys],
                [spans[k][2] for k in keys]]
-    spans_sql = ("SELECT * FROM (SELECT unnest(?) AS k, unnest(?) AS p, unnest(?) AS f, "
-                 "unnest(?) AS l)")
-    cur.execute(f"INSERT INTO history_respondent {spans_sql} WHERE true ON CONFLICT DO UPDATE SET "
+    spans_sql = ("SELECT * FROM (SELECT unnest(CAST(? AS TEXT[])) AS k, "
+                 "unnest(CAST(? AS TEXT[])) AS p, unnest(CAST(? AS DATE[])) AS f, "
+                 "unnest(CAST(? AS DATE[])) AS l) AS spans")
+    cur.execute(f"INSERT INTO history_respondent {spans_sql} WHERE true ON CONFLICT "
+                "(respondent_key) DO UPDATE SET "
                 "first_period = least(history_respondent.first_period, excluded.first_period), "
                 "last_period = greatest(history_respondent.last_period, excluded.last_period)",
                 columns)
     cur.execute(f"INSERT INTO respondent (respondent_key, point_id, issued_at) SELECT k, p, f "
-                f"FROM ({spans_sql}) ON CONFLICT DO NOTHING", columns)
+                f"FROM ({spans_sql}) AS s ON CONFLICT DO NOTHING", columns)
     cur.execute("UPDATE respondent SET revoked_at = NULL WHERE respondent_key IN "
-                "(SELECT unnest(?))", [keys])
+                "(SELECT unnest(CAST(? AS TEXT[])))", [keys])
 
 
 def _close_history_respondents(cur) -> None:
@@ -154,7 +162,7 @@ def _close_history_respondents(cur) -> None:
     answers from it now."""
     cur.execute("""
         UPDATE respondent SET issued_at = h.first_period,
-               revoked_at = CAST(h.last_period + INTERVAL 1 MONTH AS TIMESTAMP)
+               revoked_at = CAST(h.last_period + INTERVAL '1 month' AS TIMESTAMP)
         FROM history_respondent h
         WHERE respondent.respondent_key = h.respondent_key AND respondent.revoked_at IS NULL""")
 

@@ -129,10 +129,11 @@ def claim(store, handoff: str | None) -> str | None:
     key = _hash(handoff)
 
     def work(cur):
-        row = cur.execute("SELECT token_sealed, expires_at FROM session_handoff WHERE "
-                          "handoff_hash = ?", [key]).fetchone()
-        cur.execute("DELETE FROM session_handoff WHERE handoff_hash = ? OR expires_at < ?",
-                    [key, _now()])
+        # DELETE ... RETURNING: of two app servers claiming the same value at once, only the
+        # one whose delete removed the row gets it (the other's delete waits, then finds none)
+        row = cur.execute("DELETE FROM session_handoff WHERE handoff_hash = ? "
+                          "RETURNING token_sealed, expires_at", [key]).fetchone()
+        cur.execute("DELETE FROM session_handoff WHERE expires_at < ?", [_now()])
         return row
     row = store._write(work)
     if row is None or row[1] < _now():

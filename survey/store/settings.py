@@ -18,8 +18,8 @@ def setting(store, name: str) -> str | None:
 
 def save_setting(store, name: str, value: str, actor: str) -> None:
     def work(cur):
-        cur.execute("INSERT INTO app_setting VALUES (?, ?, ?, ?) ON CONFLICT DO UPDATE SET "
-                    "value = excluded.value, updated_at = excluded.updated_at, "
+        cur.execute("INSERT INTO app_setting VALUES (?, ?, ?, ?) ON CONFLICT (name) DO UPDATE "
+                    "SET value = excluded.value, updated_at = excluded.updated_at, "
                     "updated_by = excluded.updated_by", [name, value, _now(), actor])
         store._audit(cur, actor, "change_setting", name, {"value": value})
     store._write(work)
