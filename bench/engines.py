@@ -69,7 +69,7 @@ def spread(values: list[float]) -> dict:
 def leader_first_view(store) -> dict:
     """What app_pages/trends.py computes on its first load with its defaults, timed in two
     parts (ms): the figures (region tree, period range, point names; headline overview and the
-    meetings series for the whole province) and the warnings (per point: no region rollup)."""
+    meetings series for the whole province) and the warnings (per point)."""
     from survey import trends
     from survey.leader_config import load_rules
     from survey.metrics import Filter
@@ -88,9 +88,7 @@ def leader_first_view(store) -> dict:
 
 
 def child_view(target: str, reruns: int) -> dict:
-    from survey.store import Store, region_rollup
-    if os.environ.get("BENCH_REGION_ROLLUP") == "0":  # the figures as before migration 014
-        region_rollup.covers = lambda flt, by: False
+    from survey.store import Store
     started = time.perf_counter()
     store = Store(target, KEY)
     opened = time.perf_counter() - started
@@ -139,9 +137,8 @@ def _answer(proc: subprocess.Popen) -> dict:
 
 # -- the parent: both engines, side by side -----------------------------------------------------
 
-def views(target: str, processes: int, rollup: bool = True) -> dict:
-    env = {"BENCH_REGION_ROLLUP": "1" if rollup else "0"}
-    runs = [_answer(_child(["view", target, "3"], env)) for _ in range(processes)]
+def views(target: str, processes: int) -> dict:
+    runs = [_answer(_child(["view", target, "3"])) for _ in range(processes)]
     return {key: spread([r[key] for r in runs]) for key in runs[0]}
 
 
@@ -261,16 +258,6 @@ def postgres_copy(duckdb_path: Path, url: str) -> float:
     return time.perf_counter() - started
 
 
-def build_region_rollup(target: str) -> float:
-    """The first figure read after a bulk load builds region_month (migration 014): timed
-    here, so the fresh processes below measure a first view, not that rebuild."""
-    from survey.store import Store, region_rollup
-    with Store(target, KEY) as store:
-        started = time.perf_counter()
-        assert region_rollup.usable(store)
-        return time.perf_counter() - started
-
-
 def durable(cluster) -> None:
     """The test cluster runs without fsync; the benchmark flushes each commit like DuckDB."""
     import psycopg
@@ -297,13 +284,12 @@ def measure(scale_name: str, postgres: bool, cluster, args, log=print) -> dict:
                 "SELECT pg_database_size(current_database())").fetchone()[0] / 1e6
         engines["postgres"] = url
     result["duckdb_mb"] = db.stat().st_size / 1e6
-    for name, target in engines.items():
-        result[name] = {"region_rollup_build_s": build_region_rollup(target)}
+    for name in engines:
+        result[name] = {}
     for name, target in engines.items():
         log(f"{scale_name} {name}: leader's first view")
         mine = result[name]
         mine["view"] = views(target, args.views)
-        mine["view_without_region_rollup"] = views(target, args.views, rollup=False)
         log(f"  {mine['view']['first_total_ms']}")
         if not args.no_submit:
             log(f"{scale_name} {name}: submits")
@@ -347,10 +333,7 @@ def table(result: dict) -> str:
             lambda r, part=part: cell(r["view"][f"first_{part}_ms"]))
         row(f"the same again in that process: {what} (ms)",
             lambda r, part=part: cell(r["view"][f"rerun_{part}_ms"]))
-        row(f"without the region rollup, fresh process: {what} (ms)",
-            lambda r, part=part: cell(r["view_without_region_rollup"][f"first_{part}_ms"]))
     row("opening the Store (ms)", lambda r: cell(r["view"]["open_ms"]))
-    row("region rollup rebuild after a bulk load (s)", lambda r: f"{r['region_rollup_build_s']:.1f}")
     for i, writers in enumerate((1, 8, 32)):
         row(f"submit, {writers} writer(s): app processes",
             lambda r, i=i: str(r["submit"][i]["apps"]))

@@ -15,7 +15,6 @@ import pandas as pd
 
 from survey import periods
 from survey.metrics import DIMENSIONS, GRAINS, Filter, share_rule, suppressed_mask
-from survey.store import region_rollup
 from survey.store.core import Store
 
 _BUCKET = {"month": "iv.period_start",
@@ -77,13 +76,12 @@ def _from_rollup(store, flt, indicators, grain, by) -> pd.DataFrame:
     where, params = _where(flt, indicators, table="pm")
     group = f"CAST(p.{DIMENSIONS[by]} AS VARCHAR)" if by else "NULL::VARCHAR"
     bucket = _BUCKET[grain].replace("iv.", "pm.")
-    source, points = region_rollup.source(store, flt, by)  # region_month where it can answer
     return store.frame(f"""
         WITH monthly AS (
             SELECT pm.indicator, {bucket} AS bucket, {group} AS grp, pm.period_start,
-                   sum(pm.n) AS n, {points} AS points, sum(pm.total) AS total,
+                   sum(pm.n) AS n, count(*) AS points, sum(pm.total) AS total,
                    sum(pm.favourable) AS favourable
-            FROM {source}
+            FROM point_month pm JOIN points p USING (point_id)
             WHERE {where} AND pm.n > 0
             GROUP BY ALL)
         SELECT indicator, bucket, grp AS "group", max(n) AS n, max(points) AS points,
