@@ -155,3 +155,18 @@ def test_page_runs_in_fresh_threads_do_not_pile_up_connections(pg_url):
                                 "= 'survey-app'").fetchone()[0]
     assert 1 <= open_now <= 10
     store.close()
+
+
+def test_a_big_batch_takes_a_bounded_number_of_locks(pg_url):
+    """A history import writes tens of thousands of submissions in one transaction: its
+    advisory locks must fit PostgreSQL's lock table (they go by hash bucket)."""
+    from survey.store.engine import LOCK_BUCKETS, lock_keys
+    store = Store(pg_url, KEY)
+
+    def work(cur):
+        lock_keys(cur, [f"token-{i}" for i in range(60_000)])
+        return cur.execute("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND "
+                           "pid = pg_backend_pid()").fetchone()[0]
+    held = store._write(work)
+    assert 0 < held <= LOCK_BUCKETS
+    store.close()
