@@ -7,7 +7,7 @@ import hashlib
 import pandas as pd
 import streamlit as st
 
-from survey import exports
+from survey import safe_files
 from survey.errors import message
 from survey.interop import history_import, sample_history
 from survey.interop.issues import issue_rows, message_column
@@ -83,7 +83,7 @@ if upload is not None:
                      width="stretch", row_height=90, column_config={
                          message_column(lang()): st.column_config.TextColumn(width=300)})
         st.download_button(tr("下载错误清单", "Download the error list"),
-                           exports.csv_bytes(pd.DataFrame(issue_rows(report.issues, lang(),
+                           safe_files.csv_bytes(pd.DataFrame(issue_rows(report.issues, lang(),
                                                                      for_file=True))),
                            file_name="history_errors.csv", mime="text/csv")
     else:

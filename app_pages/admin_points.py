@@ -6,7 +6,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from survey import code_sheet, domain, exports, points_io
+from survey import code_sheet, domain, points_io, safe_files
 from survey.errors import message
 from survey.store import CodeError, Point, StoreError, settings
 from ui.auth import audit, require
@@ -113,10 +113,10 @@ with tab_import:
                                   f"Added {added}, updated {updated}."))
     out = points_io.to_frame(points)
     left, right = st.columns(2)
-    left.download_button(tr("导出 CSV", "Export CSV"), exports.csv_bytes(out),
+    left.download_button(tr("导出 CSV", "Export CSV"), safe_files.csv_bytes(out),
                          file_name="points.csv", mime="text/csv",
                          on_click=audit, args=("export_points",), kwargs={"format": "csv"})
-    right.download_button(tr("导出 Excel", "Export Excel"), lambda: exports.xlsx_bytes({"points": out}),
+    right.download_button(tr("导出 Excel", "Export Excel"), lambda: safe_files.xlsx_bytes({"points": out}),
                           file_name="points.xlsx", on_click=audit, args=("export_points",),
                           kwargs={"format": "xlsx"})
 

@@ -6,7 +6,7 @@ import datetime as dt
 
 import streamlit as st
 
-from survey import clues as rules
+from survey import clue_rules as rules
 from survey import periods, throttle
 from survey.store import StoreError
 from survey.store import clues

@@ -8,7 +8,7 @@ import pandas as pd
 import streamlit as st
 
 from survey import charts
-from survey import clues as rules
+from survey import clue_rules as rules
 from survey.errors import message
 from survey.metrics import Filter
 from survey.store import StoreError

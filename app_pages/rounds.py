@@ -10,7 +10,7 @@ import pandas as pd
 import altair as alt
 import streamlit as st
 
-from survey import exports, periods
+from survey import periods, safe_files
 from survey.rounds import Rule, weekday_label
 from survey.store import rounds as round_store
 from ui.auth import audit, require
@@ -129,8 +129,8 @@ with chase_tab:
         st.dataframe(export, hide_index=True, width="stretch", placeholder="—")
         name = f"催报_{qn.id}_{period}"
         left, right = st.columns(2)
-        left.download_button(t("download_csv"), exports.csv_bytes(export), f"{name}.csv",
+        left.download_button(t("download_csv"), safe_files.csv_bytes(export), f"{name}.csv",
                              "text/csv", width="stretch", on_click=audit,
                              args=("download", f"{name}.csv"))
-        right.download_button("XLSX", exports.xlsx_bytes({period: export}), f"{name}.xlsx",
+        right.download_button("XLSX", safe_files.xlsx_bytes({period: export}), f"{name}.xlsx",
                               width="stretch", on_click=audit, args=("download", f"{name}.xlsx"))

@@ -10,11 +10,11 @@ import datetime as dt
 import pandas as pd
 import streamlit as st
 
-from survey import exports, queries
+from survey import queries, safe_files
 from survey.errors import message
 from survey.indicators import INDICATORS
 from survey.schema_doc import view_meanings
-from survey.snapshots import refresh
+from survey.snapshot_schedule import refresh
 from survey.store import StoreError
 from survey.store.sandbox import (DISPLAY_BYTES, DOWNLOAD_BYTES, DOWNLOAD_ROWS,
                                   DOWNLOAD_TIME_FACTOR, QueryFailed, QueryRefused, Sandbox)
@@ -105,9 +105,9 @@ if ran:
                    "xlsx": t("sql_download_xlsx")}
         if not result.truncated:  # the whole result is here already: no second run
             table = result.table
-            makers = {"csv": lambda: exports.csv_bytes(table.to_pandas()),
-                      "parquet": lambda: exports.parquet_bytes(table),
-                      "xlsx": lambda: exports.xlsx_bytes({"query": table.to_pandas()})}
+            makers = {"csv": lambda: safe_files.csv_bytes(table.to_pandas()),
+                      "parquet": lambda: safe_files.parquet_bytes(table),
+                      "xlsx": lambda: safe_files.xlsx_bytes({"query": table.to_pandas()})}
             for column, (fmt, label) in zip(columns, formats.items()):
                 column.download_button(label, makers[fmt], file_name=f"query.{fmt}",
                                        mime=MIME[fmt], on_click=audit,

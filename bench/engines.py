@@ -190,14 +190,14 @@ def _one_submission(store, point_offset: int) -> str:
 
 def snapshot_refresh(target: str, folder: Path, runs: int) -> dict:
     """A submission, then the snapshot written: the analysts see it once the write is done."""
-    from survey import snapshots
+    from survey import snapshot_schedule
     from survey.store import Store
     times, size = [], 0
     with Store(target, KEY) as store:
         for i in range(runs):
             sid = _one_submission(store, 200 + i)
             started = time.perf_counter()
-            info = snapshots.refresh(store, folder / "analytics.duckdb")
+            info = snapshot_schedule.refresh(store, folder / "analytics.duckdb")
             times.append(time.perf_counter() - started)
             size = info.bytes
             import duckdb

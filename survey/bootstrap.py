@@ -98,7 +98,7 @@ def create_first_admin(store: Store) -> str:
 
 def start_snapshots(startup: Startup) -> None:
     """Keep data/analytics.duckdb fresh for analysts' own DuckDB clients (app only)."""
-    from survey.snapshots import SnapshotScheduler
+    from survey.snapshot_schedule import SnapshotScheduler
     if startup.config.snapshot_minutes > 0 and startup.scheduler is None:
         startup.scheduler = SnapshotScheduler(startup.store, startup.config.snapshot,
                                               startup.config.snapshot_minutes,

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-from survey import charts, domain, early_warning, exports, form_burden, trends
+from survey import charts, domain, early_warning, form_burden, safe_files, trends
 from survey.i18n import t
 from survey.indicators import INDICATORS
 from survey.leader_config import IndexDefinition, WarningRule
@@ -294,7 +294,7 @@ def xlsx(store: Store, flt: Filter, month: dt.date, k: int, rules, lang: str = "
         formats[sheet.title] = {column: [excel_format(sheet.format_of(column, i), lang)
                                          for i in range(len(sheet.frame))]
                                 for column in sheet.formats}
-    data = exports.xlsx_bytes({s.title: s.frame for s in built}, formats=formats)
+    data = safe_files.xlsx_bytes({s.title: s.frame for s in built}, formats=formats)
     return _finish_workbook(data, briefing_title(flt, month, lang), t("sheet_trend", lang))
 
 

@@ -167,7 +167,7 @@ def cmd_analyst_role(args, cfg) -> int:
 def cmd_export(args, cfg) -> int:
     import duckdb
 
-    from survey import exporter
+    from survey import bulk_export
     from survey.store import StoreLockedError
     for key in (args.first, args.last):
         if key:
@@ -187,7 +187,7 @@ def cmd_export(args, cfg) -> int:
         if args.format in ("sav", "dta"):  # SPSS / Stata with labels (survey.interop)
             from survey.interop import commands as interop
             return interop.cmd_export_stat(args, cfg, con, interop.questionnaire_lookup(store, cfg))
-        written = exporter.export(con, Path(args.out), args.format, args.first, args.last)
+        written = bulk_export.export(con, Path(args.out), args.format, args.first, args.last)
     finally:
         (store.close() if store else con.close())
     for view, rows in written.items():

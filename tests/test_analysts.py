@@ -11,7 +11,7 @@ import openpyxl
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from survey import exporter, queries
+from survey import bulk_export, queries
 from survey.bootstrap import start
 from survey.config import resolve
 from survey.store import snapshot
@@ -169,7 +169,7 @@ def test_snapshot_replaces_atomically_and_cleans_leftovers(demo, tmp_path):
 def test_exports_read_back_equal_to_the_views(demo, tmp_path, fmt):
     store, path, _ = demo
     con = duckdb.connect(str(path), read_only=True)
-    written = exporter.export(con, tmp_path, fmt, "2025-06", "2026-03", stream=open(os.devnull, "w"))
+    written = bulk_export.export(con, tmp_path, fmt, "2025-06", "2026-03", stream=open(os.devnull, "w"))
     for view, rows in written.items():
         where = "" if view == "points" else \
             " WHERE period_start BETWEEN DATE '2025-06-01' AND DATE '2026-03-31'"

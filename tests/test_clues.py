@@ -7,7 +7,7 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from survey import clues as rules
+from survey import clue_rules as rules
 from survey import periods, trends
 from survey.bootstrap import start
 from survey.config import resolve

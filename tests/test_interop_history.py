@@ -12,7 +12,7 @@ import openpyxl
 import pytest
 
 from conftest import KEY
-from survey import exporter, trends
+from survey import bulk_export, trends
 from survey.interop import history_import, sample_history
 from survey.metrics import Filter
 from survey.store import Store, StoreError
@@ -172,7 +172,7 @@ def test_history_respondents_are_not_expected_to_answer_now(hstore, sample):
 def test_the_platforms_own_export_loads_back(hstore, sample, tmp_path, engine_name, request):
     history_import.load(hstore, _read(hstore, sample[0], "h.xlsx"), "admin",
                         valid_rows_only=True)
-    exporter.export(hstore.raw_connection(), tmp_path, "xlsx", stream=io.StringIO())
+    bulk_export.export(hstore.raw_connection(), tmp_path, "xlsx", stream=io.StringIO())
     exported = (tmp_path / "survey_export.xlsx").read_bytes()
     before = hstore.count("submissions")
     same = history_import.load(hstore, _read(hstore, exported, "survey_export.xlsx"), "admin")
@@ -308,7 +308,7 @@ def test_the_demo_databases_own_export_loaded_back_rewrites_nothing(store, tmp_p
     from survey import demo
     monthly = next(q for q in store.current_questionnaires() if q.id == demo.DEMO_QUESTIONNAIRE)
     store.load_demo(demo.generate(monthly, KEY, TODAY, months=3), "system")
-    exporter.export(store.raw_connection(), tmp_path, "xlsx", stream=io.StringIO())
+    bulk_export.export(store.raw_connection(), tmp_path, "xlsx", stream=io.StringIO())
     exported = (tmp_path / "survey_export.xlsx").read_bytes()
     before = store.query("SELECT submission_id, revision, submitted_at, duration_s "
                          "FROM submission ORDER BY ALL")

@@ -8,7 +8,7 @@ import openpyxl
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from survey import briefing, charts, exports, trends
+from survey import briefing, charts, safe_files, trends
 from survey.bootstrap import start
 from survey.config import resolve
 from survey.leader_config import load_index, load_rules
@@ -261,7 +261,7 @@ def test_briefing_xlsx_leaves_hidden_figures_empty(tmp_path, monkeypatch):
 
 def test_csv_and_png_downloads_keep_chinese(app_env):
     frame = trends.series(app_env, Filter(), "meetings", "month", 5)
-    data = exports.csv_bytes(frame.assign(名称="会议"))
+    data = safe_files.csv_bytes(frame.assign(名称="会议"))
     assert data.startswith(b"\xef\xbb\xbf") and "会议".encode() in data
     png = charts.to_png(charts.trend(frame, "meetings", "zh"), "参加会议次数")
     assert png.startswith(b"\x89PNG")

@@ -16,7 +16,7 @@ import pytest
 from survey.analyst_views import SNAPSHOT_RELATIONS
 from survey.bootstrap import start
 from survey.config import resolve
-from survey.snapshots import refresh
+from survey.snapshot_schedule import refresh
 from survey.store import sandbox as sandbox_module
 from survey.store import snapshot
 from survey.store.sandbox import Limits, QueryFailed, QueryRefused, Sandbox

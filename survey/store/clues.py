@@ -1,4 +1,4 @@
-"""SQL for problem clues and the problem list (see survey.clues for the rules)."""
+"""SQL for problem clues and the problem list (see survey.clue_rules for the rules)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import threading
 
 import pandas as pd
 
-from survey import clues as rules
+from survey import clue_rules as rules
 from survey import codes
 from survey.metrics import Filter
 from survey.store.core import Store, StoreError, _now

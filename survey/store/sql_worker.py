@@ -120,13 +120,13 @@ class Worker:
             with pa.ipc.new_stream(sink, table.schema) as writer:
                 writer.write_table(table)
             return sink.getvalue()
-        from survey import exports
+        from survey import safe_files
         if fmt == "parquet":
-            return exports.parquet_bytes(table)
+            return safe_files.parquet_bytes(table)
         frame = _spreadsheet_frame(table)
         if fmt == "csv":
-            return exports.csv_bytes(frame)
-        return exports.xlsx_bytes({"query": frame})
+            return safe_files.csv_bytes(frame)
+        return safe_files.xlsx_bytes({"query": frame})
 
     def scrub(self, message: str) -> str:
         """Error texts never carry server paths (the snapshot, the private folder, ...)."""

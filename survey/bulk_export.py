@@ -13,7 +13,7 @@ import pyarrow.csv as pa_csv
 import pyarrow.parquet as pq
 
 from survey import periods
-from survey.exports import looks_like_formula, safe_cell, safe_csv
+from survey.safe_files import looks_like_formula, safe_cell, safe_csv
 
 VIEWS = ("points", "submissions", "submission_history", "answers", "indicator_values")
 BATCH = 100_000
@@ -113,7 +113,7 @@ def _listless(column: pa.Array) -> pa.Array:
                      for v in column.to_pylist()], pa.string())
 
 
-_FORMULA_PATTERN = r"^[=+\-@\t\r]"  # survey.exports.FORMULA_START as a regex
+_FORMULA_PATTERN = r"^[=+\-@\t\r]"  # survey.safe_files.FORMULA_START as a regex
 
 
 def _formula_safe(column: pa.Array) -> pa.Array:
