@@ -45,11 +45,28 @@ def reseed(prefix: str) -> None:
         del st.session_state[key]
 
 
+def drawn(prefix: str, qid: str) -> bool:
+    """The question's widget state is there: the page drew it since it last forgot it (a
+    matrix keeps one state per row)."""
+    key = f"{prefix}:{qid}"
+    return any(k == key or k.startswith(key + ":") for k in map(str, st.session_state))
+
+
 def answer_callback(flow, prefix: str):
     """A field's change goes to the flow; the widgets of answers the change dropped (an
     unchanged month's implied answers once something differs) are forgotten, so they show
-    empty and the question is asked."""
+    empty and the question is asked.
+
+    Only a field of the screen the page shows now is an answer. A tap that reaches the server
+    before the browser has finished the previous rerun (提交 tapped at once after
+    "与上期相同,一键确认") still carries the fields of the screen before it, whose widget state
+    this page forgot (reseed), so they read as empty: taking them emptied three carried answers
+    and sent the cadre back to section 1. Such changes are ignored."""
+    screen = st.session_state.get(f"where|{prefix}")  # the step this field was drawn on
+
     def changed(qid: str, value) -> None:
+        if st.session_state.get(f"where|{prefix}") != screen or not drawn(prefix, qid):
+            return
         for dropped in flow.set_answer(qid, value):
             reseed(f"{prefix}:{dropped}")
             st.session_state.pop(f"{prefix}:{dropped}", None)

@@ -66,7 +66,7 @@ def open_phone(browser, url: str, code: str, shots):
     return Cadre(page, shots), time.perf_counter() - started
 
 
-def test_taps_from_the_qr_link_to_the_receipt(store, monthly, db_path, tmp_path):
+def test_taps_from_the_qr_link_to_the_receipt(store, store_target, monthly, db_path, tmp_path):
     chromium = require_chromium()
     period = store.open_periods(monthly)[0]
     last = periods.previous("month", period)
@@ -133,13 +133,61 @@ def test_taps_from_the_qr_link_to_the_receipt(store, monthly, db_path, tmp_path)
     if os.environ.get("SHOTS"):
         shutil.copytree(tmp_path, os.environ["SHOTS"], dirs_exist_ok=True,
                         ignore=shutil.ignore_patterns("*.duckdb*", "*.log", "*.key"))
-    with Store(db_path, KEY) as after:
+    with Store(store_target, KEY) as after:  # the DuckDB file or the PostgreSQL database
         unchanged = after.kept(respondents[0], monthly.id, period)[1]
         changed = after.kept(respondents[1], monthly.id, period)[1]
         flows = after.query("SELECT confirmed_unchanged FROM form_flow")
     assert unchanged == complete_answers(meetings=32, burden_change="3")
     assert changed == complete_answers(meetings=45, burden_change="4")
     assert sorted(flows) == [(False,), (True,)]
+
+
+CADRES = 6
+
+
+def test_submit_tapped_at_once_after_nothing_changed(store, store_target, monthly, db_path):
+    """A cadre taps 提交 the moment it shows after "与上期相同,一键确认" (no pause): before the
+    fix the tap could arrive with the previous screen's number fields, whose stale values
+    emptied 3 answers and sent the cadre back to section 1 (3 of 8 cadres in the report).
+    Now every cadre gets a receipt and the kept answers are last month's."""
+    chromium = require_chromium()
+    period = store.open_periods(monthly)[0]
+    last = periods.previous("month", period)
+    codes = store.issue_codes(VILLAGE.point_id, CADRES)
+    for i, code in enumerate(codes):
+        store.submit(store.respondent(code), monthly, last, complete_answers(meetings=30 + i),
+                     f"last-{i}")
+    respondents = [store.respondent(code) for code in codes]
+    store.close()
+    env = {"SURVEY_DB": str(db_path), "SURVEY_CODE_KEY": KEY.decode(), "SURVEY_DEMO": "0"}
+    outcomes = []
+    with running_app(env) as url, playwright.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
+        for code in codes:
+            context = browser.new_context(viewport={"width": WIDTH, "height": HEIGHT},
+                                          locale="zh-CN")
+            page = context.new_page()
+            page.goto(f"{url}/?code={code}")
+            page.get_by_role("button", name="与上期相同,一键确认").click(timeout=60000)
+            # the moment 提交 is visible and enabled (Playwright's actionability), no settling
+            page.get_by_role("button", name="提交", exact=True).click(timeout=30000)
+            done = page.get_by_text("已提交,谢谢!")
+            lost = page.get_by_text("请填写此项")
+            done.or_(lost).first.wait_for(timeout=30000)
+            settle(page)
+            text = page.locator("[data-testid=stMain]").inner_text()
+            outcomes.append("receipt" if done.is_visible() else
+                            f"section: {text[text.find('已答'):][:12]!r}" if "已答" in text
+                            else text[:200])
+            context.close()
+        browser.close()
+    assert outcomes == ["receipt"] * CADRES, outcomes
+    with Store(store_target, KEY) as after:
+        kept = [after.kept(r, monthly.id, period) for r in respondents]
+    # last month's answers (the burden question implied by an unchanged month: "3", no change)
+    assert [k[1] for k in kept] == [complete_answers(meetings=30 + i, burden_change="3")
+                                    for i in range(CADRES)]
+    assert all(k[0].revision == 1 for k in kept)
 
 
 def test_the_period_picker_follows_a_language_switch(store, monthly, db_path):
