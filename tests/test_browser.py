@@ -28,7 +28,7 @@ def press(page, name: str) -> None:
     settle(page)
 
 
-def test_cadre_fills_and_submits_on_a_phone(store, db_path, tmp_path):
+def test_cadre_fills_and_submits_on_a_phone(store, db_path, store_target, tmp_path):
     chromium = require_chromium()
     code = store.issue_codes(VILLAGE.point_id, 1)[0]
     store.close()  # the server process must be the only one holding the file
@@ -83,7 +83,7 @@ def test_cadre_fills_and_submits_on_a_phone(store, db_path, tmp_path):
         browser.close()
 
     submission_id = re.search(r"[0-9A-Z]{4}-[0-9A-Z]{4}-[0-9A-Z]{4}", receipt)[0]
-    with Store(db_path, KEY) as after:
+    with Store(store_target, KEY) as after:
         answers = after.submission_answers(submission_id)
         assert after.count("submissions") == 1
     assert answers["documents"] == 40 and answers["meeting_hours"] == 6.5

@@ -40,10 +40,9 @@ playwright = pytest.importorskip("playwright.sync_api")
 
 pytestmark = pytest.mark.timeout(180)
 
-# A tap on 提交 within about a second of the confirmation appearing can land the cadre back on
-# section 1 with three answers emptied (seen on DuckDB too, not a multi-server matter; reported):
-# these tests tap like a person, not like a script.
-TAP_PAUSE = 1.0
+# Tap 提交 as soon as it shows (a tap within a second of the confirmation used to land the cadre
+# back on section 1; fixed in app_pages/fill.py, tested in tests/test_browser_fill.py).
+TAP_PAUSE = 0.0
 RECEIPT = re.compile(r"[0-9A-Z]{4}-[0-9A-Z]{4}-[0-9A-Z]{4}")
 LOAD_POINT = Point("P-LOAD-1", "负载测试村", "village", "village", ("江北市", "清河县", "城关镇"))
 
