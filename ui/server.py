@@ -141,6 +141,15 @@ class CodeLinkMiddleware:
             return _no_store(RedirectResponse(request.url.path, status_code=303))
         trusted = startup.config.trusted_proxies
         address = _address(request.scope.get("client"), request.headers, trusted)
+        try:
+            return CodeLinkMiddleware._hand_over(request, startup, code, rest, address)
+        except StoreError as exc:  # the database is away: the page says so, in its language
+            _log.error("code link while the store is unavailable: %s", exc)
+            return _no_store(RedirectResponse(request.url.path, status_code=303))
+
+    @staticmethod
+    def _hand_over(request: Request, startup, code: str, rest: list, address) -> Response:
+        trusted = startup.config.trusted_proxies
         outcome = signin.open_with_code(startup.store, startup.limits, code[:64], address,
                                         request.cookies.get(DEVICE_COOKIES[sessions.CADRE]))
         if not outcome.ok:

@@ -408,7 +408,8 @@ class PostgresEngine(_Engine):
         import psycopg
         from psycopg_pool import ConnectionPool, PoolTimeout
         self._psycopg = psycopg
-        self.native_errors = (psycopg.Error,)
+        self._pool_timeout = PoolTimeout
+        self.native_errors = (psycopg.Error, PoolTimeout)
         self.url = url
         self.label = redacted(url)
         self.path = self.label  # what messages and cache keys show
@@ -419,7 +420,7 @@ class PostgresEngine(_Engine):
         self._pool = ConnectionPool(
             url, min_size=1, max_size=pool_size, open=False, name="survey",
             kwargs={"autocommit": True, "application_name": "survey-app"},
-            check=ConnectionPool.check_connection)
+            check=ConnectionPool.check_connection, timeout=5)
         try:
             self._pool.open(wait=True, timeout=10)
         except (PoolTimeout, psycopg.Error) as exc:
@@ -450,7 +451,7 @@ class PostgresEngine(_Engine):
     def errors(self):
         try:
             yield
-        except self._psycopg.OperationalError as exc:
+        except (self._psycopg.OperationalError, self._pool_timeout) as exc:
             raise self.friendly(exc) from exc
 
     def retryable(self, exc: Exception) -> bool:
@@ -460,9 +461,10 @@ class PostgresEngine(_Engine):
 
     def friendly(self, exc: Exception) -> StoreError:
         first = (str(exc).strip().splitlines() or ["?"])[0]
-        if isinstance(exc, self._psycopg.OperationalError):
-            return StoreError(f"The PostgreSQL server at {self.label} did not answer ({first}). "
-                              "Nothing unacknowledged was saved; try again in a moment.")
+        if isinstance(exc, (self._psycopg.OperationalError, self._pool_timeout)):
+            return StoreError("The database server did not answer. What you typed is kept on "
+                              "this page; try again in a moment.",
+                              "数据库暂时没有响应。您填写的内容仍保留在本页,请稍后再试。")
         if isinstance(exc, self._psycopg.errors.DiskFull):
             return StoreError(f"PostgreSQL at {self.label}: the disk is full. Free space on the "
                               "database server. Nothing acknowledged was lost.")

@@ -33,7 +33,8 @@ class AlreadySubmitted(StoreError):
 
 class InvalidAnswers(StoreError):
     def __init__(self, errors: dict):
-        super().__init__("; ".join(f"{qid}: {msg.en}" for qid, msg in errors.items()))
+        super().__init__("; ".join(f"{qid}: {msg.en}" for qid, msg in errors.items()),
+                         ";".join(f"{qid}:{msg.zh}" for qid, msg in errors.items()))
         self.errors = errors
 
 
