@@ -253,7 +253,7 @@ def test_two_servers_set_up_once_and_a_browser_moves_between_them(servers, pg_ur
 # -- load, and kill -9 of one server ----------------------------------------------------------
 
 API_WRITER = """
-import sys, threading, time
+import os, sys, threading, time
 from survey.store import Store
 url, key, period, codes = sys.argv[1], sys.argv[2].encode(), sys.argv[3], sys.argv[4].split(",")
 store = Store(url, key)  # one app process's store, shared by its threads
@@ -270,8 +270,9 @@ def write(t):
                    "burden_change": "2", "satisfaction": "4"}
         first = store.submit(store.respondent(code), qn, period, answers, token)
         again = store.submit(store.respondent(code), qn, period, answers, token)  # a double tap
+        line = f"ACK {token} {first.submission_id} {again.submission_id}\n".encode()
         with lock:
-            print("ACK", token, first.submission_id, again.submission_id, flush=True)
+            os.write(1, line)  # one write of < PIPE_BUF bytes: kill -9 cannot cut a line in two
         time.sleep(0.02)  # leave the two cores some room for the servers and the browsers
 threads = [threading.Thread(target=write, args=(t,), daemon=True) for t in range(4)]
 for t in threads:
