@@ -49,17 +49,18 @@ class Cluster:
             shutil.chown(self.root, "postgres")
         self._run("initdb", "-D", str(self.data), "-U", "postgres", "--auth=trust", "-E", "UTF8",
                   "--locale=C.UTF-8")
-        self._run("pg_ctl", "-D", str(self.data), "-l", str(self.root / "log"), "-w", "-o",
-                  f"-p {self.port} -k {self.root} -c listen_addresses=127.0.0.1 -c fsync=off "
-                  "-c synchronous_commit=off -c full_page_writes=off -c max_connections=300",
-                  "start")
+        self._options = (f"-p {self.port} -k {self.root} -c listen_addresses=127.0.0.1 "
+                         "-c fsync=off -c synchronous_commit=off -c full_page_writes=off "
+                         "-c max_connections=300")
+        self.resume()
 
     def pause(self) -> None:
         """Stop the server, keeping its data (a database outage)."""
         self._run("pg_ctl", "-D", str(self.data), "-m", "fast", "-w", "stop")
 
     def resume(self) -> None:
-        self._run("pg_ctl", "-D", str(self.data), "-l", str(self.root / "log"), "-w", "start")
+        self._run("pg_ctl", "-D", str(self.data), "-l", str(self.root / "log"), "-w",
+                  "-o", self._options, "start")
 
     def _run(self, program: str, *args: str) -> None:
         subprocess.run(self._as_owner + [str(self.bindir / program), *args], check=True,
