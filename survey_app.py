@@ -19,15 +19,12 @@ if __name__ != "__main__":  # imported by the server: build the ASGI app
 else:  # a page run
     from survey import access
     from ui import auth, phone
-    from ui.context import language_switch, startup, t
+    from ui.context import database_trouble_shown, language_switch, startup, t
 
     st.set_page_config(page_title="基层减负监测 · Burden monitoring", page_icon=":material/assignment:",
                        layout="centered")
     language_switch()
     startup()  # open the database once, before any page, so errors show in one place
-    account = auth.current()
-    auth.deliver_cookies()  # a sign-in or sign-out of the last run reaches the browser's cookies
-
     # page id -> (script, title key, icon); the order is the order in the navigation
     PAGES = {
         "fill": ("app_pages/fill.py", "nav_fill", ":material/edit_note:"),
@@ -51,24 +48,29 @@ else:  # a page run
         "audit": ("app_pages/audit.py", "nav_audit", ":material/history:"),
         "login": ("app_pages/login.py", "nav_login", ":material/login:"),
     }
-    usable = [pid for pid in PAGES if access.may(account, pid)
-              and not (account is not None and account.must_change and pid not in ("fill", "login"))]
-    home = "fill" if account is None or account.must_change else next(
-        (pid for pid in usable if pid not in ("fill", "login")), "fill")
-    # Every page is registered (so a shared link to any page works and asks for sign-in there);
-    # the menu shows only the pages this viewer may use.
-    pages = {pid: st.Page(script, title=t(title), icon=icon, default=pid == home)
-             for pid, (script, title, icon) in PAGES.items()}
-    st.session_state["home_script"] = PAGES[home][0]  # where a fresh sign-in continues
-    with st.sidebar:
-        phone.close_menu_after_navigation()
-        for pid in usable:
-            if pid != "rate":  # opened from a point's QR code or link, not from the menu
-                st.page_link(pages[pid])
-        if account is not None:
-            role = access.ROLE_LABELS[account.role][1 if st.session_state.get("lang") == "en" else 0]
-            st.caption(t("signed_in_as", name=account.display_name, role=role))
-            if st.button(t("nav_logout"), icon=":material/logout:"):
-                auth.sign_out()
-                st.rerun()
-    st.navigation(list(pages.values()), position="hidden").run()
+    # The database may fail any run (PostgreSQL away): the page then says so in its language.
+    with database_trouble_shown():
+        account = auth.current()
+        auth.deliver_cookies()  # a sign-in or sign-out of the last run reaches the cookies
+        must_change = account is not None and account.must_change
+        usable = [pid for pid in PAGES if access.may(account, pid)
+                  and not (must_change and pid not in ("fill", "login"))]
+        home = "fill" if account is None or account.must_change else next(
+            (pid for pid in usable if pid not in ("fill", "login")), "fill")
+        # Every page is registered (so a shared link to any page works and asks for sign-in there);
+        # the menu shows only the pages this viewer may use.
+        pages = {pid: st.Page(script, title=t(title), icon=icon, default=pid == home)
+                 for pid, (script, title, icon) in PAGES.items()}
+        st.session_state["home_script"] = PAGES[home][0]  # where a fresh sign-in continues
+        with st.sidebar:
+            phone.close_menu_after_navigation()
+            for pid in usable:
+                if pid != "rate":  # opened from a point's QR code or link, not from the menu
+                    st.page_link(pages[pid])
+            if account is not None:
+                role = access.ROLE_LABELS[account.role][1 if st.session_state["lang"] == "en" else 0]
+                st.caption(t("signed_in_as", name=account.display_name, role=role))
+                if st.button(t("nav_logout"), icon=":material/logout:"):
+                    auth.sign_out()
+                    st.rerun()
+        st.navigation(list(pages.values()), position="hidden").run()

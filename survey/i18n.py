@@ -76,6 +76,7 @@ STRINGS: dict[str, tuple[str, str]] = {
     "period_closed": ("本期已关闭,不能再提交或修改。", "This period is closed; no more submissions or revisions."),
     "save_failed": ("提交未成功:{error} 您的答案仍保留在本页,可稍后再试。",
                     "Submitting failed: {error} Your answers are kept on this page; try again later."),
+    "try_again": ("重试", "Try again"),
     "store_unavailable": ("数据库暂时无法打开:{error}", "The database cannot be opened: {error}"),
     "q_admin_intro": ("已发布的问卷版本。每次提交都保存它所回答的确切版本。",
                       "Published questionnaire versions. Every submission keeps the exact version it answered."),

@@ -170,3 +170,38 @@ def test_a_big_batch_takes_a_bounded_number_of_locks(pg_url):
     held = store._write(work)
     assert 0 < held <= LOCK_BUCKETS
     store.close()
+
+
+def test_an_outage_says_so_in_both_languages_never_shows_the_password_and_is_survived():
+    """PostgreSQL stops while the app runs: reads and writes fail with the outage message (the
+    page shows the Chinese one), nothing in the error chain carries the URL's password, and the
+    same Store works again once the server is back."""
+    import traceback
+
+    from survey.store import StoreError
+    from tests.pg_support import Cluster
+    cluster = Cluster()
+    try:
+        password = "s3cret-Pw'x"  # trust authentication: accepted, and must never be shown
+        url = cluster.url().replace("postgres@", "postgres:s3cret-Pw%27x@")
+        store = Store(url, KEY)
+        store.migrate()
+        assert store.query("SELECT count(*) FROM submissions") == [(0,)]  # attached
+        fresh = Store(url, KEY)  # another process's store: attaches for the first time later
+        cluster.pause()
+        for attempt in (lambda: store.query("SELECT count(*) FROM submissions"),
+                        lambda: fresh.query("SELECT count(*) FROM submissions"),
+                        lambda: store.points()):
+            with pytest.raises(StoreError) as info:
+                attempt()
+            assert info.value.zh == "数据库暂时没有响应。您填写的内容仍保留在本页,请稍后再试。"
+            shown = "".join(traceback.format_exception(info.value))
+            assert password not in shown and "s3cret" not in shown, shown
+        cluster.resume()
+        assert store.query("SELECT count(*) FROM submissions") == [(0,)]
+        assert fresh.query("SELECT count(*) FROM submissions") == [(0,)]
+        assert store.points() is not None
+        store.close()
+        fresh.close()
+    finally:
+        cluster.stop()

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import os
 import re
+from contextlib import contextmanager
 
 import streamlit as st
 
 from survey import config as config_module
 from survey.bootstrap import Startup, started
+from survey.errors import message
 from survey.i18n import LANGS
 from survey.i18n import t as translate
 from survey.store import StoreError
@@ -28,7 +30,20 @@ def startup() -> Startup:
     try:
         return _startup(os.environ.get("SURVEY_DB"))
     except (StoreError, config_module.ConfigError) as exc:
-        st.error(t("store_unavailable", error=str(exc)))
+        st.error(t("store_unavailable", error=message(exc, lang())))
+        st.stop()
+
+
+@contextmanager
+def database_trouble_shown():
+    """A page run the database failed (PostgreSQL away, a disk full) ends with the message in
+    the viewer's language and a way to try again, not a traceback. st.stop() keeps the
+    widgets' state: what was typed is still there when the page runs again."""
+    try:
+        yield
+    except StoreError as exc:
+        st.error(message(exc, lang()), icon=":material/cloud_off:")
+        st.button(t("try_again"), icon=":material/refresh:", key="database_trouble_retry")
         st.stop()
 
 

@@ -107,8 +107,7 @@ class Store:
         try:
             yield self.engine.analytics()
         except duckdb.Error as exc:
-            raise StoreError(f"Database error on {self.engine.label}: "
-                             f"{str(exc).splitlines()[0]}") from exc
+            raise self.engine.analytics_error(exc) from exc
 
     def _rows(self, sql: str, params=()) -> list[tuple]:
         return self.engine.rows(sql, params)

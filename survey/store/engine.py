@@ -166,6 +166,11 @@ class DuckDBEngine(_Engine):
         except (duckdb.IOException, duckdb.FatalException) as exc:
             raise self.friendly(exc) from exc
 
+    def analytics_error(self, exc: duckdb.Error) -> StoreError:
+        """A failed read in the analytical DuckDB, as a StoreError."""
+        first = (str(exc).strip().splitlines() or ["?"])[0]
+        return StoreError(f"Database error on {self.label}: {first}")
+
     def retryable(self, exc: Exception) -> bool:
         # Optimistic concurrency: a concurrent writer won ("Conflict on update", or a key it
         # inserted first, seen at commit). Retrying sees its committed work.
@@ -391,6 +396,12 @@ class _PooledCursor:
         return self._rows.pop(0) if self._rows else None
 
 
+def _server_away() -> StoreError:
+    return StoreError("The database server did not answer. What you typed is kept on this "
+                      "page; try again in a moment.",
+                      "数据库暂时没有响应。您填写的内容仍保留在本页,请稍后再试。")
+
+
 def redacted(url: str) -> str:
     parts = urllib.parse.urlsplit(url)
     if parts.password:
@@ -462,13 +473,17 @@ class PostgresEngine(_Engine):
     def friendly(self, exc: Exception) -> StoreError:
         first = (str(exc).strip().splitlines() or ["?"])[0]
         if isinstance(exc, (self._psycopg.OperationalError, self._pool_timeout)):
-            return StoreError("The database server did not answer. What you typed is kept on "
-                              "this page; try again in a moment.",
-                              "数据库暂时没有响应。您填写的内容仍保留在本页,请稍后再试。")
+            return _server_away()
         if isinstance(exc, self._psycopg.errors.DiskFull):
             return StoreError(f"PostgreSQL at {self.label}: the disk is full. Free space on the "
                               "database server. Nothing acknowledged was lost.")
         return StoreError(f"Database error on {self.label}: {first}")
+
+    def analytics_error(self, exc: duckdb.Error) -> StoreError:
+        # The postgres extension reports a server it cannot reach as an IO Error.
+        if isinstance(exc, duckdb.IOException) and "connect" in str(exc).lower():
+            return _server_away()
+        return super().analytics_error(exc)
 
     def migrate(self, after=None) -> list[str]:
         """Migrations run once: the first process to start takes an advisory lock, the others
@@ -574,11 +589,29 @@ def libpq_dsn(url: str) -> str:
 _SEARCH_PATH = "SET search_path = 'memory.main,pg.public'"
 
 
+def attach_postgres(con: duckdb.DuckDBPyConnection, url: str, alias: str,
+                    read_only: bool = True) -> None:
+    """ATTACH the database at `url` to DuckDB with the password in a DuckDB secret, not in
+    the connection string: the extension's errors quote the string they were given
+    ('Unable to connect to Postgres at "..."'), and those reach logs and pages."""
+    import psycopg.conninfo
+    params = psycopg.conninfo.conninfo_to_dict(url)
+    password = params.pop("password", None)
+    dsn = psycopg.conninfo.make_conninfo(**params).replace("'", "''")
+    options = ["TYPE postgres"] + (["READ_ONLY"] if read_only else [])
+    if password is not None:
+        secret = f"{alias}_login"
+        quoted = str(password).replace("'", "''")
+        con.execute(f"CREATE OR REPLACE TEMPORARY SECRET {secret} "
+                    f"(TYPE postgres, PASSWORD '{quoted}')")
+        options.append(f"SECRET {secret}")
+    con.execute(f"ATTACH '{dsn}' AS {alias} ({', '.join(options)})")
+
+
 def _duckdb_over_postgres(url: str, views: list[str]) -> duckdb.DuckDBPyConnection:
     con = duckdb_with_postgres()
     con.execute("SET pg_connection_limit = 8")  # per app process, beside psycopg's pool
-    dsn = libpq_dsn(url).replace("'", "''")
-    con.execute(f"ATTACH '{dsn}' AS pg (TYPE postgres, READ_ONLY)")
+    attach_postgres(con, url, "pg")
     con.execute(_SEARCH_PATH)
     for sql in views:
         con.execute(sql)

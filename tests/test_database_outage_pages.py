@@ -1,0 +1,81 @@
+"""PostgreSQL goes away while people use the app: the page says so in the viewer's language
+(no traceback), what the cadre typed is still on the form, and the same session carries on
+when the database is back."""
+
+from __future__ import annotations
+
+import datetime as dt
+import traceback
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from survey import periods
+from tests.conftest import KEY, ROOT, VILLAGE, as_cadre
+from tests.pg_support import Cluster
+
+PASSWORD = "Pw-never-shown-7"
+AWAY_ZH = "数据库暂时没有响应。您填写的内容仍保留在本页,请稍后再试。"
+
+
+@pytest.fixture
+def paused_app(tmp_path, monkeypatch):
+    from survey.bootstrap import started
+    from survey.config import resolve
+    cluster = Cluster()
+    url = cluster.url().replace("postgres@", f"postgres:{PASSWORD}@")  # trust: accepted
+    monkeypatch.setenv("SURVEY_DATABASE_URL", url)
+    monkeypatch.setenv("SURVEY_CODE_KEY", KEY.decode())
+    monkeypatch.setenv("SURVEY_DB", str(tmp_path / "side.duckdb"))
+    monkeypatch.setenv("SURVEY_DEMO", "0")
+    store = started(resolve()).store
+    store.add_points([VILLAGE])
+    yield cluster, store
+    cluster.stop()
+
+
+def shown(at) -> str:
+    return " | ".join([e.value for e in at.error] + [m.value for m in at.markdown])
+
+
+def test_a_cadre_mid_form_sees_the_outage_in_chinese_and_keeps_what_was_typed(paused_app):
+    cluster, store = paused_app
+    code = store.issue_codes(VILLAGE.point_id, 1)[0]
+    at = as_cadre(AppTest.from_file(str(ROOT / "survey_app.py"), default_timeout=60), code)
+    at.run()
+    assert not at.exception, at.exception
+    documents = at.number_input[0]
+    documents.set_value(37).run()
+    assert not at.exception
+
+    cluster.pause()
+    at.run()  # the next page run meets the outage
+    assert not at.exception, [traceback.format_exception(e) for e in at.exception]
+    assert [e.value for e in at.error] == [AWAY_ZH]
+    assert PASSWORD not in shown(at)
+    assert "Database error" not in shown(at)
+    assert at.button(key="database_trouble_retry").label == "重试"
+
+    cluster.resume()
+    at.button(key="database_trouble_retry").click().run()
+    assert not at.exception and not at.error, [e.value for e in at.error]
+    assert at.number_input[0].value == 37  # typed before the outage, still there
+
+
+def test_a_leader_sees_the_outage_in_english_in_the_english_ui(paused_app, monkeypatch):
+    from tests.conftest import add_staff, as_user
+    cluster, store = paused_app
+    add_staff(store, "li", "leader", ("江北市",))
+    at = as_user(AppTest.from_file(str(ROOT / "survey_app.py"), default_timeout=60), "li")
+    at.query_params["lang"] = "en"
+    at.run()
+    assert not at.exception, at.exception
+    cluster.pause()
+    at.run()
+    assert not at.exception, at.exception
+    assert [e.value for e in at.error] == [
+        "The database server did not answer. What you typed is kept on this page; try again "
+        "in a moment."]
+    assert at.button(key="database_trouble_retry").label == "Try again"
+    assert PASSWORD not in shown(at)
+    cluster.resume()
