@@ -1,8 +1,17 @@
 #!/usr/bin/env bash
 # Several app servers on one PostgreSQL, on this machine, from a fresh clone:
 #
-#   scripts/multi_server.sh          # start: PostgreSQL + two app servers; Ctrl-C stops all
-#   scripts/multi_server.sh stop     # stop them from another terminal
+#   scripts/multi_server.sh                   # start PostgreSQL (unless running) + two app servers
+#   scripts/multi_server.sh status            # app servers, PostgreSQL and who is connected to it
+#   scripts/multi_server.sh stop              # stop the app servers this script started
+#   scripts/multi_server.sh stop --all        # ... and PostgreSQL, unless others still use it
+#   scripts/multi_server.sh stop --all --force  # ... and PostgreSQL even then (cuts them off)
+#
+# The script stops only what it started. Ctrl-C stops this run's app servers, and PostgreSQL
+# only if this run started it and no other program (an app server started by hand with the same
+# SURVEY_DATABASE_URL, an analyst, psql) is connected; otherwise PostgreSQL keeps running and
+# the script says who is connected. App servers that end on their own, or by `stop`, leave
+# PostgreSQL running.
 #
 # A throwaway PostgreSQL cluster (Debian's binaries, /usr/lib/postgresql/*/bin) lives in
 # data/pg/: its data, its socket, a database "survey" owned by the role "survey_app" (password
@@ -54,28 +63,129 @@ as_owner() {
   if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi
 }
 
-stop_all() {
-  local pid stopped=()
-  for f in "$RUN"/app-*.pid; do
+# The cluster's own record of where it listens (postmaster.pid: line 4 port, line 5 socket
+# folder), so `stop` and `status` reach it whatever PG_PORT was at start.
+pg_running() {
+  [ -f "$CLUSTER/postmaster.pid" ] && as_owner "$(bindir)/pg_ctl" -D "$CLUSTER" status >/dev/null 2>&1
+}
+psql_admin() {
+  local port socket
+  port=$(sed -n 4p "$CLUSTER/postmaster.pid")
+  socket=$(sed -n 5p "$CLUSTER/postmaster.pid")
+  as_owner "$(bindir)/psql" -h "${socket:-$RUN}" -p "${port:-$PG_PORT}" -U postgres -d postgres \
+    -qAt -v ON_ERROR_STOP=1 "$@"
+}
+
+# Other programs connected to PostgreSQL: "N  database  application  from" per line.
+other_clients() {
+  psql_admin -F '  ' -c "SELECT count(*), datname, coalesce(nullif(application_name, ''), '-'),
+      coalesce('from ' || host(client_addr), 'local socket') FROM pg_stat_activity
+    WHERE backend_type = 'client backend' AND pid <> pg_backend_pid() GROUP BY 2, 3, 4 ORDER BY 1 DESC"
+}
+
+# An app server this script started: the pid file's process is still that streamlit server
+# (a pid reused by another program is left alone).
+ours() {
+  local pid=$1 port=$2
+  [ -r "/proc/$pid/cmdline" ] || return 1
+  tr '\0' ' ' <"/proc/$pid/cmdline" | grep -q "survey_app.py --server.port $port "
+}
+
+# Stop the app servers started by this script (all of them, or those on the ports given).
+stop_apps() {
+  local f pid port stopped=() files=()
+  if [ $# -gt 0 ]; then
+    for port in "$@"; do files+=("$RUN/app-$port.pid"); done
+  else
+    files=("$RUN"/app-*.pid)
+  fi
+  for f in "${files[@]}"; do
     [ -e "$f" ] || continue
     pid=$(cat "$f")
+    port=${f##*/app-}; port=${port%.pid}
     rm -f "$f"
-    if kill "$pid" 2>/dev/null; then stopped+=("$pid"); say "stopping app server (pid $pid)"; fi
+    if ours "$pid" "$port" && kill "$pid" 2>/dev/null; then
+      stopped+=("$pid")
+      say "stopping the app server on port $port (pid $pid)"
+    fi
   done
-  # let the app servers close their connections, then stop PostgreSQL
+  # wait for them to end (and so to close their database connections)
   for pid in "${stopped[@]}"; do
-    for _ in $(seq 1 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+    for _ in $(seq 1 150); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+    kill -0 "$pid" 2>/dev/null && say "the app server pid $pid has not stopped yet after 15 s"
   done
-  if [ -f "$CLUSTER/postmaster.pid" ]; then
-    as_owner "$(bindir)/pg_ctl" -D "$CLUSTER" -m fast -w stop >/dev/null && say "stopped PostgreSQL"
+  [ ${#stopped[@]} -gt 0 ] || say "no app server of this script is running"
+}
+
+# Stop PostgreSQL unless other programs are connected (then list them and return 1); with
+# "force", stop it anyway (pg_ctl -m fast: their transactions roll back, they are cut off).
+stop_db() {
+  local force=${1:-} clients=""
+  if ! pg_running; then say "PostgreSQL is not running ($CLUSTER)"; return 0; fi
+  for _ in $(seq 1 30); do  # a stopped server's connections take a moment to leave
+    clients=$(other_clients) || clients="(could not list the connections)"
+    [ -z "$clients" ] && break
+    sleep 0.1
+  done
+  if [ -n "$clients" ]; then
+    if [ "$force" != force ]; then
+      say "PostgreSQL keeps running: other programs are connected to it"
+      say "(connections, database, program, from):"
+      printf '%s\n' "$clients" | sed 's/^/  /'
+      say "Stop them first, or cut them off: scripts/multi_server.sh stop --all --force"
+      return 1
+    fi
+    say "stopping PostgreSQL although programs are connected (they are cut off):"
+    printf '%s\n' "$clients" | sed 's/^/  /'
+  fi
+  as_owner "$(bindir)/pg_ctl" -D "$CLUSTER" -m fast -w stop >/dev/null && say "stopped PostgreSQL"
+}
+
+status() {
+  local f pid port any=""
+  for f in "$RUN"/app-*.pid; do
+    [ -e "$f" ] || continue
+    pid=$(cat "$f"); port=${f##*/app-}; port=${port%.pid}; any=1
+    if ours "$pid" "$port"; then say "app server on port $port: running (pid $pid)"
+    else say "app server on port $port: not running (stale $f)"; fi
+  done
+  [ -n "$any" ] || say "app servers: none started by this script"
+  if pg_running; then
+    say "PostgreSQL: running in $CLUSTER, port $(sed -n 4p "$CLUSTER/postmaster.pid")"
+    local clients
+    clients=$(other_clients) || clients="(could not list the connections)"
+    if [ -n "$clients" ]; then
+      say "connected (connections, database, program, from):"
+      printf '%s\n' "$clients" | sed 's/^/  /'
+    else
+      say "connected: nobody"
+    fi
+  else
+    say "PostgreSQL: not running ($CLUSTER)"
   fi
 }
 
-if [ "${1:-start}" = stop ]; then
-  stop_all
-  exit 0
-fi
-[ "${1:-start}" = start ] || die "usage: $0 [start|stop]"
+usage="usage: $0 [start] | status | stop [--all [--force]]"
+command=${1:-start}
+[ $# -gt 0 ] && shift
+case $command in
+  stop)
+    all="" force=""
+    for arg in "$@"; do
+      case $arg in --all) all=1 ;; --force) force=force ;; *) die "$usage" ;; esac
+    done
+    [ -z "$force" ] || [ -n "$all" ] || die "--force goes with --all: $usage"
+    stop_apps
+    if [ -n "$all" ]; then
+      stop_db "$force" || exit 1
+    elif pg_running; then
+      say "PostgreSQL keeps running (scripts/multi_server.sh stop --all stops it)"
+    fi
+    exit 0 ;;
+  status) [ $# = 0 ] || die "$usage"; status; exit 0 ;;
+  start) [ $# = 0 ] || die "$usage" ;;
+  *) die "$usage" ;;
+esac
 
 BIN=$(bindir)
 [ -f "$ROOT/survey_app.py" ] || die "run from the project (survey_app.py not found)"
@@ -95,14 +205,16 @@ if [ ! -f "$CLUSTER/PG_VERSION" ]; then
   as_owner "$BIN/initdb" -D "$CLUSTER" -U postgres --auth-local=trust --auth-host=scram-sha-256 \
     -E UTF8 --locale=C.UTF-8 >"$PG_DIR/initdb.log" 2>&1 || { cat "$PG_DIR/initdb.log" >&2; die "initdb failed"; }
 fi
-if as_owner "$BIN/pg_ctl" -D "$CLUSTER" status >/dev/null 2>&1; then
-  say "PostgreSQL already running in $CLUSTER"
+STARTED_PG=""  # set when this run starts PostgreSQL: only then may its Ctrl-C stop it
+if pg_running; then
+  PG_PORT=$(sed -n 4p "$CLUSTER/postmaster.pid")
+  say "PostgreSQL already running in $CLUSTER (port $PG_PORT); this run will not stop it"
 else
   as_owner "$BIN/pg_ctl" -D "$CLUSTER" -l "$PG_DIR/postgresql.log" -w \
     -o "-p $PG_PORT -k $RUN -c listen_addresses=127.0.0.1 -c max_connections=200" start >/dev/null \
     || { tail -n 20 "$PG_DIR/postgresql.log" >&2; die "PostgreSQL did not start (port $PG_PORT taken? set PG_PORT)"; }
+  STARTED_PG=1
 fi
-psql_admin() { as_owner "$BIN/psql" -h "$RUN" -p "$PG_PORT" -U postgres -d postgres -qAt -v ON_ERROR_STOP=1 "$@"; }
 
 # 2. the app's role and database (once); password and key kept in files only this user reads
 if [ ! -s "$PG_DIR/app_password" ]; then
@@ -126,7 +238,16 @@ SURVEY_CODE_KEY=$(cat "$PG_DIR/code_key")
 export SURVEY_DB=${SURVEY_DB:-$PG_DIR/survey.duckdb}
 
 # 3. the app servers, started together (the first one sets up the database, the others wait)
-trap 'say ""; stop_all; exit 0' INT TERM
+# Ctrl-C: this run's app servers, and PostgreSQL if this run started it and nobody else uses it
+finish() {
+  stop_apps $PORTS
+  if [ -n "$STARTED_PG" ]; then
+    stop_db || true
+  elif pg_running; then
+    say "PostgreSQL keeps running (started before this run; scripts/multi_server.sh stop --all stops it)"
+  fi
+}
+trap 'say ""; finish; exit 0' INT TERM
 pids=()
 for port in $PORTS; do
   log=$PG_DIR/app-$port.log
@@ -144,7 +265,7 @@ for port in $PORTS; do
     pid=$(cat "$RUN/app-$port.pid")
     if ! kill -0 "$pid" 2>/dev/null; then
       tail -n 30 "$PG_DIR/app-$port.log" >&2
-      stop_all
+      finish
       die "the app server on port $port stopped (log: $PG_DIR/app-$port.log)"
     fi
     sleep 0.5
@@ -175,6 +296,14 @@ say "    proxy_set_header Host \$host; proxy_set_header X-Forwarded-For \$remote
 say "    proxy_read_timeout 1h; }"
 say "  and SURVEY_TRUSTED_PROXIES=127.0.0.1 for the app servers."
 say ""
-say "Ctrl-C (or scripts/multi_server.sh stop) stops the app servers and PostgreSQL; the data stays in $PG_DIR."
+if [ -n "$STARTED_PG" ]; then
+  say "Ctrl-C stops the app servers, and PostgreSQL unless other programs use it; the data stays in $PG_DIR."
+else
+  say "Ctrl-C stops the app servers; PostgreSQL was running before and keeps running."
+fi
+say "From another terminal: scripts/multi_server.sh status | stop | stop --all"
 wait "${pids[@]}" || true
-stop_all
+trap - INT TERM
+# the app servers ended without Ctrl-C (crashed, or `stop`): PostgreSQL stays for its other users
+say "the app servers have stopped; PostgreSQL keeps running (scripts/multi_server.sh stop --all stops it)"
+for port in $PORTS; do rm -f "$RUN/app-$port.pid"; done

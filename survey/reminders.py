@@ -26,6 +26,7 @@ import urllib.request
 import pandas as pd
 
 from survey import periods
+from survey.background import Failures, concise
 from survey.rounds import Round, Rule, reminder_times, weekday_label
 from survey.store import StoreError
 from survey.store import outbox
@@ -277,7 +278,7 @@ class Delivery(threading.Thread):
     Back-off: `base_s` after the first failure, doubling, at most `cap_s`; never given up."""
 
     def __init__(self, store: Store, tick: float = 15.0, base_s: float = 30.0,
-                 cap_s: float = 1800.0, clock=None, send=post):
+                 cap_s: float = 1800.0, clock=None, send=post, retry_cap_s: float = 60.0):
         super().__init__(name="reminder-delivery", daemon=True)
         self.store, self.tick, self.base_s, self.cap_s = store, tick, base_s, cap_s
         self.clock = clock or (lambda: dt.datetime.now())
@@ -285,6 +286,7 @@ class Delivery(threading.Thread):
         self.stopped = threading.Event()
         self.woken = threading.Event()
         self.last_error: str | None = None
+        self.failures = Failures(_log, "reminder delivery", retry_cap_s)
 
     def wake(self) -> None:
         self.woken.set()
@@ -307,16 +309,20 @@ class Delivery(threading.Thread):
                 return
 
     def run(self) -> None:
-        """Runs until stop(): any exception in a round of work is logged and shown to admins,
-        and the thread goes on (it used to end silently on any text containing "closed")."""
+        """Runs until stop(): a round of work that fails (e.g. PostgreSQL restarting) is shown
+        to admins and logged in one line per kind of failure, the next round waits longer
+        (tick doubling, at most retry_cap_s), and delivery resumes when the database is back."""
         while not self.stopped.is_set():
             try:
                 self.run_once()
                 self.last_error = None
+                self.failures.succeeded()
+                pause = self._sleep()
             except Exception as exc:  # noqa: BLE001 - keep delivering; the admin page shows it
-                self.last_error = f"{type(exc).__name__}: {exc}"[:300]
-                _log.exception("reminder delivery")
-            self.woken.wait(self._sleep())
+                self.last_error = concise(exc, 300)
+                self.failures.failed(exc)
+                pause = self.failures.delay(self.tick)
+            self.woken.wait(pause)
             self.woken.clear()
 
     def _sleep(self) -> float:
