@@ -147,21 +147,28 @@ def cmd_analyst_role(args, cfg) -> int:
     from survey.access import one_time_password
     from survey.store import analyst_access
     password = args.password or one_time_password()
+    status = 0
     with _store(cfg) as store:
-        if args.print_sql:
-            for sql in analyst_access.role_statements(store, password, cfg.k_anonymity, ACTOR):
-                print(sql + ";")
-        else:
-            analyst_access.grant_analyst_role(store, password, cfg.k_anonymity, ACTOR)
-            print(f"role {analyst_access.ROLE}: may read the views of schema "
-                  f"{analyst_access.SCHEMA} only (k = {cfg.k_anonymity} for problem_reports)")
-        out = sys.stderr if args.print_sql else sys.stdout
+        if not args.print_sql:
+            try:
+                analyst_access.grant_analyst_role(store, password, cfg.k_anonymity, ACTOR,
+                                                  args.connection_limit)
+                print(f"role {analyst_access.ROLE}: may read the views of schema "
+                      f"{analyst_access.SCHEMA} only (k = {cfg.k_anonymity} for "
+                      f"problem_reports), {args.connection_limit} connections at most")
+            except analyst_access.NotSuperuser as exc:  # the statements, for a superuser
+                print(f"error: {exc.en}\n错误:{exc.zh}", file=sys.stderr)
+                status = 2
+        if args.print_sql or status:
+            print(analyst_access.script(analyst_access.role_statements(
+                store, password, cfg.k_anonymity, ACTOR, args.connection_limit)))
+        out = sys.stderr if args.print_sql or status else sys.stdout
         if not args.password:
             print(f"password (shown only now): {password}", file=out)
         print("analysts attach from DuckDB 1.5 (docs/analysts.md):\n  INSTALL postgres;\n  "
               + analyst_access.attach_statement(store, "..." if args.password else password)
               + "\n  USE survey.analyst;", file=out)
-    return 0
+    return status
 
 
 def cmd_export(args, cfg) -> int:
@@ -258,7 +265,10 @@ def build_parser() -> argparse.ArgumentParser:
                        "survey_analyst, which reads the analysts' views live and nothing else")
     p.add_argument("--password", help="its new password (default: a random one, shown once)")
     p.add_argument("--print-sql", action="store_true", help="print the statements for a "
-                   "database administrator instead of running them")
+                   "database superuser instead of running them (the command runs them only "
+                   "when SURVEY_DATABASE_URL's user is a superuser)")
+    p.add_argument("--connection-limit", type=int, default=5, help="connections all analysts "
+                   "together may hold (default 5)")
     p.set_defaults(func=cmd_analyst_role)
     p = sub.add_parser("export", help="export the views, streamed, with a progress bar")
     p.add_argument("--format", choices=["parquet", "csv", "xlsx", "sav", "dta"],
