@@ -24,6 +24,7 @@ else:  # a page run
     st.set_page_config(page_title="基层减负监测 · Burden monitoring", page_icon=":material/assignment:",
                        layout="centered")
     language_switch()
+    phone.quiet_status_widget()
     startup()  # open the database once, before any page, so errors show in one place
     # page id -> (script, title key, icon); the order is the order in the navigation
     PAGES = {

@@ -18,7 +18,8 @@ viewer = require("responses")
 app = startup()
 flt, _ = leader_header("nav_responses", "responses_intro", viewer)
 recent = periods.recent("month", dt.date.today(), 13)
-period = st.selectbox(t("period"), recent, index=1 if len(recent) > 1 else 0,
+# Opens on the month cadres are filling now: the one to chase.
+period = st.selectbox(t("period"), recent, index=0,
                       format_func=lambda key: month_label(periods.bounds("month", key)[0], lang()))
 frame = cached.figure("responses", flt, period)
 if frame.empty:

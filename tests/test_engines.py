@@ -151,8 +151,9 @@ def test_page_runs_in_fresh_threads_do_not_pile_up_connections(pg_url):
         for t in threads:
             t.join()
     with psycopg.connect(pg_url) as conn:
-        open_now = conn.execute("SELECT count(*) FROM pg_stat_activity WHERE application_name "
-                                "= 'survey-app'").fetchone()[0]
+        open_now = conn.execute(  # this database's: other tests' stores use the cluster too
+            "SELECT count(*) FROM pg_stat_activity WHERE application_name = 'survey-app' "
+            "AND datname = current_database()").fetchone()[0]
     assert 1 <= open_now <= 10
     store.close()
 
@@ -205,3 +206,20 @@ def test_an_outage_says_so_in_both_languages_never_shows_the_password_and_is_sur
         fresh.close()
     finally:
         cluster.stop()
+
+
+def test_a_server_with_another_code_key_refuses_to_start_and_changes_nothing(store_target):
+    """Two servers on one database with different SURVEY_CODE_KEYs would each make codes the
+    other cannot read: the second one stops with what to do, in both languages."""
+    from survey.store import StoreError
+    first = Store(store_target, KEY)
+    first.add_points([VILLAGE])
+    code = first.issue_codes(VILLAGE.point_id, 1)[0]
+    first.close()
+    with pytest.raises(StoreError) as info:
+        Store(store_target, b"another key, not the first server's")
+    assert "SURVEY_CODE_KEY" in str(info.value) and "SURVEY_CODE_KEY" in info.value.zh
+    assert "同一密钥" in info.value.zh
+    again = Store(store_target, KEY)  # the right key still opens it, and the code still works
+    assert again.respondent(code).point.point_id == VILLAGE.point_id
+    again.close()

@@ -1,5 +1,6 @@
 """AppTest of the leaders' pages on the demo database, plus the files they hand out."""
 
+import datetime as dt
 import html
 import io
 import re
@@ -8,7 +9,7 @@ import openpyxl
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from survey import briefing, charts, safe_files, trends
+from survey import briefing, charts, periods, safe_files, trends
 from survey.bootstrap import start
 from survey.config import resolve
 from survey.leader_config import load_index, load_rules
@@ -160,6 +161,8 @@ def test_warning_without_a_note_is_refused(app_env):
 def test_response_monitor(app_env):
     at = open_page("app_pages/responses.py")
     assert any("个监测点" in m.value for m in at.markdown)
+    # it opens on the month cadres are filling now, the one a leader chases
+    assert at.selectbox[-1].value == periods.key_for("month", dt.date.today())
     table = at.dataframe[0].value
     assert len(table) == 60
     # the columns a phone must see come first
@@ -270,9 +273,6 @@ def test_csv_and_png_downloads_keep_chinese(app_env):
 def test_a_new_submission_shows_at_once(app_env, monkeypatch):
     """Figures are cached on the data version: a submission through the app's store is seen
     on the next rerun, without waiting for any cache to expire."""
-    import datetime as dt
-
-    from survey import periods
     from tests.conftest import complete_answers
     from ui.context import _startup
     app_store = _startup(str(app_env.path)).store  # the store the app itself holds

@@ -191,6 +191,8 @@ def test_migrations_upgrade_a_database_made_by_schema_version_1(tmp_path, monkey
     every = engine_module.migrations
     first_only = [m for m in every("duckdb") if m[0] == 1]
     monkeypatch.setattr(engine_module, "migrations", lambda dialect: first_only)
+    from survey.store import respondents  # the version that made it did not check the code key
+    monkeypatch.setattr(respondents, "check_code_key", lambda store: None)
     old = Store(path, KEY)
     assert old.schema_version() == 1
     old.add_points([VILLAGE])
@@ -301,7 +303,7 @@ def test_a_crash_right_after_first_start_leaves_an_openable_database(tmp_path):
         import os, sys
         sys.path.insert(0, {str(ROOT)!r})
         from survey.store import Store, Point
-        s = Store({str(path)!r}, b"k")
+        s = Store({str(path)!r}, {KEY!r})
         s.add_points([Point("P", "村", "village", "village", ("市",))])
         os._exit(0)  # no clean shutdown, no checkpoint of the last write
     """)

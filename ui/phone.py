@@ -28,3 +28,13 @@ def close_menu_after_navigation() -> None:
     if not st.session_state.get("_menu_listener"):
         st.session_state["_menu_listener"] = True
         st.html(_CLOSE_AFTER_NAVIGATION, unsafe_allow_javascript=True)
+
+
+# Streamlit's running indicator says "Running..." and offers "Stop" in English whatever the
+# page's language; a cadre has no use for Stop. The animated icon alone says "working".
+_QUIET_STATUS = ("<style>[data-testid=stStatusWidget] label, "
+                 "[data-testid=stStatusWidget] button {display: none !important;}</style>")
+
+
+def quiet_status_widget() -> None:
+    st.html(_QUIET_STATUS)

@@ -64,7 +64,12 @@ class Store:
         self.read_only = read_only
         self._version_lock = threading.Lock()
         if not read_only:
-            self.migrate()
+            try:
+                self.migrate()
+                respondents.check_code_key(self)
+            except BaseException:
+                self.engine.close()  # a server that retries its start must not pile up pools
+                raise
 
     def _cursor(self):
         return self.engine.cursor()

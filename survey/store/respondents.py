@@ -3,9 +3,41 @@ or replaced; a code or a pseudonym resolves to its point."""
 
 from __future__ import annotations
 
+import hashlib
+import hmac
+
 from survey import codes
+from survey.store import settings
 from survey.store.engine import StoreError
 from survey.store.model import CodeError, _now, _point, Respondent
+
+CODE_KEY_FINGERPRINT = "code_key_fingerprint"
+
+
+def key_fingerprint(code_key: bytes) -> str:
+    """Names the code key without revealing it (an HMAC of a fixed text under the key)."""
+    return hmac.new(code_key, b"survey code key fingerprint", hashlib.sha256).hexdigest()[:12]
+
+
+def check_code_key(store) -> None:
+    """Codes are stored as keyed hashes, so every process on one database needs the key they
+    were made with: another key would make every QR code unknown and new codes unreadable to
+    the others. The first process records the key's fingerprint; one with another key stops."""
+    mine = key_fingerprint(store.code_key)
+    kept = settings.setting(store, CODE_KEY_FINGERPRINT)
+    if kept is None:
+        settings.save_setting(store, CODE_KEY_FINGERPRINT, mine, "system", audited=False)
+    elif kept != mine:
+        raise StoreError(
+            f"This server's code key (fingerprint {mine}) is not the key the codes in "
+            f"{store.engine.label} were made with (fingerprint {kept}). Every app server and "
+            "command on one database must use the same key: set SURVEY_CODE_KEY (or "
+            ".streamlit/secrets.toml [survey] code_key) to the first server's key; for the "
+            "embedded file, restore the data/survey.key that was beside it. Nothing was changed.",
+            f"本服务器的编码密钥(指纹 {mine})与该数据库中编码所用的密钥(指纹 {kept})不一致。"
+            "同一数据库上的所有应用服务器和命令必须使用同一密钥:请把 SURVEY_CODE_KEY(或 "
+            ".streamlit/secrets.toml 中 [survey] code_key)设为第一台服务器的密钥;内嵌数据库"
+            "请恢复原来放在旁边的 data/survey.key。数据未作任何改动。")
 
 def issue_codes(store, point_id: str, count: int, actor: str = "system") -> list[str]:
     """Create `count` respondent codes for a point. The clear codes are returned once and

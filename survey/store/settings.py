@@ -16,10 +16,12 @@ def setting(store, name: str) -> str | None:
     return row[0] if row else None
 
 
-def save_setting(store, name: str, value: str, actor: str) -> None:
+def save_setting(store, name: str, value: str, actor: str, audited: bool = True) -> None:
+    """`audited=False` for what the system records about itself (not a person's change)."""
     def work(cur):
         cur.execute("INSERT INTO app_setting VALUES (?, ?, ?, ?) ON CONFLICT (name) DO UPDATE "
                     "SET value = excluded.value, updated_at = excluded.updated_at, "
                     "updated_by = excluded.updated_by", [name, value, _now(), actor])
-        store._audit(cur, actor, "change_setting", name, {"value": value})
+        if audited:
+            store._audit(cur, actor, "change_setting", name, {"value": value})
     store._write(work)
