@@ -42,7 +42,7 @@ def share_help(indicator: str) -> str:
 
 # -- the sentence a leader reads first --------------------------------------------------------
 rules, _ = cached.rules()
-_, alerts, _ = cached.figure("alerts", flt, rules, k)
+_, alerts, _ = cached.figure("alerts", flt, rules, k, None, False)  # counted: no evidence
 states = app.store.warning_states()
 open_count = sum(early_warning.is_open(a, states) for a in alerts)
 period = bucket_label(bucket, grain, lang())

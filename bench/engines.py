@@ -81,7 +81,7 @@ def leader_first_view(store) -> dict:
     trends.overview(store, province, "month", None, K)
     trends.series(store, province, "meetings", "month", K)
     figures = time.perf_counter()
-    trends.alerts(store, province, load_rules()[0], K)
+    trends.alerts(store, province, load_rules()[0], K, evidence=False)  # as the page: a count
     ended = time.perf_counter()
     return {"figures": (figures - started) * 1000, "warnings": (ended - figures) * 1000,
             "total": (ended - started) * 1000}
@@ -272,7 +272,10 @@ def measure(scale_name: str, postgres: bool, cluster, args, log=print) -> dict:
     db = DATA / f"{scale_name}.duckdb"
     result = {"scale": scale_name, "date": dt.date.today().isoformat(), "machine": machine(),
               "points": scale.points, "respondents": scale.respondents, "months": scale.months}
-    result["build_s"] = build(db, scale, log=log)["total_s"]
+    if args.reuse and db.exists():
+        log(f"{scale_name}: reusing {db} (built {dt.datetime.fromtimestamp(db.stat().st_mtime)})")
+    else:
+        result["build_s"] = build(db, scale, log=log)["total_s"]
     engines = {"duckdb": str(db)}
     if postgres:
         import psycopg
@@ -294,6 +297,8 @@ def measure(scale_name: str, postgres: bool, cluster, args, log=print) -> dict:
         if not args.no_submit:
             log(f"{scale_name} {name}: submits")
             mine["submit"] = submits(target, 2 if name == "postgres" else 1, args.repeats)
+        if args.no_snapshot:
+            continue
         log(f"{scale_name} {name}: freshness")
         folder = DATA / f"{scale_name}-{name}-snapshot"
         folder.mkdir(parents=True, exist_ok=True)
@@ -356,7 +361,7 @@ def table(result: dict) -> str:
 
 def main(argv=None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--scale", action="append", default=None, help="S, M (repeatable)")
+    parser.add_argument("--scale", action="append", default=None, help="S, M, L (repeatable)")
     parser.add_argument("--pg-scales", default="S",
                         help="scales also measured on PostgreSQL (M copies 26 M answer rows)")
     parser.add_argument("--repeats", type=int, default=3, help="rounds of each submit load")
@@ -364,6 +369,12 @@ def main(argv=None) -> None:
     parser.add_argument("--pg-snapshot", default="S",
                         help="scales at which to time the (optional) snapshot on PostgreSQL too")
     parser.add_argument("--no-submit", action="store_true")
+    parser.add_argument("--no-snapshot", action="store_true",
+                        help="skip the freshness part (the snapshot at L writes ~6 GB)")
+    parser.add_argument("--reuse", action="store_true",
+                        help="measure the database already in BENCH_DATA instead of building it")
+    parser.add_argument("--label", default="",
+                        help="appended to the result's file name (engines-M<label>.json)")
     parser.add_argument("--child", nargs="+", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.child:
@@ -382,7 +393,7 @@ def main(argv=None) -> None:
         RESULTS.mkdir(parents=True, exist_ok=True)
         for name in scales:
             result = measure(name, name in pg_scales, cluster, args)
-            (RESULTS / f"engines-{name}.json").write_text(json.dumps(result, indent=2))
+            (RESULTS / f"engines-{name}{args.label}.json").write_text(json.dumps(result, indent=2))
             print(f"\nMeasured {result['date']} on {result['machine']}\n")
             print(table(result))
     finally:

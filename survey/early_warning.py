@@ -63,8 +63,36 @@ def _mean(pivot: pd.DataFrame, months: list[dt.date]) -> tuple[pd.Series, pd.Ser
     return block.mean(axis=1), block.notna().sum(axis=1)
 
 
+def cells_read(rules: list[WarningRule], latest: dt.date) -> dict[str, list[dt.date]]:
+    """{indicator: months} that evaluate_frame reads at `latest`: nothing else can change what
+    the rules say, so a pivot of only these cells (NaN or absent elsewhere) raises the same
+    alerts as one of every month (the store reads 73 cells per point instead of 24 months x 9
+    indicators). Kept next to evaluate_frame: a rule that reads a new month must say so here."""
+    cells: dict[str, set[dt.date]] = {}
+
+    def add(indicators, months) -> None:
+        for indicator in indicators:
+            cells.setdefault(indicator, set()).update(months)
+
+    for rule in rules:
+        if rule.kind == "yoy_rise":
+            recent = [month(latest, back) for back in range(rule.periods)]
+            add(rule.indicators, recent + [month(m, 12) for m in recent])
+        elif rule.kind == "above_baseline":
+            if rule.policy_date is None or latest < month(rule.policy_date, -rule.window):
+                continue
+            policy = month(rule.policy_date)
+            add(rule.indicators, [month(policy, b) for b in range(1, rule.baseline_months + 1)] +
+                [month(latest, b) for b in range(rule.window)])
+        elif rule.kind == "informal_shift":
+            add((rule.formal, *rule.indicators),
+                [month(latest, b + shift) for b in range(rule.window) for shift in (0, 12)])
+    return {indicator: sorted(months) for indicator, months in sorted(cells.items())}
+
+
 def evaluate_frame(rules: list[WarningRule], pivot: pd.DataFrame, latest: dt.date) -> list[Alert]:
-    """The same rules, computed column-wise over all points at once."""
+    """The same rules, computed column-wise over all points at once. Rows whose cells are
+    all missing raise nothing, so the pivot may hold every point of the filter."""
     alerts: list[Alert] = []
     if pivot.empty:
         return alerts
@@ -80,8 +108,9 @@ def evaluate_frame(rules: list[WarningRule], pivot: pd.DataFrame, latest: dt.dat
                 change = (new - old) / old.where(old != 0)
                 fire &= (change >= rule.threshold) & (new - old >= rule.min_increase)
                 changes.append((m, change))
-            for key in fire[fire].index:
-                facts = {"changes": [(m, float(c[key])) for m, c in changes[::-1]]}
+            fired = [(m, c[fire].tolist()) for m, c in changes[::-1]]  # no lookup per alert
+            for row, key in enumerate(fire[fire].index):
+                facts = {"changes": [(m, values[row]) for m, values in fired]}
                 alerts.append(Alert(rule, key[0], key[1], latest, facts))
         elif rule.kind == "above_baseline":
             if rule.policy_date is None or latest < month(rule.policy_date, -rule.window):
@@ -93,9 +122,10 @@ def evaluate_frame(rules: list[WarningRule], pivot: pd.DataFrame, latest: dt.dat
             recent, seen = _mean(rows, [month(latest, b) for b in range(rule.window)])
             fire = (present * 2 >= rule.baseline_months) & (seen > 0) & (baseline > 0) & \
                 (recent >= baseline * (1 + rule.threshold))
-            for key in fire[fire].index:
+            for key, base, now in zip(fire[fire].index, baseline[fire].tolist(),
+                                      recent[fire].tolist()):
                 alerts.append(Alert(rule, key[0], key[1], latest,
-                                    {"baseline": float(baseline[key]), "recent": float(recent[key])}))
+                                    {"baseline": base, "recent": now}))
         elif rule.kind == "informal_shift":
             recent_months = [month(latest, b) for b in range(rule.window)]
             before_months = [month(latest, b + 12) for b in range(rule.window)]
@@ -110,10 +140,12 @@ def evaluate_frame(rules: list[WarningRule], pivot: pd.DataFrame, latest: dt.dat
             falling = formal[formal < 0]
             for indicator in rule.indicators:
                 informal = change(indicator).reindex(falling.index)
-                for point in informal[informal >= rule.threshold].index:
+                up = informal >= rule.threshold
+                for point, formal_change, informal_change in zip(
+                        informal[up].index, falling[up].tolist(), informal[up].tolist()):
                     alerts.append(Alert(rule, point, indicator, latest,
-                                        {"formal_change": float(falling[point]),
-                                         "informal_change": float(informal[point])}))
+                                        {"formal_change": formal_change,
+                                         "informal_change": informal_change}))
     return alerts
 
 

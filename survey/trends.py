@@ -323,9 +323,12 @@ def burden_index(store: Store, flt: Filter, definition: IndexDefinition, grain: 
 
 
 def alerts(store: Store, flt: Filter, rules: list[WarningRule], k: int,
-           today: dt.date | None = None) -> tuple[dt.date | None, list, pd.DataFrame]:
-    """(month evaluated, alerts, evidence): evidence is the point x month means behind them,
-    rows (point, indicator), for the last 24 months."""
+           today: dt.date | None = None, evidence: bool = True
+           ) -> tuple[dt.date | None, list, pd.DataFrame]:
+    """(month evaluated, alerts, evidence): evidence is the point x month means behind the
+    alerts, rows (point, indicator) of the alerts, for the last 24 months (an empty frame with
+    evidence=False: the trends page only counts them). The rules read only the cells they
+    need (early_warning.cells_read), not every month of every point."""
     needed = sorted({i for r in rules for i in r.indicators} |
                     {r.formal for r in rules if r.formal})
     span = analytics.period_range(store, flt.questionnaire_id)
@@ -334,15 +337,22 @@ def alerts(store: Store, flt: Filter, rules: list[WarningRule], k: int,
     latest = latest_complete([span[1], analytics.shift(span[1], 1)], "month", today)
     latest = min(latest, flt.end or latest)
     earliest = analytics.shift(latest, 23)
-    policies = [analytics.shift(r.policy_date.replace(day=1), r.baseline_months)
-                for r in rules if r.policy_date]
-    start = min([earliest] + policies)
-    pivot = analytics.point_means(store, flt.narrowed(start=start, end=latest), needed, k)
-    if pivot.empty:
-        return None, [], pd.DataFrame()
+    cells = early_warning.cells_read(rules, latest)
+    pivot = analytics.point_cells(store, flt, cells, k)
+    if pivot.isna().all(axis=None):  # nothing the rules read: any figure at all in the range?
+        policies = [analytics.shift(r.policy_date.replace(day=1), r.baseline_months)
+                    for r in rules if r.policy_date]
+        start = min([earliest] + policies)
+        if analytics.point_means(store, flt.narrowed(start=start, end=latest), needed, k).empty:
+            return None, [], pd.DataFrame()
     found = early_warning.evaluate_frame(rules, pivot, latest)
-    evidence = pivot[[c for c in pivot.columns if c >= earliest]]
-    return latest, found, evidence
+    if not evidence:
+        return latest, found, pd.DataFrame()
+    months = [analytics.shift(latest, back) for back in range(23, -1, -1)]
+    pairs = {(a.point_id, a.indicator) for a in found}
+    shown = analytics.point_cells(store, flt, {i: months for _, i in pairs}, k,
+                                  points=sorted({p for p, _ in pairs}))
+    return latest, found, shown[shown.index.isin(pairs)]
 
 
 PUBLIC_QUESTIONNAIRE = "public_rating"

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+import numpy as np
 import pandas as pd
 
 from survey import periods
@@ -130,6 +131,48 @@ def point_means(store: Store, flt: Filter, indicators, k: int) -> pd.DataFrame:
     frame = frame.set_index(["point", "indicator"])
     frame.columns = [dt.date.fromisoformat(c) for c in frame.columns]
     return frame[sorted(frame.columns)]
+
+
+def point_cells(store: Store, flt: Filter, cells: dict[str, list[dt.date]], k: int,
+                points: list[str] | None = None) -> pd.DataFrame:
+    """Monthly means per point, only for the (indicator, month) cells asked and only where at
+    least k respondents gave them (what the warning rules read: see point_means). Rows
+    (point, indicator) for every point of the filter (or of `points`) and every indicator
+    asked, one column per month asked; NaN where a cell was not asked, has no figure or is
+    suppressed.
+
+    One scan of point_month: the cells are a join, not a pivot, and the answer is two numeric
+    columns (a cell number and a mean) put in place with numpy, so no string per row crosses
+    into Python. The points are fixed first and passed in, so a point added meanwhile cannot
+    shift the numbering."""
+    indicators = sorted(cells)
+    months = sorted({m for ms in cells.values() for m in ms})
+    if points is None:
+        points_sql, params = _point_where(flt)
+        points = [p for (p,) in store.query(
+            f"SELECT p.point_id FROM points p WHERE {points_sql} ORDER BY p.point_id", params)]
+    index = pd.MultiIndex.from_product([points, indicators], names=["point", "indicator"])
+    values = np.full((len(points) * len(indicators), len(months)), np.nan)
+    slots = [(indicator, m, i * len(months) + months.index(m))
+             for i, indicator in enumerate(indicators) for m in cells[indicator]]
+    if points and slots:
+        rows = ", ".join("(?, CAST(? AS DATE), ?)" for _ in slots)
+        sql = f"""
+            WITH ids AS (SELECT point_id, i - 1 AS i FROM unnest(?::VARCHAR[])
+                         WITH ORDINALITY AS t(point_id, i)),
+                 cells(indicator, period_start, slot) AS (VALUES {rows})
+            SELECT ids.i * {len(indicators) * len(months)} + cells.slot AS cell,
+                   pm.total / pm.n AS mean
+            FROM point_month pm JOIN cells USING (indicator, period_start)
+                 JOIN ids USING (point_id)
+            WHERE pm.questionnaire_id = ? AND pm.n >= ?"""
+        with store.raw_cursor() as cur:
+            found = cur.execute(sql, [points, *[x for slot in slots for x in slot],
+                                      flt.questionnaire_id, k]).fetchnumpy()
+        flat = values.reshape(-1)  # a view: filling it fills values
+        flat[np.asarray(found["cell"], dtype=np.int64)] = \
+            np.ma.filled(np.ma.asarray(found["mean"], dtype=np.float64), np.nan)
+    return pd.DataFrame(values, index=index, columns=months)
 
 
 def step(grain: str) -> dict:
