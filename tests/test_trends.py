@@ -291,3 +291,13 @@ def test_period_labels_in_each_language():
     assert trends.bucket_label(D(2026, 10, 1), "month", "en") == "Oct 2026"
     assert trends.bucket_label(D(2026, 7, 1), "quarter", "zh") == "2026年第3季度"
     assert trends.bucket_label(D(2026, 7, 1), "quarter") == "2026-Q3"
+
+
+def test_the_period_range_follows_a_new_month_at_once(store, monthly):
+    """The range is read once per data version: a submission for a later month moves it on
+    the next read, with no cache to expire."""
+    submit_month(store, monthly, VILLAGE, "2026-01", [complete_answers()])
+    assert analytics.period_range(store) == (dt.date(2026, 1, 1), dt.date(2026, 1, 1))
+    assert analytics.period_range(store) == (dt.date(2026, 1, 1), dt.date(2026, 1, 1))
+    submit_month(store, monthly, VILLAGE, "2026-03", [complete_answers()])
+    assert analytics.period_range(store) == (dt.date(2026, 1, 1), dt.date(2026, 3, 1))

@@ -10,6 +10,7 @@ every value a person chooses is a bound parameter.
 from __future__ import annotations
 
 import datetime as dt
+import weakref
 
 import numpy as np
 import pandas as pd
@@ -217,10 +218,19 @@ def regions(store: Store, scope: tuple[str, ...] = ()) -> dict:
     return tree
 
 
+# A full scan of point_month (85 ms at L) that a page asks for several times per view (the
+# filters, the burden index, the warnings): once per store, questionnaire and data version.
+_ranges: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
 def period_range(store: Store, questionnaire_id: str = "burden_monthly") -> tuple[dt.date, dt.date] | None:
-    row = store.query("SELECT min(period_start), max(period_start) FROM point_month "
-                      "WHERE questionnaire_id = ? AND n > 0", [questionnaire_id])[0]
-    return None if row[0] is None else (row[0], row[1])
+    version = store.data_version
+    known = _ranges.setdefault(store, {})
+    if known.get(questionnaire_id, (None,))[0] != version:
+        row = store.query("SELECT min(period_start), max(period_start) FROM point_month "
+                          "WHERE questionnaire_id = ? AND n > 0", [questionnaire_id])[0]
+        known[questionnaire_id] = (version, None if row[0] is None else (row[0], row[1]))
+    return known[questionnaire_id][1]
 
 
 def point_count(store: Store, flt: Filter) -> int:
