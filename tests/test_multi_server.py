@@ -270,7 +270,7 @@ def write(t):
                    "burden_change": "2", "satisfaction": "4"}
         first = store.submit(store.respondent(code), qn, period, answers, token)
         again = store.submit(store.respondent(code), qn, period, answers, token)  # a double tap
-        line = f"ACK {token} {first.submission_id} {again.submission_id}\n".encode()
+        line = f"ACK {token} {first.submission_id} {again.submission_id}\\n".encode()
         with lock:
             os.write(1, line)  # one write of < PIPE_BUF bytes: kill -9 cannot cut a line in two
         time.sleep(0.02)  # leave the two cores some room for the servers and the browsers
