@@ -28,10 +28,25 @@ def paused_app(tmp_path, monkeypatch):
     monkeypatch.setenv("SURVEY_CODE_KEY", KEY.decode())
     monkeypatch.setenv("SURVEY_DB", str(tmp_path / "side.duckdb"))
     monkeypatch.setenv("SURVEY_DEMO", "0")
-    store = started(resolve()).store
+    startup = started(resolve())
+    store = startup.store
     store.add_points([VILLAGE])
     yield cluster, store
+    _stop_services(startup)
     cluster.stop()
+
+
+def _stop_services(startup) -> None:
+    """The app's background threads end with the test (else they would go on logging the
+    outage of a cluster that no longer exists, into other tests' logs)."""
+    from survey import bootstrap, reminders
+    delivery = reminders.running(startup.store)
+    if delivery is not None:
+        delivery.stop()
+    if startup.scheduler is not None:
+        startup.scheduler.stopped.set()
+    bootstrap._started.pop(str(startup.config.store_target), None)
+    startup.store.close()
 
 
 def shown(at) -> str:

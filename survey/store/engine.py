@@ -373,17 +373,22 @@ class _PgCursor:
         return self._cur
 
 
+CONNECT_TIMEOUT_S = 5  # libpq's own default is to wait for TCP (minutes for a lost host)
+POOL_WAIT_S = 5.0  # for a pooled connection when all are busy (a deadline-day queue)
+AWAY_WAIT_S = 0.5  # ... once the server has not answered
+
+
 class _PooledCursor:
     """Outside a transaction: each statement borrows a pooled connection (autocommit), keeps
     its whole result and gives the connection back, so no thread holds one between calls."""
 
-    def __init__(self, pool):
-        self._pool = pool
+    def __init__(self, connection):
+        self._connection = connection
         self._rows: list[tuple] = []
         self.description = None
 
     def execute(self, sql: str, params=()):
-        with self._pool.connection() as conn:
+        with self._connection() as conn:
             cur = _PgCursor(conn).execute(sql, params)
             self._rows, self.description = cur.fetchall(), cur.description
         return self
@@ -430,8 +435,13 @@ class PostgresEngine(_Engine):
         # bounded pool (checked before use, so a restarted server is survived), not per thread.
         self._pool = ConnectionPool(
             url, min_size=1, max_size=pool_size, open=False, name="survey",
-            kwargs={"autocommit": True, "application_name": "survey-app"},
-            check=ConnectionPool.check_connection, timeout=5)
+            kwargs={"autocommit": True, "application_name": "survey-app",
+                    "connect_timeout": CONNECT_TIMEOUT_S},
+            check=ConnectionPool.check_connection, timeout=POOL_WAIT_S,
+            # A lost server is tried again when a page asks, not after the pool's doubling
+            # back-off (20 s late after a 40 s outage): each round of tries ends after 2 s.
+            reconnect_timeout=2)
+        self._away = False  # the last try to reach the server failed
         try:
             self._pool.open(wait=True, timeout=10)
         except (PoolTimeout, psycopg.Error) as exc:
@@ -442,8 +452,22 @@ class PostgresEngine(_Engine):
                 f"无法连接 PostgreSQL({self.label}):请检查 SURVEY_DATABASE_URL(主机、端口、"
                 "数据库、用户、密码)以及数据库服务是否在运行。") from exc
 
+    @contextmanager
+    def _connection(self):
+        """A pooled connection. While the server is away, callers wait AWAY_WAIT_S for one, not
+        POOL_WAIT_S: a page run's several statements then fail in about a second, not in
+        10-15 s, and the first that gets a connection ends the short waits."""
+        wait = AWAY_WAIT_S if self._away else POOL_WAIT_S
+        try:
+            with self._pool.connection(timeout=wait) as conn:
+                self._away = False
+                yield conn
+        except (self._psycopg.OperationalError, self._pool_timeout):
+            self._away = True
+            raise
+
     def cursor(self) -> _PooledCursor:
-        return _PooledCursor(self._pool)
+        return _PooledCursor(self._connection)
 
     @property
     def data_version(self) -> int:
@@ -454,7 +478,7 @@ class PostgresEngine(_Engine):
 
     @contextmanager
     def transaction(self):
-        with self._pool.connection() as conn, conn.transaction():
+        with self._connection() as conn, conn.transaction():
             yield _PgCursor(conn)
         self._bump()
 
@@ -488,7 +512,7 @@ class PostgresEngine(_Engine):
     def migrate(self, after=None) -> list[str]:
         """Migrations run once: the first process to start takes an advisory lock, the others
         wait for it and then find nothing left to do."""
-        with self._pool.connection() as conn:
+        with self._connection() as conn:
             conn.execute("SELECT pg_advisory_lock(%s)", [_MIGRATION_LOCK])
             try:
                 conn.execute("CREATE TABLE IF NOT EXISTS schema_migrations (version integer "
@@ -596,6 +620,7 @@ def attach_postgres(con: duckdb.DuckDBPyConnection, url: str, alias: str,
     ('Unable to connect to Postgres at "..."'), and those reach logs and pages."""
     import psycopg.conninfo
     params = psycopg.conninfo.conninfo_to_dict(url)
+    params.setdefault("connect_timeout", CONNECT_TIMEOUT_S)  # an unreachable host: not 2 min
     password = params.pop("password", None)
     dsn = psycopg.conninfo.make_conninfo(**params).replace("'", "''")
     options = ["TYPE postgres"] + (["READ_ONLY"] if read_only else [])
