@@ -382,18 +382,21 @@ DENIED = psycopg.errors.InsufficientPrivilege
 
 
 def _app_only_functions(url: str) -> list[str]:
-    """Every overload of the advisory-lock functions (and the large-object creators)."""
+    """Every overload of the advisory-lock functions, the large-object creators, the WAL
+    message writer and the transaction-id takers."""
     with psycopg.connect(url, autocommit=True) as admin:
         return [f for (f,) in admin.execute(
             "SELECT p.oid::regprocedure::text FROM pg_proc p WHERE p.pronamespace = "
             "'pg_catalog'::regnamespace AND (p.proname ~ '^pg_(try_)?advisory_' OR "
-            "p.proname IN ('lo_creat', 'lo_create', 'lo_from_bytea')) ORDER BY 1").fetchall()]
+            "p.proname IN ('lo_creat', 'lo_create', 'lo_from_bytea', 'pg_logical_emit_message', "
+            "'txid_current', 'pg_current_xact_id')) ORDER BY 1").fetchall()]
 
 
 def _call(signature: str) -> str:
     """SELECT f(1, 2) for f(integer,integer), with arguments of the right types."""
     name, args = signature.rstrip(")").split("(")
-    values = {"bigint": "1", "integer": "1", "oid": "0", "bytea": "'x'::bytea"}
+    values = {"bigint": "1", "integer": "1", "oid": "0", "bytea": "'x'::bytea",
+              "boolean": "false", "text": "'x'"}
     return f"SELECT {name}({', '.join(values[a] for a in args.split(',') if a)})"
 
 
@@ -416,6 +419,7 @@ def test_the_analyst_cannot_take_the_advisory_locks_that_serialise_submits(deplo
     functions = _app_only_functions(url)
     advisory = [f for f in functions if "advisory" in f]
     assert len(advisory) >= 20 and "pg_advisory_xact_lock(bigint)" in advisory
+    assert {"pg_logical_emit_message(boolean,text,text)", "txid_current()"} <= set(functions)
     with _read_write_analyst(url) as con:
         for signature in functions:   # every overload: lock, try, shared, xact, unlock
             with pytest.raises(DENIED, match="permission denied for function"):
@@ -503,7 +507,8 @@ def test_the_analysts_connections_are_capped_and_sessions_start_with_timeouts(de
         shown = {name: con.execute(f"SHOW {name}").fetchone()[0]
                  for name in analyst_access.SESSION_DEFAULTS}
         assert shown == {"default_transaction_read_only": "on", "statement_timeout": "5min",
-                         "idle_in_transaction_session_timeout": "10min"}
+                         "idle_in_transaction_session_timeout": "10min",
+                         "max_parallel_workers_per_gather": "0"}
         # defaults, not caps (docs/analysts.md says so): the session may change its own
         con.execute("SET statement_timeout = 0")
         assert con.execute("SHOW statement_timeout").fetchone() == ("0",)

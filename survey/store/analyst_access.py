@@ -32,12 +32,19 @@ K_SETTING = "analyst_k_anonymity"  # read by analyst.problem_reports; 5 when uns
 CONNECTION_LIMIT = 5  # all analysts together; an analyst's DuckDB uses 1-3 (docs/analysts.md)
 # Session defaults of the role (it may SET its own: defaults, not caps)
 SESSION_DEFAULTS = {"default_transaction_read_only": "on", "statement_timeout": "5min",
-                    "idle_in_transaction_session_timeout": "10min"}
+                    "idle_in_transaction_session_timeout": "10min",
+                    # one core per analyst query: five heavy ones with parallel workers took
+                    # a cadre's revision from 1.1 to 4 s in a try-out
+                    "max_parallel_workers_per_gather": "0"}
 # Functions of PUBLIC that only the app keeps: every overload of pg_advisory_* and
-# pg_try_advisory_* (lock, unlock, shared, xact), and those that create large objects (rows of
-# pg_largeobject: the one write left to a role without rights once it turns read-only off)
+# pg_try_advisory_* (lock, unlock, shared, xact); those that create large objects (rows of
+# pg_largeobject: the one write left to a role without rights once it turns read-only off);
+# pg_logical_emit_message, which writes any amount to the WAL even in a read-only session
+# (200 MB in 1.3 s in a try-out); and those that assign a transaction id (the app's data
+# version follows them: an analyst calling them in a loop would empty every server's caches).
 _APP_ONLY = (r"p.proname LIKE 'pg\_advisory\_%' OR p.proname LIKE 'pg\_try\_advisory\_%' OR "
-             "p.proname IN ('lo_creat', 'lo_create', 'lo_from_bytea')")
+             "p.proname IN ('lo_creat', 'lo_create', 'lo_from_bytea', "
+             "'pg_logical_emit_message', 'txid_current', 'pg_current_xact_id')")
 
 
 class NotSuperuser(StoreError):
