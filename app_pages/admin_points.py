@@ -180,7 +180,7 @@ with tab_codes:
                     store.revoke_code(code, actor)
                     st.success(tr("已停用。", "Revoked."))
             except CodeError as exc:
-                st.error(escape(str(exc)))
+                st.error(escape(message(exc, lang())))
 
 with tab_demo:
     if store.has_demo():

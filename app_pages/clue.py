@@ -8,6 +8,7 @@ import streamlit as st
 
 from survey import clue_rules as rules
 from survey import periods, throttle
+from survey.errors import message
 from survey.store import StoreError
 from survey.store import clues
 from ui import auth
@@ -65,7 +66,7 @@ with report_tab:
                         st.session_state["clue_receipt"] = receipt
                         st.rerun()
                     except StoreError as exc:
-                        st.error(escape(str(exc)))  # what was typed stays in the form
+                        st.error(escape(message(exc, lang())))  # what was typed stays in the form
 
 with status_tab:
     code = st.text_input(tr("回执码", "Receipt code"), max_chars=20,

@@ -12,6 +12,7 @@ from streamlit.errors import StreamlitAPIException
 from survey import answers as rules
 from survey import form_flow
 from survey.form_flow import CONFIRM, DONE, KEEP_REST, NOTHING_CHANGED, SUBMITTED_ELSEWHERE, short_name
+from survey.errors import message
 from survey.questionnaire.model import Text
 from survey.store import PeriodClosed, StoreError
 from ui import auth, code_entry, returns, widgets
@@ -133,7 +134,7 @@ def store_then_rerun(action) -> None:
     except PeriodClosed:
         st.error(t("period_closed"))
     except StoreError as exc:
-        st.error(t("save_failed", error=str(exc)))
+        st.error(t("save_failed", error=message(exc, lang())))
     else:
         rerun_form()
 
@@ -246,7 +247,7 @@ def form(respondent, prefix: str, open_now: bool) -> None:
     try:
         form_flow.save(store, respondent, flow)
     except StoreError as exc:
-        st.warning(t("draft_failed", error=str(exc)))
+        st.warning(t("draft_failed", error=message(exc, lang())))
     if flow.elsewhere and not told:
         rerun_form()  # another tab saved a newer draft: ask at the top now
 

@@ -10,6 +10,7 @@ import streamlit as st
 
 from survey import answers as rules
 from survey import periods, throttle
+from survey.errors import message
 from survey.store import AlreadySubmitted, PeriodClosed, Respondent, StoreError
 from survey.store import clues
 from ui import auth, browser, widgets
@@ -68,4 +69,4 @@ if st.button(tr("提交评价", "Submit"), type="primary", width="stretch"):
             st.session_state["rated"] = (point.point_id, period)
             st.rerun()
         except (PeriodClosed, StoreError) as exc:
-            st.error(escape(str(exc)))
+            st.error(escape(message(exc, lang())))
