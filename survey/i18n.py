@@ -77,6 +77,9 @@ STRINGS: dict[str, tuple[str, str]] = {
     "save_failed": ("提交未成功:{error} 您的答案仍保留在本页,可稍后再试。",
                     "Submitting failed: {error} Your answers are kept on this page; try again later."),
     "try_again": ("重试", "Try again"),
+    "store_unavailable_public": ("服务暂时无法使用,请稍后再试。管理员请查看服务器日志。",
+                                 "The service is unavailable for now; please try again later. "
+                                 "Administrators: see the server's log."),
     "store_unavailable": ("数据库暂时无法打开:{error}", "The database cannot be opened: {error}"),
     "q_admin_intro": ("已发布的问卷版本。每次提交都保存它所回答的确切版本。",
                       "Published questionnaire versions. Every submission keeps the exact version it answered."),

@@ -4,13 +4,14 @@ when the database is back."""
 
 from __future__ import annotations
 
-import datetime as dt
+import json
 import traceback
+import urllib.error
+import urllib.request
 
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from survey import periods
 from tests.conftest import KEY, ROOT, VILLAGE, as_cadre
 from tests.pg_support import Cluster
 
@@ -94,3 +95,55 @@ def test_a_leader_sees_the_outage_in_english_in_the_english_ui(paused_app, monke
     assert at.button(key="database_trouble_retry").label == "Try again"
     assert PASSWORD not in shown(at)
     cluster.resume()
+
+
+def test_a_visitor_sees_no_server_details_when_the_app_cannot_start(tmp_path):
+    """A database the app cannot open (here: a DuckDB file another program holds): the browser
+    on the server itself gets what to do; a visitor from elsewhere (through a proxy) only that
+    the service is unavailable, no file names, keys or addresses; the log has the details."""
+    import subprocess
+    import sys
+
+    from playwright.sync_api import sync_playwright
+
+    from tests.browser_support import CHROMIUM_ARGS, require_chromium, running_app, settle
+    chromium = require_chromium()
+    db = tmp_path / "held.duckdb"
+    holder = subprocess.Popen(
+        [sys.executable, "-c", "import duckdb, sys, time; c = duckdb.connect(sys.argv[1]); "
+         "print('ready', flush=True); time.sleep(300)", str(db)], stdout=subprocess.PIPE,
+        text=True)
+    try:
+        assert holder.stdout.readline().strip() == "ready"
+        env = {"SURVEY_DB": str(db), "SURVEY_CODE_KEY": KEY.decode(), "SURVEY_DEMO": "0"}
+        with running_app(env) as url, sync_playwright() as p:
+            browser = p.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
+            shown = {}
+            for who, headers in (("operator", {}),
+                                 ("visitor", {"X-Forwarded-For": "203.0.113.9"})):
+                page = browser.new_page(extra_http_headers=headers)
+                page.goto(url)
+                page.get_by_text("数据库暂时无法打开" if who == "operator" else "服务暂时无法使用",
+                                 exact=False).wait_for(timeout=30000)
+                settle(page)
+                shown[who] = page.inner_text("body")
+            browser.close()
+            health = {}
+            for who, headers in (("operator", {}),
+                                 ("visitor", {"X-Forwarded-For": "203.0.113.9"})):
+                request = urllib.request.Request(url + "/healthz", headers=headers)
+                with pytest.raises(urllib.error.HTTPError) as answer:
+                    urllib.request.urlopen(request, timeout=10)
+                assert answer.value.code == 503
+                health[who] = json.loads(answer.value.read())
+        assert "in use by another program" in health["operator"]["error"]
+        assert health["visitor"] == {"status": "unavailable"}
+        assert "in use by another program" in shown["operator"]
+        assert "服务暂时无法使用,请稍后再试。管理员请查看服务器日志。" in shown["visitor"]
+        for detail in ("in use by another program", str(db), "held.duckdb", "SURVEY_"):
+            assert detail not in shown["visitor"], detail
+        log = db.with_suffix(".server.log").read_text()
+        assert "in use by another program" in log and "Traceback" not in log
+    finally:
+        holder.kill()
+        holder.wait()

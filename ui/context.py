@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import ipaddress
+import logging
 import os
 import re
 from contextlib import contextmanager
@@ -26,12 +28,38 @@ def _startup(db_env: str | None) -> Startup:
     return started(config_module.resolve())
 
 
+_log = logging.getLogger("survey.app")
+_logged: set[str] = set()
+
+
 def startup() -> Startup:
     try:
         return _startup(os.environ.get("SURVEY_DB"))
     except (StoreError, config_module.ConfigError) as exc:
-        st.error(t("store_unavailable", error=message(exc, lang())))
+        if str(exc) not in _logged:  # once per message, not once per page view
+            _logged.add(str(exc))
+            _log.error("the app cannot start: %s", exc)
+        # What to do (a locked file, a wrong key, which server) is for the operator at this
+        # machine; a cadre scanning a QR code gets no server details, only the situation.
+        if _on_this_machine():
+            st.error(t("store_unavailable", error=message(exc, lang())))
+        else:
+            st.error(t("store_unavailable_public"))
         st.stop()
+
+
+def _on_this_machine() -> bool:
+    """The browser runs on the server itself (Streamlit gives no address for localhost) and
+    not through a proxy (which would add X-Forwarded-For)."""
+    if (st.context.headers or {}).get("X-Forwarded-For"):
+        return False
+    peer = getattr(st.context, "ip_address", None)
+    if not isinstance(peer, str):
+        return True
+    try:
+        return ipaddress.ip_address(peer).is_loopback
+    except ValueError:
+        return False
 
 
 @contextmanager
