@@ -56,8 +56,9 @@ else:  # a page run
         must_change = account is not None and account.must_change
         usable = [pid for pid in PAGES if access.may(account, pid)
                   and not (must_change and pid not in ("fill", "login"))]
+        # Staff start on their first own page, not on the cadres' and the public's pages.
         home = "fill" if account is None or account.must_change else next(
-            (pid for pid in usable if pid not in ("fill", "login")), "fill")
+            (pid for pid in usable if pid not in ("fill", "clue", "rate", "login")), "fill")
         # Every page is registered (so a shared link to any page works and asks for sign-in there);
         # the menu shows only the pages this viewer may use.
         pages = {pid: st.Page(script, title=t(title), icon=icon, default=pid == home)

@@ -89,6 +89,18 @@ def test_role_matrix(app_env, user):
         assert len(menu) == len(expected), (role, menu)
 
 
+@pytest.mark.parametrize("user,home", [(None, "fill"), ("boss", "trends"),
+                                       ("county", "trends"), ("ana", "sql")])
+def test_the_address_alone_opens_each_role_on_its_own_first_page(app_env, user, home):
+    """Staff opening the bare address start on their work, not on the public's 反映问题 page."""
+    at = AppTest.from_file(APP, default_timeout=60)
+    if user:
+        as_user(at, user)
+    at.run()
+    assert not at.exception, at.exception
+    assert at.session_state["home_script"] == SCRIPTS[home]
+
+
 def test_first_login_must_change_password(tmp_path, monkeypatch):
     path = tmp_path / "first.duckdb"
     startup = start(resolve({"SURVEY_DB": str(path), "SURVEY_CODE_KEY": "k", "SURVEY_DEMO": "0"}))

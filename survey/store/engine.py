@@ -621,6 +621,7 @@ def attach_postgres(con: duckdb.DuckDBPyConnection, url: str, alias: str,
     import psycopg.conninfo
     params = psycopg.conninfo.conninfo_to_dict(url)
     params.setdefault("connect_timeout", CONNECT_TIMEOUT_S)  # an unreachable host: not 2 min
+    params.setdefault("application_name", "survey-analytics")  # named in pg_stat_activity
     password = params.pop("password", None)
     dsn = psycopg.conninfo.make_conninfo(**params).replace("'", "''")
     options = ["TYPE postgres"] + (["READ_ONLY"] if read_only else [])
