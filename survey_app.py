@@ -56,14 +56,17 @@ else:  # a page run
         must_change = account is not None and account.must_change
         usable = [pid for pid in PAGES if access.may(account, pid)
                   and not (must_change and pid not in ("fill", "login"))]
-        # Staff start on their first own page, not on the cadres' and the public's pages.
+        # A fresh sign-in continues on the staff member's first own page, not on the cadres'
+        # or the public's pages.
         home = "fill" if account is None or account.must_change else next(
             (pid for pid in usable if pid not in ("fill", "clue", "rate", "login")), "fill")
         # Every page is registered (so a shared link to any page works and asks for sign-in there);
-        # the menu shows only the pages this viewer may use.
-        pages = {pid: st.Page(script, title=t(title), icon=icon, default=pid == home)
+        # the menu shows only the pages this viewer may use. The bare address is the form for
+        # everyone (the QR link's page): Streamlit serves the default page at / only, so any
+        # other default would lose its own link (/trends answered "Page not found").
+        pages = {pid: st.Page(script, title=t(title), icon=icon, default=pid == "fill")
                  for pid, (script, title, icon) in PAGES.items()}
-        st.session_state["home_script"] = PAGES[home][0]  # where a fresh sign-in continues
+        st.session_state["home_script"] = PAGES[home][0]
         with st.sidebar:
             phone.close_menu_after_navigation()
             for pid in usable:

@@ -91,14 +91,16 @@ def test_role_matrix(app_env, user):
 
 @pytest.mark.parametrize("user,home", [(None, "fill"), ("boss", "trends"),
                                        ("county", "trends"), ("ana", "sql")])
-def test_the_address_alone_opens_each_role_on_its_own_first_page(app_env, user, home):
-    """Staff opening the bare address start on their work, not on the public's 反映问题 page."""
+def test_a_sign_in_continues_on_the_roles_own_first_page(app_env, user, home):
+    """Staff continue on their work after signing in, not on the public's 反映问题 page; the
+    bare address is the form for everyone (the QR link's page)."""
     at = AppTest.from_file(APP, default_timeout=60)
     if user:
         as_user(at, user)
     at.run()
     assert not at.exception, at.exception
     assert at.session_state["home_script"] == SCRIPTS[home]
+    assert not any(t.value == "反映形式主义问题" for t in at.title)
 
 
 def test_first_login_must_change_password(tmp_path, monkeypatch):
