@@ -110,6 +110,26 @@ _started: dict[str, Startup] = {}
 _started_lock = threading.Lock()
 
 
+def stop(startup: Startup) -> None:
+    """End a started store's background threads, then close it (server shutdown, tests)."""
+    delivery = reminders.running(startup.store)
+    if delivery is not None:
+        delivery.stop()
+    if startup.scheduler is not None:
+        startup.scheduler.stopped.set()
+        startup.scheduler.join(15)
+    with _started_lock:
+        _started.pop(str(startup.config.store_target), None)
+    startup.store.close()
+
+
+def stop_all() -> None:
+    """Every store this process started: no thread may still be inside DuckDB when the
+    interpreter exits (it aborts: 'terminate called without an active exception')."""
+    for startup in list(_started.values()):
+        stop(startup)
+
+
 def started(config: Config) -> Startup:
     """The process's running services for this database: started by the server's lifespan at
     start-up, or by the first page run where there is no server (AppTest). Once per database."""

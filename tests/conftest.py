@@ -40,6 +40,8 @@ def pg_cluster():
     from tests.pg_support import Cluster
     cluster = Cluster()
     yield cluster
+    from survey import bootstrap
+    bootstrap.stop_all()  # apps the tests started: their threads end before their database
     cluster.stop()
 
 

@@ -21,6 +21,7 @@ AWAY_ZH = "数据库暂时没有响应。您填写的内容仍保留在本页,�
 
 @pytest.fixture
 def paused_app(tmp_path, monkeypatch):
+    from survey import bootstrap
     from survey.bootstrap import started
     from survey.config import resolve
     cluster = Cluster()
@@ -33,21 +34,8 @@ def paused_app(tmp_path, monkeypatch):
     store = startup.store
     store.add_points([VILLAGE])
     yield cluster, store
-    _stop_services(startup)
+    bootstrap.stop(startup)
     cluster.stop()
-
-
-def _stop_services(startup) -> None:
-    """The app's background threads end with the test (else they would go on logging the
-    outage of a cluster that no longer exists, into other tests' logs)."""
-    from survey import bootstrap, reminders
-    delivery = reminders.running(startup.store)
-    if delivery is not None:
-        delivery.stop()
-    if startup.scheduler is not None:
-        startup.scheduler.stopped.set()
-    bootstrap._started.pop(str(startup.config.store_target), None)
-    startup.store.close()
 
 
 def shown(at) -> str:

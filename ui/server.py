@@ -26,7 +26,7 @@ from starlette.responses import JSONResponse, PlainTextResponse, RedirectRespons
 from starlette.routing import Route
 
 from survey import config as config_module
-from survey import signin
+from survey import bootstrap, signin
 from survey.bootstrap import started
 from survey.client_address import client_address, is_trusted
 from survey.store import StoreError, sessions
@@ -189,6 +189,9 @@ async def lifespan(app):
         # The pages show the same message; the health route answers 503 meanwhile.
         _log.error("the database could not be opened at start-up: %s", exc)
     yield
+    # Shutting down: background threads finish their round and the stores close (a thread
+    # still inside DuckDB at interpreter exit aborts the process).
+    await run_in_threadpool(bootstrap.stop_all)
 
 
 ROUTES = [Route("/healthz", health, methods=["GET"]),
