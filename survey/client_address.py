@@ -45,3 +45,19 @@ def client_address(peer: str | None, forwarded_for: str | None, trusted=()) -> s
         if not is_trusted(hop, trusted):
             return hop
     return hops[0] if hops else peer
+
+
+def is_this_machine(peer: str | None, forwarded_for: str | None) -> bool:
+    """A request from a browser on the server itself: a loopback peer (also IPv4 as seen on a
+    dual-stack socket, ::ffff:127.0.0.1; no address at all is how Streamlit reports localhost)
+    and no proxy in between (a proxy adds X-Forwarded-For)."""
+    if forwarded_for:
+        return False
+    if peer is None:
+        return True
+    try:
+        address = ipaddress.ip_address(peer.split("%")[0])
+    except ValueError:
+        return False
+    mapped = getattr(address, "ipv4_mapped", None)
+    return (mapped or address).is_loopback

@@ -4,7 +4,9 @@ import datetime as dt
 import threading
 from concurrent.futures import ThreadPoolExecutor
 
-from survey.client_address import client_address, parse_trusted
+import pytest
+
+from survey.client_address import client_address, is_this_machine, parse_trusted
 from survey.store import sessions
 from survey.store import Store
 from tests.conftest import KEY, STAFF_PASSWORD, add_staff
@@ -132,3 +134,13 @@ def test_a_guesser_cannot_keep_the_account_owner_out(store):
     assert signin.staff_sign_in(store, limits, "admin2", STAFF_PASSWORD, "10.1.1.1", device).ok
     assert signin.staff_sign_in(store, limits, "admin2", "guess", "192.0.2.2", device).reason \
         == "failed"  # the cookie is no password
+
+
+@pytest.mark.parametrize("peer,forwarded,expected", [
+    (None, None, True),                    # Streamlit's way of saying localhost
+    ("127.0.0.1", None, True), ("::1", None, True),
+    ("::ffff:127.0.0.1", None, True),      # IPv4 on a dual-stack socket (multi_server.sh)
+    ("127.0.0.1", "203.0.113.9", False),   # a proxy on this machine: the visitor is elsewhere
+    ("192.0.2.2", None, False), ("::ffff:192.0.2.2", None, False), ("nonsense", None, False)])
+def test_only_a_browser_on_the_server_itself_counts_as_this_machine(peer, forwarded, expected):
+    assert is_this_machine(peer, forwarded) is expected

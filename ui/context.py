@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import ipaddress
 import logging
 import os
 import re
@@ -12,6 +11,7 @@ import streamlit as st
 
 from survey import config as config_module
 from survey.bootstrap import Startup, started
+from survey.client_address import is_this_machine
 from survey.errors import message
 from survey.i18n import LANGS
 from survey.i18n import t as translate
@@ -49,17 +49,9 @@ def startup() -> Startup:
 
 
 def _on_this_machine() -> bool:
-    """The browser runs on the server itself (Streamlit gives no address for localhost) and
-    not through a proxy (which would add X-Forwarded-For)."""
-    if (st.context.headers or {}).get("X-Forwarded-For"):
-        return False
     peer = getattr(st.context, "ip_address", None)
-    if not isinstance(peer, str):
-        return True
-    try:
-        return ipaddress.ip_address(peer).is_loopback
-    except ValueError:
-        return False
+    return is_this_machine(peer if isinstance(peer, str) else None,
+                           (st.context.headers or {}).get("X-Forwarded-For"))
 
 
 @contextmanager

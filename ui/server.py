@@ -28,7 +28,7 @@ from starlette.routing import Route
 from survey import config as config_module
 from survey import bootstrap, signin
 from survey.bootstrap import started
-from survey.client_address import client_address, is_trusted
+from survey.client_address import client_address, is_this_machine, is_trusted
 from survey.store import StoreError, sessions
 
 COOKIES = {sessions.STAFF: "survey_staff", sessions.CADRE: "survey_cadre"}
@@ -77,8 +77,8 @@ async def health(request: Request) -> Response:
     except (StoreError, config_module.ConfigError, OSError) as exc:
         # The reason (file, key fingerprint, server) for a probe on this machine only; the
         # log has it too.
-        local = request.client is not None and request.client.host in ("127.0.0.1", "::1") \
-            and "x-forwarded-for" not in request.headers
+        local = request.client is not None and is_this_machine(
+            request.client.host, request.headers.get("x-forwarded-for"))
         return JSONResponse({"status": "unavailable", **({"error": str(exc)} if local else {})},
                             status_code=503)
     return JSONResponse({"status": "ok", "schema": version})
