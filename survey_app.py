@@ -58,7 +58,7 @@ else:  # a page run
                   and not (must_change and pid not in ("fill", "login"))]
         # A fresh sign-in continues on the staff member's first own page, not on the cadres'
         # or the public's pages.
-        home = "fill" if account is None or account.must_change else next(
+        home = "fill" if account is None or must_change else next(
             (pid for pid in usable if pid not in ("fill", "clue", "rate", "login")), "fill")
         # Every page is registered (so a shared link to any page works and asks for sign-in there);
         # the menu shows only the pages this viewer may use. The bare address is the form for
