@@ -284,6 +284,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_schema_doc)
     from survey.interop.commands import add_parsers as add_interop_parsers
     add_interop_parsers(sub)  # import-xlsform, export-xlsform, import-history
+    from survey.backup_commands import add_parsers as add_backup_parsers
+    add_backup_parsers(sub)  # backup, restore, backups (docs/operations.md)
     return parser
 
 
@@ -293,7 +295,8 @@ def main(argv=None) -> int:
     args = build_parser().parse_args(argv)
     os.umask(0o077)  # exports and databases hold respondent-level data: the user's own files
     try:
-        cfg = config_module.resolve()
+        # a restore brings the code key: it needs none configured, and creates no key file
+        cfg = config_module.resolve(need_key=getattr(args, "need_key", True))
         return args.func(args, cfg)
     except (StoreError, PeriodError, config_module.ConfigError) as exc:
         print(f"error: {exc}", file=sys.stderr)

@@ -1,0 +1,434 @@
+"""Backups and restores: the whole database (every table) and the code key in one encrypted
+file (survey/backup_file.py), made while the app runs, restored into an empty DuckDB file or
+PostgreSQL database, across engines. docs/operations.md says how an operator uses them.
+
+- make_backup(): one consistent read of every table (survey/store/dump.py), streamed into the
+  file; written as NAME.partial and renamed when complete, so a folder never lists half a
+  backup. Records app_setting last_backup_at (the /metrics "age of the last backup").
+- restore(): everything is checked before the target is touched (passphrase, every part's
+  checksum, the schema level, the key); the target is then built at the backup's schema level,
+  loaded in one transaction and migrated on to this code's level. Nothing is deleted: a DuckDB
+  file or key file it replaces is renamed *.before-restore-TIME.
+- retention: which backups of a folder to keep (daily / weekly / monthly).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import re
+import shutil
+import subprocess
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pyarrow.parquet as pq
+
+from survey import backup_file
+from survey.backup_file import BackupError, Reader, Writer, passphrase_problem
+from survey.config import PROJECT_ROOT
+from survey.store import Store, StoreError, dump, settings
+from survey.store.engine import PG_BASELINE, DuckDBEngine, is_postgres_url, known_level
+from survey.store.respondents import key_fingerprint
+
+LAST_BACKUP_AT = "last_backup_at"
+NAME = re.compile(r"^survey-backup-(\d{8}T\d{6}Z)\.zip$")
+_STAMP = "%Y%m%dT%H%M%SZ"
+
+
+@dataclass(frozen=True)
+class BackupInfo:
+    path: Path
+    created_at: dt.datetime | None  # aware (UTC)
+    bytes: int
+    schema: int | None
+    engine: str | None
+    seconds: float | None = None
+    rows: int | None = None
+    problem: str | None = None  # a file in the folder that is no readable backup
+
+
+def _utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.timezone.utc).replace(microsecond=0)
+
+
+def app_version() -> dict:
+    """The app's version and, in a git checkout, its commit (both recorded in a backup)."""
+    version = None
+    try:
+        import tomllib
+        with (PROJECT_ROOT / "pyproject.toml").open("rb") as fh:
+            version = tomllib.load(fh)["project"]["version"]
+    except (OSError, KeyError, ValueError):
+        pass
+    try:
+        commit = subprocess.run(["git", "-C", str(PROJECT_ROOT), "rev-parse", "HEAD"],
+                                capture_output=True, text=True, timeout=5).stdout.strip() or None
+    except (OSError, subprocess.SubprocessError):
+        commit = None
+    return {"app_version": version, "app_commit": commit}
+
+
+def backup_name(when: dt.datetime) -> str:
+    return f"survey-backup-{when.astimezone(dt.timezone.utc).strftime(_STAMP)}.zip"
+
+
+def _destination(dest: Path, when: dt.datetime) -> Path:
+    """A folder gets a dated name inside."""
+    if dest.is_dir():
+        return dest / backup_name(when)
+    if not dest.parent.is_dir():
+        raise BackupError(f"The folder {dest.parent} does not exist: create it or give another "
+                          "place for the backup.",
+                          f"文件夹 {dest.parent} 不存在:请先创建,或换一个备份位置。")
+    return dest
+
+
+def make_backup(store: Store, code_key: bytes, dest: Path, passphrase: str | None,
+                actor: str | None = None) -> BackupInfo:
+    """Back up the database and the code key to `dest` (a file, or a folder to put a dated file
+    in) while the app keeps working. `actor`: the person who asked (audit-logged); None for
+    the schedule."""
+    problem = passphrase_problem(passphrase)
+    if problem:
+        raise problem
+    started, created = time.perf_counter(), _utcnow()
+    target = _destination(Path(dest), created)
+    partial = target.with_name(target.name + ".partial")
+    try:
+        with dump.snapshot(store) as snap:
+            level = snap.level()
+            clear = {"created_at": created.isoformat(), "engine": store.dialect, "schema": level,
+                     **app_version()}
+            writer = Writer(partial, passphrase, clear)
+            try:
+                writer.add_bytes(backup_file.CODE_KEY, code_key)
+                tables = {}
+                for table in snap.tables:
+                    record = writer.add_table(table.name, snap.batches(table))
+                    tables[table.name] = {"rows": record["rows"],
+                                          "columns": [list(c) for c in table.columns]}
+                first, last = snap.period_range()
+                writer.finish({**clear, "tables": tables, "migrations": snap.migrations(),
+                               "sequences": snap.sequences(), "periods": [first, last],
+                               "source": store.engine.label,
+                               "code_key_fingerprint": key_fingerprint(code_key)})
+            except BaseException:
+                writer.abort()
+                raise
+        with open(partial, "rb+") as fh:  # on disk before it is named complete
+            os.fsync(fh.fileno())
+        os.chmod(partial, 0o600)
+        os.replace(partial, target)
+    except OSError as exc:
+        raise BackupError(f"Cannot write the backup {target}: {exc.strerror or exc}. Check that "
+                          "the folder is writable and has room.",
+                          f"无法写入备份 {target}:{exc.strerror or exc}。请检查该文件夹可写且空间"
+                          "足够。") from exc
+    finally:
+        partial.unlink(missing_ok=True)
+    info = BackupInfo(target, created, target.stat().st_size, level, store.dialect,
+                      time.perf_counter() - started, sum(t["rows"] for t in tables.values()))
+    settings.save_setting(store, LAST_BACKUP_AT, created.isoformat(), "system", audited=False)
+    if actor:
+        store.audit(actor, "backup", target.name, bytes=info.bytes, schema=level)
+    return info
+
+
+def describe(path: Path) -> BackupInfo:
+    """A backup's time, size, schema and engine from its clear summary (no passphrase)."""
+    size = path.stat().st_size
+    try:
+        clear = backup_file.read_clear(path)
+    except BackupError as exc:
+        return BackupInfo(path, None, size, None, None, problem=exc.en)
+    return BackupInfo(path, dt.datetime.fromisoformat(clear["created_at"]), size,
+                      clear.get("schema"), clear.get("engine"))
+
+
+def list_backups(folder: Path) -> list[BackupInfo]:
+    """The backups in a folder, newest first."""
+    if not folder.is_dir():
+        return []
+    found = [describe(p) for p in folder.iterdir() if NAME.match(p.name) and p.is_file()]
+    epoch = dt.datetime.min.replace(tzinfo=dt.timezone.utc)
+    return sorted(found, key=lambda b: (b.created_at or epoch, b.path.name), reverse=True)
+
+
+def name_time(path: Path) -> dt.datetime | None:
+    m = NAME.match(path.name)
+    return dt.datetime.strptime(m[1], _STAMP).replace(tzinfo=dt.timezone.utc) if m else None
+
+
+# -- retention ------------------------------------------------------------------------------
+
+def to_keep(times: list[dt.datetime], daily: int, weekly: int, monthly: int,
+            tz=None) -> set[dt.datetime]:
+    """The newest backup of each of the last `daily` days, `weekly` ISO weeks and `monthly`
+    months that have one (local time), and always the newest of all."""
+    keep: set[dt.datetime] = set()
+    newest_first = sorted(times, reverse=True)
+    for count, bucket in ((daily, lambda t: t.date()),
+                          (weekly, lambda t: t.isocalendar()[:2]),
+                          (monthly, lambda t: (t.year, t.month))):
+        seen = []
+        for when in newest_first:
+            key = bucket(when.astimezone(tz))
+            if key not in seen:
+                seen.append(key)
+                if len(seen) > count:
+                    break
+                keep.add(when)
+    return keep | set(newest_first[:1])
+
+
+def prune(folder: Path, keep: tuple[int, int, int]) -> list[Path]:
+    """Delete the dated backups of a folder that retention does not keep (other files are
+    left alone); returns what was deleted."""
+    dated = {name_time(p): p for p in folder.iterdir() if NAME.match(p.name)}
+    kept = to_keep(list(dated), *keep)
+    gone = []
+    for when, path in dated.items():
+        if when not in kept:
+            path.unlink(missing_ok=True)
+            gone.append(path)
+    return gone
+
+
+# -- restore --------------------------------------------------------------------------------
+
+@dataclass
+class RestoreReport:
+    target: str
+    created_at: str
+    engine: str
+    schema: int
+    schema_now: int
+    periods: list
+    rows: dict[str, int]
+    notes: list[tuple[str, str]] = field(default_factory=list)  # (en, zh)
+
+
+def _refuse(en: str, zh: str) -> BackupError:
+    return BackupError(en + " Nothing was changed.", zh + "未作任何改动。")
+
+
+def open_backup(source: Path, passphrase: str) -> Reader:
+    """The backup, unlocked, its manifest and code key checked (the schema level too)."""
+    reader = Reader(source)
+    try:
+        manifest = reader.unlock(passphrase)
+        if manifest["schema"] > known_level():
+            raise _refuse(
+                f"The backup has schema level {manifest['schema']}, newer than this version of "
+                f"the app knows (level {known_level()}): it was made by a newer version. "
+                "Install that version (or newer), then restore.",
+                f"该备份的数据库结构版本为 {manifest['schema']},高于本版本系统所知的 "
+                f"{known_level()}:它来自更新的系统版本。请安装该版本(或更新版本)后再恢复。")
+        if key_fingerprint(reader.code_key()) != manifest["code_key_fingerprint"]:
+            raise backup_file._damaged(source, "the code key does not match its fingerprint")
+    except BaseException:
+        reader.close()
+        raise
+    return reader
+
+
+def restore(source: Path, passphrase: str, target, db_path: Path, given_key: bytes = b"",
+            replace: bool = False, actor: str = "cli") -> RestoreReport:
+    """Restore a backup into the database at `target` (the DuckDB file db_path, or a
+    PostgreSQL URL). given_key: the key configured explicitly (SURVEY_CODE_KEY), if any."""
+    with open_backup(Path(source), passphrase) as reader:
+        manifest = reader.manifest
+        key = reader.code_key()
+        if given_key and key_fingerprint(given_key) != key_fingerprint(key):
+            raise _refuse(
+                f"The code key configured here (SURVEY_CODE_KEY or secrets.toml, fingerprint "
+                f"{key_fingerprint(given_key)}) is not the backup's (fingerprint "
+                f"{key_fingerprint(key)}): with it no respondent code would match. Set "
+                "SURVEY_CODE_KEY to the backup's key (`python -m survey restore SRC "
+                "--print-key` shows it) or unset it for the DuckDB file, then restore again.",
+                f"此处配置的编码密钥(SURVEY_CODE_KEY 或 secrets.toml,指纹 "
+                f"{key_fingerprint(given_key)})不是备份中的密钥(指纹 {key_fingerprint(key)}),"
+                "使用它将没有一个填报码能匹配。请把 SURVEY_CODE_KEY 设为备份中的密钥(用 "
+                "`python -m survey restore 备份文件 --print-key` 查看),内嵌数据库也可不设,"
+                "然后重新恢复。")
+        postgres = is_postgres_url(target)
+        if postgres and manifest["schema"] < PG_BASELINE:
+            raise _refuse(
+                f"The backup's schema level {manifest['schema']} is older than PostgreSQL "
+                f"starts at ({PG_BASELINE}): restore it into a DuckDB file first (it migrates), "
+                "back that up, and restore the new backup into PostgreSQL.",
+                f"该备份的结构版本 {manifest['schema']} 早于 PostgreSQL 的起始版本 "
+                f"{PG_BASELINE}:请先恢复到 DuckDB 文件(会自动升级),再备份一次,把新备份恢复到 "
+                "PostgreSQL。")
+        work = Path(tempfile.mkdtemp(prefix=".restore-", dir=None if postgres
+                                     else _existing_folder(db_path.parent)))
+        try:
+            parts = _extract(reader, manifest, work)
+            if postgres:
+                report = _into_postgres(target, manifest, parts, key, replace, actor, source)
+            else:
+                report = _into_duckdb(db_path, manifest, parts, key, replace, actor, source)
+        finally:
+            shutil.rmtree(work, ignore_errors=True)
+    if not postgres and not given_key:
+        report.notes.append(_write_key_file(db_path, key))
+    elif postgres and not given_key:
+        report.notes.append((
+            "Set SURVEY_CODE_KEY on every app server to the backup's key (`python -m survey "
+            "restore SRC --print-key` shows it), else the app refuses to start.",
+            "请在每台应用服务器上把 SURVEY_CODE_KEY 设为备份中的密钥(用 `python -m survey "
+            "restore 备份文件 --print-key` 查看),否则应用会拒绝启动。"))
+    return report
+
+
+def _existing_folder(folder: Path) -> Path:
+    folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+    return folder
+
+
+def _extract(reader: Reader, manifest: dict, work: Path) -> dict[str, tuple[Path, list[str]]]:
+    """Every table's Parquet file, decrypted into `work` and checked (checksum, rows)."""
+    parts = {}
+    for table, record in manifest["tables"].items():
+        path = work / f"{table}.parquet"
+        reader.extract_table(table, path)
+        if pq.ParquetFile(path).metadata.num_rows != record["rows"]:
+            raise backup_file._damaged(reader.path, f"{table} has not the rows the manifest says")
+        parts[table] = (path, [name for name, _ in record["columns"]])
+    return parts
+
+
+def _check_tables(engine, manifest: dict, parts: dict) -> None:
+    """The target's tables at the backup's level are the backup's, column for column."""
+    have = dump.tables(engine)
+    differ = sorted(t for t in set(have) | set(parts)
+                    if have.get(t) != (parts[t][1] if t in parts else None))
+    if differ:
+        raise _refuse(f"The tables of schema level {manifest['schema']} here differ from the "
+                      f"backup's ({', '.join(differ)}). Report this as a bug.",
+                      f"本系统结构版本 {manifest['schema']} 的数据表与备份不一致"
+                      f"({', '.join(differ)})。请作为缺陷报告。")
+
+
+def _not_empty(label: str, tables: list[str]) -> BackupError:
+    return _refuse(
+        f"The target database {label} already holds data ({', '.join(tables[:6])}). Restore "
+        "into an empty database, or add --replace to replace its data with the backup's.",
+        f"目标数据库 {label} 已有数据({', '.join(tables[:6])})。请恢复到空数据库,"
+        "或加 --replace 用备份替换其中的数据。")
+
+
+def _finish(target, key: bytes, manifest: dict, actor: str, source: Path) -> RestoreReport:
+    """Migrate on to this code's level (a Store does), check the key, audit, count."""
+    with Store(target, key) as store:
+        level = dump.target_level(store.engine)
+        rows = dump.row_counts(store.engine, manifest["tables"])
+        label = store.engine.label
+        store.audit(actor, "restore", Path(source).name, created_at=manifest["created_at"],
+                    schema=manifest["schema"], engine=manifest["engine"])
+    return RestoreReport(str(label), manifest["created_at"], manifest["engine"],
+                         manifest["schema"], level, manifest.get("periods") or [None, None], rows)
+
+
+def _loaded(engine, manifest: dict) -> None:
+    counts = dump.row_counts(engine, manifest["tables"])
+    wrong = [t for t, r in manifest["tables"].items() if counts[t] != r["rows"]]
+    if wrong:
+        raise StoreError(f"Loading the backup went wrong for {', '.join(wrong)}: the rows "
+                         "differ from the backup's.", f"载入备份时 {', '.join(wrong)} 的行数与备份"
+                         "不一致。")
+    dump.advance_sequences(engine, manifest.get("sequences", {}))
+
+
+def _into_postgres(url: str, manifest, parts, key, replace, actor, source) -> RestoreReport:
+    engine = dump.open_target(url)
+    try:
+        level = dump.target_level(engine)
+        if level > manifest["schema"]:
+            raise _refuse(
+                f"The target database {engine.label} has schema level {level}, newer than the "
+                f"backup's ({manifest['schema']}). Restore into a new, empty database "
+                "(createdb), which the restore builds at the backup's level.",
+                f"目标数据库 {engine.label} 的结构版本 {level} 高于备份的 {manifest['schema']}。"
+                "请恢复到新建的空数据库(createdb),恢复会按备份的版本建立结构。")
+        holding = dump.holding_data(engine) if level else []
+        if holding and not replace:
+            raise _not_empty(engine.label, holding)
+        engine.migrate(upto=manifest["schema"])
+        _check_tables(engine, manifest, parts)
+        dump.load(engine, parts)
+        _loaded(engine, manifest)
+    finally:
+        engine.close()
+    return _finish(url, key, manifest, actor, source)
+
+
+def _into_duckdb(db_path: Path, manifest, parts, key, replace, actor, source) -> RestoreReport:
+    """Built as a new file beside the target and renamed over it when complete."""
+    if db_path.exists():
+        existing = DuckDBEngine(db_path, read_only=True)  # the app holds it: StoreLockedError
+        try:
+            holding = dump.holding_data(existing) if dump.target_level(existing) else []
+        finally:
+            existing.close()
+        if holding and not replace:
+            raise _not_empty(str(db_path), holding)
+    building = db_path.with_name(db_path.name + ".restoring")
+    for leftover in (building, building.with_name(building.name + ".wal")):
+        leftover.unlink(missing_ok=True)
+    try:
+        engine = DuckDBEngine(building)
+        try:
+            engine.migrate(upto=manifest["schema"])
+            _check_tables(engine, manifest, parts)
+            dump.load(engine, parts)
+            _loaded(engine, manifest)
+        finally:
+            engine.close()
+        report = _finish(building, key, manifest, actor, source)
+        report.target = str(db_path)
+        os.chmod(building, 0o600)
+        moved = _move_aside(db_path, db_path.with_name(db_path.name + ".wal"))
+        os.replace(building, db_path)
+    except BaseException:
+        for leftover in (building, building.with_name(building.name + ".wal")):
+            leftover.unlink(missing_ok=True)
+        raise
+    if moved:
+        report.notes.append((f"The database that was there is kept as {moved[0]}.",
+                             f"原有数据库已另存为 {moved[0]}。"))
+    return report
+
+
+def _move_aside(*paths: Path) -> list[Path]:
+    stamp = dt.datetime.now().strftime("%Y%m%dT%H%M%S")
+    moved = []
+    for path in paths:
+        if path.exists():
+            aside = path.with_name(f"{path.name}.before-restore-{stamp}")
+            os.replace(path, aside)
+            moved.append(aside)
+    return moved
+
+
+def _write_key_file(db_path: Path, key: bytes) -> tuple[str, str]:
+    """The code key beside the DuckDB file (owner-only), where the app reads it."""
+    path = db_path.with_suffix(".key")
+    text = key.decode("ascii", errors="replace")
+    if not key.isascii() or text.strip() != text or not text:
+        return ("The backup's code key cannot live in a key file: set SURVEY_CODE_KEY to it "
+                "(`--print-key` shows it).",
+                "备份中的编码密钥无法存为密钥文件:请把 SURVEY_CODE_KEY 设为它(用 --print-key 查看)。")
+    if path.exists() and path.read_bytes().strip() == key:
+        return (f"The code key in {path} is the backup's.", f"{path} 中的编码密钥与备份一致。")
+    moved = _move_aside(path)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "wb") as fh:
+        fh.write(key + b"\n")
+    kept = (f" (the key that was there is kept as {moved[0].name})", f"(原密钥另存为 {moved[0].name})") \
+        if moved else ("", "")
+    return (f"The code key is restored into {path}{kept[0]}.",
+            f"编码密钥已恢复到 {path}{kept[1]}。")
