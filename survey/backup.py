@@ -131,6 +131,8 @@ def make_backup(store: Store, code_key: bytes, dest: Path, passphrase: str | Non
         partial.unlink(missing_ok=True)
     info = BackupInfo(target, created, target.stat().st_size, level, store.dialect,
                       time.perf_counter() - started, sum(t["rows"] for t in tables.values()))
+    if store.read_only:  # a database opened to read only (an old file kept as it is)
+        return info
     settings.save_setting(store, LAST_BACKUP_AT, created.isoformat(), "system", audited=False)
     if actor:
         store.audit(actor, "backup", target.name, bytes=info.bytes, schema=level)
@@ -263,8 +265,9 @@ def restore(source: Path, passphrase: str, target, db_path: Path, given_key: byt
                 f"该备份的结构版本 {manifest['schema']} 早于 PostgreSQL 的起始版本 "
                 f"{PG_BASELINE}:请先恢复到 DuckDB 文件(会自动升级),再备份一次,把新备份恢复到 "
                 "PostgreSQL。")
-        work = Path(tempfile.mkdtemp(prefix=".restore-", dir=None if postgres
-                                     else _existing_folder(db_path.parent)))
+        # decrypted tables beside the DuckDB file (same disk and owner), else the system's
+        work = Path(tempfile.mkdtemp(prefix=".restore-", dir=None if postgres or not
+                                     db_path.parent.is_dir() else db_path.parent))
         try:
             parts = _extract(reader, manifest, work)
             if postgres:
@@ -282,11 +285,6 @@ def restore(source: Path, passphrase: str, target, db_path: Path, given_key: byt
             "请在每台应用服务器上把 SURVEY_CODE_KEY 设为备份中的密钥(用 `python -m survey "
             "restore 备份文件 --print-key` 查看),否则应用会拒绝启动。"))
     return report
-
-
-def _existing_folder(folder: Path) -> Path:
-    folder.mkdir(parents=True, exist_ok=True, mode=0o700)
-    return folder
 
 
 def _extract(reader: Reader, manifest: dict, work: Path) -> dict[str, tuple[Path, list[str]]]:
