@@ -47,6 +47,8 @@ else:  # a page run
         "reviews": ("app_pages/reviews.py", "nav_reviews", ":material/assignment_return:"),
         "reminders": ("app_pages/reminders.py", "nav_reminders", ":material/notifications_active:"),
         "audit": ("app_pages/audit.py", "nav_audit", ":material/history:"),
+        "admin_operations": ("app_pages/admin_operations.py", "nav_admin_operations",
+                             ":material/backup:"),
         "login": ("app_pages/login.py", "nav_login", ":material/login:"),
     }
     # The database may fail any run (PostgreSQL away): the page then says so in its language.

@@ -36,6 +36,7 @@ PAGES = {
     "rounds": {"admin", "leader"},
     "reviews": {"admin", "leader"},
     "reminders": {"admin"},
+    "admin_operations": {"admin"},  # backups (docs/operations.md)
 }
 MIN_PASSWORD = 10
 _hasher = PasswordHasher()  # argon2id with the library's current recommended parameters

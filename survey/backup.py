@@ -87,10 +87,10 @@ def _destination(dest: Path, when: dt.datetime) -> Path:
 
 
 def make_backup(store: Store, code_key: bytes, dest: Path, passphrase: str | None,
-                actor: str | None = None) -> BackupInfo:
+                actor: str | None = None, stop=None) -> BackupInfo:
     """Back up the database and the code key to `dest` (a file, or a folder to put a dated file
     in) while the app keeps working. `actor`: the person who asked (audit-logged); None for
-    the schedule."""
+    the schedule. `stop`: an Event that ends the backup early (the app is stopping)."""
     problem = passphrase_problem(passphrase)
     if problem:
         raise problem
@@ -107,7 +107,7 @@ def make_backup(store: Store, code_key: bytes, dest: Path, passphrase: str | Non
                 writer.add_bytes(backup_file.CODE_KEY, code_key)
                 tables = {}
                 for table in snap.tables:
-                    record = writer.add_table(table.name, snap.batches(table))
+                    record = writer.add_table(table.name, snap.batches(table), stop)
                     tables[table.name] = {"rows": record["rows"],
                                           "columns": [list(c) for c in table.columns]}
                 first, last = snap.period_range()
@@ -430,3 +430,12 @@ def _write_key_file(db_path: Path, key: bytes) -> tuple[str, str]:
         if moved else ("", "")
     return (f"The code key is restored into {path}{kept[0]}.",
             f"编码密钥已恢复到 {path}{kept[1]}。")
+
+
+def same_disk(folder: Path, db_path: Path) -> bool:
+    """Whether the backups would be lost with the database's disk."""
+    try:
+        probe = folder if folder.exists() else folder.parent
+        return probe.stat().st_dev == db_path.parent.stat().st_dev
+    except OSError:
+        return False

@@ -89,8 +89,8 @@ class _ParquetStream:
     """A file-like reader of a table as Parquet bytes, made batch by batch when read (what
     pyrage.encrypt_io pulls), counting rows and hashing what it hands out."""
 
-    def __init__(self, batches: pa.RecordBatchReader):
-        self._batches = iter(batches)
+    def __init__(self, batches: pa.RecordBatchReader, stop=None):
+        self._batches, self._stop = iter(batches), stop
         self._buffer = bytearray()
         self._written = 0
         self.closed = False  # pyarrow asks
@@ -113,6 +113,9 @@ class _ParquetStream:
     # what encrypt_io reads
     def read(self, size: int = -1) -> bytes:
         while self._writer is not None and (size < 0 or len(self._buffer) < size):
+            if self._stop is not None and self._stop.is_set():
+                raise BackupError("The backup was stopped (the app is stopping).",
+                                  "备份已中止(应用正在停止)。")
             batch = next(self._batches, None)
             if batch is None:
                 self._writer.close()  # the footer
@@ -154,8 +157,9 @@ class Writer:
         self.parts[name] = record
         return record
 
-    def add_table(self, table: str, batches: pa.RecordBatchReader) -> dict:
-        stream = _ParquetStream(batches)
+    def add_table(self, table: str, batches: pa.RecordBatchReader, stop=None) -> dict:
+        """stop: an Event that, once set, ends the backup at the next batch."""
+        stream = _ParquetStream(batches, stop)
         self._encrypt(table_part(table), stream)
         record = {"rows": stream.rows, "bytes": stream.bytes,
                   "sha256": stream.sha256.hexdigest()}

@@ -392,6 +392,9 @@ STRINGS: dict[str, tuple[str, str]] = {
     "audit_problem_rectifying": ("问题转入整改", "Problem: rectifying"),
     "audit_problem_closed": ("问题销号", "Problem closed"),
     "audit_problem_dismissed": ("问题不予受理", "Problem dismissed"),
+    "audit_backup": ("备份数据库", "Database backed up"),
+    "audit_restore": ("从备份恢复", "Restored from a backup"),
+    "nav_admin_operations": ("运维", "Operations"),
     # rounds, reminders, return for correction (issue 14)
     "nav_rounds": ("报送进度", "Reporting rounds"),
     "nav_reminders": ("催报与机器人", "Reminders and robots"),
