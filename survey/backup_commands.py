@@ -3,6 +3,7 @@ at a county may read either), no traceback for what a person can fix."""
 
 from __future__ import annotations
 
+import datetime as dt
 import getpass
 import sys
 from pathlib import Path
@@ -105,9 +106,10 @@ def cmd_restore(args, cfg) -> int:
     except DomainError as exc:
         return _fail(exc)
     first, last = report.periods
-    _say(f"Restored the backup of {report.created_at} ({report.engine}, schema "
+    made = dt.datetime.fromisoformat(report.created_at).astimezone().strftime("%Y-%m-%d %H:%M %Z")
+    _say(f"Restored the backup of {made} ({report.engine}, schema "
          f"{report.schema}) into {report.target}; schema now {report.schema_now}.",
-         f"已把 {report.created_at} 的备份({report.engine},结构版本 {report.schema})恢复到 "
+         f"已把 {made} 的备份({report.engine},结构版本 {report.schema})恢复到 "
          f"{report.target};现在的结构版本 {report.schema_now}。")
     _say(f"Periods reported: {first or '-'} to {last or '-'}.",
          f"填报期:{first or '-'} 至 {last or '-'}。")
