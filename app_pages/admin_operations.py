@@ -19,10 +19,10 @@ store, config, scheduler = services.store, services.config, services.backups
 st.title(tr("运维", "Operations"))
 st.subheader(tr("备份", "Backups"))
 st.caption(tr("每份备份是一个加密文件,包含整个数据库和编码密钥;用备份口令才能恢复。"
-              "请把备份复制到另一台机器,口令另行保管。说明见《运维》文档(docs/operations.md)。",
+              "请把备份复制到另一台机器,口令另行保管。说明见《运维》文档(`docs/operations.md`)。",
               "Each backup is one encrypted file with the whole database and the code key; it "
               "restores only with the backup passphrase. Copy the backups to another machine "
-              "and keep the passphrase apart. See docs/operations.md."))
+              "and keep the passphrase apart. See `docs/operations.md`."))
 
 
 def when(moment: dt.datetime | None) -> str:
@@ -34,25 +34,24 @@ def schedule_state() -> bool:
     keep = "{} / {} / {}".format(*config.backup_keep)
     if scheduler is None or scheduler.problem is not None:
         problem = scheduler.problem if scheduler is not None else None
-        st.warning(tr("自动备份未运行。", "Scheduled backups are not running.")
-                   + (" " + message(problem, lang()) if problem else "")
-                   + tr(" 为应用设置 SURVEY_BACKUP_PASSPHRASE(至少 12 个字符)后重启应用;备份写入 "
-                        f"{config.backups}(SURVEY_BACKUP_DIR)。",
-                        " Set SURVEY_BACKUP_PASSPHRASE (at least 12 characters) for the app and "
-                        f"restart it; backups go to {config.backups} (SURVEY_BACKUP_DIR)."),
+        st.warning(tr("自动备份未运行。", "Scheduled backups are not running. ")
+                   + (message(problem, lang()) if problem else "")
+                   + tr(f"设置后重启应用;备份将写入 `{config.backups}`(`SURVEY_BACKUP_DIR`)。",
+                        f" Restart the app after setting it; backups will go to "
+                        f"`{config.backups}` (`SURVEY_BACKUP_DIR`)."),
                    icon=":material/warning:")
         return False
     now = scheduler.clock()
-    st.info(tr(f"每天 {config.backup_time:%H:%M} 自动备份到 {config.backups},保留最近 {keep}"
+    st.info(tr(f"每天 {config.backup_time:%H:%M} 自动备份到 `{config.backups}`,保留最近 {keep}"
                f"(日 / 周 / 月)份。下次:{when(scheduler.next_run(now))}。",
-               f"Backed up every day at {config.backup_time:%H:%M} into {config.backups}, "
+               f"Backed up every day at {config.backup_time:%H:%M} into `{config.backups}`, "
                f"keeping the last {keep} (daily / weekly / monthly). Next: "
                f"{when(scheduler.next_run(now))}."), icon=":material/schedule:")
     if backup.same_disk(config.backups, config.db_path):
         st.warning(tr("备份文件夹与数据库在同一块磁盘上:磁盘损坏时会一起丢失。请定期把备份复制到另一台机器"
-                      "(或把 SURVEY_BACKUP_DIR 设为另一台机器的共享文件夹)。",
+                      "(或把 `SURVEY_BACKUP_DIR` 设为另一台机器的共享文件夹)。",
                       "The backup folder is on the database's disk: a failed disk loses both. "
-                      "Copy the backups to another machine regularly (or set SURVEY_BACKUP_DIR "
+                      "Copy the backups to another machine regularly (or set `SURVEY_BACKUP_DIR` "
                       "to a folder shared from another machine)."), icon=":material/warning:")
     if scheduler.last_error:
         en, zh = scheduler.last_error
@@ -88,15 +87,15 @@ def backups_now() -> None:
     if rows:
         st.dataframe(rows, hide_index=True, width="stretch", placeholder="—")
     else:
-        st.caption(tr(f"{config.backups} 中还没有备份。", f"No backups in {config.backups} yet."))
+        st.caption(tr(f"`{config.backups}` 中还没有备份。", f"No backups in `{config.backups}` yet."))
 
 
 backups_now()
-st.caption(tr("从命令行:python -m survey backup 目标 / python -m survey restore 备份文件(恢复到空数据库)。"
+st.caption(tr("从命令行:`python -m survey backup 目标` / `python -m survey restore 备份文件`(恢复到空数据库)。"
               + ("PostgreSQL 上命令行可在应用运行时备份。" if store.dialect == "postgres" else
                  "内嵌数据库由运行中的应用占用,命令行备份需先停止应用,或使用上面的按钮。"),
-              "From the command line: python -m survey backup DEST / python -m survey restore "
-              "FILE (into an empty database). "
+              "From the command line: `python -m survey backup DEST` / `python -m survey restore "
+              "FILE` (into an empty database). "
               + ("On PostgreSQL the command line backs up while the app runs." if
                  store.dialect == "postgres" else "The running app holds the embedded database: "
                  "back up from the command line after stopping the app, or use the button above.")))

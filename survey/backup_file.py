@@ -66,9 +66,9 @@ class BackupError(DomainError):
 
 def passphrase_problem(phrase: str | None) -> BackupError | None:
     if not phrase:
-        return BackupError("No backup passphrase: set SURVEY_BACKUP_PASSPHRASE (at least "
+        return BackupError("No backup passphrase: set `SURVEY_BACKUP_PASSPHRASE` (at least "
                            f"{MIN_PASSPHRASE} characters) and keep it apart from the backups.",
-                           f"没有备份口令:请设置 SURVEY_BACKUP_PASSPHRASE(至少 {MIN_PASSPHRASE} "
+                           f"没有备份口令:请设置 `SURVEY_BACKUP_PASSPHRASE`(至少 {MIN_PASSPHRASE} "
                            "个字符),并与备份分开保管。")
     if len(phrase) < MIN_PASSPHRASE:
         return BackupError(f"The backup passphrase is too short: use at least {MIN_PASSPHRASE} "
