@@ -382,7 +382,7 @@ def _into_duckdb(db_path: Path, manifest, parts, key, replace, actor, source) ->
         try:
             engine.migrate(upto=manifest["schema"])
             _check_tables(engine, manifest, parts)
-            dump.load(engine, parts)
+            dump.load(engine, parts, atomic=False)  # a new file, renamed in place when complete
             _loaded(engine, manifest)
         finally:
             engine.close()

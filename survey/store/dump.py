@@ -176,10 +176,12 @@ def holding_data(engine) -> list[str]:
     return found
 
 
-def load(engine, parts: dict[str, tuple[Path, list[str]]]) -> None:
+def load(engine, parts: dict[str, tuple[Path, list[str]]], atomic: bool = True) -> None:
     """Each table's rows from its Parquet file, in ONE transaction: what the tables held is
     deleted first (the restore checked it may be), so a failure leaves them as they were.
-    parts: table -> (Parquet file, its columns)."""
+    parts: table -> (Parquet file, its columns). atomic=False (a DuckDB file being built,
+    not yet in place): one transaction per table, which DuckDB commits much faster than one
+    transaction of everything (measured at M: see docs/performance.md)."""
     def statements(prefix: str):
         for table, (path, columns) in parts.items():
             names = ", ".join(quoted(c) for c in columns)
@@ -203,11 +205,14 @@ def load(engine, parts: dict[str, tuple[Path, list[str]]]) -> None:
                              f"{str(exc).splitlines()[0]}") from exc
         finally:
             con.close()
-    else:
+    elif atomic:
         def work(cur):
             for sql in statements(""):
                 cur.execute(sql)
         engine.write(work, attempts=1)
+    else:
+        for sql in statements(""):
+            engine.write(lambda cur, sql=sql: cur.execute(sql), attempts=1)
 
 
 def advance_sequences(engine, recorded: dict[str, int]) -> None:
