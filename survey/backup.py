@@ -352,7 +352,13 @@ def _into_postgres(url: str, manifest, parts, key, replace, actor, source) -> Re
                 "(createdb), which the restore builds at the backup's level.",
                 f"目标数据库 {engine.label} 的结构版本 {level} 高于备份的 {manifest['schema']}。"
                 "请恢复到新建的空数据库(createdb),恢复会按备份的版本建立结构。")
-        holding = dump.holding_data(engine) if level else []
+        holding = dump.holding_data(engine) if level else sorted(dump.tables(engine))
+        if holding and not level:  # another program's tables: never this app's to replace
+            raise _refuse(f"The target database {engine.label} holds tables that are not this "
+                          f"app's ({', '.join(holding[:6])}). Restore into a new, empty "
+                          "database (createdb).",
+                          f"目标数据库 {engine.label} 中有不属于本系统的数据表"
+                          f"({', '.join(holding[:6])})。请恢复到新建的空数据库(createdb)。")
         if holding and not replace:
             raise _not_empty(engine.label, holding)
         engine.migrate(upto=manifest["schema"])
