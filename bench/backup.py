@@ -82,10 +82,10 @@ def child_backup(target: str, dest: str, writer: bool) -> dict:
 
 
 def child_restore(source: str, target: str) -> dict:
-    from survey import backup
+    from survey import restore
     started = time.perf_counter()
     db_path = Path(target) if not target.startswith("postgresql") else DATA / "unused.duckdb"
-    report = backup.restore(Path(source), PASSPHRASE, target, db_path, given_key=KEY)
+    report = restore.restore(Path(source), PASSPHRASE, target, db_path, given_key=KEY)
     return {"seconds": time.perf_counter() - started, "rows": sum(report.rows.values()),
             **rss_mb()}
 

@@ -8,7 +8,7 @@ import getpass
 import sys
 from pathlib import Path
 
-from survey import backup
+from survey import backup, restore
 from survey.backup_file import BackupError
 from survey.errors import DomainError
 
@@ -94,10 +94,10 @@ def cmd_restore(args, cfg) -> int:
     try:
         phrase = passphrase(cfg, confirm=False)
         if args.print_key:
-            with backup.open_backup(Path(args.source), phrase) as reader:
+            with restore.open_backup(Path(args.source), phrase) as reader:
                 print(reader.code_key().decode("utf-8", errors="replace"))
             return 0
-        report = backup.restore(Path(args.source), phrase, cfg.store_target, cfg.db_path,
+        report = restore.restore(Path(args.source), phrase, cfg.store_target, cfg.db_path,
                                 given_key=cfg.code_key, replace=args.replace, actor=ACTOR)
     except StoreLockedError:
         _say(f"The app is running and holds {cfg.db_path}: stop it, then restore.",

@@ -17,7 +17,7 @@ from pathlib import Path
 import pyarrow.dataset as ds
 import pytest
 
-from survey import backup, backup_file
+from survey import backup, backup_file, restore
 from survey.access import Account
 from survey.bootstrap import publish_dir
 from survey.rounds import Rule
@@ -108,9 +108,9 @@ def restore_target(request, tmp_path):
     return request.getfixturevalue("pg_cluster").new_database()
 
 
-def restore_into(target, source: Path, tmp_path: Path, **options) -> backup.RestoreReport:
+def restore_into(target, source: Path, tmp_path: Path, **options) -> restore.RestoreReport:
     db_path = target if isinstance(target, Path) else tmp_path / "unused" / "survey.duckdb"
-    return backup.restore(source, PASSPHRASE, target, db_path, **options)
+    return restore.restore(source, PASSPHRASE, target, db_path, **options)
 
 
 def test_every_row_and_the_code_key_come_back_on_both_engines(store, tmp_path, restore_target):
@@ -209,7 +209,7 @@ def refused(target, source, tmp_path, **options) -> backup_file.BackupError:
 def test_wrong_passphrase_is_refused_and_changes_nothing(made, tmp_path, restore_target):
     before = fingerprint_of(restore_target)
     with pytest.raises(backup_file.BackupError) as caught:
-        backup.restore(made, "not the passphrase", restore_target, tmp_path / "x" / "s.duckdb")
+        restore.restore(made, "not the passphrase", restore_target, tmp_path / "x" / "s.duckdb")
     assert "passphrase" in caught.value.en and "口令" in caught.value.zh
     assert fingerprint_of(restore_target) == before
 

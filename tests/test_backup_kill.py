@@ -21,7 +21,7 @@ from pathlib import Path
 
 import pytest
 
-from survey import backup, periods
+from survey import backup, periods, restore
 from survey.bootstrap import publish_dir
 from survey.store import Store
 from tests.conftest import KEY, ROOT, VILLAGE, complete_answers
@@ -168,10 +168,10 @@ def test_the_apps_backup_under_load_survives_kill_9_into_duckdb_and_postgresql(
     assert len(before) >= 40 and app.acks() > len(before)
 
     into_duckdb = tmp_path / "restored" / "survey.duckdb"
-    backup.restore(made, PASSPHRASE, into_duckdb, into_duckdb)
+    restore.restore(made, PASSPHRASE, into_duckdb, into_duckdb)
     check_restored(into_duckdb, before, codes, period)
     url = pg_cluster.new_database()
-    backup.restore(made, PASSPHRASE, url, tmp_path / "unused.duckdb", given_key=KEY)
+    restore.restore(made, PASSPHRASE, url, tmp_path / "unused.duckdb", given_key=KEY)
     check_restored(url, before, codes, period)
     print(f"{len(before)} acknowledged before the backup began, {app.acks()} in all; "
           f"backup {made.stat().st_size / 1e6:.1f} MB")
@@ -194,5 +194,5 @@ def test_cli_backup_of_postgresql_under_load_survives_kill_9(pg_url, tmp_path):
     [made] = backup.list_backups(tmp_path)
     assert made.engine == "postgres"
     target = tmp_path / "restored" / "survey.duckdb"
-    backup.restore(made.path, PASSPHRASE, target, target)
+    restore.restore(made.path, PASSPHRASE, target, target)
     check_restored(target, before, codes, period)
