@@ -79,7 +79,7 @@ def passphrase_problem(phrase: str | None) -> BackupError | None:
     return None
 
 
-def _damaged(path: Path, detail: str) -> BackupError:
+def damaged(path: Path, detail: str) -> BackupError:
     return BackupError(
         f"{path} is not a complete backup ({detail}): it is cut short, damaged or not a "
         "backup of this app. Nothing was changed. Use another copy of the backup.",
@@ -210,9 +210,9 @@ def read_clear(path: Path) -> dict:
     except FileNotFoundError:
         raise BackupError(f"There is no file {path}.", f"文件 {path} 不存在。") from None
     except (zipfile.BadZipFile, KeyError, ValueError, OSError) as exc:
-        raise _damaged(path, type(exc).__name__) from exc
+        raise damaged(path, type(exc).__name__) from exc
     if clear.get("format") != FORMAT:
-        raise _damaged(path, "no backup.json of this app")
+        raise damaged(path, "no backup.json of this app")
     if clear.get("version", 0) > VERSION:
         raise BackupError(f"{path} was written by a newer version of the app (backup format "
                           f"{clear.get('version')}): upgrade the app, then restore. Nothing "
@@ -246,7 +246,7 @@ class Reader:
         try:
             sealed = self._zip.read(IDENTITY)
         except (KeyError, zipfile.BadZipFile, OSError) as exc:
-            raise _damaged(self.path, "identity.age unreadable") from exc
+            raise damaged(self.path, "identity.age unreadable") from exc
         try:
             self._identity = x25519.Identity.from_str(
                 age_passphrase.decrypt(sealed, passphrase).decode())
@@ -260,7 +260,7 @@ class Reader:
         try:
             self.manifest = json.loads(data)
         except ValueError as exc:
-            raise _damaged(self.path, "manifest unreadable") from exc
+            raise damaged(self.path, "manifest unreadable") from exc
         return self.manifest
 
     def _decrypt_into(self, name: str, out) -> None:
@@ -268,9 +268,9 @@ class Reader:
             with self._zip.open(name) as member:
                 pyrage.decrypt_io(member, out, [self._identity])
         except KeyError:
-            raise _damaged(self.path, f"{name} missing") from None
+            raise damaged(self.path, f"{name} missing") from None
         except (zipfile.BadZipFile, pyrage.DecryptError, OSError, EOFError) as exc:
-            raise _damaged(self.path, f"{name}: {type(exc).__name__}") from exc
+            raise damaged(self.path, f"{name}: {type(exc).__name__}") from exc
 
     def _decrypt_bytes(self, name: str) -> bytes:
         out = io.BytesIO()
@@ -280,7 +280,7 @@ class Reader:
     def _check(self, name: str, data_hash: str, size: int) -> None:
         record = self.manifest.get("parts", {}).get(name)
         if record is None or record["sha256"] != data_hash or record["bytes"] != size:
-            raise _damaged(self.path, f"{name} does not match the manifest's checksum")
+            raise damaged(self.path, f"{name} does not match the manifest's checksum")
 
     def code_key(self) -> bytes:
         data = self._decrypt_bytes(CODE_KEY)

@@ -52,7 +52,7 @@ def open_backup(source: Path, passphrase: str) -> Reader:
                 f"该备份的数据库结构版本为 {manifest['schema']},高于本版本系统所知的 "
                 f"{known_level()}:它来自更新的系统版本。请安装该版本(或更新版本)后再恢复。")
         if key_fingerprint(reader.code_key()) != manifest["code_key_fingerprint"]:
-            raise backup_file._damaged(source, "the code key does not match its fingerprint")
+            raise backup_file.damaged(source, "the code key does not match its fingerprint")
     except BaseException:
         reader.close()
         raise
@@ -116,7 +116,7 @@ def _extract(reader: Reader, manifest: dict, work: Path) -> dict[str, tuple[Path
         path = work / f"{table}.parquet"
         reader.extract_table(table, path)
         if pq.ParquetFile(path).metadata.num_rows != record["rows"]:
-            raise backup_file._damaged(reader.path, f"{table} has not the rows the manifest says")
+            raise backup_file.damaged(reader.path, f"{table} has not the rows the manifest says")
         parts[table] = (path, [name for name, _ in record["columns"]])
     return parts
 
