@@ -82,7 +82,7 @@ def backups_now() -> None:
     rows = [{tr("时间", "Time"): when(b.created_at), tr("大小", "Size"): f"{b.bytes / 1e6:,.1f} MB",
              tr("结构版本", "Schema"): b.schema if b.schema is not None else "—",
              tr("数据库", "Engine"): b.engine or "—", tr("文件", "File"): b.path.name,
-             tr("问题", "Problem"): b.problem or ""}
+             tr("问题", "Problem"): message(b.problem, lang()) if b.problem else ""}
             for b in backup.list_backups(config.backups)]
     if rows:
         st.dataframe(rows, hide_index=True, width="stretch", placeholder="—")

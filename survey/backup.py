@@ -39,7 +39,7 @@ class BackupInfo:
     engine: str | None
     seconds: float | None = None
     rows: int | None = None
-    problem: str | None = None  # a file in the folder that is no readable backup
+    problem: BackupError | None = None  # a file in the folder that is no readable backup
 
 
 def _utcnow() -> dt.datetime:
@@ -137,7 +137,7 @@ def describe(path: Path) -> BackupInfo:
     try:
         clear = backup_file.read_clear(path)
     except BackupError as exc:
-        return BackupInfo(path, None, size, None, None, problem=exc.en)
+        return BackupInfo(path, None, size, None, None, problem=exc)
     return BackupInfo(path, dt.datetime.fromisoformat(clear["created_at"]), size,
                       clear.get("schema"), clear.get("engine"))
 

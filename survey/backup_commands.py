@@ -128,7 +128,7 @@ def cmd_backups(args, cfg) -> int:
         _say(f"No backups in {folder}.", f"{folder} 中没有备份。")
     for info in found:
         when = info.created_at.astimezone().strftime("%Y-%m-%d %H:%M") if info.created_at else "?"
-        detail = info.problem or f"{info.engine}, schema {info.schema}"
+        detail = info.problem.en if info.problem else f"{info.engine}, schema {info.schema}"
         print(f"{when}  {_size(info.bytes):>12}  {info.path.name}  ({detail})")
     return 0
 
