@@ -295,10 +295,25 @@ def _bucket(key: str) -> int:
     return int.from_bytes(digest, "big") % LOCK_BUCKETS
 
 
+def newer_schema(found: int, known: int) -> StoreError:
+    return StoreError(
+        f"This database was written by a newer release (schema {found}); this program knows up "
+        f"to schema {known}. Upgrade the program, or restore a backup made by this release. "
+        "Nothing was changed.",
+        f"此数据库由更新的版本写入(数据库结构版本 {found}),本程序只认识到版本 {known}。"
+        "请升级程序,或恢复由本版本制作的备份。数据库未作任何改动。")
+
+
 def _apply(engine, done_rows) -> list[str]:
     done = {row[0] for row in done_rows}
+    known = migrations(engine.dialect)
+    newest = max(number for number, _, _ in known)
+    if done and max(done) > newest:
+        # An older program must not write to a newer schema (it would not know its tables'
+        # rules), nor "migrate" it: it stops before changing anything.
+        raise newer_schema(max(done), newest)
     applied = []
-    for number, name, sql in migrations(engine.dialect):
+    for number, name, sql in known:
         if number in done:
             continue
 
