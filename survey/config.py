@@ -3,7 +3,7 @@
 Sources, strongest first: environment variables (SURVEY_DB or SURVEY_DATABASE_URL,
 SURVEY_CODE_KEY, SURVEY_K,
 SURVEY_DEMO, SURVEY_SNAPSHOT, SURVEY_SNAPSHOT_MINUTES, SURVEY_SQL_TIMEOUT, SURVEY_SQL_ROWS,
-SURVEY_PUBLIC_URL, SURVEY_IDLE_MINUTES, SURVEY_TRUSTED_PROXIES),
+SURVEY_PUBLIC_URL, SURVEY_IDLE_MINUTES, SURVEY_TRUSTED_PROXIES, SURVEY_ONE_TIME_HOURS),
 then .streamlit/secrets.toml ([survey] code_key), then defaults. The key that
 turns respondent codes into pseudonyms is generated on first start, beside the database, if
 no other source gives one.
@@ -40,6 +40,7 @@ class Config:
     idle_minutes: float = 30.0  # staff sessions end after this long without activity
     trusted_proxies: tuple = ()  # reverse proxies whose X-Forwarded-For is believed
     database_url: str | None = None  # PostgreSQL shared by several app servers; None: db_path
+    one_time_hours: float = 72.0  # a one-time password (first admin, reset) expires after this
 
     @property
     def store_target(self):
@@ -103,6 +104,7 @@ def resolve(env: dict | None = None, root: Path = PROJECT_ROOT) -> Config:
         trusted_proxies=_trusted(env.get("SURVEY_TRUSTED_PROXIES")
                                  or survey_secrets.get("trusted_proxies")),
         database_url=url or None,
+        one_time_hours=_number(env, "SURVEY_ONE_TIME_HOURS", 72.0, minimum=1.0),
     )
 
 

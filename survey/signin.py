@@ -17,6 +17,7 @@ from functools import lru_cache
 
 from survey import access, codes, throttle
 from survey.store import CodeError, sessions
+from survey.store.accounts import ONE_TIME_HOURS, OneTimePasswordExpired
 
 CADRE_LIFETIME_S = 8 * 3600
 CADRE_IDLE_S = 2 * 3600
@@ -26,9 +27,11 @@ STAFF_LIFETIME_S = 12 * 3600
 @dataclass(frozen=True)
 class Outcome:
     token: str | None = None      # the new session's token (set it as the cookie)
-    reason: str | None = None     # why not: format, unknown, revoked, inactive, wait, failed
+    reason: str | None = None     # why not: format, unknown, revoked, inactive, wait, failed,
+                                  # expired (a right one-time password, too late)
     wait_s: float = 0.0           # with reason "wait": how long to wait
     subject: str | None = None    # user name or respondent pseudonym
+    problem: object = None        # with reason "expired": the message (DomainError) to show
 
     @property
     def ok(self) -> bool:
@@ -83,7 +86,8 @@ def open_with_code(store, limits: throttle.Limits, code: str, address: str | Non
 
 
 def staff_sign_in(store, limits: throttle.Limits, username: str, password: str,
-                  address: str | None, device: str | None = None) -> Outcome:
+                  address: str | None, device: str | None = None,
+                  one_time_hours: float = ONE_TIME_HOURS) -> Outcome:
     """A staff session for the right password. Each account slows down after a few wrong
     passwords (doubling delay, never a lock-out); each client has a generous ceiling. The
     account's own browser (its device cookie) counts on its own, so a guesser who keeps the
@@ -101,7 +105,12 @@ def staff_sign_in(store, limits: throttle.Limits, username: str, password: str,
         store.audit(actor, "login_locked")
         return Outcome(reason="wait", wait_s=wait)
     if known:
-        account = store.check_login(username, password or "")
+        try:
+            account = store.check_login(username, password or "", one_time_hours)
+        except OneTimePasswordExpired as expired:
+            # The password was right: no guess to slow down, but no session either.
+            store.audit(username, "login_expired")
+            return Outcome(reason="expired", problem=expired)
     else:  # as slow as a real check, so timing does not tell which user names exist
         access.verify_password(_dummy_hash(), password or "")
         account = None
