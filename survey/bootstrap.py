@@ -130,6 +130,12 @@ def stop_all() -> None:
         stop(startup)
 
 
+def running(config: Config) -> Startup | None:
+    """This database's running services if started already; never starts them (a monitoring
+    probe must not wait for a start-up)."""
+    return _started.get(str(config.store_target))
+
+
 def started(config: Config) -> Startup:
     """The process's running services for this database: started by the server's lifespan at
     start-up, or by the first page run where there is no server (AppTest). Once per database."""

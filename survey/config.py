@@ -3,7 +3,8 @@
 Sources, strongest first: environment variables (SURVEY_DB or SURVEY_DATABASE_URL,
 SURVEY_CODE_KEY, SURVEY_K,
 SURVEY_DEMO, SURVEY_SNAPSHOT, SURVEY_SNAPSHOT_MINUTES, SURVEY_SQL_TIMEOUT, SURVEY_SQL_ROWS,
-SURVEY_PUBLIC_URL, SURVEY_IDLE_MINUTES, SURVEY_TRUSTED_PROXIES, SURVEY_ONE_TIME_HOURS),
+SURVEY_PUBLIC_URL, SURVEY_IDLE_MINUTES, SURVEY_TRUSTED_PROXIES, SURVEY_ONE_TIME_HOURS,
+SURVEY_METRICS_FROM, SURVEY_METRICS_TOKEN),
 then .streamlit/secrets.toml ([survey] code_key), then defaults. The key that
 turns respondent codes into pseudonyms is generated on first start, beside the database, if
 no other source gives one.
@@ -41,6 +42,8 @@ class Config:
     trusted_proxies: tuple = ()  # reverse proxies whose X-Forwarded-For is believed
     database_url: str | None = None  # PostgreSQL shared by several app servers; None: db_path
     one_time_hours: float = 72.0  # a one-time password (first admin, reset) expires after this
+    metrics_from: tuple = ()  # networks besides this machine that may read /metrics
+    metrics_token: str | None = None  # or a bearer token that may (docs/operations.md)
 
     @property
     def store_target(self):
@@ -105,6 +108,8 @@ def resolve(env: dict | None = None, root: Path = PROJECT_ROOT) -> Config:
                                  or survey_secrets.get("trusted_proxies")),
         database_url=url or None,
         one_time_hours=_number(env, "SURVEY_ONE_TIME_HOURS", 72.0, minimum=1.0),
+        metrics_from=_trusted(env.get("SURVEY_METRICS_FROM"), "SURVEY_METRICS_FROM"),
+        metrics_token=(env.get("SURVEY_METRICS_TOKEN") or "").strip() or None,
     )
 
 
@@ -115,12 +120,12 @@ def _number(env: dict, name: str, default: float, minimum: float) -> float:
         raise ConfigError(f"{name} must be a number, e.g. {default:g}") from exc
 
 
-def _trusted(text) -> tuple:
+def _trusted(text, name: str = "SURVEY_TRUSTED_PROXIES") -> tuple:
     from survey.client_address import parse_trusted
     try:
         return parse_trusted(",".join(text) if isinstance(text, list) else text)
     except ValueError as exc:
-        raise ConfigError(f"SURVEY_TRUSTED_PROXIES: {exc}") from exc
+        raise ConfigError(f"{name}: {exc}") from exc
 
 
 def _key_file(db_path: Path) -> bytes:

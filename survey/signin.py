@@ -15,7 +15,7 @@ import hashlib
 import hmac
 from functools import lru_cache
 
-from survey import access, codes, throttle
+from survey import access, codes, observability, throttle
 from survey.store import CodeError, sessions
 from survey.store.accounts import ONE_TIME_HOURS, OneTimePasswordExpired
 
@@ -75,11 +75,13 @@ def open_with_code(store, limits: throttle.Limits, code: str, address: str | Non
         keys = (throttle.key("device", device),)
     wait = limits.codes.wait_s(*keys)
     if wait > 0:
+        observability.sign_in_failed("code", "wait")
         return Outcome(reason="wait", wait_s=wait)
     try:
         respondent = store.respondent(code or "")
     except CodeError as exc:
         limits.codes.failed(*keys)
+        observability.sign_in_failed("code", exc.reason)
         return Outcome(reason=exc.reason)
     token = sessions.start(store, sessions.CADRE, respondent.key, CADRE_LIFETIME_S)
     return Outcome(token=token, subject=respondent.key)
@@ -103,6 +105,7 @@ def staff_sign_in(store, limits: throttle.Limits, username: str, password: str,
     actor = username if known else "?"
     if wait > 0:
         store.audit(actor, "login_locked")
+        observability.sign_in_failed("staff", "wait")
         return Outcome(reason="wait", wait_s=wait)
     if known:
         try:
@@ -110,6 +113,7 @@ def staff_sign_in(store, limits: throttle.Limits, username: str, password: str,
         except OneTimePasswordExpired as expired:
             # The password was right: no guess to slow down, but no session either.
             store.audit(username, "login_expired")
+            observability.sign_in_failed("staff", "expired")
             return Outcome(reason="expired", problem=expired)
     else:  # as slow as a real check, so timing does not tell which user names exist
         access.verify_password(_dummy_hash(), password or "")
@@ -118,6 +122,7 @@ def staff_sign_in(store, limits: throttle.Limits, username: str, password: str,
         limits.staff.failed(account_key)
         limits.staff_client.record(client)
         store.audit(actor, "login_failed")
+        observability.sign_in_failed("staff", "failed")
         return Outcome(reason="failed")
     store.audit(account.username, "login")
     token = sessions.start(store, sessions.STAFF, account.username, STAFF_LIFETIME_S)

@@ -467,6 +467,12 @@ class PostgresEngine(_Engine):
                 f"无法连接 PostgreSQL({self.label}):请检查 SURVEY_DATABASE_URL(主机、端口、"
                 "数据库、用户、密码)以及数据库服务是否在运行。") from exc
 
+    def pool_stats(self) -> dict[str, int]:
+        """The pool right now (psycopg_pool's counters), for monitoring."""
+        stats = self._pool.get_stats()
+        return {"size": stats.get("pool_size", 0), "available": stats.get("pool_available", 0),
+                "waiting": stats.get("requests_waiting", 0)}
+
     @contextmanager
     def _connection(self):
         """A pooled connection. While the server is away, callers wait AWAY_WAIT_S for one, not
