@@ -23,8 +23,11 @@ from concurrent.futures import Future
 from concurrent.futures import TimeoutError as FutureTimeout
 from pathlib import Path
 
-from prometheus_client import REGISTRY, Counter, Histogram, generate_latest
+from prometheus_client import (REGISTRY, Counter, Histogram, disable_created_metrics,
+                               generate_latest)
 from prometheus_client.core import GaugeMetricFamily
+
+disable_created_metrics()  # no *_created sample beside every counter: rate() needs none
 
 DATABASE_TIMEOUT_S = 2.0
 LAST_BACKUP_SETTING = "last_backup_at"  # app_setting written after every backup (ISO time)
