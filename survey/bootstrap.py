@@ -14,6 +14,7 @@ from survey import demo, reminders, throttle
 from survey.config import Config
 from survey.questionnaire import load_dir
 from survey.store import PublishRefused, Store, settings
+from survey.store.accounts import ONE_TIME_HOURS
 
 DEFAULT_PUBLIC_URL = "http://localhost:8501"
 
@@ -84,7 +85,7 @@ def _owner_only(*paths) -> None:
 FIRST_ADMIN = "admin"
 
 
-def create_first_admin(store: Store, hours: float = 72.0) -> str:
+def create_first_admin(store: Store, hours: float = ONE_TIME_HOURS) -> str:
     """The first administrator, with a one-time password printed to the console (it must be
     changed at first sign-in, expires after `hours`; nothing else ever shows it)."""
     from survey.access import one_time_password

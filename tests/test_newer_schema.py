@@ -15,6 +15,7 @@ from survey.store import Store, StoreError
 from survey.store.engine import migrations
 from tests.conftest import KEY, ROOT
 
+
 def _written_by_a_newer_release(target) -> int:
     """Mark the database as a later release leaves it: one more migration than this program
     knows, with a table this program has never heard of."""
@@ -28,38 +29,22 @@ def _written_by_a_newer_release(target) -> int:
         return newest + 1
 
 
-class _raw_pg:
-    def __init__(self, url):
+def state(target) -> list:
+    """What a start could have changed: the applied migrations and the tables."""
+    if isinstance(target, str):
         import psycopg
-        self.conn = psycopg.connect(url)
-
-    def __enter__(self):
-        migrations_ = self.conn.execute("SELECT version, name, applied_at FROM "
-                                        "schema_migrations ORDER BY version").fetchall()
-        tables = self.conn.execute("SELECT table_name FROM information_schema.tables WHERE "
-                                   "table_schema = 'public' ORDER BY 1").fetchall()
-        return migrations_ + tables
-
-    def __exit__(self, *exc):
-        self.conn.close()
-
-
-def _duck_state(path) -> list:
-    import duckdb
-    con = duckdb.connect(str(path), read_only=True)
+        con = psycopg.connect(target)
+        tables = "SELECT table_name FROM information_schema.tables WHERE table_schema = 'public'"
+    else:
+        import duckdb
+        con = duckdb.connect(str(target), read_only=True)
+        tables = "SELECT table_name FROM duckdb_tables()"
     try:
         return (con.execute("SELECT version, name, applied_at FROM schema_migrations "
                             "ORDER BY version").fetchall()
-                + con.execute("SELECT table_name FROM duckdb_tables() ORDER BY 1").fetchall())
+                + con.execute(tables + " ORDER BY 1").fetchall())
     finally:
         con.close()
-
-
-def state(target) -> list:
-    if isinstance(target, str):
-        with _raw_pg(target) as rows:
-            return rows
-    return _duck_state(target)
 
 
 def test_an_older_program_refuses_a_newer_database_and_changes_nothing(store_target):

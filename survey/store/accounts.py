@@ -77,14 +77,13 @@ def check_login(store, username: str, password: str,
     (the caller audit-logs and rate-limits). A right one-time password set more than
     `one_time_hours` ago raises OneTimePasswordExpired (None: it never expires)."""
     from survey.access import verify_password
-    row = store._one("SELECT a.password_hash, a.disabled_at, a.must_change, "
-                     "coalesce(p.set_at, (SELECT applied_at FROM schema_migrations WHERE "
-                     "version = ?)) FROM account a LEFT JOIN password_set p USING (username) "
-                     "WHERE a.username = ?", [_PASSWORD_SET_MIGRATION, username])
+    row = store._one("SELECT password_hash, disabled_at FROM account WHERE username = ?",
+                     [username])
     if row is None or row[1] is not None or not verify_password(row[0], password):
         return None
-    if row[2] and one_time_hours is not None and row[3] is not None \
-            and _now() - row[3] > dt.timedelta(hours=one_time_hours):
+    expires = one_time_expires_at(store, username, one_time_hours) \
+        if one_time_hours is not None else None
+    if expires is not None and _now() > expires:
         raise OneTimePasswordExpired(username, one_time_hours)
     store._write(lambda cur: cur.execute("UPDATE account SET last_login_at = ? WHERE "
                                         "username = ?", [_now(), username]))
