@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pandas as pd
 import streamlit as st
 
@@ -15,13 +17,25 @@ viewer = require("admin_accounts")
 store = startup().store
 st.title(tr("账号", "Accounts"))
 accounts = store.accounts()
+hours = startup().config.one_time_hours
 role_name = lambda r: access.ROLE_LABELS[r][1 if lang() == "en" else 0]  # noqa: E731
+
+
+def status(a) -> str:
+    if a.disabled:
+        return tr("已停用", "disabled")
+    if not a.must_change:
+        return tr("正常", "active")
+    expires = store.one_time_expires_at(a.username, hours)
+    if expires is not None and expires < dt.datetime.now():
+        return tr("一次性密码已过期,请重置密码", "one-time password expired: reset the password")
+    return tr("待改密码", "must change password")
+
+
 st.dataframe(pd.DataFrame([{
     tr("用户名", "User"): a.username, tr("姓名", "Name"): a.display_name,
     tr("角色", "Role"): role_name(a.role), tr("范围", "Scope"): "/".join(a.region) or tr("全部", "all"),
-    tr("状态", "Status"): tr("已停用", "disabled") if a.disabled else
-    (tr("待改密码", "must change password") if a.must_change else tr("正常", "active"))}
-    for a in accounts]), hide_index=True, width="stretch")
+    tr("状态", "Status"): status(a)} for a in accounts]), hide_index=True, width="stretch")
 
 regions = [""]
 for pref, counties in analytics.regions(store).items():
@@ -41,8 +55,9 @@ with create:
             try:
                 store.create_account(username.strip(), name.strip(), role,
                                      [x for x in region.split("/") if x], password, viewer.username)
-                st.success(tr(f"已创建。一次性密码(只显示这一次):{password}",
-                              f"Created. One-time password (shown only now): {password}"))
+                st.success(tr(f"已创建。一次性密码(只显示这一次,{hours:g} 小时内有效):{password}",
+                              f"Created. One-time password (shown only now, valid for "
+                              f"{hours:g} hours): {password}"))
             except StoreError as exc:
                 st.error(message(exc, lang()))
 with edit:
@@ -68,5 +83,6 @@ with edit:
         if st.button(tr("重置密码", "Reset password")):
             password = access.one_time_password()
             store.set_password(target.username, password, viewer.username, must_change=True)
-            st.success(tr(f"一次性密码(只显示这一次):{password}",
-                          f"One-time password (shown only now): {password}"))
+            st.success(tr(f"一次性密码(只显示这一次,{hours:g} 小时内有效):{password}",
+                          f"One-time password (shown only now, valid for {hours:g} hours): "
+                          f"{password}"))

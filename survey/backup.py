@@ -22,10 +22,10 @@ from pathlib import Path
 from survey import backup_file
 from survey.backup_file import BackupError, Writer, passphrase_problem
 from survey.config import PROJECT_ROOT
+from survey.observability import LAST_BACKUP_SETTING as LAST_BACKUP_AT  # /metrics reads it
 from survey.store import Store, dump, settings
 from survey.store.respondents import key_fingerprint
 
-LAST_BACKUP_AT = "last_backup_at"
 NAME = re.compile(r"^survey-backup-(\d{8}T\d{6}Z)\.zip$")
 _STAMP = "%Y%m%dT%H%M%SZ"
 

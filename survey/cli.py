@@ -219,7 +219,8 @@ def cmd_admin(args, cfg) -> int:
                 print(f"error: no account '{args.username}'", file=sys.stderr)
                 return 2
             store.set_password(args.username, password, ACTOR, must_change=True)
-    print(f"{args.username}: one-time password {password} (to be changed at first sign-in)")
+    print(f"{args.username}: one-time password {password} (to be changed at first sign-in; "
+          f"valid for {cfg.one_time_hours:g} hours)")
     return 0
 
 

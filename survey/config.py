@@ -3,8 +3,9 @@
 Sources, strongest first: environment variables (SURVEY_DB or SURVEY_DATABASE_URL,
 SURVEY_CODE_KEY, SURVEY_K,
 SURVEY_DEMO, SURVEY_SNAPSHOT, SURVEY_SNAPSHOT_MINUTES, SURVEY_SQL_TIMEOUT, SURVEY_SQL_ROWS,
-SURVEY_PUBLIC_URL, SURVEY_IDLE_MINUTES, SURVEY_TRUSTED_PROXIES, SURVEY_BACKUP_DIR,
-SURVEY_BACKUP_PASSPHRASE, SURVEY_BACKUP_TIME, SURVEY_BACKUP_KEEP),
+SURVEY_PUBLIC_URL, SURVEY_IDLE_MINUTES, SURVEY_TRUSTED_PROXIES, SURVEY_ONE_TIME_HOURS,
+SURVEY_METRICS_FROM, SURVEY_METRICS_TOKEN, SURVEY_BACKUP_DIR, SURVEY_BACKUP_PASSPHRASE,
+SURVEY_BACKUP_TIME, SURVEY_BACKUP_KEEP),
 then .streamlit/secrets.toml ([survey] code_key, backup_passphrase), then defaults. The key that
 turns respondent codes into pseudonyms is generated on first start, beside the database, if
 no other source gives one.
@@ -42,6 +43,9 @@ class Config:
     idle_minutes: float = 30.0  # staff sessions end after this long without activity
     trusted_proxies: tuple = ()  # reverse proxies whose X-Forwarded-For is believed
     database_url: str | None = None  # PostgreSQL shared by several app servers; None: db_path
+    one_time_hours: float = 72.0  # a one-time password (first admin, reset) expires after this
+    metrics_from: tuple = ()  # networks besides this machine that may read /metrics
+    metrics_token: str | None = None  # or a bearer token that may (docs/operations.md)
     backup_dir: Path | None = None  # daily backups (docs/operations.md); default: backups/ beside db
     backup_passphrase: str | None = field(default=None, repr=False)  # None: no scheduled backups
     backup_time: dt.time = dt.time(2, 0)  # the daily backup's local time
@@ -115,6 +119,9 @@ def resolve(env: dict | None = None, root: Path = PROJECT_ROOT, need_key: bool =
         trusted_proxies=_trusted(env.get("SURVEY_TRUSTED_PROXIES")
                                  or survey_secrets.get("trusted_proxies")),
         database_url=url or None,
+        one_time_hours=_number(env, "SURVEY_ONE_TIME_HOURS", 72.0, minimum=1.0),
+        metrics_from=_trusted(env.get("SURVEY_METRICS_FROM"), "SURVEY_METRICS_FROM"),
+        metrics_token=(env.get("SURVEY_METRICS_TOKEN") or "").strip() or None,
         backup_dir=Path(env["SURVEY_BACKUP_DIR"]).expanduser().resolve()
         if env.get("SURVEY_BACKUP_DIR") else None,
         backup_passphrase=env.get("SURVEY_BACKUP_PASSPHRASE")
@@ -149,12 +156,12 @@ def _number(env: dict, name: str, default: float, minimum: float) -> float:
         raise ConfigError(f"{name} must be a number, e.g. {default:g}") from exc
 
 
-def _trusted(text) -> tuple:
+def _trusted(text, name: str = "SURVEY_TRUSTED_PROXIES") -> tuple:
     from survey.client_address import parse_trusted
     try:
         return parse_trusted(",".join(text) if isinstance(text, list) else text)
     except ValueError as exc:
-        raise ConfigError(f"SURVEY_TRUSTED_PROXIES: {exc}") from exc
+        raise ConfigError(f"{name}: {exc}") from exc
 
 
 def _key_file(db_path: Path) -> bytes:

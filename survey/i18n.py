@@ -364,6 +364,7 @@ STRINGS: dict[str, tuple[str, str]] = {
     "audit_logout": ("退出登录", "Signed out"),
     "audit_login_failed": ("登录失败", "Sign-in failed"),
     "audit_login_locked": ("登录被暂时锁定", "Sign-in locked"),
+    "audit_login_expired": ("一次性密码已过期", "One-time password expired"),
     "audit_session_expired": ("超时退出", "Signed out (idle)"),
     "audit_create_account": ("新建账号", "Account created"),
     "audit_update_account": ("修改账号", "Account changed"),

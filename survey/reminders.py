@@ -25,7 +25,7 @@ import urllib.request
 
 import pandas as pd
 
-from survey import periods
+from survey import observability, periods
 from survey.background import Failures, concise
 from survey.rounds import Round, Rule, reminder_times, weekday_label
 from survey.store import StoreError
@@ -239,8 +239,10 @@ def deliver(store: Store, message: outbox.Message, now: dt.datetime, base_s: flo
     try:
         return _deliver(store, message, now, send)
     except DeliveryFailure as exc:
+        observability.REMINDER_FAILURES.inc()
         outbox.mark_failed(store, message.message_id, exc.stored(), now, base_s, cap_s)
     except Exception as exc:  # noqa: BLE001 - one message's trouble must not stop the others
+        observability.REMINDER_FAILURES.inc()
         _log.exception("reminder %s could not be delivered", message.message_id)
         kind = type(exc).__name__
         outbox.mark_failed(store, message.message_id,

@@ -15,8 +15,9 @@ import hashlib
 import hmac
 from functools import lru_cache
 
-from survey import access, codes, throttle
+from survey import access, codes, observability, throttle
 from survey.store import CodeError, sessions
+from survey.store.accounts import ONE_TIME_HOURS, OneTimePasswordExpired
 
 CADRE_LIFETIME_S = 8 * 3600
 CADRE_IDLE_S = 2 * 3600
@@ -26,9 +27,11 @@ STAFF_LIFETIME_S = 12 * 3600
 @dataclass(frozen=True)
 class Outcome:
     token: str | None = None      # the new session's token (set it as the cookie)
-    reason: str | None = None     # why not: format, unknown, revoked, inactive, wait, failed
+    reason: str | None = None     # why not: format, unknown, revoked, inactive, wait, failed,
+                                  # expired (a right one-time password, too late)
     wait_s: float = 0.0           # with reason "wait": how long to wait
     subject: str | None = None    # user name or respondent pseudonym
+    problem: object = None        # with reason "expired": the message (DomainError) to show
 
     @property
     def ok(self) -> bool:
@@ -72,18 +75,21 @@ def open_with_code(store, limits: throttle.Limits, code: str, address: str | Non
         keys = (throttle.key("device", device),)
     wait = limits.codes.wait_s(*keys)
     if wait > 0:
+        observability.sign_in_failed("code", "wait")
         return Outcome(reason="wait", wait_s=wait)
     try:
         respondent = store.respondent(code or "")
     except CodeError as exc:
         limits.codes.failed(*keys)
+        observability.sign_in_failed("code", exc.reason)
         return Outcome(reason=exc.reason)
     token = sessions.start(store, sessions.CADRE, respondent.key, CADRE_LIFETIME_S)
     return Outcome(token=token, subject=respondent.key)
 
 
 def staff_sign_in(store, limits: throttle.Limits, username: str, password: str,
-                  address: str | None, device: str | None = None) -> Outcome:
+                  address: str | None, device: str | None = None,
+                  one_time_hours: float = ONE_TIME_HOURS) -> Outcome:
     """A staff session for the right password. Each account slows down after a few wrong
     passwords (doubling delay, never a lock-out); each client has a generous ceiling. The
     account's own browser (its device cookie) counts on its own, so a guesser who keeps the
@@ -99,9 +105,16 @@ def staff_sign_in(store, limits: throttle.Limits, username: str, password: str,
     actor = username if known else "?"
     if wait > 0:
         store.audit(actor, "login_locked")
+        observability.sign_in_failed("staff", "wait")
         return Outcome(reason="wait", wait_s=wait)
     if known:
-        account = store.check_login(username, password or "")
+        try:
+            account = store.check_login(username, password or "", one_time_hours)
+        except OneTimePasswordExpired as expired:
+            # The password was right: no guess to slow down, but no session either.
+            store.audit(username, "login_expired")
+            observability.sign_in_failed("staff", "expired")
+            return Outcome(reason="expired", problem=expired)
     else:  # as slow as a real check, so timing does not tell which user names exist
         access.verify_password(_dummy_hash(), password or "")
         account = None
@@ -109,6 +122,7 @@ def staff_sign_in(store, limits: throttle.Limits, username: str, password: str,
         limits.staff.failed(account_key)
         limits.staff_client.record(client)
         store.audit(actor, "login_failed")
+        observability.sign_in_failed("staff", "failed")
         return Outcome(reason="failed")
     store.audit(account.username, "login")
     token = sessions.start(store, sessions.STAFF, account.username, STAFF_LIFETIME_S)

@@ -16,7 +16,8 @@ import streamlit as st
 from survey import access, signin
 from survey.client_address import client_address
 from survey.store import CodeError, Respondent, sessions
-from ui.context import startup, t
+from survey.errors import message
+from ui.context import lang, startup, t
 from ui.server import COOKIES, DEVICE_COOKIES
 
 _TOKENS = {sessions.STAFF: "staff_token", sessions.CADRE: "cadre_token"}
@@ -110,9 +111,11 @@ def current() -> access.Account | None:
 def sign_in(username: str, password: str) -> str | None:
     """None on success, else the message to show."""
     outcome = signin.staff_sign_in(startup().store, limits(), username, password, address(),
-                                   _device(sessions.STAFF))
+                                   _device(sessions.STAFF), startup().config.one_time_hours)
     if outcome.reason == "wait":
         return t("login_wait", seconds=max(1, round(outcome.wait_s)))
+    if outcome.reason == "expired":  # what to do instead, in the viewer's language
+        return message(outcome.problem, lang())
     if not outcome.ok:
         return t("login_failed")
     _start(sessions.STAFF, outcome.token)

@@ -207,6 +207,7 @@ class Store:
     account = accounts.account
     has_admin = accounts.has_admin
     check_login = accounts.check_login
+    one_time_expires_at = accounts.one_time_expires_at
     set_password = accounts.set_password
     _end_staff_sessions = staticmethod(accounts._end_staff_sessions)
     update_account = accounts.update_account

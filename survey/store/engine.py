@@ -311,10 +311,25 @@ def _bucket(key: str) -> int:
     return int.from_bytes(digest, "big") % LOCK_BUCKETS
 
 
+def newer_schema(found: int, known: int) -> StoreError:
+    return StoreError(
+        f"This database was written by a newer release (schema {found}); this program knows up "
+        f"to schema {known}. Upgrade the program, or restore a backup made by this release. "
+        "Nothing was changed.",
+        f"此数据库由更新的版本写入(数据库结构版本 {found}),本程序只认识到版本 {known}。"
+        "请升级程序,或恢复由本版本制作的备份。数据库未作任何改动。")
+
+
 def _apply(engine, done_rows, upto: int | None = None) -> list[str]:
     done = {row[0] for row in done_rows}
+    known = migrations(engine.dialect)
+    newest = max(number for number, _, _ in known)
+    if done and max(done) > newest:
+        # An older program must not write to a newer schema (it would not know its tables'
+        # rules), nor "migrate" it: it stops before changing anything.
+        raise newer_schema(max(done), newest)
     applied = []
-    for number, name, sql in migrations(engine.dialect):
+    for number, name, sql in known:
         if number in done or (upto is not None and schema_level(engine.dialect, number) > upto):
             continue
 
@@ -467,6 +482,12 @@ class PostgresEngine(_Engine):
                 "(host, port, database, user, password) and that the server is running.",
                 f"无法连接 PostgreSQL({self.label}):请检查 SURVEY_DATABASE_URL(主机、端口、"
                 "数据库、用户、密码)以及数据库服务是否在运行。") from exc
+
+    def pool_stats(self) -> dict[str, int]:
+        """The pool right now (psycopg_pool's counters), for monitoring."""
+        stats = self._pool.get_stats()
+        return {"size": stats.get("pool_size", 0), "available": stats.get("pool_available", 0),
+                "waiting": stats.get("requests_waiting", 0)}
 
     @contextmanager
     def _connection(self):
