@@ -21,7 +21,7 @@ from streamlit.errors import StreamlitAuthError
 from survey import access, signin, sso
 from survey.client_address import client_address
 from survey.store import CodeError, Respondent, sessions
-from ui.context import startup, t
+from ui.context import SSO_LANG_COOKIE, lang, startup, t
 from ui.server import COOKIES, DEVICE_COOKIES
 
 _TOKENS = {sessions.STAFF: "staff_token", sessions.CADRE: "cadre_token"}
@@ -170,12 +170,16 @@ def renew(username: str) -> None:
 def sign_in_choices(key: str = "login") -> None:
     """The ways in: the organisation's account (when configured) and this app's password.
     When the office requires single sign-on, the password form is for the emergency
-    administrator only and waits behind an expander."""
+    administrator only and opens with a switch."""
     if problem := st.session_state.pop("sso_problem", None):
         st.error(problem)
     if not sso_configured():
         login_form(key)
         return
+    # Back from the provider (a new page session at the bare address), the page keeps this
+    # one's language: a preference cookie, set now, long before the button is pressed.
+    st.html(f"<script>document.cookie = '{SSO_LANG_COOKIE}={lang()}; path=/; max-age=900; "
+            f"samesite=lax'</script>", unsafe_allow_javascript=True)
     if st.button(t("sso"), type="primary", width="stretch", key=f"{key}:sso",
                  icon=":material/badge:"):
         try:
@@ -184,7 +188,7 @@ def sign_in_choices(key: str = "login") -> None:
             _log.error("single sign-on cannot start: %s", exc)
             st.error(t("sso_broken"))
     if sso.policy(startup().store).required:
-        with st.expander(t("sso_break_glass_form")):
+        if st.toggle(t("sso_break_glass_form"), key=f"{key}:emergency"):
             login_form(key)
     else:
         st.caption(t("sso_or_password"))
