@@ -22,9 +22,10 @@ def sso_settings(viewer) -> None:
                       "its owner's organisation e-mail address can sign in with it, with the "
                       "same role and region."))
     else:
-        st.caption(tr("尚未配置:在 .streamlit/secrets.toml 中加入 [auth] 并重启后才能使用(docs/access.md)。",
-                      "Not configured: add the [auth] block to .streamlit/secrets.toml and "
-                      "restart first (docs/access.md)."))
+        st.caption(tr("尚未配置:在 `.streamlit/secrets.toml` 中加入 `[auth]` 并重启后才能使用"
+                      "(`docs/access.md`)。",
+                      "Not configured: add the `[auth]` block to `.streamlit/secrets.toml` and "
+                      "restart first (`docs/access.md`)."))
     current = sso.policy(store)
     admins = [a.username for a in store.accounts() if a.role == "admin" and not a.disabled]
     chosen = current.break_glass if current.break_glass in admins else viewer.username
@@ -36,10 +37,10 @@ def sso_settings(viewer) -> None:
         break_glass = st.selectbox(tr("应急管理员(仍可用本平台密码登录)",
                                       "Emergency administrator (keeps a password of this platform)"),
                                    admins, index=admins.index(chosen) if chosen in admins else 0)
-        st.caption(tr("应急管理员的密码可在服务器上重置:python -m survey admin reset-password 用户名。"
+        st.caption(tr("应急管理员的密码可在服务器上重置:`python -m survey admin reset-password 用户名`。"
                       "保存后,其他用密码登录的人在下一次操作时退出,需改用单位账号登录。",
                       "The emergency administrator's password can be reset on the server: "
-                      "python -m survey admin reset-password NAME. Once saved, everyone else "
+                      "`python -m survey admin reset-password NAME`. Once saved, everyone else "
                       "signed in with a password is signed out at their next step and signs in "
                       "with their organisation account."))
         if st.form_submit_button(tr("保存", "Save")):
