@@ -175,8 +175,11 @@ def test_staff_sign_in_with_their_organisation_account(tmp_path):
         page.get_by_role("button", name="登录", exact=True).click()
         page.get_by_text("本单位要求使用单位账号登录,本平台的密码已停用").wait_for(timeout=30000)
         assert page.locator("input[type=password]").count() == 1
-        admin.reload()
-        admin.get_by_text("要求工作人员使用单位账号登录").wait_for(timeout=30000)
+        page.get_by_label("用户名").fill("boss")
+        page.get_by_label("密码", exact=True).fill(STAFF_PASSWORD)
+        page.get_by_role("button", name="登录", exact=True).click()
+        page.get_by_role("button", name="退出登录").click(timeout=30000)  # signed in, and out
+        page.wait_for_selector("input[type=password], [data-testid=stToggle]", timeout=30000)
         sign_in_at_provider(page, url, LEADER)  # single sign-on still works
         page.get_by_role("heading", name="减负趋势").wait_for(timeout=30000)
         browser.close()
@@ -190,4 +193,6 @@ def test_staff_sign_in_with_their_organisation_account(tmp_path):
     assert (RETIRED, "login_failed", {"method": "sso", "reason": "disabled"}) in audit
     assert (LEADER, "login_refused", {"method": "password", "reason": "sso_required"}) in audit
     assert ("boss", "change_setting", {"sso_required": "1", "sso_break_glass": "boss"}) in audit
+    assert [(what, detail) for who, what, detail in audit if who == "boss"][:2] == [
+        ("logout", {"method": "password"}), ("login", {"method": "password"})]  # emergency admin
     assert not any("stranger" in str(entry) for entry in audit)

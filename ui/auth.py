@@ -21,7 +21,7 @@ from streamlit.errors import StreamlitAuthError
 from survey import access, signin, sso
 from survey.client_address import client_address
 from survey.store import CodeError, Respondent, sessions
-from ui.context import SSO_LANG_COOKIE, lang, startup, t
+from ui.context import SSO_LANG_COOKIE, escape, lang, startup, t
 from ui.server import COOKIES, DEVICE_COOKIES
 
 _TOKENS = {sessions.STAFF: "staff_token", sessions.CADRE: "cadre_token"}
@@ -223,7 +223,8 @@ def finish_sso() -> str | None:
         return "home"
     if outcome.reason not in SSO_MESSAGES:
         return None
-    st.session_state["sso_problem"] = t(SSO_MESSAGES[outcome.reason], email=sso.email(claims))
+    st.session_state["sso_problem"] = t(SSO_MESSAGES[outcome.reason],
+                                        email=escape(sso.email(claims)))  # data, not markdown
     return "login"
 
 

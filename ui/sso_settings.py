@@ -33,7 +33,8 @@ def sso_settings(viewer) -> None:
         required = st.checkbox(tr("要求工作人员使用单位账号登录(本平台密码停用)",
                                   "Staff must sign in with their organisation account "
                                   "(passwords of this platform are switched off)"),
-                               value=current.required, disabled=not configured)
+                               value=current.required,
+                               disabled=not configured and not current.required)
         break_glass = st.selectbox(tr("应急管理员(仍可用本平台密码登录)",
                                       "Emergency administrator (keeps a password of this platform)"),
                                    admins, index=admins.index(chosen) if chosen in admins else 0)
