@@ -179,7 +179,7 @@ def test_staff_sign_in_with_their_organisation_account(tmp_path):
         page.get_by_label("密码", exact=True).fill(STAFF_PASSWORD)
         page.get_by_role("button", name="登录", exact=True).click()
         page.get_by_role("button", name="退出登录").click(timeout=30000)  # signed in, and out
-        page.wait_for_selector("input[type=password], [data-testid=stToggle]", timeout=30000)
+        page.get_by_role("button", name="使用单位账号登录").wait_for(timeout=30000)
         sign_in_at_provider(page, url, LEADER)  # single sign-on still works
         page.get_by_role("heading", name="减负趋势").wait_for(timeout=30000)
         browser.close()
