@@ -6,8 +6,9 @@ HttpOnly cookie, which a Streamlit run cannot set itself.
   starts the snapshot scheduler when the server starts, before any browser visits.
 - GET /healthz: 200 only while the store answers.
 - a respondent code in the form's link (`/?code=K7QM-3XPA`, what a QR code opens; no other
-  address) is checked here, before any page loads: a valid code gets a cadre session cookie and a 303 to the same address without
-  the code, so the code never stays in the address bar, the history or a Referer.
+  address) is checked here, before any page loads: a valid code gets a cadre session cookie
+  and a 303 to the same address without the code, so the code never stays in the address
+  bar, the history or a Referer.
 - POST /session/claim: a page that has just signed someone in presents a one-time hand-off
   value (survey/store/sessions.py); the answer sets the session cookie.
 - POST /session/end: clears the cookie after sign-out (the session itself already ended in the

@@ -35,9 +35,10 @@ def sso_settings(viewer) -> None:
                                   "(passwords of this platform are switched off)"),
                                value=current.required,
                                disabled=not configured and not current.required)
-        break_glass = st.selectbox(tr("应急管理员(仍可用本平台密码登录)",
-                                      "Emergency administrator (keeps a password of this platform)"),
-                                   admins, index=admins.index(chosen) if chosen in admins else 0)
+        break_glass = st.selectbox(
+            tr("应急管理员(仍可用本平台密码登录)",
+               "Emergency administrator (keeps a password of this platform)"),
+            admins, index=admins.index(chosen) if chosen in admins else 0)
         st.caption(tr("应急管理员的密码可在服务器上重置:`python -m survey admin reset-password 用户名`。"
                       "保存后,其他用密码登录的人在下一次操作时退出,需改用单位账号登录。",
                       "The emergency administrator's password can be reset on the server: "
