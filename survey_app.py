@@ -52,7 +52,12 @@ else:  # a page run
     # The database may fail any run (PostgreSQL away): the page then says so in its language.
     with database_trouble_shown():
         account = auth.current()
-        auth.deliver_cookies()  # a sign-in or sign-out of the last run reaches the cookies
+        # Back from the organisation's sign-in: signed in ("home") or told why not ("login").
+        landing = auth.finish_sso() if account is None else None
+        if landing == "home":
+            account = auth.current()
+        elif landing is None:  # (when switching pages, the cookie goes with the next run)
+            auth.deliver_cookies()  # a sign-in or sign-out of the last run reaches the cookies
         must_change = account is not None and account.must_change
         usable = [pid for pid in PAGES if access.may(account, pid)
                   and not (must_change and pid not in ("fill", "login"))]
@@ -76,6 +81,9 @@ else:  # a page run
                 role = access.ROLE_LABELS[account.role][1 if st.session_state["lang"] == "en" else 0]
                 st.caption(t("signed_in_as", name=account.display_name, role=role))
                 if st.button(t("nav_logout"), icon=":material/logout:"):
-                    auth.sign_out()
+                    auth.sign_out(at_provider=True)
                     st.rerun()
-        st.navigation(list(pages.values()), position="hidden").run()
+        navigation = st.navigation(list(pages.values()), position="hidden")
+        if landing:
+            st.switch_page(pages[home if landing == "home" else "login"])
+        navigation.run()

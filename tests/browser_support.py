@@ -36,13 +36,15 @@ def free_port() -> int:
 
 
 @contextlib.contextmanager
-def running_app(env: dict, timeout: float = 60):
-    port = free_port()
+def running_app(env: dict, timeout: float = 60, port: int | None = None, args=()):
+    """`args`: more `streamlit run` options, e.g. ("--secrets.files", path) for secrets other
+    than the developer's own .streamlit/secrets.toml."""
+    port = port or free_port()
     log = open(Path(env["SURVEY_DB"]).with_suffix(".server.log"), "w")
     proc = subprocess.Popen(
         [sys.executable, "-m", "streamlit", "run", str(ROOT / "survey_app.py"),
          "--server.port", str(port), "--server.address", "127.0.0.1",
-         "--server.headless", "true"],
+         "--server.headless", "true", *args],
         cwd=ROOT, env={**os.environ, **env}, stdout=log, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
     try:
