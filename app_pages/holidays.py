@@ -12,14 +12,13 @@ import streamlit as st
 from survey import periods
 from survey.errors import message
 from survey.interop import holiday_file
-from survey.interop.issues import issue_rows
 from survey.rounds import Rule, weekday_label
 from survey.store import StoreError, holidays
 from survey.store import rounds as round_store
 from survey.work_calendar import (HOLIDAY, OFFICE, PACKAGE, WORKDAY, Entry, check,
                                   package_entries, year_bounds)
 from ui.auth import require
-from ui.context import lang, startup, t, tr
+from ui.context import escape, lang, startup, t, tr
 from ui.holidays import work_calendar
 
 viewer = require("holidays")
@@ -75,7 +74,13 @@ def shown(items: list[Entry]) -> pd.DataFrame:
 
 def show_findings(findings) -> None:
     for f in findings:
-        (st.error if f.error else st.warning)(message(f.message, lang()))
+        (st.error if f.error else st.warning)(escape(message(f.message, lang())))
+
+
+def issue_lines(issues) -> str:
+    """A file's problems as a list that wraps on a phone, each with its row first."""
+    return "\n".join("- " + (tr(f"第 {i.row} 行:", f"Row {i.row}: ") if i.row else "")
+                     + escape(i.zh if lang() == "zh" else i.en) for i in issues)
 
 
 if entries:
@@ -94,10 +99,10 @@ else:
                   "in that year are estimated on Monday to Friday."), icon=":material/event_busy:")
 
 
-def upcoming_deadlines(year: int) -> pd.DataFrame:
-    """The rounds from the current period on whose deadlines fall in `year`: what an entry
-    changes, so an admin sees the effect at once."""
-    rows = []
+def upcoming_deadlines(year: int) -> list[str]:
+    """The rounds from the current period on whose deadlines fall in `year`, one line each:
+    what an entry changes, so an admin sees the effect at once."""
+    lines = []
     for qn in (q for q in store.current_questionnaires() if q.audience == "cadre"):
         rule = round_store.rule(store, qn.id) or Rule(qn.id)
         key = periods.key_for(qn.period, today)
@@ -106,11 +111,12 @@ def upcoming_deadlines(year: int) -> pd.DataFrame:
             if rnd.deadline.year > year:
                 break
             if rnd.deadline.year == year:
-                rows.append({t("questionnaire"): qn.title.get(lang()), t("period"): key,
-                             tr("截止", "Deadline"): weekday_label(rnd.deadline, lang()),
-                             tr("估算", "Estimated"): t("yes") if rnd.estimated else ""})
+                mark = tr("(估算)", " (estimated)") if rnd.estimated else ""
+                title = escape(qn.title.get(lang()))
+                lines.append(tr(f"- {title} {key} 期:截止 {weekday_label(rnd.deadline, 'zh')}{mark}",
+                                f"- {title} {key}: due {weekday_label(rnd.deadline, 'en')}{mark}"))
             key = periods.following(qn.period, key)
-    return pd.DataFrame(rows)
+    return lines
 
 
 add_tab, import_tab, remove_tab, effect_tab = st.tabs(
@@ -118,18 +124,20 @@ add_tab, import_tab, remove_tab, effect_tab = st.tabs(
      tr(f"{year} 年截止日", f"Deadlines in {year}")])
 
 with add_tab:
-    # the form's key changes after a save so it starts empty; after an error it keeps what was typed
+    # the fields' keys change after a save so they start empty; after an error they keep what
+    # was typed
     generation = st.session_state.setdefault("holiday_form", 0)
     low, high = year_bounds(year)
-    with st.form(f"holiday_entry_{year}_{generation}"):
+    with st.form(f"holiday_entry_{year}"):
         kind = st.radio(tr("类型", "Kind"), (HOLIDAY, WORKDAY), format_func=KIND.get,
-                        horizontal=True)
+                        horizontal=True, key=f"holiday_kind_{generation}")
         name = st.text_input(tr("名称(按通知填写,例如 春节)", "Name (as in the notice, e.g. 春节 / Spring Festival)"),
-                             max_chars=40)
+                             max_chars=40, key=f"holiday_name_{generation}")
         first = st.date_input(tr("开始日期", "First day"), value=None, min_value=low,
-                              max_value=high, format="YYYY-MM-DD")
+                              max_value=high, format="YYYY-MM-DD", key=f"holiday_first_{generation}")
         last = st.date_input(tr("结束日期(只有一天可不填)", "Last day (empty for one day)"),
-                             value=None, min_value=low, max_value=high, format="YYYY-MM-DD")
+                             value=None, min_value=low, max_value=high, format="YYYY-MM-DD",
+                             key=f"holiday_last_{generation}")
         if st.form_submit_button(tr("添加", "Add"), type="primary"):
             if first is None:
                 st.error(tr("请选择开始日期。", "Choose the first day."))
@@ -139,9 +147,9 @@ with add_tab:
                                                                      name), viewer.username)
                     st.session_state["holiday_form"] = generation + 1
                     st.session_state["holiday_saved"] = (
-                        tr(f"已添加:{KIND[kind]} {name.strip()} {first}" +
+                        tr(f"已添加:{KIND[kind]} {escape(name.strip())} {first}" +
                            (f" 至 {last}" if last and last != first else ""),
-                           f"Added: {KIND[kind]} {name.strip()} {first}" +
+                           f"Added: {KIND[kind]} {escape(name.strip())} {first}" +
                            (f" to {last}" if last and last != first else "")),
                         [message(w.message, lang()) for w in warnings if w.index is not None])
                     st.rerun()
@@ -153,7 +161,7 @@ with add_tab:
     if saved:
         st.success(saved[0])
         for text in saved[1]:
-            st.warning(text)
+            st.warning(escape(text))
     st.caption(tr("放假:通知中的放假调休日期范围(含首尾两天)。调休上班:通知中写明“上班”的周六或周日。"
                   "元旦假期从上一年 12 月底开始的,也录入在本年。",
                   "Holiday: the notice's range of days off, both ends included. Adjusted working "
@@ -180,13 +188,13 @@ with import_tab:
                               type=["csv", "xlsx"], key=f"holiday_upload_{year}")
     if upload is not None:
         read = holiday_file.read(upload.getvalue(), upload.name, year)
-        errors = read.errors
-        if errors:
+        if read.errors:
             st.error(tr("以下行有问题,请修改后重新上传(未写入任何数据):",
-                        "These rows need fixing; nothing was written:"))
-        if read.issues:
-            st.dataframe(pd.DataFrame(issue_rows(read.issues, lang())), hide_index=True,
-                         width="stretch")
+                        "These rows need fixing; nothing was written:") + "\n"
+                     + issue_lines(read.errors))
+        warnings = [i for i in read.issues if i.kind != "error"]
+        if warnings:
+            st.warning(issue_lines(warnings))
         if read.ok:
             st.dataframe(shown(read.entries), hide_index=True, width="stretch")
             if st.button(tr(f"导入,替换 {year} 年的 {len(entries)} 条已录入条目",
@@ -225,11 +233,11 @@ with remove_tab:
 
 with effect_tab:
     deadlines = upcoming_deadlines(year)
-    if deadlines.empty:
+    if not deadlines:
         st.info(tr(f"从本期起没有截止日落在 {year} 年的报送轮次。",
                    f"No round from the current period on has its deadline in {year}."))
     else:
-        st.dataframe(deadlines, hide_index=True, width="stretch")
+        st.markdown("\n".join(deadlines))
         st.caption(tr("按各问卷的截止规则(“催报与机器人”页)和上面的安排计算;录入后立即更新。",
                       "Computed with each questionnaire's deadline rule (Reminders and robots) "
                       "and the schedule above; updated as soon as an entry is saved."))

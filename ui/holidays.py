@@ -20,13 +20,6 @@ def work_calendar() -> WorkCalendar:
     return holidays.work_calendar(startup().store)
 
 
-def _go_button(year: int, key: str) -> None:
-    """To the 工作日历 page, on `year` (a button: the menu's links stay the menu's)."""
-    if st.button(tr(f"录入 {year} 年节假日安排", f"Enter the {year} holiday schedule"), key=key,
-                 icon=":material/calendar_month:"):
-        st.switch_page(PAGE, query_params={"year": str(year)})
-
-
 def missing_schedule_notice(account: Account | None, today: dt.date | None = None) -> None:
     """For admins: which year's schedule is missing (this year, and next year from 1 November,
     when neither the office nor chinesecalendar covers it), with the way to enter it."""
@@ -44,17 +37,26 @@ def missing_schedule_notice(account: Account | None, today: dt.date | None = Non
                   "are estimated on Monday to Friday. The State Council usually publishes next "
                   "year's schedule in November; enter or import it on 'Working-day calendar'."),
                icon=":material/event_busy:")
-    _go_button(years[-1], "missing_schedule_go")
+    year = years[-1]   # to the 工作日历 page on that year (a button: the menu's links stay the menu's)
+    if st.button(tr(f"录入 {year} 年节假日安排", f"Enter the {year} holiday schedule"),
+                 key="missing_schedule_go", icon=":material/calendar_month:", width="stretch"):
+        st.switch_page(PAGE, query_params={"year": str(year)})
 
 
 def estimated_warning(rnd: Round, account: Account | None) -> None:
-    """Beside an estimated deadline: why, and for admins the way to correct it."""
+    """Beside an estimated deadline: why, and how it gets corrected (not again for an admin
+    who has the missing-schedule notice about the same years above the page)."""
     years = rnd.estimated_years
-    st.warning(tr(f"{'、'.join(map(str, years))} 年的节假日安排尚未录入,截止日按周一至周五估算"
-                  "(估算);管理员在“工作日历”页录入国务院公布的安排后自动更正。",
+    if _notice_shown(account, years):
+        return
+    st.warning(tr(f"{'、'.join(map(str, years))} 年的节假日安排尚未录入,截止日暂按周一至周五计算,"
+                  "只是估算;管理员在“工作日历”页录入国务院公布的安排后自动更正。",
                   f"The {', '.join(map(str, years))} holiday schedule is not entered yet, so the "
-                  "deadline is estimated on Monday to Friday; it is corrected as soon as an "
-                  "admin enters the State Council's schedule on 'Working-day calendar'."),
+                  "deadline is counted on Monday to Friday, an estimate; it is corrected as soon "
+                  "as an admin enters the State Council's schedule on 'Working-day calendar'."),
                icon=":material/event_busy:")
-    if account is not None and account.role == "admin":
-        _go_button(years[-1], "estimated_go")
+
+
+def _notice_shown(account: Account | None, years: tuple[int, ...]) -> bool:
+    return account is not None and account.role == "admin" and \
+        set(years) <= set(work_calendar().missing_schedules(dt.date.today()))

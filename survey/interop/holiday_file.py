@@ -115,12 +115,12 @@ class _Reader:
                 found.append(entry)
                 refs.append((f"row {i + 1}", f"第 {i + 1} 行"))
                 self.rows_of.append(i + 1)
-        if self.result.errors:
-            return
         if not found:
-            self.error(None, "no rows under the header; write one row per holiday or adjusted "
-                       "working day", "表头下面没有数据;请每个放假或调休上班写一行。")
+            if not self.result.errors:
+                self.error(None, "no rows under the header; write one row per holiday or "
+                           "adjusted working day", "表头下面没有数据;请每个放假或调休上班写一行。")
             return
+        # the rows that could be read are checked too, so one upload lists every problem
         year = self.result.year or Counter(e.first.year for e in found).most_common(1)[0][0]
         self.result.year = year
         for finding in check(year, found, refs):
@@ -128,6 +128,7 @@ class _Reader:
             self.result.issues.append(Issue(self.result.name, self.sheet, row, str(finding.message),
                                             finding.message.text("zh"), "",
                                             "error" if finding.error else "warning"))
+        self.result.issues.sort(key=lambda i: (i.row is None, i.row or 0))   # in file order
         if not self.result.errors:
             self.result.entries = found
 
