@@ -15,13 +15,11 @@ import datetime as dt
 import re
 from collections import Counter
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import pandas as pd
 
 from survey import safe_files
-from survey.interop import zip_limits
-from survey.interop.history_import import _sheets, normalize_header
+from survey.interop.history_import import normalize_header, open_sheets
 from survey.interop.issues import Issue
 from survey.work_calendar import HOLIDAY, WORKDAY, Entry, check, package_entries
 
@@ -63,25 +61,11 @@ class HolidayFile:
 def read(data: bytes, name: str, year: int | None = None) -> HolidayFile:
     """Read and check a schedule file for `year` (None: the year most of its dates are in)."""
     result = HolidayFile(name, year)
-    suffix = Path(name).suffix.lower()
-    if suffix not in SUFFIXES:
-        result.issues.append(_issue(name, None, f"'{suffix or name}' is not a CSV or Excel file; "
-                                    "download the template and save it as .csv or .xlsx",
-                                    f"“{suffix or name}”不是 CSV 或 Excel 文件;请下载模板,"
-                                    "另存为 .csv 或 .xlsx 后上传。"))
-        return result
-    refused = zip_limits.too_large(data, name)
+    sheets, refused = open_sheets(data, name, SUFFIXES)
     if refused:
         result.issues.append(refused)
         return result
-    try:
-        sheet, rows = _sheets(data, suffix, Path(name).stem)[0]
-    except Exception as exc:  # noqa: BLE001 - a corrupt file: say so, never crash the page
-        result.issues.append(_issue(name, None, f"the file cannot be read ({type(exc).__name__}: "
-                                    f"{exc}); open it in Excel, save it again and retry",
-                                    f"无法读取该文件({type(exc).__name__}: {exc});请用 Excel "
-                                    "打开后重新保存再试。"))
-        return result
+    sheet, rows = sheets[0]
     _Reader(result, sheet).run(rows)
     return result
 
@@ -203,10 +187,6 @@ def _text(value) -> str:
     if value is None or (isinstance(value, float) and pd.isna(value)):
         return ""
     return str(value).strip()
-
-
-def _issue(name: str, row: int | None, en: str, zh: str) -> Issue:
-    return Issue(name, "-", row, en, zh, "", "error")
 
 
 def as_frame(entries: list[Entry]) -> pd.DataFrame:
