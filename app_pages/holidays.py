@@ -12,7 +12,7 @@ import streamlit as st
 from survey import periods
 from survey.errors import message
 from survey.interop import holiday_file
-from survey.rounds import Rule, weekday_label
+from survey.rounds import Rule, round_for, weekday_label
 from survey.store import StoreError, holidays
 from survey.store import rounds as round_store
 from survey.work_calendar import (HOLIDAY, OFFICE, PACKAGE, WORKDAY, Entry, check,
@@ -41,8 +41,11 @@ office = holidays.years(store)
 choices = list(range(today.year - 1, today.year + 3))
 wanted = st.query_params.get("year", "")
 missing = calendar.missing_schedules(today)
-default = int(wanted) if wanted.isdigit() and int(wanted) in choices else \
-    (missing[-1] if missing else today.year)
+if wanted.isdigit() and int(wanted) in choices:   # a link to a year (the admins' notice)
+    st.session_state["holiday_year"] = int(wanted)
+    del st.query_params["year"]                   # once: the box decides from then on
+elif st.session_state.get("holiday_year") not in choices:
+    st.session_state["holiday_year"] = missing[-1] if missing else today.year
 KIND = {HOLIDAY: tr("放假", "Holiday"), WORKDAY: tr("调休上班", "Adjusted working day")}
 
 
@@ -59,7 +62,7 @@ def source_text(year: int) -> str:
 st.dataframe(pd.DataFrame({tr("年份", "Year"): [str(y) for y in choices],
                            tr("工作日依据", "Working days from"): [source_text(y) for y in choices]}),
              hide_index=True, width="stretch")
-year = st.selectbox(tr("年份", "Year"), choices, index=choices.index(default), key="holiday_year")
+year = st.selectbox(tr("年份", "Year"), choices, key="holiday_year")
 entries = holidays.entries(store, year)
 
 
@@ -107,7 +110,7 @@ def upcoming_deadlines(year: int) -> list[str]:
         rule = round_store.rule(store, qn.id) or Rule(qn.id)
         key = periods.key_for(qn.period, today)
         for _ in range(120):   # weeks: a year and then some
-            rnd = round_store.round_of(store, rule, key, calendar)
+            rnd = round_for(rule, qn.period, key, calendar)
             if rnd.deadline.year > year:
                 break
             if rnd.deadline.year == year:
@@ -130,14 +133,14 @@ with add_tab:
     low, high = year_bounds(year)
     with st.form(f"holiday_entry_{year}"):
         kind = st.radio(tr("类型", "Kind"), (HOLIDAY, WORKDAY), format_func=KIND.get,
-                        horizontal=True, key=f"holiday_kind_{generation}")
+                        horizontal=True, key=f"holiday_kind_{year}_{generation}")
         name = st.text_input(tr("名称(按通知填写,例如 春节)", "Name (as in the notice, e.g. 春节 / Spring Festival)"),
-                             max_chars=40, key=f"holiday_name_{generation}")
+                             max_chars=40, key=f"holiday_name_{year}_{generation}")
         first = st.date_input(tr("开始日期", "First day"), value=None, min_value=low,
-                              max_value=high, format="YYYY-MM-DD", key=f"holiday_first_{generation}")
+                              max_value=high, format="YYYY-MM-DD", key=f"holiday_first_{year}_{generation}")
         last = st.date_input(tr("结束日期(只有一天可不填)", "Last day (empty for one day)"),
                              value=None, min_value=low, max_value=high, format="YYYY-MM-DD",
-                             key=f"holiday_last_{generation}")
+                             key=f"holiday_last_{year}_{generation}")
         if st.form_submit_button(tr("添加", "Add"), type="primary"):
             if first is None:
                 st.error(tr("请选择开始日期。", "Choose the first day."))

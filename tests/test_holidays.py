@@ -239,8 +239,8 @@ def test_cli_imports_a_year_and_refuses_a_bad_file(tmp_path, monkeypatch, capsys
     assert "burden_monthly 2027-01: 2027-02-15 (Mon)\n" in out          # after the Spring Festival
 
 
-# -- the page (AppTest) ------------------------------------------------------------------------
-def _page(db_path, monkeypatch, user="boss", lang="zh", year=None):
+# -- the pages (AppTest) -----------------------------------------------------------------------
+def _page(db_path, monkeypatch, user="boss", lang="zh", year=None, script="app_pages/holidays.py"):
     from streamlit.testing.v1 import AppTest
     from tests.conftest import ROOT, as_user
     monkeypatch.setenv("SURVEY_DB", str(db_path))
@@ -251,7 +251,7 @@ def _page(db_path, monkeypatch, user="boss", lang="zh", year=None):
         at.query_params["lang"] = "en"
     if year:
         at.query_params["year"] = str(year)
-    at.switch_page("app_pages/holidays.py").run()
+    at.switch_page(script).run()
     assert not at.exception, at.exception
     return at
 
@@ -287,3 +287,32 @@ def test_the_page_keeps_what_was_typed_after_an_error_and_saves_a_good_entry(sto
     assert list(en.dataframe[1].value["Kind"]) == ["Holiday"]
     leader = _page(db_path, monkeypatch, user="li")
     assert [e.value for e in leader.error] == ["您没有权限查看此页面。"]
+
+
+@pytest.mark.embedded_only  # the app (AppTest) runs on the DuckDB file
+def test_the_chase_list_says_whether_its_deadline_is_estimated(store, db_path, monkeypatch):
+    from survey import periods
+    from tests.conftest import add_staff
+    store.issue_codes(VILLAGE.point_id, 1)
+    add_staff(store, "boss", "admin")
+    current = periods.key_for("month", dt.date.today())
+    # this month's deadline falls in a year the pinned package does not cover (2027 or later)
+    deadline_year = round_for(MONTHLY, "month", current, WorkCalendar()).deadline.year
+    store.close()
+
+    def chase_list():
+        at = _page(db_path, monkeypatch, script="app_pages/rounds.py")
+        next(s for s in at.selectbox if s.label == "填报期").select(current).run()
+        assert not at.exception, at.exception
+        return at, next(d.value for d in at.dataframe if "截止日为估算" in d.value.columns)
+
+    at, table = chase_list()
+    assert set(table["截止日为估算"]) == {"是"}
+    assert any("(估算)" in m.value for m in at.markdown)
+    from survey.store import Store
+    with Store(db_path, KEY) as reopened:
+        holidays.add_entry(reopened, deadline_year, Entry(HOLIDAY, D(deadline_year, 10, 1),
+                                                          D(deadline_year, 10, 7), "国庆节"), "boss")
+    at, table = chase_list()
+    assert set(table["截止日为估算"]) == {"否"}
+    assert not any("(估算)" in m.value for m in at.markdown)
