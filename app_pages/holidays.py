@@ -5,14 +5,14 @@ decides working days for that year (deadlines, reminder days), ahead of chinesec
 from __future__ import annotations
 
 import datetime as dt
+from itertools import takewhile
 
 import pandas as pd
 import streamlit as st
 
-from survey import periods
 from survey.errors import message
 from survey.interop import holiday_file
-from survey.rounds import Rule, round_for, weekday_label
+from survey.rounds import Rule, coming, weekday_label
 from survey.store import StoreError, holidays
 from survey.store import rounds as round_store
 from survey.work_calendar import (HOLIDAY, OFFICE, PACKAGE, WORKDAY, Entry, check,
@@ -108,17 +108,13 @@ def upcoming_deadlines(year: int) -> list[str]:
     lines = []
     for qn in (q for q in store.current_questionnaires() if q.audience == "cadre"):
         rule = round_store.rule(store, qn.id) or Rule(qn.id)
-        key = periods.key_for(qn.period, today)
-        for _ in range(120):   # weeks: a year and then some
-            rnd = round_for(rule, qn.period, key, calendar)
-            if rnd.deadline.year > year:
-                break
+        for rnd in takewhile(lambda r: r.deadline.year <= year,
+                             coming(rule, qn.period, today, calendar)):
             if rnd.deadline.year == year:
                 mark = tr("(估算)", " (estimated)") if rnd.estimated else ""
-                title = escape(qn.title.get(lang()))
+                title, key = escape(qn.title.get(lang())), rnd.period_key
                 lines.append(tr(f"- {title} {key} 期:截止 {weekday_label(rnd.deadline, 'zh')}{mark}",
                                 f"- {title} {key}: due {weekday_label(rnd.deadline, 'en')}{mark}"))
-            key = periods.following(qn.period, key)
     return lines
 
 

@@ -37,8 +37,9 @@ def _store(cfg):
 
 
 def cmd_status(args, cfg, today: dt.date | None = None) -> int:
-    from survey import periods
-    from survey.rounds import Rule, weekday_label
+    from itertools import islice
+
+    from survey.rounds import Rule, coming, weekday_label
     from survey.store import holidays
     from survey.store import rounds as round_store
     from survey.work_calendar import OFFICE, PACKAGE, package_entries
@@ -64,12 +65,9 @@ def cmd_status(args, cfg, today: dt.date | None = None) -> int:
         print("\ncoming deadlines:")
         for qn in (q for q in store.current_questionnaires() if q.audience == "cadre"):
             rule = round_store.rule(store, qn.id) or Rule(qn.id)
-            key = periods.key_for(qn.period, today)
-            for _ in range(3):
-                rnd = round_store.round_of(store, rule, key, calendar)
+            for rnd in islice(coming(rule, qn.period, today, calendar), 3):
                 mark = " (estimated)" if rnd.estimated else ""
-                print(f"  {qn.id} {key}: {weekday_label(rnd.deadline, 'en')}{mark}")
-                key = periods.following(qn.period, key)
+                print(f"  {qn.id} {rnd.period_key}: {weekday_label(rnd.deadline, 'en')}{mark}")
     return 0
 
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
+from typing import Iterator
 
 from survey import periods
 from survey.errors import DomainError
@@ -91,6 +92,15 @@ def round_for(rule: Rule, period_kind: str, period_key: str, calendar: WorkCalen
         opens = max(start, calendar.shift(end + dt.timedelta(days=1), -rule.open_days))
     return Round(rule.questionnaire_id, period_key, start, end, opens, deadline,
                  calendar.uncovered_years(start, deadline))
+
+
+def coming(rule: Rule, period_kind: str, today: dt.date, calendar: WorkCalendar
+           ) -> Iterator[Round]:
+    """The rounds from the current period on, endlessly (the caller stops)."""
+    key = periods.key_for(period_kind, today)
+    while True:
+        yield round_for(rule, period_kind, key, calendar)
+        key = periods.following(period_kind, key)
 
 
 def reminder_times(rule: Rule, rnd: Round, calendar: WorkCalendar) -> list[dt.datetime]:
