@@ -95,7 +95,7 @@ elif calendar.source(year) == PACKAGE:
                "录入为准。", f"{year}'s working days come from the chinesecalendar package. If the "
                "State Council's notice differs, enter the year below: what is entered here wins."))
     with st.expander(tr("软件包中的安排(供核对)", "The package's schedule (to check against)")):
-        st.dataframe(shown(package_entries(year)), hide_index=True, width="stretch")
+        st.dataframe(shown(package_entries(year, lang())), hide_index=True, width="stretch")
 else:
     st.warning(tr(f"{year} 年的节假日安排尚未录入,该年的截止日和提醒日按周一至周五估算。",
                   f"The {year} holiday schedule is not entered yet: deadlines and reminder days "
@@ -130,7 +130,7 @@ with add_tab:
     with st.form(f"holiday_entry_{year}"):
         kind = st.radio(tr("类型", "Kind"), (HOLIDAY, WORKDAY), format_func=KIND.get,
                         horizontal=True, key=f"holiday_kind_{year}_{generation}")
-        name = st.text_input(tr("名称(按通知填写,例如 春节)", "Name (as in the notice, e.g. 春节 / Spring Festival)"),
+        name = st.text_input(tr("名称(按通知填写,例如 春节)", "Name (as in the notice, e.g. Spring Festival)"),
                              max_chars=40, key=f"holiday_name_{year}_{generation}")
         first = st.date_input(tr("开始日期", "First day"), value=None, min_value=low,
                               max_value=high, format="YYYY-MM-DD", key=f"holiday_first_{year}_{generation}")
@@ -164,7 +164,7 @@ with add_tab:
     st.caption(tr("放假:通知中的放假调休日期范围(含首尾两天)。调休上班:通知中写明“上班”的周六或周日。"
                   "元旦假期从上一年 12 月底开始的,也录入在本年。",
                   "Holiday: the notice's range of days off, both ends included. Adjusted working "
-                  "day: a Saturday or Sunday the notice says is worked (上班). A New Year's break "
+                  "day: a Saturday or Sunday the notice says is worked. A New Year's break "
                   "starting in late December belongs to the new year's schedule."))
 
 with import_tab:
@@ -172,17 +172,18 @@ with import_tab:
                    "“上班”,日期写成 2027-02-05,只有一天时“结束”可空。导入会**替换**该年已录入的全部"
                    "条目;有任何一行出错都不会写入。",
                    "One row per holiday range or adjusted working day, under the header "
-                   "**类型, 名称, 开始, 结束** (or kind, name, first, last): 放假/holiday or "
-                   "上班/workday, dates as 2027-02-05, 结束 empty for one day. An import "
+                   "**kind, name, first, last** (or the Chinese template's): holiday or "
+                   "workday, dates as 2027-02-05, last empty for one day. An import "
                    "**replaces** everything entered for the year; nothing is written while any row "
                    "is wrong."))
     st.caption(tr("模板中的示例是国务院公布的 2026 年安排。", "The template's example rows are the "
                   "State Council's published 2026 schedule."))
     left, right = st.columns(2)
-    left.download_button(tr("下载模板(CSV)", "Template (CSV)"), holiday_file.template("csv"),
-                         "节假日安排模板.csv", "text/csv", width="stretch")
-    right.download_button(tr("下载模板(Excel)", "Template (Excel)"), holiday_file.template("xlsx"),
-                          "节假日安排模板.xlsx", width="stretch")
+    stem = tr("节假日安排模板", "holiday_schedule_template")
+    left.download_button(tr("下载模板(CSV)", "Template (CSV)"), holiday_file.template("csv", lang()),
+                         f"{stem}.csv", "text/csv", width="stretch")
+    right.download_button(tr("下载模板(Excel)", "Template (Excel)"),
+                          holiday_file.template("xlsx", lang()), f"{stem}.xlsx", width="stretch")
     upload = st.file_uploader(tr(f"{year} 年安排文件(CSV 或 Excel)", f"The {year} schedule (CSV or Excel)"),
                               type=["csv", "xlsx"], key=f"holiday_upload_{year}")
     if upload is not None:

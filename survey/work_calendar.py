@@ -107,7 +107,7 @@ def check(year: int, entries: list[Entry],
 
     for i, e in enumerate(entries):
         if not e.name.strip():
-            add(i, True, "give the festival's name as the notice does, e.g. 春节 or Spring Festival",
+            add(i, True, "give the festival's name as the notice does, e.g. Spring Festival",
                 "请填写节日名称(按通知写,例如“春节”)。")
         if e.first > e.last:
             add(i, True, f"the range is reversed: {e.first} is after {e.last}; put the first day "
@@ -116,7 +116,8 @@ def check(year: int, entries: list[Entry],
         outside = [d for d in (e.first, e.last) if not low <= d <= high]
         if outside:
             add(i, True, f"{outside[0]} is not in {year}: a schedule for {year} lists days from "
-                f"{low} to {high} (元旦 may start in late December); check the year of the date",
+                f"{low} to {high} (New Year's Day may start in late December); check the year "
+                "of the date",
                 f"{outside[0]} 不在 {year} 年:{year} 年的安排只含 {low} 至 {high} 的日期"
                 f"(元旦可能从上一年 12 月底开始),请检查日期中的年份。")
             continue
@@ -134,7 +135,7 @@ def check(year: int, entries: list[Entry],
             weekdays = [d for d in e.days() if d.weekday() < 5]
             if weekdays:
                 add(i, False, f"{weekdays[0]} is a {weekday_name(weekdays[0], 'en')}, a working day "
-                    "anyway; adjusted working days (调休上班) are Saturdays or Sundays: check the date",
+                    "anyway; adjusted working days are Saturdays or Sundays: check the date",
                     f"{weekdays[0]} 是{weekday_name(weekdays[0], 'zh')},本来就上班;调休上班日通常是"
                     "周六或周日,请核对日期。")
         clash = overlap = None
@@ -189,8 +190,9 @@ def package_covers(year: int) -> bool:
     return True
 
 
-def package_entries(year: int) -> list[Entry]:
-    """The package's schedule for a year it covers, as entries (shown for reference)."""
+def package_entries(year: int, lang: str = "zh") -> list[Entry]:
+    """The package's schedule for a year it covers, as entries (shown for reference), the
+    festivals named in Chinese or English."""
     if not package_covers(year):
         return []
     out: list[Entry] = []
@@ -199,7 +201,7 @@ def package_entries(year: int) -> list[Entry]:
         off, holiday = chinese_calendar.get_holiday_detail(day)
         kind = HOLIDAY if off and holiday else WORKDAY if not off and day.weekday() >= 5 else None
         if kind:
-            name = _package_name(holiday)
+            name = _package_name(holiday, lang)
             last = out[-1] if out else None
             if last and last.kind == kind and last.name == name and last.last + ONE_DAY == day:
                 out[-1] = Entry(kind, last.first, day, name)
@@ -209,10 +211,10 @@ def package_entries(year: int) -> list[Entry]:
     return out
 
 
-def _package_name(value: str | None) -> str:
+def _package_name(value: str | None, lang: str) -> str:
     for holiday in Holiday:
         if holiday.value == value:
-            return holiday.chinese
+            return holiday.chinese if lang == "zh" else holiday.value
     return value or ""
 
 

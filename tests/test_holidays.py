@@ -164,6 +164,10 @@ def test_an_imported_file_replaces_the_year_and_bad_rows_are_named(store):
     # the template (the official 2026 schedule) reads back as it is and is refused for 2027
     template = holiday_file.read(holiday_file.template("xlsx"), "t.xlsx")
     assert template.ok and template.year == 2026 and len(template.entries) == 13
+    english = holiday_file.read(holiday_file.template("csv", "en"), "t.csv")
+    assert english.ok and english.entries[3] == Entry(HOLIDAY, D(2026, 2, 15), D(2026, 2, 23),
+                                                      "Spring Festival")
+    assert holiday_file.template("csv", "en").decode("utf-8-sig").startswith("kind,name,first,last")
     assert holiday_file.read(holiday_file.template("csv"), "t.csv", 2027).errors
 
 

@@ -32,7 +32,8 @@ HEADERS = {  # normalized header -> field
     "结束": "last", "结束日期": "last", "last": "last", "end": "last", "to": "last",
     "备注": "note", "说明": "note", "note": "note", "notes": "note",   # read, not stored
 }
-TEMPLATE_HEADER = ("类型", "名称", "开始", "结束")
+HEADER = {"zh": ("类型", "名称", "开始", "结束"), "en": ("kind", "name", "first", "last")}
+KIND_WRITTEN = {"zh": {HOLIDAY: "放假", WORKDAY: "上班"}, "en": {HOLIDAY: "holiday", WORKDAY: "workday"}}
 KIND_WORDS = {"放假": HOLIDAY, "休": HOLIDAY, "假": HOLIDAY, "休假": HOLIDAY, "holiday": HOLIDAY,
               "off": HOLIDAY, "上班": WORKDAY, "班": WORKDAY, "调休上班": WORKDAY, "补班": WORKDAY,
               "workday": WORKDAY, "work": WORKDAY, "working day": WORKDAY}
@@ -124,9 +125,10 @@ class _Reader:
                 continue
             field_ = HEADERS.get(normalize_header(text))
             if field_ is None:
-                self.error(row, f"unknown column '{text}'; the columns are 类型, 名称, 开始, 结束 "
-                           "(or kind, name, first, last) and optionally 备注 (note): rename or "
-                           "delete it", f"无法识别的列“{text}”;列名应为 类型、名称、开始、结束"
+                self.error(row, f"unknown column '{text}'; the columns are kind, name, first, "
+                           "last and optionally note (or their Chinese names, as in the Chinese "
+                           "template): rename or delete it",
+                           f"无法识别的列“{text}”;列名应为 类型、名称、开始、结束"
                            "(或 kind、name、first、last),可另加“备注”;请改名或删除该列。", text)
             elif field_ in columns:
                 self.error(row, f"column '{text}' repeats another column; keep one",
@@ -135,9 +137,9 @@ class _Reader:
                 columns[field_] = c
         missing = [f for f in ("kind", "name", "first") if f not in columns]
         if missing:
-            names = {"kind": "类型 (kind)", "name": "名称 (name)", "first": "开始 (first)"}
-            self.error(row, "missing column(s): " + ", ".join(names[m] for m in missing) +
-                       "; the first row must be the header 类型, 名称, 开始, 结束 as in the template",
+            names = dict(zip(("kind", "name", "first"), HEADER["zh"]))
+            self.error(row, "missing column(s): " + ", ".join(missing) + "; the first row must "
+                       "be the header kind, name, first, last as in the template",
                        "缺少列:" + "、".join(names[m] for m in missing) +
                        ";第一行须为表头:类型、名称、开始、结束(见模板)。")
         return None if self.result.errors else columns
@@ -147,20 +149,22 @@ class _Reader:
         kind_text = _text(values.get("kind"))
         kind = KIND_WORDS.get(kind_text.lower())
         if kind is None:
-            self.error(row, f"类型 '{kind_text}' is neither 放假 (holiday) nor 上班 (adjusted "
+            self.error(row, f"kind '{kind_text}' is neither holiday nor workday (an adjusted "
                        "working day); write one of them", f"类型“{kind_text}”应为“放假”或“上班”"
                        "(调休上班日),请改为其中之一。", "类型")
         name = _text(values.get("name"))
         if not name:
-            self.error(row, "名称 is empty; write the festival as the notice does, e.g. 春节",
+            self.error(row, "name is empty; write the festival as the notice does, e.g. "
+                       "Spring Festival",
                        "名称为空;请按通知填写节日名称,例如“春节”。", "名称")
-        first = self.date(row, values.get("first"), "开始", required=True)
-        last = self.date(row, values.get("last"), "结束", required=False) or first
+        first = self.date(row, values.get("first"), ("开始", "first"), required=True)
+        last = self.date(row, values.get("last"), ("结束", "last"), required=False) or first
         if len(self.result.errors) > errors_before or first is None:
             return None
         return Entry(kind, first, last, name)
 
-    def date(self, row: int, value, column: str, required: bool) -> dt.date | None:
+    def date(self, row: int, value, column: tuple[str, str], required: bool) -> dt.date | None:
+        zh, en = column
         if isinstance(value, dt.datetime):
             return value.date()
         if isinstance(value, dt.date):
@@ -168,8 +172,8 @@ class _Reader:
         text = _text(value)
         if not text:
             if required:
-                self.error(row, f"{column} is empty; write the day as 2027-02-05",
-                           f"{column}为空;请按 2027-02-05 的格式填写日期。", column)
+                self.error(row, f"{en} is empty; write the day as 2027-02-05",
+                           f"{zh}为空;请按 2027-02-05 的格式填写日期。", zh)
             return None
         m = _DATE.match(text)
         try:
@@ -177,9 +181,9 @@ class _Reader:
                 raise ValueError(text)
             return dt.date(int(m[1]), int(m[2]), int(m[3]))
         except ValueError:
-            self.error(row, f"{column} '{text}' is not a date; write it as 2027-02-05 "
-                       "(year-month-day)", f"{column}“{text}”不是有效日期;请写成 2027-02-05"
-                       "(年-月-日)的格式。", column)
+            self.error(row, f"{en} '{text}' is not a date; write it as 2027-02-05 "
+                       "(year-month-day)", f"{zh}“{text}”不是有效日期;请写成 2027-02-05"
+                       "(年-月-日)的格式。", zh)
             return None
 
 
@@ -189,20 +193,20 @@ def _text(value) -> str:
     return str(value).strip()
 
 
-def as_frame(entries: list[Entry]) -> pd.DataFrame:
-    """Entries as the file's columns (the template, an export of a year)."""
-    return pd.DataFrame([("放假" if e.kind == HOLIDAY else "上班", e.name, e.first.isoformat(),
+def as_frame(entries: list[Entry], lang: str = "zh") -> pd.DataFrame:
+    """Entries as the file's columns, with Chinese or English headers and kinds."""
+    return pd.DataFrame([(KIND_WRITTEN[lang][e.kind], e.name, e.first.isoformat(),
                           "" if e.last == e.first else e.last.isoformat()) for e in entries],
-                        columns=list(TEMPLATE_HEADER))
+                        columns=list(HEADER[lang]))
 
 
 TEMPLATE_YEAR = 2026  # the example: the State Council's notice of 4 November 2025 for 2026
 
 
-def template(fmt: str) -> bytes:
+def template(fmt: str, lang: str = "zh") -> bytes:
     """The template, filled with the official 2026 schedule as the example (the same dates as
     chinesecalendar's), so importing it unchanged into another year is refused."""
-    frame = as_frame(package_entries(TEMPLATE_YEAR))
+    frame = as_frame(package_entries(TEMPLATE_YEAR, lang), lang)
     if fmt == "xlsx":
         return safe_files.xlsx_bytes({str(TEMPLATE_YEAR): frame})
     return safe_files.csv_bytes(frame)
