@@ -6,7 +6,9 @@ Every frame returned here is already suppressed for small groups; pages only for
 from __future__ import annotations
 
 import datetime as dt
+import weakref
 
+import numpy as np
 import pandas as pd
 
 from survey import early_warning, periods
@@ -224,17 +226,35 @@ def summary_sentence(rows: pd.DataFrame, open_warnings: int | None, region: str,
 
 
 def alert_facts(alert, lang: str = "zh") -> str:
-    """What made a warning fire, in words: the changes, the baseline or the shift."""
+    """What made a warning fire, in a leader's words: the window's figure against what the
+    point's same months a year before predict (with the range if nothing changed), since when,
+    and the baseline or the formal channel where the rule asks about them."""
     f = alert.facts
-    if "changes" in f:
-        return t("fact_changes", lang,
-                 changes=(
-                     "、".join(f"{month_label(m, lang)} {c:+.0%}" for m, c in f["changes"])
-                     if lang == "zh" else
-                     ", ".join(f"{m:%Y-%m} {c:+.0%}" for m, c in f["changes"])))
+    unit = indicator_unit(alert.indicator, lang)
+    first, last = f["window"]
+    months = (first.year - last.year) * -12 + last.month - first.month + 1
+    when = t("fact_month", lang, month=month_label(last, lang)) if months == 1 else \
+        t("fact_months", lang, n=months, first=month_label(first, lang),
+          last=month_label(last, lang))
+    parts = [t("fact_window", lang, when=when, label=indicator_label(alert.indicator, lang),
+               unit=unit, observed=_number(f["observed"]), expected=_number(f["expected"]),
+               low=_number(f["low"]), high=_number(f["high"]), change=f["change"])]
+    if f.get("since") and f["since"] < first:
+        parts.append(t("fact_since", lang, month=month_label(f["since"], lang)))
     if "baseline" in f:
-        return t("fact_baseline", lang, baseline=f["baseline"], recent=f["recent"])
-    return t("fact_shift", lang, formal=f["formal_change"], informal=f["informal_change"])
+        policy = alert.rule.policy_date
+        parts.append(t("fact_baseline", lang, baseline=_number(f["baseline"]), unit=unit,
+                       first=month_label(early_warning.baseline_months(alert.rule)[0], lang),
+                       last=month_label(early_warning.month(policy, 1), lang)))
+    if "formal_change" in f:
+        parts.append(t("fact_shift", lang, formal=f["formal_change"]))
+    joiner = "" if lang == "zh" else " "
+    return joiner.join(parts)
+
+
+def _number(value: float) -> str:
+    """A figure per person: one decimal (0.3, 7.9, 141.9)."""
+    return "—" if value is None or not np.isfinite(value) else f"{value:.1f}"
 
 
 def month_label(day: dt.date, lang: str = "zh") -> str:
@@ -322,37 +342,108 @@ def burden_index(store: Store, flt: Filter, definition: IndexDefinition, grain: 
     return out[columns].reset_index(drop=True)
 
 
+# The mean-type headline indicators: their dispersion gives the intervals of changes.
+CALIBRATED = tuple(i for i in HEADLINE if not shown_as_share(i))
+_models: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def evaluation_month(store: Store, flt: Filter, today: dt.date | None = None
+                     ) -> dt.date | None:
+    """The month warnings are evaluated at: the newest complete one (or the filter's end)."""
+    span = analytics.period_range(store, flt.questionnaire_id)
+    if span is None:
+        return None
+    latest = latest_complete([span[1], analytics.shift(span[1], 1)], "month", today)
+    return min(latest, flt.end or latest)
+
+
+def rate_inputs(store: Store, flt: Filter, rules: tuple, k: int, latest: dt.date
+                ) -> tuple[early_warning.Cells, dict]:
+    """The cells the rules read and every calibrated indicator's dispersion, for all points of
+    the leader's region (flt.scope), not only the filter's: a point's warnings and the
+    intervals must not change with the region a page narrows to. One read per store, data
+    version, region, questionnaire, k, month and rules (the trends page's tiles and warnings
+    share it)."""
+    key = (store.data_version, flt.scope, flt.questionnaire_id, k, latest, tuple(rules))
+    known = _models.setdefault(store, {})
+    if key not in known:
+        region = Filter(questionnaire_id=flt.questionnaire_id, scope=flt.scope)
+        wanted = early_warning.cells_read(list(rules), latest, CALIBRATED)
+        cells = early_warning.Cells(*analytics.point_counts(store, region, wanted, k))
+        spread = early_warning.dispersions(
+            cells, set(CALIBRATED) | early_warning.rule_indicators(list(rules)), latest)
+        known.clear()  # the newest only: a new data version makes the old one useless
+        known[key] = (cells, spread)
+    return known[key]
+
+
 def alerts(store: Store, flt: Filter, rules: list[WarningRule], k: int,
            today: dt.date | None = None, evidence: bool = True
            ) -> tuple[dt.date | None, list, pd.DataFrame]:
-    """(month evaluated, alerts, evidence): evidence is the point x month means behind the
-    alerts, rows (point, indicator) of the alerts, for the last 24 months (an empty frame with
-    evidence=False: the trends page only counts them). The rules read only the cells they
-    need (early_warning.cells_read), not every month of every point."""
-    needed = sorted({i for r in rules for i in r.indicators} |
-                    {r.formal for r in rules if r.formal})
-    span = analytics.period_range(store, flt.questionnaire_id)
-    if not needed or span is None:
+    """(month evaluated, alerts, evidence): evidence is one row per month of the last 24 for
+    each alerted point and indicator (point, indicator, month, n, total, value = the mean,
+    expected, low, high: what a year before predicts, survey.early_warning.expected_band), and
+    each alert's facts get `since`; an empty frame with evidence=False (the trends page only
+    counts them). The rules read only the cells they need (early_warning.cells_read), for
+    every point of the leader's region, and the alerts are then narrowed to the filter."""
+    latest = evaluation_month(store, flt, today)
+    if not early_warning.rule_indicators(rules) or latest is None:
         return None, [], pd.DataFrame()
-    latest = latest_complete([span[1], analytics.shift(span[1], 1)], "month", today)
-    latest = min(latest, flt.end or latest)
-    earliest = analytics.shift(latest, 23)
-    cells = early_warning.cells_read(rules, latest)
-    pivot = analytics.point_cells(store, flt, cells, k)
-    if pivot.isna().all(axis=None):  # nothing the rules read: any figure at all in the range?
+    cells, spread = rate_inputs(store, flt, tuple(rules), k, latest)
+    if not np.isfinite(cells.total).any():  # nothing the rules read: any figure in range?
         policies = [analytics.shift(r.policy_date.replace(day=1), r.baseline_months)
                     for r in rules if r.policy_date]
-        start = min([earliest] + policies)
+        start = min([analytics.shift(latest, 23)] + policies)
+        needed = sorted(early_warning.rule_indicators(rules))
         if analytics.point_means(store, flt.narrowed(start=start, end=latest), needed, k).empty:
             return None, [], pd.DataFrame()
-    found = early_warning.evaluate_frame(rules, pivot, latest)
+    found = early_warning.evaluate_cells(rules, cells, latest, spread)
+    if flt != Filter(questionnaire_id=flt.questionnaire_id, scope=flt.scope,
+                     start=flt.start, end=flt.end):
+        mine = set(analytics.point_ids(store, flt))
+        found = [a for a in found if a.point_id in mine]
     if not evidence:
         return latest, found, pd.DataFrame()
-    months = [analytics.shift(latest, back) for back in range(23, -1, -1)]
-    pairs = {(a.point_id, a.indicator) for a in found}
-    shown = analytics.point_cells(store, flt, {i: months for _, i in pairs}, k,
-                                  points=sorted({p for p, _ in pairs}))
-    return latest, found, shown[shown.index.isin(pairs)]
+    return latest, found, _evidence(store, flt, found, latest, k)
+
+
+EVIDENCE_COLUMNS = ["point", "indicator", "month", "n", "total", "value", "expected", "low",
+                    "high"]
+
+
+def _evidence(store: Store, flt: Filter, found: list, latest: dt.date, k: int) -> pd.DataFrame:
+    """The last 24 months of each alerted point and indicator with the band a year before
+    predicts; sets each alert's `since`."""
+    if not found:
+        return pd.DataFrame(columns=EVIDENCE_COLUMNS)
+    months = [analytics.shift(latest, back) for back in range(35, -1, -1)]  # +12: the band
+    pairs = sorted({(a.point_id, a.indicator) for a in found})
+    cells = early_warning.Cells(*analytics.point_counts(
+        store, flt, {i: months for _, i in pairs}, k, points=sorted({p for p, _ in pairs})))
+    shown = months[12:]
+    region = Filter(questionnaire_id=flt.questionnaire_id, scope=flt.scope)
+    network = analytics.network_means(store, region, sorted({i for _, i in pairs}), months[0],
+                                      latest, k)
+    rows = []
+    for alert in sorted(found, key=lambda a: (a.point_id, a.indicator, a.rule.id)):
+        n, total = cells.take(alert.indicator, months)
+        row = cells.points.index(alert.point_id)
+        have = {m: (n[row, j], total[row, j]) for j, m in enumerate(months)
+                if np.isfinite(total[row, j])}
+        band = early_warning.expected_band(
+            alert, {m: v[0] for m, v in have.items()}, {m: v[1] for m, v in have.items()},
+            shown, {m: v for (i, m), v in network.items() if i == alert.indicator})
+        alert.facts["since"] = early_warning.onset(alert, band)
+        alert.facts["band"] = band
+    for point, indicator in pairs:
+        n, total = cells.take(indicator, shown)
+        row = cells.points.index(point)
+        first = next(a for a in found if (a.point_id, a.indicator) == (point, indicator))
+        for j, m in enumerate(shown):
+            b = first.facts["band"][j]
+            rows.append((point, indicator, m, n[row, j], total[row, j], b["value"],
+                         b["expected"], b["low"], b["high"]))
+    return pd.DataFrame(rows, columns=EVIDENCE_COLUMNS)
 
 
 PUBLIC_QUESTIONNAIRE = "public_rating"

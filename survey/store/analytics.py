@@ -134,26 +134,25 @@ def point_means(store: Store, flt: Filter, indicators, k: int) -> pd.DataFrame:
     return frame[sorted(frame.columns)]
 
 
-def point_cells(store: Store, flt: Filter, cells: dict[str, list[dt.date]], k: int,
-                points: list[str] | None = None) -> pd.DataFrame:
-    """Monthly means per point, only for the (indicator, month) cells asked and only where at
-    least k respondents gave them (what the warning rules read: see point_means). Rows
-    (point, indicator) for every point of the filter (or of `points`) and every indicator
-    asked, one column per month asked; NaN where a cell was not asked, has no figure or is
-    suppressed.
+def point_counts(store: Store, flt: Filter, cells: dict[str, list[dt.date]], k: int,
+                 points: list[str] | None = None
+                 ) -> tuple[list[str], list[str], list[dt.date], np.ndarray, np.ndarray]:
+    """Respondents and totals per point, only for the (indicator, month) cells asked and only
+    where at least k respondents gave them (what the warning rules read: see point_means):
+    (points, indicators, months, n, total), the arrays shaped (points, indicators, months),
+    NaN where a cell was not asked, has no figure or is suppressed. Every point of the filter
+    (or of `points`) has its row.
 
-    One scan of point_month: the cells are a join, not a pivot, and the answer is two numeric
-    columns (a cell number and a mean) put in place with numpy, so no string per row crosses
-    into Python. The points are fixed first and passed in, so a point added meanwhile cannot
-    shift the numbering."""
+    One scan of point_month: the cells are a join, not a pivot, and the answer is three
+    numeric columns (a cell number, n and the total) put in place with numpy, so no string per
+    row crosses into Python. The points are fixed first and passed in, so a point added
+    meanwhile cannot shift the numbering."""
     indicators = sorted(cells)
     months = sorted({m for ms in cells.values() for m in ms})
     if points is None:
-        points_sql, params = _point_where(flt)
-        points = [p for (p,) in store.query(
-            f"SELECT p.point_id FROM points p WHERE {points_sql} ORDER BY p.point_id", params)]
-    index = pd.MultiIndex.from_product([points, indicators], names=["point", "indicator"])
-    values = np.full((len(points) * len(indicators), len(months)), np.nan)
+        points = point_ids(store, flt)
+    shape = (len(points), len(indicators), len(months))
+    n, total = np.full(shape, np.nan), np.full(shape, np.nan)
     slots = [(indicator, m, i * len(months) + months.index(m))
              for i, indicator in enumerate(indicators) for m in cells[indicator]]
     if points and slots:
@@ -163,17 +162,18 @@ def point_cells(store: Store, flt: Filter, cells: dict[str, list[dt.date]], k: i
                          WITH ORDINALITY AS t(point_id, i)),
                  cells(indicator, period_start, slot) AS (VALUES {rows})
             SELECT ids.i * {len(indicators) * len(months)} + cells.slot AS cell,
-                   pm.total / pm.n AS mean
+                   CAST(pm.n AS DOUBLE) AS n, pm.total
             FROM point_month pm JOIN cells USING (indicator, period_start)
                  JOIN ids USING (point_id)
             WHERE pm.questionnaire_id = ? AND pm.n >= ?"""
         with store.raw_cursor() as cur:
             found = cur.execute(sql, [points, *[x for slot in slots for x in slot],
                                       flt.questionnaire_id, k]).fetchnumpy()
-        flat = values.reshape(-1)  # a view: filling it fills values
-        flat[np.asarray(found["cell"], dtype=np.int64)] = \
-            np.ma.filled(np.ma.asarray(found["mean"], dtype=np.float64), np.nan)
-    return pd.DataFrame(values, index=index, columns=months)
+        at = np.asarray(found["cell"], dtype=np.int64)
+        n.reshape(-1)[at] = np.ma.filled(np.ma.asarray(found["n"], dtype=np.float64), np.nan)
+        total.reshape(-1)[at] = np.ma.filled(np.ma.asarray(found["total"], dtype=np.float64),
+                                             np.nan)
+    return points, indicators, months, n, total
 
 
 def step(grain: str) -> dict:
@@ -236,6 +236,26 @@ def period_range(store: Store, questionnaire_id: str = "burden_monthly") -> tupl
 def point_count(store: Store, flt: Filter) -> int:
     where, params = _point_where(flt)
     return store.query(f"SELECT count(*) FROM points p WHERE p.active AND {where}", params)[0][0]
+
+
+def network_means(store: Store, flt: Filter, indicators, first: dt.date, last: dt.date,
+                  k: int) -> dict[tuple[str, dt.date], float]:
+    """{(indicator, month): mean per respondent} over the filter's points, counting only
+    point-months with at least k respondents (the profile the warnings' expected bands are
+    weighted by, as early_warning.profile computes it from the cells)."""
+    where, params = _where(flt.narrowed(start=first, end=last), list(indicators), table="pm")
+    rows = store.query(f"""
+        SELECT pm.indicator, pm.period_start, sum(pm.total) / sum(pm.n)
+        FROM point_month pm JOIN points p USING (point_id)
+        WHERE {where} AND pm.n >= ? GROUP BY ALL""", params + [k])
+    return {(indicator, day): float(mean) for indicator, day, mean in rows if mean is not None}
+
+
+def point_ids(store: Store, flt: Filter) -> list[str]:
+    """The points of a filter (active or not: their past figures count)."""
+    where, params = _point_where(flt)
+    return [p for (p,) in store.query(
+        f"SELECT p.point_id FROM points p WHERE {where} ORDER BY p.point_id", params)]
 
 
 def point_names(store: Store) -> dict[str, str]:
