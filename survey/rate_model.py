@@ -49,11 +49,14 @@ DEFAULT = Dispersion(1.0, 0.0, 0)
 
 def estimate_dispersion(n: np.ndarray, t: np.ndarray) -> Dispersion:
     """phi and kappa of one indicator from reference cells: n, t are (points, months) arrays
-    (NaN where a month is missing or suppressed). Within each point the level is the ratio of
-    its sums; the squared residuals, corrected for the level being estimated from the same
-    cells (leverage h = n / N), are regressed on the expected totals: r**2 / (1 - h) / E =
-    phi + kappa * E (weighted least squares, two passes). kappa < 0 is set to 0; with few
-    cells phi alone (the Pearson statistic over its degrees of freedom)."""
+    (NaN where a month is missing or suppressed; n may be weighted by a season profile).
+    Within each point the level is the ratio of its sums. phi alone is the Pearson statistic
+    over its degrees of freedom (what a quasi-Poisson GLM with a level per point and the
+    respondents as exposure estimates). kappa is kept only where the data show it: the squared
+    residuals, corrected for the level being estimated from the same cells (leverage
+    h = n / N), are regressed on the expected totals, r**2 / (1 - h) / E = phi + kappa * E
+    (weighted least squares, two passes), and kappa counts when it is more than twice its
+    standard error."""
     n = np.where(np.isfinite(t) & (n > 0), n, 0.0)
     t = np.where(n > 0, t, 0.0)
     cells = (n > 0).sum(axis=1)
@@ -66,20 +69,24 @@ def estimate_dispersion(n: np.ndarray, t: np.ndarray) -> Dispersion:
     level = big_t / big_n
     expected = (n * level)[present]
     leverage = (n / big_n)[present]
-    y = np.square((t - n * level)[present]) / (1 - leverage) / expected
-    if len(y) < MIN_CELLS:
-        df = present.sum() - rows.sum()
-        phi = float(np.sum(y * (1 - leverage)) / max(df, 1))
-        return Dispersion(max(phi, 1e-6), 0.0, int(present.sum()))
-    phi, kappa = float(np.mean(y)), 0.0
+    pearson = np.square((t - n * level)[present]) / expected
+    df = len(pearson) - int(rows.sum())
+    phi0 = max(float(pearson.sum() / max(df, 1)), 1e-6)
+    if len(pearson) < MIN_CELLS:
+        return Dispersion(phi0, 0.0, len(pearson))
+    y = pearson / (1 - leverage)
+    phi, kappa = phi0, 0.0
+    design = np.column_stack([np.ones_like(expected), expected])
     for _ in range(2):
-        weight = 1 / np.square(phi + kappa * expected)
-        design = np.column_stack([np.ones_like(expected), expected]) * np.sqrt(weight)[:, None]
-        (phi, kappa), *_ = np.linalg.lstsq(design, y * np.sqrt(weight), rcond=None)
-        if kappa < 0:
-            phi, kappa = float(np.average(y, weights=weight)), 0.0
-        phi = max(float(phi), 1e-6)
-    return Dispersion(phi, float(kappa), int(len(y)))
+        weight = 1 / np.square(phi + max(kappa, 0.0) * expected)
+        root = np.sqrt(weight)
+        (phi, kappa), *_ = np.linalg.lstsq(design * root[:, None], y * root, rcond=None)
+    residual = (y - design @ np.array([phi, kappa])) * root
+    covariance = np.linalg.pinv((design * root[:, None]).T @ (design * root[:, None])) * \
+        float(residual @ residual) / max(len(y) - 2, 1)
+    if kappa <= 2 * np.sqrt(max(covariance[1, 1], 0.0)) or phi <= 0:
+        return Dispersion(phi0, 0.0, len(pearson))
+    return Dispersion(float(phi), float(kappa), len(pearson))
 
 
 def _distribution(expected, variance, count: bool):
