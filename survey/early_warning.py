@@ -185,8 +185,9 @@ def dispersions(cells: Cells, indicators, latest: dt.date) -> dict[str, rate_mod
     out = {}
     for indicator in sorted(indicators):
         n, total = cells.take(indicator, months)
-        out[indicator] = rate_model.estimate_dispersion(n * profile(cells, indicator, months),
-                                                        total)
+        seen = int(np.isfinite(total).any(axis=0).sum())
+        out[indicator] = rate_model.estimate_dispersion(
+            n * profile(cells, indicator, months), total, shared=max(seen - 1, 0))
     return out
 
 

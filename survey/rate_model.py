@@ -47,7 +47,7 @@ class Dispersion:
 DEFAULT = Dispersion(1.0, 0.0, 0)
 
 
-def estimate_dispersion(n: np.ndarray, t: np.ndarray) -> Dispersion:
+def estimate_dispersion(n: np.ndarray, t: np.ndarray, shared: int = 0) -> Dispersion:
     """phi and kappa of one indicator from reference cells: n, t are (points, months) arrays
     (NaN where a month is missing or suppressed; n may be weighted by a season profile).
     Within each point the level is the ratio of its sums. phi alone is the Pearson statistic
@@ -56,7 +56,9 @@ def estimate_dispersion(n: np.ndarray, t: np.ndarray) -> Dispersion:
     residuals, corrected for the level being estimated from the same cells (leverage
     h = n / N), are regressed on the expected totals, r**2 / (1 - h) / E = phi + kappa * E
     (weighted least squares, two passes), and kappa counts when it is more than twice its
-    standard error."""
+    standard error. `shared`: parameters fitted across the points (a month profile estimated
+    from these same cells: months - 1), taken off the degrees of freedom; none left: the
+    default (no estimate, cells = 0)."""
     n = np.where(np.isfinite(t) & (n > 0), n, 0.0)
     t = np.where(n > 0, t, 0.0)
     cells = (n > 0).sum(axis=1)
@@ -70,15 +72,17 @@ def estimate_dispersion(n: np.ndarray, t: np.ndarray) -> Dispersion:
     expected = (n * level)[present]
     leverage = (n / big_n)[present]
     pearson = np.square((t - n * level)[present]) / expected
-    df = len(pearson) - int(rows.sum())
-    phi0 = max(float(pearson.sum() / max(df, 1)), 1e-6)
+    df = len(pearson) - int(rows.sum()) - shared
+    if df <= 0:
+        return DEFAULT
+    phi0 = max(float(pearson.sum() / df), 1e-6)
     if len(pearson) < MIN_CELLS:
         return Dispersion(phi0, 0.0, len(pearson))
     y = pearson / (1 - leverage)
     phi, kappa = phi0, 0.0
     design = np.column_stack([np.ones_like(expected), expected])
     for _ in range(2):
-        weight = 1 / np.square(phi + max(kappa, 0.0) * expected)
+        weight = 1 / np.square(max(phi, phi0 / 10) + max(kappa, 0.0) * expected)
         root = np.sqrt(weight)
         (phi, kappa), *_ = np.linalg.lstsq(design * root[:, None], y * root, rcond=None)
     residual = (y - design @ np.array([phi, kappa])) * root

@@ -33,9 +33,11 @@ def headline(store: Store, flt: Filter, grain: str, bucket: dt.date | None, k: i
     """One row per indicator for the chosen bucket: mean, share, n, changes and whether each
     change is good news. The filter's period range is widened to reach last year's figures."""
     wide = flt.narrowed(start=None, end=flt.end)
-    frame = analytics.with_changes(analytics.aggregate(store, wide, indicators, grain, k=k), grain)
+    frame = analytics.with_changes(analytics.aggregate(store, wide, indicators, grain, k=k,
+                                                       spread=True), grain)
     if frame.empty:
         return None, frame
+    frame = with_intervals(with_share_changes(frame, grain), grain, spreads(store, flt, k))
     bucket = bucket or latest_complete(sorted(frame["bucket"].unique()), grain)
     rows = frame[(frame["bucket"] == bucket) & frame["group"].isna()].copy()
     rows["good_pop"] = [favourable(i, c) for i, c in zip(rows["indicator"], rows["pop"])]
@@ -96,19 +98,25 @@ def _pp(new, old) -> float | None:
     return 100 * (new - old)
 
 
-def overview(store: Store, flt: Filter, grain: str, bucket: dt.date | None, k: int
-             ) -> tuple[dt.date | None, pd.DataFrame, dict[str, list]]:
+def overview(store: Store, flt: Filter, grain: str, bucket: dt.date | None, k: int,
+             rules: tuple = ()) -> tuple[dt.date | None, pd.DataFrame, dict[str, list]]:
     """The trends page's opening: (bucket, one row per headline indicator, sparklines).
 
     Rows add to headline(): `figure` (the value read: share or mean), `yoy_pp`/`pop_pp` (share
     changes in percentage points), `change`/`change_prev` (the change shown: pp for shares,
-    relative for means) and `good` (is the year-on-year change good news). Sparklines are the
-    shown figure over the last 24 months (8 quarters, 5 years) up to the bucket; hidden
-    figures are None (a gap), never zero."""
+    relative for means), their 95 % intervals `change_low`/`change_high` and
+    `change_prev_low`/`change_prev_high` and whether each is clear (`change_clear`,
+    `change_prev_clear`: the interval excludes no change; False is shown as 无明显变化), and
+    `good` (is a clear year-on-year change good news). `rules`: the warning rules the page
+    evaluates too, so both read the cells once (rate_inputs). Sparklines are the shown figure
+    over the last 24 months (8 quarters, 5 years) up to the bucket; hidden figures are None (a
+    gap), never zero."""
     wide = flt.narrowed(start=None, end=flt.end)
-    frame = analytics.with_changes(analytics.aggregate(store, wide, HEADLINE, grain, k=k), grain)
+    frame = analytics.with_changes(analytics.aggregate(store, wide, HEADLINE, grain, k=k,
+                                                       spread=True), grain)
     if frame.empty:
         return None, frame, {}
+    frame = with_intervals(frame, grain, spreads(store, flt, k, rules))
     total = frame[frame["group"].isna()]
     bucket = bucket or latest_complete(sorted(total["bucket"].unique()), grain)
     shares = {(r.indicator, r.bucket): r.share for r in total.itertuples()}
@@ -122,7 +130,11 @@ def overview(store: Store, flt: Filter, grain: str, bucket: dt.date | None, k: i
     rows["figure"] = rows["share"].where(as_share, rows["mean"])
     rows["change"] = rows["yoy_pp"].where(as_share, rows["yoy"])
     rows["change_prev"] = rows["pop_pp"].where(as_share, rows["pop"])
-    rows["good"] = [_good(i, c) for i, c in zip(rows["indicator"], rows["change"])]
+    for mine, theirs in (("change", "yoy"), ("change_prev", "pop")):
+        for end in ("low", "high", "clear"):
+            rows[f"{mine}_{end}"] = rows[f"{theirs}_{end}"]
+    rows["good"] = [None if clear is False else _good(i, c)
+                    for i, c, clear in zip(rows["indicator"], rows["change"], rows["change_clear"])]
     order = {key: i for i, key in enumerate(READING_ORDER)}
     rows = rows.sort_values("indicator", key=lambda s: s.map(order)).reset_index(drop=True)
     first = analytics.shift(bucket, back * (SPARK_BUCKETS[grain] - 1))
@@ -179,32 +191,48 @@ def format_figure(indicator: str, value, lang: str = "zh") -> str:
     return f"{value:.0%}" if shown_as_share(indicator) else f"{value:.1f}"
 
 
-def format_change(indicator: str, change, lang: str = "zh") -> str | None:
-    """A change as shown: '+3.1 个百分点' for a share, '-12.5%' for a mean; None when there is
-    no comparable figure."""
+def format_change(indicator: str, change, lang: str = "zh", clear=None) -> str | None:
+    """A change as shown: '+3.1 个百分点' for a share, '-12.5%' for a mean, '无明显变化' when
+    its interval spans no change (clear is False); None when there is no comparable figure."""
     if change is None or pd.isna(change):
         return None
+    if clear is False:
+        return t("no_clear_change", lang)
     if shown_as_share(indicator):
         return f"{change:+.1f} " + ("个百分点" if lang == "zh" else "pp")
     return f"{change:+.1%}"
 
 
+def _clear(rows: pd.DataFrame) -> pd.Series:
+    """Is each row's year-on-year change clear (its interval excludes no change)? Rows without
+    an interval count as clear (their change is all there is to say)."""
+    if "change_clear" not in rows:
+        return pd.Series(True, index=rows.index)
+    return rows["change_clear"].map(lambda c: c is not False)
+
+
 def summary_sentence(rows: pd.DataFrame, open_warnings: int | None, region: str,
                      period: str, lang: str = "zh") -> str:
-    """One sentence a leader reads first: how many burden indicators fell year on year, which
-    rose most, what cadres feel, how many warnings are open."""
+    """One sentence a leader reads first: how many burden indicators clearly fell year on
+    year and how many clearly rose (a change within chance is 无明显变化), which rose most,
+    what cadres feel, how many warnings are open."""
     zh = lang == "zh"
     burden_rows = rows[~rows["indicator"].isin(PERCEPTION)]
     compared = burden_rows[burden_rows["yoy"].notna()]
-    fell, rose = compared[compared["yoy"] < 0], compared[compared["yoy"] > 0]
+    clear = _clear(compared)
+    fell = compared[(compared["yoy"] < 0) & clear]
+    rose = compared[(compared["yoy"] > 0) & clear]
+    unclear = int((~clear).sum())
     if compared.empty:
         parts = [f"{period},{region}暂无可与去年同期比较的负担指标" if zh else
                  f"{period}, {region}: no burden figure can be compared with a year before"]
     else:
         parts = [f"{period},{region} {len(burden_rows)} 项负担指标中 {len(fell)} 项同比下降、"
-                 f"{len(rose)} 项上升" if zh else
+                 f"{len(rose)} 项上升" + (f"、{unclear} 项无明显变化" if unclear else "")
+                 if zh else
                  f"{period}, {region}: {len(fell)} of {len(burden_rows)} burden indicators fell "
-                 f"year on year, {len(rose)} rose"]
+                 f"year on year, {len(rose)} rose" +
+                 (f", {unclear} showed no clear change" if unclear else "")]
         if not rose.empty:
             r = rose.sort_values("yoy", ascending=False).iloc[0]
             label, change = indicator_label(r["indicator"], lang), \
@@ -213,7 +241,7 @@ def summary_sentence(rows: pd.DataFrame, open_warnings: int | None, region: str,
     sat = rows[rows["indicator"] == "satisfaction"]
     if not sat.empty and pd.notna(sat.iloc[0]["share"]):
         r = sat.iloc[0]
-        change = format_change("satisfaction", r["change"], lang)
+        change = format_change("satisfaction", r["change"], lang, r.get("change_clear"))
         if zh:
             parts.append(f"对减负满意的干部占 {r['share']:.0%}" + (f"(同比 {change})" if change else ""))
         else:
@@ -257,6 +285,19 @@ def _number(value: float) -> str:
     return "—" if value is None or not np.isfinite(value) else f"{value:.1f}"
 
 
+def format_interval(indicator: str, low, high, lang: str = "zh", compact: bool = False
+                    ) -> str | None:
+    """A change's 95 % interval as shown: '+3.1% 至 +23.0%', '-1.0 至 +5.2 个百分点'; compact
+    (a 160 px tile): '+3%~+23%', '-1~+5 个百分点'."""
+    if low is None or high is None or pd.isna(low) or pd.isna(high):
+        return None
+    to = "~" if compact else (" 至 " if lang == "zh" else " to ")
+    if shown_as_share(indicator):
+        digits = 0 if compact else 1
+        return f"{low:+.{digits}f}{to}{high:+.{digits}f} " + ("个百分点" if lang == "zh" else "pp")
+    return f"{low:+.0%}{to}{high:+.0%}" if compact else f"{low:+.1%}{to}{high:+.1%}"
+
+
 def month_label(day: dt.date, lang: str = "zh") -> str:
     """A month for people: 2026年10月 / Oct 2026."""
     return f"{day.year}年{day.month}月" if lang == "zh" else f"{day:%b %Y}"
@@ -264,11 +305,52 @@ def month_label(day: dt.date, lang: str = "zh") -> str:
 
 def series(store: Store, flt: Filter, indicator: str, grain: str, k: int,
            by: str | None = None, quantiles: bool = False) -> pd.DataFrame:
-    frame = analytics.aggregate(store, flt, [indicator], grain, by=by, k=k, quantiles=quantiles)
+    """One indicator over time, for the region or by group; a breakdown (by) carries the
+    intervals of its changes (with_intervals): its table shows them."""
+    frame = analytics.aggregate(store, flt, [indicator], grain, by=by, k=k, quantiles=quantiles,
+                                spread=bool(by))
     frame = with_share_changes(analytics.with_changes(frame, grain), grain)
     if by:
-        frame = frame[frame["group"].notna()]
+        frame = with_intervals(frame[frame["group"].notna()], grain, spreads(store, flt, k))
     return frame.reset_index(drop=True)
+
+
+def with_intervals(frame: pd.DataFrame, grain: str, spread: dict) -> pd.DataFrame:
+    """Add the 95 % interval of each row's year-on-year and period-on-period change (yoy_low,
+    yoy_high, pop_low, pop_high) in the unit the change is shown in (percentage points for
+    shares, (new - old) / old for means) and yoy_clear / pop_clear: True when the interval
+    excludes no change, False when it spans it (shown as 无明显变化), None without an
+    interval. Under the rate model (survey.rate_model): a figure's total over its point-months
+    varies by phi x total + kappa x sum of squared point-month totals; a share's favourable
+    count binomially. The spread columns are dropped (they are not figures)."""
+    from survey import rate_model
+    frame = frame.copy()
+    if frame.empty:
+        for column in ("yoy", "pop"):
+            frame[f"{column}_low"] = frame[f"{column}_high"] = frame[f"{column}_clear"] = None
+        return frame.drop(columns=[c for c in analytics.SPREAD_COLUMNS if c in frame])
+    phi = frame["indicator"].map(lambda i: spread[i].phi if i in spread and spread[i].cells
+                                 else np.nan)
+    kappa = frame["indicator"].map(lambda i: spread[i].kappa if i in spread else np.nan)
+    frame["_var"] = phi * frame["total"] + kappa * frame["total_sq"]
+    keys = ["indicator", "group", "bucket"]
+    base = frame[keys + ["total", "_var", "responses", "share", "favourable_var"]]
+    share = frame["indicator"].map(shown_as_share).astype(bool)
+    for name, back in (("yoy", 12), ("pop", analytics.step(grain)["months"])):
+        old = base.assign(bucket=[analytics.shift(b, -back) for b in base["bucket"]])
+        joined = frame[keys].merge(old, on=keys, how="left", suffixes=("", "_old"))
+        low_m, high_m = rate_model.ratio_interval(frame["total"], frame["_var"],
+                                                  joined["total"], joined["_var"])
+        low_s, high_s = rate_model.share_interval(
+            frame["share"], frame["favourable_var"], frame["responses"], joined["share"],
+            joined["favourable_var"], joined["responses"])
+        low = np.where(share, low_s, low_m)
+        high = np.where(share, high_s, high_m)
+        frame[f"{name}_low"], frame[f"{name}_high"] = low, high
+        known = np.isfinite(low) & np.isfinite(high)
+        frame[f"{name}_clear"] = [bool(lo > 0 or hi < 0) if ok else None
+                                  for lo, hi, ok in zip(low, high, known)]
+    return frame.drop(columns=["_var", *analytics.SPREAD_COLUMNS])
 
 
 def point_count(store: Store, flt: Filter) -> int:
@@ -372,9 +454,24 @@ def rate_inputs(store: Store, flt: Filter, rules: tuple, k: int, latest: dt.date
         cells = early_warning.Cells(*analytics.point_counts(store, region, wanted, k))
         spread = early_warning.dispersions(
             cells, set(CALIBRATED) | early_warning.rule_indicators(list(rules)), latest)
-        known.clear()  # the newest only: a new data version makes the old one useless
+        for old in [old for old in known if old[0] != key[0]] + list(known)[:-3]:
+            known.pop(old, None)  # an older data version is useless; keep a few others
         known[key] = (cells, spread)
     return known[key]
+
+
+def spreads(store: Store, flt: Filter, k: int, rules: tuple = ()) -> dict:
+    """The calibrated indicators' dispersions (for the intervals of changes): from the
+    warnings' read when one is at hand for this region and month, else a read of the
+    calibration months alone."""
+    latest = evaluation_month(store, flt)
+    if latest is None:
+        return {}
+    prefix = (store.data_version, flt.scope, flt.questionnaire_id, k, latest)
+    for key, (_, spread) in _models.get(store, {}).items():
+        if key[:5] == prefix:
+            return spread
+    return rate_inputs(store, flt, tuple(rules), k, latest)[1]
 
 
 def alerts(store: Store, flt: Filter, rules: list[WarningRule], k: int,

@@ -23,6 +23,10 @@ _BUCKET = {"month": "iv.period_start",
            "quarter": "CAST(date_trunc('quarter', iv.period_start) AS DATE)",
            "year": "CAST(date_trunc('year', iv.period_start) AS DATE)"}
 STAT_COLUMNS = ("mean", "share", "total", "p10", "p25", "p50", "p75", "p90")
+# What the intervals of changes need (survey.rate_model), summed over the point-months of a
+# figure: the respondents, the squared point-month totals and the binomial variance of the
+# favourable counts. Hidden with the figure.
+SPREAD_COLUMNS = ("responses", "total_sq", "favourable_var")
 
 
 def _where(flt: Filter, indicators, table: str = "iv") -> tuple[str, list]:
@@ -41,9 +45,11 @@ def _where(flt: Filter, indicators, table: str = "iv") -> tuple[str, list]:
 
 
 def aggregate(store: Store, flt: Filter, indicators, grain: str = "month",
-              by: str | None = None, k: int = 5, quantiles: bool = False) -> pd.DataFrame:
+              by: str | None = None, k: int = 5, quantiles: bool = False,
+              spread: bool = False) -> pd.DataFrame:
     """One row per indicator, period bucket and group (group is None for the filtered total):
-    n respondents, points, months, mean, share, total (and quantiles), suppressed, reason.
+    n respondents, points, months, mean, share, total (and quantiles), suppressed, reason;
+    with spread=True also SPREAD_COLUMNS (what the intervals of changes need).
 
     Reads the point_month rollup (thousands of rows, not millions). For quarters and years,
     n is the largest monthly count in the bucket: a lower bound of the distinct respondents,
@@ -56,7 +62,7 @@ def aggregate(store: Store, flt: Filter, indicators, grain: str = "month",
     frame = _raw_quantiles(store, flt, indicators, grain, by) if quantiles else \
         _from_rollup(store, flt, indicators, grain, by)
     columns = ["indicator", "bucket", "group", "n", "points", "months", *STAT_COLUMNS,
-               "suppressed", "reason"]
+               *(SPREAD_COLUMNS if spread else ()), "suppressed", "reason"]
     if frame.empty:
         return pd.DataFrame(columns=columns)
     no_share = frame["indicator"].isin([i for i in indicators if share_rule(i) == "none"])
@@ -64,10 +70,10 @@ def aggregate(store: Store, flt: Filter, indicators, grain: str = "month",
     hidden, reason = suppressed_mask(frame, ["indicator", "bucket"], k)
     frame["suppressed"], frame["reason"] = hidden.astype(bool).to_numpy(), reason
     # hidden figures are NaN (missing), never a value
-    for column in [c for c in STAT_COLUMNS if c in frame] + ["points"]:
+    for column in [c for c in STAT_COLUMNS + SPREAD_COLUMNS if c in frame] + ["points"]:
         frame[column] = frame[column].astype("float64").where(~frame["suppressed"])
     frame["n"] = frame["n"].astype("float64").where(frame["reason"] != "small")
-    for column in STAT_COLUMNS:
+    for column in STAT_COLUMNS + SPREAD_COLUMNS:
         if column not in frame:
             frame[column] = float("nan")
     return frame[columns].sort_values(["indicator", "bucket", "group"],
@@ -82,13 +88,15 @@ def _from_rollup(store, flt, indicators, grain, by) -> pd.DataFrame:
         WITH monthly AS (
             SELECT pm.indicator, {bucket} AS bucket, {group} AS grp, pm.period_start,
                    sum(pm.n) AS n, count(*) AS points, sum(pm.total) AS total,
-                   sum(pm.favourable) AS favourable
+                   sum(pm.favourable) AS favourable, sum(pm.total * pm.total) AS total_sq,
+                   sum(pm.favourable * (1 - pm.favourable / pm.n)) AS favourable_var
             FROM point_month pm JOIN points p USING (point_id)
             WHERE {where} AND pm.n > 0
             GROUP BY ALL)
         SELECT indicator, bucket, grp AS "group", max(n) AS n, max(points) AS points,
                count(*) AS months, sum(total) / sum(n) AS mean, sum(favourable) / sum(n) AS share,
-               sum(total) AS total
+               sum(total) AS total, sum(n) AS responses, sum(total_sq) AS total_sq,
+               sum(favourable_var) AS favourable_var
         FROM monthly GROUP BY ALL""", params).assign(
         bucket=lambda f: pd.to_datetime(f["bucket"]).dt.date)
 
