@@ -204,11 +204,20 @@ def test_briefing_html_is_self_contained_chinese_and_formatted(app_env):
     # the figures as read: a share in percent with its change in points, a mean with one decimal
     _, rows, _ = trends.overview(app_env, Filter(prefecture="江北市"), "month", month, 5)
     rows = rows.set_index("indicator")
+    # ... and a change within chance reads 无明显变化 (uncoloured), a clear one its number and
+    # its 95 % range under it
+    def shown(row, change):
+        return "无明显变化" if row["change_clear"] is False else change
+
     sat = rows.loc["satisfaction"]
     assert f"<b>{sat['share']:.0%}</b>" in page
-    assert f"{100 * (sat['share'] - sat['share_last_year']):+.1f} 个百分点" in page
+    assert shown(sat, f"{100 * (sat['share'] - sat['share_last_year']):+.1f}") in page
     docs = rows.loc["documents"]
-    assert f"<b>{docs['mean']:.1f}</b>" in page and f"{docs['yoy']:+.1%}" in page
+    assert f"<b>{docs['mean']:.1f}</b>" in page and shown(docs, f"{docs['yoy']:+.1%}") in page
+    assert {row["change_clear"] for _, row in rows.iterrows()} >= {True, False}
+    clear = rows[rows["change_clear"] == True].iloc[0]  # noqa: E712
+    assert f"{clear['change_low']:+.1%} ~ {clear['change_high']:+.1%}" in page or \
+        f"{clear['change_low']:+.1f} 个百分点 ~ {clear['change_high']:+.1f} 个百分点" in page
 
 
 def test_briefing_xlsx_stores_numbers_as_numbers(app_env):
@@ -229,6 +238,11 @@ def test_briefing_xlsx_stores_numbers_as_numbers(app_env):
     assert docs[3].value == pytest.approx(rows.set_index("indicator").loc["documents", "mean"],
                                           abs=1e-4)
     assert isinstance(docs[4].value, float) and docs[4].number_format.startswith("+0.0%")
+    # each change has its verdict and its 95 % range (numbers, in the change's format)
+    assert header[8:11] == ["同比判断", "同比95%区间下限", "同比95%区间上限"]
+    assert docs[8].value in {"明显上升", "明显下降", "无明显变化"}
+    assert isinstance(docs[9].value, float) and docs[9].number_format.startswith("+0.0%")
+    assert docs[9].value <= docs[4].value <= docs[10].value
     sat = by_name["减负满意度"]
     assert sat[3].number_format == "0%" and 0 < sat[3].value < 1
     assert "个百分点" in sat[4].number_format  # a share's change: percentage points
