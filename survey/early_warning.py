@@ -75,9 +75,19 @@ class Cells:
     months: list[dt.date]
     n: np.ndarray
     total: np.ndarray
+    _taken: dict = field(default_factory=dict, repr=False, compare=False)
 
     def take(self, indicator: str, months: list[dt.date]) -> tuple[np.ndarray, np.ndarray]:
-        """(n, total) of one indicator for the months asked, (points, months); NaN = missing."""
+        """(n, total) of one indicator for the months asked, (points, months); NaN = missing.
+        Read-only views: the rules ask for the same months several times."""
+        key = (indicator, tuple(months))
+        if key not in self._taken:
+            self._taken[key] = self._take(indicator, months)
+            for array in self._taken[key]:
+                array.flags.writeable = False
+        return self._taken[key]
+
+    def _take(self, indicator: str, months: list[dt.date]) -> tuple[np.ndarray, np.ndarray]:
         shape = (len(self.points), len(months))
         if indicator not in self.indicators:
             return np.full(shape, np.nan), np.full(shape, np.nan)
@@ -198,8 +208,8 @@ class WindowTest:
     p: np.ndarray
     observed: np.ndarray  # mean per respondent over the window
     expected: np.ndarray  # what the same months a year before predict (mean per respondent)
-    low: np.ndarray  # the range of the window's mean if nothing changed (alpha each side)
-    high: np.ndarray
+    expected_total: np.ndarray
+    variance: np.ndarray  # of the window's total if nothing changed
     respondents: np.ndarray
     change: np.ndarray  # observed / expected - 1
 
@@ -231,17 +241,14 @@ def window_test(cells: Cells, indicator: str, latest: dt.date, window: int,
         variance = dispersion.phi * expected_w + dispersion.kappa * np.square(e_months).sum(1)
         variance_ref = dispersion.phi * expected_r + dispersion.kappa * np.square(e_ref).sum(1)
         variance = variance + np.square(expected_w) * variance_ref / np.square(expected_r)
-    count = rate_model.is_count(indicator)
     p = np.ones(len(cells.points))
-    low = np.full(len(cells.points), np.nan)
-    high = low.copy()
-    if valid.any():
-        p[valid] = rate_model.upper_p(big_tw[valid], expected_w[valid], variance[valid], count)
-        lo, hi = rate_model.limits(expected_w[valid], variance[valid], alpha, count)
-        low[valid], high[valid] = lo / big_nw[valid], hi / big_nw[valid]
+    above = valid & (big_tw > expected_w)  # at or below what is expected: p >= ~0.5
+    if above.any():
+        p[above] = rate_model.upper_p(big_tw[above], expected_w[above], variance[above],
+                                      rate_model.is_count(indicator))
     with np.errstate(divide="ignore", invalid="ignore"):
-        return WindowTest(valid, p, big_tw / big_nw, expected_w / big_nw, low, high, big_nw,
-                          big_tw / expected_w - 1)
+        return WindowTest(valid, p, big_tw / big_nw, expected_w / big_nw, expected_w, variance,
+                          big_nw, big_tw / expected_w - 1)
 
 
 def evaluate(rules: list[WarningRule], series: dict, latest: dt.date,
@@ -252,9 +259,11 @@ def evaluate(rules: list[WarningRule], series: dict, latest: dt.date,
 
 
 def evaluate_cells(rules: list[WarningRule], cells: Cells, latest: dt.date,
-                   spread: dict[str, rate_model.Dispersion] | None = None) -> list[Alert]:
+                   spread: dict[str, rate_model.Dispersion] | None = None,
+                   ranges: bool = True) -> list[Alert]:
     """The rules over all points of `cells` at once (dispersions estimated from them unless
-    given)."""
+    given). ranges=False leaves out each alert's range if nothing changed (low, high: a
+    quantile search per alert; a page that only counts the alerts does not need it)."""
     alerts: list[Alert] = []
     if not cells.points:
         return alerts
@@ -283,18 +292,26 @@ def evaluate_cells(rules: list[WarningRule], cells: Cells, latest: dt.date,
                 fire &= np.isfinite(formal.change) & (formal.change < 0)
                 extra["formal_change"] = formal.change
             alerts += _alerts(rule, indicator, cells.points, latest, test, fire, extra,
-                              dispersion)
+                              dispersion, ranges)
     return alerts
 
 
-def _alerts(rule, indicator, points, latest, test: WindowTest, fire, extra, dispersion):
+def _alerts(rule, indicator, points, latest, test: WindowTest, fire, extra, dispersion,
+            ranges: bool):
     rows = np.flatnonzero(fire)
     window = window_months(latest, rule.window)
     reference = reference_months(latest, rule.window)
+    # the range if nothing changed, for the fired points only (quantiles of a negative
+    # binomial are a search: too slow for every point)
+    low = high = np.full(len(rows), np.nan)
+    if ranges:
+        low, high = rate_model.limits(test.expected_total[rows], test.variance[rows],
+                                      rule.alpha, rate_model.is_count(indicator))
+        low, high = low / test.respondents[rows], high / test.respondents[rows]
     out = []
-    for r in rows:  # only the fired points: a handful, facts taken from whole columns
+    for j, r in enumerate(rows):  # only the fired points: a handful
         facts = {"observed": float(test.observed[r]), "expected": float(test.expected[r]),
-                 "low": float(test.low[r]), "high": float(test.high[r]),
+                 "low": float(low[j]), "high": float(high[j]),
                  "change": float(test.change[r]),
                  "p": float(test.p[r]), "alpha": rule.alpha,
                  "respondents": int(test.respondents[r]),

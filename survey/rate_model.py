@@ -80,15 +80,17 @@ def estimate_dispersion(n: np.ndarray, t: np.ndarray, shared: int = 0) -> Disper
         return Dispersion(phi0, 0.0, len(pearson))
     y = pearson / (1 - leverage)
     phi, kappa = phi0, 0.0
-    design = np.column_stack([np.ones_like(expected), expected])
-    for _ in range(2):
-        weight = 1 / np.square(max(phi, phi0 / 10) + max(kappa, 0.0) * expected)
-        root = np.sqrt(weight)
-        (phi, kappa), *_ = np.linalg.lstsq(design * root[:, None], y * root, rcond=None)
-    residual = (y - design @ np.array([phi, kappa])) * root
-    covariance = np.linalg.pinv((design * root[:, None]).T @ (design * root[:, None])) * \
-        float(residual @ residual) / max(len(y) - 2, 1)
-    if kappa <= 2 * np.sqrt(max(covariance[1, 1], 0.0)) or phi <= 0:
+    for _ in range(2):  # weighted least squares of y on (1, E): the 2 x 2 normal equations
+        w = 1 / np.square(max(phi, phi0 / 10) + max(kappa, 0.0) * expected)
+        sw, swx, swxx = w.sum(), (w * expected).sum(), (w * expected * expected).sum()
+        swy, swxy = (w * y).sum(), (w * expected * y).sum()
+        det = sw * swxx - swx * swx
+        if det <= 0:
+            return Dispersion(phi0, 0.0, len(pearson))
+        phi, kappa = (swxx * swy - swx * swxy) / det, (sw * swxy - swx * swy) / det
+    residual = y - phi - kappa * expected
+    sigma2 = float((w * residual * residual).sum()) / max(len(y) - 2, 1)
+    if kappa <= 2 * np.sqrt(sigma2 * sw / det) or phi <= 0:
         return Dispersion(phi0, 0.0, len(pearson))
     return Dispersion(float(phi), float(kappa), len(pearson))
 
@@ -111,9 +113,15 @@ def upper_p(observed, expected, variance, count: bool) -> np.ndarray:
     observed = np.asarray(observed, dtype=float)
     if not count:
         return _distribution(expected, variance, False).sf(observed)
-    over, nb, poisson = _distribution(expected, variance, True)
+    expected = np.asarray(expected, dtype=float)
+    variance = np.asarray(variance, dtype=float)
     at_least = np.ceil(observed - 1e-9) - 1  # P(X >= k) = sf(k - 1)
-    return np.where(over, nb.sf(at_least), poisson.sf(at_least))
+    over = variance > expected * (1 + 1e-9)
+    p = np.empty_like(expected)
+    e, v = expected[over], variance[over]
+    p[over] = stats.nbinom.sf(at_least[over], np.square(e) / (v - e), e / v)
+    p[~over] = stats.poisson.sf(at_least[~over], expected[~over])
+    return p
 
 
 def limits(expected, variance, alpha: float, count: bool) -> tuple[np.ndarray, np.ndarray]:

@@ -116,11 +116,14 @@ def overview(store: Store, flt: Filter, grain: str, bucket: dt.date | None, k: i
                                                        spread=True), grain)
     if frame.empty:
         return None, frame, {}
-    frame = with_intervals(frame, grain, spreads(store, flt, k, rules))
     total = frame[frame["group"].isna()]
     bucket = bucket or latest_complete(sorted(total["bucket"].unique()), grain)
-    shares = {(r.indicator, r.bucket): r.share for r in total.itertuples()}
     back = analytics.step(grain)["months"]
+    compared = total["bucket"].isin([bucket, analytics.shift(bucket, back),
+                                     analytics.shift(bucket, 12)])  # all the tiles need
+    total = pd.concat([with_intervals(total[compared], grain, spreads(store, flt, k, rules)),
+                       total[~compared].drop(columns=list(analytics.SPREAD_COLUMNS))])
+    shares = {(r.indicator, r.bucket): r.share for r in total.itertuples()}
     rows = total[total["bucket"] == bucket].copy()
     rows["share_prev"] = [shares.get((i, analytics.shift(bucket, back))) for i in rows["indicator"]]
     rows["share_last_year"] = [shares.get((i, analytics.shift(bucket, 12))) for i in rows["indicator"]]
@@ -139,13 +142,13 @@ def overview(store: Store, flt: Filter, grain: str, bucket: dt.date | None, k: i
     rows = rows.sort_values("indicator", key=lambda s: s.map(order)).reset_index(drop=True)
     first = analytics.shift(bucket, back * (SPARK_BUCKETS[grain] - 1))
     window = total[(total["bucket"] >= first) & (total["bucket"] <= bucket)]
+    shown = np.where(window["indicator"].map(shown_as_share).astype(bool),
+                     window["share"].astype("float64"), window["mean"].astype("float64"))
+    figures = dict(zip(zip(window["indicator"], window["bucket"]), shown))  # one pass
     sparks = {}
     for indicator in HEADLINE:
-        mine = window[window["indicator"] == indicator].set_index("bucket")
-        column = "share" if shown_as_share(indicator) else "mean"
-        sparks[indicator] = [None if b not in mine.index or pd.isna(mine.at[b, column])
-                             else float(mine.at[b, column])
-                             for b in _buckets(first, bucket, back)]
+        values = [figures.get((indicator, b), np.nan) for b in _buckets(first, bucket, back)]
+        sparks[indicator] = [None if np.isnan(v) else float(v) for v in values]
     return bucket, rows, sparks
 
 
@@ -494,7 +497,7 @@ def alerts(store: Store, flt: Filter, rules: list[WarningRule], k: int,
         needed = sorted(early_warning.rule_indicators(rules))
         if analytics.point_means(store, flt.narrowed(start=start, end=latest), needed, k).empty:
             return None, [], pd.DataFrame()
-    found = early_warning.evaluate_cells(rules, cells, latest, spread)
+    found = early_warning.evaluate_cells(rules, cells, latest, spread, ranges=evidence)
     if flt != Filter(questionnaire_id=flt.questionnaire_id, scope=flt.scope,
                      start=flt.start, end=flt.end):
         mine = set(analytics.point_ids(store, flt))

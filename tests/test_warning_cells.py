@@ -55,7 +55,7 @@ def random_series(rng: random.Random, points, months, latest, k: int = 5) -> dic
 
 
 def key(alert) -> tuple:
-    facts = {k: v for k, v in alert.facts.items() if k not in ("since", "band")}
+    facts = {k: v for k, v in alert.facts.items() if k not in ("since", "band", "low", "high")}
     return alert.rule.id, alert.point_id, alert.indicator, alert.latest, repr(facts)
 
 

@@ -89,6 +89,8 @@ def test_a_missing_latest_month_or_a_small_one_is_never_a_warning():
         {cells.points[i] for i in risen[:5]}  # +100 %: caught
     last = cells.months.index(latest)
     meetings = cells.indicators.index("meetings")
+    cells = early_warning.Cells(cells.points, cells.indicators, cells.months, cells.n.copy(),
+                                cells.total.copy())
     cells.n[risen, meetings, last] = np.nan  # suppressed (below k) or nobody answered
     cells.total[risen, meetings, last] = np.nan
     found = early_warning.evaluate_cells(rules, cells, latest)

@@ -178,9 +178,9 @@ def point_counts(store: Store, flt: Filter, cells: dict[str, list[dt.date]], k: 
             found = cur.execute(sql, [points, *[x for slot in slots for x in slot],
                                       flt.questionnaire_id, k]).fetchnumpy()
         at = np.asarray(found["cell"], dtype=np.int64)
-        n.reshape(-1)[at] = np.ma.filled(np.ma.asarray(found["n"], dtype=np.float64), np.nan)
-        total.reshape(-1)[at] = np.ma.filled(np.ma.asarray(found["total"], dtype=np.float64),
-                                             np.nan)
+        for target, column in ((n, "n"), (total, "total")):
+            target.reshape(-1)[at] = np.ma.filled(np.ma.asarray(found[column],
+                                                                dtype=np.float64), np.nan)
     return points, indicators, months, n, total
 
 
