@@ -217,8 +217,9 @@ def warning_evidence(series: pd.DataFrame, indicator: str, lang: str,
     if reference is not None:  # the baseline gets its own legend entry
         names, colours = names + [reference_label or " "], colours + [NEUTRAL]
     colour = alt.Color("series:N", title=None, scale=alt.Scale(domain=names, range=colours),
-                       legend=alt.Legend(orient="top", symbolType="stroke", symbolStrokeWidth=3,
-                                         labelLimit=0))
+                       legend=alt.Legend(orient="bottom", direction="vertical",
+                                         symbolType="stroke", symbolStrokeWidth=3,
+                                         labelLimit=0))  # three or four entries: one a line
     y_title = f"{label} ({unit})"
     tip = [_tooltip_time(lang)]
     shaded = data[data["expected"].notna()].assign(series=band)

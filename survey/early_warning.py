@@ -329,26 +329,31 @@ def expected_band(alert: Alert, n: dict[dt.date, float], total: dict[dt.date, fl
     window_test) predicts for it: the centre, and the range a single month stays within if
     nothing changed (the rule's alpha on each side). No band without a year-before reference."""
     phi, kappa = alert.facts["dispersion"]
-    count = rate_model.is_count(alert.indicator)
-    rows = []
+    rows, banded, expected, variance = [], [], [], []
     for m in months:
         ref = [r for r in reference_months(m, 1) if r in n]
-        row = {"month": m, "value": total[m] / n[m] if m in n else np.nan,
-               "expected": np.nan, "low": np.nan, "high": np.nan}
+        rows.append({"month": m, "value": total[m] / n[m] if m in n else np.nan,
+                     "expected": np.nan, "low": np.nan, "high": np.nan})
         scale = np.mean([network.get(r, np.nan) for r in reference_months(m, 1)])
         shape = {r: network.get(r, np.nan) / scale for r in ref}
         same = network.get(month(m, 12), np.nan) / scale
-        if m in n and len(ref) >= 2 and all(np.isfinite(v) and v > 0 for v in shape.values()) \
-                and np.isfinite(same) and same > 0:
-            exposure = {r: n[r] * shape[r] for r in ref}
-            level = (sum(total[r] for r in ref) + rate_model.PRIOR_TOTAL) / sum(exposure.values())
-            e = n[m] * same * level
-            e_ref = sum(exposure.values()) * level
-            variance = phi * e + kappa * e * e + e * e * (
-                phi * e_ref + kappa * sum((x * level) ** 2 for x in exposure.values())) / e_ref ** 2
-            lo, hi = rate_model.limits(e, variance, alert.rule.alpha, count)
-            row.update(expected=e / n[m], low=float(lo) / n[m], high=float(hi) / n[m])
-        rows.append(row)
+        if m not in n or len(ref) < 2 or not np.isfinite(same) or same <= 0 or \
+                not all(np.isfinite(v) and v > 0 for v in shape.values()):
+            continue
+        exposure = {r: n[r] * shape[r] for r in ref}
+        level = (sum(total[r] for r in ref) + rate_model.PRIOR_TOTAL) / sum(exposure.values())
+        e, e_ref = n[m] * same * level, sum(exposure.values()) * level
+        banded.append(len(rows) - 1)
+        expected.append(e)
+        variance.append(phi * e + kappa * e * e + e * e * (
+            phi * e_ref + kappa * sum((x * level) ** 2 for x in exposure.values())) / e_ref ** 2)
+    if banded:  # one vectorised quantile search per alert, not one per month
+        low, high = rate_model.limits(np.array(expected), np.array(variance), alert.rule.alpha,
+                                      rate_model.is_count(alert.indicator))
+        for j, i in enumerate(banded):
+            people = n[rows[i]["month"]]
+            rows[i].update(expected=expected[j] / people, low=float(low[j]) / people,
+                           high=float(high[j]) / people)
     return rows
 
 

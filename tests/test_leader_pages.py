@@ -78,10 +78,28 @@ def test_tiles_show_shares_as_percent_with_changes_in_points(app_env):
     pp = 100 * (satisfaction["share"] - satisfaction["share_last_year"])
     assert tiles["减负满意度"].proto.delta == f"{pp:+.1f} 个百分点"
     meetings = rows.loc["meetings"]
+    assert meetings["change_clear"] is True  # the demo's meetings clearly rose
     assert tiles["参加会议次数"].proto.delta == \
         f"{(meetings['mean'] - meetings['last_year']) / meetings['last_year']:+.1%}"
+    # a change within chance reads 无明显变化, uncoloured; every tile with a change has its
+    # 95 % range under it
+    unclear = [trends.short_label(i, "zh") for i, r in rows.iterrows() if r["change_clear"] is False]
+    assert unclear and all(tiles[label].proto.delta == "无明显变化" for label in unclear
+                           if label in tiles)
+    assert sum("95%区间" in c.value for c in at.caption) >= len(tiles) - 1
     # the sparkline is the figure shown, month by month, ending with this month
     assert list(tiles["减负满意度"].proto.chart_data)[-1] == pytest.approx(satisfaction["share"])
+
+
+def test_breakdown_table_gives_each_change_its_range(app_env):
+    at = open_page("app_pages/trends.py", view="breakdown")
+    table = at.dataframe[0].value
+    assert list(table.columns) == ["分组", "参加会议次数", "同比", "同比95%区间", "人数"] or \
+        {"同比", "同比95%区间"} <= set(table.columns)
+    for change, interval in zip(table["同比"], table["同比95%区间"]):
+        assert change == "无明显变化" or re.fullmatch(r"[+-]\d+\.\d%", change) or change == "—"
+        if change != "—":
+            assert re.fullmatch(r"[+-]\d+\.\d% 至 [+-]\d+\.\d%", interval)
 
 
 def test_public_rating_table_keeps_both_rows(app_env):
