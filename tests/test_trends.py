@@ -221,6 +221,18 @@ def test_demo_data_raises_rebound_warnings(tmp_path):
     latest, found, _ = trends.alerts(s, Filter(), rules, k=5)
     assert found, "the demo's rebound points should raise warnings"
     assert {a.point_id for a in found} <= {p.point_id for p in s.points()}
+    # every point that really changes is warned, and few others (the false-alarm rate)
+    import random
+    from survey import demo
+    rebound, shifting = demo.changed_points(random.Random(demo.SEED), demo.demo_points())
+    warned = {a.point_id for a in found}
+    assert rebound | shifting <= warned and len(warned - rebound - shifting) <= 3
+    assert {a.point_id for a in found if a.rule.kind == "informal_shift"} <= shifting
+    for alert in found:  # each with its expected band over the months it tested
+        tested = [row for row in alert.facts["band"] if row["month"] >= alert.facts["window"][0]]
+        assert tested and all(row["low"] <= row["expected"] <= row["high"] for row in tested)
+        assert alert.facts["low"] < alert.facts["expected"] < alert.facts["high"] < \
+            alert.facts["observed"]
     s.close()
 
 
