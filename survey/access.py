@@ -36,6 +36,7 @@ PAGES = {
     "rounds": {"admin", "leader"},
     "reviews": {"admin", "leader"},
     "reminders": {"admin"},
+    "holidays": {"admin"},  # the office's holiday schedules (工作日历)
     "admin_operations": {"admin"},  # backups (docs/operations.md)
 }
 MIN_PASSWORD = 10
