@@ -16,7 +16,7 @@ import socket
 import threading
 from pathlib import Path
 
-from survey import backup
+from survey import backup, observability
 from survey.backup_file import passphrase_problem
 from survey.background import Failures, concise
 from survey.errors import DomainError
@@ -63,6 +63,10 @@ class BackupScheduler(threading.Thread):
         if now < slot:
             return False
         newest = max((t for t in map(backup.name_time, self._files()) if t), default=None)
+        # several app servers on one PostgreSQL, each with its own folder: the database's own
+        # record of the last backup (any server's) counts too, so the day has one backup
+        shared = observability.last_backup(self.store)
+        newest = max((t for t in (newest, shared) if t is not None), default=None)
         return newest is None or newest < slot
 
     def _files(self) -> list[Path]:

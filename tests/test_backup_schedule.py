@@ -68,6 +68,21 @@ def test_the_daily_backup_is_made_once_after_its_time_and_old_ones_pruned(store,
         hour=2, minute=0, second=0, microsecond=0)
 
 
+def test_servers_with_their_own_folders_make_one_backup_a_day_between_them(store, tmp_path):
+    """Several app servers on one PostgreSQL, each with its own folder: the one that backed up
+    first today recorded it in the database, so the others find the day done."""
+    midnight = dt.time(0, 0)  # whenever the test runs, a backup made now is today's
+    first = backup_schedule.BackupScheduler(store, config(tmp_path / "a", at=midnight))
+    second = backup_schedule.BackupScheduler(store, config(tmp_path / "b", at=midnight))
+    late = dt.datetime.now().astimezone().replace(hour=23, minute=59)
+    first.clock = second.clock = lambda: late
+    assert first.due(late) and second.due(late)
+    first.run_once()
+    assert first.last is not None and not second.due(late)
+    second.run_once()
+    assert second.last is None and not (tmp_path / "b" / "backups").exists()
+
+
 def test_back_up_now_runs_in_the_thread_and_is_audited(store, tmp_path):
     cfg = config(tmp_path, at=dt.time(23, 59))
     startup = type("Startup", (), {"store": store, "config": cfg})()
