@@ -8,8 +8,9 @@ import streamlit as st
 from survey import access
 from survey.errors import message
 from survey.store import StoreError, analytics
+from ui import place
 from ui.auth import require
-from ui.context import lang, startup, tr
+from ui.context import escape, lang, startup, tr
 
 viewer = require("admin_accounts")
 store = startup().store
@@ -28,7 +29,20 @@ for pref, counties in analytics.regions(store).items():
     regions.append(pref)
     regions += [f"{pref}/{county}" for county in counties]
 
-create, edit = st.tabs([tr("新建", "Create"), tr("修改", "Change")])
+create, edit = place.tabs("admin_accounts_tab", [tr("新建", "Create"), tr("修改", "Change")])
+
+
+def show_password(where: str) -> None:
+    """A new one-time password stays in view, whatever reruns the page, until the admin
+    hides it or leaves the page."""
+    kept = place.kept("password")
+    if kept and kept["where"] == where:
+        st.success(tr(f"{escape(kept['username'])} 的一次性密码(只显示这一次):",
+                      f"One-time password for {escape(kept['username'])} (shown only now):"))
+        st.code(kept["password"], language=None)
+        place.dismiss_button("password", tr("已转交,不再显示", "Passed on; hide it"))
+
+
 with create:
     with st.form("create_account"):
         username = st.text_input(tr("用户名", "User name"), max_chars=80)
@@ -41,10 +55,12 @@ with create:
             try:
                 store.create_account(username.strip(), name.strip(), role,
                                      [x for x in region.split("/") if x], password, viewer.username)
-                st.success(tr(f"已创建。一次性密码(只显示这一次):{password}",
-                              f"Created. One-time password (shown only now): {password}"))
+                place.keep("password", {"where": "create", "username": username.strip(),
+                                        "password": password})
+                st.rerun()  # the list above shows the new account
             except StoreError as exc:
-                st.error(message(exc, lang()))
+                st.error(escape(message(exc, lang())))
+    show_password("create")
 with edit:
     who = st.selectbox(tr("账号", "Account"), [a.username for a in accounts])
     target = store.account(who) if who else None
@@ -68,5 +84,7 @@ with edit:
         if st.button(tr("重置密码", "Reset password")):
             password = access.one_time_password()
             store.set_password(target.username, password, viewer.username, must_change=True)
-            st.success(tr(f"一次性密码(只显示这一次):{password}",
-                          f"One-time password (shown only now): {password}"))
+            place.keep("password", {"where": "reset", "username": target.username,
+                                    "password": password})
+            st.rerun()  # the list above says the password must be changed
+        show_password("reset")

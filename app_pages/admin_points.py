@@ -9,6 +9,7 @@ import streamlit as st
 from survey import code_sheet, domain, points_io, safe_files
 from survey.errors import message
 from survey.store import CodeError, Point, StoreError, settings
+from ui import place
 from ui.auth import audit, require
 from ui.context import escape, lang, startup, tr
 
@@ -34,9 +35,21 @@ def point_label(pid: str) -> str:
     return f"{p.name} · {'/'.join(p.region)}" + ("" if p.active else tr("(已停用)", " (inactive)"))
 
 
-tab_list, tab_edit, tab_import, tab_codes, tab_demo = st.tabs([
+tab_list, tab_edit, tab_import, tab_codes, tab_demo = place.tabs("admin_points_tab", [
     tr("列表", "List"), tr("新增/编辑", "Add / edit"), tr("导入导出", "Import / export"),
     tr("填报码", "Codes"), tr("演示数据", "Demo data")])
+
+
+def done(name: str, text: str) -> None:
+    """Keep what an action did in view and run the page again, so that every list and choice
+    on it (the list, the codes tab's points) shows the change."""
+    place.keep(name, text)
+    st.rerun()
+
+
+def show_done(name: str) -> None:
+    if text := place.kept(name):
+        st.success(text)
 
 with tab_list:
     frame = points_io.to_frame(points)
@@ -77,22 +90,24 @@ with tab_edit:
                 else:
                     store.upsert_points([Point(pid.strip(), name.strip(), level, kind, parts,
                                                active)], actor)
-                st.success(tr("已保存。", "Saved."))
-                st.rerun()
+                done("point_saved", tr("已保存。", "Saved."))
             except StoreError as exc:
-                st.error(message(exc, lang()))
+                st.error(escape(message(exc, lang())))
+    show_done("point_saved")
 
 with tab_import:
     st.caption(tr("表头:", "Header: ") + ", ".join(points_io.COLUMNS) +
                tr("。先预览,确认无误后才写入。", ". Nothing is written until you confirm the preview."))
-    upload = st.file_uploader(tr("CSV 或 Excel 文件", "CSV or Excel file"), type=["csv", "xlsx"])
+    # a new uploader after each import: the imported file's preview does not linger
+    upload = st.file_uploader(tr("CSV 或 Excel 文件", "CSV or Excel file"), type=["csv", "xlsx"],
+                              key=f"points_upload:{st.session_state.get('points_imports', 0)}")
     if upload is not None:
         try:
             table = points_io.read_table(upload.getvalue(), upload.name)
             result = points_io.preview(table, set(by_id))
         except (ValueError, UnicodeDecodeError) as exc:
             result = None
-            st.error(tr("无法读取文件:", "Cannot read the file: ") + str(exc))
+            st.error(tr("无法读取文件:", "Cannot read the file: ") + escape(str(exc)))
         if result is not None:
             if result.errors:
                 st.error(tr("以下行有问题,请修改后重新上传(未写入任何数据):",
@@ -108,9 +123,16 @@ with tab_import:
                 st.dataframe(points_io.to_frame(result.points), hide_index=True,
                              width="stretch")
                 if st.button(tr("确认导入", "Import"), type="primary"):
-                    added, updated = store.upsert_points(result.points, actor)
-                    st.success(tr(f"已新增 {added} 个,更新 {updated} 个。",
-                                  f"Added {added}, updated {updated}."))
+                    try:
+                        added, updated = store.upsert_points(result.points, actor)
+                    except StoreError as exc:
+                        st.error(escape(message(exc, lang())))
+                    else:
+                        st.session_state["points_imports"] = \
+                            st.session_state.get("points_imports", 0) + 1
+                        done("points_imported", tr(f"已新增 {added} 个,更新 {updated} 个。",
+                                                   f"Added {added}, updated {updated}."))
+    show_done("points_imported")
     out = points_io.to_frame(points)
     left, right = st.columns(2)
     left.download_button(tr("导出 CSV", "Export CSV"), safe_files.csv_bytes(out),
@@ -129,8 +151,9 @@ with tab_codes:
                       "which phones cannot reach. Give the address below (or set "
                       "SURVEY_PUBLIC_URL on the server)."), icon=":material/warning:")
     if source == "config":
-        st.caption(tr(f"二维码地址:{public_url}(由服务器配置 SURVEY_PUBLIC_URL 设定)",
-                      f"QR codes open {public_url} (set on the server by SURVEY_PUBLIC_URL)"))
+        st.caption(tr(f"二维码地址:{escape(public_url)}(由服务器配置 SURVEY_PUBLIC_URL 设定)",
+                      f"QR codes open {escape(public_url)} (set on the server by "
+                      "SURVEY_PUBLIC_URL)"))
     else:
         with st.form("public_url", border=False):
             here = getattr(st.context, "url", None) or ""
@@ -150,9 +173,8 @@ with tab_codes:
     target = st.selectbox(tr("监测点", "Point"), active_ids, format_func=point_label, key="code_point")
     count = st.number_input(tr("发放数量", "How many codes"), min_value=1, max_value=200, value=10)
     if st.button(tr("生成填报码", "Issue codes"), type="primary"):
-        issued = store.issue_codes(target, int(count), actor)
-        st.session_state["issued"] = (target, issued)
-    if issued := st.session_state.get("issued"):
+        place.keep("issued", (target, store.issue_codes(target, int(count), actor)))
+    if issued := place.kept("issued"):
         point_id, issued_codes = issued
         st.warning(tr("填报码只显示这一次(数据库只保存其加密摘要)。请立即打印或下载。",
                       "These codes are shown only now (the database keeps a keyed hash). "
@@ -162,6 +184,7 @@ with tab_codes:
         st.download_button(tr("下载打印页(含二维码)", "Printable sheet with QR codes"), sheet,
                            file_name=f"codes_{point_id}.html", mime="text/html",
                            on_click=audit, args=("download_code_sheet", point_id))
+        place.dismiss_button("issued", tr("已保存,不再显示", "Saved them; hide the codes"))
     public_sheet = code_sheet.render_public(by_id[target].name, public_url, target)
     st.download_button(tr("下载公开二维码(服务评价、反映问题)", "Public QR codes (rating, reports)"),
                        public_sheet, file_name=f"public_{target}.html", mime="text/html",
@@ -172,15 +195,18 @@ with tab_codes:
         take_over = st.checkbox(tr("同时发放新码,并继承原码的上期答案和草稿",
                                    "Issue a replacement that takes over its history and drafts"))
         if st.form_submit_button(tr("停用", "Revoke")):
+            place.forget("revoked")
             try:
                 if take_over:
                     new_code = store.replace_code(code, actor, take_over=True)
-                    st.success(tr("已停用。新填报码:", "Revoked. New code: ") + new_code)
+                    place.keep("revoked", tr("已停用。新填报码(只显示这一次):",
+                                             "Revoked. New code (shown only now): ") + new_code)
                 else:
                     store.revoke_code(code, actor)
-                    st.success(tr("已停用。", "Revoked."))
+                    place.keep("revoked", tr("已停用。", "Revoked."))
             except CodeError as exc:
                 st.error(escape(message(exc, lang())))
+    show_done("revoked")
 
 with tab_demo:
     if store.has_demo():
@@ -188,6 +214,7 @@ with tab_demo:
                     "Demo data (names marked 演示) can be removed; real data is untouched."))
         if st.button(tr("删除演示数据", "Remove demo data"), type="primary"):
             counts = store.remove_demo(actor)
-            st.success(escape(", ".join(f"{v} {k}" for k, v in counts.items())))
+            done("demo_removed", escape(", ".join(f"{v} {k}" for k, v in counts.items())))
     else:
         st.info(tr("没有演示数据。", "There is no demo data."))
+    show_done("demo_removed")

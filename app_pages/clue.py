@@ -11,12 +11,13 @@ from survey import periods, throttle
 from survey.errors import message
 from survey.store import StoreError
 from survey.store import clues
-from ui import auth
+from ui import auth, place
 from ui.context import escape, lang, startup, tr
 
 store = startup().store
 st.title(tr("反映形式主义问题", "Report a formalism problem"))
-report_tab, status_tab = st.tabs([tr("反映问题", "Report"), tr("查询进度", "Follow up")])
+report_tab, status_tab = place.tabs("clue_tab", [tr("反映问题", "Report"),
+                                                 tr("查询进度", "Follow up")])
 
 
 with report_tab:

@@ -13,8 +13,9 @@ from survey.errors import message
 from survey.rounds import Rule, RuleError, parse_offsets, reminder_times, weekday_label
 from survey.store import StoreError, outbox
 from survey.store import rounds as round_store
+from ui import place
 from ui.auth import require
-from ui.context import LANG_NAMES, lang, startup, t, tr
+from ui.context import LANG_NAMES, escape, lang, startup, t, tr
 
 viewer = require("reminders")
 store = startup().store
@@ -28,7 +29,7 @@ def wake() -> None:
 
 
 questionnaires = [q for q in store.current_questionnaires() if q.audience == "cadre"]
-rules_tab, robots_tab, outbox_tab = st.tabs(
+rules_tab, robots_tab, outbox_tab = place.tabs("reminders_tab",
     [tr("截止与提醒规则", "Deadlines and reminder times"), tr("群机器人", "Group robots"),
      tr("发送记录(发件箱)", "Outbox")])
 
@@ -61,10 +62,12 @@ with rules_tab:
                                parse_offsets(offsets), remind_at)
                     round_store.save_rule(store, new, viewer.username)
                     wake()
-                    st.success(tr("已保存。", "Saved."))
+                    place.keep("rule_saved", tr("已保存。", "Saved."))
                     current = new
                 except (RuleError, StoreError) as exc:
-                    st.error(message(exc, lang()))
+                    st.error(escape(message(exc, lang())))
+        if done := place.kept("rule_saved"):
+            st.success(done)
         st.caption(tr("只在工作日提醒(含调休上班日,跳过法定节假日);只提醒尚未报齐的监测点。",
                       "Reminders go out on working days only (adjusted working weekends included, "
                       "holidays skipped), and only about points that have not finished reporting."))
@@ -122,9 +125,12 @@ with robots_tab:
                 round_store.add_channel(store, label, kind, url, secret,
                                         tuple(x.strip() for x in region.split("/") if x.strip()),
                                         point_id.strip() or None, channel_lang, viewer.username)
-                st.success(tr("已添加。", "Added."))
+                place.keep("channel_added", tr("已添加。", "Added."))
+                st.rerun()  # the list above shows the new robot
             except StoreError as exc:
-                st.error(message(exc, lang()))
+                st.error(escape(message(exc, lang())))
+    if done := place.kept("channel_added"):
+        st.success(done)
 
 SKIP_WHY = {"nobody left to remind": tr("没有需要提醒的监测点", "nobody left to remind"),
             "round closed": tr("本期已关闭", "the round is closed"),
@@ -144,7 +150,7 @@ with outbox_tab:
     elif delivery.last_error:
         st.warning(tr("发送线程上一轮出错(详情见服务器日志),仍在运行并会重试:",
                       "The delivery thread's last round failed (details in the server log); it "
-                      "is still running and will try again: ") + delivery.last_error)
+                      "is still running and will try again: ") + escape(delivery.last_error))
     st.caption(tr("失败的消息按 30 秒、1、2、4 分钟……最长 30 分钟的间隔一直重试,不会放弃;"
                   "内容在发送那一刻生成,已报齐的监测点不会被提醒。",
                   "Failed messages are retried after 30 s, 1, 2, 4 minutes ... at most every 30 "
@@ -174,7 +180,7 @@ with outbox_tab:
         if picked["state"] == outbox.SENT:
             st.text(picked["body"])                 # the text as the group received it
         elif picked["state"] == outbox.SKIPPED:
-            st.caption(tr("未发送:", "Not sent: ") + SKIP_WHY.get(picked["body"], picked["body"]))
+            st.caption(tr("未发送:", "Not sent: ") + escape(SKIP_WHY.get(picked["body"], picked["body"])))
         else:
             st.caption(tr("尚未发出:内容在发送那一刻生成,已报齐的监测点不会出现。",
                           "Not sent yet: the text is made at the moment of sending, without the "
@@ -197,4 +203,7 @@ with outbox_tab:
                 # without a saved rule the default rule shown above decides the deadline
                 outbox.queue_now(store, channel_id, qn_now.id, period, viewer.username)
                 wake()
-                st.success(tr("已放入发件箱。", "Queued in the outbox."))
+                place.keep("queued", tr("已放入发件箱。", "Queued in the outbox."))
+                st.rerun()  # the outbox above lists the message
+        if done := place.kept("queued"):
+            st.success(done)

@@ -13,8 +13,9 @@ from survey import periods
 from survey.errors import message
 from survey.store import StoreError
 from survey.store import reviews
+from ui import place
 from ui.auth import require
-from ui.context import lang, startup, t, tr
+from ui.context import escape, lang, startup, t, tr
 
 viewer = require("reviews")
 store = startup().store
@@ -39,7 +40,7 @@ if not questionnaires:
     st.info(t("no_questionnaire"))
     st.stop()
 
-queue_tab, return_tab, done_tab, *admin_tab = st.tabs(
+queue_tab, return_tab, done_tab, *admin_tab = place.tabs("reviews_tab",
     [tr("待审队列", "Review queue"), tr("退回一份填报", "Return a report"),
      tr("退回记录", "Returns")] + ([tr("按审核人统计", "By reviewer")] if viewer.role == "admin" else []))
 
@@ -50,10 +51,12 @@ def do_return(submission_id: str, reason: str) -> None:
     try:
         reviews.return_submission(store, submission_id, reason, viewer)
     except StoreError as exc:
-        st.error(message(exc, lang()))
-    else:
-        st.success(tr("已退回,填报人下次打开填报页时会看到原因。",
-                      "Returned; the respondent sees the reason next time they open the form."))
+        st.error(escape(message(exc, lang())))
+    else:  # the records tab lists it at once; the message stays until the page is left
+        place.keep("returned", tr("已退回,填报人下次打开填报页时会看到原因。",
+                                  "Returned; the respondent sees the reason next time they open "
+                                  "the form."))
+        st.rerun()
 
 
 with queue_tab:
@@ -92,6 +95,8 @@ with return_tab:
                                      "Reason (required; the respondent sees it)"), max_chars=2000)
             if st.form_submit_button(tr("退回更正", "Return for correction"), type="primary"):
                 do_return(chosen, reason)
+    if done_message := place.kept("returned"):
+        st.success(done_message)
 
 with done_tab:
     done = reviews.reviewed(store, scope)
@@ -124,10 +129,13 @@ with done_tab:
             if st.form_submit_button(tr("撤销最近一次操作", "Withdraw the latest step")):
                 try:
                     now_state = reviews.withdraw(store, chosen, why, viewer)
-                    st.success(tr("已撤销,现在状态:", "Withdrawn; the state is now: ")
+                    place.keep("withdrawn", tr("已撤销,现在状态:", "Withdrawn; the state is now: ")
                                + STATE[now_state])
+                    st.rerun()  # the table and the history above show the step
                 except StoreError as exc:
-                    st.error(message(exc, lang()))
+                    st.error(escape(message(exc, lang())))
+        if done_message := place.kept("withdrawn"):
+            st.success(done_message)
 
 if admin_tab:
     with admin_tab[0]:
