@@ -22,16 +22,30 @@ import re
 WORD_JOINER = "\u2060"
 # Where Streamlit's markdown would start something: a URL or www. (the character before it
 # must be a space or punctuation), an e-mail address (the character before @ must be a word
-# character), an icon or logo shortcode (:material/..., :streamlit:), a typographic arrow or
-# dash (->, --, <=).
+# character), an icon, logo or colour directive (:material/x:, :streamlit:, :red[...]), a
+# typographic arrow or dash (->, --, <=).
 _DETECTION = re.compile(r"(?i)(?=https?:|ftp:|www\.)|(?=@)|(?<=:)(?=[a-z_])|(?<=[-<>~=])(?=[-<>~=])")
-_ASCII_PUNCTUATION = re.compile(r"([!-/:-@\[-`{-~])")
+# The characters that start inline markup (emphasis, code, links and images, HTML, maths,
+# strikethrough, entities, tables). Others (. , ? ! ( ) ...) stay as they are: widget labels
+# become the fields' accessible names as written, and a screen reader would read backslashes.
+_INLINE = re.compile(r"([\\`*_\[\]<>~$&|])")
+# What starts a block at the beginning of a line: a heading, a quote, a list item.
+_BLOCK_START = re.compile(r"^([#>+-]|\d+(?=[.)]))")
+# The parser itself also finds http:// in the source (after any character but a letter): an
+# escaped colon stops it there, the word joiner in the text it makes.
+_SCHEME_COLON = re.compile(r"(?i)\b(https?|ftp):")
 
 
 def plain(text) -> str:
     """Markdown source that shows `text` as typed, on one line (runs of spaces and line
     breaks become one space, as HTML shows them anyway; a line break would start a new
     paragraph, and four leading spaces a code block)."""
-    line = " ".join(str(text).split())
-    return _ASCII_PUNCTUATION.sub(r"\\\1", _DETECTION.sub(WORD_JOINER, line))
-
+    line = _INLINE.sub(r"\\\1", _DETECTION.sub(WORD_JOINER, " ".join(str(text).split())))
+    line = _SCHEME_COLON.sub(r"\1\\:", line)
+    block = _BLOCK_START.match(line)
+    if block is None:
+        return line
+    marker = block.group(1)
+    if marker[0].isdigit():  # 1. or 1): the dot or parenthesis is the marker
+        return marker + "\\" + line[len(marker):]
+    return "\\" + line
