@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from survey import access
+from survey import access, fields
 from survey.errors import message
 from survey.store import StoreError, analytics
 from ui import place
@@ -45,8 +45,8 @@ def show_password(where: str) -> None:
 
 with create:
     with st.form("create_account"):
-        username = st.text_input(tr("用户名", "User name"), max_chars=80)
-        name = st.text_input(tr("姓名或职务", "Name or post"), max_chars=80)
+        username = st.text_input(tr("用户名", "User name"), max_chars=fields.USERNAME.limit)
+        name = st.text_input(tr("姓名或职务", "Name or post"), max_chars=fields.DISPLAY_NAME.limit)
         role = st.selectbox(tr("角色", "Role"), access.ROLES, format_func=role_name)
         region = st.selectbox(tr("范围(领导)", "Scope (leaders)"), regions,
                               format_func=lambda r: r or tr("全部", "everything"))

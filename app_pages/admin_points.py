@@ -6,7 +6,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from survey import code_sheet, domain, points_io, safe_files
+from survey import code_sheet, domain, fields, points_io, safe_files
 from survey.errors import message
 from survey.store import CodeError, Point, StoreError, settings
 from ui import place
@@ -68,22 +68,20 @@ with tab_edit:
     current = by_id.get(choice)
     with st.form("point_form"):
         pid = st.text_input(tr("编号", "ID"), value=current.point_id if current else "",
-                            disabled=current is not None, max_chars=40)
+                            disabled=current is not None, max_chars=fields.POINT_ID.limit)
         name = st.text_input(tr("名称", "Name"), value=current.name if current else "",
-                             max_chars=100)
+                             max_chars=fields.POINT_NAME.limit)
         level = st.selectbox(tr("层级", "Level"), list(domain.LEVELS), format_func=level_label,
                              index=list(domain.LEVELS).index(current.level) if current else 4)
         kind = st.selectbox(tr("类型", "Kind"), list(domain.POINT_KINDS), format_func=kind_label,
                             index=list(domain.POINT_KINDS).index(current.kind) if current else 2)
         region = st.text_input(tr("所属地区(市/县/乡镇,用 / 分隔)", "Region (prefecture/county/township)"),
-                               value="/".join(current.region) if current else "", max_chars=200)
+                               value="/".join(current.region) if current else "",
+                               max_chars=fields.REGION.limit)
         active = st.checkbox(tr("在监测中", "Active"), value=current.active if current else True)
         if st.form_submit_button(tr("保存", "Save"), type="primary"):
             parts = tuple(x.strip() for x in region.split("/") if x.strip())
-            try:
-                if not (pid.strip() and name.strip() and parts):
-                    raise StoreError(tr("编号、名称和地区都要填写。",
-                                        "ID, name and region are required."))
+            try:  # the store says what is missing or too long (survey/fields.py)
                 if current:
                     store.update_point(current.point_id, actor, name=name.strip(), level=level,
                                        kind=kind, region=parts, active=active)
@@ -160,18 +158,19 @@ with tab_codes:
             here = here.split("?")[0].rsplit("/", 1)[0] if here.count("/") > 2 else here
             here = "" if code_sheet.url_problem(here) else here  # never suggest localhost
             typed = st.text_input(tr("二维码打开的地址", "Address the QR codes open"),
-                                  value=public_url if source == "admin" else here, max_chars=200)
+                                  value=public_url if source == "admin" else here,
+                                  max_chars=fields.PUBLIC_URL.limit)
             if st.form_submit_button(tr("保存地址", "Save address")):
-                problem = code_sheet.url_problem(typed)
-                if problem:
-                    st.error(problem[1 if lang() == "en" else 0])
-                else:
+                try:  # the store refuses an address phones cannot open, and says why
                     settings.save_setting(store, settings.PUBLIC_URL, typed.strip().rstrip("/"),
                                           actor)
                     st.rerun()
+                except StoreError as exc:
+                    st.error(escape(message(exc, lang())))
     active_ids = [p.point_id for p in points if p.active]
     target = st.selectbox(tr("监测点", "Point"), active_ids, format_func=point_label, key="code_point")
-    count = st.number_input(tr("发放数量", "How many codes"), min_value=1, max_value=200, value=10)
+    count = st.number_input(tr("发放数量", "How many codes"), min_value=1,
+                            max_value=fields.MAX_CODES, value=10)
     if st.button(tr("生成填报码", "Issue codes"), type="primary"):
         place.keep("issued", (target, store.issue_codes(target, int(count), actor)))
     if issued := place.kept("issued"):

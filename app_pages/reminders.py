@@ -8,7 +8,7 @@ import datetime as dt
 
 import streamlit as st
 
-from survey import periods, reminders
+from survey import fields, periods, reminders
 from survey.errors import message
 from survey.rounds import Rule, RuleError, parse_offsets, reminder_times, weekday_label
 from survey.store import StoreError, outbox
@@ -54,7 +54,8 @@ with rules_tab:
             offsets = st.text_input(
                 tr("提醒日:相对截止日的工作日(-1 = 前一个工作日,0 = 当天,1 = 后一个工作日)",
                    "Reminder days: working days from the deadline (-1 the day before, 0 the day, 1 after)"),
-                value=", ".join(str(r) for r in current.reminders), max_chars=60)
+                value=", ".join(str(r) for r in current.reminders),
+                max_chars=fields.REMINDER_DAYS.limit)
             remind_at = st.time_input(tr("提醒时间", "Reminder time"), value=current.remind_at)
             if st.form_submit_button(tr("保存规则", "Save the rule"), type="primary"):
                 try:
@@ -106,18 +107,20 @@ with robots_tab:
             st.rerun()
     with st.form("channel", clear_on_submit=True):
         st.markdown(tr("**添加群机器人**", "**Add a group robot**"))
-        label = st.text_input(tr("群名称", "Group name"), max_chars=80)
+        label = st.text_input(tr("群名称", "Group name"), max_chars=fields.CHANNEL_LABEL.limit)
         kind = st.radio(tr("类型", "Kind"), round_store.CHANNEL_KINDS, horizontal=True,
                         format_func=lambda k: {"wecom": tr("企业微信", "WeCom"),
                                                "dingtalk": tr("钉钉", "DingTalk")}[k])
         url = st.text_input(tr("推送地址(机器人设置中复制)", "Webhook address (from the robot's settings)"),
-                            max_chars=500, type="password")
+                            max_chars=fields.WEBHOOK.limit, type="password")
         secret = st.text_input(tr("钉钉加签密钥(安全设置—加签;企业微信留空)",
                                   "DingTalk signing secret (starts with SEC; empty for WeCom)"),
-                               max_chars=200, type="password")
+                               max_chars=fields.SECRET.limit, type="password")
         region = st.text_input(tr("范围:地区(如 江北市/清河县;留空 = 全部)",
-                                  "Region (e.g. 江北市/清河县; empty = all)"), max_chars=200)
-        point_id = st.text_input(tr("或单个监测点编号", "Or one point's id"), max_chars=40)
+                                  "Region (e.g. 江北市/清河县; empty = all)"),
+                               max_chars=fields.REGION.limit)
+        point_id = st.text_input(tr("或单个监测点编号", "Or one point's id"),
+                                 max_chars=fields.POINT_ID.limit)
         channel_lang = st.radio(tr("消息语言", "Message language"), ("zh", "en"), horizontal=True,
                                 format_func=LANG_NAMES.get)
         if st.form_submit_button(tr("添加", "Add"), type="primary"):

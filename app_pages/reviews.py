@@ -92,7 +92,8 @@ with return_tab:
                      hide_index=True, width="stretch", placeholder="—")
         with st.form("return"):
             reason = st.text_area(tr("退回原因(必填,填报人会看到)",
-                                     "Reason (required; the respondent sees it)"), max_chars=2000)
+                                     "Reason (required; the respondent sees it)"),
+                                  max_chars=reviews.MAX_REASON)
             if st.form_submit_button(tr("退回更正", "Return for correction"), type="primary"):
                 do_return(chosen, reason)
     if done_message := place.kept("returned"):
@@ -125,7 +126,8 @@ with done_tab:
             hide_index=True, width="stretch", placeholder="—")
         with st.form("withdraw", clear_on_submit=True):
             why = st.text_input(tr("撤销最近一次操作的原因(必填)",
-                                   "Why the latest step is withdrawn (required)"), max_chars=2000)
+                                   "Why the latest step is withdrawn (required)"),
+                                max_chars=reviews.MAX_REASON)
             if st.form_submit_button(tr("撤销最近一次操作", "Withdraw the latest step")):
                 try:
                     now_state = reviews.withdraw(store, chosen, why, viewer)

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 
 import chinese_calendar
 
-from survey import periods
+from survey import fields, periods
 from survey.errors import DomainError
 
 ON_TIME, LATE, MISSING, PENDING = "on_time", "late", "missing", "pending"
@@ -135,6 +135,8 @@ def reminder_times(rule: Rule, rnd: Round) -> list[dt.datetime]:
 
 def parse_offsets(text: str) -> tuple[int, ...]:
     """'-1, 0, 1, 3' -> (-1, 0, 1, 3), with a message people can act on."""
+    if problem := fields.REMINDER_DAYS.problem(text):
+        raise RuleError(*problem)
     try:
         values = tuple(sorted({int(part) for part in text.replace(",", " ").replace(",", " ")
                                .split()}))

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 
+from survey.code_sheet import url_problem
+from survey.store.engine import StoreError
+
 PUBLIC_URL = "public_url"
 
 
@@ -18,6 +21,10 @@ def setting(store, name: str) -> str | None:
 
 def save_setting(store, name: str, value: str, actor: str, audited: bool = True) -> None:
     """`audited=False` for what the system records about itself (not a person's change)."""
+    if name == PUBLIC_URL and (problem := url_problem(value)):
+        zh, en = problem
+        raise StoreError(en, zh)  # what the points page says: QR codes would not open
+
     def work(cur):
         cur.execute("INSERT INTO app_setting VALUES (?, ?, ?, ?) ON CONFLICT (name) DO UPDATE "
                     "SET value = excluded.value, updated_at = excluded.updated_at, "
