@@ -74,13 +74,13 @@ with edit:
                                   format_func=lambda r: r or tr("全部", "everything"))
             disabled = st.checkbox(tr("停用此账号", "Disable this account"), value=target.disabled)
             if st.form_submit_button(tr("保存", "Save")):
-                if target.username == viewer.username and (disabled or role != "admin"):
-                    st.error(tr("不能停用或降级自己的账号。", "You cannot disable or demote yourself."))
-                else:
+                try:  # the store refuses disabling or demoting oneself, and says so
                     store.update_account(target.username, viewer.username, role=role,
                                          region=[x for x in region.split("/") if x],
                                          disabled=disabled)
                     st.rerun()
+                except StoreError as exc:
+                    st.error(escape(message(exc, lang())))
         if st.button(tr("重置密码", "Reset password")):
             password = access.one_time_password()
             store.set_password(target.username, password, viewer.username, must_change=True)

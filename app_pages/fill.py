@@ -201,12 +201,12 @@ def to_top_on_a_new_step(flow, prefix: str) -> None:
     where = (flow.step, flow.section)
     seen = st.session_state.get(f"where|{prefix}")
     st.session_state[f"where|{prefix}"] = where
-    if seen is not None and seen != where:
-        # st.html (not iframed; st.components.v1.html is deprecated): the comment makes each
-        # step's script new, so it runs once per step
-        st.html(f"<script>/* {where} */ document.querySelector('[data-testid=stMain]')"
-                "?.scrollTo(0, 0); window.scrollTo(0, 0);</script>",
-                unsafe_allow_javascript=True)
+    # st.html (not iframed; st.components.v1.html is deprecated): the comment makes each
+    # step's script new, so it runs once per step. Drawn on every run (a no-op but on a new
+    # step): drawn only then, it moved the form down one gap for that run.
+    scroll = "document.querySelector('[data-testid=stMain]')?.scrollTo(0, 0); " \
+        "window.scrollTo(0, 0);" if seen is not None and seen != where else ""
+    st.html(f"<script>/* {where} */ {scroll}</script>", unsafe_allow_javascript=True)
 
 
 def elsewhere_step(respondent, flow, prefix: str) -> None:

@@ -1,144 +1,26 @@
 """Text people typed stays text on every page (issue 29), in real Chromium at 375 and 1280 px.
 
-A database is seeded, through the core's own functions and imports, with hostile text in every
-field a visitor, a cadre, an importer or a staff member fills: point and region names (a
-points import), a questionnaire's title, sections, labels, hints and choices (an XLSForm
-import), a problem report and the steps taken on it, a return's reason, an account's name, a
-robot's name. Each hostile string carries a marker (ZQ01...). Every page is then opened (staff
-pages signed in as an admin whose own name is hostile; public pages anonymous), and the test
-fails on any link or image made from them, any bold, italic, heading, list, code, coloured or
-maths element made from them, and any marker whose text is not shown exactly as typed.
-Downloads write them as text, not formulas."""
+On the database of tests/hostile_support.py (hostile text in every field people type, put in
+through the core's own functions and imports), every page is opened (staff pages signed in as
+an admin whose own name is hostile; public pages anonymous), and the test fails on any link or
+image made from that text, any bold, italic, heading, list, code, coloured or maths element
+made from it, and any marker whose text is not shown exactly as typed. Downloads write it as
+text, not formulas."""
 
 from __future__ import annotations
 
-import datetime as dt
 import io
 import urllib.parse
 
 import openpyxl
 import pytest
 
-from survey import points_io
-from survey.bootstrap import start
-from survey.config import resolve
-from survey.interop import xlsform_import
-from survey.metrics import Filter
-from survey.store import clues, reviews
-from survey.store import rounds as round_store
-from tests.browser_support import CHROMIUM_ARGS, require_chromium, running_app, settle
-from tests.conftest import KEY, STAFF_PASSWORD, complete_answers
+from tests.browser_support import settle
+from tests.hostile_support import HOSTILE, sign_in
 
-playwright = pytest.importorskip("playwright.sync_api")
-
-HOSTILE = {
-    "ZQ01": "[官方通知ZQ01](http://evil.example/zq01)",
-    "ZQ02": "见 http://evil.example/zq02 ZQ02",
-    "ZQ03": "www.evil.example/ZQ03",
-    "ZQ04": "ZQ04 a@evil.example",
-    "ZQ05": "**粗ZQ05**",
-    "ZQ06": "_斜ZQ06_ *斜*",
-    "ZQ07": "<b>ZQ07</b><a href='http://evil.example/zq07'>点</a>",
-    "ZQ08": "![图ZQ08](http://evil.example/zq08.png)",
-    "ZQ09": "# 标题ZQ09",
-    "ZQ10": '=HYPERLINK("http://evil.example/zq10","ZQ10")',
-    "ZQ11": ":material/home: ZQ11 :streamlit:",
-    "ZQ12": ":red[ZQ12] :blue-background[蓝]",
-    "ZQ13": "$ZQ13^2$",
-    "ZQ14": "`ZQ14`",
-    "ZQ15": "~~ZQ15~~",
-    "ZQ16": "1. ZQ16 -> x",
-    "ZQ17": "> ZQ17 引用",
-    "ZQ18": "- ZQ18 列表",
-}
+pytest.importorskip("playwright.sync_api")
 H = HOSTILE
-ADMIN = "sweeper"
 
-
-def hostile_points_csv() -> bytes:
-    """Six points in a hostile prefecture, county and townships (enough to pass k = 5)."""
-    rows = ["point_id,name,level,kind,prefecture,county,township,active"]
-    names = [H["ZQ01"], H["ZQ02"], H["ZQ03"], H["ZQ04"], H["ZQ07"], H["ZQ10"]]
-    for i, name in enumerate(names, start=1):
-        fields = [f"ZQ-P{i}", name, "village", "village", H["ZQ05"], H["ZQ08"],
-                  H["ZQ11"] if i % 2 else H["ZQ16"], "1"]
-        rows.append(",".join('"' + f.replace('"', '""') + '"' for f in fields))
-    return ("\n".join(rows) + "\n").encode("utf-8")
-
-
-def hostile_xlsform() -> bytes:
-    """A questionnaire as an importer typed it: title, section, labels, hints, choices."""
-    book = openpyxl.Workbook()
-    survey = book.active
-    survey.title = "survey"
-    survey.append(["type", "name", "label::Chinese (zh)", "hint::Chinese (zh)", "required"])
-    survey.append(["begin group", "g1", H["ZQ09"], None, None])
-    survey.append(["integer", "q_num", H["ZQ01"], H["ZQ03"], "yes"])
-    survey.append(["select_one yn", "q_choice", H["ZQ05"], H["ZQ15"], None])
-    survey.append(["text", "q_text", H["ZQ12"], H["ZQ14"], None])
-    survey.append(["end group", None, None, None, None])
-    choices = book.create_sheet("choices")
-    choices.append(["list_name", "name", "label::Chinese (zh)"])
-    choices.append(["yn", "a", H["ZQ02"]])
-    choices.append(["yn", "b", H["ZQ11"]])
-    settings = book.create_sheet("settings")
-    settings.append(["form_title", "form_id", "version"])
-    settings.append([H["ZQ16"], "a_hostile", "1"])
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue()
-
-
-def seed(store) -> dict:
-    preview = points_io.preview(points_io.read_table(hostile_points_csv(), "points.csv"),
-                                {p.point_id for p in store.points()})
-    assert preview.ok, preview.errors
-    store.upsert_points(preview.points, "importer")
-    imported = xlsform_import.import_xlsform(hostile_xlsform(), "hostile.xlsx")
-    assert imported.questionnaire is not None, imported.problems
-    store.publish(imported.questionnaire, "importer")
-
-    store.create_account(ADMIN, H["ZQ13"] + " " + H["ZQ17"], "admin", (), STAFF_PASSWORD,
-                         "test", must_change=False)
-    store.create_account("evil@evil.example", H["ZQ08"], "leader", (H["ZQ05"],), STAFF_PASSWORD,
-                         ADMIN, must_change=False)
-    monthly = next(q for q in store.current_questionnaires() if q.id == "burden_monthly")
-    period = store.open_periods(monthly)[1]  # last month: the rounds and reviews pages show it
-    codes = {}
-    for i in range(1, 7):
-        code = store.issue_codes(f"ZQ-P{i}", 1, ADMIN)[0]
-        codes[f"ZQ-P{i}"] = code
-        receipt = store.submit(store.respondent(code), monthly, period,
-                               complete_answers(meetings=5 + i), f"zq-{i}")
-    admin = store.account(ADMIN)
-    reviews.return_submission(store, receipt.submission_id, H["ZQ06"] + " " + H["ZQ02"], admin)
-    round_store.add_channel(store, H["ZQ04"], "wecom",
-                            "https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=zq",
-                            None, (H["ZQ05"],), None, "zh", ADMIN)
-    month = f"{dt.date.today():%Y-%m}"
-    clues.report(store, "ZQ-P1", "public", "traces", "county", H["ZQ01"], month,
-                 H["ZQ07"] + "\n" + H["ZQ02"] + "\n" + H["ZQ18"])
-    problem = clues.problems(store, Filter())["problem_id"].iloc[0]
-    clues.transition(store, problem, "verifying", ADMIN, H["ZQ03"] + " " + H["ZQ04"])
-    return {"codes": codes, "period": period}
-
-
-@pytest.fixture(scope="module")
-def app(tmp_path_factory):
-    tmp = tmp_path_factory.mktemp("hostile")
-    env = {"SURVEY_DB": str(tmp / "hostile.duckdb"), "SURVEY_CODE_KEY": KEY.decode(),
-           "SURVEY_SNAPSHOT_MINUTES": "0"}
-    store = start(resolve(env)).store
-    seeded = seed(store)
-    store.close()
-    chromium = require_chromium()
-    with running_app(env) as url, playwright.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
-        yield {"url": url, "browser": browser, "tmp": tmp, **seeded}
-        browser.close()
-
-
-# What the page made of the hostile strings: links, images, formatting, changed text.
 CHECK = """(hostile) => {
   const root = document.querySelector('[data-testid=stApp]');
   const found = [];
@@ -208,35 +90,26 @@ def public_pages(app) -> list[str]:
     return [f"/?code={app['codes']['ZQ-P1']}", "/clue?point=ZQ-P1", "/rate?point=ZQ-P2"]
 
 
-def test_every_page_shows_typed_text_as_text_at_375_and_1280_px(app):
-    found: dict[str, list[str]] = {}
+def test_every_page_shows_typed_text_as_text_at_375_and_1280_px(hostile_app):
+    app, found = hostile_app, {}
     anonymous = app["browser"].new_context(locale="zh-CN")  # the public's pages: phone first
     sweep(anonymous.new_page(), app["url"], public_pages(app), (375, 1280), app["tmp"], found)
     anonymous.close()
 
     staff = app["browser"].new_context(locale="zh-CN")
     page = staff.new_page()
-    page.goto(app["url"] + "/login")
-    page.get_by_label("用户名").fill(ADMIN)
-    page.get_by_label("密码", exact=True).fill(STAFF_PASSWORD)
-    page.get_by_role("button", name="登录").click()
-    settle(page)
-    page.get_by_text("退出登录").wait_for(state="attached", timeout=30000)
+    sign_in(page, app["url"] + "/login")
     sweep(page, app["url"], staff_pages(), (1280, 375), app["tmp"], found)
     staff.close()
     assert not found, "\n".join(f"{p}: {x}" for p, xs in found.items() for x in xs)
 
 
-def test_downloads_write_typed_text_as_text(app):
+def test_downloads_write_typed_text_as_text(hostile_app):
     """The points export a spreadsheet opens: =HYPERLINK(...) typed as a name stays text."""
-    context = app["browser"].new_context(viewport={"width": 1280, "height": 900},
-                                         locale="zh-CN", accept_downloads=True)
+    context = hostile_app["browser"].new_context(viewport={"width": 1280, "height": 900},
+                                                 locale="zh-CN", accept_downloads=True)
     page = context.new_page()
-    page.goto(app["url"] + "/admin_points")
-    page.get_by_label("用户名").fill(ADMIN)
-    page.get_by_label("密码", exact=True).fill(STAFF_PASSWORD)
-    page.get_by_role("button", name="登录").click()
-    settle(page)
+    sign_in(page, hostile_app["url"] + "/admin_points")
     page.get_by_role("tab", name="导入导出").click()
     settle(page)
     files = {}

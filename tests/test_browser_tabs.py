@@ -3,52 +3,31 @@ page and at once acts in a tab other than the first (upload, generate, reset, re
 afterwards that tab and its result are still on screen. The run right after a sign-in used to
 draw the cookie hand-off above the page, once, so the next run drew the tabs anew on the first
 one and the result (codes shown only once, a one-time password, an import preview) was out of
-sight. One server and one browser for the module; a new browser context (no cookies) per
-sign-in."""
+sight. One server and one browser (shared with the hostile-text sweep); a new browser context
+(no cookies) per sign-in."""
 
 from __future__ import annotations
 
-
 import pytest
 
-from survey.bootstrap import start
-from survey.config import resolve
-from tests.browser_support import CHROMIUM_ARGS, require_chromium, running_app, settle
-from tests.conftest import KEY, STAFF_PASSWORD, add_staff
+from tests.browser_support import settle
+from tests.hostile_support import sign_in
 
-playwright = pytest.importorskip("playwright.sync_api")
+pytest.importorskip("playwright.sync_api")
 
 
-@pytest.fixture(scope="module")
-def app(tmp_path_factory):
-    tmp = tmp_path_factory.mktemp("tabs")
-    env = {"SURVEY_DB": str(tmp / "demo.duckdb"), "SURVEY_CODE_KEY": KEY.decode(),
-           "SURVEY_SNAPSHOT_MINUTES": "0"}
-    store = start(resolve(env)).store
-    add_staff(store, "boss", "admin")
-    add_staff(store, "li", "leader")
-    village = next(p for p in store.points() if p.kind == "village")
-    store.close()
-    chromium = require_chromium()
-    with running_app(env) as url, playwright.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
-        yield {"url": url, "browser": browser, "village": village, "tmp": tmp}
-        browser.close()
+@pytest.fixture
+def app(hostile_app):
+    """The server and browser of tests/hostile_support.py: these pages hold hostile text too."""
+    return hostile_app
 
 
 def signed_in_on(app, path: str, width: int = 1280):
-    """A new browser (no cookies) opens the page and signs in there as the admin."""
+    """A new browser (no cookies) opens the page and signs in there as an admin."""
     context = app["browser"].new_context(viewport={"width": width, "height": 1000},
                                          locale="zh-CN")
     page = context.new_page()
-    page.goto(app["url"] + path)
-    page.wait_for_selector("input[type=password]", timeout=30000)
-    page.get_by_label("用户名").fill("boss")
-    page.get_by_label("密码", exact=True).fill(STAFF_PASSWORD)
-    page.get_by_role("button", name="登录").click()
-    settle(page)
-    page.get_by_text("退出登录").wait_for(timeout=30000)
-    settle(page)
+    sign_in(page, app["url"] + path)
     return page
 
 
@@ -137,10 +116,13 @@ def test_a_password_reset_at_once_after_signing_in_stays_in_view(app):
 def test_a_return_at_once_after_signing_in_stays_in_view(app):
     page = signed_in_on(app, "/reviews")
     open_tab(page, "退回一份填报")
-    if page.get_by_role("button", name="退回更正").count() == 0:  # this month not reported yet
-        page.get_by_role("combobox", name="填报期", exact=True).click()
-        page.get_by_role("option").nth(1).click()
-        settle(page)
+    return_tab = page.get_by_role("tabpanel")
+    return_tab.get_by_role("combobox", name="问卷", exact=True).click()
+    page.get_by_role("option", name="基层减负监测月报").click()
+    settle(page)
+    return_tab.get_by_role("combobox", name="填报期", exact=True).click()
+    page.get_by_role("option", name=app["period"], exact=True).click()  # reported last month
+    settle(page)
     page.get_by_label("退回原因(必填,填报人会看到)").fill("会议次数与上月差别较大,请核实。")
     page.get_by_role("button", name="退回更正").click()
     settle(page)

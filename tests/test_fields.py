@@ -84,6 +84,11 @@ def test_codes_accounts_passwords_and_the_public_address(store):
                                          "admin"))
     store.create_account("li", "李", "leader", ("江北市",), STAFF_PASSWORD, "admin")
     refused(lambda: store.update_account("li", "admin", display_name="名" * 81))
+    store.create_account("boss", "", "admin", (), STAFF_PASSWORD, "admin")
+    for change in ({"disabled": True}, {"role": "leader"}):
+        error = refused(lambda: store.update_account("boss", "boss", **change))
+        assert message(error, "zh") == "不能停用或降级自己的账号。"
+    assert store.account("boss").role == "admin" and not store.account("boss").disabled
     weak = refused(lambda: store.set_password("li", "short", "li", must_change=False))
     assert message(weak, "zh") == f"密码至少 {MIN_PASSWORD} 位。"  # the sign-in page's words
     refused(lambda: store.set_password("li", "li-li-li-li-li-1", "li", must_change=False))

@@ -88,6 +88,8 @@ def update_account(store, username: str, actor: str, role: str | None = None,
     from survey.access import ROLES
     if role is not None and role not in ROLES:
         raise StoreError(f"unknown role '{role}'", f"没有“{role}”这个角色。")
+    if username == actor and (disabled or (role is not None and role != "admin")):
+        raise StoreError("you cannot disable or demote yourself", "不能停用或降级自己的账号。")
     refuse(None if display_name is None else fields.DISPLAY_NAME.problem(display_name),
            None if region is None else fields.region_problem(region, required=False))
 
