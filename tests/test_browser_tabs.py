@@ -13,7 +13,7 @@ import pytest
 from tests.browser_support import settle
 from tests.hostile_support import sign_in
 
-pytest.importorskip("playwright.sync_api")
+expect = pytest.importorskip("playwright.sync_api").expect
 
 
 @pytest.fixture
@@ -61,7 +61,7 @@ def test_points_import_after_signing_in_keeps_the_tab_the_preview_and_the_lists(
     settle(page, 0.5)
     assert selected_tab(page) == "导入导出"
     page.get_by_text("已新增 1 个,更新 0 个。").wait_for(state="visible", timeout=20000)
-    assert page.get_by_role("button", name="确认导入").count() == 0  # not twice by mistake
+    expect(page.get_by_role("button", name="确认导入")).to_have_count(0)  # not twice by mistake
 
     open_tab(page, "填报码")  # lists the point imported a moment ago, without a reload
     picker = page.get_by_role("combobox", name="监测点", exact=True)
@@ -91,7 +91,19 @@ def test_codes_issued_at_once_after_signing_in_stay_in_view(app):
     assert page.locator("[data-testid=stCode]").first.inner_text().split() == issued
     page.get_by_role("button", name="已保存,不再显示").click()
     settle(page)
-    assert page.locator("[data-testid=stCode]").count() == 0
+    expect(page.locator("[data-testid=stCode]")).to_have_count(0)
+
+    page.get_by_role("button", name="生成填报码").click()  # shown until the page is left
+    settle(page)
+    assert len(page.locator("[data-testid=stCode]").first.inner_text().split()) == 10
+    sidebar = page.locator("[data-testid=stSidebar]")
+    sidebar.get_by_role("link", name="账号").click()
+    settle(page)
+    sidebar.get_by_role("link", name="监测点与填报码").click()
+    settle(page)
+    open_tab(page, "填报码")
+    page.get_by_role("button", name="生成填报码").wait_for(state="visible")
+    expect(page.locator("[data-testid=stCode]")).to_have_count(0)  # not kept for the next visit
     page.context.close()
 
 
