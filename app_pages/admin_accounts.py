@@ -56,8 +56,7 @@ with create:
                 store.create_account(username.strip(), name.strip(), role,
                                      [x for x in region.split("/") if x], password, viewer.username)
                 place.keep("password", {"where": "create", "username": username.strip(),
-                                        "password": password})
-                st.rerun()  # the list above shows the new account
+                                        "password": password}, rerun=True)  # listed above
             except StoreError as exc:
                 st.error(escape(message(exc, lang())))
     show_password("create")
@@ -85,6 +84,5 @@ with edit:
             password = access.one_time_password()
             store.set_password(target.username, password, viewer.username, must_change=True)
             place.keep("password", {"where": "reset", "username": target.username,
-                                    "password": password})
-            st.rerun()  # the list above says the password must be changed
+                                    "password": password}, rerun=True)  # listed: must change
         show_password("reset")

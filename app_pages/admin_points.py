@@ -39,18 +39,6 @@ tab_list, tab_edit, tab_import, tab_codes, tab_demo = place.tabs("admin_points_t
     tr("列表", "List"), tr("新增/编辑", "Add / edit"), tr("导入导出", "Import / export"),
     tr("填报码", "Codes"), tr("演示数据", "Demo data")])
 
-
-def done(name: str, text: str) -> None:
-    """Keep what an action did in view and run the page again, so that every list and choice
-    on it (the list, the codes tab's points) shows the change."""
-    place.keep(name, text)
-    st.rerun()
-
-
-def show_done(name: str) -> None:
-    if text := place.kept(name):
-        st.success(text)
-
 with tab_list:
     frame = points_io.to_frame(points)
     frame["kind"] = frame["kind"].map(kind_label)
@@ -88,10 +76,10 @@ with tab_edit:
                 else:
                     store.upsert_points([Point(pid.strip(), name.strip(), level, kind, parts,
                                                active)], actor)
-                done("point_saved", tr("已保存。", "Saved."))
+                place.keep("point_saved", tr("已保存。", "Saved."), rerun=True)
             except StoreError as exc:
                 st.error(escape(message(exc, lang())))
-    show_done("point_saved")
+    place.success("point_saved")
 
 with tab_import:
     st.caption(tr("表头:", "Header: ") + ", ".join(points_io.COLUMNS) +
@@ -128,9 +116,10 @@ with tab_import:
                     else:
                         st.session_state["points_imports"] = \
                             st.session_state.get("points_imports", 0) + 1
-                        done("points_imported", tr(f"已新增 {added} 个,更新 {updated} 个。",
-                                                   f"Added {added}, updated {updated}."))
-    show_done("points_imported")
+                        place.keep("points_imported", tr(
+                            f"已新增 {added} 个,更新 {updated} 个。",
+                            f"Added {added}, updated {updated}."), rerun=True)  # lists too
+    place.success("points_imported")
     out = points_io.to_frame(points)
     left, right = st.columns(2)
     left.download_button(tr("导出 CSV", "Export CSV"), safe_files.csv_bytes(out),
@@ -205,7 +194,7 @@ with tab_codes:
                     place.keep("revoked", tr("已停用。", "Revoked."))
             except CodeError as exc:
                 st.error(escape(message(exc, lang())))
-    show_done("revoked")
+    place.success("revoked")
 
 with tab_demo:
     if store.has_demo():
@@ -213,7 +202,8 @@ with tab_demo:
                     "Demo data (names marked 演示) can be removed; real data is untouched."))
         if st.button(tr("删除演示数据", "Remove demo data"), type="primary"):
             counts = store.remove_demo(actor)
-            done("demo_removed", escape(", ".join(f"{v} {k}" for k, v in counts.items())))
+            place.keep("demo_removed", escape(", ".join(f"{v} {k}" for k, v in counts.items())),
+                       rerun=True)
     else:
         st.info(tr("没有演示数据。", "There is no demo data."))
-    show_done("demo_removed")
+    place.success("demo_removed")

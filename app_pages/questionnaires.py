@@ -33,11 +33,9 @@ st.subheader(tr("发布与停用", "Publish and retire"))
 if st.button(tr("重新读取问卷文件并发布新版本", "Re-read the files and publish new versions")):
     published, problems = publish_dir(app.store, app.config.questionnaire_dir, viewer.username)
     app.problems[:] = problems
-    place.keep("published", tr("已发布:", "Published: ")
-               + escape(", ".join(published) or tr("无新版本", "nothing new")))
-    st.rerun()
-if done := place.kept("published"):  # kept through the rerun that shows the new versions
-    st.success(done)
+    place.keep("published", tr("已发布:", "Published: ")  # kept through the rerun that lists them
+               + escape(", ".join(published) or tr("无新版本", "nothing new")), rerun=True)
+place.success("published")
 versions = [(v["questionnaire_id"], v["version"]) for v in app.store.questionnaire_versions()
             if v["retired_at"] is None]
 if versions:

@@ -67,8 +67,7 @@ with rules_tab:
                     current = new
                 except (RuleError, StoreError) as exc:
                     st.error(escape(message(exc, lang())))
-        if done := place.kept("rule_saved"):
-            st.success(done)
+        place.success("rule_saved")
         st.caption(tr("只在工作日提醒(含调休上班日,跳过法定节假日);只提醒尚未报齐的监测点。",
                       "Reminders go out on working days only (adjusted working weekends included, "
                       "holidays skipped), and only about points that have not finished reporting."))
@@ -128,12 +127,10 @@ with robots_tab:
                 round_store.add_channel(store, label, kind, url, secret,
                                         tuple(x.strip() for x in region.split("/") if x.strip()),
                                         point_id.strip() or None, channel_lang, viewer.username)
-                place.keep("channel_added", tr("已添加。", "Added."))
-                st.rerun()  # the list above shows the new robot
+                place.keep("channel_added", tr("已添加。", "Added."), rerun=True)  # listed above
             except StoreError as exc:
                 st.error(escape(message(exc, lang())))
-    if done := place.kept("channel_added"):
-        st.success(done)
+    place.success("channel_added")
 
 SKIP_WHY = {"nobody left to remind": tr("没有需要提醒的监测点", "nobody left to remind"),
             "round closed": tr("本期已关闭", "the round is closed"),
@@ -183,7 +180,8 @@ with outbox_tab:
         if picked["state"] == outbox.SENT:
             st.text(picked["body"])                 # the text as the group received it
         elif picked["state"] == outbox.SKIPPED:
-            st.caption(tr("未发送:", "Not sent: ") + escape(SKIP_WHY.get(picked["body"], picked["body"])))
+            st.caption(tr("未发送:", "Not sent: ")
+                       + escape(SKIP_WHY.get(picked["body"], picked["body"])))
         else:
             st.caption(tr("尚未发出:内容在发送那一刻生成,已报齐的监测点不会出现。",
                           "Not sent yet: the text is made at the moment of sending, without the "
@@ -206,7 +204,6 @@ with outbox_tab:
                 # without a saved rule the default rule shown above decides the deadline
                 outbox.queue_now(store, channel_id, qn_now.id, period, viewer.username)
                 wake()
-                place.keep("queued", tr("已放入发件箱。", "Queued in the outbox."))
-                st.rerun()  # the outbox above lists the message
-        if done := place.kept("queued"):
-            st.success(done)
+                place.keep("queued", tr("已放入发件箱。", "Queued in the outbox."),
+                           rerun=True)  # the outbox above lists the message
+        place.success("queued")

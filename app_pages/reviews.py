@@ -55,8 +55,7 @@ def do_return(submission_id: str, reason: str) -> None:
     else:  # the records tab lists it at once; the message stays until the page is left
         place.keep("returned", tr("已退回,填报人下次打开填报页时会看到原因。",
                                   "Returned; the respondent sees the reason next time they open "
-                                  "the form."))
-        st.rerun()
+                                  "the form."), rerun=True)
 
 
 with queue_tab:
@@ -96,8 +95,7 @@ with return_tab:
                                   max_chars=reviews.MAX_REASON)
             if st.form_submit_button(tr("退回更正", "Return for correction"), type="primary"):
                 do_return(chosen, reason)
-    if done_message := place.kept("returned"):
-        st.success(done_message)
+    place.success("returned")
 
 with done_tab:
     done = reviews.reviewed(store, scope)
@@ -132,12 +130,10 @@ with done_tab:
                 try:
                     now_state = reviews.withdraw(store, chosen, why, viewer)
                     place.keep("withdrawn", tr("已撤销,现在状态:", "Withdrawn; the state is now: ")
-                               + STATE[now_state])
-                    st.rerun()  # the table and the history above show the step
+                               + STATE[now_state], rerun=True)  # the history above shows it
                 except StoreError as exc:
                     st.error(escape(message(exc, lang())))
-        if done_message := place.kept("withdrawn"):
-            st.success(done_message)
+        place.success("withdrawn")
 
 if admin_tab:
     with admin_tab[0]:

@@ -153,9 +153,9 @@ def as_cadre(at, code: str):
 
 @pytest.fixture(scope="session")
 def hostile_app(tmp_path_factory):
-    """The real app on a demo database with hostile text in every typed field, and one Chromium
+    """The real app on a demo database with hostile text in every typed field
     (tests/hostile_support.py), shared by the browser tests of issue 29."""
     pytest.importorskip("playwright.sync_api")
-    from tests.hostile_support import app_in_chromium
-    with app_in_chromium(tmp_path_factory.mktemp("hostile")) as app:
+    from tests.hostile_support import hostile_app as running
+    with running(tmp_path_factory.mktemp("hostile")) as app:
         yield app

@@ -1,5 +1,5 @@
-"""A demo database with hostile text in every field people type, the real app on it and one
-Chromium, shared by the browser tests of issue 29 (tests/test_browser_hostile_text.py: text
+"""A demo database with hostile text in every field people type and the real app on it, shared
+by the browser tests of issue 29 (tests/test_browser_hostile_text.py: text
 stays text; tests/test_browser_tabs.py: pages keep their place, on such data).
 
 The text goes in through the core's own functions and imports: point and region names (a
@@ -122,18 +122,26 @@ def seed(store) -> dict:
 
 
 @contextlib.contextmanager
-def app_in_chromium(tmp):
-    """The seeded database (demo data too), the app on it, one Chromium."""
-    from playwright.sync_api import sync_playwright
+def hostile_app(tmp):
+    """The seeded database (demo data too) and the app on it: a server process, so it may
+    serve the whole session (Playwright may not: its loop would stay in the test thread)."""
     env = {"SURVEY_DB": str(tmp / "hostile.duckdb"), "SURVEY_CODE_KEY": KEY.decode(),
            "SURVEY_SNAPSHOT_MINUTES": "0"}
     store = start(resolve(env)).store
     seeded = seed(store)
     store.close()
-    chromium = require_chromium()
-    with running_app(env) as url, sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
-        yield {"url": url, "browser": browser, "tmp": tmp, **seeded}
+    with running_app(env) as url:
+        yield {"url": url, "tmp": tmp, **seeded}
+
+
+@contextlib.contextmanager
+def chromium():
+    """One Chromium for a test module."""
+    from playwright.sync_api import sync_playwright
+    path = require_chromium()
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=path, args=CHROMIUM_ARGS)
+        yield browser
         browser.close()
 
 

@@ -16,10 +16,16 @@ import openpyxl
 import pytest
 
 from tests.browser_support import settle
-from tests.hostile_support import HOSTILE, sign_in
+from tests.hostile_support import HOSTILE, chromium, sign_in
 
 pytest.importorskip("playwright.sync_api")
 H = HOSTILE
+
+@pytest.fixture(scope="module")
+def app(hostile_app):
+    with chromium() as browser:
+        yield {**hostile_app, "browser": browser}
+
 
 CHECK = """(hostile) => {
   const root = document.querySelector('[data-testid=stApp]');
@@ -90,8 +96,8 @@ def public_pages(app) -> list[str]:
     return [f"/?code={app['codes']['ZQ-P1']}", "/clue?point=ZQ-P1", "/rate?point=ZQ-P2"]
 
 
-def test_every_page_shows_typed_text_as_text_at_375_and_1280_px(hostile_app):
-    app, found = hostile_app, {}
+def test_every_page_shows_typed_text_as_text_at_375_and_1280_px(app):
+    found = {}
     anonymous = app["browser"].new_context(locale="zh-CN")  # the public's pages: phone first
     sweep(anonymous.new_page(), app["url"], public_pages(app), (375, 1280), app["tmp"], found)
     anonymous.close()
@@ -104,12 +110,12 @@ def test_every_page_shows_typed_text_as_text_at_375_and_1280_px(hostile_app):
     assert not found, "\n".join(f"{p}: {x}" for p, xs in found.items() for x in xs)
 
 
-def test_downloads_write_typed_text_as_text(hostile_app):
+def test_downloads_write_typed_text_as_text(app):
     """The points export a spreadsheet opens: =HYPERLINK(...) typed as a name stays text."""
-    context = hostile_app["browser"].new_context(viewport={"width": 1280, "height": 900},
-                                                 locale="zh-CN", accept_downloads=True)
+    context = app["browser"].new_context(viewport={"width": 1280, "height": 900},
+                                         locale="zh-CN", accept_downloads=True)
     page = context.new_page()
-    sign_in(page, hostile_app["url"] + "/admin_points")
+    sign_in(page, app["url"] + "/admin_points")
     page.get_by_role("tab", name="导入导出").click()
     settle(page)
     files = {}

@@ -3,7 +3,7 @@ page and at once acts in a tab other than the first (upload, generate, reset, re
 afterwards that tab and its result are still on screen. The run right after a sign-in used to
 draw the cookie hand-off above the page, once, so the next run drew the tabs anew on the first
 one and the result (codes shown only once, a one-time password, an import preview) was out of
-sight. One server and one browser (shared with the hostile-text sweep); a new browser context
+sight. One server (shared with the hostile-text sweep) and one browser; a new browser context
 (no cookies) per sign-in."""
 
 from __future__ import annotations
@@ -11,15 +11,16 @@ from __future__ import annotations
 import pytest
 
 from tests.browser_support import settle
-from tests.hostile_support import sign_in
+from tests.hostile_support import chromium, sign_in
 
 expect = pytest.importorskip("playwright.sync_api").expect
 
 
-@pytest.fixture
+@pytest.fixture(scope="module")
 def app(hostile_app):
-    """The server and browser of tests/hostile_support.py: these pages hold hostile text too."""
-    return hostile_app
+    """The server of tests/hostile_support.py (these pages hold hostile text too), a browser."""
+    with chromium() as browser:
+        yield {**hostile_app, "browser": browser}
 
 
 def signed_in_on(app, path: str, width: int = 1280):

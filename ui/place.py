@@ -40,8 +40,12 @@ def arrive(page: str) -> None:
         st.session_state.pop(_RESULTS, None)
 
 
-def keep(name: str, value: Any) -> None:
+def keep(name: str, value: Any, rerun: bool = False) -> None:
+    """Keep a result for this page; `rerun`: run the page again at once, so that its lists
+    and choices show the change that made it."""
     st.session_state.setdefault(_RESULTS, {})[name] = value
+    if rerun:
+        st.rerun()
 
 
 def kept(name: str) -> Any:
@@ -50,6 +54,12 @@ def kept(name: str) -> Any:
 
 def forget(name: str) -> None:
     st.session_state.get(_RESULTS, {}).pop(name, None)
+
+
+def success(name: str) -> None:
+    """The kept message, if any, as a success box."""
+    if text := kept(name):
+        st.success(text)
 
 
 def dismiss_button(name: str, label: str) -> None:
