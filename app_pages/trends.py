@@ -14,7 +14,7 @@ from survey.trends import (THEMES, bucket_label, format_change, format_figure, f
                            rises_well, short_label, shown_as_share, summary_sentence)
 from ui.auth import require
 from ui import cached
-from ui.context import lang, startup, t
+from ui.context import escape, lang, startup, t
 from ui.downloads import chart_downloads
 from ui.filters import leader_header, sub_dimension
 
@@ -48,8 +48,8 @@ states = app.store.warning_states()
 open_count = sum(early_warning.is_open(a, states) for a in alerts)
 period = bucket_label(bucket, grain, lang())
 with st.container(border=True):
-    st.markdown("**" + summary_sentence(heads, open_count, briefing.region_name(flt, lang()),
-                                        period, lang()) + "**")
+    st.markdown("**" + escape(summary_sentence(heads, open_count, briefing.region_name(
+        flt, lang()), period, lang())) + "**")
     if (months := int(heads["months"].max() or 0)) and grain != "month" and \
             months < {"quarter": 3, "year": 12}[grain]:
         st.caption(":material/warning: " + t("partial_period", m=months))

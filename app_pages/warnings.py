@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from survey import charts, early_warning
+from survey import charts, early_warning, fields
 from survey.errors import message
 from survey.store import StoreError
 from survey.trends import alert_facts, indicator_label, month_label
@@ -73,7 +73,7 @@ for point_id in sorted(by_point, key=lambda p: names.get(p, p)):
                               at=f"{state['at']:%Y-%m-%d %H:%M}", note=escape(state["note"])))
                     continue
                 with st.form(f"handle:{alert.key}", border=False):
-                    note = st.text_area(t("handle_note"), max_chars=1000, height=80,
+                    note = st.text_area(t("handle_note"), max_chars=fields.WARNING_NOTE.limit, height=80,
                                         key=f"note:{alert.key}")
                     if st.form_submit_button(t("mark_handled")):
                         try:

@@ -45,6 +45,13 @@ class StoreError(DomainError, RuntimeError):
     English, and in Chinese where a page shows it: StoreError(en, zh))."""
 
 
+def refuse(*problems) -> None:
+    """Raise the first field problem ((en, zh) or None, from survey.fields) as a StoreError."""
+    for problem in problems:
+        if problem:
+            raise StoreError(*problem)
+
+
 class StoreLockedError(StoreError):
     pass
 
