@@ -22,7 +22,7 @@ from survey import access, signin, sso
 from survey.client_address import client_address
 from survey.store import CodeError, Respondent, sessions
 from survey.errors import message
-from ui.context import SSO_LANG_COOKIE, escape, lang, startup, t
+from ui.context import LANG_CHOICE, SSO_LANG_COOKIE, escape, lang, startup, t
 from ui.server import COOKIES, DEVICE_COOKIES
 
 _TOKENS = {sessions.STAFF: "staff_token", sessions.CADRE: "cadre_token"}
@@ -153,7 +153,7 @@ def sign_out(reason: str | None = None, at_provider: bool = False) -> None:
         startup().store.audit(found.subject, "logout", method=found.method)
         sessions.end(startup().store, token, "sign-out")
     for key in list(st.session_state):
-        if key not in ("lang", "cookie_jobs") and not key.startswith("dead_"):
+        if key not in ("lang", LANG_CHOICE, "cookie_jobs") and not key.startswith("dead_"):
             del st.session_state[key]
     _forget_cookie(sessions.STAFF)
     if reason:
