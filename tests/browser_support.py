@@ -69,7 +69,7 @@ def running_app(env: dict, timeout: float = 60):
         log.close()
 
 
-def settle(page, pause: float = 0.25) -> None:
+def settle(page, pause: float = 0.25, timeout: float = 20) -> None:
     """Wait until Streamlit has finished the rerun a click or an edit started."""
     time.sleep(pause)
     # A fragment's rerun shows no status widget: also wait for the script state and for the
@@ -78,4 +78,4 @@ def settle(page, pause: float = 0.25) -> None:
         "() => !document.querySelector('[data-testid=stStatusWidget]') && "
         "document.querySelector('[data-testid=stApp]')?.getAttribute("
         "'data-test-script-state') !== 'running' && !document.querySelector('[data-stale=true]')",
-        timeout=20000)
+        timeout=timeout * 1000)

@@ -17,7 +17,8 @@ YES_NO = (True, False)
 TEXT_HARD_CAP = 20_000
 
 
-def _label(q: Question, lang: str) -> str:
+def label(q: Question, lang: str) -> str:
+    """The field's label: the question, its unit, a star when it must be answered."""
     text = q.label.get(lang)
     if q.unit:
         text += f"({q.unit.get(lang)})" if lang == "zh" else f" ({q.unit.get(lang)})"
@@ -48,7 +49,7 @@ def question(q: Question, key: str, value, lang: str, yes_no_labels: tuple[str, 
              choose: str = "", on_change=None):
     """Render the widget for one question; return its current answer value. `choose` is the
     placeholder of a multiple-choice list, in the page's language."""
-    label = _label(q, lang)
+    shown = label(q, lang)
     changed = (lambda: on_change(q.id, _read(q, key))) if on_change else None
     if q.type in ("integer", "decimal"):
         # A float field for whole numbers too: an integer field rounds 3.7 to 3 in the browser
@@ -57,30 +58,30 @@ def question(q: Question, key: str, value, lang: str, yes_no_labels: tuple[str, 
         numeric = isinstance(value, (int, float)) and not isinstance(value, bool)
         _seed(key, float(value) if numeric else None)
         step = 1.0 if q.type == "integer" else float(q.step or 0.1)
-        st.number_input(label, key=key, value=None, step=step, format="%g", placeholder="",
+        st.number_input(shown, key=key, value=None, step=step, format="%g", placeholder="",
                         on_change=changed)
         return _read(q, key)
     if q.type in ("single_choice", "likert"):
         codes = [c.value for c in q.choices]
         _seed(key, str(value) if value is not None and str(value) in codes else None)
-        return st.radio(label, codes, key=key, format_func=lambda c: q.choice_label(c, lang),
+        return st.radio(shown, codes, key=key, format_func=lambda c: q.choice_label(c, lang),
                         index=None, on_change=changed)
     if q.type == "multiple_choice":
         codes = [c.value for c in q.choices]
         _seed(key, [v for v in (value or []) if v in codes])
-        chosen = st.multiselect(label, codes, key=key, placeholder=choose,
+        chosen = st.multiselect(shown, codes, key=key, placeholder=choose,
                                 format_func=lambda c: q.choice_label(c, lang), on_change=changed)
         return list(chosen)
     if q.type == "yes_no":
         _seed(key, value if isinstance(value, bool) else None)
-        return st.radio(label, YES_NO, key=key, horizontal=True, index=None, on_change=changed,
+        return st.radio(shown, YES_NO, key=key, horizontal=True, index=None, on_change=changed,
                         format_func=lambda v: yes_no_labels[0] if v else yes_no_labels[1])
     if q.type == "date":
         _seed(key, dt.date.fromisoformat(value) if value else None)
-        chosen = st.date_input(label, key=key, format="YYYY-MM-DD", on_change=changed)
+        chosen = st.date_input(shown, key=key, format="YYYY-MM-DD", on_change=changed)
         return chosen.isoformat() if isinstance(chosen, dt.date) else None
     if q.type == "matrix":
-        st.markdown(f"**{label}**")
+        st.markdown(f"**{shown}**")
         codes = [c.value for c in q.choices]
         for row in q.rows:
             row_key = f"{key}:{row.id}"
@@ -93,4 +94,4 @@ def question(q: Question, key: str, value, lang: str, yes_no_labels: tuple[str, 
     widget = st.text_area if q.type == "long_text" else st.text_input
     # No max_chars=q.max_length: the browser would drop a longer paste without a word; the
     # answer is kept and validation says "最多 N 个字(现在 M 个)" so the cadre can shorten it.
-    return widget(label, key=key, max_chars=TEXT_HARD_CAP, on_change=changed) or None
+    return widget(shown, key=key, max_chars=TEXT_HARD_CAP, on_change=changed) or None
