@@ -18,13 +18,14 @@ if __name__ != "__main__":  # imported by the server: build the ASGI app
                  middleware=[Middleware(server.CodeLinkMiddleware)])
 else:  # a page run
     from survey import access
-    from ui import auth, phone
+    from ui import auth, phone, widgets
     from ui.context import database_trouble_shown, language_switch, startup, t
 
     st.set_page_config(page_title="基层减负监测 · Burden monitoring", page_icon=":material/assignment:",
                        layout="centered")
     language_switch()
     phone.quiet_status_widget()
+    widgets.forget_drawn()  # the browser will hold only what this run draws, even if it stops
     startup()  # open the database once, before any page, so errors show in one place
     # page id -> (script, title key, icon); the order is the order in the navigation
     PAGES = {

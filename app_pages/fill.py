@@ -40,37 +40,23 @@ def rerun_form() -> None:
         st.rerun()
 
 
-def reseed(prefix: str) -> None:
-    """Forget the widgets' state so they show the flow's answers after an action filled some."""
-    for key in [k for k in st.session_state if str(k).startswith(prefix + ":")]:
-        del st.session_state[key]
-
-
-def drawn(prefix: str, qid: str) -> bool:
-    """The question's widget state is there: the page drew it since it last forgot it (a
-    matrix keeps one state per row)."""
-    key = f"{prefix}:{qid}"
-    return any(k == key or k.startswith(key + ":") for k in map(str, st.session_state))
-
-
 def answer_callback(flow, prefix: str):
-    """A field's change goes to the flow; the widgets of answers the change dropped (an
-    unchanged month's implied answers once something differs) are forgotten, so they show
-    empty and the question is asked.
+    """A field's change goes to the flow, unless it comes from a field drawn before an action
+    replaced the answers on screen (widgets.new_fields): that value is out of date.
 
-    Only a field of the screen the page shows now is an answer. A tap that reaches the server
-    before the browser has finished the previous rerun (提交 tapped at once after
-    "与上期相同,一键确认") still carries the fields of the screen before it, whose widget state
-    this page forgot (reseed), so they read as empty: taking them emptied three carried answers
-    and sent the cadre back to section 1. Such changes are ignored."""
-    screen = st.session_state.get(f"where|{prefix}")  # the step this field was drawn on
+    A tap that reaches the server before the browser has drawn the last run's screen carries
+    the fields of the screen before it (the browser re-sends every field it holds). Those are
+    taken: they hold what the browser showed (widgets.FormFields sends each field its answer
+    whenever the browser lacks it), that is the answer or what the cadre typed there last.
+    (Until issue 19 such changes were ignored, and a field drawn while the browser lacked it
+    was mounted empty, then taken as emptied.)"""
+    drawn_in = widgets.generation(prefix)
 
     def changed(qid: str, value) -> None:
-        if st.session_state.get(f"where|{prefix}") != screen or not drawn(prefix, qid):
+        if widgets.generation(prefix) != drawn_in:
             return
-        for dropped in flow.set_answer(qid, value):
-            reseed(f"{prefix}:{dropped}")
-            st.session_state.pop(f"{prefix}:{dropped}", None)
+        if flow.set_answer(qid, value):  # implied answers dropped: show the questions empty
+            widgets.new_fields_after_callbacks(prefix)
     return changed
 
 
@@ -84,7 +70,7 @@ def notice_text(flow) -> str:
     return t(key, **values)
 
 
-def section_step(flow, prefix: str) -> None:
+def section_step(flow, prefix: str, fields) -> None:
     section = flow.current
     answered, asked = flow.progress()
     st.progress(answered / asked if asked else 1.0,
@@ -98,12 +84,13 @@ def section_step(flow, prefix: str) -> None:
                            help=t("nothing_changed_help") if offer == NOTHING_CHANGED else
                            t("keep_rest_help") if offer == KEEP_REST else None):
         flow.keep_last_period()
-        reseed(prefix)
+        widgets.new_fields(prefix)
         rerun_form()
     st.subheader(section.title.get(lang()))
     for q in flow.shown_questions():
-        widgets.question(q, f"{prefix}:{q.id}", flow.answers.get(q.id), lang(),
-                         (t("yes"), t("no")), t("choose"), on_change=answer_callback(flow, prefix))
+        key, fresh = fields.draw(q.id)
+        widgets.question(q, key, flow.answers.get(q.id), lang(), (t("yes"), t("no")),
+                         t("choose"), on_change=answer_callback(flow, prefix), fresh=fresh)
         if q.hint:
             st.caption(q.hint.get(lang()))
         if flow.is_carried(q.id):
@@ -191,7 +178,7 @@ def receipt_step(flow, prefix: str, open_now: bool) -> None:
     st.caption(t("revise_until"))
     if st.button(t("revise"), key=f"revise:{prefix}"):
         flow.revise()
-        reseed(prefix)
+        widgets.new_fields(prefix)
         rerun_form()
 
 
@@ -222,7 +209,7 @@ def elsewhere_step(respondent, flow, prefix: str) -> None:
                     key=f"newer:{prefix}"):
         st.session_state["forms"][prefix] = form_flow.open_form(store, respondent, flow.qn,
                                                                 flow.period)
-        reseed(prefix)
+        widgets.new_fields(prefix)
         rerun_form()
     if mine.button(t("submit_as_revision") if submitted else t("keep_this_page"),
                    width="stretch", key=f"mine:{prefix}"):
@@ -233,6 +220,7 @@ def elsewhere_step(respondent, flow, prefix: str) -> None:
 @st.fragment
 def form(respondent, prefix: str, open_now: bool) -> None:
     flow = st.session_state["forms"][prefix]
+    fields = widgets.FormFields(prefix)
     to_top_on_a_new_step(flow, prefix)
     if flow.elsewhere and flow.step != DONE:
         elsewhere_step(respondent, flow, prefix)
@@ -242,7 +230,7 @@ def form(respondent, prefix: str, open_now: bool) -> None:
     if flow.step == CONFIRM:
         confirm_step(respondent, flow, prefix)
     else:
-        section_step(flow, prefix)
+        section_step(flow, prefix, fields)
     told = flow.elsewhere
     try:
         form_flow.save(store, respondent, flow)

@@ -15,6 +15,7 @@ from survey.errors import message
 from survey.form_flow import DONE
 from survey.store import StoreError
 from survey.store import reviews
+from ui import widgets
 from ui.context import escape, lang, t
 
 REFRESH_S = 3
@@ -75,8 +76,7 @@ def _actions(store, respondent, qn, period, flow, prefix) -> None:
                      key=f"return_revise:{prefix}"):
         if hasattr(flow, "revise"):
             flow.revise()
-        for key in [k for k in st.session_state if str(k).startswith(prefix + ":")]:
-            del st.session_state[key]  # the widgets show the flow's answers again
+        widgets.new_fields(prefix)  # the fields show the flow's answers again
         st.rerun()
     note = st.text_input(t("return_right_note"), max_chars=500, key=f"return_note:{prefix}")
     if right.button(t("return_right"), width="stretch", key=f"return_right:{prefix}"):
