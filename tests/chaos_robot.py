@@ -70,6 +70,8 @@ class FormDriver(abc.ABC):
     def __init__(self, page, qn: Questionnaire, lang: str = "zh"):
         self.page, self.qn, self.lang = page, qn, lang
         self.questions = {q.id: q for q in qn.questions}
+        self.errors: list[str] = []  # uncaught errors in the page's scripts
+        page.on("pageerror", lambda error: self.errors.append(str(error)[:300]))
 
     @abc.abstractmethod
     def open(self, base_url: str, code: str) -> None:
@@ -191,9 +193,11 @@ class Robot:
     chosen with the questionnaire's own rules (survey.form_flow) so that each one is valid
     and hides no question: every value typed must then be stored as typed.
 
-    A number typed without Enter counts once the robot's next move finds it still in its
-    field (that move, a tap, commits it): a field the page replaced before anything committed
-    it never reached the page, on any front end."""
+    A number typed without Enter counts once the robot's next move (a tap, or typing in
+    another field) happens while it is still in its field: that move commits it. A value the
+    page replaced before anything committed it, typed over, or left in its field at a reload
+    or at the end never reached the page (a front end that saves on every keystroke passes
+    anyway)."""
 
     # how often each kind of step is picked
     WEIGHTS = {"type": 40, "tap": 30, "flip": 8, "reload": 3, "database": 8, "network": 2,
@@ -257,16 +261,28 @@ class Robot:
         self.ledger.typed[qid] = value
         self.shadow.set_answer(qid, value)
 
-    def _settle_pending(self) -> None:
-        """Before the next move: a number typed without Enter counts if it is still there."""
-        if self.pending is None:
-            return
-        qid, value = self.pending
-        self.pending = None
-        if same_answer(self.driver.shown(qid), value):
-            self._typed(qid, value)
-        else:
-            self.ledger.log(f"  {qid}={value!r} gone before it was committed: not counted")
+    def _moving_on(self, move) -> bool:
+        """Make a move that leaves the field typed without Enter (a tap, typing elsewhere):
+        the value counts if it was still in its field and the move happened (that commits
+        it); if the move did not happen it stays typed-not-committed. Returns move()."""
+        pending, self.pending = self.pending, None
+        still_there = pending is not None and same_answer(self.driver.shown(pending[0]),
+                                                          pending[1])
+        done = move()
+        if pending is not None:
+            if still_there and done:
+                self._typed(*pending)
+            elif still_there:
+                self.pending = pending
+            else:
+                self.ledger.log(f"  {pending[0]}={pending[1]!r} gone before it was committed: "
+                                "not counted")
+        return done
+
+    def _drop_pending(self, why: str) -> None:
+        if self.pending is not None:
+            self.ledger.log(f"  {self.pending[0]}={self.pending[1]!r} {why}: not counted")
+            self.pending = None
 
     # -- steps ---------------------------------------------------------------------------------
     def pick(self, weights: dict) -> str:
@@ -278,18 +294,19 @@ class Robot:
         time.sleep(self.random.uniform(*self.fast))
 
     def _type(self) -> None:
-        self._settle_pending()
         screen = self.driver.screen()
         fields = [f for f in screen.fields if self.driver.questions[f].type in
                   NUMERIC_TYPES + CHOICE_TYPES]
         if screen.kind != SECTION or not fields:
             return self._tap(screen)
         qid = self.random.choice(fields)
+        if self.pending and self.pending[0] == qid:
+            self._drop_pending("typed over in the same field")
         value = self.choose_value(qid)
         if value is None:
             return
         commit = self.driver.questions[qid].type in CHOICE_TYPES or self.random.random() < 0.4
-        if not self.driver.type(qid, value, commit):
+        if not self._moving_on(lambda: self.driver.type(qid, value, commit)):
             self.ledger.log(f"type {qid}: field not there")
             return
         self.ledger.log(f"type {qid}={value!r}{' +enter' if commit else ''} on {screen.kind}")
@@ -299,10 +316,9 @@ class Robot:
             self.pending = (qid, value)
 
     def _tap(self, screen: Screen | None = None) -> None:
-        self._settle_pending()
         screen = screen or self.driver.screen()
         action = self.pick(self.TAPS[screen.kind])
-        done = self.driver.tap(action)
+        done = self._moving_on(lambda: self.driver.tap(action))
         self.ledger.log(f"tap {action} on {screen.kind}{'' if done else ' (not there)'}")
         if screen.kind == OUTAGE:
             self.language_check()
@@ -310,12 +326,11 @@ class Robot:
     def _flip(self) -> None:
         """A change of mind: next and at once back (or back and at once next), the second tap
         landing while the page is still answering the first."""
-        self._settle_pending()
         screen = self.driver.screen()
         if screen.kind != SECTION:
             return self._tap(screen)
         first, second = (NEXT, BACK) if self.random.random() < 0.6 else (BACK, NEXT)
-        done = self.driver.tap(first)
+        done = self._moving_on(lambda: self.driver.tap(first))
         time.sleep(self.random.uniform(0.02, 0.3))
         done = [done, self.driver.tap(second)]
         self.ledger.log(f"flip {first}+{second} on {screen.kind} {done}")
@@ -325,7 +340,7 @@ class Robot:
         asks to be kept open), and never a loss when it does not."""
         if not self.database_up:
             return
-        self._settle_pending()
+        self._drop_pending("left in its field at a reload")
         self.driver.settle()
         if self.driver.screen().unsaved:
             self.ledger.log("reload skipped: the page says not saved")
@@ -342,7 +357,6 @@ class Robot:
 
     def _network(self) -> None:
         """A few seconds without signal: long enough for the framework's reconnect dialog."""
-        self._settle_pending()
         self.ledger.log("network DOWN")
         self.faults.network(False)
         time.sleep(self.random.uniform(3, 6))
@@ -384,7 +398,7 @@ class Robot:
     def finish(self) -> None:
         """Everything comes back; the page must then save what it holds, by itself or on the
         one tap a cadre makes when the page asks (try again)."""
-        self._settle_pending()
+        self._drop_pending("never committed (no Enter, no tap after it)")
         if not self.database_up:
             self._database()
         deadline = time.monotonic() + 30
@@ -398,6 +412,8 @@ class Robot:
             time.sleep(1)
         screen = self.driver.screen()
         self.language_check()
+        for error in self.driver.errors:  # e.g. "Bad delta path index 5": a blank page
+            self.problem(f"the page's scripts failed: {error}")
         if screen.unsaved:
             self.problem("the page still says not saved 30 s after the database came back")
         self.ledger.log(f"finished on {screen.kind}")

@@ -4,6 +4,8 @@ look at the DOM. See tests/chaos_robot.py for the interface."""
 
 from __future__ import annotations
 
+import re
+
 from playwright.sync_api import Error as PlaywrightError
 
 from survey.i18n import t
@@ -33,16 +35,21 @@ _LOOK = """() => {
   const shown = (e) => e.offsetParent !== null && onScreen(e.getBoundingClientRect());
   return {
     text: text.join("\\n"), inView: inViewText.join("\\n"),
+    // fields of the screen being replaced (stale, dimmed) are not offered
     labels: [...document.querySelectorAll('[data-testid=stWidgetLabel]')].filter(shown)
-              .map(e => e.innerText.trim()),
-    buttons: [...document.querySelectorAll('button')].filter(shown).map(b => b.innerText.trim()),
+              .filter(e => !e.closest('[data-stale=true]')).map(e => e.innerText.trim()),
+    buttons: [...document.querySelectorAll('button')].filter(shown).map(b =>  // not icon names
+      [...b.querySelectorAll('p, div, span')].filter(e => !e.children.length
+        && !getComputedStyle(e).fontFamily.includes('Material')).map(e => e.textContent.trim())
+        .join('') || b.innerText.trim()),
   };
 }"""
 
 
 def _prefix(key: str, lang: str) -> str:
-    """The fixed start of an interface text with placeholders ('草稿暂时无法保存到服务器:')."""
-    return t(key, lang).split("{")[0]
+    """The start of an interface text, before its first placeholder or colon ('草稿暂时无法保存
+    到服务器'): the page splits a text into several text nodes at the colon."""
+    return re.split(r"[{:：]", t(key, lang))[0]
 
 
 class StreamlitDriver(robot.FormDriver):
@@ -137,7 +144,8 @@ class StreamlitDriver(robot.FormDriver):
         try:
             if q.type in ("integer", "decimal"):
                 box = self._field(qid)
-                if not box.count():
+                if not box.count() or box.first.evaluate(
+                        "e => !!e.closest('[data-stale=true]')"):  # about to go
                     return robot.NOT_SHOWN
                 text = box.first.input_value(timeout=ACT_TIMEOUT_MS).strip()
                 return float(text) if text else None
