@@ -25,7 +25,7 @@ else:  # a page run
                        layout="centered")
     language_switch()
     phone.quiet_status_widget()
-    widgets.forget_drawn()  # the browser will hold only what this run draws, even if it stops
+    widgets.page_run_starts()  # counted: a form drawn before it may be gone from the browser
     startup()  # open the database once, before any page, so errors show in one place
     # page id -> (script, title key, icon); the order is the order in the navigation
     PAGES = {

@@ -40,21 +40,24 @@ def rerun_form() -> None:
         st.rerun()
 
 
-def answer_callback(flow, prefix: str):
-    """A field's change goes to the flow, unless it comes from a field drawn before an action
-    replaced the answers on screen (widgets.new_fields): that value is out of date.
+def answer_callback(flow, prefix: str, key: str):
+    """A field's change goes to the flow (see widgets.FormFields for which changes count).
 
     A tap that reaches the server before the browser has drawn the last run's screen carries
     the fields of the screen before it (the browser re-sends every field it holds). Those are
-    taken: they hold what the browser showed (widgets.FormFields sends each field its answer
-    whenever the browser lacks it), that is the answer or what the cadre typed there last.
-    (Until issue 19 such changes were ignored, and a field drawn while the browser lacked it
-    was mounted empty, then taken as emptied.)"""
+    taken: they hold what the browser showed, the answer or what the cadre typed there last.
+    A field drawn before an action replaced the answers on screen (one-step keep, revise)
+    counts only with a value typed there since: its re-sent value would undo the action.
+    (Until issue 19 a change from another screen was ignored, and a field drawn while the
+    browser lacked it was mounted empty, then taken as emptied.)"""
     drawn_in = widgets.generation(prefix)
 
     def changed(qid: str, value) -> None:
+        new = widgets.typed(prefix, key, value)
         if widgets.generation(prefix) != drawn_in:
-            return
+            if not new:
+                return
+            widgets.send_again(prefix, qid)  # typed after the action: the cadre's latest
         if flow.set_answer(qid, value):  # implied answers dropped: show the questions empty
             widgets.new_fields_after_callbacks(prefix)
     return changed
@@ -88,9 +91,9 @@ def section_step(flow, prefix: str, fields) -> None:
         rerun_form()
     st.subheader(section.title.get(lang()))
     for q in flow.shown_questions():
-        key, fresh = fields.draw(q.id)
+        key, fresh = fields.draw(q.id, flow.answers.get(q.id))
         widgets.question(q, key, flow.answers.get(q.id), lang(), (t("yes"), t("no")),
-                         t("choose"), on_change=answer_callback(flow, prefix), fresh=fresh)
+                         t("choose"), on_change=answer_callback(flow, prefix, key), fresh=fresh)
         if q.hint:
             st.caption(q.hint.get(lang()))
         if flow.is_carried(q.id):

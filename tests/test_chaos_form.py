@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import os
 import random
+import time
 
 import pytest
 
@@ -88,34 +89,90 @@ def last_period_answers(seed: int) -> dict:
                             duplicate_forms=r.randint(1, 6), apps=r.randint(2, 9))
 
 
-@pytest.mark.parametrize("seed", seeds())
-def test_nothing_typed_is_lost_under_faults(world, seed):
-    store, cluster = world["store"], world["cluster"]
-    qn = next(q for q in store.current_questionnaires() if q.id == "burden_monthly")
-    period = store.open_periods(qn)[0]
-    last = periods.previous("month", period)
-    code = store.issue_codes(VILLAGE.point_id, 1)[0]
-    respondent = store.respondent(code)
-    before = last_period_answers(seed)
-    store.submit(respondent, qn, last, before, f"last-{seed}")
+class Cadre:
+    """A new cadre with last month submitted, on a phone that has opened the QR link."""
 
-    context = world["browser"].new_context(viewport={"width": WIDTH, "height": HEIGHT},
-                                           locale="zh-CN")
-    try:
-        driver = StreamlitDriver(context.new_page(), qn)
-        driver.open(world["proxy"].url, code)
-        faults = Outages(cluster, world["proxy"], context)
-        cadre = robot.Robot(driver, faults, qn, period, last, before, seed)
-        cadre.shots = world["shots"]
-        cadre.checkpoint_store = lambda: robot.check_store(
-            store, respondent, qn, period, cadre.carried, cadre.ledger)
-        ledger = cadre.run(STEPS)
-    finally:
-        world["proxy"].up()
-        context.close()
-        if not (cluster.data / "postmaster.pid").exists():
-            cluster.resume()  # a run that failed half-way leaves the database up for the next
-    problems = ledger.problems + robot.check_store(store, respondent, qn, period,
-                                                   cadre.carried, ledger)
+    def __init__(self, world, seed: int):
+        store = world["store"]
+        self.qn = next(q for q in store.current_questionnaires() if q.id == "burden_monthly")
+        self.period = store.open_periods(self.qn)[0]
+        self.last = periods.previous("month", self.period)
+        code = store.issue_codes(VILLAGE.point_id, 1)[0]
+        self.respondent = store.respondent(code)
+        self.before = last_period_answers(seed)
+        store.submit(self.respondent, self.qn, self.last, self.before, f"last-{seed}")
+        self.context = world["browser"].new_context(viewport={"width": WIDTH, "height": HEIGHT},
+                                                    locale="zh-CN")
+        self.driver = StreamlitDriver(self.context.new_page(), self.qn)
+        self.driver.open(world["proxy"].url, code)
+
+    def draft(self, store) -> dict:
+        from survey.store import forms
+        saved = forms.draft(store, self.respondent, self.qn.id, self.period)
+        return saved[0].answers if saved else {}
+
+
+@pytest.fixture
+def cadres(world):
+    """Cadres for one test; afterwards the network and the database are back for the next."""
+    made = []
+    yield lambda seed: made.append(Cadre(world, seed)) or made[-1]
+    world["proxy"].up()
+    for cadre in made:
+        cadre.context.close()
+    if not (world["cluster"].data / "postmaster.pid").exists():
+        world["cluster"].resume()
+
+
+@pytest.mark.parametrize("seed", seeds())
+def test_nothing_typed_is_lost_under_faults(world, cadres, seed):
+    store = world["store"]
+    cadre = cadres(seed)
+    robot_cadre = robot.Robot(cadre.driver, Outages(world["cluster"], world["proxy"],
+                                                    cadre.context),
+                              cadre.qn, cadre.period, cadre.last, cadre.before, seed)
+    robot_cadre.shots = world["shots"]
+
+    def stored() -> list[str]:
+        return robot.check_store(store, cadre.respondent, cadre.qn, cadre.period,
+                                 robot_cadre.carried, robot_cadre.ledger)
+    robot_cadre.checkpoint_store = stored
+    ledger = robot_cadre.run(STEPS)
+    problems = ledger.problems + stored()
+    if problems:
+        cadre.driver.page.screenshot(path=str(world["shots"] / f"seed{seed}-end.png"))
     assert not problems, (f"seed {seed}: " + "; ".join(problems)
-                          + "\nlast steps:\n" + ledger.tail())
+                          + "\nsteps:\n" + ledger.tail())
+
+
+def test_next_and_at_once_back_keeps_every_answer(world, cadres):
+    """Fault 1 as the robot found it (issue 19): next and at once back, then one number typed;
+    the back tap re-sent the previous section's fields, the section came back drawn empty in
+    the browser, and the typed number took the empty fields with it (form_hours and
+    duplicate_forms null in the draft over last period's answers). Five tries, no faults."""
+    cadre, store = cadres(103), world["store"]
+    driver, carried = cadre.driver, cadre.before
+    assert driver.tap(robot.NEXT)
+    until(driver, lambda screen: "forms" in screen.fields)
+    driver.settle()
+    for attempt in range(5):
+        assert driver.tap(robot.NEXT)
+        driver.tap(robot.BACK)  # at once: the page is still answering the first tap
+        while driver.settle(10) and "forms" not in (fields := driver.screen().fields):
+            driver.tap(robot.BACK if "inspections" in fields else robot.NEXT)  # a tap missed
+        forms = carried["forms"] + attempt + 1
+        assert driver.type("forms", forms, commit=True), attempt
+        deadline = time.monotonic() + 10
+        while (draft := cadre.draft(store)).get("forms") != forms and \
+                time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert (draft.get("forms"), draft.get("form_hours"), draft.get("duplicate_forms")) == \
+            (forms, carried["form_hours"], carried["duplicate_forms"]), (attempt, draft)
+
+
+def until(driver, wanted, timeout: float = 30) -> robot.Screen:
+    """The first screen that is as wanted, or the last one seen at the timeout."""
+    deadline = time.monotonic() + timeout
+    while not wanted(screen := driver.screen()) and time.monotonic() < deadline:
+        time.sleep(0.3)
+    return screen

@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 
 import streamlit as st
+from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 from survey.answers import from_input
 from survey.questionnaire.model import Question
@@ -25,33 +26,72 @@ class FormFields:
 
     A field's answer is sent to the browser only through its widget state (st.session_state
     written before the widget is drawn); a field the browser already holds keeps what it shows
-    (so what a cadre is typing there is never overwritten). The browser holds exactly the
-    fields the page's previous run drew: it drops the others when a run ends, also a run the
-    server ended early (st.stop() at the database message, an error), where Streamlit keeps
-    their state; and a browser event re-sends the fields it still held, which gives the server
-    state again for fields the browser is about to drop. So "the server has state for the key"
-    does not mean "the browser shows it": a field not drawn by the previous run is sent its
-    answer every time. (Seeding only missing keys mounted such fields empty, and the next event
-    sent the empty fields as the cadre's answers: issue 19, fault 1.)
+    (so what a cadre is typing there is never overwritten, also when a full run redraws the
+    page after the connection came back). The browser holds the fields the page's previous run
+    drew: it drops the others when a run ends, and a full run that did not draw the form (the
+    database message) drops them all. A browser event re-sends the fields it still held, which
+    gives the server state again for fields the browser is about to drop, and Streamlit keeps
+    the state of fields a run it ended early did not draw. So "the server has state for the
+    key" does not mean "the browser shows it": a field not drawn by the previous run is sent
+    its answer every time. (Seeding only missing keys mounted such fields empty, and the next
+    event sent the empty fields as the cadre's answers: issue 19, fault 1.)
 
     Keys carry a generation: an action that replaces answers on screen (not the cadre's
-    typing) draws the fields under new keys (new_fields()), and events of older keys are not
-    answers. Every full page run forgets what was drawn (forget_drawn()): it redraws the page.
-    Make one FormFields per run of the form."""
+    typing) draws the fields under new keys (new_fields()). A value from an older key is a
+    re-send of what that field held (out of date: ignored) unless the cadre typed it there
+    after the action, before the page had changed (typed(): taken, and sent to the current
+    field). Full page runs are counted (page_run_starts()). One FormFields per form run.
+    """
 
     def __init__(self, form: str):
         self.form = form
         state = st.session_state
         if state.pop(f"renew|{form}", False):
             new_fields(form)
-        self.held: set[str] = state.get(f"drawn|{form}", set())
-        state[f"drawn|{form}"] = self.drawn = set()  # this run's fields, for the next run
+        page_run = state.get("page_runs", 0)
+        drawn_in, held = state.get(f"drawn|{form}", (None, set()))
+        fragment_run = bool(getattr(get_script_run_ctx(), "fragment_ids_this_run", None))
+        # held still: drawn in this page run, or by the one before when this is the full run
+        # drawing it again; otherwise a full run in between left the form out
+        still = drawn_in == page_run or not fragment_run and drawn_in == page_run - 1
+        self.held: set[str] = held if still else set()
+        self.drawn: set[str] = set()
+        state[f"drawn|{form}"] = (page_run, self.drawn)  # this run's fields, for the next
+        self.values = _held_values(form)
 
-    def draw(self, qid: str) -> tuple[str, bool]:
-        """(key, fresh): the field's key, and whether the browser lacks the field."""
-        key = f"{self.form}:{generation(self.form)}:{qid}"
+    def draw(self, qid: str, answer) -> tuple[str, bool]:
+        """(key, fresh): the field's key, and whether the browser lacks the field (then it is
+        sent `answer`)."""
+        key = _key(self.form, qid)
         self.drawn.add(key)
-        return key, key not in self.held
+        fresh = key not in self.held
+        if fresh:
+            self.values[key] = answer
+        return key, fresh
+
+
+def _key(form: str, qid: str) -> str:
+    return f"{form}:{generation(form)}:{qid}"
+
+
+def _held_values(form: str) -> dict:
+    """Field key -> the answer the browser holds there (sent to it, or last reported by it)."""
+    return st.session_state.setdefault(f"held|{form}", {})
+
+
+def typed(form: str, key: str, value) -> bool:
+    """A change event brought `value` for field `key`: whether it is new, not the value the
+    browser already held there (re-sent with another event). Records it."""
+    values = _held_values(form)
+    new = key not in values or values[key] != value
+    values[key] = value
+    return new
+
+
+def send_again(form: str, qid: str) -> None:
+    """The current field of `qid` is sent its answer on the next draw (a value from an older
+    field changed it)."""
+    st.session_state.get(f"drawn|{form}", (None, set()))[1].discard(_key(form, qid))
 
 
 def generation(form: str) -> int:
@@ -69,10 +109,9 @@ def new_fields_after_callbacks(form: str) -> None:
     st.session_state[f"renew|{form}"] = True
 
 
-def forget_drawn() -> None:
-    """At the start of a full page run: the browser will hold only what this run draws."""
-    for key in [k for k in st.session_state if str(k).startswith("drawn|")]:
-        del st.session_state[key]
+def page_run_starts() -> None:
+    """At the start of every full page run (FormFields tells whether it drew the form)."""
+    st.session_state["page_runs"] = st.session_state.get("page_runs", 0) + 1
 
 
 def label(q: Question, lang: str) -> str:
