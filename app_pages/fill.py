@@ -6,6 +6,8 @@ taps and edits to it. The form runs as a fragment: a tap reruns the form, not th
 
 from __future__ import annotations
 
+import time
+
 import streamlit as st
 from streamlit.errors import StreamlitAPIException
 
@@ -220,11 +222,54 @@ def elsewhere_step(respondent, flow, prefix: str) -> None:
         store_then_rerun(lambda: keep(store, respondent, flow, overwrite=True))
 
 
+DRAFT_RETRY_S = 5
+# The draft notice stays in view (under Streamlit's header) while the cadre scrolls the form.
+# (Sticky on the wrapper Streamlit puts around the container: the container fills it exactly.)
+STICKY_NOTICE = ("<style>[data-testid=stLayoutWrapper]:has(> .st-key-draft_notice) "
+                 "{position: sticky; top: 3.75rem; z-index: 10;}</style>")
+
+
+def keep_draft(respondent, flow, prefix: str) -> None:
+    """Save the draft; when the server cannot take it, say so in view and try again."""
+    told = flow.elsewhere
+    try:
+        form_flow.save(store, respondent, flow)
+    except StoreError as exc:
+        st.session_state[f"draft_error|{prefix}"] = exc
+        draft_not_saved(respondent, prefix, time.monotonic())
+    if flow.elsewhere and not told:
+        rerun_form()  # another tab saved a newer draft: ask at the top now
+
+
+@st.fragment(run_every=DRAFT_RETRY_S)
+def draft_not_saved(respondent, prefix: str, failed_at: float) -> None:
+    """The notice that the draft is not on the server yet, which tries again by itself every
+    few seconds and goes once the draft is saved: the cadre need not tap anything when the
+    database is back, and may then close the page. (Drawn only while a save failed: the
+    form's next run leaves it out once a save succeeds, and its timer stops.)"""
+    flow = st.session_state["forms"][prefix]
+    if time.monotonic() - failed_at > DRAFT_RETRY_S / 2:  # a timed run, not the form's own
+        try:
+            form_flow.save(store, respondent, flow)
+        except StoreError as exc:
+            st.session_state[f"draft_error|{prefix}"] = exc
+        else:
+            if flow.elsewhere:
+                st.rerun()  # another tab saved a newer draft meanwhile: the form asks
+            return
+    if flow.needs_saving():
+        error = st.session_state.get(f"draft_error|{prefix}")
+        st.warning(t("draft_failed", error=message(error, lang()) if error else ""),
+                   icon=":material/cloud_off:")
+
+
 @st.fragment
 def form(respondent, prefix: str, open_now: bool) -> None:
     flow = st.session_state["forms"][prefix]
     fields = widgets.FormFields(prefix)
     to_top_on_a_new_step(flow, prefix)
+    # at the top, where a new step starts, and sticky: the notice is filled after the save
+    notice = st.container(key="draft_notice")
     if flow.elsewhere and flow.step != DONE:
         elsewhere_step(respondent, flow, prefix)
     if flow.step == DONE:
@@ -234,13 +279,8 @@ def form(respondent, prefix: str, open_now: bool) -> None:
         confirm_step(respondent, flow, prefix)
     else:
         section_step(flow, prefix, fields)
-    told = flow.elsewhere
-    try:
-        form_flow.save(store, respondent, flow)
-    except StoreError as exc:
-        st.warning(t("draft_failed", error=message(exc, lang())))
-    if flow.elsewhere and not told:
-        rerun_form()  # another tab saved a newer draft: ask at the top now
+    with notice:
+        keep_draft(respondent, flow, prefix)
 
 
 def questionnaires_for(respondent):
@@ -257,7 +297,7 @@ HIDE_INPUT_INSTRUCTIONS = "<style>[data-testid=InputInstructions] {display: none
 
 
 def main() -> None:
-    st.html(HIDE_INPUT_INSTRUCTIONS)
+    st.html(HIDE_INPUT_INSTRUCTIONS + STICKY_NOTICE)
     respondent = ui_code_entry()
     if respondent is None:
         return

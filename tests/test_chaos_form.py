@@ -176,3 +176,30 @@ def until(driver, wanted, timeout: float = 30) -> robot.Screen:
     while not wanted(screen := driver.screen()) and time.monotonic() < deadline:
         time.sleep(0.3)
     return screen
+
+
+def test_the_draft_notice_stays_in_view_and_goes_by_itself_when_the_database_is_back(
+        world, cadres):
+    """Fault 4: during an outage, 下一步 moved on with the "draft not saved" notice drawn below
+    the form, out of view on a phone, and the draft waited for the cadre's next tap once the
+    database was back. Now the notice is at the top of the form and stays in view while the
+    cadre scrolls, and the page saves by itself (a cadre may close it once the notice goes)."""
+    cadre, cluster, store = cadres(101), world["cluster"], world["store"]
+    driver = cadre.driver
+    cluster.pause()
+    assert driver.type("meeting_hours", 7.5, commit=True)  # the last field: scrolled down
+    screen = until(driver, lambda screen: screen.unsaved)
+    assert screen.unsaved and "meeting_hours" in screen.fields, screen.text  # in view
+    assert driver.type("meetings", 9, commit=False)
+    assert driver.tap(robot.NEXT)
+    screen = until(driver, lambda screen: "forms" in screen.fields and screen.unsaved)
+    assert screen.unsaved, screen.text  # in view, at the top of the next section
+    assert driver.type("duplicate_forms", 1, commit=True)  # the page scrolls to it
+    driver.settle(30)
+    assert until(driver, lambda screen: screen.unsaved).unsaved  # still in view
+    cluster.resume()
+    screen = until(driver, lambda screen: not screen.unsaved, timeout=20)
+    assert not screen.unsaved, "the notice is still there 20 s after the database is back"
+    draft = cadre.draft(store)
+    assert (draft["meeting_hours"], draft["meetings"], draft["duplicate_forms"]) == \
+        (7.5, 9, 1), draft
