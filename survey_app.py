@@ -18,13 +18,14 @@ if __name__ != "__main__":  # imported by the server: build the ASGI app
                  middleware=[Middleware(server.CodeLinkMiddleware)])
 else:  # a page run
     from survey import access
-    from ui import auth, phone, widgets
+    from ui import auth, framework_text, phone, widgets
     from ui.context import database_trouble_shown, language_switch, startup, t
 
     st.set_page_config(page_title="基层减负监测 · Burden monitoring", page_icon=":material/assignment:",
                        layout="centered")
     language_switch()
     phone.quiet_status_widget()
+    framework_text.in_page_language()  # Streamlit's "Connection error" dialog, the skip link
     widgets.page_run_starts()  # counted: a form drawn before it may be gone from the browser
     startup()  # open the database once, before any page, so errors show in one place
     # page id -> (script, title key, icon); the order is the order in the navigation

@@ -78,6 +78,13 @@ STRINGS: dict[str, tuple[str, str]] = {
     "save_failed": ("提交未成功:{error} 您的答案仍保留在本页,可稍后再试。",
                     "Submitting failed: {error} Your answers are kept on this page; try again later."),
     "try_again": ("重试", "Try again"),
+    # Streamlit's own words (ui/framework_text.py): the dialog after the connection drops
+    "connection_lost_title": ("网络连接中断", "Connection lost"),
+    "connection_lost_body": ("正在重新连接……您填写的内容仍在本页,连接恢复后会自动保存,请勿关闭或刷新本页。",
+                             "Reconnecting… What you typed stays on this page and is saved when "
+                             "the connection is back; do not close or reload this page."),
+    "close": ("关闭", "Close"),
+    "skip_to_content": ("跳到主要内容", "Skip to main content"),
     "store_unavailable_public": ("服务暂时无法使用,请稍后再试。管理员请查看服务器日志。",
                                  "The service is unavailable for now; please try again later. "
                                  "Administrators: see the server's log."),

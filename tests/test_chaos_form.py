@@ -203,3 +203,22 @@ def test_the_draft_notice_stays_in_view_and_goes_by_itself_when_the_database_is_
     draft = cadre.draft(store)
     assert (draft["meeting_hours"], draft["meetings"], draft["duplicate_forms"]) == \
         (7.5, 9, 1), draft
+
+
+def test_a_dropped_connection_is_told_in_the_pages_language(world, cadres):
+    """Fault 3: Streamlit's own "Connection error" dialog was English in the Chinese form; the
+    skip link for keyboard users too."""
+    cadre, proxy = cadres(102), world["proxy"]
+    page, driver = cadre.driver.page, cadre.driver
+    assert page.locator("[data-testid=stSkipToContent]").text_content() == "跳到主要内容"
+    cadre.context.set_offline(True)
+    proxy.down()
+    page.get_by_text("网络连接中断").wait_for(timeout=30000)
+    assert "请勿关闭或刷新本页" in driver.screen().text
+    assert not robot.foreign_words(driver.screen().text, "zh"), driver.screen().text
+    proxy.up()
+    cadre.context.set_offline(False)
+    page.get_by_text("网络连接中断").wait_for(state="detached", timeout=30000)
+    assert driver.type("meetings", 12, commit=True)  # the same session carries on
+    driver.settle()
+    assert cadre.draft(world["store"])["meetings"] == 12
