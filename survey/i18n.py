@@ -424,7 +424,7 @@ STRINGS: dict[str, tuple[str, str]] = {
     "receipt_first": ("回执编号:{id}  \n提交时间:{at}  \n填报期:{period}",
                       "Receipt: {id}  \nSubmitted: {at}  \nPeriod: {period}"),
     "submitted_elsewhere": ("本期已在其他页面或设备提交(第 {rev} 版,{at})。", "This period was submitted on another page or device (revision {rev}, {at})."),
-    "draft_elsewhere": ("另一页面或设备在 {at} 保存了更新的草稿,本页的修改尚未保存。", "Another page or device saved a newer draft at {at}; this page's changes are not saved yet."),
+    "draft_elsewhere": ("另一页面或设备在 {at} 保存了更新的草稿,本页的修改也已存入其中。请选择接着用哪边的答案。", "Another page or device saved a newer draft at {at}; this page's changes are kept in it too. Choose whose answers to go on with."),
     "see_newer": ("查看已提交的答案", "See the submitted answers"),
     "submit_as_revision": ("仍以本页答案提交(新版)", "Submit these answers as a revision"),
     "load_newer_draft": ("载入那边的答案", "Load those answers"),

@@ -66,8 +66,7 @@ class StreamlitDriver(robot.FormDriver):
             robot.RETRY: [t("try_again", lang)],
             robot.KEEP_MINE: [t("keep_this_page", lang), t("submit_as_revision", lang)],
         }
-        self.unsaved_notices = [_prefix(k, lang) for k in ("draft_failed", "save_failed",
-                                                           "draft_elsewhere")]
+        self.unsaved_notices = [_prefix(k, lang) for k in ("draft_failed", "save_failed")]
 
     def open(self, base_url: str, code: str) -> None:
         self.page.goto(f"{base_url}/?code={code}")
@@ -96,7 +95,7 @@ class StreamlitDriver(robot.FormDriver):
             kind = robot.SECTION
         else:
             kind = robot.OTHER
-        unsaved = kind in (robot.OUTAGE, robot.ELSEWHERE) or any(
+        unsaved = kind == robot.OUTAGE or any(
             notice in look["inView"] for notice in self.unsaved_notices)
         return robot.Screen(kind, fields, unsaved, text)
 

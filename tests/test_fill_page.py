@@ -410,14 +410,21 @@ def test_two_tabs_on_one_code_the_second_submission_asks_first(code, app_env, mo
 
 
 def test_a_draft_saved_in_another_tab_is_not_overwritten(code, app_env, monthly):
+    """...and what the cadre types while the page asks is saved too (issue 19, fault 2)."""
     respondent = app_env.respondent(code)
     tab_a, tab_b = open_app(code), open_app(code)
     set_answers(tab_a, {"documents": 41})
     set_answers(tab_b, {"meetings": 20})
+    assert any("保存了更新的草稿,本页的修改也已存入其中" in w.value for w in tab_b.warning)
+    assert app_env.draft(respondent, monthly.id, PERIOD).answers == {"documents": 41,
+                                                                     "meetings": 20}
+    set_answers(tab_b, {"meeting_hours": 5.5})  # typed while the page asks
     assert any("保存了更新的草稿" in w.value for w in tab_b.warning)
-    assert app_env.draft(respondent, monthly.id, PERIOD).answers == {"documents": 41}
+    assert app_env.draft(respondent, monthly.id, PERIOD).answers == {
+        "documents": 41, "meetings": 20, "meeting_hours": 5.5}
     click(tab_b, "保留本页答案")
-    assert app_env.draft(respondent, monthly.id, PERIOD).answers == {"meetings": 20}
+    assert app_env.draft(respondent, monthly.id, PERIOD).answers == {"meetings": 20,
+                                                                     "meeting_hours": 5.5}
 
 
 def test_a_draft_restored_at_the_confirmation_says_so(code, app_env, monthly):
