@@ -160,6 +160,14 @@ class StreamlitDriver(robot.FormDriver):
         except (PlaywrightError, ValueError):
             return robot.NOT_SHOWN
 
+    def busy(self) -> bool:
+        # Streamlit's status widget shows for a full page run and while reconnecting, not for
+        # the form's own (fragment) runs
+        try:
+            return self.page.locator("[data-testid=stStatusWidget]").count() > 0
+        except PlaywrightError:
+            return True
+
     def settle(self, timeout: float = 30) -> bool:
         try:
             settle(self.page, timeout=timeout)
