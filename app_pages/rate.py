@@ -26,10 +26,10 @@ if point is None or not point.active or not public or not public[0].is_for_kind(
     st.stop()
 qn = public[0]
 period = periods.key_for(qn.period, dt.date.today())
-st.title(qn.title.get(lang()))
+st.title(escape(qn.title.get(lang())))
 st.caption(f"{escape(point.name)} · {period}")
 if qn.description:
-    st.caption(qn.description.get(lang()))
+    st.caption(escape(qn.description.get(lang())))
 
 
 key = browser.pseudonym(store.code_key, f"rate:{point.point_id}")

@@ -14,6 +14,7 @@ from survey import demo, reminders, throttle
 from survey.config import Config
 from survey.questionnaire import load_dir
 from survey.store import PublishRefused, Store, settings
+from survey.store.accounts import ONE_TIME_HOURS
 
 DEFAULT_PUBLIC_URL = "http://localhost:8501"
 
@@ -26,6 +27,7 @@ class Startup:
     published: list[str] = field(default_factory=list)
     demo_loaded: bool = False
     scheduler: object | None = None  # the snapshot scheduler, when running
+    backups: object | None = None  # the backup scheduler (survey/backup_schedule.py)
     first_admin_password: str | None = None  # shown once on the console, must be changed
     limits: throttle.Limits = field(default_factory=throttle.Limits)  # in memory, per process
 
@@ -67,7 +69,7 @@ def start(config: Config) -> Startup:
             demo.load(store)
             startup.demo_loaded = True
         if not store.has_admin() and store.account(FIRST_ADMIN) is None:
-            startup.first_admin_password = create_first_admin(store)
+            startup.first_admin_password = create_first_admin(store, config.one_time_hours)
     return startup
 
 
@@ -84,15 +86,15 @@ def _owner_only(*paths) -> None:
 FIRST_ADMIN = "admin"
 
 
-def create_first_admin(store: Store) -> str:
+def create_first_admin(store: Store, hours: float = ONE_TIME_HOURS) -> str:
     """The first administrator, with a one-time password printed to the console (it must be
-    changed at first sign-in; nothing else ever shows it)."""
+    changed at first sign-in, expires after `hours`; nothing else ever shows it)."""
     from survey.access import one_time_password
     password = one_time_password()
     store.create_account(FIRST_ADMIN, "管理员", "admin", (), password, "system", must_change=True)
     print(f"\n  First start: sign in as '{FIRST_ADMIN}' with the one-time password {password}\n"
-          "  (you will be asked to set your own). Or create one: python -m survey admin create\n",
-          flush=True)
+          f"  (valid for {hours:g} hours; you will be asked to set your own). A new one: python -m "
+          f"survey admin reset-password {FIRST_ADMIN}\n", flush=True)
     return password
 
 
@@ -118,6 +120,8 @@ def stop(startup: Startup) -> None:
     if startup.scheduler is not None:
         startup.scheduler.stopped.set()
         startup.scheduler.join(15)
+    if startup.backups is not None:
+        startup.backups.stop()  # a backup under way ends at its next batch, its file removed
     with _started_lock:
         _started.pop(str(startup.config.store_target), None)
     startup.store.close()
@@ -130,6 +134,12 @@ def stop_all() -> None:
         stop(startup)
 
 
+def running(config: Config) -> Startup | None:
+    """This database's running services if started already; never starts them (a monitoring
+    probe must not wait for a start-up)."""
+    return _started.get(str(config.store_target))
+
+
 def started(config: Config) -> Startup:
     """The process's running services for this database: started by the server's lifespan at
     start-up, or by the first page run where there is no server (AppTest). Once per database."""
@@ -138,6 +148,8 @@ def started(config: Config) -> Startup:
         if key not in _started:
             startup = start(config)
             start_snapshots(startup)
+            from survey import backup_schedule
+            startup.backups = backup_schedule.start(startup)  # daily backups, when configured
             reminders.start_delivery(startup)  # the robots' outbox (survey/reminders.py)
             _started[key] = startup
         return _started[key]

@@ -3,18 +3,21 @@
 Sources, strongest first: environment variables (SURVEY_DB or SURVEY_DATABASE_URL,
 SURVEY_CODE_KEY, SURVEY_K,
 SURVEY_DEMO, SURVEY_SNAPSHOT, SURVEY_SNAPSHOT_MINUTES, SURVEY_SQL_TIMEOUT, SURVEY_SQL_ROWS,
-SURVEY_PUBLIC_URL, SURVEY_IDLE_MINUTES, SURVEY_TRUSTED_PROXIES),
-then .streamlit/secrets.toml ([survey] code_key), then defaults. The key that
+SURVEY_PUBLIC_URL, SURVEY_IDLE_MINUTES, SURVEY_TRUSTED_PROXIES, SURVEY_ONE_TIME_HOURS,
+SURVEY_METRICS_FROM, SURVEY_METRICS_TOKEN, SURVEY_BACKUP_DIR, SURVEY_BACKUP_PASSPHRASE,
+SURVEY_BACKUP_TIME, SURVEY_BACKUP_KEEP),
+then .streamlit/secrets.toml ([survey] code_key, backup_passphrase), then defaults. The key that
 turns respondent codes into pseudonyms is generated on first start, beside the database, if
 no other source gives one.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import secrets
 import tomllib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -40,11 +43,22 @@ class Config:
     idle_minutes: float = 30.0  # staff sessions end after this long without activity
     trusted_proxies: tuple = ()  # reverse proxies whose X-Forwarded-For is believed
     database_url: str | None = None  # PostgreSQL shared by several app servers; None: db_path
+    one_time_hours: float = 72.0  # a one-time password (first admin, reset) expires after this
+    metrics_from: tuple = ()  # networks besides this machine that may read /metrics
+    metrics_token: str | None = None  # or a bearer token that may (docs/operations.md)
+    backup_dir: Path | None = None  # daily backups (docs/operations.md); default: backups/ beside db
+    backup_passphrase: str | None = field(default=None, repr=False)  # None: no scheduled backups
+    backup_time: dt.time = dt.time(2, 0)  # the daily backup's local time
+    backup_keep: tuple[int, int, int] = (7, 4, 12)  # daily, weekly, monthly backups kept
 
     @property
     def store_target(self):
         """What Store() opens: the PostgreSQL URL when one is set, else the DuckDB file."""
         return self.database_url or self.db_path
+
+    @property
+    def backups(self) -> Path:
+        return self.backup_dir or self.db_path.with_name("backups")
 
     @property
     def snapshot(self) -> Path:
@@ -62,7 +76,9 @@ def read_secrets(root: Path = PROJECT_ROOT) -> dict:
         raise ConfigError(f"{path}: cannot read secrets ({exc}); fix or remove the file") from exc
 
 
-def resolve(env: dict | None = None, root: Path = PROJECT_ROOT) -> Config:
+def resolve(env: dict | None = None, root: Path = PROJECT_ROOT, need_key: bool = True) -> Config:
+    """need_key=False (a restore, which brings the key): code_key is the key given explicitly
+    (SURVEY_CODE_KEY, secrets.toml), else b"", and no key file is created."""
     env = dict(os.environ if env is None else env)
     survey_secrets = read_secrets(root).get("survey", {})
     db_path = Path(env.get("SURVEY_DB") or DEFAULT_DB).expanduser().resolve()
@@ -71,7 +87,7 @@ def resolve(env: dict | None = None, root: Path = PROJECT_ROOT) -> Config:
     if url and not url.startswith(("postgresql://", "postgres://")):
         raise ConfigError("SURVEY_DATABASE_URL must be a PostgreSQL URL, e.g. "
                           "postgresql://survey_app:PASSWORD@db.example:5432/survey")
-    if url and not key:
+    if url and not key and need_key:
         raise ConfigError("with SURVEY_DATABASE_URL every app server must turn codes into the "
                           "same pseudonyms: give all of them one SURVEY_CODE_KEY (e.g. "
                           "`python -c 'import secrets; print(secrets.token_hex(32))'`)")
@@ -90,7 +106,7 @@ def resolve(env: dict | None = None, root: Path = PROJECT_ROOT) -> Config:
     return Config(
         db_path=db_path,
         questionnaire_dir=Path(env.get("SURVEY_QUESTIONNAIRES") or root / "questionnaires"),
-        code_key=key.encode("utf-8") if key else _key_file(db_path),
+        code_key=key.encode("utf-8") if key else _key_file(db_path) if need_key else b"",
         k_anonymity=max(k, 1),
         demo_on_first_start=demo,
         snapshot_path=Path(env["SURVEY_SNAPSHOT"]).expanduser().resolve()
@@ -103,7 +119,34 @@ def resolve(env: dict | None = None, root: Path = PROJECT_ROOT) -> Config:
         trusted_proxies=_trusted(env.get("SURVEY_TRUSTED_PROXIES")
                                  or survey_secrets.get("trusted_proxies")),
         database_url=url or None,
+        one_time_hours=_number(env, "SURVEY_ONE_TIME_HOURS", 72.0, minimum=1.0),
+        metrics_from=_trusted(env.get("SURVEY_METRICS_FROM"), "SURVEY_METRICS_FROM"),
+        metrics_token=(env.get("SURVEY_METRICS_TOKEN") or "").strip() or None,
+        backup_dir=Path(env["SURVEY_BACKUP_DIR"]).expanduser().resolve()
+        if env.get("SURVEY_BACKUP_DIR") else None,
+        backup_passphrase=env.get("SURVEY_BACKUP_PASSPHRASE")
+        or survey_secrets.get("backup_passphrase") or None,
+        backup_time=_time_of_day(env.get("SURVEY_BACKUP_TIME") or "02:00"),
+        backup_keep=_keep(env.get("SURVEY_BACKUP_KEEP") or "7,4,12"),
     )
+
+
+def _time_of_day(text: str) -> dt.time:
+    try:
+        return dt.time.fromisoformat(text.strip())
+    except ValueError as exc:
+        raise ConfigError("SURVEY_BACKUP_TIME must be a time of day, e.g. 02:00") from exc
+
+
+def _keep(text: str) -> tuple[int, int, int]:
+    try:
+        daily, weekly, monthly = (int(part) for part in text.split(","))
+    except ValueError as exc:
+        raise ConfigError("SURVEY_BACKUP_KEEP must be three whole numbers: daily, weekly and "
+                          "monthly backups to keep, e.g. 7,4,12") from exc
+    if min(daily, weekly, monthly) < 0 or daily < 1:
+        raise ConfigError("SURVEY_BACKUP_KEEP: keep at least 1 daily backup, e.g. 7,4,12")
+    return daily, weekly, monthly
 
 
 def _number(env: dict, name: str, default: float, minimum: float) -> float:
@@ -113,12 +156,12 @@ def _number(env: dict, name: str, default: float, minimum: float) -> float:
         raise ConfigError(f"{name} must be a number, e.g. {default:g}") from exc
 
 
-def _trusted(text) -> tuple:
+def _trusted(text, name: str = "SURVEY_TRUSTED_PROXIES") -> tuple:
     from survey.client_address import parse_trusted
     try:
         return parse_trusted(",".join(text) if isinstance(text, list) else text)
     except ValueError as exc:
-        raise ConfigError(f"SURVEY_TRUSTED_PROXIES: {exc}") from exc
+        raise ConfigError(f"{name}: {exc}") from exc
 
 
 def _key_file(db_path: Path) -> bytes:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 import os
-import re
 from contextlib import contextmanager
 
 import streamlit as st
@@ -16,9 +15,9 @@ from survey.errors import message
 from survey.i18n import LANGS
 from survey.i18n import t as translate
 from survey.store import StoreError
+from ui.text import plain
 
 LANG_NAMES = {"zh": "中文", "en": "English"}
-_MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:])")
 
 
 @st.cache_resource(show_spinner=False)
@@ -69,7 +68,7 @@ def database_trouble_shown():
     try:
         yield
     except StoreError as exc:
-        st.error(message(exc, lang()), icon=":material/cloud_off:")
+        st.error(plain(message(exc, lang())), icon=":material/cloud_off:")
         st.button(t("try_again"), icon=":material/refresh:", key="database_trouble_retry")
 
 
@@ -81,12 +80,23 @@ def t(key: str, **values) -> str:
     return translate(key, lang(), **values)
 
 
+# The language of a sign-in page that offered single sign-on: the provider sends the browser
+# back to the bare address, without ?lang=, in a new page session (ui/auth.py).
+SSO_LANG_COOKIE = "survey_sso_lang"
+LANG_CHOICE = "lang_choice"  # survives page switches and sign-out
+
+
 def language_switch() -> None:
+    # The choice is kept under a key of our own: Streamlit may drop a widget's key when a run
+    # switches page, and re-deriving it then would read the cookies of this tab's connection,
+    # which can be older than the choice (a Chinese page turned English on signing in).
     if "lang" not in st.session_state:
-        wanted = st.query_params.get("lang")
+        wanted = (st.session_state.get(LANG_CHOICE) or st.query_params.get("lang")
+                  or (st.context.cookies or {}).get(SSO_LANG_COOKIE))
         st.session_state["lang"] = wanted if wanted in LANGS else "zh"
     st.sidebar.radio(translate("language"), LANGS, key="lang", horizontal=True,
                      format_func=LANG_NAMES.get)
+    st.session_state[LANG_CHOICE] = st.session_state["lang"]
     if st.session_state["lang"] == "en":
         st.query_params["lang"] = "en"
     elif "lang" in st.query_params:
@@ -94,8 +104,8 @@ def language_switch() -> None:
 
 
 def escape(text: str) -> str:
-    """Show text a person typed exactly as typed: no markdown, links or HTML."""
-    return _MARKDOWN_SPECIAL.sub(r"\\\1", str(text))
+    """Show text a person typed exactly as typed: no markdown, links or HTML (ui/text.py)."""
+    return plain(text)
 
 
 def tr(zh: str, en: str) -> str:

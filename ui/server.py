@@ -5,9 +5,12 @@ HttpOnly cookie, which a Streamlit run cannot set itself.
 - lifespan: opens the database, runs migrations, prints the first admin's one-time password and
   starts the snapshot scheduler when the server starts, before any browser visits.
 - GET /healthz: 200 only while the store answers.
-- a respondent code in a link (`/?code=K7QM-3XPA`, what a QR code opens) is checked here, before
-  any page loads: a valid code gets a cadre session cookie and a 303 to the same address without
-  the code, so the code never stays in the address bar, the history or a Referer.
+- GET /metrics: Prometheus text format (survey/observability.py), for this machine, or the
+  networks in SURVEY_METRICS_FROM, or a bearer SURVEY_METRICS_TOKEN; 403 for anyone else.
+- a respondent code in the form's link (`/?code=K7QM-3XPA`, what a QR code opens; no other
+  address) is checked here, before any page loads: a valid code gets a cadre session cookie
+  and a 303 to the same address without the code, so the code never stays in the address
+  bar, the history or a Referer.
 - POST /session/claim: a page that has just signed someone in presents a one-time hand-off
   value (survey/store/sessions.py); the answer sets the session cookie.
 - POST /session/end: clears the cookie after sign-out (the session itself already ended in the
@@ -16,17 +19,20 @@ HttpOnly cookie, which a Streamlit run cannot set itself.
 
 from __future__ import annotations
 
+import hmac
 import logging
 from contextlib import asynccontextmanager
 from urllib.parse import parse_qsl, urlencode
 
+from prometheus_client import CONTENT_TYPE_LATEST
 from starlette.concurrency import run_in_threadpool
+from streamlit import config as st_config
 from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, RedirectResponse, Response
 from starlette.routing import Route
 
 from survey import config as config_module
-from survey import bootstrap, signin
+from survey import bootstrap, observability, signin
 from survey.bootstrap import started
 from survey.client_address import client_address, is_this_machine, is_trusted
 from survey.store import StoreError, sessions
@@ -84,6 +90,49 @@ async def health(request: Request) -> Response:
     return JSONResponse({"status": "ok", "schema": version})
 
 
+def _may_read_metrics(request: Request) -> bool:
+    """This machine always (like /healthz's reasons); others only from SURVEY_METRICS_FROM's
+    networks or with SURVEY_METRICS_TOKEN as a bearer token."""
+    peer = request.client.host if request.client else None
+    forwarded = request.headers.get("x-forwarded-for")
+    if is_this_machine(peer, forwarded):
+        return True
+    try:
+        cfg = config_module.resolve()
+    except config_module.ConfigError:
+        return False
+    given = request.headers.get("authorization", "")
+    if cfg.metrics_token and hmac.compare_digest(given.encode(),
+                                                 f"Bearer {cfg.metrics_token}".encode()):
+        return True
+    address = client_address(peer, forwarded, cfg.trusted_proxies)
+    return bool(address and cfg.metrics_from and is_trusted(address, cfg.metrics_from))
+
+
+def _scrape() -> bytes:
+    try:
+        cfg = config_module.resolve()
+    except config_module.ConfigError:
+        cfg = None
+    server = {}
+    if cfg is not None:
+        startup = bootstrap.running(cfg)  # never waits for a start-up in progress
+        server = observability.server_gauges(
+            startup.store.engine if startup else None,
+            cfg.snapshot if cfg.snapshot_minutes > 0 else None,
+            startup.scheduler if startup else None)
+    return observability.exposition(lambda: observability.database_vitals(services().store),
+                                    server)
+
+
+async def metrics(request: Request) -> Response:
+    """Prometheus text format (survey/observability.py); no data for anyone else."""
+    if not await run_in_threadpool(_may_read_metrics, request):
+        return PlainTextResponse("forbidden", status_code=403)
+    body = await run_in_threadpool(_scrape)
+    return Response(body, media_type=CONTENT_TYPE_LATEST, headers={"Cache-Control": "no-store"})
+
+
 def _same_origin(request: Request) -> bool:
     """The claim must come from a page of this app (no login CSRF from another site)."""
     origin = request.headers.get("origin")
@@ -117,18 +166,25 @@ async def end(request: Request) -> Response:
     return _no_store(response)
 
 
+def _is_form_address(path: str) -> bool:
+    """The bare address (under server.baseUrlPath, if set): the form, what QR codes open."""
+    base = (st_config.get_option("server.baseUrlPath") or "").strip("/")
+    return path.rstrip("/") == (f"/{base}" if base else "")
+
+
 class CodeLinkMiddleware:
-    """Turns `?code=...` on any page address into a cadre session and a clean address."""
+    """Turns `?code=...` on the form's address into a cadre session and a clean address. Only
+    there: on /oauth2callback `code` is the sign-in provider's authorization code, and other
+    pages and routes keep their query as it is."""
 
     def __init__(self, app):
         self.app = app
 
     async def __call__(self, scope, receive, send):
         if scope["type"] == "http" and scope["method"] in ("GET", "HEAD") \
-                and b"code=" in scope.get("query_string", b""):
+                and b"code=" in scope.get("query_string", b"") and _is_form_address(scope["path"]):
             params = parse_qsl(scope["query_string"].decode("latin-1"), keep_blank_values=True)
-            if any(name == "code" for name, _ in params) \
-                    and not scope["path"].startswith(("/_stcore/", "/static/", "/media/")):
+            if any(name == "code" for name, _ in params):
                 request = Request(scope)
                 response = await run_in_threadpool(self._open, request, params)
                 await response(scope, receive, send)
@@ -195,5 +251,6 @@ async def lifespan(app):
 
 
 ROUTES = [Route("/healthz", health, methods=["GET"]),
+          Route("/metrics", metrics, methods=["GET"]),
           Route("/session/claim", claim, methods=["POST"]),
           Route("/session/end", end, methods=["POST"])]

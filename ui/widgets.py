@@ -15,6 +15,7 @@ from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 from survey.answers import from_input
 from survey.questionnaire.model import Question
+from ui.text import plain
 
 YES_NO = (True, False)
 # Far above any question's max_length, and within the store's draft limit (MAX_DRAFT_CHARS).
@@ -114,12 +115,28 @@ def page_run_starts() -> None:
     st.session_state["page_runs"] = st.session_state.get("page_runs", 0) + 1
 
 
-def label(q: Question, lang: str) -> str:
-    """The field's label: the question, its unit, a star when it must be answered."""
+def _words(q: Question, lang: str) -> str:
     text = q.label.get(lang)
     if q.unit:
         text += f"({q.unit.get(lang)})" if lang == "zh" else f" ({q.unit.get(lang)})"
-    return text + (" *" if q.required else "")
+    return text
+
+
+def label(q: Question, lang: str) -> str:
+    """The field's label as a person (and a test) reads it: the question, its unit, a star
+    when it must be answered."""
+    return " ".join(_words(q, lang).split()) + (" *" if q.required else "")
+
+
+def _label(q: Question, lang: str) -> str:
+    """label() as the widget's markdown source: the questionnaire's words as written
+    (ui/text.py), never markdown."""
+    return plain(_words(q, lang)) + (" *" if q.required else "")
+
+
+def _choice(q: Question, lang: str):
+    """Radio options render markdown too; select boxes and multiselects show plain text."""
+    return lambda code: plain(q.choice_label(code, lang))
 
 
 def _seed(key: str, value, fresh: bool) -> None:
@@ -147,7 +164,7 @@ def question(q: Question, key: str, value, lang: str, yes_no_labels: tuple[str, 
     """Render the widget for one question; return its current answer value. `choose` is the
     placeholder of a multiple-choice list, in the page's language. fresh: the browser does not
     hold this field, send it `value` (FormFields); otherwise `value` seeds a new key only."""
-    shown = label(q, lang)
+    shown = _label(q, lang)
     changed = (lambda: on_change(q.id, _read(q, key))) if on_change else None
     if q.type in ("integer", "decimal"):
         # A float field for whole numbers too: an integer field rounds 3.7 to 3 in the browser
@@ -162,8 +179,8 @@ def question(q: Question, key: str, value, lang: str, yes_no_labels: tuple[str, 
     if q.type in ("single_choice", "likert"):
         codes = [c.value for c in q.choices]
         _seed(key, str(value) if value is not None and str(value) in codes else None, fresh)
-        return st.radio(shown, codes, key=key, format_func=lambda c: q.choice_label(c, lang),
-                        index=None, on_change=changed)
+        return st.radio(shown, codes, key=key, format_func=_choice(q, lang), index=None,
+                        on_change=changed)
     if q.type == "multiple_choice":
         codes = [c.value for c in q.choices]
         _seed(key, [v for v in (value or []) if v in codes], fresh)
@@ -185,8 +202,8 @@ def question(q: Question, key: str, value, lang: str, yes_no_labels: tuple[str, 
             row_key = f"{key}:{row.id}"
             current = (value or {}).get(row.id)
             _seed(row_key, current if current in codes else None, fresh)
-            st.radio(row.label.get(lang), codes, key=row_key, horizontal=True, index=None,
-                     format_func=lambda c: q.choice_label(c, lang), on_change=changed)
+            st.radio(plain(row.label.get(lang)), codes, key=row_key, horizontal=True, index=None,
+                     format_func=_choice(q, lang), on_change=changed)
         return _read(q, key)
     _seed(key, value or "", fresh)
     widget = st.text_area if q.type == "long_text" else st.text_input

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 
+from survey import observability
 from survey.questionnaire import Questionnaire
 from survey.store.engine import StoreError
 from survey.store.model import Draft, _now, Respondent
@@ -24,6 +25,7 @@ def save_draft(store, respondent: Respondent, qn: Questionnaire, period_key: str
         "version = excluded.version, answers_json = excluded.answers_json, "
         "updated_at = excluded.updated_at",
         [respondent.key, qn.id, period_key, qn.version, text, started_at, _now()]))
+    observability.DRAFTS_SAVED.inc()
 
 
 def draft(store, respondent: Respondent, questionnaire_id: str, period_key: str) -> Draft | None:

@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 
+from survey import observability
 from survey.store.core import Draft, Respondent, Store, _now
 
 
@@ -27,6 +28,7 @@ def save_draft(store: Store, respondent: Respondent, qn, period_key: str, answer
                     "state_json = excluded.state_json, updated_at = excluded.updated_at",
                     [respondent.key, qn.id, period_key, section_id, flow, now])
     store._write(work)
+    observability.DRAFTS_SAVED.inc()
 
 
 def draft(store: Store, respondent: Respondent, questionnaire_id: str, period_key: str

@@ -168,5 +168,13 @@ def listing(store: Store, limit: int = 200) -> pd.DataFrame:
                        "o.created_at DESC LIMIT ?", [limit])
 
 
+def backlog(store: Store) -> tuple[int, int]:
+    """(pending messages, pending ones whose last attempt failed), for monitoring: read from
+    the transactional database directly (on PostgreSQL not through DuckDB), cheaply."""
+    row = store._one("SELECT count(*), count(*) FILTER (WHERE last_error IS NOT NULL) FROM "
+                     "outbox WHERE state = 'pending'")
+    return int(row[0]), int(row[1])
+
+
 def counts(store: Store) -> dict[str, int]:
     return dict(store.query("SELECT state, count(*) FROM outbox GROUP BY state"))

@@ -14,9 +14,11 @@ import urllib.parse
 
 import pandas as pd
 
-from survey import periods
+from survey import fields, periods
 from survey.rounds import LATE, MISSING, ON_TIME, PENDING, Round, Rule, round_for
 from survey.store.core import Store, StoreError
+from survey.store.engine import refuse
+from survey.work_calendar import WorkCalendar
 
 CHANNEL_KINDS = ("wecom", "dingtalk")
 LEVELS = ("prefecture", "county", "township")
@@ -65,8 +67,8 @@ def period_kind(store: Store, questionnaire_id: str) -> str:
     return row[0][0]
 
 
-def round_of(store: Store, rule_: Rule, period_key: str) -> Round:
-    return round_for(rule_, period_kind(store, rule_.questionnaire_id), period_key)
+def round_of(store: Store, rule_: Rule, period_key: str, calendar: WorkCalendar) -> Round:
+    return round_for(rule_, period_kind(store, rule_.questionnaire_id), period_key, calendar)
 
 
 # -- status per point --------------------------------------------------------------------------
@@ -156,21 +158,22 @@ def rollup(status: pd.DataFrame, level: str) -> pd.DataFrame:
     return grouped
 
 
-def trend(store: Store, rule_: Rule, last_period: str, count: int, scope: tuple[str, ...] = (),
-          now: dt.datetime | None = None) -> pd.DataFrame:
+def trend(store: Store, rule_: Rule, last_period: str, count: int, calendar: WorkCalendar,
+          scope: tuple[str, ...] = (), now: dt.datetime | None = None) -> pd.DataFrame:
     """The on-time rate of points over the `count` rounds up to `last_period` (one query)."""
     kind = period_kind(store, rule_.questionnaire_id)
     keys, key = [last_period], last_period
     while len(keys) < count:
         key = periods.previous(kind, key)
         keys.append(key)
-    rounds_ = [round_for(rule_, kind, key) for key in reversed(keys)]
+    rounds_ = [round_for(rule_, kind, key, calendar) for key in reversed(keys)]
     status = _statuses(store, rounds_, scope, now)
     rows = []
     for rnd in rounds_:
         counts = status.loc[status["period_key"] == rnd.period_key, "status"].value_counts()
         due = int(counts.get(ON_TIME, 0) + counts.get(LATE, 0) + counts.get(MISSING, 0))
-        rows.append({"period_key": rnd.period_key, "deadline": rnd.deadline, "points_due": due,
+        rows.append({"period_key": rnd.period_key, "deadline": rnd.deadline,
+                     "estimated": rnd.estimated, "points_due": due,
                      "points_on_time": int(counts.get(ON_TIME, 0)),
                      "on_time_rate": counts.get(ON_TIME, 0) / due if due else None})
     return pd.DataFrame(rows)
@@ -186,9 +189,13 @@ def add_channel(store: Store, label: str, kind: str, url: str, secret: str | Non
     if not label:
         raise StoreError("give the group a name, e.g. the county's work group",
                          "请填写群名称,例如“清河县减负工作群”。")
+    refuse(fields.CHANNEL_LABEL.problem(label), fields.WEBHOOK.problem(url))
     problem = webhook_problem(url)
     if problem:
         raise StoreError(*problem)
+    refuse(fields.SECRET.problem(secret or ""), fields.region_problem(region, required=False),
+           None if not point_id else fields.POINT_ID.problem(point_id),
+           fields.choice_problem(lang, ("zh", "en"), "the message language", "消息语言"))
     if kind == "dingtalk" and secret and not secret.startswith("SEC"):
         raise StoreError("a DingTalk signing secret starts with SEC (加签 in the robot's security "
                          "settings)", "钉钉加签密钥以 SEC 开头,请在机器人“安全设置—加签”中复制。")
@@ -199,7 +206,7 @@ def add_channel(store: Store, label: str, kind: str, url: str, secret: str | Non
     def work(cur):
         cur.execute("INSERT INTO reminder_channel VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL)",
                     [channel_id, label, kind, url, secret, "/".join(region), point_id or None,
-                     lang if lang in ("zh", "en") else "zh", _now(), actor])
+                     lang, _now(), actor])
         # the address and secret are never written to the audit log
         store._audit(cur, actor, "add_reminder_channel", channel_id,
                      {"label": label, "kind": kind, "region": "/".join(region),

@@ -10,9 +10,10 @@ import datetime as dt
 import json
 import secrets
 import threading
+import time
 
 from survey import answers as answer_rules
-from survey import codes, periods
+from survey import codes, observability, periods
 from survey.questionnaire import Questionnaire
 from survey.questionnaire.model import Question
 from survey.store.engine import insert_many, lock_keys
@@ -245,20 +246,30 @@ def submit(store, respondent: Respondent, qn: Questionnaire, period_key: str, an
            revisable: bool = True) -> Receipt:
     """Store one submission atomically and make it the kept one for this respondent, point
     and period. Submitting again with the same client_token returns the first receipt."""
-    existing = store._receipt_for_token(client_token)
-    if existing:
-        return existing
-    errors = answer_rules.validate(qn, answers)
-    if errors:
-        raise InvalidAnswers(errors)
-    if period_key not in store.open_periods(qn, today):
-        raise PeriodClosed(f"period {period_key} is closed or not open for reporting; "
-                           "choose an open period")
-    stored = answer_rules.clean(qn, answers)
-    job = _Job(respondent, qn, period_key, periods.bounds(qn.period, period_key)[0],
-               _answer_rows(qn, stored), client_token, started_at, now, revisable,
-               json.dumps(stored, ensure_ascii=False, sort_keys=True))
-    return store._submitter().submit(job)
+    began, outcome = time.perf_counter(), "refused"
+    try:
+        existing = store._receipt_for_token(client_token)
+        if existing:
+            outcome = "duplicate"
+            return existing
+        errors = answer_rules.validate(qn, answers)
+        if errors:
+            outcome = "invalid"
+            raise InvalidAnswers(errors)
+        if period_key not in store.open_periods(qn, today):
+            outcome = "closed"
+            raise PeriodClosed(f"period {period_key} is closed or not open for reporting; "
+                               "choose an open period")
+        stored = answer_rules.clean(qn, answers)
+        job = _Job(respondent, qn, period_key, periods.bounds(qn.period, period_key)[0],
+                   _answer_rows(qn, stored), client_token, started_at, now, revisable,
+                   json.dumps(stored, ensure_ascii=False, sort_keys=True))
+        receipt = store._submitter().submit(job)
+        outcome = "revision" if receipt.revision > 1 else "stored"
+        return receipt
+    finally:
+        observability.submitted(outcome, time.perf_counter() - began
+                                if outcome in ("stored", "revision") else None)
 
 
 def _submitter(store) -> "_GroupCommit":
