@@ -267,9 +267,14 @@ def draft_not_saved(respondent, prefix: str, failed_at: float) -> None:
 def form(respondent, prefix: str, open_now: bool) -> None:
     flow = st.session_state["forms"][prefix]
     fields = widgets.FormFields(prefix)
-    to_top_on_a_new_step(flow, prefix)
-    # at the top, where a new step starts, and sticky: the notice is filled after the save
+    # The form's first element, at the top where a new step starts, and sticky; filled after
+    # the save. First, so that nothing drawn on some runs only can move it: the notice of the
+    # last failed save (a fragment of its own) then stays in place and in view while a run
+    # draws the next section, until this run's save replaces or removes it. (The scroll
+    # script above it, drawn on a new step only, moved it: 下一步 during an outage showed the
+    # new section without the notice until its save had failed, 0.5-5 s; issue 19.)
     notice = st.container(key="draft_notice")
+    to_top_on_a_new_step(flow, prefix)
     if flow.elsewhere and flow.step != DONE:
         elsewhere_step(respondent, flow, prefix)
     if flow.step == DONE:

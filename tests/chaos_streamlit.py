@@ -69,7 +69,7 @@ class StreamlitDriver(robot.FormDriver):
         self.unsaved_notices = [_prefix(k, lang) for k in ("draft_failed", "save_failed")]
 
     def open(self, base_url: str, code: str) -> None:
-        self.page.goto(f"{base_url}/?code={code}")
+        self.page.goto(f"{base_url}/?code={code}&lang={self.lang}")
         self.page.wait_for_selector("[data-testid=stNumberInput]", timeout=60000)
         self.settle()
 
