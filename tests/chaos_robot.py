@@ -7,12 +7,17 @@ fault) comes from a seed and the questionnaire model; its check reads drafts and
 through the store. Everything it does to the page goes through a FormDriver: a small class per
 front end that knows how to find a question's field, type into it, tap the form's buttons and
 say what the screen shows. tests/chaos_streamlit.py is the driver for the Streamlit fill page;
-a driver for another front end (the plain-HTML light form) implements the same seven methods.
+a driver for another front end (the plain-HTML light form, issue 27) implements the same seven
+methods and says what its screens are (Screen: the kind, the questions on screen, whether a
+"not saved" notice is in view); nothing else here changes.
 
-One run:
-    robot = Robot(driver, faults, qn, carried=last_period_answers, seed=7)
+One run (tests/test_chaos_form.py):
+    robot = Robot(driver, faults, qn, period, carried_from, last_answers, seed=7)
+    robot.checkpoint_store = lambda: check_store(store, respondent, qn, period,
+                                                 robot.carried, robot.ledger)
+    robot.stored = lambda: stored_answers(store, respondent, qn, period)[1]
     ledger = robot.run(steps=60)          # drives the page; faults come and go
-    problems = check_store(store, respondent, qn, period, ledger)   # [] when nothing is lost
+    problems = ledger.problems + robot.checkpoint_store()   # [] when nothing is lost
 """
 
 from __future__ import annotations
@@ -158,22 +163,28 @@ def expected_answers(carried: dict, ledger: Ledger) -> dict:
     return {**carried, **ledger.typed}
 
 
+def stored_answers(store, respondent, qn: Questionnaire, period: str) -> tuple[str, dict] | None:
+    """(where, answers) the database holds for this cadre: the draft, or the submission when
+    there is no draft; None when neither."""
+    from survey.store import forms
+    draft = forms.draft(store, respondent, qn.id, period)
+    if draft is not None:
+        return "draft", draft[0].answers
+    kept = store.kept(respondent, qn.id, period)
+    if kept is not None:
+        return f"submission rev {kept[0].revision}", kept[1]
+    return None
+
+
 def check_store(store, respondent, qn: Questionnaire, period: str, carried: dict,
                 ledger: Ledger) -> list[str]:
     """Problems with what the database holds for this cadre, [] when nothing is lost: the
     draft, or the submission when there is no draft, must hold every value typed and every
     carried answer that was not typed over; nothing of it may be missing or empty."""
-    from survey.store import forms
-    draft = forms.draft(store, respondent, qn.id, period)
-    kept = store.kept(respondent, qn.id, period)
-    if draft is not None:
-        where, stored = "draft", draft[0].answers
-    elif kept is not None:
-        where, stored = f"submission rev {kept[0].revision}", kept[1]
-    elif ledger.typed:
-        return [f"nothing stored, typed {ledger.typed}"]
-    else:
-        return []
+    found = stored_answers(store, respondent, qn, period)
+    if found is None:
+        return [f"nothing stored, typed {ledger.typed}"] if ledger.typed else []
+    where, stored = found
     problems = []
     for qid, want in expected_answers(carried, ledger).items():
         got = stored.get(qid)
@@ -219,7 +230,7 @@ class Robot:
 
     # how often each kind of step is picked
     WEIGHTS = {"type": 40, "tap": 30, "flip": 8, "reload": 3, "database": 8, "network": 2,
-               "pause": 6}
+               "pause": 4, "look": 5}
     # the taps that make sense on each screen (the screen may change before the tap lands)
     TAPS = {SECTION: {NEXT: 10, BACK: 5, KEEP: 2}, CONFIRM: {SUBMIT: 4, BACK: 3},
             RECEIPT: {REVISE: 1}, OUTAGE: {RETRY: 1}, ELSEWHERE: {KEEP_MINE: 1},
@@ -238,6 +249,9 @@ class Robot:
         self.database_up = True
         self.pending: tuple[str, object] | None = None  # typed, not committed yet
         self.checkpoint_store = None  # () -> problems: check_store for this cadre (the test)
+        self.stored = None            # () -> the answers stored for this cadre ({} if none)
+        self.before_outage: dict = {}     # what was stored when the database went down
+        self.typed_in_outage: set[str] = set()  # questions typed (certain) since then
         self.shots = None             # a folder for screenshots of problems
 
     # -- values --------------------------------------------------------------------------------
@@ -281,6 +295,8 @@ class Robot:
             self.ledger.log(f"  {qid}={value!r} typed while the page was rebuilt: maybe")
         else:
             self.ledger.certain(qid, value)
+            if not self.database_up:
+                self.typed_in_outage.add(qid)
         self.shadow.set_answer(qid, value)
 
     def _moving_on(self, move) -> bool:
@@ -377,6 +393,8 @@ class Robot:
         self.driver.settle(60)
 
     def _database(self) -> None:
+        if self.database_up and self.stored is not None:
+            self.before_outage, self.typed_in_outage = self.stored(), set()
         self.database_up = not self.database_up
         self.ledger.log(f"database {'up' if self.database_up else 'DOWN'}")
         self.faults.database(self.database_up)
@@ -393,6 +411,25 @@ class Robot:
 
     def _pause(self) -> None:
         time.sleep(self.random.uniform(0.5, 3))
+
+    def _look(self) -> None:
+        """The cadre looks at the page once it has finished: when it says nothing is unsaved,
+        the database must have everything (while the database is down: nothing may have been
+        typed since it went down, or the page must say so)."""
+        if not self.driver.settle(10):
+            return
+        screen = self.driver.screen()
+        self.ledger.log(f"look: {screen.kind}{' (not saved)' if screen.unsaved else ''}")
+        if screen.unsaved or screen.kind not in (SECTION, CONFIRM, RECEIPT):
+            return
+        if self.database_up:
+            return self.checkpoint("a settled page")
+        unsaved = {qid: self.ledger.typed[qid] for qid in sorted(self.typed_in_outage)
+                   if qid not in self.ledger.maybe
+                   and self.before_outage.get(qid) != self.ledger.typed[qid]}
+        if unsaved:
+            self.problem(f"the database is down and the page does not say that {unsaved} "
+                         "typed since are not saved")
 
     # -- checks during and after the run ---------------------------------------------------------
     def problem(self, text: str) -> None:

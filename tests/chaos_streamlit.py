@@ -5,15 +5,30 @@ look at the DOM. See tests/chaos_robot.py for the interface."""
 from __future__ import annotations
 
 import re
+import time
 
 from playwright.sync_api import Error as PlaywrightError
 
 from survey.i18n import t
 from tests import chaos_robot as robot
-from tests.browser_support import settle
+from tests.browser_support import QUIET, settle
 from ui.widgets import label
 
 ACT_TIMEOUT_MS = 1500  # a field or button not there (or disabled) within this is skipped
+QUIET_S = 0.3  # settled: no run for this long (one tap can start two runs, a gap between them)
+
+# Counts changes of the app's script state, from the page's first script on (every load): a
+# run that started and ended between two looks still shows as a change.
+_RUN_COUNTER = """(() => {
+  window.__scriptStateChanges = 0;
+  const watch = () => {
+    const app = document.querySelector('[data-testid=stApp]');
+    if (!app) return setTimeout(watch, 50);
+    new MutationObserver((records) => { window.__scriptStateChanges += records.length; })
+      .observe(app, {attributes: true, attributeFilter: ['data-test-script-state']});
+  };
+  watch();
+})()"""
 
 # One look at the page: the text a person can see (not icon names, not screen-reader-only
 # text, not the closed sidebar), the part of it in view, the fields' labels and the buttons.
@@ -67,6 +82,7 @@ class StreamlitDriver(robot.FormDriver):
             robot.KEEP_MINE: [t("keep_this_page", lang), t("submit_as_revision", lang)],
         }
         self.unsaved_notices = [_prefix(k, lang) for k in ("draft_failed", "save_failed")]
+        page.add_init_script(_RUN_COUNTER)
 
     def open(self, base_url: str, code: str) -> None:
         self.page.goto(f"{base_url}/?code={code}&lang={self.lang}")
@@ -169,8 +185,18 @@ class StreamlitDriver(robot.FormDriver):
             return True
 
     def settle(self, timeout: float = 30) -> bool:
+        """No run going and none started for QUIET_S: a tap's blur (the field's change) and
+        its click are two runs, and the page is quiet for a moment between them."""
+        deadline = time.monotonic() + timeout
         try:
-            settle(self.page, timeout=timeout)
+            while True:
+                settle(self.page, timeout=max(deadline - time.monotonic(), 1))
+                changes = self.page.evaluate("() => window.__scriptStateChanges")
+                time.sleep(QUIET_S)
+                if self.page.evaluate(QUIET) and \
+                        self.page.evaluate("() => window.__scriptStateChanges") == changes:
+                    return True
+                if time.monotonic() > deadline:
+                    return False
         except PlaywrightError:
             return False
-        return True
