@@ -32,7 +32,9 @@ def level_label(code: str) -> str:
 
 def point_label(pid: str) -> str:
     p = by_id[pid]
-    return f"{p.name} · {'/'.join(p.region)}" + ("" if p.active else tr("(已停用)", " (inactive)"))
+    # the ID too: two points may share a name and a region (codes must go to the right one)
+    return f"{p.name} · {'/'.join(p.region)} · {p.point_id}" + (
+        "" if p.active else tr("(已停用)", " (inactive)"))
 
 
 tab_list, tab_edit, tab_import, tab_codes, tab_demo = place.tabs("admin_points_tab", [

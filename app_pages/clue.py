@@ -46,7 +46,10 @@ with report_tab:
             level = st.selectbox(tr("造成问题的单位层级", "Level of the body that caused it"),
                                  list(rules.BODY_LEVELS), index=2,
                                  format_func=lambda c: rules.label(rules.BODY_LEVELS, c, lang()))
-            body = st.text_input(tr("单位名称", "Name of the body"), max_chars=rules.MAX_BODY_NAME,
+            # the limits are said up front: a longer paste is not taken by the browser at all
+            body = st.text_input(tr(f"单位名称(最多 {rules.MAX_BODY_NAME} 字)",
+                                    f"Name of the body (at most {rules.MAX_BODY_NAME} characters)"),
+                                 max_chars=rules.MAX_BODY_NAME,
                                  placeholder=tr("例如:县农业农村局", "e.g. county agriculture bureau"))
             when = st.selectbox(tr("发生时间", "When"), months)
             text = st.text_area(tr("具体情况", "What happened"), max_chars=rules.MAX_DESCRIPTION,
