@@ -324,8 +324,11 @@ def with_intervals(frame: pd.DataFrame, grain: str, spread: dict) -> pd.DataFram
     shares, (new - old) / old for means) and yoy_clear / pop_clear: True when the interval
     excludes no change, False when it spans it (shown as 无明显变化), None without an
     interval. Under the rate model (survey.rate_model): a figure's total over its point-months
-    varies by phi x total + kappa x sum of squared point-month totals; a share's favourable
-    count binomially. The spread columns are dropped (they are not figures)."""
+    varies by phi x total + kappa x sum of squared point-month totals, its mean (the figure
+    shown, total / respondents) by that over the respondents squared, and the interval is the
+    one of the change of the means (rate_model.ratio_interval), so it contains the change
+    shown; a share's favourable count varies binomially. The spread columns are dropped (they
+    are not figures)."""
     from survey import rate_model
     frame = frame.copy()
     if frame.empty:
@@ -335,15 +338,17 @@ def with_intervals(frame: pd.DataFrame, grain: str, spread: dict) -> pd.DataFram
     phi = frame["indicator"].map(lambda i: spread[i].phi if i in spread and spread[i].cells
                                  else np.nan)
     kappa = frame["indicator"].map(lambda i: spread[i].kappa if i in spread else np.nan)
-    frame["_var"] = phi * frame["total"] + kappa * frame["total_sq"]
+    # the variance of the mean: the total's (rate model) over the respondents squared
+    frame["_var"] = (phi * frame["total"] + kappa * frame["total_sq"]) / \
+        np.square(frame["responses"])
     keys = ["indicator", "group", "bucket"]
-    base = frame[keys + ["total", "_var", "responses", "share", "favourable_var"]]
+    base = frame[keys + ["mean", "_var", "responses", "share", "favourable_var"]]
     share = frame["indicator"].map(shown_as_share).astype(bool)
     for name, back in (("yoy", 12), ("pop", analytics.step(grain)["months"])):
         old = base.assign(bucket=[analytics.shift(b, -back) for b in base["bucket"]])
         joined = frame[keys].merge(old, on=keys, how="left", suffixes=("", "_old"))
-        low_m, high_m = rate_model.ratio_interval(frame["total"], frame["_var"],
-                                                  joined["total"], joined["_var"])
+        low_m, high_m = rate_model.ratio_interval(frame["mean"], frame["_var"],
+                                                  joined["mean"], joined["_var"])
         low_s, high_s = rate_model.share_interval(
             frame["share"], frame["favourable_var"], frame["responses"], joined["share"],
             joined["favourable_var"], joined["responses"])
