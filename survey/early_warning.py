@@ -188,9 +188,9 @@ def profile(cells: Cells, indicator: str, months: list[dt.date]) -> np.ndarray:
 def dispersions(cells: Cells, indicators, latest: dt.date) -> dict[str, rate_model.Dispersion]:
     """Each indicator's dispersion, pooled over all points of `cells`, from the calibration
     months, each month's respondents weighted by the network's profile (so the season is not
-    taken for chance). trends.alerts passes every point of the leader's region, so the
-    dispersion, and with it a point's warnings, is the same whichever narrower filter a page
-    shows."""
+    taken for chance). trends.alerts passes every point of the network, so the dispersion,
+    and with it a point's warnings and their evidence, is the same whoever looks and
+    whichever narrower filter a page shows."""
     months = calibration_months(latest)
     out = {}
     for indicator in sorted(indicators):

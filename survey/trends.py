@@ -447,19 +447,25 @@ def evaluation_month(store: Store, flt: Filter, today: dt.date | None = None
     return min(latest, flt.end or latest)
 
 
+def network(flt: Filter) -> Filter:
+    """Every point of the questionnaire, whoever looks: what the warnings and the intervals of
+    changes are estimated over (rate_inputs)."""
+    return Filter(questionnaire_id=flt.questionnaire_id)
+
+
 def rate_inputs(store: Store, flt: Filter, rules: tuple, k: int, latest: dt.date
                 ) -> tuple[early_warning.Cells, dict]:
-    """The cells the rules read and every calibrated indicator's dispersion, for all points of
-    the leader's region (flt.scope), not only the filter's: a point's warnings and the
-    intervals must not change with the region a page narrows to. One read per store, data
-    version, region, questionnaire, k, month and rules (the trends page's tiles and warnings
-    share it)."""
-    key = (store.data_version, flt.scope, flt.questionnaire_id, k, latest, tuple(rules))
+    """The cells the rules read and every calibrated indicator's dispersion, for every point
+    of the network, not only the viewer's region or the filter's: a point's warnings, their
+    evidence and the intervals of changes are the same whoever looks (a county leader, the
+    admin, a briefing forwarded upward) and whatever a page narrows to. The viewer's scope
+    only narrows what is shown (alerts). One read per store, data version, questionnaire, k,
+    month and rules, shared by every viewer (the trends page's tiles and warnings too)."""
+    key = (store.data_version, flt.questionnaire_id, k, latest, tuple(rules))
     known = _models.setdefault(store, {})
     if key not in known:
-        region = Filter(questionnaire_id=flt.questionnaire_id, scope=flt.scope)
         wanted = early_warning.cells_read(list(rules), latest, CALIBRATED)
-        cells = early_warning.Cells(*analytics.point_counts(store, region, wanted, k))
+        cells = early_warning.Cells(*analytics.point_counts(store, network(flt), wanted, k))
         spread = early_warning.dispersions(
             cells, set(CALIBRATED) | early_warning.rule_indicators(list(rules)), latest)
         for old in [old for old in known if old[0] != key[0]] + list(known)[:-3]:
@@ -470,14 +476,14 @@ def rate_inputs(store: Store, flt: Filter, rules: tuple, k: int, latest: dt.date
 
 def spreads(store: Store, flt: Filter, k: int, rules: tuple = ()) -> dict:
     """The calibrated indicators' dispersions (for the intervals of changes): from the
-    warnings' read when one is at hand for this region and month, else a read of the
-    calibration months alone."""
+    warnings' read when one is at hand for this month, else a read of the calibration
+    months alone."""
     latest = evaluation_month(store, flt)
     if latest is None:
         return {}
-    prefix = (store.data_version, flt.scope, flt.questionnaire_id, k, latest)
-    for key, (_, spread) in _models.get(store, {}).items():
-        if key[:5] == prefix:
+    prefix = (store.data_version, flt.questionnaire_id, k, latest)
+    for key, (_, spread) in list(_models.get(store, {}).items()):
+        if key[:4] == prefix:
             return spread
     return rate_inputs(store, flt, tuple(rules), k, latest)[1]
 
@@ -490,7 +496,8 @@ def alerts(store: Store, flt: Filter, rules: list[WarningRule], k: int,
     expected, low, high: what a year before predicts, survey.early_warning.expected_band), and
     each alert's facts get `since`; an empty frame with evidence=False (the trends page only
     counts them). The rules read only the cells they need (early_warning.cells_read), for
-    every point of the leader's region, and the alerts are then narrowed to the filter."""
+    every point of the network (rate_inputs), and the alerts are then narrowed to the filter
+    and the viewer's region."""
     latest = evaluation_month(store, flt, today)
     if not early_warning.rule_indicators(rules) or latest is None:
         return None, [], pd.DataFrame()
@@ -503,8 +510,7 @@ def alerts(store: Store, flt: Filter, rules: list[WarningRule], k: int,
         if analytics.point_means(store, flt.narrowed(start=start, end=latest), needed, k).empty:
             return None, [], pd.DataFrame()
     found = early_warning.evaluate_cells(rules, cells, latest, spread, ranges=evidence)
-    if flt != Filter(questionnaire_id=flt.questionnaire_id, scope=flt.scope,
-                     start=flt.start, end=flt.end):
+    if flt.narrowed(start=None, end=None) != network(flt):
         mine = set(analytics.point_ids(store, flt))
         found = [a for a in found if a.point_id in mine]
     if not evidence:
@@ -526,9 +532,8 @@ def _evidence(store: Store, flt: Filter, found: list, latest: dt.date, k: int) -
     cells = early_warning.Cells(*analytics.point_counts(
         store, flt, {i: months for _, i in pairs}, k, points=sorted({p for p, _ in pairs})))
     shown = months[12:]
-    region = Filter(questionnaire_id=flt.questionnaire_id, scope=flt.scope)
-    network = analytics.network_means(store, region, sorted({i for _, i in pairs}), months[0],
-                                      latest, k)
+    profile = analytics.network_means(store, network(flt), sorted({i for _, i in pairs}),
+                                      months[0], latest, k)
     rows = []
     for alert in sorted(found, key=lambda a: (a.point_id, a.indicator, a.rule.id)):
         n, total = cells.take(alert.indicator, months)
@@ -537,7 +542,7 @@ def _evidence(store: Store, flt: Filter, found: list, latest: dt.date, k: int) -
                 if np.isfinite(total[row, j])}
         band = early_warning.expected_band(
             alert, {m: v[0] for m, v in have.items()}, {m: v[1] for m, v in have.items()},
-            shown, {m: v for (i, m), v in network.items() if i == alert.indicator})
+            shown, {m: v for (i, m), v in profile.items() if i == alert.indicator})
         alert.facts["since"] = early_warning.onset(alert, band)
         alert.facts["band"] = band
     for point, indicator in pairs:

@@ -79,17 +79,12 @@ def test_the_cells_read_are_all_the_rules_need():
     assert fired == {"yoy_rise", "above_baseline", "informal_shift"}
 
 
-def test_store_fast_path_equals_reference_evaluate(store):
-    """Random point-month figures written to the rollup (some below k: suppressed, some
-    absent): trends.alerts through the store gives the reference's alerts (over the whole
-    region: a narrower filter keeps its points' alerts, unchanged) and the evidence of each,
-    on DuckDB and on PostgreSQL."""
-    rng = random.Random(2026)
-    k = 5
+def random_points(store, rng: random.Random, latest: dt.date, k: int):
+    """24 points in two prefectures and three counties with random_series figures written to
+    the rollup (some below k: suppressed, some absent): (points, the figures shown)."""
     points = [Point(f"P-R-{i}", f"点{i}", "village", "village",
                     ("江北市" if i % 2 else "南山市", f"县{i % 3}", f"镇{i}")) for i in range(24)]
     store.add_points(points)
-    latest = D(2026, 10, 1)
     months = [month(latest, b) for b in range(36)]
     series = random_series(rng, [p.point_id for p in points], months, latest)
     rows, shown = [], {}
@@ -101,6 +96,18 @@ def test_store_fast_path_equals_reference_evaluate(store):
             if n >= k:
                 shown.setdefault((point, indicator), {})[m] = (n, total)
     store._write(lambda cur: insert_many(cur, "point_month", rows))
+    return points, shown
+
+
+def test_store_fast_path_equals_reference_evaluate(store):
+    """Random point-month figures written to the rollup (some below k: suppressed, some
+    absent): trends.alerts through the store gives the reference's alerts (over the whole
+    region: a narrower filter keeps its points' alerts, unchanged) and the evidence of each,
+    on DuckDB and on PostgreSQL."""
+    rng = random.Random(2026)
+    k = 5
+    latest = D(2026, 10, 1)
+    points, shown = random_points(store, rng, latest, k)
     today = D(2026, 11, 15)
     policy_rules = [WarningRule("base", "above_baseline", Text("base"), ("meetings", "forms"),
                                 policy_date=D(2025, 3, 1), alpha=0.01)]
@@ -140,3 +147,30 @@ def test_no_figure_the_rules_read_still_says_the_month(store):
     store._write(lambda cur: insert_many(cur, "point_month", [row, old]))
     latest, found, evidence = trends.alerts(store, Filter(), rules, 5, today=D(2026, 11, 15))
     assert latest == D(2026, 10, 1) and found == [] and evidence.empty
+
+
+def test_a_point_warning_and_its_evidence_are_the_same_whoever_looks(store):
+    """A county leader (scope: the county), the admin looking at that county, and the admin
+    over the whole network see, for the county's points, the same warnings with the same
+    evidence (expected level, range, since when, the monthly band), and the leader sees no
+    other point: the rate model is estimated over the network, not the viewer's region."""
+    rng = random.Random(7)
+    points, _ = random_points(store, rng, D(2026, 10, 1), 5)
+    county = ("江北市", "县1")
+    mine = {p.point_id for p in points if p.region[:2] == county}
+    rules = load_rules()[0]
+    seen = {}
+    for name, flt in (("leader", Filter(scope=county)),
+                      ("admin, the county", Filter(prefecture=county[0], county=county[1])),
+                      ("admin, network", Filter())):
+        trends._models.clear()  # each as the first viewer of the process
+        _, found, evidence = trends.alerts(store, flt, rules, 5, today=D(2026, 11, 15))
+        seen[name] = (sorted((a.key, repr(a.facts)) for a in found if a.point_id in mine),
+                      evidence[evidence["point"].isin(mine)].reset_index(drop=True))
+        if name == "leader":
+            assert {a.point_id for a in found} <= mine
+    alerts, evidence = seen["leader"]
+    assert len(alerts) >= 3
+    for name in ("admin, the county", "admin, network"):
+        assert seen[name][0] == alerts, name
+        assert seen[name][1].equals(evidence), name
