@@ -18,7 +18,7 @@ if __name__ != "__main__":  # imported by the server: build the ASGI app
                  middleware=[Middleware(server.CodeLinkMiddleware)])
 else:  # a page run
     from survey import access
-    from ui import auth, phone, place
+    from ui import auth, phone, place, untranslated
     from ui import holidays as holiday_notice
     from ui.context import database_trouble_shown, escape, language_switch, startup, t
 
@@ -26,6 +26,7 @@ else:  # a page run
                        layout="centered")
     language_switch()
     phone.quiet_status_widget()
+    untranslated.hide_chart_toolbars()
     startup()  # open the database once, before any page, so errors show in one place
     # page id -> (script, title key, icon); the order is the order in the navigation
     PAGES = {

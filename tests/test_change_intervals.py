@@ -172,3 +172,27 @@ def test_the_range_shown_always_contains_the_change_shown(store):
             assert (both[shown.format(name)] <= both[f"{name}_high"]).all()
             checked += len(both)
     assert checked > 200
+
+
+def test_a_ranking_leaves_out_the_groups_too_small_to_show(store):
+    """Sorting the breakdown by value on request: a point answered by three cadres (fewer
+    than k) and the point hidden with it (so it cannot be worked out from the total) take no
+    place in the ranking and are not listed; the rest are ordered best first (fewer meetings,
+    more cadres satisfied)."""
+    import datetime as dt
+    points = villages(store, 7)
+    rows = []
+    for i, point in enumerate(points):
+        for month in (dt.date(2025, 11, 1), dt.date(2026, 11, 1)):
+            n = 3 if i == 0 and month.year == 2026 else 10
+            rows.append((point.point_id, "meetings", month, n, n * (4 + i), 0))
+    write_cells(store, rows)
+    frame = trends.series(store, Filter(), "meetings", "month", 5, by="point")
+    latest = frame[frame["bucket"] == dt.date(2026, 11, 1)]
+    hidden = set(latest.loc[latest["mean"].isna(), "group"])
+    assert points[0].point_id in hidden and len(hidden) == 2  # the small one and one more
+    order, left_out = trends.ranked(latest, "mean", "meetings")
+    assert left_out == 2 and not set(order["group"]) & hidden
+    assert list(order["mean"]) == sorted(order["mean"]) and len(order) == 5
+    satisfied = trends.ranked(latest.assign(share=latest["mean"] / 10), "share", "satisfaction")[0]
+    assert list(satisfied["share"]) == sorted(satisfied["share"], reverse=True)
