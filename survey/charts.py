@@ -47,7 +47,8 @@ def _time_axis(lang: str, grain: str = "month", title: bool = True) -> alt.X:
              "year": alt.TickCount(interval="year", step=1)}[grain]
     return alt.X("bucket:T", title=t("chart_period", lang) if title else None,
                  axis=alt.Axis(format=time_format(lang, grain), labelOverlap="greedy",
-                               labelSeparation=6, tickCount=ticks))
+                               labelSeparation=6, tickCount=ticks,
+                               labelFlush=True))  # the last label ends inside the chart
 
 
 def _dated(frame: pd.DataFrame) -> pd.DataFrame:
@@ -311,7 +312,11 @@ def warning_evidence(series: pd.DataFrame, indicator: str, lang: str,
             y="y:Q", color=colour,
             tooltip=[alt.Tooltip("series:N", title=" "),
                      alt.Tooltip("y:Q", title=label, format=".1f")]))
-    return alt.layer(*layers).properties(width=WIDTH, height=EVIDENCE_PLOT)
+    # padding: room above for the level y title and right of the last month's label (Vega
+    # measures the page's font short: both were cut by 4-12 px in Chromium)
+    return alt.layer(*layers).properties(width=WIDTH, height=EVIDENCE_PLOT,
+                                         padding={"top": 10, "left": 5, "right": 28,
+                                                  "bottom": 5})
 
 
 EVIDENCE_PLOT = 220  # px of the plot itself
