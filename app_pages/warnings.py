@@ -8,7 +8,8 @@ import streamlit as st
 from survey import charts, early_warning, fields
 from survey.errors import message
 from survey.store import StoreError
-from survey.trends import alert_facts, chance_sentence, coverage, indicator_label, month_label, percent
+from survey.trends import (alert_facts, chance_sentence, coverage, indicator_label, month_label,
+                           percent)
 from ui.auth import require
 from ui import cached
 from ui.context import escape, lang, startup, t
@@ -57,8 +58,9 @@ def evidence_note(alert) -> str:
     return t("evidence_note", n=alert.rule.window, coverage=coverage(alpha), tail=percent(alpha))
 
 
-# Only an open warning draws its chart (a layered chart costs ~0.5 s to build on the server:
-# 46 of them took 30 s): the first one opens by itself, each other on a tap (a rerun).
+# Only an open warning draws its chart (a layered chart costs 0.3-0.5 s on the server: the
+# admin's 46 demo warnings took 7-11 s a rerun): the first one opens by itself, the others on
+# a tap (a rerun).
 first_shown = True
 by_point: dict[str, list] = {}
 for alert in shown:

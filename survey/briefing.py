@@ -228,7 +228,7 @@ def definitions_sheet(flt: Filter, month: dt.date, k: int, lang: str,
             (t("def_generated", lang), f"{generated:%Y-%m-%d %H:%M}")]
     rows += [(t(f"def_{key}_term", lang), t(f"def_{key}", lang, k=k,
                                              rate=trends.percent(false_alarm),
-                                             every=round(1 / false_alarm) if false_alarm else "—"))
+                                             every=trends.one_in(false_alarm)))
              for key in ("mean", "share", "change", "pp", "suppressed", "empty", "warnings",
                          "responses")]
     frame = pd.DataFrame(rows, columns=[t("col_term", lang), t("col_definition", lang)])

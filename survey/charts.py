@@ -152,7 +152,8 @@ def heatmap_height(frame: pd.DataFrame) -> int:
 
 def heatmap(frame: pd.DataFrame, indicator: str, lang: str, k: int = 5, value: str = "mean"):
     """Points x months; hidden cells grey. Height grows with the points, every row is named
-    (long names shortened on the axis, in full on hover), months as 2026-10."""
+    (long names shortened on the axis, in full on hover), months as the page reads them
+    (2026年10月 / Oct 2026)."""
     data = _dated(frame[frame["point"].notna()])
     data["value"] = data[value].astype("float64")
     data["month"] = data["bucket"].map(lambda b: month_label(b, lang))

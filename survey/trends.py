@@ -311,7 +311,12 @@ def chance_sentence(points: int, warned: int, rate: float, lang: str = "zh") -> 
     else:
         more = ""
     return t("warnings_chance", lang, warned=warned, n=points, rate=percent(rate),
-             every=round(1 / rate) if rate > 0 else "—", expected=more)
+             every=one_in(rate), expected=more)
+
+
+def one_in(rate: float) -> int | str:
+    """A rate as "1 in N" (0.04: 25), for a leader who does not read percents of percents."""
+    return round(1 / rate) if rate > 0 else "—"
 
 
 def percent(share: float) -> str:
