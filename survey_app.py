@@ -19,7 +19,7 @@ if __name__ != "__main__":  # imported by the server: build the ASGI app
                              Middleware(server.SsoCallbackMiddleware)])
 else:  # a page run
     from survey import access
-    from ui import auth, phone, place, untranslated
+    from ui import auth, framework_text, phone, place, widgets
     from ui import holidays as holiday_notice
     from ui.context import database_trouble_shown, escape, language_switch, startup, t
 
@@ -27,7 +27,9 @@ else:  # a page run
                        layout="centered")
     language_switch()
     phone.quiet_status_widget()
-    untranslated.hide_chart_toolbars()
+    framework_text.in_page_language()  # Streamlit's "Connection error" dialog, the skip link
+    framework_text.hide_chart_toolbars()  # English only: the app's own downloads instead
+    widgets.page_run_starts()  # counted: a form drawn before it may be gone from the browser
     startup()  # open the database once, before any page, so errors show in one place
     # page id -> (script, title key, icon); the order is the order in the navigation
     PAGES = {

@@ -6,6 +6,8 @@ taps and edits to it. The form runs as a fragment: a tap reruns the form, not th
 
 from __future__ import annotations
 
+import time
+
 import streamlit as st
 from streamlit.errors import StreamlitAPIException
 
@@ -40,37 +42,26 @@ def rerun_form() -> None:
         st.rerun()
 
 
-def reseed(prefix: str) -> None:
-    """Forget the widgets' state so they show the flow's answers after an action filled some."""
-    for key in [k for k in st.session_state if str(k).startswith(prefix + ":")]:
-        del st.session_state[key]
+def answer_callback(flow, prefix: str, key: str):
+    """A field's change goes to the flow (see widgets.FormFields for which changes count).
 
-
-def drawn(prefix: str, qid: str) -> bool:
-    """The question's widget state is there: the page drew it since it last forgot it (a
-    matrix keeps one state per row)."""
-    key = f"{prefix}:{qid}"
-    return any(k == key or k.startswith(key + ":") for k in map(str, st.session_state))
-
-
-def answer_callback(flow, prefix: str):
-    """A field's change goes to the flow; the widgets of answers the change dropped (an
-    unchanged month's implied answers once something differs) are forgotten, so they show
-    empty and the question is asked.
-
-    Only a field of the screen the page shows now is an answer. A tap that reaches the server
-    before the browser has finished the previous rerun (提交 tapped at once after
-    "与上期相同,一键确认") still carries the fields of the screen before it, whose widget state
-    this page forgot (reseed), so they read as empty: taking them emptied three carried answers
-    and sent the cadre back to section 1. Such changes are ignored."""
-    screen = st.session_state.get(f"where|{prefix}")  # the step this field was drawn on
+    A tap that reaches the server before the browser has drawn the last run's screen carries
+    the fields of the screen before it (the browser re-sends every field it holds). Those are
+    taken: they hold what the browser showed, the answer or what the cadre typed there last.
+    A field drawn before an action replaced the answers on screen (one-step keep, revise)
+    counts only with a value typed there since: its re-sent value would undo the action.
+    (Until issue 19 a change from another screen was ignored, and a field drawn while the
+    browser lacked it was mounted empty, then taken as emptied.)"""
+    drawn_in = widgets.generation(prefix)
 
     def changed(qid: str, value) -> None:
-        if st.session_state.get(f"where|{prefix}") != screen or not drawn(prefix, qid):
-            return
-        for dropped in flow.set_answer(qid, value):
-            reseed(f"{prefix}:{dropped}")
-            st.session_state.pop(f"{prefix}:{dropped}", None)
+        new = widgets.typed(prefix, key, value)
+        if widgets.generation(prefix) != drawn_in:
+            if not new:
+                return
+            widgets.send_again(prefix, qid)  # typed after the action: the cadre's latest
+        if flow.set_answer(qid, value):  # implied answers dropped: show the questions empty
+            widgets.new_fields_after_callbacks(prefix)
     return changed
 
 
@@ -84,7 +75,7 @@ def notice_text(flow) -> str:
     return t(key, **values)
 
 
-def section_step(flow, prefix: str) -> None:
+def section_step(flow, prefix: str, fields) -> None:
     section = flow.current
     answered, asked = flow.progress()
     st.progress(answered / asked if asked else 1.0,
@@ -98,12 +89,13 @@ def section_step(flow, prefix: str) -> None:
                            help=t("nothing_changed_help") if offer == NOTHING_CHANGED else
                            t("keep_rest_help") if offer == KEEP_REST else None):
         flow.keep_last_period()
-        reseed(prefix)
+        widgets.new_fields(prefix)
         rerun_form()
     st.subheader(escape(section.title.get(lang())))
     for q in flow.shown_questions():
-        widgets.question(q, f"{prefix}:{q.id}", flow.answers.get(q.id), lang(),
-                         (t("yes"), t("no")), t("choose"), on_change=answer_callback(flow, prefix))
+        key, fresh = fields.draw(q.id, flow.answers.get(q.id))
+        widgets.question(q, key, flow.answers.get(q.id), lang(), (t("yes"), t("no")),
+                         t("choose"), on_change=answer_callback(flow, prefix, key), fresh=fresh)
         if q.hint:
             st.caption(escape(q.hint.get(lang())))
         if flow.is_carried(q.id):
@@ -191,7 +183,7 @@ def receipt_step(flow, prefix: str, open_now: bool) -> None:
     st.caption(t("revise_until"))
     if st.button(t("revise"), key=f"revise:{prefix}"):
         flow.revise()
-        reseed(prefix)
+        widgets.new_fields(prefix)
         rerun_form()
 
 
@@ -222,7 +214,7 @@ def elsewhere_step(respondent, flow, prefix: str) -> None:
                     key=f"newer:{prefix}"):
         st.session_state["forms"][prefix] = form_flow.open_form(store, respondent, flow.qn,
                                                                 flow.period)
-        reseed(prefix)
+        widgets.new_fields(prefix)
         rerun_form()
     if mine.button(t("submit_as_revision") if submitted else t("keep_this_page"),
                    width="stretch", key=f"mine:{prefix}"):
@@ -230,9 +222,58 @@ def elsewhere_step(respondent, flow, prefix: str) -> None:
         store_then_rerun(lambda: keep(store, respondent, flow, overwrite=True))
 
 
+DRAFT_RETRY_S = 5
+# The draft notice stays in view (under Streamlit's header) while the cadre scrolls the form.
+# (Sticky on the wrapper Streamlit puts around the container: the container fills it exactly.)
+STICKY_NOTICE = ("<style>[data-testid=stLayoutWrapper]:has(> .st-key-draft_notice) "
+                 "{position: sticky; top: 3.75rem; z-index: 10;}</style>")
+
+
+def keep_draft(respondent, flow, prefix: str) -> None:
+    """Save the draft; when the server cannot take it, say so in view and try again."""
+    told = flow.elsewhere
+    try:
+        form_flow.save(store, respondent, flow)
+    except StoreError as exc:
+        st.session_state[f"draft_error|{prefix}"] = exc
+        draft_not_saved(respondent, prefix, time.monotonic())
+    if flow.elsewhere and not told:
+        rerun_form()  # another tab saved a newer draft: ask at the top now
+
+
+@st.fragment(run_every=DRAFT_RETRY_S)
+def draft_not_saved(respondent, prefix: str, failed_at: float) -> None:
+    """The notice that the draft is not on the server yet, which tries again by itself every
+    few seconds and goes once the draft is saved: the cadre need not tap anything when the
+    database is back, and may then close the page. (Drawn only while a save failed: the
+    form's next run leaves it out once a save succeeds, and its timer stops.)"""
+    flow = st.session_state["forms"][prefix]
+    if time.monotonic() - failed_at > DRAFT_RETRY_S / 2:  # a timed run, not the form's own
+        try:
+            form_flow.save(store, respondent, flow)
+        except StoreError as exc:
+            st.session_state[f"draft_error|{prefix}"] = exc
+        else:
+            if flow.elsewhere:
+                st.rerun()  # another tab saved a newer draft meanwhile: the form asks
+            return
+    if flow.needs_saving():
+        error = st.session_state.get(f"draft_error|{prefix}")
+        st.warning(t("draft_failed", error=message(error, lang()) if error else ""),
+                   icon=":material/cloud_off:")
+
+
 @st.fragment
 def form(respondent, prefix: str, open_now: bool) -> None:
     flow = st.session_state["forms"][prefix]
+    fields = widgets.FormFields(prefix)
+    # The form's first element, at the top where a new step starts, and sticky; filled after
+    # the save. First, so that nothing drawn on some runs only can move it: the notice of the
+    # last failed save (a fragment of its own) then stays in place and in view while a run
+    # draws the next section, until this run's save replaces or removes it. (The scroll
+    # script above it, drawn on a new step only, moved it: 下一步 during an outage showed the
+    # new section without the notice until its save had failed, 0.5-5 s; issue 19.)
+    notice = st.container(key="draft_notice")
     to_top_on_a_new_step(flow, prefix)
     if flow.elsewhere and flow.step != DONE:
         elsewhere_step(respondent, flow, prefix)
@@ -242,14 +283,9 @@ def form(respondent, prefix: str, open_now: bool) -> None:
     if flow.step == CONFIRM:
         confirm_step(respondent, flow, prefix)
     else:
-        section_step(flow, prefix)
-    told = flow.elsewhere
-    try:
-        form_flow.save(store, respondent, flow)
-    except StoreError as exc:
-        st.warning(t("draft_failed", error=message(exc, lang())))
-    if flow.elsewhere and not told:
-        rerun_form()  # another tab saved a newer draft: ask at the top now
+        section_step(flow, prefix, fields)
+    with notice:
+        keep_draft(respondent, flow, prefix)
 
 
 def questionnaires_for(respondent):
@@ -266,7 +302,7 @@ HIDE_INPUT_INSTRUCTIONS = "<style>[data-testid=InputInstructions] {display: none
 
 
 def main() -> None:
-    st.html(HIDE_INPUT_INSTRUCTIONS)
+    st.html(HIDE_INPUT_INSTRUCTIONS + STICKY_NOTICE)
     respondent = ui_code_entry()
     if respondent is None:
         return

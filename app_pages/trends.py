@@ -13,7 +13,7 @@ from survey.trends import (THEMES, bucket_label, format_change, format_figure, f
                            point_sparklines, ranked,
                            rises_well, short_label, shown_as_share, summary_sentence)
 from ui.auth import require
-from ui import cached, untranslated
+from ui import cached, framework_text
 from ui.context import escape, lang, startup, t
 from ui.downloads import chart_downloads
 from ui.filters import leader_header, sub_dimension
@@ -24,7 +24,7 @@ MAX_HEATMAP_POINTS = 80  # beyond this a row per point is unreadable: narrow the
 app = startup()
 k = app.config.k_anonymity
 flt, grain = leader_header("nav_trends", "trends_intro", viewer, grain=True, k=k)
-untranslated.hide_table_toolbars()  # the tables' data are in the page's CSV downloads
+framework_text.hide_table_toolbars()  # the tables' data are in the page's CSV downloads
 _, _, names, has_demo = cached.meta()
 if has_demo:
     st.caption(":material/info: " + t("demo_banner"))

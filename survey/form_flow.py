@@ -142,7 +142,7 @@ class FormFlow:
         self.elsewhere: Elsewhere | None = None
         self.notice: tuple[str, dict] | None = (
             ("carried_notice", {"period": carried_from}) if self.carried else None)
-        self._saved = self.fingerprint()  # nothing to save until something changes
+        self.saved()  # nothing to save until something changes
 
     # -- opening -----------------------------------------------------------------------------
     @classmethod
@@ -163,6 +163,7 @@ class FormFlow:
             flow.base_revision = getattr(kept[0], "revision", 0)
             flow.answers = dict(kept[1])
             flow.notice = None
+            flow.saved()
         if draft and (not kept or draft[2].get("revision")):
             flow._restore(*draft)  # submitting deletes drafts: beside a kept one, a revision
             flow.step = CONFIRM if flow.step == CONFIRM else FILL
@@ -195,7 +196,7 @@ class FormFlow:
         self.notice = ("draft_restored_short", {
             "at": saved.updated_at.strftime("%H:%M" if same_day else "%m-%d %H:%M"),
             "section": self.qn.sections[self.section].title if self.step == FILL else None})
-        self._saved = self.fingerprint()
+        self.saved()
 
     # -- what the page shows -----------------------------------------------------------------
     @property
@@ -456,7 +457,15 @@ class FormFlow:
         return self.step != DONE and self.fingerprint() != self._saved
 
     def saved(self) -> None:
+        """The server has this form as it is now (or it was just opened from there)."""
         self._saved = self.fingerprint()
+        self._saved_answers = dict(self.answers)
+
+    def unsaved_changes(self) -> tuple[dict, set[str]]:
+        """Answers changed since the form last saved or opened: {id: value}, and ids removed."""
+        changed = {qid: v for qid, v in self.answers.items()
+                   if qid not in self._saved_answers or self._saved_answers[qid] != v}
+        return changed, set(self._saved_answers) - set(self.answers)
 
 
 def _is_number(value) -> bool:
@@ -481,20 +490,41 @@ def open_form(store, respondent, qn: Questionnaire, period: str) -> FormFlow:
 
 def save(store, respondent, flow: FormFlow, overwrite: bool = False) -> None:
     """Keep the draft and where the respondent is on the server, when something changed. A
-    draft another tab or device saved since this form last saw it is not overwritten unless
-    `overwrite`: flow.elsewhere says so and the page asks."""
+    draft another tab or device saved since this form last saw it is not replaced unless
+    `overwrite`: flow.elsewhere says so and the page asks which answers to go on with;
+    meanwhile this form's changes go into that draft (_keep_changes_in)."""
     from survey.store import forms
-    if not flow.needs_saving() or flow.elsewhere and not overwrite:
+    if not overwrite and not flow.needs_saving():
         return
-    stored = forms.draft(store, respondent, flow.qn.id, flow.period)
-    if stored is not None and not overwrite and \
-            _stamp(stored[0].answers, stored[1], stored[2]) != flow.known_draft:
-        flow.elsewhere = Elsewhere(DRAFT_ELSEWHERE, stored[0].updated_at)
+    if flow.elsewhere and flow.elsewhere.kind == SUBMITTED_ELSEWHERE and not overwrite:
+        return  # the period was submitted elsewhere: the page asks (see submit)
+    stored = None if overwrite else forms.draft(store, respondent, flow.qn.id, flow.period)
+    if stored is not None and (flow.elsewhere or
+                               _stamp(stored[0].answers, stored[1], stored[2]) != flow.known_draft):
+        _keep_changes_in(store, respondent, flow, stored)
         return
     state = flow.state()
     forms.save_draft(store, respondent, flow.qn, flow.period, flow.answers, flow.started_at,
                      flow.current.id, state)
     flow.known_draft, flow.elsewhere = _stamp(flow.answers, flow.current.id, state), None
+    flow.saved()
+
+
+def _keep_changes_in(store, respondent, flow: FormFlow, stored) -> None:
+    """Another tab or device saved a newer draft. Until the cadre chooses, the answers this
+    form changed since it last saved go into that draft, the other's answers stay: closing
+    either page without choosing loses nothing typed on either (issue 19, fault 2: this form's
+    edits were not saved at all while the page asked)."""
+    from survey.store import forms
+    draft, section_id, state = stored
+    if flow.elsewhere is None:
+        flow.elsewhere = Elsewhere(DRAFT_ELSEWHERE, draft.updated_at)
+    changed, removed = flow.unsaved_changes()
+    if changed or removed:
+        answers = {qid: v for qid, v in draft.answers.items() if qid not in removed} | changed
+        touched = set(state.get("touched", [])) | set(changed) | removed
+        forms.save_draft(store, respondent, flow.qn, flow.period, answers, draft.started_at,
+                         section_id, {**state, "touched": sorted(touched)})
     flow.saved()
 
 

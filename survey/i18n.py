@@ -38,8 +38,9 @@ STRINGS: dict[str, tuple[str, str]] = {
     "nothing_changed_help": ("沿用全部上期答案,直接到提交确认;不能沿用的题目会先带您过去。", "Keep all of last period's answers and go straight to the confirmation; anything that cannot carry comes first."),
     "carried_marker": ("上期值", "last period"),
     "draft_restored": ("已恢复您 {at} 保存的草稿。", "Your draft saved at {at} is restored."),
-    "draft_failed": ("草稿暂时无法保存到服务器:{error} 请勿关闭本页。",
-                     "The draft could not be saved on the server: {error} Keep this page open."),
+    "draft_failed": ("草稿暂时无法保存到服务器:{error} 本页会自动重试,请勿关闭本页。",
+                     "The draft could not be saved on the server: {error} This page keeps "
+                     "trying; keep it open."),
     "back": ("上一步", "Back"),
     "next": ("下一步", "Next"),
     "review": ("检查答案", "Review answers"),
@@ -77,6 +78,13 @@ STRINGS: dict[str, tuple[str, str]] = {
     "save_failed": ("提交未成功:{error} 您的答案仍保留在本页,可稍后再试。",
                     "Submitting failed: {error} Your answers are kept on this page; try again later."),
     "try_again": ("重试", "Try again"),
+    # Streamlit's own words (ui/framework_text.py): the dialog after the connection drops
+    "connection_lost_title": ("网络连接中断", "Connection lost"),
+    "connection_lost_body": ("正在重新连接……您填写的内容仍在本页,连接恢复后会自动保存,请勿关闭或刷新本页。",
+                             "Reconnecting… What you typed stays on this page and is saved when "
+                             "the connection is back; do not close or reload this page."),
+    "close": ("关闭", "Close"),
+    "skip_to_content": ("跳到主要内容", "Skip to main content"),
     "store_unavailable_public": ("服务暂时无法使用,请稍后再试。管理员请查看服务器日志。",
                                  "The service is unavailable for now; please try again later. "
                                  "Administrators: see the server's log."),
@@ -490,7 +498,7 @@ STRINGS: dict[str, tuple[str, str]] = {
     "receipt_first": ("回执编号:{id}  \n提交时间:{at}  \n填报期:{period}",
                       "Receipt: {id}  \nSubmitted: {at}  \nPeriod: {period}"),
     "submitted_elsewhere": ("本期已在其他页面或设备提交(第 {rev} 版,{at})。", "This period was submitted on another page or device (revision {rev}, {at})."),
-    "draft_elsewhere": ("另一页面或设备在 {at} 保存了更新的草稿,本页的修改尚未保存。", "Another page or device saved a newer draft at {at}; this page's changes are not saved yet."),
+    "draft_elsewhere": ("另一页面或设备在 {at} 保存了更新的草稿,本页的修改也已存入其中。请选择接着用哪边的答案。", "Another page or device saved a newer draft at {at}; this page's changes are kept in it too. Choose whose answers to go on with."),
     "see_newer": ("查看已提交的答案", "See the submitted answers"),
     "submit_as_revision": ("仍以本页答案提交(新版)", "Submit these answers as a revision"),
     "load_newer_draft": ("载入那边的答案", "Load those answers"),

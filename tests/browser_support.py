@@ -71,16 +71,17 @@ def running_app(env: dict, timeout: float = 60, port: int | None = None, args=()
         log.close()
 
 
-def settle(page, pause: float = 0.25) -> None:
+# No run going. A fragment's rerun shows no status widget: also the script state, and the
+# previous run's elements (marked stale until the run ends) gone.
+QUIET = ("() => !document.querySelector('[data-testid=stStatusWidget]') && "
+         "document.querySelector('[data-testid=stApp]')?.getAttribute("
+         "'data-test-script-state') !== 'running' && !document.querySelector('[data-stale=true]')")
+
+
+def settle(page, pause: float = 0.25, timeout: float = 20) -> None:
     """Wait until Streamlit has finished the rerun a click or an edit started."""
     time.sleep(pause)
-    # A fragment's rerun shows no status widget: also wait for the script state and for the
-    # previous run's elements (marked stale until the run ends) to be gone.
-    page.wait_for_function(
-        "() => !document.querySelector('[data-testid=stStatusWidget]') && "
-        "document.querySelector('[data-testid=stApp]')?.getAttribute("
-        "'data-test-script-state') !== 'running' && !document.querySelector('[data-stale=true]')",
-        timeout=20000)
+    page.wait_for_function(QUIET, timeout=timeout * 1000)
 
 
 def sign_in(page, url: str, path: str, username: str, password: str) -> None:

@@ -66,6 +66,23 @@ def test_a_cadre_mid_form_sees_the_outage_in_chinese_and_keeps_what_was_typed(pa
     assert at.number_input[0].value == 37  # typed before the outage, still there
 
 
+def test_a_read_cut_off_by_the_outage_says_so_instead_of_a_traceback(paused_app):
+    """PostgreSQL stopping during one of DuckDB's reads of it (found by the chaos robot: the
+    cadre's page showed an AttributeError traceback, from the 退回 notice's query). The message
+    is the one DuckDB's postgres extension gave."""
+    import duckdb
+    from survey.store import StoreError
+    _, store = paused_app
+    cut = duckdb.Error('Failed to prepare COPY "COPY (SELECT "slot" FROM "public".'
+                       '"review_event") TO STDOUT (FORMAT "binary");": server closed the '
+                       "connection unexpectedly\n\tThis probably means the server terminated "
+                       "abnormally\n\tbefore or while processing the request.")
+    error = store.engine.analytics_error(cut)
+    assert isinstance(error, StoreError) and error.zh == AWAY_ZH
+    other = store.engine.analytics_error(duckdb.Error("Binder Error: no such column"))
+    assert isinstance(other, StoreError) and "no such column" in str(other)
+
+
 def test_a_leader_sees_the_outage_in_english_in_the_english_ui(paused_app, monkeypatch):
     from tests.conftest import add_staff, as_user
     cluster, store = paused_app

@@ -44,9 +44,16 @@ def open_app(code=None, lang=None) -> AppTest:
     return at
 
 
+def field(at: AppTest, qid: str) -> str:
+    """The widget key of a question's field (ui.widgets.field_key, in its current generation)."""
+    generation = at.session_state[f"fields|{PREFIX}"] if f"fields|{PREFIX}" in \
+        at.session_state else 0
+    return f"{PREFIX}:{generation}:{qid}"
+
+
 def set_answers(at: AppTest, answers: dict) -> AppTest:
     for qid, value in answers.items():
-        key = f"{PREFIX}:{qid}"
+        key = field(at, qid)
         if value is None or isinstance(value, (int, float)) and not isinstance(value, bool):
             at.number_input(key=key).set_value(value)
         else:
@@ -106,9 +113,9 @@ def test_unknown_code_is_refused_with_a_message(app_env):
 
 def test_validation_message_next_to_the_field_and_relevance(code):
     at = open_app(code)
-    assert not any(n.key == f"{PREFIX}:documents_action" for n in at.number_input)
+    assert not any(n.key == field(at, "documents_action") for n in at.number_input)
     set_answers(at, {"documents": 5, "meeting_hours": 95.0})
-    assert any(n.key == f"{PREFIX}:documents_action" for n in at.number_input)  # now asked
+    assert any(n.key == field(at, "documents_action") for n in at.number_input)  # now asked
     assert [e.value for e in at.error] == ["不能大于 80。"]
     set_answers(at, {"documents_action": 9})
     assert "不能多于本月收文总数。" in [e.value for e in at.error]
@@ -138,7 +145,7 @@ def test_fill_every_section_confirm_submit_and_receipt(code, app_env):
 def test_unchanged_month_is_one_tap_then_submit(code, app_env, monthly):
     respondent = submitted_last_month(app_env, monthly, code, apps=11)
     at = open_app(code)
-    assert at.number_input(key=f"{PREFIX}:documents").value == 40
+    assert at.number_input(key=field(at, "documents")).value == 40
     assert any("上期值" in c.value for c in at.caption)
     click(at, NOTHING_CHANGED)
     # Straight to the confirmation: everything carried, "compared with last period" = no change
@@ -176,7 +183,7 @@ def test_a_restored_draft_keeps_its_edits_under_the_one_step_button(code, app_en
     at = open_app(code)
     set_answers(at, {"meetings": 45})
     again = open_app(code)  # reload / another device
-    assert again.number_input(key=f"{PREFIX}:meetings").value == 45
+    assert again.number_input(key=field(again, "meetings")).value == 45
     click(again, KEEP_REST)
     set_answers(again, {"burden_change": "3"})
     click(again, "提交")
@@ -192,7 +199,7 @@ def test_draft_restore_lands_in_the_section_where_the_cadre_stopped(code, app_en
     assert at.subheader[0].value == "填表报数"
     again = open_app(code)  # a new session: reload, closed tab, another device
     assert again.subheader[0].value == "填表报数"
-    assert again.number_input(key=f"{PREFIX}:forms").value == 14
+    assert again.number_input(key=field(again, "forms")).value == 14
     notice = [i.value for i in again.info]
     assert len(notice) == 1 and re.fullmatch(r"已恢复 \d\d:\d\d 的草稿,续填“填表报数”。", notice[0])
 
@@ -201,7 +208,7 @@ def test_a_decimal_in_a_whole_number_field_is_refused_not_rounded(code, app_env)
     at = open_app(code)
     set_answers(at, {"documents": 3.7})
     assert "请输入整数。" in [e.value for e in at.error]
-    assert at.number_input(key=f"{PREFIX}:documents").value == 3.7  # kept as typed
+    assert at.number_input(key=field(at, "documents")).value == 3.7  # kept as typed
     set_answers(at, {"documents_action": 1, "meetings": 2, "meeting_hours": 1.0})
     click(at, "下一步")
     assert at.subheader[0].value == "文件与会议"  # not accepted as 3
@@ -216,12 +223,12 @@ def test_a_cleared_field_is_unanswered_not_zero(code, app_env, monthly):
     before = progress_text(at)
     set_answers(at, {"meetings": None})
     assert "请填写此项。" in [e.value for e in at.error]  # at once, next to the field
-    assert at.number_input(key=f"{PREFIX}:meetings").value is None
+    assert at.number_input(key=field(at, "meetings")).value is None
     answered = int(before.split("已答 ")[1].split("/")[0])
     assert f"已答 {answered - 1}/" in progress_text(at)
     click(at, KEEP_REST)  # a cleared answer is a change: it is not refilled
     assert at.subheader[0].value == "文件与会议"
-    assert at.number_input(key=f"{PREFIX}:meetings").value is None
+    assert at.number_input(key=field(at, "meetings")).value is None
 
 
 def test_progress_moves_with_the_answers_without_lag(code):
@@ -262,7 +269,7 @@ def test_revise_after_submit_keeps_the_submitted_answers(code, app_env, monthly)
     at = open_app(code)
     assert at.success[0].value == "已提交,谢谢!"
     click(at, "修改本期答案")
-    assert at.number_input(key=f"{PREFIX}:documents").value == 40
+    assert at.number_input(key=field(at, "documents")).value == 40
     set_answers(at, {"documents": 41})
     click(at, "其余保持不变,去提交")
     assert at.subheader[0].value == "确认提交"
@@ -348,7 +355,7 @@ def test_going_back_and_changing_a_value_drops_the_implied_no_change(code, app_e
     set_answers(at, {"meetings": 45})
     click(at, "下一步")  # to what is left: the burden question, now unanswered
     assert at.subheader[0].value == "总体感受"
-    assert at.radio(key=f"{PREFIX}:burden_change").value is None
+    assert at.radio(key=field(at, "burden_change")).value is None
     assert "还需回答 1 题:与上期相比,您的工作负担:" in [i.value for i in at.info]
     set_answers(at, {"burden_change": "5"})
     click(at, "提交")
@@ -377,8 +384,8 @@ def test_a_long_paste_is_kept_with_the_length_message(code, app_env, monthly):
     click(at, NOTHING_CHANGED)
     at.button(key=f"edit:{PREFIX}:perception").click().run()
     pasted = "减" * 600
-    at.text_area(key=f"{PREFIX}:one_cut").input(pasted).run()  # AppTest drops it as a browser
-    assert at.text_area(key=f"{PREFIX}:one_cut").value == pasted  # would, past max_chars
+    at.text_area(key=field(at, "one_cut")).input(pasted).run()  # AppTest drops it as a browser
+    assert at.text_area(key=field(at, "one_cut")).value == pasted  # would, past max_chars
     assert "最多 500 个字(现在 600 个)。" in [e.value for e in at.error]
 
 
@@ -403,14 +410,21 @@ def test_two_tabs_on_one_code_the_second_submission_asks_first(code, app_env, mo
 
 
 def test_a_draft_saved_in_another_tab_is_not_overwritten(code, app_env, monthly):
+    """...and what the cadre types while the page asks is saved too (issue 19, fault 2)."""
     respondent = app_env.respondent(code)
     tab_a, tab_b = open_app(code), open_app(code)
     set_answers(tab_a, {"documents": 41})
     set_answers(tab_b, {"meetings": 20})
+    assert any("保存了更新的草稿,本页的修改也已存入其中" in w.value for w in tab_b.warning)
+    assert app_env.draft(respondent, monthly.id, PERIOD).answers == {"documents": 41,
+                                                                     "meetings": 20}
+    set_answers(tab_b, {"meeting_hours": 5.5})  # typed while the page asks
     assert any("保存了更新的草稿" in w.value for w in tab_b.warning)
-    assert app_env.draft(respondent, monthly.id, PERIOD).answers == {"documents": 41}
+    assert app_env.draft(respondent, monthly.id, PERIOD).answers == {
+        "documents": 41, "meetings": 20, "meeting_hours": 5.5}
     click(tab_b, "保留本页答案")
-    assert app_env.draft(respondent, monthly.id, PERIOD).answers == {"meetings": 20}
+    assert app_env.draft(respondent, monthly.id, PERIOD).answers == {"meetings": 20,
+                                                                     "meeting_hours": 5.5}
 
 
 def test_a_draft_restored_at_the_confirmation_says_so(code, app_env, monthly):

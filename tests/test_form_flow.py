@@ -355,10 +355,35 @@ def test_a_draft_from_another_tab_is_not_overwritten_silently(store, monthly, re
     form_flow.save(store, respondent, tab_b)
     assert tab_b.elsewhere.kind == form_flow.DRAFT_ELSEWHERE
     stored = store.draft(respondent, monthly.id, PERIOD).answers
-    assert stored == {"documents": 41, "documents_action": 5}  # A's draft is intact
+    # A's answers are intact; B's change is kept beside them while B's page asks
+    assert stored == {"documents": 41, "documents_action": 5, "meetings": 20}
     form_flow.save(store, respondent, tab_b, overwrite=True)  # B chose to keep its page
     assert tab_b.elsewhere is None
     assert store.draft(respondent, monthly.id, PERIOD).answers == {"meetings": 20}
     tab_a.set_answer("forms", 3.0)
     form_flow.save(store, respondent, tab_a)
     assert tab_a.elsewhere is not None  # and now A is told
+
+
+def test_edits_made_while_the_page_asks_about_another_tabs_draft_are_kept(store, monthly,
+                                                                          respondent):
+    """Issue 19, fault 2: while a tab showed "another page saved a newer draft", nothing typed
+    in it was saved; closing it lost those edits. Now they go into the draft, beside the other
+    tab's answers, until the cadre chooses."""
+    tab_a = form_flow.open_form(store, respondent, monthly, PERIOD)
+    tab_b = form_flow.open_form(store, respondent, monthly, PERIOD)
+    tab_a.set_answer("documents", 41.0)
+    form_flow.save(store, respondent, tab_a)
+    tab_b.set_answer("meetings", 20.0)
+    form_flow.save(store, respondent, tab_b)  # the page now asks
+    tab_b.set_answer("forms", 3.0)
+    tab_b.set_answer("meetings", 21.0)
+    form_flow.save(store, respondent, tab_b)  # still asking
+    assert tab_b.elsewhere.kind == form_flow.DRAFT_ELSEWHERE
+    tab_a.set_answer("apps", 4.0)
+    form_flow.save(store, respondent, tab_a)  # A is asked too; its change is kept as well
+    assert tab_a.elsewhere.kind == form_flow.DRAFT_ELSEWHERE
+    # both pages closed without choosing: a new one opens with everything typed on either
+    reopened = form_flow.open_form(store, respondent, monthly, PERIOD)
+    assert reopened.answers == {"documents": 41, "meetings": 21, "forms": 3, "apps": 4}
+    assert {"documents", "meetings", "forms", "apps"} <= reopened.touched

@@ -56,14 +56,20 @@ def _on_this_machine() -> bool:
 @contextmanager
 def database_trouble_shown():
     """A page run the database failed (PostgreSQL away, a disk full) ends with the message in
-    the viewer's language and a way to try again, not a traceback. st.stop() keeps the
-    widgets' state: what was typed is still there when the page runs again."""
+    the viewer's language and a way to try again, not a traceback.
+
+    The run ends normally, not by st.stop(): st.stop() cancels the reruns the browser asked
+    for while this run was going, with the values they carried (a slow run during an outage,
+    5 s, swallowed everything typed meanwhile; issue 19), and leaves the page's fragment (the
+    form) registered, whose next rerun drew into a place the browser no longer had and crashed
+    the page to a blank screen ("Bad delta path index 5"). Ending normally, those reruns run
+    next and their values reach the form's callbacks; what was typed before lives in the
+    form's own state (the fill page sends it back to its fields, ui/widgets.FormFields)."""
     try:
         yield
     except StoreError as exc:
         st.error(plain(message(exc, lang())), icon=":material/cloud_off:")
         st.button(t("try_again"), icon=":material/refresh:", key="database_trouble_retry")
-        st.stop()
 
 
 def lang() -> str:

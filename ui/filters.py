@@ -76,7 +76,7 @@ def filter_bar(tree: dict, span: tuple[dt.date, dt.date] | None, grain: bool = T
                                fixed[2])
         d, e = st.columns(2)
         _init("f_level", "level", domain.LEVELS, many=True)
-        # select_all=False: Streamlit's "Select all" is English only (ui/untranslated.py)
+        # select_all=False: Streamlit's "Select all" is English only (ui/framework_text.py)
         levels = d.multiselect(t("level"), list(domain.LEVELS), key="f_level", placeholder=t("all"),
                                format_func=lambda v: domain.label(domain.LEVELS, v, lang()),
                                select_all=False)

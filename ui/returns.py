@@ -16,6 +16,7 @@ from survey.errors import message
 from survey.form_flow import DONE
 from survey.store import StoreError
 from survey.store import reviews
+from ui import widgets
 from ui.context import escape, lang, t
 
 REFRESH_S = 3
@@ -76,8 +77,7 @@ def _actions(store, respondent, qn, period, flow, prefix) -> None:
                      key=f"return_revise:{prefix}"):
         if hasattr(flow, "revise"):
             flow.revise()
-        for key in [k for k in st.session_state if str(k).startswith(prefix + ":")]:
-            del st.session_state[key]  # the widgets show the flow's answers again
+        widgets.new_fields(prefix)  # the fields show the flow's answers again
         st.rerun()
     note = st.text_input(t("return_right_note"), max_chars=fields.RESPONDENT_NOTE.limit,
                          key=f"return_note:{prefix}")

@@ -126,6 +126,11 @@ class _Engine:
                     raise
                 time.sleep(0.005 * (attempt + 1) * (1 + attempt % 3))
 
+    def analytics_error(self, exc: duckdb.Error) -> StoreError:
+        """A failed read in the analytical DuckDB, as a StoreError."""
+        first = (str(exc).strip().splitlines() or ["?"])[0]
+        return StoreError(f"Database error on {self.label}: {first}")
+
 
 class DuckDBEngine(_Engine):
     """One process per file: nobody else to exclude."""
@@ -186,11 +191,6 @@ class DuckDBEngine(_Engine):
             yield
         except (duckdb.IOException, duckdb.FatalException) as exc:
             raise self.friendly(exc) from exc
-
-    def analytics_error(self, exc: duckdb.Error) -> StoreError:
-        """A failed read in the analytical DuckDB, as a StoreError."""
-        first = (str(exc).strip().splitlines() or ["?"])[0]
-        return StoreError(f"Database error on {self.label}: {first}")
 
     def retryable(self, exc: Exception) -> bool:
         # Optimistic concurrency: a concurrent writer won ("Conflict on update", or a key it
@@ -548,8 +548,11 @@ class PostgresEngine(_Engine):
         return StoreError(f"Database error on {self.label}: {first}")
 
     def analytics_error(self, exc: duckdb.Error) -> StoreError:
-        # The postgres extension reports a server it cannot reach as an IO Error.
-        if isinstance(exc, duckdb.IOException) and "connect" in str(exc).lower():
+        # The postgres extension reports a server it cannot reach as an IO Error, and one that
+        # stops during a read as a plain Error ("server closed the connection unexpectedly").
+        text = str(exc).lower()
+        if isinstance(exc, duckdb.IOException) and "connect" in text or \
+                "server closed the connection" in text or "terminating connection" in text:
             return _server_away()
         return super().analytics_error(exc)
 
