@@ -28,6 +28,7 @@ else:  # a page run
     language_switch()
     phone.quiet_status_widget()
     framework_text.in_page_language()  # Streamlit's "Connection error" dialog, the skip link
+    framework_text.hide_chart_toolbars()  # English only: the app's own downloads instead
     widgets.page_run_starts()  # counted: a form drawn before it may be gone from the browser
     startup()  # open the database once, before any page, so errors show in one place
     # page id -> (script, title key, icon); the order is the order in the navigation

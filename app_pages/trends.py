@@ -10,10 +10,10 @@ from survey.indicators import INDICATORS
 from survey.metrics import HEADLINE
 from survey.trends import (THEMES, bucket_label, format_change, format_figure, format_interval,
                            indicator_label, indicator_unit, latest_common_quarter,
-                           point_sparklines,
+                           point_sparklines, ranked,
                            rises_well, short_label, shown_as_share, summary_sentence)
 from ui.auth import require
-from ui import cached
+from ui import cached, framework_text
 from ui.context import escape, lang, startup, t
 from ui.downloads import chart_downloads
 from ui.filters import leader_header, sub_dimension
@@ -24,6 +24,7 @@ MAX_HEATMAP_POINTS = 80  # beyond this a row per point is unreadable: narrow the
 app = startup()
 k = app.config.k_anonymity
 flt, grain = leader_header("nav_trends", "trends_intro", viewer, grain=True, k=k)
+framework_text.hide_table_toolbars()  # the tables' data are in the page's CSV downloads
 _, _, names, has_demo = cached.meta()
 if has_demo:
     st.caption(":material/info: " + t("demo_banner"))
@@ -53,7 +54,7 @@ with st.container(border=True):
     if (months := int(heads["months"].max() or 0)) and grain != "month" and \
             months < {"quarter": 3, "year": 12}[grain]:
         st.caption(":material/warning: " + t("partial_period", m=months))
-    st.caption(t("tiles_note") + " " + t("change_pp_note"))
+    st.caption(t("tiles_note") + " " + t("change_pp_note") + "  \n" + t("range_note"))
 
 # -- tiles by theme, in a fixed reading order (one row per theme survives a phone's column) ---
 secondary_count = sum(len(extra) for _, _, extra in THEMES)
@@ -84,18 +85,31 @@ def tile(indicator: str) -> None:
     if row["suppressed"]:
         st.caption(t("suppressed_note", k=k))
         return
-    notes = []
-    if not change:
-        notes.append(f"{t('yoy')}: {t('no_change')}")
+    st.caption(tile_notes(indicator, row))
+
+
+def tile_notes(indicator: str, row) -> str:
+    """Under a tile, one fact a line (a 160 px tile wraps anything longer): the year-on-year
+    change's 95 % range, the change on the period before with its own range (无明显变化 when
+    it spans no change), the mean score of a five-point scale."""
+    lines = []
+    if not format_change(indicator, row["change"], lang()):
+        lines.append(f"{t('yoy')}: {t('no_change')}")
     elif interval := format_interval(indicator, row["change_low"], row["change_high"], lang(),
                                      compact=True):
-        notes.append(t("change_interval", interval=interval))
+        lines += [t("change_interval"), interval]
     previous = format_change(indicator, row["change_prev"], lang(), row["change_prev_clear"])
-    notes.append(t("pop_change", change=previous) if previous else
-                 f"{t('pop')}: {t('no_change')}")
+    if previous:
+        lines.append(t("pop_change", change=previous))
+        interval = format_interval(indicator, row["change_prev_low"], row["change_prev_high"],
+                                   lang(), compact=True)
+        if interval:
+            lines.append(f"({interval})")
+    else:
+        lines.append(f"{t('pop')}: {t('no_change')}")
     if INDICATORS[indicator].aggregate == "likert":
-        notes.append(t("mean_score", mean=row["mean"]))
-    st.caption(" · ".join(notes))
+        lines.append(t("mean_score", mean=row["mean"]))
+    return "  \n".join(escape(line) for line in lines)
 
 
 # Wrapping rows, not columns (columns stack one under another on a phone): two tiles abreast
@@ -182,14 +196,16 @@ if view == "breakdown":
                           for lo, hi in zip(latest["yoy_low"], latest["yoy_high"])]
     # shares in percent: shown x100 ("62%", not 0.62)
     latest[value] = latest[value] * (100 if share else 1)
-    table = latest[["group", value, "change_text", "interval", "n"]].rename(columns={
+    latest = latest[["group", value, "change_text", "interval", "n"]]
+    if st.toggle(t("ranking"), key="rank"):
+        latest, left_out = ranked(latest, value, indicator)  # hidden groups take no place
+        st.caption(":material/warning: " + t("ranking_caution") +
+                   (" " + t("ranking_hidden", n=left_out, k=k) if left_out else ""))
+    else:
+        latest = latest.sort_values("group")
+    table = latest.rename(columns={
         "group": t("by"), value: label, "change_text": t("col_change_yoy"),
         "interval": t("col_interval"), "n": t("chart_n")})
-    if st.toggle(t("ranking"), key="rank"):
-        st.caption(":material/warning: " + t("ranking_caution"))
-        table = table.sort_values(label, ascending=not rises_well(indicator))
-    else:
-        table = table.sort_values(t("by"))
     st.caption(bucket_label(bucket, grain, lang()))
     st.dataframe(table, hide_index=True, width="stretch", placeholder="—",
                  column_config={label: figure_column(label),

@@ -8,10 +8,12 @@ import streamlit as st
 from survey import charts, early_warning, fields
 from survey.errors import message
 from survey.store import StoreError
-from survey.trends import alert_facts, indicator_label, month_label
+from survey.trends import (alert_facts, chance_sentence, coverage, indicator_label, month_label,
+                           percent)
 from ui.auth import require
 from ui import cached
 from ui.context import escape, lang, startup, t
+from ui.downloads import chart_downloads
 from ui.filters import leader_header
 
 viewer = require("warnings")
@@ -32,10 +34,8 @@ if latest:
                t("warnings_open", n=len(open_alerts)) + " · " + t("warnings_handled", n=len(handled)))
     # what chance alone gives among the points shown: a leader compares the count with it
     points_here = cached.figure("point_count", flt)
-    rate = early_warning.false_alarm_rate(rules)
-    st.caption(t("warnings_chance", n=points_here, rate=f"{rate:.0%}",
-                 expected=f"{points_here * rate:.1f}",
-                 warned=len({a.point_id for a in alerts})))
+    st.caption(chance_sentence(points_here, len({a.point_id for a in alerts}),
+                               early_warning.false_alarm_rate(rules), lang()))
 if not open_alerts:
     st.success(t("warnings_none"))
 shown = open_alerts + (handled if st.toggle(t("show_handled")) else [])
@@ -43,13 +43,25 @@ shown = open_alerts + (handled if st.toggle(t("show_handled")) else [])
 
 def evidence_chart(alert):
     """The point's own months of the warned indicator over the band a year before predicts,
-    and the baseline for a baseline rule."""
-    series = pd.DataFrame(alert.facts["band"]).rename(columns={"month": "bucket"})
-    reference = alert.facts.get("baseline")
+    the window the rule tested with its range, and the baseline for a baseline rule."""
+    f = alert.facts
+    series = pd.DataFrame(f["band"]).rename(columns={"month": "bucket"})
+    reference = f.get("baseline")
+    window = charts.Window(*f["window"], f["observed"], f["low"], f["high"])
     return charts.warning_evidence(series, alert.indicator, lang(), reference,
-                                   t("baseline_rule") if reference is not None else None)
+                                   t("baseline_rule") if reference is not None else None,
+                                   window, k)
 
 
+def evidence_note(alert) -> str:
+    alpha = alert.facts["alpha"]
+    return t("evidence_note", n=alert.rule.window, coverage=coverage(alpha), tail=percent(alpha))
+
+
+# Only an open warning draws its chart (a layered chart costs 0.3-0.5 s on the server: the
+# admin's 46 demo warnings took 7-11 s a rerun): the first one opens by itself, the others on
+# a tap (a rerun).
+first_shown = True
 by_point: dict[str, list] = {}
 for alert in shown:
     by_point.setdefault(alert.point_id, []).append(alert)
@@ -63,11 +75,21 @@ for point_id in sorted(by_point, key=lambda p: names.get(p, p)):
             state = states.get(alert.key)
             done = state is not None and not early_warning.is_open(alert, states)
             icon = ":material/check_circle:" if done else ":material/warning:"
-            with st.expander(f"{label} · {alert.rule.describe(lang())}", icon=icon):
+            with st.expander(f"{label} · {alert.rule.describe(lang())}", icon=icon,
+                             expanded=first_shown, key=f"open:{alert.key}",
+                             on_change="rerun") as box:
+                first_shown = False
+                if not box.open:
+                    continue
                 st.caption(alert_facts(alert, lang()))
                 chart = evidence_chart(alert)
                 st.altair_chart(charts.themed(chart), width="stretch",
-                                height=charts.page_height(chart, 120))
+                                height=charts.evidence_height(chart))
+                st.caption(evidence_note(alert))
+                chart_downloads(evidence[(evidence["point"] == alert.point_id) &
+                                         (evidence["indicator"] == alert.indicator)],
+                                chart, f"warning_{alert.key.replace(':', '_')}",
+                                f"{names.get(point_id, point_id)} · {label}")
                 if done:
                     st.info(t("handled_info", by=escape(state["by"]),
                               at=f"{state['at']:%Y-%m-%d %H:%M}", note=escape(state["note"])))

@@ -33,8 +33,8 @@ FORMATS = {
     "pct": ("0%", lambda v, lang: f"{v:.0%}"),
     "dec1": ("0.0", lambda v, lang: f"{v:.1f}"),
     "int": ("0", lambda v, lang: f"{v:.0f}"),
-    "chg": ("+0.0%;-0.0%;0.0%", lambda v, lang: f"{v:+.1%}"),
-    "pp": (None, lambda v, lang: f"{v:+.1f} {_PP[lang]}"),
+    "chg": ("+0.0%;-0.0%;0.0%", lambda v, lang: trends.signed(v, ".1%")),
+    "pp": (None, lambda v, lang: f"{trends.signed(v, '.1f')} {_PP[lang]}"),
     "text": ("@", lambda v, lang: str(v)),
 }
 
@@ -226,7 +226,9 @@ def definitions_sheet(flt: Filter, month: dt.date, k: int, lang: str,
     rows = [(t("def_region", lang), region_name(flt, lang)),
             (t("def_month", lang), trends.month_label(month, lang)),
             (t("def_generated", lang), f"{generated:%Y-%m-%d %H:%M}")]
-    rows += [(t(f"def_{key}_term", lang), t(f"def_{key}", lang, k=k, rate=f"{false_alarm:.0%}"))
+    rows += [(t(f"def_{key}_term", lang), t(f"def_{key}", lang, k=k,
+                                             rate=trends.percent(false_alarm),
+                                             every=trends.one_in(false_alarm)))
              for key in ("mean", "share", "change", "pp", "suppressed", "empty", "warnings",
                          "responses")]
     frame = pd.DataFrame(rows, columns=[t("col_term", lang), t("col_definition", lang)])
@@ -371,14 +373,19 @@ def _table(sheet: Sheet, lang: str, columns: list[str] | None = None, numeric=()
 
 def _headline_html(sheet: Sheet, lang: str, good: list) -> str:
     """Indicators grouped by theme: name and what it measures, this month, the changes (the
-    year-on-year one green when it is good news, red when bad, with its interval under it; a
-    change within chance reads 无明显变化, uncoloured)."""
+    year-on-year one green when it is good news, red when bad; each with its 95 % range
+    under it, 同比 and 环比 alike; a change within chance reads 无明显变化, uncoloured)."""
     esc = html.escape
     f = sheet.frame
     theme, name, measure, figure, yoy, pop, _, note, yoy_verdict, yoy_low, yoy_high, \
-        pop_verdict = f.columns[:12]
+        pop_verdict, pop_low, pop_high = f.columns[:14]
     unclear = t("no_clear_change", lang)
     rows, current = [], None
+
+    def interval(low_column, high_column) -> str:  # a change's 95 % range, under it
+        low, high = (show(r[c], sheet.format_of(c, i), lang) for c in (low_column, high_column))
+        return "" if "—" in (low, high) else f"<div class=small>{esc(low)} ~ {esc(high)}</div>"
+
     for i, (_, r) in enumerate(f.iterrows()):
         if r[theme] != current:
             current = r[theme]
@@ -389,16 +396,13 @@ def _headline_html(sheet: Sheet, lang: str, good: list) -> str:
         else:
             change, tone = _figure_html(show(r[yoy], sheet.format_of(yoy, i), lang)), \
                 _tone(good[i])
-        low, high = (show(r[c], sheet.format_of(c, i), lang) for c in (yoy_low, yoy_high))
-        interval = "" if "—" in (low, high) else \
-            f"<div class=small>{esc(low)} ~ {esc(high)}</div>"
         previous = esc(unclear) if r[pop_verdict] == unclear else \
             _figure_html(show(r[pop], sheet.format_of(pop, i), lang))
         rows.append(
             f"<tr><td>{esc(r[name])}<div class=small>{esc(r[measure])}</div>{hidden}</td>"
             f"<td class=num><b>{esc(show(r[figure], sheet.format_of(figure, i), lang))}</b></td>"
-            f"<td class='num {tone}'>{change}{interval}</td>"
-            f"<td class=num>{previous}</td></tr>")
+            f"<td class='num {tone}'>{change}{interval(yoy_low, yoy_high)}</td>"
+            f"<td class=num>{previous}{interval(pop_low, pop_high)}</td></tr>")
     head = (f"<tr><th>{esc(t('indicator', lang))}</th><th class=num>{esc(figure)}</th>"
             f"<th class=num>{esc(yoy)}</th><th class=num>{esc(pop)}</th></tr>")
     return (f"<div class=scroll><table class=headline><thead>{head}</thead>"

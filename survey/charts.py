@@ -6,14 +6,16 @@ value, only marked (grey tick on the axis) so readers see that it exists but is 
 
 from __future__ import annotations
 
+import datetime as dt
 import io
+from dataclasses import dataclass
 
 import altair as alt
 import pandas as pd
 
 from survey.i18n import t
 from survey.indicators import INDICATORS
-from survey.trends import indicator_label, indicator_unit, month_label
+from survey.trends import indicator_label, indicator_unit, month_label, short_label
 
 FONT = "Noto Sans CJK SC"  # installed with fonts-noto-cjk; browsers fall back to their own
 GOOD, BAD, NEUTRAL, HIDDEN = "#2e7d32", "#c62828", "#1f77b4", "#9e9e9e"
@@ -27,15 +29,26 @@ def _finish(chart, title: str | None = None):
 
 
 def month_format(lang: str) -> str:
-    """A month on an axis or tooltip: 2024年11月 in Chinese (as in the text), 2024-11 in
-    English."""
-    return "%Y年%-m月" if lang == "zh" else "%Y-%m"
+    """A month on an axis or tooltip as the page's text reads it: 2024年11月 / Nov 2024."""
+    return "%Y年%-m月" if lang == "zh" else "%b %Y"
 
 
-def _time_axis(lang: str, grain: str = "month") -> alt.X:
-    fmt = {"month": month_format(lang), "quarter": "%Y-%m", "year": "%Y"}[grain]
-    return alt.X("bucket:T", title=t("chart_period", lang),
-                 axis=alt.Axis(format=fmt, labelOverlap="greedy", labelSeparation=6))
+def time_format(lang: str, grain: str = "month") -> str:
+    """A period on an axis or tooltip in the page's language (d3 time format, as
+    trends.bucket_label writes it): 2024年11月 / Nov 2024, 2024年第4季度 / Q4 2024, 2024年 / 2024."""
+    zh = lang == "zh"
+    return {"month": month_format(lang), "quarter": "%Y年第%q季度" if zh else "Q%q %Y",
+            "year": "%Y年" if zh else "%Y"}[grain]
+
+
+def _time_axis(lang: str, grain: str = "month", title: bool = True) -> alt.X:
+    # quarters and years: one tick each (a tick a month would repeat the label)
+    ticks = {"month": alt.Undefined, "quarter": alt.TickCount(interval="month", step=3),
+             "year": alt.TickCount(interval="year", step=1)}[grain]
+    return alt.X("bucket:T", title=t("chart_period", lang) if title else None,
+                 axis=alt.Axis(format=time_format(lang, grain), labelOverlap="greedy",
+                               labelSeparation=6, tickCount=ticks,
+                               labelFlush=True))  # the last label ends inside the chart
 
 
 def _dated(frame: pd.DataFrame) -> pd.DataFrame:
@@ -54,8 +67,7 @@ def _value_field(frame: pd.DataFrame, value: str) -> pd.DataFrame:
 
 def _tooltip_time(lang: str, grain: str = "month") -> alt.Tooltip:
     return alt.Tooltip("bucket:T", title=t("chart_period", lang),
-                       format={"month": month_format(lang), "quarter": "%Y-%m",
-                               "year": "%Y"}[grain])
+                       format=time_format(lang, grain))
 
 
 def _segments(data: pd.DataFrame) -> pd.Series:
@@ -140,11 +152,11 @@ def heatmap_height(frame: pd.DataFrame) -> int:
 
 def heatmap(frame: pd.DataFrame, indicator: str, lang: str, k: int = 5, value: str = "mean"):
     """Points x months; hidden cells grey. Height grows with the points, every row is named
-    (long names shortened on the axis, in full on hover), months as 2026-10."""
+    (long names shortened on the axis, in full on hover), months as the page reads them
+    (2026年10月 / Oct 2026)."""
     data = _dated(frame[frame["point"].notna()])
     data["value"] = data[value].astype("float64")
-    data["month"] = data["bucket"].map(lambda b: month_label(b, lang) if lang == "zh"
-                                       else f"{b:%Y-%m}")
+    data["month"] = data["bucket"].map(lambda b: month_label(b, lang))
     data["status"] = data["suppressed"].map({True: t("suppressed_note", lang, k=k), False: ""})
     months = list(data.sort_values("bucket")["month"].unique())  # in time order
     points = sorted(data["point"].unique())
@@ -198,54 +210,131 @@ def index_chart(frame: pd.DataFrame, lang: str, grain: str, title: str):
     return alt.layer(hundred, line).properties(width=WIDTH, height=260)
 
 
+@dataclass(frozen=True)
+class Window:
+    """What a rule tested: the window's months, its figure per person over them and the range
+    it stays within if nothing changed (survey.early_warning, the alert's facts)."""
+    first: dt.date
+    last: dt.date
+    observed: float
+    low: float
+    high: float
+
+    @property
+    def months(self) -> int:
+        return (self.last.year - self.first.year) * 12 + self.last.month - self.first.month + 1
+
+
+EVIDENCE_BAND, WINDOW_COLOUR = "#90caf9", "#ef6c00"
+
+
 def warning_evidence(series: pd.DataFrame, indicator: str, lang: str,
-                     reference: float | None = None, reference_label: str | None = None):
+                     reference: float | None = None, reference_label: str | None = None,
+                     window: Window | None = None, k: int = 5):
     """The evidence for one warning: the point's monthly figure of the warned indicator in its
-    own unit, over the band its same months a year before predict (the range a month stays
-    within if nothing changed, and its centre as a dashed line: survey.early_warning
-    .expected_band), and, for a baseline rule, the baseline as a rule. `series` has columns
-    bucket, value, expected, low, high (a month without a figure is missing: the line breaks
-    there; without a year-before reference it has no band)."""
+    own unit, over the band its same months a year before predict (the range a single month
+    stays within if nothing changed, and its centre as a dashed line: survey.early_warning
+    .expected_band); what the rule tested, the window's figure (a thick line over its months)
+    and its own range if nothing changed (an orange box), both with the numbers of the
+    evidence sentence in the legend; months hidden for fewer than k respondents as grey bands;
+    for a baseline rule, the baseline as a dotted line. `series` has columns bucket, value,
+    expected, low, high and optionally suppressed (a month without a figure is missing: the
+    line breaks there; without a year-before reference it has no band)."""
     data = _dated(series).sort_values("bucket").set_index("bucket")
     full = pd.date_range(data.index.min(), data.index.max(), freq="MS") if len(data) else []
     data = data.reindex(full).rename_axis("bucket").reset_index()
-    label = indicator_label(indicator, lang)
-    unit = indicator_unit(indicator, lang)
-    observed, centre, band = t("this_year", lang), t("expected_centre", lang), \
-        t("expected_band", lang)
-    names, colours = [observed, centre, band], [BAD, HIDDEN, "#bdbdbd"]
+    hidden_months = data["suppressed"].fillna(False).astype(bool) if "suppressed" in data \
+        else pd.Series(False, index=data.index)
+    label = trend_label(indicator, lang)
+    observed, centre, band = (t(key, lang) for key in ("this_year", "expected_centre",
+                                                       "expected_band"))
+    names, colours = [observed, centre, band], [BAD, "#546e7a", EVIDENCE_BAND]
+    number = "{:.1f}".format
+    if window is not None:
+        tested = t("window_figure", lang, n=window.months, value=number(window.observed))
+        tested_range = t("window_range", lang, n=window.months, low=number(window.low),
+                         high=number(window.high))
+        names, colours = names + [tested, tested_range], colours + ["#8e0000", WINDOW_COLOUR]
     if reference is not None:  # the baseline gets its own legend entry
         names, colours = names + [reference_label or " "], colours + [NEUTRAL]
+    if hidden_months.any():
+        names, colours = names + [t("suppressed_note", lang, k=k)], colours + [HIDDEN]
+    # under the plot, one entry a line (whole: a phone has the width for them once the y
+    # title sits above the axis), in full colour whatever the marks' opacity
     colour = alt.Color("series:N", title=None, scale=alt.Scale(domain=names, range=colours),
                        legend=alt.Legend(orient="bottom", direction="vertical",
-                                         symbolType="stroke", symbolStrokeWidth=3,
-                                         labelLimit=0))  # three or four entries: one a line
-    y_title = f"{label} ({unit})"
+                                         symbolType="stroke", symbolStrokeWidth=4,
+                                         symbolOpacity=1, labelFontSize=11, labelLimit=0))
+    x = _time_axis(lang, title=False)
+    y_title = label
+    # the title above the axis, level: a title along it takes a phone's width from the plot
+    level_title = alt.Axis(titleAngle=0, titleAlign="left", titleAnchor="end", titleX=-30,
+                           titleY=-10, titleBaseline="bottom")
     tip = [_tooltip_time(lang)]
+    layers = []
+    if hidden_months.any():
+        hidden = data.loc[hidden_months, ["bucket"]].assign(
+            end=lambda d: d["bucket"] + pd.DateOffset(months=1), series=names[-1])
+        layers.append(alt.Chart(hidden).mark_rect(opacity=0.3).encode(
+            x=x, x2="end:T", color=colour,
+            tooltip=tip + [alt.Tooltip("series:N", title=" ")]))
     shaded = data[data["expected"].notna()].assign(series=band)
-    layers = [alt.Chart(shaded).mark_area(opacity=0.35).encode(
-        x=_time_axis(lang), y=alt.Y("low:Q", title=y_title, scale=alt.Scale(zero=False)),
+    layers.append(alt.Chart(shaded).mark_area(opacity=0.45).encode(
+        x=x, y=alt.Y("low:Q", title=y_title, scale=alt.Scale(zero=False), axis=level_title),
         y2="high:Q", color=colour,
         tooltip=tip + [alt.Tooltip("low:Q", title=t("expected_low", lang), format=".1f"),
-                       alt.Tooltip("high:Q", title=t("expected_high", lang), format=".1f")])]
-    middle = shaded.assign(series=centre)
-    layers.append(alt.Chart(middle).mark_line(strokeDash=[5, 4]).encode(
-        x=_time_axis(lang), y=alt.Y("expected:Q", title=y_title), color=colour,
+                       alt.Tooltip("high:Q", title=t("expected_high", lang), format=".1f")]))
+    layers.append(alt.Chart(shaded.assign(series=centre)).mark_line(strokeDash=[5, 4]).encode(
+        x=x, y=alt.Y("expected:Q", title=y_title), color=colour,
         tooltip=tip + [alt.Tooltip("expected:Q", title=centre, format=".1f")]))
+    if window is not None:  # half a month either side: the box covers the window's points
+        span = pd.DataFrame({
+            "bucket": [pd.Timestamp(window.first) - pd.Timedelta(days=12)],
+            "end": [pd.Timestamp(window.last) + pd.Timedelta(days=12)],
+            "low": [window.low], "high": [window.high], "value": [window.observed]})
+        layers.append(alt.Chart(span.assign(series=tested_range)).mark_rect(
+            fillOpacity=0.08, strokeWidth=2, strokeDash=[4, 2]).encode(
+            x=x, x2="end:T", y=alt.Y("low:Q", title=y_title), y2="high:Q", color=colour,
+            stroke=alt.Stroke("series:N", scale=alt.Scale(domain=names, range=colours),
+                              legend=None),
+            tooltip=[alt.Tooltip("series:N", title=" ")]))
+        layers.append(alt.Chart(span.assign(series=tested)).mark_rule(strokeWidth=4).encode(
+            x=x, x2="end:T", y=alt.Y("value:Q", title=y_title), color=colour,
+            tooltip=[alt.Tooltip("series:N", title=" ")]))
     line = data.assign(series=observed)
     line["segment"] = line["value"].isna().cumsum()
     line = line[line["value"].notna()]
     layers.append(alt.Chart(line).mark_line(point=alt.OverlayMarkDef(size=24)).encode(
-        x=_time_axis(lang), y=alt.Y("value:Q", title=y_title), color=colour,
-        detail="segment:N",
+        x=x, y=alt.Y("value:Q", title=y_title), color=colour, detail="segment:N",
         tooltip=tip + [alt.Tooltip("value:Q", title=label, format=".1f")]))
     if reference is not None:
-        ref = pd.DataFrame({"y": [reference], "series": [names[-1]]})
-        layers.append(alt.Chart(ref).mark_rule(strokeDash=[2, 2]).encode(
+        ref = pd.DataFrame({"y": [reference], "series": [reference_label or " "]})
+        layers.append(alt.Chart(ref).mark_rule(strokeDash=[2, 2], strokeWidth=2).encode(
             y="y:Q", color=colour,
             tooltip=[alt.Tooltip("series:N", title=" "),
                      alt.Tooltip("y:Q", title=label, format=".1f")]))
-    return alt.layer(*layers).properties(width=WIDTH, height=220)
+    # padding: room above for the level y title and right of the last month's label (Vega
+    # measures the page's font short: both were cut by 4-12 px in Chromium)
+    return alt.layer(*layers).properties(width=WIDTH, height=EVIDENCE_PLOT,
+                                         padding={"top": 10, "left": 5, "right": 28,
+                                                  "bottom": 5})
+
+
+EVIDENCE_PLOT = 220  # px of the plot itself
+LEGEND_ROW = 20  # px per legend entry (one a line)
+
+
+def evidence_height(chart) -> int:
+    """The height a page gives a warning's chart: the plot, the month labels and one line per
+    legend entry (Streamlit otherwise cuts the legend off or squeezes the plot)."""
+    entries = len(chart.layer[0]["encoding"]["color"]["scale"]["domain"])
+    return EVIDENCE_PLOT + 40 + LEGEND_ROW * entries
+
+
+def trend_label(indicator: str, lang: str) -> str:
+    """A y axis title that fits the axis: the tile's short name and the unit (the full name
+    is in the heading above the chart)."""
+    return f"{short_label(indicator, lang)} ({indicator_unit(indicator, lang)})"
 
 
 def public_vs_cadres(frame: pd.DataFrame, lang: str):

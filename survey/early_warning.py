@@ -11,7 +11,7 @@ The rules' alphas add up to the configured false-alarm rate per point and month
 so a point that changed nothing is warned in a given month with at most that probability.
 
 - yoy_rise: the window is up on the same months a year before (同比上升).
-- above_baseline: up on a year before, and back at or above the level of the baseline months
+- back_above_baseline: up on a year before, and back at or above the level of the baseline months
   before the policy date (回升到新规前水平: cut, then added back).
 - informal_shift: an informal channel (chat groups, apps) up on a year before while the formal
   one (documents) is down (明减暗增).
@@ -127,9 +127,9 @@ def false_alarm_rate(rules: list[WarningRule]) -> float:
 
 
 def _evaluated(rule: WarningRule, latest: dt.date) -> bool:
-    """above_baseline needs its year-before reference to lie after the policy took effect
+    """back_above_baseline needs its year-before reference to lie after the policy took effect
     (before that, 'a year before' is itself the old level)."""
-    if rule.kind != "above_baseline":
+    if rule.kind != "back_above_baseline":
         return True
     return rule.policy_date is not None and \
         reference_months(latest, rule.window)[0] >= month(rule.policy_date)
@@ -163,7 +163,7 @@ def cells_read(rules: list[WarningRule], latest: dt.date,
             continue
         both = window_months(latest, rule.window) + reference_months(latest, rule.window)
         add(rule.indicators, both)
-        if rule.kind == "above_baseline":
+        if rule.kind == "back_above_baseline":
             add(rule.indicators, baseline_months(rule))
         if rule.kind == "informal_shift":
             add((rule.formal,), both)
@@ -188,9 +188,9 @@ def profile(cells: Cells, indicator: str, months: list[dt.date]) -> np.ndarray:
 def dispersions(cells: Cells, indicators, latest: dt.date) -> dict[str, rate_model.Dispersion]:
     """Each indicator's dispersion, pooled over all points of `cells`, from the calibration
     months, each month's respondents weighted by the network's profile (so the season is not
-    taken for chance). trends.alerts passes every point of the leader's region, so the
-    dispersion, and with it a point's warnings, is the same whichever narrower filter a page
-    shows."""
+    taken for chance). trends.alerts passes every point of the network, so the dispersion,
+    and with it a point's warnings and their evidence, is the same whoever looks and
+    whichever narrower filter a page shows."""
     months = calibration_months(latest)
     out = {}
     for indicator in sorted(indicators):
@@ -280,7 +280,7 @@ def evaluate_cells(rules: list[WarningRule], cells: Cells, latest: dt.date,
             test = window_test(cells, indicator, latest, rule.window, dispersion, rule.alpha)
             fire = test.valid & (test.p < rule.alpha)
             extra: dict[str, np.ndarray] = {}
-            if rule.kind == "above_baseline":
+            if rule.kind == "back_above_baseline":
                 n_b, t_b = cells.take(indicator, baseline_months(rule))
                 present = np.isfinite(t_b).sum(axis=1)
                 with np.errstate(divide="ignore", invalid="ignore"):
@@ -290,24 +290,35 @@ def evaluate_cells(rules: list[WarningRule], cells: Cells, latest: dt.date,
                 extra["baseline"] = base
             if formal is not None:
                 fire &= np.isfinite(formal.change) & (formal.change < 0)
-                extra["formal_change"] = formal.change
+                extra.update(formal_change=formal.change, formal_observed=formal.observed,
+                             formal_expected=formal.expected)
             alerts += _alerts(rule, indicator, cells.points, latest, test, fire, extra,
-                              dispersion, ranges)
+                              dispersion, ranges, formal)
     return alerts
 
 
+def _ranges(test: WindowTest, rows: np.ndarray, alpha: float, indicator: str):
+    """The window's range per respondent if nothing changed (alpha on each side), for the
+    given rows only (quantiles of a negative binomial are a search: too slow for every
+    point)."""
+    low, high = rate_model.limits(test.expected_total[rows], test.variance[rows], alpha,
+                                  rate_model.is_count(indicator))
+    return low / test.respondents[rows], high / test.respondents[rows]
+
+
+FORMAL_ALPHA = 0.025  # the formal channel's fall is read like any change: a 95 % range
+
+
 def _alerts(rule, indicator, points, latest, test: WindowTest, fire, extra, dispersion,
-            ranges: bool):
+            ranges: bool, formal: WindowTest | None = None):
     rows = np.flatnonzero(fire)
     window = window_months(latest, rule.window)
     reference = reference_months(latest, rule.window)
-    # the range if nothing changed, for the fired points only (quantiles of a negative
-    # binomial are a search: too slow for every point)
-    low = high = np.full(len(rows), np.nan)
-    if ranges:
-        low, high = rate_model.limits(test.expected_total[rows], test.variance[rows],
-                                      rule.alpha, rate_model.is_count(indicator))
-        low, high = low / test.respondents[rows], high / test.respondents[rows]
+    low = high = formal_low = formal_high = np.full(len(rows), np.nan)
+    if ranges and len(rows):
+        low, high = _ranges(test, rows, rule.alpha, indicator)
+        if formal is not None:  # did the documents clearly fall, or only within chance?
+            formal_low, formal_high = _ranges(formal, rows, FORMAL_ALPHA, rule.formal)
     out = []
     for j, r in enumerate(rows):  # only the fired points: a handful
         facts = {"observed": float(test.observed[r]), "expected": float(test.expected[r]),
@@ -318,22 +329,30 @@ def _alerts(rule, indicator, points, latest, test: WindowTest, fire, extra, disp
                  "window": (window[0], window[-1]), "reference": (reference[0], reference[-1]),
                  "dispersion": (dispersion.phi, dispersion.kappa), "since": None}
         facts.update({key: float(values[r]) for key, values in extra.items()})
+        if formal is not None:
+            facts.update(formal_low=float(formal_low[j]), formal_high=float(formal_high[j]),
+                         formal_clear=bool(formal.observed[r] < formal_low[j])
+                         if np.isfinite(formal_low[j]) else None)
         out.append(Alert(rule, points[r], indicator, latest, facts))
     return out
 
 
 def expected_band(alert: Alert, n: dict[dt.date, float], total: dict[dt.date, float],
-                  months: list[dt.date], network: dict[dt.date, float]) -> list[dict]:
+                  months: list[dt.date], network: dict[dt.date, float],
+                  hidden: set[dt.date] = frozenset()) -> list[dict]:
     """Per month of the evidence: the figure, and what the point's same month a year before
     (one month either side, weighted by the network's profile `network` {month: mean}, as in
     window_test) predicts for it: the centre, and the range a single month stays within if
-    nothing changed (the rule's alpha on each side). No band without a year-before reference."""
+    nothing changed (the rule's alpha on each side). No band without a year-before reference.
+    `hidden`: months with answers from fewer than k respondents (marked suppressed; their
+    figures are not in n and total)."""
     phi, kappa = alert.facts["dispersion"]
     rows, banded, expected, variance = [], [], [], []
     for m in months:
         ref = [r for r in reference_months(m, 1) if r in n]
         rows.append({"month": m, "value": total[m] / n[m] if m in n else np.nan,
-                     "expected": np.nan, "low": np.nan, "high": np.nan})
+                     "expected": np.nan, "low": np.nan, "high": np.nan,
+                     "suppressed": m in hidden})
         scale = np.mean([network.get(r, np.nan) for r in reference_months(m, 1)])
         shape = {r: network.get(r, np.nan) / scale for r in ref}
         same = network.get(month(m, 12), np.nan) / scale

@@ -18,14 +18,17 @@ from survey.questionnaire.model import Text
 from survey.questionnaire.validate import Problem
 
 CONFIG_DIR = PROJECT_ROOT / "config"
-RULE_KINDS = ("yoy_rise", "above_baseline", "informal_shift")
+RULE_KINDS = ("yoy_rise", "back_above_baseline", "informal_shift")
 RULE_KEYS = {
     "yoy_rise": ("id", "kind", "title", "indicators", "window"),
-    "above_baseline": ("id", "kind", "title", "indicators", "policy_date", "baseline_months",
-                       "window", "threshold"),
+    "back_above_baseline": ("id", "kind", "title", "indicators", "policy_date",
+                            "baseline_months", "window", "threshold"),
     "informal_shift": ("id", "kind", "title", "formal", "informal", "window"),
 }
-WINDOWS = {"yoy_rise": 2, "above_baseline": 3, "informal_shift": 3}  # default months tested
+WINDOWS = {"yoy_rise": 2, "back_above_baseline": 3, "informal_shift": 3}  # default months tested
+# The kind's name until it took the shipped rule's id (one name in the file, the docs and the
+# bench's tables): still read, so a deployed warnings.yaml keeps working.
+OLD_KIND_NAMES = {"above_baseline": "back_above_baseline"}
 # Keys of the rules before warnings had a false-alarm rate (issue 28): said so, not just unknown.
 RETIRED_KEYS = ("periods", "min_increase", "threshold")
 FALSE_ALARM = 0.04  # default: share of unchanged points warned in a month, at most
@@ -37,7 +40,7 @@ class WarningRule:
     kind: str
     title: Text
     indicators: tuple[str, ...] = ()
-    threshold: float = 0.0  # above_baseline: back at baseline x (1 + threshold)
+    threshold: float = 0.0  # back_above_baseline: back at baseline x (1 + threshold)
     policy_date: dt.date | None = None
     baseline_months: int = 6
     window: int = 3  # the latest months tested together
@@ -132,6 +135,7 @@ def _rule(reader: _Reader, item, where, seen: set) -> WarningRule | None:
         reader.err(where, "each rule is a mapping with id:, kind: and title:")
         return None
     kind = item.get("kind")
+    kind = OLD_KIND_NAMES.get(kind, kind) if isinstance(kind, str) else kind
     if kind not in RULE_KINDS:
         reader.err(where + ("kind",), f"unknown rule kind '{kind}'; use one of {', '.join(RULE_KINDS)}")
         return None
@@ -158,7 +162,7 @@ def _rule(reader: _Reader, item, where, seen: set) -> WarningRule | None:
     formal = reader.indicator(item.get("formal"), where + ("formal",)) \
         if kind == "informal_shift" else None
     policy = None
-    if kind == "above_baseline":
+    if kind == "back_above_baseline":
         raw = item.get("policy_date")
         try:
             policy = dt.date.fromisoformat(str(raw))
@@ -173,7 +177,7 @@ def _rule(reader: _Reader, item, where, seen: set) -> WarningRule | None:
     return WarningRule(
         id=rid, kind=kind, title=title or Text(rid), indicators=indicators,
         threshold=reader.number(item.get("threshold"), where + ("threshold",), "threshold", 0.0)
-        if kind == "above_baseline" else 0.0,
+        if kind == "back_above_baseline" else 0.0,
         policy_date=policy,
         baseline_months=reader.number(item.get("baseline_months"), where + ("baseline_months",),
                                       "baseline_months", 6, True, 1),

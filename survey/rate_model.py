@@ -138,16 +138,19 @@ def limits(expected, variance, alpha: float, count: bool) -> tuple[np.ndarray, n
 Z95 = float(stats.norm.isf(0.025))
 
 
-def ratio_interval(total_new, var_new, total_old, var_old, z: float = Z95):
-    """The interval of a change of means (new - old) / old, from the totals of both periods
-    and their variances under the rate model (delta method on the log of the ratio:
-    Var log T = Var T / T**2; the respondent counts are fixed). NaN where a total is 0."""
-    total_new, total_old = np.asarray(total_new, float), np.asarray(total_old, float)
+def ratio_interval(mean_new, var_new, mean_old, var_old, z: float = Z95):
+    """The interval of a change of means (new - old) / old, the change a page shows, from both
+    means and their variances under the rate model (a mean is a total over its respondents,
+    so its variance is the total's divided by the respondents squared). Delta method on the
+    log of the ratio: log(mean_new / mean_old) +- z * sqrt(Var m_new / m_new**2 + Var m_old /
+    m_old**2), so the interval always contains the change shown; a drop in respondents moves
+    neither the centre nor the verdict, it only widens the interval. NaN where a mean is 0."""
+    mean_new, mean_old = np.asarray(mean_new, float), np.asarray(mean_old, float)
     with np.errstate(divide="ignore", invalid="ignore"):
-        se = np.sqrt(np.asarray(var_new, float) / np.square(total_new) +
-                     np.asarray(var_old, float) / np.square(total_old))
-        ok = (total_new > 0) & (total_old > 0)
-        centre = np.log(np.where(ok, total_new, 1) / np.where(ok, total_old, 1))
+        se = np.sqrt(np.asarray(var_new, float) / np.square(mean_new) +
+                     np.asarray(var_old, float) / np.square(mean_old))
+        ok = (mean_new > 0) & (mean_old > 0)
+        centre = np.log(np.where(ok, mean_new, 1) / np.where(ok, mean_old, 1))
     return np.where(ok, np.expm1(centre - z * se), np.nan), \
         np.where(ok, np.expm1(centre + z * se), np.nan)
 

@@ -202,8 +202,16 @@ def format_change(indicator: str, change, lang: str = "zh", clear=None) -> str |
     if clear is False:
         return t("no_clear_change", lang)
     if shown_as_share(indicator):
-        return f"{change:+.1f} " + ("个百分点" if lang == "zh" else "pp")
-    return f"{change:+.1%}"
+        return signed(change, ".1f") + (" 个百分点" if lang == "zh" else " pp")
+    return signed(change, ".1%")
+
+
+def signed(value: float, spec: str) -> str:
+    """+3.1%, -12.5%, and 0.0% (not -0.0% or +0.0%) for what rounds to nothing."""
+    text = format(value, spec)
+    if not any(c in "123456789" for c in text):
+        return text.lstrip("-")
+    return text if text.startswith("-") else "+" + text
 
 
 def _clear(rows: pd.DataFrame) -> pd.Series:
@@ -269,7 +277,8 @@ def alert_facts(alert, lang: str = "zh") -> str:
           last=month_label(last, lang))
     parts = [t("fact_window", lang, when=when, label=indicator_label(alert.indicator, lang),
                unit=unit, observed=_number(f["observed"]), expected=_number(f["expected"]),
-               low=_number(f["low"]), high=_number(f["high"]), change=f["change"])]
+               low=_number(f["low"]), high=_number(f["high"]), change=f["change"],
+               coverage=coverage(f["alpha"]))]
     if f.get("since") and f["since"] < first:
         parts.append(t("fact_since", lang, month=month_label(f["since"], lang)))
     if "baseline" in f:
@@ -277,10 +286,48 @@ def alert_facts(alert, lang: str = "zh") -> str:
         parts.append(t("fact_baseline", lang, baseline=_number(f["baseline"]), unit=unit,
                        first=month_label(early_warning.baseline_months(alert.rule)[0], lang),
                        last=month_label(early_warning.month(policy, 1), lang)))
-    if "formal_change" in f:
-        parts.append(t("fact_shift", lang, formal=f["formal_change"]))
+    if "formal_change" in f:  # the documents' fall, per person and with its range
+        formal = alert.rule.formal
+        parts.append(t("fact_shift", lang, formal=indicator_label(formal, lang),
+                       observed=_number(f["formal_observed"]), unit=indicator_unit(formal, lang),
+                       expected=_number(f["formal_expected"]), low=_number(f.get("formal_low")),
+                       high=_number(f.get("formal_high")),
+                       verdict=t("shift_clear_fall" if f.get("formal_clear")
+                                 else "shift_within_chance", lang)))
     joiner = "" if lang == "zh" else " "
     return joiner.join(parts)
+
+
+def chance_sentence(points: int, warned: int, rate: float, lang: str = "zh") -> str:
+    """What the false-alarm rate means for the points a leader looks at, in whole numbers a
+    leader can use: how often one unchanged point is warned by chance (1 check in 25), and how
+    many of these points chance alone warns (about 2 a month, or 1 every 2 months), never
+    "0.5 points may be false alarms"."""
+    expected = points * rate
+    if expected >= 1:
+        more = t("chance_per_month", lang, n=points, count=round(expected))
+    elif expected > 0:
+        more = t("chance_every_months", lang, n=points, months=max(2, round(1 / expected)))
+    else:
+        more = ""
+    return t("warnings_chance", lang, warned=warned, n=points, rate=percent(rate),
+             every=one_in(rate), expected=more)
+
+
+def one_in(rate: float) -> int | str:
+    """A rate as "1 in N" (0.04: 25), for a leader who does not read percents of percents."""
+    return round(1 / rate) if rate > 0 else "—"
+
+
+def percent(share: float) -> str:
+    """A probability as read: 99.3%, 95%, 0.3% (one decimal where it says something)."""
+    text = f"{share:.1%}"
+    return text.replace(".0%", "%")
+
+
+def coverage(alpha: float) -> str:
+    """How much of what chance gives a range with alpha on each side covers: 99.3%."""
+    return percent(1 - 2 * alpha)
 
 
 def _number(value: float) -> str:
@@ -290,15 +337,25 @@ def _number(value: float) -> str:
 
 def format_interval(indicator: str, low, high, lang: str = "zh", compact: bool = False
                     ) -> str | None:
-    """A change's 95 % interval as shown: '+3.1% 至 +23.0%', '-1.0 至 +5.2 个百分点'; compact
-    (a 160 px tile): '+3%~+23%', '-1~+5 个百分点'."""
+    """A change's 95 % interval as shown, rounded as the change is: '+3.1% 至 +23.0%',
+    '-1.0 至 +5.2 个百分点'; compact (a 160 px tile): '+3.1%~+23.0%', '-1.0~+5.2 个百分点'."""
     if low is None or high is None or pd.isna(low) or pd.isna(high):
         return None
     to = "~" if compact else (" 至 " if lang == "zh" else " to ")
     if shown_as_share(indicator):
-        digits = 0 if compact else 1
-        return f"{low:+.{digits}f}{to}{high:+.{digits}f} " + ("个百分点" if lang == "zh" else "pp")
-    return f"{low:+.0%}{to}{high:+.0%}" if compact else f"{low:+.1%}{to}{high:+.1%}"
+        return f"{signed(low, '.1f')}{to}{signed(high, '.1f')} " + \
+            ("个百分点" if lang == "zh" else "pp")
+    return f"{signed(low, '.1%')}{to}{signed(high, '.1%')}"
+
+
+def ranked(table: pd.DataFrame, value: str, indicator: str) -> tuple[pd.DataFrame, int]:
+    """A breakdown sorted by its figure on a leader's explicit request: the groups whose
+    figure is hidden (fewer than k respondents, or hidden with them so they cannot be worked
+    out) take no place in it and are not listed at all: (the ranked rows, how many were left
+    out)."""
+    shown = table[table[value].notna()]
+    order = shown.sort_values(value, ascending=not rises_well(indicator), kind="stable")
+    return order.reset_index(drop=True), len(table) - len(shown)
 
 
 def month_label(day: dt.date, lang: str = "zh") -> str:
@@ -324,8 +381,11 @@ def with_intervals(frame: pd.DataFrame, grain: str, spread: dict) -> pd.DataFram
     shares, (new - old) / old for means) and yoy_clear / pop_clear: True when the interval
     excludes no change, False when it spans it (shown as 无明显变化), None without an
     interval. Under the rate model (survey.rate_model): a figure's total over its point-months
-    varies by phi x total + kappa x sum of squared point-month totals; a share's favourable
-    count binomially. The spread columns are dropped (they are not figures)."""
+    varies by phi x total + kappa x sum of squared point-month totals, its mean (the figure
+    shown, total / respondents) by that over the respondents squared, and the interval is the
+    one of the change of the means (rate_model.ratio_interval), so it contains the change
+    shown; a share's favourable count varies binomially. The spread columns are dropped (they
+    are not figures)."""
     from survey import rate_model
     frame = frame.copy()
     if frame.empty:
@@ -335,15 +395,17 @@ def with_intervals(frame: pd.DataFrame, grain: str, spread: dict) -> pd.DataFram
     phi = frame["indicator"].map(lambda i: spread[i].phi if i in spread and spread[i].cells
                                  else np.nan)
     kappa = frame["indicator"].map(lambda i: spread[i].kappa if i in spread else np.nan)
-    frame["_var"] = phi * frame["total"] + kappa * frame["total_sq"]
+    # the variance of the mean: the total's (rate model) over the respondents squared
+    frame["_var"] = (phi * frame["total"] + kappa * frame["total_sq"]) / \
+        np.square(frame["responses"])
     keys = ["indicator", "group", "bucket"]
-    base = frame[keys + ["total", "_var", "responses", "share", "favourable_var"]]
+    base = frame[keys + ["mean", "_var", "responses", "share", "favourable_var"]]
     share = frame["indicator"].map(shown_as_share).astype(bool)
     for name, back in (("yoy", 12), ("pop", analytics.step(grain)["months"])):
         old = base.assign(bucket=[analytics.shift(b, -back) for b in base["bucket"]])
         joined = frame[keys].merge(old, on=keys, how="left", suffixes=("", "_old"))
-        low_m, high_m = rate_model.ratio_interval(frame["total"], frame["_var"],
-                                                  joined["total"], joined["_var"])
+        low_m, high_m = rate_model.ratio_interval(frame["mean"], frame["_var"],
+                                                  joined["mean"], joined["_var"])
         low_s, high_s = rate_model.share_interval(
             frame["share"], frame["favourable_var"], frame["responses"], joined["share"],
             joined["favourable_var"], joined["responses"])
@@ -442,19 +504,25 @@ def evaluation_month(store: Store, flt: Filter, today: dt.date | None = None
     return min(latest, flt.end or latest)
 
 
+def network(flt: Filter) -> Filter:
+    """Every point of the questionnaire, whoever looks: what the warnings and the intervals of
+    changes are estimated over (rate_inputs)."""
+    return Filter(questionnaire_id=flt.questionnaire_id)
+
+
 def rate_inputs(store: Store, flt: Filter, rules: tuple, k: int, latest: dt.date
                 ) -> tuple[early_warning.Cells, dict]:
-    """The cells the rules read and every calibrated indicator's dispersion, for all points of
-    the leader's region (flt.scope), not only the filter's: a point's warnings and the
-    intervals must not change with the region a page narrows to. One read per store, data
-    version, region, questionnaire, k, month and rules (the trends page's tiles and warnings
-    share it)."""
-    key = (store.data_version, flt.scope, flt.questionnaire_id, k, latest, tuple(rules))
+    """The cells the rules read and every calibrated indicator's dispersion, for every point
+    of the network, not only the viewer's region or the filter's: a point's warnings, their
+    evidence and the intervals of changes are the same whoever looks (a county leader, the
+    admin, a briefing forwarded upward) and whatever a page narrows to. The viewer's scope
+    only narrows what is shown (alerts). One read per store, data version, questionnaire, k,
+    month and rules, shared by every viewer (the trends page's tiles and warnings too)."""
+    key = (store.data_version, flt.questionnaire_id, k, latest, tuple(rules))
     known = _models.setdefault(store, {})
     if key not in known:
-        region = Filter(questionnaire_id=flt.questionnaire_id, scope=flt.scope)
         wanted = early_warning.cells_read(list(rules), latest, CALIBRATED)
-        cells = early_warning.Cells(*analytics.point_counts(store, region, wanted, k))
+        cells = early_warning.Cells(*analytics.point_counts(store, network(flt), wanted, k))
         spread = early_warning.dispersions(
             cells, set(CALIBRATED) | early_warning.rule_indicators(list(rules)), latest)
         for old in [old for old in known if old[0] != key[0]] + list(known)[:-3]:
@@ -465,14 +533,14 @@ def rate_inputs(store: Store, flt: Filter, rules: tuple, k: int, latest: dt.date
 
 def spreads(store: Store, flt: Filter, k: int, rules: tuple = ()) -> dict:
     """The calibrated indicators' dispersions (for the intervals of changes): from the
-    warnings' read when one is at hand for this region and month, else a read of the
-    calibration months alone."""
+    warnings' read when one is at hand for this month, else a read of the calibration
+    months alone."""
     latest = evaluation_month(store, flt)
     if latest is None:
         return {}
-    prefix = (store.data_version, flt.scope, flt.questionnaire_id, k, latest)
-    for key, (_, spread) in _models.get(store, {}).items():
-        if key[:5] == prefix:
+    prefix = (store.data_version, flt.questionnaire_id, k, latest)
+    for key, (_, spread) in list(_models.get(store, {}).items()):
+        if key[:4] == prefix:
             return spread
     return rate_inputs(store, flt, tuple(rules), k, latest)[1]
 
@@ -485,7 +553,8 @@ def alerts(store: Store, flt: Filter, rules: list[WarningRule], k: int,
     expected, low, high: what a year before predicts, survey.early_warning.expected_band), and
     each alert's facts get `since`; an empty frame with evidence=False (the trends page only
     counts them). The rules read only the cells they need (early_warning.cells_read), for
-    every point of the leader's region, and the alerts are then narrowed to the filter."""
+    every point of the network (rate_inputs), and the alerts are then narrowed to the filter
+    and the viewer's region."""
     latest = evaluation_month(store, flt, today)
     if not early_warning.rule_indicators(rules) or latest is None:
         return None, [], pd.DataFrame()
@@ -498,8 +567,7 @@ def alerts(store: Store, flt: Filter, rules: list[WarningRule], k: int,
         if analytics.point_means(store, flt.narrowed(start=start, end=latest), needed, k).empty:
             return None, [], pd.DataFrame()
     found = early_warning.evaluate_cells(rules, cells, latest, spread, ranges=evidence)
-    if flt != Filter(questionnaire_id=flt.questionnaire_id, scope=flt.scope,
-                     start=flt.start, end=flt.end):
+    if flt.narrowed(start=None, end=None) != network(flt):
         mine = set(analytics.point_ids(store, flt))
         found = [a for a in found if a.point_id in mine]
     if not evidence:
@@ -508,41 +576,46 @@ def alerts(store: Store, flt: Filter, rules: list[WarningRule], k: int,
 
 
 EVIDENCE_COLUMNS = ["point", "indicator", "month", "n", "total", "value", "expected", "low",
-                    "high"]
+                    "high", "suppressed"]
 
 
 def _evidence(store: Store, flt: Filter, found: list, latest: dt.date, k: int) -> pd.DataFrame:
     """The last 24 months of each alerted point and indicator with the band a year before
-    predicts; sets each alert's `since`."""
+    predicts; sets each alert's `since` and `band`. A month with fewer than k respondents is
+    marked suppressed (a grey band on the chart, never a value): its figures are read only to
+    tell it from a month nobody answered."""
     if not found:
         return pd.DataFrame(columns=EVIDENCE_COLUMNS)
     months = [analytics.shift(latest, back) for back in range(35, -1, -1)]  # +12: the band
     pairs = sorted({(a.point_id, a.indicator) for a in found})
     cells = early_warning.Cells(*analytics.point_counts(
-        store, flt, {i: months for _, i in pairs}, k, points=sorted({p for p, _ in pairs})))
+        store, flt, {i: months for _, i in pairs}, 1, points=sorted({p for p, _ in pairs})))
     shown = months[12:]
-    region = Filter(questionnaire_id=flt.questionnaire_id, scope=flt.scope)
-    network = analytics.network_means(store, region, sorted({i for _, i in pairs}), months[0],
-                                      latest, k)
-    rows = []
+    profile = analytics.network_means(store, network(flt), sorted({i for _, i in pairs}),
+                                      months[0], latest, k)
+    figures = {}
+    for point, indicator in pairs:
+        n, total = cells.take(indicator, months)
+        row = cells.points.index(point)
+        counted = {m: (n[row, j], total[row, j]) for j, m in enumerate(months)
+                   if np.isfinite(total[row, j])}
+        figures[point, indicator] = ({m: v for m, v in counted.items() if v[0] >= k},
+                                     {m for m, v in counted.items() if v[0] < k})
     for alert in sorted(found, key=lambda a: (a.point_id, a.indicator, a.rule.id)):
-        n, total = cells.take(alert.indicator, months)
-        row = cells.points.index(alert.point_id)
-        have = {m: (n[row, j], total[row, j]) for j, m in enumerate(months)
-                if np.isfinite(total[row, j])}
+        have, hidden = figures[alert.point_id, alert.indicator]
         band = early_warning.expected_band(
             alert, {m: v[0] for m, v in have.items()}, {m: v[1] for m, v in have.items()},
-            shown, {m: v for (i, m), v in network.items() if i == alert.indicator})
+            shown, {m: v for (i, m), v in profile.items() if i == alert.indicator}, hidden)
         alert.facts["since"] = early_warning.onset(alert, band)
         alert.facts["band"] = band
+    rows = []
     for point, indicator in pairs:
-        n, total = cells.take(indicator, shown)
-        row = cells.points.index(point)
+        have = figures[point, indicator][0]
         first = next(a for a in found if (a.point_id, a.indicator) == (point, indicator))
-        for j, m in enumerate(shown):
-            b = first.facts["band"][j]
-            rows.append((point, indicator, m, n[row, j], total[row, j], b["value"],
-                         b["expected"], b["low"], b["high"]))
+        for b in first.facts["band"]:
+            n, total = have.get(b["month"], (np.nan, np.nan))
+            rows.append((point, indicator, b["month"], n, total, b["value"], b["expected"],
+                         b["low"], b["high"], b["suppressed"]))
     return pd.DataFrame(rows, columns=EVIDENCE_COLUMNS)
 
 

@@ -96,3 +96,103 @@ def test_a_change_within_chance_reads_no_clear_change_and_a_large_one_does_not(s
     frame = frame[frame["group"] == VILLAGE.point_id]
     row = frame[frame["bucket"] == frame["bucket"].max()].iloc[0]
     assert row["yoy"] > 0.9 and row["yoy_clear"] is True and row["yoy_low"] > 0
+
+
+def write_cells(store, rows) -> None:
+    """Point-months straight into the rollup: (point, indicator, month, n, total, favourable)."""
+    from survey.store.engine import insert_many
+    store._write(lambda cur: insert_many(cur, "point_month", [
+        (p, "burden_monthly", i, m, n, float(t), float(f)) for p, i, m, n, t, f in rows]))
+
+
+def villages(store, count: int) -> list[Point]:
+    points = [Point(f"P-V-{i:02d}", f"村{i}", "village", "village", ("江北市", "清河县", "城关镇"))
+              for i in range(count)]
+    store.add_points(points)
+    return points
+
+
+def test_fewer_respondents_with_the_same_burden_each_is_no_clear_change(store):
+    """Ten cadres a point a year before, six now, each with the same six meetings a month on
+    average: the mean per respondent is unchanged, so the change is 0 and within chance (not a
+    clear fall of 40 %, the ratio of the totals), and the opening sentence counts no fall."""
+    import datetime as dt
+    rng = np.random.default_rng(5)
+    points = villages(store, 20)
+    rows = []
+    for point in points:
+        for month in (8, 9, 10, 12):  # the calibration months a year before, with noise
+            rows.append((point.point_id, "meetings", dt.date(2025, month, 1), 10,
+                         rng.poisson(60), 0))
+        rows.append((point.point_id, "meetings", dt.date(2025, 11, 1), 10, 60, 0))
+        rows.append((point.point_id, "meetings", dt.date(2026, 10, 1), 6, 36, 0))
+        rows.append((point.point_id, "meetings", dt.date(2026, 11, 1), 6, 36, 0))
+    write_cells(store, rows)
+    bucket, overview, _ = trends.overview(store, Filter(), "month", dt.date(2026, 11, 1), 5)
+    row = overview.set_index("indicator").loc["meetings"]
+    assert row["change"] == 0 and row["change_clear"] is False and row["good"] is None
+    assert row["change_low"] < 0 < row["change_high"]
+    sentence = trends.summary_sentence(overview, 0, "清河县", "2026年11月")
+    assert "中 0 项同比下降、0 项上升、1 项无明显变化" in sentence
+    frame = trends.series(store, Filter(), "meetings", "month", 5, by="point")
+    latest = frame[frame["bucket"] == dt.date(2026, 11, 1)]
+    assert len(latest) == 20 and (latest["yoy"] == 0).all()
+    assert not latest["yoy_clear"].any() and (latest["yoy_low"] < 0).all()
+
+
+def test_the_range_shown_always_contains_the_change_shown(store):
+    """Random figures with the respondents changing from month to month: every change the
+    tiles and the breakdown show (year on year and on the month before; relative for means,
+    in points for shares) lies inside its own 95 % range."""
+    import datetime as dt
+    rng = np.random.default_rng(8)
+    points = villages(store, 12)
+    months = [dt.date(2025 + (m - 1) // 12, (m - 1) % 12 + 1, 1) for m in range(8, 24)]
+    rows = []
+    for point in points:
+        level = rng.uniform(2, 12)
+        for month in months:
+            n = int(rng.integers(5, 16))
+            rows.append((point.point_id, "meetings", month, n, rng.poisson(level * n), 0))
+            favourable = int(rng.binomial(n, 0.6))
+            rows.append((point.point_id, "satisfaction", month, n, 3 * n + favourable,
+                         favourable))
+    write_cells(store, rows)
+    _, overview, _ = trends.overview(store, Filter(), "month", months[-1], 5)
+    checked = 0
+    for prefix in ("change", "change_prev"):
+        for _, row in overview.dropna(subset=[prefix, f"{prefix}_low"]).iterrows():
+            assert row[f"{prefix}_low"] <= row[prefix] <= row[f"{prefix}_high"], row
+            checked += 1
+    for indicator, shown in (("meetings", "{}"), ("satisfaction", "{}_pp")):
+        frame = trends.series(store, Filter(), indicator, "month", 5, by="point")
+        for name in ("yoy", "pop"):
+            both = frame.dropna(subset=[shown.format(name), f"{name}_low"])
+            assert (both[f"{name}_low"] <= both[shown.format(name)]).all()
+            assert (both[shown.format(name)] <= both[f"{name}_high"]).all()
+            checked += len(both)
+    assert checked > 200
+
+
+def test_a_ranking_leaves_out_the_groups_too_small_to_show(store):
+    """Sorting the breakdown by value on request: a point answered by three cadres (fewer
+    than k) and the point hidden with it (so it cannot be worked out from the total) take no
+    place in the ranking and are not listed; the rest are ordered best first (fewer meetings,
+    more cadres satisfied)."""
+    import datetime as dt
+    points = villages(store, 7)
+    rows = []
+    for i, point in enumerate(points):
+        for month in (dt.date(2025, 11, 1), dt.date(2026, 11, 1)):
+            n = 3 if i == 0 and month.year == 2026 else 10
+            rows.append((point.point_id, "meetings", month, n, n * (4 + i), 0))
+    write_cells(store, rows)
+    frame = trends.series(store, Filter(), "meetings", "month", 5, by="point")
+    latest = frame[frame["bucket"] == dt.date(2026, 11, 1)]
+    hidden = set(latest.loc[latest["mean"].isna(), "group"])
+    assert points[0].point_id in hidden and len(hidden) == 2  # the small one and one more
+    order, left_out = trends.ranked(latest, "mean", "meetings")
+    assert left_out == 2 and not set(order["group"]) & hidden
+    assert list(order["mean"]) == sorted(order["mean"]) and len(order) == 5
+    satisfied = trends.ranked(latest.assign(share=latest["mean"] / 10), "share", "satisfaction")[0]
+    assert list(satisfied["share"]) == sorted(satisfied["share"], reverse=True)

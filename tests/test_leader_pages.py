@@ -15,6 +15,7 @@ from survey.config import resolve
 from survey.leader_config import load_index, load_rules
 from survey.metrics import Filter
 from tests.conftest import ROOT, add_staff, as_user
+from ui.text import plain
 
 APP = str(ROOT / "survey_app.py")
 
@@ -89,6 +90,37 @@ def test_tiles_show_shares_as_percent_with_changes_in_points(app_env):
     assert sum("95%区间" in c.value for c in at.caption) >= len(tiles) - 1
     # the sparkline is the figure shown, month by month, ending with this month
     assert list(tiles["减负满意度"].proto.chart_data)[-1] == pytest.approx(satisfaction["share"])
+
+
+def test_tiles_and_briefing_give_the_change_on_the_month_before_its_range_too(app_env):
+    """环比 as 同比: under each tile the change on the month before reads 无明显变化 within
+    chance, and both changes carry their 95 % range, rounded as the change is; the page says
+    in one line what a 95 % range is; the briefing's 环比 column has its ranges too."""
+    at = open_page("app_pages/trends.py")
+    _, rows, _ = trends.overview(app_env, Filter(), "month", None, 5)
+    captions = [c.value for c in at.caption]
+    assert any("95%区间:" in c and "实际变化有 95% 的把握" in c and "无明显变化" in c
+               for c in captions)
+    checked = 0
+    for _, row in rows.iterrows():
+        if trends.short_label(row["indicator"], "zh") not in [m.label for m in at.metric]:
+            continue
+        interval = trends.format_interval(row["indicator"], row["change_prev_low"],
+                                          row["change_prev_high"], "zh", compact=True)
+        if interval is None:
+            continue
+        previous = trends.format_change(row["indicator"], row["change_prev"], "zh",
+                                        row["change_prev_clear"])
+        assert any(plain(f"环比 {previous}") in c and plain(f"({interval})") in c
+                   for c in captions), row["indicator"]
+        assert re.fullmatch(r"[+-]?\d+\.\d%?~[+-]?\d+\.\d%?( 个百分点)?", interval)
+        checked += 1
+    assert checked >= 7
+    rules, _ = load_rules()
+    page = briefing.html_report(app_env, Filter(), briefing_month(app_env), 5, rules, None)
+    headline = page.split("<table class=headline>")[1].split("</table>")[0]
+    cells = re.findall(r"<td class=num>(.*?)</td></tr>", headline)  # the 环比 column
+    assert len(cells) >= 11 and sum("<div class=small>" in c for c in cells) >= 9
 
 
 def test_breakdown_table_gives_each_change_its_range(app_env):
@@ -483,7 +515,7 @@ def test_chart_months_read_in_chinese_and_legends_are_whole(app_env):
     series = frame[["bucket", "mean"]].rename(columns={"mean": "value"}).assign(
         expected=frame["mean"] * 0.8, low=frame["mean"] * 0.6, high=frame["mean"])
     svg = _svg(charts.warning_evidence(series, "meetings", "zh", 7.5, "基线"))
-    assert ">基线<" in svg and ">如无变化的范围<" in svg and ">按去年同期推算<" in svg
+    assert ">基线<" in svg and ">单月如无变化的范围<" in svg and ">按去年同期推算<" in svg
     public = trends.public_and_cadres(app_env, Filter(), 5)
     svg = _svg(charts.public_vs_cadres(public, "en").properties(width=340))
     for name in ("public_series", "cadre_series"):

@@ -159,11 +159,11 @@ def test_yoy_rule_fires_on_a_rise_beyond_chance():
     assert quiet > 0.1
 
 
-def test_above_baseline_and_informal_shift_rules():
+def test_back_above_baseline_and_informal_shift_rules():
     """Back at the level before the rules: clearly up on a year before AND at least the
     baseline; clearly up but still below the baseline is not a return (C). Informal shift:
     chat groups clearly up while documents fall."""
-    above = rule("above_baseline", indicators=("forms",), policy_date=D(2025, 7, 1),
+    above = rule("back_above_baseline", indicators=("forms",), policy_date=D(2025, 7, 1),
                  baseline_months=6, window=3, alpha=0.003)
     before = {D(2025, m, 1): 200 for m in range(1, 7)}  # baseline: 20 forms each
     cut = {D(2025, m, 1): 120 for m in range(7, 12)}  # a year before the window: 12 each
@@ -187,6 +187,35 @@ def test_above_baseline_and_informal_shift_rules():
         [("A", "chat_groups", -0.2)]
 
 
+def test_fewer_respondents_never_read_as_fewer_documents_in_a_warning():
+    """明减暗增 at a point where six cadres answer now and ten did a year before, each with the
+    same 50 documents a month: the documents per person did not fall, so the evidence says so
+    (no clear change, about 0 %), not a 40 % fall or a bare 减少; a real fall of documents per
+    person (35 instead of 50) reads 明显减少, with the range it is below."""
+    shift = rule("informal_shift", formal="documents", indicators=("chat_groups",), window=3,
+                 alpha=0.003)
+    year_before = [D(2025, m, 1) for m in range(7, 12)]
+    recent = [D(2026, 8, 1), D(2026, 9, 1), D(2026, 10, 1)]
+    series = {}
+    for point, documents in (("same", 50), ("fewer", 35)):
+        series[(point, "documents")] = {**monthly({m: 500 for m in year_before}),
+                                        **monthly({m: 6 * documents for m in recent}, n=6)}
+        series[(point, "chat_groups")] = {**monthly({m: 100 for m in year_before}),
+                                          **monthly({m: 6 * 20 for m in recent}, n=6)}
+    found = {a.point_id: a for a in early_warning.evaluate([shift], series, D(2026, 10, 1),
+                                                           POISSON)}
+    assert set(found) == {"same", "fewer"}  # chat groups doubled per person at both
+    same, fewer = found["same"].facts, found["fewer"].facts
+    assert -0.01 < same["formal_change"] < 0 and same["formal_clear"] is False
+    assert same["formal_observed"] == 50 and same["formal_low"] < 50 < same["formal_high"]
+    assert fewer["formal_clear"] is True and fewer["formal_observed"] < fewer["formal_low"]
+    zh = trends.alert_facts(found["same"], "zh")
+    assert "同期人均收文数量 50.0 件/月" in zh and "无明显变化" in zh and "明显减少" not in zh
+    assert "-40%" not in zh and "-0%" not in zh
+    assert "明显减少" in trends.alert_facts(found["fewer"], "zh")
+    assert "no clear change" in trends.alert_facts(found["same"], "en")
+
+
 def test_handled_warning_stays_handled_until_it_fires_on_newer_data(store):
     alert = early_warning.Alert(rule("yoy_rise", indicators=("meetings",)), "P", "meetings",
                                 D(2026, 9, 1))
@@ -203,7 +232,7 @@ def test_handled_warning_stays_handled_until_it_fires_on_newer_data(store):
 
 def test_default_rules_and_index_load(tmp_path):
     rules, problems = load_rules()
-    assert problems == [] and {r.kind for r in rules} == {"yoy_rise", "above_baseline",
+    assert problems == [] and {r.kind for r in rules} == {"yoy_rise", "back_above_baseline",
                                                           "informal_shift"}
     broken = tmp_path / "w.yaml"
     broken.write_text("rules:\n  - id: x\n    kind: yoy_rise\n    title: 甲\n"
@@ -211,6 +240,11 @@ def test_default_rules_and_index_load(tmp_path):
     rules, problems = load_rules(broken)
     assert rules == [] and str(problems[0]).startswith(f"{broken}:5:18: C002 unknown indicator "
                                                        "'meeting'; did you mean 'meetings'?")
+    older = tmp_path / "older.yaml"  # the kind's former name still works: one kind, one name
+    older.write_text("rules:\n  - id: back\n    kind: above_baseline\n    title: 甲\n"
+                     "    indicators: [meetings]\n    policy_date: 2025-07-01\n")
+    rules, problems = load_rules(older)
+    assert problems == [] and [r.kind for r in rules] == ["back_above_baseline"]
 
 
 def test_demo_data_raises_rebound_warnings(tmp_path):
@@ -349,3 +383,20 @@ def test_the_period_range_follows_a_new_month_at_once(store, monthly):
     assert analytics.period_range(store) == (dt.date(2026, 1, 1), dt.date(2026, 1, 1))
     submit_month(store, monthly, VILLAGE, "2026-03", [complete_answers()])
     assert analytics.period_range(store) == (dt.date(2026, 1, 1), dt.date(2026, 3, 1))
+
+
+def test_the_false_alarm_rate_reads_as_checks_and_points_not_as_half_a_point():
+    """The tester read "约 0.5 个可能是误报" as "half of the warnings may be wrong": the page says
+    how often one unchanged point is warned (1 check in 25) and, for the points shown, a whole
+    number of points a month or one point every so many months; the briefing's definition
+    says the same."""
+    county = trends.chance_sentence(12, 1, 0.04, "zh")
+    assert "约每 25 次检查有 1 次" in county and "平均每 2 个月有 1 个点被偶然预警" in county
+    assert "0.5" not in county and "误报" not in county
+    region = trends.chance_sentence(60, 9, 0.04, "en")
+    assert "about 1 check in 25" in region and "about 2 of them would be warned by chance " \
+        "each month" in region and "2.4" not in region
+    from survey import briefing
+    definition = dict(briefing.definitions_sheet(Filter(), D(2026, 10, 1), 5, "zh",
+                                                 false_alarm=0.04).frame.itertuples(index=False))
+    assert "约每 25 次检查有 1 次" in definition["预警"]

@@ -25,7 +25,7 @@ def random_rules(rng: random.Random) -> list[WarningRule]:
     return [
         WarningRule("yoy", "yoy_rise", Text("yoy"), pick(), window=rng.randint(1, 3),
                     alpha=alpha),
-        WarningRule("base", "above_baseline", Text("base"), pick(),
+        WarningRule("base", "back_above_baseline", Text("base"), pick(),
                     threshold=rng.choice([0.0, 0.1]),
                     policy_date=D(rng.choice([2024, 2025]), rng.randint(1, 12), rng.randint(1, 28)),
                     baseline_months=rng.randint(1, 8), window=rng.randint(1, 4), alpha=alpha),
@@ -55,7 +55,8 @@ def random_series(rng: random.Random, points, months, latest, k: int = 5) -> dic
 
 
 def key(alert) -> tuple:
-    facts = {k: v for k, v in alert.facts.items() if k not in ("since", "band", "low", "high")}
+    ranges = ("low", "high", "formal_low", "formal_high", "formal_clear")  # evidence only
+    facts = {k: v for k, v in alert.facts.items() if k not in ("since", "band") + ranges}
     return alert.rule.id, alert.point_id, alert.indicator, alert.latest, repr(facts)
 
 
@@ -76,20 +77,15 @@ def test_the_cells_read_are_all_the_rules_need():
         fast = early_warning.evaluate(rules, narrow, latest)
         assert sorted(map(key, fast)) == sorted(map(key, reference))
         fired |= {a.rule.kind for a in reference}
-    assert fired == {"yoy_rise", "above_baseline", "informal_shift"}
+    assert fired == {"yoy_rise", "back_above_baseline", "informal_shift"}
 
 
-def test_store_fast_path_equals_reference_evaluate(store):
-    """Random point-month figures written to the rollup (some below k: suppressed, some
-    absent): trends.alerts through the store gives the reference's alerts (over the whole
-    region: a narrower filter keeps its points' alerts, unchanged) and the evidence of each,
-    on DuckDB and on PostgreSQL."""
-    rng = random.Random(2026)
-    k = 5
+def random_points(store, rng: random.Random, latest: dt.date, k: int):
+    """24 points in two prefectures and three counties with random_series figures written to
+    the rollup (some below k: suppressed, some absent): (points, the figures shown)."""
     points = [Point(f"P-R-{i}", f"点{i}", "village", "village",
                     ("江北市" if i % 2 else "南山市", f"县{i % 3}", f"镇{i}")) for i in range(24)]
     store.add_points(points)
-    latest = D(2026, 10, 1)
     months = [month(latest, b) for b in range(36)]
     series = random_series(rng, [p.point_id for p in points], months, latest)
     rows, shown = [], {}
@@ -101,8 +97,20 @@ def test_store_fast_path_equals_reference_evaluate(store):
             if n >= k:
                 shown.setdefault((point, indicator), {})[m] = (n, total)
     store._write(lambda cur: insert_many(cur, "point_month", rows))
+    return points, shown
+
+
+def test_store_fast_path_equals_reference_evaluate(store):
+    """Random point-month figures written to the rollup (some below k: suppressed, some
+    absent): trends.alerts through the store gives the reference's alerts (over the whole
+    region: a narrower filter keeps its points' alerts, unchanged) and the evidence of each,
+    on DuckDB and on PostgreSQL."""
+    rng = random.Random(2026)
+    k = 5
+    latest = D(2026, 10, 1)
+    points, shown = random_points(store, rng, latest, k)
     today = D(2026, 11, 15)
-    policy_rules = [WarningRule("base", "above_baseline", Text("base"), ("meetings", "forms"),
+    policy_rules = [WarningRule("base", "back_above_baseline", Text("base"), ("meetings", "forms"),
                                 policy_date=D(2025, 3, 1), alpha=0.01)]
     for rules in (load_rules()[0], random_rules(rng), policy_rules):
         reference = early_warning.evaluate(rules, shown, latest)
@@ -127,7 +135,7 @@ def test_store_fast_path_equals_reference_evaluate(store):
             counted = trends.alerts(store, flt, rules, k, today=today, evidence=False)
             assert sorted(map(key, counted[1])) == sorted(map(key, found))
     assert {a.rule.kind for a in early_warning.evaluate(load_rules()[0], shown, latest)} == \
-        {"yoy_rise", "above_baseline", "informal_shift"}
+        {"yoy_rise", "back_above_baseline", "informal_shift"}
 
 
 def test_no_figure_the_rules_read_still_says_the_month(store):
@@ -140,3 +148,87 @@ def test_no_figure_the_rules_read_still_says_the_month(store):
     store._write(lambda cur: insert_many(cur, "point_month", [row, old]))
     latest, found, evidence = trends.alerts(store, Filter(), rules, 5, today=D(2026, 11, 15))
     assert latest == D(2026, 10, 1) and found == [] and evidence.empty
+
+
+def test_a_point_warning_and_its_evidence_are_the_same_whoever_looks(store):
+    """A county leader (scope: the county), the admin looking at that county, and the admin
+    over the whole network see, for the county's points, the same warnings with the same
+    evidence (expected level, range, since when, the monthly band), and the leader sees no
+    other point: the rate model is estimated over the network, not the viewer's region."""
+    rng = random.Random(7)
+    points, _ = random_points(store, rng, D(2026, 10, 1), 5)
+    county = ("江北市", "县1")
+    mine = {p.point_id for p in points if p.region[:2] == county}
+    rules = load_rules()[0]
+    seen = {}
+    for name, flt in (("leader", Filter(scope=county)),
+                      ("admin, the county", Filter(prefecture=county[0], county=county[1])),
+                      ("admin, network", Filter())):
+        trends._models.clear()  # each as the first viewer of the process
+        _, found, evidence = trends.alerts(store, flt, rules, 5, today=D(2026, 11, 15))
+        seen[name] = (sorted((a.key, repr(a.facts)) for a in found if a.point_id in mine),
+                      evidence[evidence["point"].isin(mine)].reset_index(drop=True))
+        if name == "leader":
+            assert {a.point_id for a in found} <= mine
+    alerts, evidence = seen["leader"]
+    assert len(alerts) >= 3
+    for name in ("admin, the county", "admin, network"):
+        assert seen[name][0] == alerts, name
+        assert seen[name][1].equals(evidence), name
+
+
+def test_the_warning_chart_shows_what_the_rule_tested_and_the_hidden_months(store):
+    """A point whose meetings doubled in the last two months, with one month answered by only
+    three cadres: the evidence marks that month suppressed (no figure, no n, no total) and a
+    month nobody answered is only missing; the chart draws the hidden month as a grey band with
+    its legend entry, and shows the window the rule tested, its figure and its range, with the
+    numbers of the sentence, which says how much a range covers (99.3 % at the rule's alpha)."""
+    import html
+    import vl_convert
+    from survey import charts
+    rng = random.Random(3)
+    points = [Point(f"P-C-{i}", f"点{i}", "village", "village", ("江北市", "县1", f"镇{i}"))
+              for i in range(8)]
+    store.add_points(points)
+    latest = D(2026, 10, 1)
+    hidden, absent = month(latest, 5), month(latest, 7)
+    rows = []
+    for point in points:
+        for back in range(36):
+            m = month(latest, back)
+            riser = point.point_id == "P-C-0"
+            if riser and m == absent:
+                continue
+            n = 3 if riser and m == hidden else 10
+            level = 8 * (2 if riser and back < 2 else 1)
+            rows.append((point.point_id, "burden_monthly", "meetings", m, n,
+                         float(sum(rng.randint(level - 3, level + 3) for _ in range(n))), 0.0))
+    store._write(lambda cur: insert_many(cur, "point_month", rows))
+    rule = WarningRule("yoy_rise", "yoy_rise", Text("同比上升"), ("meetings",), window=2,
+                       alpha=0.04 / 12)
+    _, found, evidence = trends.alerts(store, Filter(), [rule], 5, today=D(2026, 11, 15))
+    alert = next(a for a in found if a.point_id == "P-C-0")
+    mine = evidence[evidence["point"] == "P-C-0"].set_index("month")
+    assert mine.loc[hidden, "suppressed"] and math.isnan(mine.loc[hidden, "value"])
+    assert math.isnan(mine.loc[hidden, "n"]) and math.isnan(mine.loc[hidden, "total"])
+    assert not mine.loc[absent, "suppressed"] and math.isnan(mine.loc[absent, "value"])
+    assert mine.drop(index=[hidden, absent])["value"].notna().all()
+    f = alert.facts
+    sentence = trends.alert_facts(alert, "zh")
+    numbers = [f"{f[key]:.1f}" for key in ("observed", "low", "high")]
+    assert f"{numbers[0]} 次/月" in sentence and f"99.3% 的可能在 {numbers[1]}–{numbers[2]}" \
+        in sentence
+    window = charts.Window(*f["window"], f["observed"], f["low"], f["high"])
+    series = mine.reset_index().rename(columns={"month": "bucket"})
+    chart = charts.warning_evidence(series, "meetings", "zh", window=window, k=5)
+    svg = html.unescape(vl_convert.vegalite_to_svg(charts.themed(chart).properties(
+        width=600).to_dict()))
+    assert f">近2个月平均:{numbers[0]}<" in svg
+    assert f">近2个月如无变化的范围:{numbers[1]}–{numbers[2]}<" in svg
+    assert ">样本少于 5 人,不显示<" in svg
+    spec = chart.to_dict()
+    rects = [layer for layer in spec["layer"] if layer["mark"]["type"] == "rect"]
+    hidden_band = next(r for r in rects if "end" in str(r["encoding"]["x2"]) and
+                       r["encoding"].get("y") is None)
+    assert len(spec["datasets"][hidden_band["data"]["name"]]) == 1  # the hidden month only
+    assert charts.evidence_height(chart) >= 220 + 6 * charts.LEGEND_ROW

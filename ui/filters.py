@@ -76,11 +76,14 @@ def filter_bar(tree: dict, span: tuple[dt.date, dt.date] | None, grain: bool = T
                                fixed[2])
         d, e = st.columns(2)
         _init("f_level", "level", domain.LEVELS, many=True)
+        # select_all=False: Streamlit's "Select all" is English only (ui/framework_text.py)
         levels = d.multiselect(t("level"), list(domain.LEVELS), key="f_level", placeholder=t("all"),
-                               format_func=lambda v: domain.label(domain.LEVELS, v, lang()))
+                               format_func=lambda v: domain.label(domain.LEVELS, v, lang()),
+                               select_all=False)
         _init("f_kind", "kind", domain.POINT_KINDS, many=True)
         kinds = e.multiselect(t("kind"), list(domain.POINT_KINDS), key="f_kind", placeholder=t("all"),
-                              format_func=lambda v: domain.label(domain.POINT_KINDS, v, lang()))
+                              format_func=lambda v: domain.label(domain.POINT_KINDS, v, lang()),
+                              select_all=False)
         first = last = None
         if len(months) > 1:
             wanted = (st.query_params.get("from", months[0]), st.query_params.get("to", months[-1]))

@@ -5,7 +5,16 @@ back within a few tries, the browser shows a "Connection error" dialog ("Streaml
 not responding. Are you connected to the internet?"), and the skip link for keyboard users
 says "Skip to main content". One document-level script (installed once per tab, its words
 replaced when the language changes) rewrites them where they appear; the page cannot do it
-from the server because, by definition, the server is not reachable when the dialog shows."""
+from the server because, by definition, the server is not reachable when the dialog shows.
+
+Where the app offers the same in the page's language, Streamlit's English is hidden instead:
+the toolbar over every chart ("Show data", "Download as PNG", "Fullscreen"; the chart's embed
+options pass only theme, renderer and padding through, so it cannot be translated) goes
+everywhere, since every chart on the leaders' pages has the app's own CSV and PNG buttons
+under it (ui.downloads); a table's toolbar ("Download as CSV", "Search", "Select all" in its
+column menu) goes on the trends page, which offers its tables' data as CSV, not on the admin
+and SQL pages, where its search and menu are work tools. Multiselects drop their "Select all"
+with select_all=False (ui.filters, ui.widgets)."""
 
 from __future__ import annotations
 
@@ -44,3 +53,17 @@ def in_page_language() -> None:
     words = {"title": t("connection_lost_title"), "body": t("connection_lost_body"),
              "close": t("close"), "skip": t("skip_to_content")}
     st.html(_SCRIPT % json.dumps(words, ensure_ascii=False), unsafe_allow_javascript=True)
+
+
+_CHARTS = ("<style>[data-testid=stFullScreenFrame]:has([data-testid=stVegaLiteChart]) "
+           "[data-testid=stElementToolbar] {display: none !important;}</style>")
+_TABLES = ("<style>[data-testid=stFullScreenFrame]:has([data-testid=stDataFrame]) "
+           "[data-testid=stElementToolbar] {display: none !important;}</style>")
+
+
+def hide_chart_toolbars() -> None:
+    st.html(_CHARTS)
+
+
+def hide_table_toolbars() -> None:
+    st.html(_TABLES)

@@ -185,7 +185,8 @@ def question(q: Question, key: str, value, lang: str, yes_no_labels: tuple[str, 
         codes = [c.value for c in q.choices]
         _seed(key, [v for v in (value or []) if v in codes], fresh)
         chosen = st.multiselect(shown, codes, key=key, placeholder=choose,
-                                format_func=lambda c: q.choice_label(c, lang), on_change=changed)
+                                format_func=lambda c: q.choice_label(c, lang), on_change=changed,
+                                select_all=False)  # its "Select all" is English only
         return list(chosen)
     if q.type == "yes_no":
         _seed(key, value if isinstance(value, bool) else None, fresh)
