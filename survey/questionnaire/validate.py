@@ -11,13 +11,13 @@ import difflib
 import hashlib
 import json
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from survey import expr as expressions
 from survey.domain import AUDIENCES, PERIOD_KINDS, POINT_KINDS
 from survey.indicators import INDICATORS
-from survey.questionnaire import yamlsrc
+from survey.questionnaire import comparisons, yamlsrc
 from survey.questionnaire.model import (
     CHOICE_TYPES, DEFAULT_PLAUSIBILITY, NUMERIC_TYPES, QUESTION_TYPES, TEXT_TYPES,
     Choice, MatrixRow, Plausibility, Question, Questionnaire, Section, Text,
@@ -34,8 +34,8 @@ COMMON_KEYS = ("id", "type", "label", "hint", "required", "relevant", "constrain
 TYPE_KEYS = {
     "integer": ("min", "max", "unit", "unchanged", "plausibility"),
     "decimal": ("min", "max", "step", "unit", "unchanged", "plausibility"),
-    "single_choice": ("choices", "unchanged"),
-    "multiple_choice": ("choices", "unchanged"),
+    "single_choice": ("choices", "unchanged", "other"),
+    "multiple_choice": ("choices", "unchanged", "other"),
     "likert": ("choices", "unchanged"),
     "yes_no": ("unchanged",),
     "date": (),
@@ -109,7 +109,6 @@ def load(text: str, source: str = "<text>") -> Questionnaire:
 
 
 def _with_source(model: Questionnaire, text: str, source: str) -> Questionnaire:
-    from dataclasses import replace
     return replace(model, source_text=text, source_name=source)
 
 
@@ -223,7 +222,7 @@ class _Checker:
         lists = self.choice_lists(data.get("choice_lists"))
         sections = self.sections(data.get("sections"), lists)
         if sections is not None:
-            self.cross_checks(sections)
+            sections = self.cross_checks(sections)
         if self.problems:
             return None
         return Questionnaire(id=qn_id, version=version, title=title, period=period,
@@ -283,7 +282,7 @@ class _Checker:
             label = self.text(item.get("label"), ipath + ("label",), f"label of choice '{code}'",
                               question)
             if label is not None:
-                result.append(Choice(code, label))
+                result.append(Choice(code, label, numeric=isinstance(value, int)))
         return tuple(result)
 
     def sections(self, value, lists) -> tuple[Section, ...] | None:
@@ -372,6 +371,11 @@ class _Checker:
             if qtype == "likert" and choices:
                 self.check_likert(choices, path + ("choices",), qid)
         rows = self.matrix_rows(q.get("rows"), path + ("rows",), qid) if qtype == "matrix" else ()
+        other = self.boolean(q.get("other"), path + ("other",), "other", qid)
+        if other and len(choices) < 2:
+            self.err(path + ("other",), "Q127", "other: true makes the last choice (e.g. 其他(请注明)) "
+                     "open a text box; give the question at least two choices, the last of them "
+                     "'other'", qid, key=True)
         carry = self.boolean(q.get("carry_forward"), path + ("carry_forward",), "carry_forward", qid)
         unchanged = None
         if "unchanged" in q and "unchanged" in allowed:
@@ -396,6 +400,8 @@ class _Checker:
             relevant=self.expression(q.get("relevant"), path + ("relevant",), qid),
             carry_forward=carry, indicator=indicator, choices=choices, rows=rows,
             unchanged=unchanged, plausibility=plausibility,
+            numeric_codes=qtype == "likert" or bool(choices) and all(c.numeric for c in choices),
+            other=other,
         )
 
     def unchanged_value(self, value, path, qtype, choices, lo, hi, qid):
@@ -523,9 +529,12 @@ class _Checker:
             return None
 
     # -- checks that need the whole questionnaire --------------------------------------------
-    def cross_checks(self, sections) -> None:
+    def cross_checks(self, sections) -> tuple[Section, ...]:
+        """Checks across questions; returns the sections with expressions whose choice codes
+        are typed like the lists they compare with (survey.questionnaire.comparisons)."""
         questions = {q.id: q for s in sections for q in s.questions}
         paths = self._question_paths()
+        typed = {}
         for q in questions.values():
             path = paths.get(q.id, ())
             for key in ("relevant", "constraint"):
@@ -542,8 +551,15 @@ class _Checker:
                         self.err(path + (key,), "Q117", f"selected({ref}, '{code}'): '{code}' is "
                                  f"not a choice of '{ref}'"
                                  f"{_suggest(code, [c.value for c in target.choices])}", q.id)
+                typed_ex, findings = comparisons.typed(ex, questions)
+                for finding in findings:
+                    self.err(path + (key,), "Q126", f"{key}: {finding.message}", q.id,
+                             col_offset=finding.col)
+                typed.setdefault(q.id, {})[key] = typed_ex
         self.check_indicator_reuse(questions, paths)
         self.check_cycles(questions, paths)
+        return tuple(replace(s, questions=tuple(replace(q, **typed.get(q.id, {}))
+                                                for q in s.questions)) for s in sections)
 
     def check_indicator_reuse(self, questions, paths) -> None:
         seen = {}
