@@ -66,7 +66,10 @@ def read_secrets(root: Path = PROJECT_ROOT) -> dict:
         raise ConfigError(f"{path}: cannot read secrets ({exc}); fix or remove the file") from exc
 
 
-def resolve(env: dict | None = None, root: Path = PROJECT_ROOT) -> Config:
+def resolve(env: dict | None = None, root: Path = PROJECT_ROOT, create_key: bool = True) -> Config:
+    """The configuration. create_key=False (commands that open no database, e.g. `validate`):
+    a missing key file is not created (checking a file must not create a secret); the key is
+    then empty and must not be used."""
     env = dict(os.environ if env is None else env)
     survey_secrets = read_secrets(root).get("survey", {})
     db_path = Path(env.get("SURVEY_DB") or DEFAULT_DB).expanduser().resolve()
@@ -94,7 +97,7 @@ def resolve(env: dict | None = None, root: Path = PROJECT_ROOT) -> Config:
     return Config(
         db_path=db_path,
         questionnaire_dir=Path(env.get("SURVEY_QUESTIONNAIRES") or root / "questionnaires"),
-        code_key=key.encode("utf-8") if key else _key_file(db_path),
+        code_key=key.encode("utf-8") if key else _key_file(db_path, create_key),
         k_anonymity=max(k, 1),
         demo_on_first_start=demo,
         snapshot_path=Path(env["SURVEY_SNAPSHOT"]).expanduser().resolve()
@@ -128,12 +131,14 @@ def _trusted(text, name: str = "SURVEY_TRUSTED_PROXIES") -> tuple:
         raise ConfigError(f"{name}: {exc}") from exc
 
 
-def _key_file(db_path: Path) -> bytes:
+def _key_file(db_path: Path, create: bool = True) -> bytes:
     """The pseudonymisation key kept beside the database (created once, never committed)."""
     path = db_path.with_suffix(".key")
     try:
         if path.exists():
             return path.read_text(encoding="ascii").strip().encode("ascii")
+        if not create:
+            return b""
         path.parent.mkdir(parents=True, exist_ok=True)
         key = secrets.token_hex(32)
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)

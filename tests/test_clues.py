@@ -167,19 +167,21 @@ def demo_app(tmp_path, monkeypatch):
     store.close()
 
 
-def rate_page(point_id: str) -> AppTest:
+def rate_page(point_id: str, questionnaire_id: str | None = None) -> AppTest:
     at = AppTest.from_file(APP, default_timeout=60)
     at.query_params["point"] = point_id
+    if questionnaire_id:
+        at.query_params["q"] = questionnaire_id
     at.switch_page("app_pages/rate.py").run()
     assert not at.exception
     return at
 
 
 def rate(at: AppTest) -> AppTest:
-    at.radio(key="rate:overall").set_value("4").run()
-    at.radio(key="rate:aspects:efficiency").set_value("3").run()
-    at.radio(key="rate:aspects:attitude").set_value("5").run()
-    next(b for b in at.button if b.label == "提交评价").click().run()
+    at.radio(key="rate:public_rating:overall").set_value("4").run()
+    at.radio(key="rate:public_rating:aspects:efficiency").set_value("3").run()
+    at.radio(key="rate:public_rating:aspects:attitude").set_value("5").run()
+    next(b for b in at.button if b.label == "提交").click().run()
     assert not at.exception
     return at
 
@@ -189,7 +191,7 @@ def test_rating_page_once_per_browser_then_a_polite_message(demo_app):
     before = demo_app.query("SELECT count(*) FROM submissions WHERE questionnaire_id = "
                             "'public_rating'")[0][0]
     at = rate(rate_page(point.point_id))
-    assert at.success[0].value.startswith("您本季度已评价过这里")
+    assert at.success[0].value.startswith("您本期已填写过")
     at.run()  # the same browser comes back: no form, the same thanks
     assert not [r for r in at.radio if str(r.key).startswith("rate:")] and at.success
     after = demo_app.query("SELECT count(*) FROM submissions WHERE questionnaire_id = "

@@ -6,10 +6,11 @@ reruns, so everything drawn above the field (progress, buttons) is current."""
 from __future__ import annotations
 
 import datetime as dt
+import html
 
 import streamlit as st
 
-from survey.answers import from_input
+from survey.answers import OTHER_SUFFIX, from_input, other_chosen, other_key
 from survey.questionnaire.model import Question
 
 YES_NO = (True, False)
@@ -44,10 +45,33 @@ def _read(q: Question, key: str):
     return from_input(q, raw)
 
 
+def other_box(q: Question, key: str, value, text: str | None, lang: str, on_change=None):
+    """The text box under a choice question with `other: true`, shown while its last choice
+    (其他(请注明)) is picked; returns the text. Its key is the question's key + ".other", so
+    the page treats it as part of the question (survey.answers.other_key)."""
+    if not other_chosen(q, value):
+        return None
+    box = key + OTHER_SUFFIX
+    _seed(box, text or "")
+    changed = (lambda: on_change(other_key(q.id), st.session_state.get(box) or None)) \
+        if on_change else None
+    return st.text_input(f"{q.choices[-1].label.get(lang)} *", key=box, max_chars=TEXT_HARD_CAP,
+                         on_change=changed) or None
+
+
 def question(q: Question, key: str, value, lang: str, yes_no_labels: tuple[str, str],
-             choose: str = "", on_change=None):
+             choose: str = "", on_change=None, other: str | None = None):
     """Render the widget for one question; return its current answer value. `choose` is the
-    placeholder of a multiple-choice list, in the page's language."""
+    placeholder of a multiple-choice list, in the page's language; `other`: the text typed
+    for the question's "other" choice (see other_box)."""
+    answer = _question(q, key, value, lang, yes_no_labels, choose, on_change)
+    if q.other:
+        other_box(q, key, answer, other, lang, on_change)
+    return answer
+
+
+def _question(q: Question, key: str, value, lang: str, yes_no_labels: tuple[str, str],
+              choose: str, on_change):
     label = _label(q, lang)
     changed = (lambda: on_change(q.id, _read(q, key))) if on_change else None
     if q.type in ("integer", "decimal"):
@@ -68,7 +92,9 @@ def question(q: Question, key: str, value, lang: str, yes_no_labels: tuple[str, 
     if q.type == "multiple_choice":
         codes = [c.value for c in q.choices]
         _seed(key, [v for v in (value or []) if v in codes])
-        chosen = st.multiselect(label, codes, key=key, placeholder=choose,
+        # select_all=False: Streamlit's "Select all" is English only and would tick every
+        # option, 其他 included, in one tap
+        chosen = st.multiselect(label, codes, key=key, placeholder=choose, select_all=False,
                                 format_func=lambda c: q.choice_label(c, lang), on_change=changed)
         return list(chosen)
     if q.type == "yes_no":
@@ -80,7 +106,8 @@ def question(q: Question, key: str, value, lang: str, yes_no_labels: tuple[str, 
         chosen = st.date_input(label, key=key, format="YYYY-MM-DD", on_change=changed)
         return chosen.isoformat() if isinstance(chosen, dt.date) else None
     if q.type == "matrix":
-        st.markdown(f"**{label}**")
+        # the label as text (a "*" or other markdown in it is not markup), bold by style
+        st.html(f"<p style='font-weight:600;margin-bottom:0'>{html.escape(label)}</p>")
         codes = [c.value for c in q.choices]
         for row in q.rows:
             row_key = f"{key}:{row.id}"

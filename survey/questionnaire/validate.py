@@ -7,6 +7,7 @@ suggestion where a word looks misspelled.
 
 from __future__ import annotations
 
+import datetime as dt
 import difflib
 import hashlib
 import json
@@ -15,6 +16,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from survey import expr as expressions
+from survey import periods
 from survey.domain import AUDIENCES, PERIOD_KINDS, POINT_KINDS
 from survey.indicators import INDICATORS
 from survey.questionnaire import comparisons, yamlsrc
@@ -26,8 +28,8 @@ from survey.questionnaire.model import (
 ID_PATTERN = re.compile(r"^[a-z][a-z0-9_]{0,63}$")
 RESERVED_IDS = set(expressions.FUNCTIONS) | {"true", "false", "none", "and", "or", "not"}
 
-TOP_KEYS = ("id", "version", "title", "period", "audience", "point_kinds", "description",
-            "choice_lists", "sections")
+TOP_KEYS = ("id", "version", "title", "period", "opens", "closes", "audience", "point_kinds",
+            "description", "choice_lists", "sections")
 SECTION_KEYS = ("id", "title", "questions")
 COMMON_KEYS = ("id", "type", "label", "hint", "required", "relevant", "constraint",
                "constraint_message", "carry_forward", "indicator")
@@ -142,6 +144,7 @@ class _Checker:
 
     # -- scalar helpers ----------------------------------------------------------------------
     def text(self, value, path, what: str, question=None, required=True) -> Text | None:
+        value = self.as_text(value, path)
         if value is None:
             if required:
                 self.err(path, "Q104", f"{what} is missing; give at least a Chinese text "
@@ -155,7 +158,7 @@ class _Checker:
             self.err(path, "Q103", f"{what} must be a text or a mapping with zh: and en:", question)
             return None
         self.check_keys(value, path, TEXT_KEYS, what, question)
-        zh, en = value.get("zh"), value.get("en")
+        zh, en = (self.as_text(value.get(k), path + (k,)) for k in ("zh", "en"))
         if not isinstance(zh, str) or not zh.strip():
             self.err(path, "Q104", f"{what} has no Chinese text; add zh: ...", question)
             return None
@@ -163,6 +166,11 @@ class _Checker:
             self.err(path + ("en",), "Q103", f"{what}: en must be text", question)
             en = None
         return Text(zh, en or "")
+
+    def as_text(self, value, path):
+        """A text written as an unquoted Yes, No, On, Off, True ... (YAML 1.1 reads them as
+        true/false) is that word."""
+        return self.doc.plain.get(tuple(path), value) if isinstance(value, bool) else value
 
     def _empty_text(self, path, what, question):
         self.err(path, "Q104", f"{what} is empty; write the Chinese text", question)
@@ -214,6 +222,7 @@ class _Checker:
         if period not in PERIOD_KINDS:
             self.err(("period",), "Q116", f"unknown period '{period}'; use one of "
                      f"{', '.join(PERIOD_KINDS)}{_suggest(period, PERIOD_KINDS)}")
+        period = self.window(data, period)
         audience = data.get("audience", "cadre")
         if audience not in AUDIENCES:
             self.err(("audience",), "Q116", f"unknown audience '{audience}'; use cadre or public"
@@ -223,11 +232,40 @@ class _Checker:
         sections = self.sections(data.get("sections"), lists)
         if sections is not None:
             sections = self.cross_checks(sections)
+            if audience == "public":
+                self.check_public(sections)
         if self.problems:
             return None
         return Questionnaire(id=qn_id, version=version, title=title, period=period,
                              point_kinds=kinds, description=description, sections=sections,
                              content_hash=content_hash(data), audience=audience)
+
+    def window(self, data: dict, period) -> str:
+        """`period: once` takes `opens:` and `closes:` (dates); its period kind carries them
+        (survey.periods.once_kind). Other periods take neither."""
+        if period != periods.ONCE:
+            for key in ("opens", "closes"):
+                if key in data:
+                    self.err((key,), "Q115", f"'{key}' applies only to period: once (a one-off "
+                             f"survey with dates); remove it, or write period: once", key=True)
+            return period
+        days = {}
+        for key in ("opens", "closes"):
+            if key not in data:
+                self.err(("period",), "Q101", f"period: once needs '{key}:' (a date such as "
+                         "2022-06-01): the survey is open from opens to closes, both included")
+                continue
+            try:
+                days[key] = dt.date.fromisoformat(str(data[key]).strip())
+            except ValueError:
+                self.err((key,), "Q103", f"{key} must be a date written 2022-06-01, not "
+                         f"{data[key]!r}")
+        if len(days) < 2:
+            return period
+        if days["closes"] < days["opens"]:
+            self.err(("closes",), "Q111", f"closes ({days['closes']}) is before opens "
+                     f"({days['opens']}); swap them")
+        return periods.once_kind(days["opens"], days["closes"])
 
     def point_kinds(self, value) -> tuple[str, ...]:
         if value is None:
@@ -560,6 +598,19 @@ class _Checker:
         self.check_cycles(questions, paths)
         return tuple(replace(s, questions=tuple(replace(q, **typed.get(q.id, {}))
                                                 for q in s.questions)) for s in sections)
+
+    def check_public(self, sections) -> None:
+        """A public questionnaire is filled once per period from a link or QR code, with no
+        sign-in: nobody has a last period to carry forward or to call unchanged."""
+        paths = self._question_paths()
+        for q in (q for s in sections for q in s.questions):
+            for key, used in (("carry_forward", q.carry_forward),
+                              ("unchanged", q.unchanged is not None)):
+                if used:
+                    self.err(paths.get(q.id, ()) + (key,), "Q128", f"'{key}' cannot work in a public "
+                             "questionnaire (audience: public): the public fill it from a link "
+                             "without signing in, so there is no last period to keep; remove "
+                             f"{key}, or make the questionnaire audience: cadre", q.id, key=True)
 
     def check_indicator_reuse(self, questions, paths) -> None:
         seen = {}

@@ -323,7 +323,11 @@ def recent_answers(store, respondent: Respondent, qn: Questionnaire, period_key:
     keys, key = [], period_key
     for _ in range(look_back):
         key = periods.previous(qn.period, key)
+        if key is None:  # a one-off survey: nothing before it
+            break
         keys.append(key)
+    if not keys:
+        return []
     slots = [_slot(respondent.key, respondent.point.point_id, qn.id, k) for k in keys]
     found = dict(store._rows(f"SELECT slot, answers_json FROM kept_slot WHERE slot IN "
                             f"({_in(slots)})", slots))
