@@ -19,6 +19,7 @@ if __name__ != "__main__":  # imported by the server: build the ASGI app
 else:  # a page run
     from survey import access
     from ui import auth, phone
+    from ui import holidays as holiday_notice
     from ui.context import database_trouble_shown, language_switch, startup, t
 
     st.set_page_config(page_title="基层减负监测 · Burden monitoring", page_icon=":material/assignment:",
@@ -46,6 +47,7 @@ else:  # a page run
         "rounds": ("app_pages/rounds.py", "nav_rounds", ":material/event_available:"),
         "reviews": ("app_pages/reviews.py", "nav_reviews", ":material/assignment_return:"),
         "reminders": ("app_pages/reminders.py", "nav_reminders", ":material/notifications_active:"),
+        "holidays": ("app_pages/holidays.py", "nav_holidays", ":material/calendar_month:"),
         "audit": ("app_pages/audit.py", "nav_audit", ":material/history:"),
         "login": ("app_pages/login.py", "nav_login", ":material/login:"),
     }
@@ -83,7 +85,13 @@ else:  # a page run
                 if st.button(t("nav_logout"), icon=":material/logout:"):
                     auth.sign_out(at_provider=True)
                     st.rerun()
-        navigation = st.navigation(list(pages.values()), position="hidden")
+        current = st.navigation(list(pages.values()), position="hidden")
         if landing:
             st.switch_page(pages[home if landing == "home" else "login"])
-        navigation.run()
+        # admins hear about a missing holiday schedule on their own pages (from 1 November for
+        # next year); the 工作日历 page says it itself
+        notice_at = {pages[pid].url_path for pid in usable
+                     if pid not in ("fill", "clue", "rate", "login", "holidays")}
+        if current.url_path in notice_at:
+            holiday_notice.missing_schedule_notice(account)
+        current.run()

@@ -1,4 +1,4 @@
-"""Command line: python -m survey {validate,init,publish,demo,points,codes,period} ..."""
+"""Command line: python -m survey {validate,init,publish,demo,points,codes,period,calendar} ..."""
 
 from __future__ import annotations
 
@@ -318,6 +318,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_schema_doc)
     from survey.interop.commands import add_parsers as add_interop_parsers
     add_interop_parsers(sub)  # import-xlsform, export-xlsform, import-history
+    from survey.calendar_cli import add_parsers as add_calendar_parsers
+    add_calendar_parsers(sub)  # calendar status, import, template
     return parser
 
 

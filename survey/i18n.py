@@ -417,6 +417,12 @@ STRINGS: dict[str, tuple[str, str]] = {
     "nav_rounds": ("报送进度", "Reporting rounds"),
     "nav_reminders": ("催报与机器人", "Reminders and robots"),
     "nav_reviews": ("审核退回", "Review and returns"),
+    # the office's holiday schedules (issue 19)
+    "nav_holidays": ("工作日历", "Working-day calendar"),
+    "audit_add_holiday_entry": ("录入节假日安排", "Holiday schedule: entry added"),
+    "audit_remove_holiday_entry": ("删除节假日安排条目", "Holiday schedule: entry removed"),
+    "audit_replace_holiday_schedule": ("导入节假日安排", "Holiday schedule imported"),
+    "audit_clear_holiday_schedule": ("清除本单位节假日安排", "Holiday schedule cleared"),
     "status_on_time": ("按时", "On time"),
     "status_late": ("逾期", "Late"),
     "status_missing": ("未报", "Missing"),

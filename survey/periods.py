@@ -51,6 +51,11 @@ def previous(kind: str, key: str) -> str:
     return key_for(kind, start - dt.timedelta(days=1))
 
 
+def following(kind: str, key: str) -> str:
+    _, end = bounds(kind, key)
+    return key_for(kind, end + dt.timedelta(days=1))
+
+
 def recent(kind: str, today: dt.date, count: int) -> list[str]:
     """The current period and the ones before it, newest first."""
     keys = [key_for(kind, today)]
