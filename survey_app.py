@@ -19,6 +19,7 @@ if __name__ != "__main__":  # imported by the server: build the ASGI app
 else:  # a page run
     from survey import access
     from ui import auth, phone
+    from ui import holidays as holiday_notice
     from ui.context import database_trouble_shown, language_switch, startup, t
 
     st.set_page_config(page_title="基层减负监测 · Burden monitoring", page_icon=":material/assignment:",
@@ -46,13 +47,19 @@ else:  # a page run
         "rounds": ("app_pages/rounds.py", "nav_rounds", ":material/event_available:"),
         "reviews": ("app_pages/reviews.py", "nav_reviews", ":material/assignment_return:"),
         "reminders": ("app_pages/reminders.py", "nav_reminders", ":material/notifications_active:"),
+        "holidays": ("app_pages/holidays.py", "nav_holidays", ":material/calendar_month:"),
         "audit": ("app_pages/audit.py", "nav_audit", ":material/history:"),
         "login": ("app_pages/login.py", "nav_login", ":material/login:"),
     }
     # The database may fail any run (PostgreSQL away): the page then says so in its language.
     with database_trouble_shown():
         account = auth.current()
-        auth.deliver_cookies()  # a sign-in or sign-out of the last run reaches the cookies
+        # Back from the organisation's sign-in: signed in ("home") or told why not ("login").
+        landing = auth.finish_sso() if account is None else None
+        if landing == "home":
+            account = auth.current()
+        elif landing is None:  # (when switching pages, the cookie goes with the next run)
+            auth.deliver_cookies()  # a sign-in or sign-out of the last run reaches the cookies
         must_change = account is not None and account.must_change
         usable = [pid for pid in PAGES if access.may(account, pid)
                   and not (must_change and pid not in ("fill", "login"))]
@@ -76,6 +83,15 @@ else:  # a page run
                 role = access.ROLE_LABELS[account.role][1 if st.session_state["lang"] == "en" else 0]
                 st.caption(t("signed_in_as", name=account.display_name, role=role))
                 if st.button(t("nav_logout"), icon=":material/logout:"):
-                    auth.sign_out()
+                    auth.sign_out(at_provider=True)
                     st.rerun()
-        st.navigation(list(pages.values()), position="hidden").run()
+        current = st.navigation(list(pages.values()), position="hidden")
+        if landing:
+            st.switch_page(pages[home if landing == "home" else "login"])
+        # admins hear about a missing holiday schedule on their own pages (from 1 November for
+        # next year); the 工作日历 page says it itself
+        notice_at = {pages[pid].url_path for pid in usable
+                     if pid not in ("fill", "clue", "rate", "login", "holidays")}
+        if current.url_path in notice_at:
+            holiday_notice.missing_schedule_notice(account)
+        current.run()

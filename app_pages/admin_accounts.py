@@ -1,4 +1,5 @@
-"""Admin: staff accounts (create, role and region, disable, reset password)."""
+"""Admin: staff accounts (create, role and region, disable, reset password), and whether staff
+must sign in with their organisation account."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from survey.errors import message
 from survey.store import StoreError, analytics
 from ui.auth import require
 from ui.context import lang, startup, tr
+from ui.sso_settings import sso_settings
 
 viewer = require("admin_accounts")
 store = startup().store
@@ -86,3 +88,4 @@ with edit:
             st.success(tr(f"一次性密码(只显示这一次,{hours:g} 小时内有效):{password}",
                           f"One-time password (shown only now, valid for {hours:g} hours): "
                           f"{password}"))
+sso_settings(viewer)

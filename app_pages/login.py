@@ -5,7 +5,6 @@ from __future__ import annotations
 import streamlit as st
 
 from survey import access
-from survey.config import read_secrets
 from ui import auth
 from ui.context import lang, startup, t
 
@@ -15,26 +14,9 @@ st.title(t("nav_login"))
 if reason := st.session_state.pop("signed_out_because", None):
     st.info(reason)
 
-
-def sso_configured() -> bool:
-    return bool(read_secrets().get("auth"))
-
-
 if account is None:
     st.caption(t("login_intro"))
-    auth.login_form()
-    if sso_configured():
-        user = getattr(st, "user", None)
-        if user is not None and getattr(user, "is_logged_in", False):
-            email = str(user.get("email") or "")
-            found = store.account(email)
-            if found and not found.disabled:
-                auth.renew(found.username)
-                store.audit(found.username, "login", None, method="sso")
-                st.rerun()
-            st.warning(t("sso_unknown", email=email))
-        elif st.button(t("sso"), width="stretch"):
-            st.login()
+    auth.sign_in_choices()
     st.stop()
 
 if st.session_state.pop("just_signed_in", False) and not account.must_change \
@@ -44,6 +26,11 @@ role = access.ROLE_LABELS[account.role][1 if lang() == "en" else 0]
 st.success(t("signed_in_as", name=account.display_name, role=role))
 if account.region:
     st.caption(t("scope", region=" / ".join(account.region)))
+if auth.signed_in_by_sso():  # no password of this app to set or change
+    st.caption(t("sso_signed_in"))
+    st.page_link(st.session_state.get("home_script", "app_pages/fill.py"), label=t("continue"),
+                 icon=":material/arrow_forward:")
+    st.stop()
 if account.must_change:
     st.warning(t("must_change"))
 with st.form("change_password", border=False):

@@ -15,6 +15,7 @@ from survey.store import StoreError, outbox
 from survey.store import rounds as round_store
 from ui.auth import require
 from ui.context import LANG_NAMES, lang, startup, t, tr
+from ui.holidays import work_calendar
 
 viewer = require("reminders")
 store = startup().store
@@ -68,12 +69,12 @@ with rules_tab:
         st.caption(tr("只在工作日提醒(含调休上班日,跳过法定节假日);只提醒尚未报齐的监测点。",
                       "Reminders go out on working days only (adjusted working weekends included, "
                       "holidays skipped), and only about points that have not finished reporting."))
-        upcoming = []
+        upcoming, calendar = [], work_calendar()
         for key in periods.recent(qn.period, dt.date.today(), 3):
-            rnd = round_store.round_of(store, current, key)
+            rnd = round_store.round_of(store, current, key, calendar)
             upcoming.append({t("period"): key, tr("截止", "Deadline"): weekday_label(rnd.deadline, lang()),
                              tr("提醒", "Reminders"): ", ".join(
-                                 f"{x:%m-%d %H:%M}" for x in reminder_times(current, rnd)),
+                                 f"{x:%m-%d %H:%M}" for x in reminder_times(current, rnd, calendar)),
                              tr("估算", "Estimated"): t("yes") if rnd.estimated else ""})
         st.dataframe(upcoming, hide_index=True, width="stretch", placeholder="—")
 

@@ -7,11 +7,15 @@ import datetime as dt
 import streamlit as st
 
 from survey import domain, periods
+from survey.rounds import Rule, weekday_label
+from survey.store import StoreError
+from survey.store import rounds as round_store
 from survey.trends import month_label
 from ui.auth import require
 from ui import cached
-from ui.context import lang, startup, t
+from ui.context import lang, startup, t, tr
 from ui.filters import leader_header
+from ui.holidays import estimated_warning, work_calendar
 
 viewer = require("responses")
 
@@ -21,7 +25,22 @@ recent = periods.recent("month", dt.date.today(), 13)
 # Opens on the month cadres are filling now: the one to chase.
 period = st.selectbox(t("period"), recent, index=0,
                       format_func=lambda key: month_label(periods.bounds("month", key)[0], lang()))
-frame = cached.figure("responses", flt, period)
+# overdue = the round's deadline (its rule on 催报与机器人, working days) has passed
+store = app.store
+rule = round_store.rule(store, flt.questionnaire_id) or Rule(flt.questionnaire_id)
+try:
+    rnd = round_store.round_of(store, rule, period, work_calendar())
+except StoreError:  # the questionnaire is not published (yet): no round, no data either
+    rnd = None
+if rnd is not None:
+    mark = tr("(估算)", " (estimated)") if rnd.estimated else ""
+    st.caption(tr(f"截止:{weekday_label(rnd.deadline, 'zh')} 24:00{mark};截止后仍有人未填的监测点"
+                  "记为逾期。", f"Deadline: end of {weekday_label(rnd.deadline, 'en')}{mark}; a "
+                  "point not complete after it is overdue."))
+    if rnd.estimated:
+        estimated_warning(rnd, viewer)
+frame = cached.figure("responses", flt, period,
+                      None if rnd is None else dt.datetime.now() >= rnd.deadline_end)
 if frame.empty:
     st.info(t("no_data"))
     st.stop()

@@ -15,6 +15,7 @@ from survey.rounds import Rule, weekday_label
 from survey.store import rounds as round_store
 from ui.auth import audit, require
 from ui.context import lang, startup, t, tr
+from ui.holidays import estimated_warning, work_calendar
 
 viewer = require("rounds")
 store = startup().store
@@ -37,24 +38,26 @@ if rule is None:
                "day after the period ends. Admins set it on 'Reminders and robots'."))
 keys = periods.recent(qn.period, dt.date.today(), 13)
 period = st.selectbox(t("period"), keys, index=1 if len(keys) > 1 else 0)
-rnd = round_store.round_of(store, rule, period)
+calendar = work_calendar()
+rnd = round_store.round_of(store, rule, period, calendar)
 now = dt.datetime.now()
 
 STATUS = {s: t(f"status_{s}") for s in ("on_time", "late", "missing", "pending")}
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
-def on_time_trend(db: str, version: int, rule_: Rule, last: str, scope_: tuple, minute: dt.datetime):
-    """12 rounds in one query (~1.4 s at 20,000 points): computed again only after new data."""
-    return round_store.trend(store, rule_, last, 12, scope_, minute)
+def on_time_trend(db: str, version: int, rule_: Rule, last: str, scope_: tuple, minute: dt.datetime,
+                  _calendar):
+    """12 rounds in one query (~1.4 s at 20,000 points): computed again only after new data
+    (a change of a holiday schedule is new data too)."""
+    return round_store.trend(store, rule_, last, 12, _calendar, scope_, minute)
 
-st.markdown(tr(f"**截止:** {weekday_label(rnd.deadline, 'zh')} 24:00 · **开始:** {rnd.opens:%Y-%m-%d}",
-               f"**Deadline:** end of {weekday_label(rnd.deadline, 'en')} · **Opens:** {rnd.opens:%Y-%m-%d}"))
+ESTIMATED = tr("(估算)", " (estimated)")
+mark = ESTIMATED if rnd.estimated else ""
+st.markdown(tr(f"**截止:** {weekday_label(rnd.deadline, 'zh')} 24:00{mark} · **开始:** {rnd.opens:%Y-%m-%d}",
+               f"**Deadline:** end of {weekday_label(rnd.deadline, 'en')}{mark} · **Opens:** {rnd.opens:%Y-%m-%d}"))
 if rnd.estimated:
-    st.warning(tr("节假日安排尚未收录该年份(chinesecalendar 未覆盖),截止日按周一至周五估算;"
-                  "国务院公布安排后升级该软件包即自动更正。",
-                  "The holiday calendar does not cover this year yet (chinesecalendar), so the "
-                  "deadline is estimated on Monday to Friday; upgrading the package corrects it."))
+    estimated_warning(rnd, viewer)
 status = round_store.point_status(store, rnd, scope, now)
 if status.empty:
     st.info(t("no_data"))
@@ -106,7 +109,7 @@ with levels_tab:
                      format="percent", min_value=0, max_value=1)})
 with trend_tab:
     history = on_time_trend(str(store.path), store.data_version, rule, period, tuple(scope),
-                            now.replace(second=0, microsecond=0))
+                            now.replace(second=0, microsecond=0), calendar)
     # percent on a 0-100 % axis: a rate, not a 0.0-0.8 fraction that looks like a count
     st.altair_chart(alt.Chart(history).mark_line(point=True).encode(
         x=alt.X("period_key:O", title=t("period"), axis=alt.Axis(labelAngle=0)),
@@ -126,6 +129,9 @@ with chase_tab:
         export = shown(chase).drop(columns=[COLUMNS["on_time"], COLUMNS["late"],
                                             COLUMNS["first_at"]])
         export.insert(2, tr("尚缺", "Missing"), chase["missing"].to_numpy())
+        # the deadline travels with the list, and says when it is only an estimate
+        export[tr("截止日", "Deadline")] = rnd.deadline.isoformat()
+        export[tr("截止日为估算", "Deadline estimated")] = t("yes") if rnd.estimated else t("no")
         st.dataframe(export, hide_index=True, width="stretch", placeholder="—")
         name = f"催报_{qn.id}_{period}"
         left, right = st.columns(2)

@@ -97,6 +97,7 @@ def scale(points: int = 5000, codes: int = 3, months: int = 12) -> dict:
     12 rounds, best of three."""
     from survey import periods
     from survey.rounds import round_for
+    from survey.work_calendar import WorkCalendar
     with tempfile.TemporaryDirectory() as folder:
         store = Store(Path(folder) / "scale.duckdb", KEY)
         publish_dir(store, ROOT / "questionnaires")
@@ -120,15 +121,15 @@ def scale(points: int = 5000, codes: int = 3, months: int = 12) -> dict:
                     "NULL FROM respondent WHERE hash(respondent_key || ?) % 10 <> 0",
                     [key, key, key, start, start, key, key])
         store._write(load)
-        rule = Rule("burden_monthly", deadline_days=5)
-        rnd = round_for(rule, "month", keys[-1])
+        rule, calendar = Rule("burden_monthly", deadline_days=5), WorkCalendar()
+        rnd = round_for(rule, "month", keys[-1], calendar)
         one = trend = float("inf")
         for _ in range(3):
             t0 = time.perf_counter()
             status = round_store.point_status(store, rnd, now=DUE)
             one = min(one, time.perf_counter() - t0)
             t0 = time.perf_counter()
-            round_store.trend(store, rule, keys[-1], 12, now=DUE)
+            round_store.trend(store, rule, keys[-1], 12, calendar, now=DUE)
             trend = min(trend, time.perf_counter() - t0)
         submissions = store.query("SELECT count(*) FROM submission")[0][0]
         store.close()

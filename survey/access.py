@@ -36,6 +36,7 @@ PAGES = {
     "rounds": {"admin", "leader"},
     "reviews": {"admin", "leader"},
     "reminders": {"admin"},
+    "holidays": {"admin"},  # the office's holiday schedules (工作日历)
 }
 MIN_PASSWORD = 10
 _hasher = PasswordHasher()  # argon2id with the library's current recommended parameters

@@ -1,4 +1,4 @@
-"""Command line: python -m survey {validate,init,publish,demo,points,codes,period} ..."""
+"""Command line: python -m survey {validate,init,publish,demo,points,codes,period,calendar} ..."""
 
 from __future__ import annotations
 
@@ -258,6 +258,7 @@ def cmd_admin(args, cfg) -> int:
     if args.role not in ROLES:
         print(f"error: role must be one of {', '.join(ROLES)}", file=sys.stderr)
         return 2
+    from survey import sso
     password = one_time_password()
     region = [r for r in (args.region or "").split("/") if r]
     with _store(cfg) as store:
@@ -269,8 +270,34 @@ def cmd_admin(args, cfg) -> int:
                 print(f"error: no account '{args.username}'", file=sys.stderr)
                 return 2
             store.set_password(args.username, password, ACTOR, must_change=True)
+        refused = sso.policy(store).refuses_password(args.username)
     print(f"{args.username}: one-time password {password} (to be changed at first sign-in; "
           f"valid for {cfg.one_time_hours:g} hours)")
+    if refused:
+        print(f"note: single sign-on is required for staff, so {args.username} signs in with "
+              f"the organisation account; this password works only for the emergency "
+              f"administrator or once single sign-on is optional (python -m survey sso optional)")
+    return 0
+
+
+def cmd_sso(args, cfg) -> int:
+    """Whether staff must sign in with their organisation account, and the emergency admin."""
+    from survey import sso
+    with _store(cfg) as store:
+        if args.action == "status":
+            chosen = sso.policy(store)
+        else:
+            configured = bool(config_module.read_secrets().get("auth"))
+            current = sso.policy(store)
+            chosen = sso.set_policy(store, args.action == "require",
+                                    args.break_glass or current.break_glass or "admin",
+                                    ACTOR, configured)
+    if chosen.required:
+        print(f"single sign-on required for staff; emergency administrator with a local "
+              f"password: {chosen.break_glass} (reset it: python -m survey admin "
+              f"reset-password {chosen.break_glass})")
+    else:
+        print("single sign-on optional: staff may also sign in with a password of this platform")
     return 0
 
 
@@ -319,6 +346,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--region", help="a leader's scope, e.g. 江北市/清河县")
     p.add_argument("--name", help="display name")
     p.set_defaults(func=cmd_admin)
+    p = sub.add_parser("sso", help="require single sign-on for staff (passwords refused except "
+                       "the emergency administrator's), make it optional again, or show which")
+    p.add_argument("action", choices=["status", "require", "optional"])
+    p.add_argument("--break-glass", help="with require: the administrator who keeps a local "
+                   "password (default: the current one, else 'admin')")
+    p.set_defaults(func=cmd_sso)
     p = sub.add_parser("snapshot", help="write the analytics snapshot (a read-only copy for "
                        "DuckDB clients)")
     p.add_argument("--out", help="default: analytics.duckdb beside the database")
@@ -346,6 +379,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_schema_doc)
     from survey.interop.commands import add_parsers as add_interop_parsers
     add_interop_parsers(sub)  # import-xlsform, export-xlsform, import-history
+    from survey.calendar_cli import add_parsers as add_calendar_parsers
+    add_calendar_parsers(sub)  # calendar status, import, template
     return parser
 
 

@@ -107,6 +107,11 @@ def previous(kind: str, key: str) -> str | None:
     return key_for(kind, start - dt.timedelta(days=1))
 
 
+def following(kind: str, key: str) -> str:
+    _, end = bounds(kind, key)
+    return key_for(kind, end + dt.timedelta(days=1))
+
+
 def recent(kind: str, today: dt.date, count: int) -> list[str]:
     """The current period and the ones before it, newest first (a one-off survey: its one)."""
     keys = [current(kind, today)]

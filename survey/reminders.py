@@ -4,7 +4,10 @@
 Respondents are anonymous, so a reminder goes to a group a county already uses, and names
 points, never people. Its text is computed from the store at the moment it is sent: a point
 that submitted a minute ago is not in it, and a message with nobody left to remind is not sent.
-Reminder times are working days only (survey.rounds). The thread never blocks a page: pages
+Reminder times are working days only (survey.rounds, on the WorkCalendar the thread builds
+once per round of work: the office's holiday schedules, else chinesecalendar); a deadline
+computed across a year no schedule covers is marked estimated in the text. The thread never
+blocks a page: pages
 only read and write outbox rows; a failed post waits for its back-off in the database, so a
 restart loses nothing.
 """
@@ -27,11 +30,12 @@ import pandas as pd
 
 from survey import observability, periods
 from survey.background import Failures, concise
-from survey.rounds import Round, Rule, reminder_times, weekday_label
+from survey.rounds import Round, Rule, estimated_note, reminder_times, weekday_label
 from survey.store import StoreError
-from survey.store import outbox
+from survey.store import holidays, outbox
 from survey.store import rounds as round_store
 from survey.store.core import Store
+from survey.work_calendar import WorkCalendar
 
 _log = logging.getLogger("survey.reminders")
 MAX_TEXT_BYTES = 1800       # 企业微信 text messages take 2048 bytes; 钉钉 more: stay under both
@@ -52,6 +56,9 @@ def reminder_text(rnd: Round, late: pd.DataFrame, title: str, lang: str, now: dt
     size limit by listing the first points and counting the rest."""
     overdue = now >= rnd.deadline_end
     deadline = weekday_label(rnd.deadline, lang)
+    if rnd.estimated:  # the robots' groups must not take a Monday-to-Friday guess as final
+        deadline += f"({estimated_note(rnd, lang)})" if lang == "zh" else \
+            f" ({estimated_note(rnd, lang)})"
     if lang == "en":
         head = (f"[Reminder] {title}, period {rnd.period_key}: the deadline was {deadline}. "
                 if overdue else f"[Reminder] {title}, period {rnd.period_key}: due by {deadline}. ")
@@ -187,7 +194,7 @@ def post(url: str, body: bytes, timeout: float = POST_TIMEOUT_S) -> None:
 
 
 # -- scheduling --------------------------------------------------------------------------------
-def plan_due(store: Store, now: dt.datetime) -> int:
+def plan_due(store: Store, now: dt.datetime, calendar: WorkCalendar) -> int:
     """Queue the reminders whose time has come (working days only, within the last day, for
     rounds not closed), one message per active channel. Idempotent."""
     queued = 0
@@ -203,15 +210,15 @@ def plan_due(store: Store, now: dt.datetime) -> int:
         for key in periods.recent(kind, now.date(), 3):
             if key in closed:
                 continue
-            rnd = round_store.round_of(store, rule, key)
-            for due_at in reminder_times(rule, rnd):
+            rnd = round_store.round_of(store, rule, key, calendar)
+            for due_at in reminder_times(rule, rnd, calendar):
                 if now - LATE_PLAN_WINDOW <= due_at <= now:
                     queued += outbox.plan(store, rule.questionnaire_id, key, due_at, channel_ids,
                                           now)
     return queued
 
 
-def next_reminder(store: Store, now: dt.datetime) -> dt.datetime | None:
+def next_reminder(store: Store, now: dt.datetime, calendar: WorkCalendar) -> dt.datetime | None:
     """The next reminder time after `now` (the thread wakes for it, so a reminder goes out
     on time, not at the next tick)."""
     upcoming = []
@@ -221,8 +228,8 @@ def next_reminder(store: Store, now: dt.datetime) -> dt.datetime | None:
         except StoreError:
             continue
         for key in periods.recent(kind, now.date(), 3):
-            upcoming += [t for t in reminder_times(rule, round_store.round_of(store, rule, key))
-                         if t > now]
+            rnd = round_store.round_of(store, rule, key, calendar)
+            upcoming += [t for t in reminder_times(rule, rnd, calendar) if t > now]
     return min(upcoming, default=None)
 
 
@@ -231,13 +238,13 @@ def titles(store: Store) -> dict[str, dict[str, str]]:
             for q in store.current_questionnaires()}
 
 
-def deliver(store: Store, message: outbox.Message, now: dt.datetime, base_s: float,
-            cap_s: float, send=post) -> str:
+def deliver(store: Store, message: outbox.Message, now: dt.datetime, calendar: WorkCalendar,
+            base_s: float, cap_s: float, send=post) -> str:
     """Compute the message's text now and post it; record the outcome. Returns the state.
     Whatever goes wrong with this one message (a refusal, an odd answer, a bug) counts as a
     failed attempt with its back-off, so nothing is retried in a tight loop."""
     try:
-        return _deliver(store, message, now, send)
+        return _deliver(store, message, now, calendar, send)
     except DeliveryFailure as exc:
         observability.REMINDER_FAILURES.inc()
         outbox.mark_failed(store, message.message_id, exc.stored(), now, base_s, cap_s)
@@ -252,7 +259,8 @@ def deliver(store: Store, message: outbox.Message, now: dt.datetime, base_s: flo
     return outbox.PENDING
 
 
-def _deliver(store: Store, message: outbox.Message, now: dt.datetime, send) -> str:
+def _deliver(store: Store, message: outbox.Message, now: dt.datetime, calendar: WorkCalendar,
+             send) -> str:
     channel = round_store.channel(store, message.channel_id)
     rule = round_store.rule(store, message.questionnaire_id) or \
         Rule(message.questionnaire_id)   # a hand-sent reminder before any rule is saved
@@ -262,7 +270,7 @@ def _deliver(store: Store, message: outbox.Message, now: dt.datetime, send) -> s
     if message.period_key in store.closed_periods(message.questionnaire_id):
         outbox.mark_skipped(store, message.message_id, "round closed", now)
         return outbox.SKIPPED
-    rnd = round_store.round_of(store, rule, message.period_key)
+    rnd = round_store.round_of(store, rule, message.period_key, calendar)
     late = to_remind(store, rnd, channel, now)
     if late.empty:
         outbox.mark_skipped(store, message.message_id, "nobody left to remind", now)
@@ -300,13 +308,15 @@ class Delivery(threading.Thread):
 
     def run_once(self) -> None:
         now = self.clock()
-        plan_due(self.store, now)
+        calendar = holidays.work_calendar(self.store)   # once per round of work
+        plan_due(self.store, now, calendar)
         if self.stopped.is_set():
             return
         # claimed one at a time (on PostgreSQL: by this process only), so stopping between two
         # leaves nothing claimed and unsent
         for message in outbox.claimed(self.store, now, clock=self.clock):
-            deliver(self.store, message, self.clock(), self.base_s, self.cap_s, self.send)
+            deliver(self.store, message, self.clock(), calendar, self.base_s, self.cap_s,
+                    self.send)
             if self.stopped.is_set():
                 return
 
@@ -331,8 +341,9 @@ class Delivery(threading.Thread):
         """Until the next tick, or sooner when a retry or a reminder time falls before it."""
         try:
             now = self.clock()
-            upcoming = [t for t in (outbox.next_due(self.store), next_reminder(self.store, now))
-                        if t is not None]
+            calendar = holidays.work_calendar(self.store)
+            upcoming = [t for t in (outbox.next_due(self.store),
+                                    next_reminder(self.store, now, calendar)) if t is not None]
         except Exception:  # noqa: BLE001
             return self.tick
         if not upcoming:

@@ -1,22 +1,22 @@
 """Reporting rounds: when a period's round opens, its deadline on China's working-day calendar,
 and whether a report came in on time, late, or not at all.
 
-The calendar is chinesecalendar (statutory holidays and the adjusted working weekends the State
-Council publishes each year). For a year it does not cover yet, working days fall back to
-Monday to Friday and every date computed from that year says so (`estimated`), so a page can
-show "estimated" beside it; upgrading the package corrects them, since deadlines are computed,
-never stored.
+Working days come from a WorkCalendar (survey/work_calendar.py: the office's entered holiday
+schedules, else the chinesecalendar package, else Monday to Friday), passed in by the caller.
+A round computed across a year no schedule covers says so (`estimated`), so pages, reminders
+and exports can mark it; entering that year's schedule corrects it at the next computation,
+since deadlines are computed, never stored.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
-
-import chinese_calendar
+from typing import Iterator
 
 from survey import periods
 from survey.errors import DomainError
+from survey.work_calendar import WorkCalendar
 
 ON_TIME, LATE, MISSING, PENDING = "on_time", "late", "missing", "pending"
 STATUSES = (ON_TIME, LATE, MISSING, PENDING)
@@ -24,40 +24,6 @@ STATUSES = (ON_TIME, LATE, MISSING, PENDING)
 
 class RuleError(DomainError):
     pass
-
-
-def covered(day: dt.date) -> bool:
-    """Whether the calendar package knows this year's holidays and adjusted working days."""
-    try:
-        chinese_calendar.is_workday(day)
-    except NotImplementedError:
-        return False
-    return True
-
-
-def is_working_day(day: dt.date) -> bool:
-    """A working day in mainland China (holidays off, adjusted weekends on); Monday to Friday
-    for years the calendar does not cover yet."""
-    try:
-        return chinese_calendar.is_workday(day)
-    except NotImplementedError:
-        return day.weekday() < 5
-
-
-def shift_working_days(day: dt.date, n: int) -> dt.date:
-    """The n-th working day after `day` (n > 0), before it (n < 0); n = 0: `day` itself if it
-    is a working day, else the next working day."""
-    step = 1 if n >= 0 else -1
-    if n == 0:
-        while not is_working_day(day):
-            day += dt.timedelta(days=1)
-        return day
-    count = 0
-    while count < abs(n):
-        day += dt.timedelta(days=step)
-        if is_working_day(day):
-            count += 1
-    return day
 
 
 @dataclass(frozen=True)
@@ -96,7 +62,13 @@ class Round:
     period_end: dt.date
     opens: dt.date
     deadline: dt.date          # the last day that counts as on time (the whole day)
-    estimated: bool            # some date falls in a year the calendar does not cover
+    # years between the period's start and the deadline that no holiday schedule covers: the
+    # dates were counted on Monday to Friday there
+    estimated_years: tuple[int, ...] = ()
+
+    @property
+    def estimated(self) -> bool:
+        return bool(self.estimated_years)
 
     @property
     def deadline_end(self) -> dt.datetime:
@@ -109,25 +81,33 @@ class Round:
         return MISSING if now >= self.deadline_end else PENDING
 
 
-def round_for(rule: Rule, period_kind: str, period_key: str) -> Round:
+def round_for(rule: Rule, period_kind: str, period_key: str, calendar: WorkCalendar) -> Round:
     start, end = periods.bounds(period_kind, period_key)
-    deadline = shift_working_days(end, rule.deadline_days) if rule.deadline_days else \
-        shift_working_days(end, 0)
+    deadline = calendar.shift(end, rule.deadline_days)
     if rule.open_days is None:
         opens = start
     elif rule.open_days == 0:  # right after the period (a report about a finished month)
         opens = end + dt.timedelta(days=1)
     else:
-        opens = max(start, shift_working_days(end + dt.timedelta(days=1), -rule.open_days))
-    estimated = not (covered(start) and covered(deadline))
-    return Round(rule.questionnaire_id, period_key, start, end, opens, deadline, estimated)
+        opens = max(start, calendar.shift(end + dt.timedelta(days=1), -rule.open_days))
+    return Round(rule.questionnaire_id, period_key, start, end, opens, deadline,
+                 calendar.uncovered_years(start, deadline))
 
 
-def reminder_times(rule: Rule, rnd: Round) -> list[dt.datetime]:
+def coming(rule: Rule, period_kind: str, today: dt.date, calendar: WorkCalendar
+           ) -> Iterator[Round]:
+    """The rounds from the current period on, endlessly (the caller stops)."""
+    key = periods.key_for(period_kind, today)
+    while True:
+        yield round_for(rule, period_kind, key, calendar)
+        key = periods.following(period_kind, key)
+
+
+def reminder_times(rule: Rule, rnd: Round, calendar: WorkCalendar) -> list[dt.datetime]:
     """When reminders for a round go out: working days only, never before the round opens."""
     times = set()
     for offset in rule.reminders:
-        day = shift_working_days(rnd.deadline, offset)
+        day = calendar.shift(rnd.deadline, offset)
         if day >= rnd.opens:
             times.add(dt.datetime.combine(day, rule.remind_at))
     return sorted(times)
@@ -148,3 +128,12 @@ def weekday_label(day: dt.date, lang: str) -> str:
     names = ("周一", "周二", "周三", "周四", "周五", "周六", "周日") if lang == "zh" else \
         ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
     return f"{day:%Y-%m-%d} ({names[day.weekday()]})"
+
+
+def estimated_note(rnd: Round, lang: str) -> str:
+    """Why a round's dates are estimated, short enough for a reminder message."""
+    years = "、".join(str(y) for y in rnd.estimated_years) if lang == "zh" else \
+        ", ".join(str(y) for y in rnd.estimated_years)
+    if lang == "zh":
+        return f"估算:{years} 年节假日安排尚未录入,按周一至周五计算"
+    return f"estimated: the {years} holiday schedule is not entered yet, counted Monday to Friday"

@@ -1,6 +1,7 @@
-"""Signing in: a respondent code or a staff password, checked against the attempt limits, ends
-in a server-side session (survey/store/sessions.py). Used by the pages (typed code, password
-form) and by the server's middleware (a code in a QR link), so both follow the same rules.
+"""Signing in: a respondent code or a staff password, checked against the attempt limits, or
+the organisation's single sign-on (survey/sso.py), ends in a server-side session
+(survey/store/sessions.py). Used by the pages (typed code, password form, the provider's
+answer) and by the server's middleware (a code in a QR link), so all follow the same rules.
 
 A cadre session lasts hours, not weeks; a staff session ends after the idle timeout and at most
 after a working day. Wrong codes, wrong passwords, reports and ratings each have their own
@@ -9,13 +10,14 @@ limiter (survey/throttle.py), so one never blocks another.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import hashlib
 import hmac
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass
 from functools import lru_cache
 
-from survey import access, codes, observability, throttle
+from survey import access, codes, observability, sso, throttle
 from survey.store import CodeError, sessions
 from survey.store.accounts import ONE_TIME_HOURS, OneTimePasswordExpired
 
@@ -29,6 +31,8 @@ class Outcome:
     token: str | None = None      # the new session's token (set it as the cookie)
     reason: str | None = None     # why not: format, unknown, revoked, inactive, wait, failed,
                                   # expired (a right one-time password, too late)
+    #                               sso_required; single sign-on: stale, no_email, unverified,
+    #                               unknown, ambiguous, disabled (sso_sign_in)
     wait_s: float = 0.0           # with reason "wait": how long to wait
     subject: str | None = None    # user name or respondent pseudonym
     problem: object = None        # with reason "expired": the message (DomainError) to show
@@ -103,6 +107,9 @@ def staff_sign_in(store, limits: throttle.Limits, username: str, password: str,
     known = store.account(username) is not None if username else False
     # A user name that is not an account is not written down: it may be a mistyped password.
     actor = username if known else "?"
+    if sso.policy(store).refuses_password(username):  # no password is even checked
+        store.audit(actor, "login_refused", method=sessions.PASSWORD, reason="sso_required")
+        return Outcome(reason="sso_required")
     if wait > 0:
         store.audit(actor, "login_locked")
         observability.sign_in_failed("staff", "wait")
@@ -124,6 +131,36 @@ def staff_sign_in(store, limits: throttle.Limits, username: str, password: str,
         store.audit(actor, "login_failed")
         observability.sign_in_failed("staff", "failed")
         return Outcome(reason="failed")
-    store.audit(account.username, "login")
+    store.audit(account.username, "login", method=sessions.PASSWORD)
     token = sessions.start(store, sessions.STAFF, account.username, STAFF_LIFETIME_S)
     return Outcome(token=token, subject=account.username)
+
+
+def sso_sign_in(store, claims: Mapping, now: float | None = None) -> Outcome:
+    """A staff session for the account whose user name is the e-mail address the organisation's
+    provider vouches for (compared without case), with that account's role and region, from a
+    fresh ID token and once only. No local password is involved or asked for afterwards.
+
+    `stale` (an ID token issued long ago or used before: Streamlit keeps it in a cookie for
+    30 days) is nothing to tell anyone: the person signs in at the provider again. An unknown
+    address leaves nothing behind but an audit entry without it."""
+    proof = sso.proof(claims)
+    if proof is None or not sso.fresh(claims, time.time() if now is None else now):
+        return Outcome(reason="stale")
+    email = sso.email(claims)
+    found = store.accounts_for_email(email) if email else []
+    reason = ("no_email" if not email else "unverified" if sso.unverified(claims)
+              else "unknown" if not found else "ambiguous" if len(found) > 1
+              else "disabled" if found[0].disabled else None)
+    if reason:
+        actor = found[0].username if reason == "disabled" else "?"
+        store.audit(actor, "login_failed", method=sessions.SSO, reason=reason)
+        return Outcome(reason=reason)
+    username = found[0].username
+    token = sessions.start(store, sessions.STAFF, username, STAFF_LIFETIME_S,
+                           method=sessions.SSO, proof=proof)
+    if token is None:
+        return Outcome(reason="stale")
+    store.signed_in(username)
+    store.audit(username, "login", method=sessions.SSO)
+    return Outcome(token=token, subject=username)

@@ -380,8 +380,9 @@ def latest_common_quarter(frame: pd.DataFrame) -> tuple[pd.DataFrame, bool]:
     return frame.sort_values("bucket").groupby("who").tail(1), False
 
 
-def responses(store: Store, flt: Filter, period_key: str) -> pd.DataFrame:
-    return analytics.responses(store, flt, period_key)
+def responses(store: Store, flt: Filter, period_key: str, past_deadline: bool | None = None
+              ) -> pd.DataFrame:
+    return analytics.responses(store, flt, period_key, past_deadline=past_deadline)
 
 
 def indicator_label(key: str, lang: str) -> str:

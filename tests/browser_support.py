@@ -36,13 +36,15 @@ def free_port() -> int:
 
 
 @contextlib.contextmanager
-def running_app(env: dict, timeout: float = 60):
-    port = free_port()
+def running_app(env: dict, timeout: float = 60, port: int | None = None, args=()):
+    """`args`: more `streamlit run` options, e.g. ("--secrets.files", path) for secrets other
+    than the developer's own .streamlit/secrets.toml."""
+    port = port or free_port()
     log = open(Path(env["SURVEY_DB"]).with_suffix(".server.log"), "w")
     proc = subprocess.Popen(
         [sys.executable, "-m", "streamlit", "run", str(ROOT / "survey_app.py"),
          "--server.port", str(port), "--server.address", "127.0.0.1",
-         "--server.headless", "true"],
+         "--server.headless", "true", *args],
         cwd=ROOT, env={**os.environ, **env}, stdout=log, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
     try:
@@ -79,3 +81,20 @@ def settle(page, pause: float = 0.25) -> None:
         "document.querySelector('[data-testid=stApp]')?.getAttribute("
         "'data-test-script-state') !== 'running' && !document.querySelector('[data-stale=true]')",
         timeout=20000)
+
+
+def sign_in(page, url: str, path: str, username: str, password: str) -> None:
+    """Open `path`, sign in on its form as a staff member (Chinese labels), and wait until the
+    form is gone and the session cookie has arrived (it comes through the page's fetch after
+    the run). Works on a phone too, where the sidebar with 退出登录 is folded away."""
+    page.goto(f"{url}{path}")
+    page.wait_for_selector("input[type=password]", timeout=30000)
+    page.get_by_label("用户名").fill(username)
+    page.get_by_label("密码", exact=True).fill(password)
+    page.get_by_role("button", name="登录").click()
+    settle(page)
+    page.wait_for_selector("input[type=password]", state="detached", timeout=30000)
+    for _ in range(100):
+        if any(c["name"] == "survey_staff" for c in page.context.cookies()):
+            break
+        time.sleep(0.1)

@@ -270,9 +270,9 @@ def test_one_analyst_transaction_sees_one_moment_and_the_next_query_the_new_one(
     con.close()
 
 
-PRIVATE = ("account", "web_session", "session_handoff", "draft", "draft_flow", "audit_log",
-           "respondent", "clue", "demo_code", "app_setting", "reminder_channel", "submission",
-           "answer", "kept_slot")
+PRIVATE = ("account", "web_session", "session_handoff", "staff_sign_in", "draft", "draft_flow",
+           "audit_log", "respondent", "clue", "demo_code", "app_setting", "reminder_channel",
+           "submission", "answer", "kept_slot")
 
 
 def test_the_analysts_role_reads_the_allowed_views_and_nothing_else(deployment):

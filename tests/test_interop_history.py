@@ -232,11 +232,13 @@ def test_each_row_is_checked_against_the_version_in_force_in_its_period(hstore, 
     book = openpyxl.load_workbook(io.BytesIO(_one_row_file(point, period="2025-03")))
     sheet = book.active
     sheet["R1"], sheet["R2"] = "挂牌数量", 4
-    sheet.append(["A8", point, TODAY.strftime("%Y-%m"), 40, 5, 3, 2.5, 8, 4, 1, 0, "否", 5, 9,
+    # the new version is in force from the month it is published: this month, really
+    today = dt.date.today()
+    sheet.append(["A8", point, today.strftime("%Y-%m"), 40, 5, 3, 2.5, 8, 4, 1, 0, "否", 5, 9,
                   "否", 3, "一般", 4])
     buffer = io.BytesIO()
     book.save(buffer)
-    report = _read(hstore, buffer.getvalue(), "versions.xlsx")
+    report = history_import.read(hstore, buffer.getvalue(), "versions.xlsx", KEY, today=today)
     [issue] = report.issues  # 2025-03 predates the new version: no plaques then
     assert (issue.row, issue.item) == (2, "挂牌数量") and "2025-03" in issue.en
     [row] = report.rows

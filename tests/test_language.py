@@ -33,6 +33,7 @@ ALLOWED_WORDS = {
     "spss", "stata", "utf", "bom", "wps", "ok", "pdf", "q1", "q2", "q3", "q4",
     "odk", "collect", "kobocollect", "kobotoolbox",  # data-collection tools, by their names
     "gbk",  # the Chinese Windows text encoding
+    "chinesecalendar",  # the holiday-calendar package, by its name
 }
 # Latin text that is a code, an address or a file name, not a word.
 CODE_LIKE = re.compile(

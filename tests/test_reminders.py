@@ -19,7 +19,10 @@ from survey.store import Point, Store, StoreError
 from survey.store import outbox
 from survey.store import rounds as round_store
 from tests.conftest import KEY, ROOT, SCHOOL, VILLAGE, complete_answers
+from survey.work_calendar import WorkCalendar
 from tests.webhook_support import SECRET, Robot
+
+CAL = WorkCalendar()   # the package's 2026, as the delivery thread builds it with no office data
 THIRD = Point("P-VIL-2", "幸福村<b>", "village", "village", ("江北市", "清河县", "河口镇"))
 OTHER = Point("P-VIL-9", "远山村", "village", "village", ("江北市", "白水县", "山口镇"))
 # September 2026's round: deadline the 3rd working day after Sep 30 = Sat Oct 10 (adjusted
@@ -68,10 +71,10 @@ def test_late_points_only_in_both_robot_formats(store, monthly, robot):
         submit(store, monthly, code, dt.datetime(2026, 10, 9, 10))
     submit(store, monthly, codes[THIRD.point_id][0], dt.datetime(2026, 10, 9, 11))
 
-    assert reminders.plan_due(store, dt.datetime(2026, 10, 10, 9, 29)) == 0   # not yet
+    assert reminders.plan_due(store, dt.datetime(2026, 10, 10, 9, 29), CAL) == 0   # not yet
     delivery = reminders.Delivery(store, clock=lambda: AFTER)
     delivery.run_once()
-    assert reminders.plan_due(store, AFTER) == 0          # planned once, however often it runs
+    assert reminders.plan_due(store, AFTER, CAL) == 0          # planned once, however often it runs
 
     by_path = {path: body for path, _, body in robot.accepted}
     assert set(by_path) == {"/cgi-bin/webhook/send", "/robot/send"}
@@ -108,7 +111,7 @@ def test_a_point_that_submits_between_scheduling_and_sending_is_not_reminded(sto
     for pid in (VILLAGE.point_id, THIRD.point_id):
         for code in codes[pid]:
             submit(store, monthly, code, dt.datetime(2026, 10, 9, 10))
-    assert reminders.plan_due(store, AFTER) == 1          # the school was missing when planned
+    assert reminders.plan_due(store, AFTER, CAL) == 1          # the school was missing when planned
     for code in codes[SCHOOL.point_id]:                   # ... and reports before the send
         submit(store, monthly, code, dt.datetime(2026, 10, 12, 9, 31))
     delivery = reminders.Delivery(store, clock=lambda: AFTER + dt.timedelta(minutes=2))
@@ -223,7 +226,7 @@ def test_two_app_servers_on_one_postgresql_plan_once_and_deliver_every_message_o
                                     f"{robot.url}/cgi-bin/webhook/send?key=group-{i}", None,
                                     ("江北市", "清河县"), None, "zh", "admin")
         with ThreadPoolExecutor(4) as pool:                 # both plan the same time, twice
-            queued = list(pool.map(lambda s: reminders.plan_due(s, AFTER), servers * 2))
+            queued = list(pool.map(lambda s: reminders.plan_due(s, AFTER, CAL), servers * 2))
         assert sum(queued) == groups and outbox.counts(first) == {"pending": groups}
 
         started = time.monotonic()
@@ -334,7 +337,8 @@ def test_an_exception_while_sending_counts_as_a_failed_attempt(store, monthly, r
     def broken(url, body):
         raise KeyError("something nobody expected")
     outbox.queue_now(store, only_channel(store), "burden_monthly", "2026-09", "admin", now=AFTER)
-    state = reminders.deliver(store, outbox.due(store, AFTER)[0], AFTER, 30, 1800, send=broken)
+    state = reminders.deliver(store, outbox.due(store, AFTER)[0], AFTER, CAL, 30, 1800,
+                              send=broken)
     row = only_message(store)
     assert state == "pending" and row["attempts"] == 1
     assert row["next_attempt_at"] == AFTER + dt.timedelta(seconds=30)

@@ -9,57 +9,63 @@ from survey import rounds
 from survey.rounds import LATE, MISSING, ON_TIME, PENDING, Rule, round_for
 from survey.store import Point
 from survey.store import rounds as round_store
+from survey.work_calendar import WorkCalendar
 from tests.conftest import SCHOOL, VILLAGE, complete_answers
 
 D = dt.date
 
 
+CAL = WorkCalendar()          # the package's data only (no office schedule)
+
+
 def test_spring_festival_2026_deadline_skips_the_holiday_and_counts_the_working_saturday():
     # January 2026 ends on Sat 31; 5th working day after it: Feb 2, 3, 4, 5, 6 -> Fri Feb 6
-    assert round_for(Rule("q", deadline_days=5), "month", "2026-01").deadline == D(2026, 2, 6)
+    assert round_for(Rule("q", deadline_days=5), "month", "2026-01", CAL).deadline == D(2026, 2, 6)
     # The holiday runs Sun Feb 15 - Mon Feb 23; Sat Feb 14 and Sat Feb 28 are working days.
-    assert rounds.is_working_day(D(2026, 2, 14)) and rounds.is_working_day(D(2026, 2, 28))
-    assert not any(rounds.is_working_day(D(2026, 2, d)) for d in range(15, 24))
+    assert CAL.is_working_day(D(2026, 2, 14)) and CAL.is_working_day(D(2026, 2, 28))
+    assert not any(CAL.is_working_day(D(2026, 2, d)) for d in range(15, 24))
     # From Fri Feb 13: the 1st working day is the adjusted Saturday, the 2nd is after the holiday
-    assert rounds.shift_working_days(D(2026, 2, 13), 1) == D(2026, 2, 14)
-    assert rounds.shift_working_days(D(2026, 2, 13), 2) == D(2026, 2, 24)
+    assert CAL.shift(D(2026, 2, 13), 1) == D(2026, 2, 14)
+    assert CAL.shift(D(2026, 2, 13), 2) == D(2026, 2, 24)
     # A weekly round for the week before the holiday (Feb 9-15): 3rd working day after Sun Feb 15
-    assert round_for(Rule("q", deadline_days=3), "week", "2026-W07").deadline == D(2026, 2, 26)
+    assert round_for(Rule("q", deadline_days=3), "week", "2026-W07", CAL).deadline == D(2026, 2, 26)
     # The deadline of February's round counts Sat Feb 28 as a working day: it is *not* in March
-    feb = round_for(Rule("q", deadline_days=0), "month", "2026-02")
+    feb = round_for(Rule("q", deadline_days=0), "month", "2026-02", CAL)
     assert feb.deadline == D(2026, 2, 28) and not feb.estimated
 
 
 def test_national_day_2026_deadline():
     # September ends on Wed Sep 30; Oct 1-7 are holidays; Oct 8, 9, 10 (a working Saturday)
     rule = Rule("q", deadline_days=3)
-    assert round_for(rule, "month", "2026-09").deadline == D(2026, 10, 10)
-    assert rounds.is_working_day(D(2026, 9, 20))  # Sunday before, adjusted working day
-    assert round_for(Rule("q", deadline_days=5), "month", "2026-09").deadline == D(2026, 10, 13)
+    assert round_for(rule, "month", "2026-09", CAL).deadline == D(2026, 10, 10)
+    assert CAL.is_working_day(D(2026, 9, 20))  # Sunday before, adjusted working day
+    assert round_for(Rule("q", deadline_days=5), "month", "2026-09", CAL).deadline == D(2026, 10, 13)
     # a quarter: Q3 ends Sep 30 as well
-    assert round_for(Rule("q", deadline_days=1), "quarter", "2026-Q3").deadline == D(2026, 10, 8)
+    assert round_for(Rule("q", deadline_days=1), "quarter", "2026-Q3", CAL).deadline == D(2026, 10, 8)
 
 
 def test_reminder_times_are_working_days_and_not_before_the_round_opens():
     rule = Rule("q", deadline_days=3, reminders=(-2, -1, 0, 1), remind_at=dt.time(9, 30),
                 open_days=0)
-    rnd = round_for(rule, "month", "2026-09")       # deadline Sat Oct 10 (a working day)
-    times = rounds.reminder_times(rule, rnd)
+    rnd = round_for(rule, "month", "2026-09", CAL)       # deadline Sat Oct 10 (a working day)
+    times = rounds.reminder_times(rule, rnd, CAL)
     # -2: Oct 8, -1: Oct 9, 0: Oct 10, +1: Mon Oct 12 (Sun Oct 11 is off); never inside Oct 1-7
     assert times == [dt.datetime(2026, 10, d, 9, 30) for d in (8, 9, 10, 12)]
     early = Rule("q", deadline_days=1, reminders=(-10, 0), open_days=0)
-    rnd = round_for(early, "month", "2026-09")       # opens Oct 1, deadline Oct 8
-    assert rounds.reminder_times(early, rnd) == [dt.datetime(2026, 10, 8, 9, 30)]
+    rnd = round_for(early, "month", "2026-09", CAL)       # opens Oct 1, deadline Oct 8
+    assert rounds.reminder_times(early, rnd, CAL) == [dt.datetime(2026, 10, 8, 9, 30)]
 
 
 def test_years_the_calendar_does_not_cover_fall_back_to_weekdays_and_say_so():
-    rnd = round_for(Rule("q", deadline_days=5), "month", "2026-12")  # deadline in Jan 2027
-    if rounds.covered(D(2027, 1, 4)):
+    rnd = round_for(Rule("q", deadline_days=5), "month", "2026-12", CAL)  # deadline in Jan 2027
+    if CAL.covered(D(2027, 1, 4)):
         pytest.skip("the installed chinesecalendar already covers 2027")
-    assert rnd.estimated
-    assert all(rounds.is_working_day(D(2027, 1, d)) == (D(2027, 1, d).weekday() < 5)
+    assert rnd.estimated and rnd.estimated_years == (2027,)
+    assert all(CAL.is_working_day(D(2027, 1, d)) == (D(2027, 1, d).weekday() < 5)
                for d in range(1, 31))
     assert rnd.deadline == D(2027, 1, 7)  # Fri 1 (a holiday in reality), Mon 4 ... Thu 7
+    assert "2027" in rounds.estimated_note(rnd, "zh") and "estimated" in \
+        rounds.estimated_note(rnd, "en")
 
 
 def test_rule_checks_and_offsets_parse_with_messages_in_both_languages():
@@ -98,7 +104,7 @@ def test_status_per_point_and_rollups(store, monthly):
     rule = Rule("burden_monthly", deadline_days=5)
     round_store.save_rule(store, rule, "admin")
     assert round_store.rule(store, "burden_monthly").deadline_days == 5
-    rnd = round_store.round_of(store, rule, "2026-09")
+    rnd = round_store.round_of(store, rule, "2026-09", CAL)
     assert rnd.deadline == D(2026, 10, 13)
     on_time, late = dt.datetime(2026, 10, 13, 22, 0), dt.datetime(2026, 10, 14, 8, 0)
     for code in codes[VILLAGE.point_id]:        # both on time (the last evening of the deadline)
@@ -136,13 +142,13 @@ def test_status_per_point_and_rollups(store, monthly):
 
     # a code revoked is no longer expected in rounds whose deadline comes after the revocation
     store.revoke_code(codes[third.point_id][1])
-    later = round_store.round_of(store, rule, "2026-11")
+    later = round_store.round_of(store, rule, "2026-11", CAL)
     _submit(store, monthly, codes[third.point_id][0], "2026-11", dt.datetime(2026, 12, 1))
     row = round_store.point_status(store, later, now=dt.datetime(2026, 12, 20)).set_index(
         "point_id").loc[third.point_id]
     assert (row["expected"], row["missing"], row["status"]) == (1, 0, ON_TIME)
 
-    trend = round_store.trend(store, rule, "2026-09", 3, now=dt.datetime(2026, 10, 20))
+    trend = round_store.trend(store, rule, "2026-09", 3, CAL, now=dt.datetime(2026, 10, 20))
     assert list(trend["period_key"]) == ["2026-07", "2026-08", "2026-09"]
     assert trend.iloc[-1]["on_time_rate"] == pytest.approx(0.25)
     assert trend.iloc[0]["points_on_time"] == 0

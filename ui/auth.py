@@ -1,6 +1,8 @@
 """Who is at the keyboard: the signed-in staff account or the cadre whose code opened the form,
 kept in a server-side session behind an HttpOnly cookie (survey/store/sessions.py, ui/server.py),
-so a reload, a second tab or a shared link keeps them signed in. Plus the guard each page calls.
+so a reload, a second tab or a shared link keeps them signed in. Plus the guard each page calls,
+and single sign-on: Streamlit's st.login signs the person in at their organisation's provider,
+then finish_sso opens the app's own session for their account (survey/sso.py).
 
 A new browser tab starts a new Streamlit session: it finds the cookie in st.context.cookies.
 A sign-in inside a run cannot set a cookie, so the run hands the session over once through
@@ -9,18 +11,22 @@ POST /session/claim (a one-time value; the browser's fetch stores the HttpOnly c
 
 from __future__ import annotations
 
+import dataclasses
 import json
+import logging
 
 import streamlit as st
+from streamlit.errors import StreamlitAuthError
 
-from survey import access, signin
+from survey import access, signin, sso
 from survey.client_address import client_address
 from survey.store import CodeError, Respondent, sessions
 from survey.errors import message
-from ui.context import lang, startup, t
+from ui.context import SSO_LANG_COOKIE, escape, lang, startup, t
 from ui.server import COOKIES, DEVICE_COOKIES
 
 _TOKENS = {sessions.STAFF: "staff_token", sessions.CADRE: "cadre_token"}
+_log = logging.getLogger("survey.auth")
 
 
 def address() -> str | None:
@@ -105,7 +111,18 @@ def current() -> access.Account | None:
     if account is None or account.disabled:
         sign_out()
         return None
+    if found.method == sessions.SSO:
+        # Their organisation vouched for them: no one-time password to replace, no local one.
+        return dataclasses.replace(account, must_change=False)
+    if sso.policy(startup().store).refuses_password(account.username):
+        sign_out(t("sso_required_now"))  # the office switched to single sign-on meanwhile
+        return None
     return account
+
+
+def signed_in_by_sso() -> bool:
+    found = _session(sessions.STAFF, startup().config.idle_minutes * 60)
+    return found is not None and found.method == sessions.SSO
 
 
 def sign_in(username: str, password: str) -> str | None:
@@ -116,18 +133,23 @@ def sign_in(username: str, password: str) -> str | None:
         return t("login_wait", seconds=max(1, round(outcome.wait_s)))
     if outcome.reason == "expired":  # what to do instead, in the viewer's language
         return message(outcome.problem, lang())
+    if outcome.reason == "sso_required":
+        return t("sso_required")
     if not outcome.ok:
         return t("login_failed")
     _start(sessions.STAFF, outcome.token)
     return None
 
 
-def sign_out(reason: str | None = None) -> None:
-    """End the session everywhere (every tab, every server), then forget this browser's cookie."""
+def sign_out(reason: str | None = None, at_provider: bool = False) -> None:
+    """End the session everywhere (every tab, every server), then forget this browser's cookie.
+    `at_provider` (the person's own sign-out): a session opened by single sign-on also ends
+    Streamlit's identity and, where the provider offers it, the provider's session (st.logout
+    takes the browser there and back to the app's front page)."""
     token = _token(sessions.STAFF)
     found = sessions.lookup(startup().store, token, sessions.STAFF, float("inf")) if token else None
     if found is not None:
-        startup().store.audit(found.subject, "logout")
+        startup().store.audit(found.subject, "logout", method=found.method)
         sessions.end(startup().store, token, "sign-out")
     for key in list(st.session_state):
         if key not in ("lang", "cookie_jobs") and not key.startswith("dead_"):
@@ -135,6 +157,10 @@ def sign_out(reason: str | None = None) -> None:
     _forget_cookie(sessions.STAFF)
     if reason:
         st.session_state["signed_out_because"] = reason
+    if at_provider and found is not None and found.method == sessions.SSO and sso_configured():
+        deliver_cookies()
+        st.logout()
+        st.stop()
 
 
 def renew(username: str) -> None:
@@ -142,6 +168,67 @@ def renew(username: str) -> None:
     of its sessions, so other tabs and devices must sign in with the new password)."""
     _start(sessions.STAFF, sessions.start(startup().store, sessions.STAFF, username,
                                           signin.STAFF_LIFETIME_S))
+
+
+def sign_in_choices(key: str = "login") -> None:
+    """The ways in: the organisation's account (when configured) and this app's password.
+    When the office requires single sign-on, the password form is for the emergency
+    administrator only and opens with a switch."""
+    if problem := st.session_state.pop("sso_problem", None):
+        st.error(problem)
+    if not sso_configured():
+        login_form(key)
+        return
+    # Back from the provider (a new page session at the bare address), the page keeps this
+    # one's language: a preference cookie, set now, long before the button is pressed.
+    st.html(f"<script>document.cookie = '{SSO_LANG_COOKIE}={lang()}; path=/; max-age=900; "
+            f"samesite=lax'</script>", unsafe_allow_javascript=True)
+    if st.button(t("sso"), type="primary", width="stretch", key=f"{key}:sso",
+                 icon=":material/badge:"):
+        try:
+            st.login()
+        except StreamlitAuthError as exc:  # no Authlib, an incomplete [auth] block
+            _log.error("single sign-on cannot start: %s", exc)
+            st.error(t("sso_broken"))
+    if sso.policy(startup().store).required:
+        if st.toggle(t("sso_break_glass_form"), key=f"{key}:emergency"):
+            login_form(key)
+    else:
+        st.caption(t("sso_or_password"))
+        login_form(key)
+
+
+def sso_configured() -> bool:
+    """Whether Streamlit found an [auth] block in its secrets (what st.login needs)."""
+    return bool(st.secrets.load_if_toml_exists() and "auth" in st.secrets)
+
+
+SSO_MESSAGES = {"no_email": "sso_no_email", "unverified": "sso_unverified",
+                "unknown": "sso_unknown", "ambiguous": "sso_ambiguous",
+                "disabled": "sso_disabled"}
+
+
+def finish_sso() -> str | None:
+    """The browser came back from the organisation's provider (st.user is signed in) and this
+    tab has no staff session yet: open one for the account of the provider's e-mail. Returns
+    "home" (signed in: go on to the first page), "login" (refused: the sign-in page says why)
+    or None (nothing new: no provider, or a sign-in that is old or already used)."""
+    if not sso_configured() or not st.user.is_logged_in:
+        return None
+    claims = {name: st.user[name] for name in st.user if name != "tokens"}
+    proof = sso.proof(claims)
+    if proof is None or st.session_state.get("sso_seen") == proof:
+        return None
+    st.session_state["sso_seen"] = proof  # once per tab, whatever the outcome
+    outcome = signin.sso_sign_in(startup().store, claims)
+    if outcome.ok:
+        _start(sessions.STAFF, outcome.token)
+        return "home"
+    if outcome.reason not in SSO_MESSAGES:
+        return None
+    st.session_state["sso_problem"] = t(SSO_MESSAGES[outcome.reason],
+                                        email=escape(sso.email(claims)))  # data, not markdown
+    return "login"
 
 
 def login_form(key: str = "login") -> None:
@@ -174,7 +261,7 @@ def require(page: str) -> access.Account | None:
         if reason := st.session_state.pop("signed_out_because", None):
             st.info(reason)
         st.caption(t("login_intro"))
-        login_form(f"login:{page}")
+        sign_in_choices(f"login:{page}")
     else:
         st.error(t("not_allowed"))
     st.stop()

@@ -75,9 +75,14 @@ def t(key: str, **values) -> str:
     return translate(key, lang(), **values)
 
 
+# The language of a sign-in page that offered single sign-on: the provider sends the browser
+# back to the bare address, without ?lang=, in a new page session (ui/auth.py).
+SSO_LANG_COOKIE = "survey_sso_lang"
+
+
 def language_switch() -> None:
     if "lang" not in st.session_state:
-        wanted = st.query_params.get("lang")
+        wanted = st.query_params.get("lang") or (st.context.cookies or {}).get(SSO_LANG_COOKIE)
         st.session_state["lang"] = wanted if wanted in LANGS else "zh"
     st.sidebar.radio(translate("language"), LANGS, key="lang", horizontal=True,
                      format_func=LANG_NAMES.get)

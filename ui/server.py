@@ -7,9 +7,10 @@ HttpOnly cookie, which a Streamlit run cannot set itself.
 - GET /healthz: 200 only while the store answers.
 - GET /metrics: Prometheus text format (survey/observability.py), for this machine, or the
   networks in SURVEY_METRICS_FROM, or a bearer SURVEY_METRICS_TOKEN; 403 for anyone else.
-- a respondent code in a link (`/?code=K7QM-3XPA`, what a QR code opens) is checked here, before
-  any page loads: a valid code gets a cadre session cookie and a 303 to the same address without
-  the code, so the code never stays in the address bar, the history or a Referer.
+- a respondent code in the form's link (`/?code=K7QM-3XPA`, what a QR code opens; no other
+  address) is checked here, before any page loads: a valid code gets a cadre session cookie
+  and a 303 to the same address without the code, so the code never stays in the address
+  bar, the history or a Referer.
 - POST /session/claim: a page that has just signed someone in presents a one-time hand-off
   value (survey/store/sessions.py); the answer sets the session cookie.
 - POST /session/end: clears the cookie after sign-out (the session itself already ended in the
@@ -25,6 +26,7 @@ from urllib.parse import parse_qsl, urlencode
 
 from prometheus_client import CONTENT_TYPE_LATEST
 from starlette.concurrency import run_in_threadpool
+from streamlit import config as st_config
 from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, RedirectResponse, Response
 from starlette.routing import Route
@@ -164,18 +166,25 @@ async def end(request: Request) -> Response:
     return _no_store(response)
 
 
+def _is_form_address(path: str) -> bool:
+    """The bare address (under server.baseUrlPath, if set): the form, what QR codes open."""
+    base = (st_config.get_option("server.baseUrlPath") or "").strip("/")
+    return path.rstrip("/") == (f"/{base}" if base else "")
+
+
 class CodeLinkMiddleware:
-    """Turns `?code=...` on any page address into a cadre session and a clean address."""
+    """Turns `?code=...` on the form's address into a cadre session and a clean address. Only
+    there: on /oauth2callback `code` is the sign-in provider's authorization code, and other
+    pages and routes keep their query as it is."""
 
     def __init__(self, app):
         self.app = app
 
     async def __call__(self, scope, receive, send):
         if scope["type"] == "http" and scope["method"] in ("GET", "HEAD") \
-                and b"code=" in scope.get("query_string", b""):
+                and b"code=" in scope.get("query_string", b"") and _is_form_address(scope["path"]):
             params = parse_qsl(scope["query_string"].decode("latin-1"), keep_blank_values=True)
-            if any(name == "code" for name, _ in params) \
-                    and not scope["path"].startswith(("/_stcore/", "/static/", "/media/")):
+            if any(name == "code" for name, _ in params):
                 request = Request(scope)
                 response = await run_in_threadpool(self._open, request, params)
                 await response(scope, receive, send)

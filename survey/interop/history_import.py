@@ -92,23 +92,9 @@ def read(store: Store, data: bytes, name: str, code_key: bytes,
          questionnaire_id: str = "burden_monthly", today: dt.date | None = None) -> HistoryReport:
     """Read and validate a history file (its bytes and its file name)."""
     report = HistoryReport(name, hashlib.sha256(data).hexdigest(), questionnaire_id)
-    suffix = Path(name).suffix.lower()
-    if suffix not in SUFFIXES:
-        report.issues.append(Issue(name, "-", None, f"'{suffix or name}' is not a spreadsheet; "
-                                   "upload .xlsx, .xls or .csv", f"“{suffix or name}”不是表格"
-                                   "文件;请上传 .xlsx、.xls 或 .csv 文件", kind="error"))
-        return report
-    refused = zip_limits.too_large(data, name)
+    sheets, refused = open_sheets(data, name)
     if refused:
         report.issues.append(refused)
-        return report
-    try:
-        sheets = _sheets(data, suffix, Path(name).stem)
-    except Exception as exc:  # noqa: BLE001 - a corrupt file: say so, never crash the page
-        report.issues.append(Issue(name, "-", None, f"the file cannot be read ({type(exc).__name__}"
-                                   f": {exc}); open it in Excel, save it again and retry",
-                                   f"无法读取该文件({type(exc).__name__}: {exc});请用 Excel 打开"
-                                   "后重新保存再试", kind="error"))
         return report
     _Validator(store, report, code_key, today or dt.date.today()).run(sheets)
     return report
@@ -126,6 +112,28 @@ def load(store: Store, report: HistoryReport, actor: str, valid_rows_only: bool 
 
 
 # -- reading the file ------------------------------------------------------------------------
+def open_sheets(data: bytes, name: str, suffixes: tuple[str, ...] = SUFFIXES
+                ) -> tuple[list[tuple[str, list[list]]] | None, Issue | None]:
+    """A spreadsheet's sheets as rows, or the error saying why not (not a spreadsheet, one
+    that would unzip to too much, a corrupt file), never an exception."""
+    suffix = Path(name).suffix.lower()
+    if suffix not in suffixes:
+        allowed = ", ".join(suffixes)
+        return None, Issue(name, "-", None, f"'{suffix or name}' is not a spreadsheet; upload "
+                           f"{allowed}", f"“{suffix or name}”不是表格文件;请上传 "
+                           f"{'、'.join(suffixes)} 文件", kind="error")
+    refused = zip_limits.too_large(data, name)
+    if refused:
+        return None, refused
+    try:
+        return _sheets(data, suffix, Path(name).stem), None
+    except Exception as exc:  # noqa: BLE001 - a corrupt file: say so, never crash the page
+        return None, Issue(name, "-", None, f"the file cannot be read ({type(exc).__name__}: "
+                           f"{exc}); open it in Excel, save it again and retry",
+                           f"无法读取该文件({type(exc).__name__}: {exc});请用 Excel 打开后重新保存"
+                           "再试", kind="error")
+
+
 def _sheets(data: bytes, suffix: str, stem: str) -> list[tuple[str, list[list]]]:
     if suffix == ".csv":
         return [(stem, _csv_rows(data))]

@@ -41,9 +41,12 @@ def create_account(store, username: str, display_name: str, role: str, region, p
         raise StoreError("a user name is required", "请填写用户名。")
 
     def work(cur):
-        if cur.execute("SELECT 1 FROM account WHERE username = ?", [username]).fetchone():
-            raise StoreError(f"the user name '{username}' is taken",
-                             f"用户名“{username}”已被使用,请换一个。")
+        # Without case: single sign-on finds an account by e-mail, whatever its case.
+        taken = cur.execute("SELECT username FROM account WHERE lower(username) = lower(?)",
+                            [username]).fetchone()
+        if taken:
+            raise StoreError(f"the user name '{taken[0]}' is taken",
+                             f"用户名“{taken[0]}”已被使用,请换一个。")
         now = _now()
         cur.execute("INSERT INTO account VALUES (?, ?, ?, ?, ?, ?, NULL, ?, NULL)",
                     [username, display_name or username, role, list(region or ()),
@@ -54,16 +57,32 @@ def create_account(store, username: str, display_name: str, role: str, region, p
     store._write(work)
 
 
-def accounts(store) -> list:
+def _account(row):
     from survey.access import Account
-    return [Account(u, d, r, tuple(g or ()), m, x)
-            for u, d, r, g, m, x in store._rows(_ACCOUNT_SQL + " ORDER BY username")]
+    username, display_name, role, region, must_change, disabled = row
+    return Account(username, display_name, role, tuple(region or ()), must_change, disabled)
+
+
+def accounts(store) -> list:
+    return [_account(row) for row in store._rows(_ACCOUNT_SQL + " ORDER BY username")]
 
 
 def account(store, username: str):
-    from survey.access import Account
     row = store._one(_ACCOUNT_SQL + " WHERE username = ?", [username])
-    return Account(row[0], row[1], row[2], tuple(row[3] or ()), row[4], row[5]) if row else None
+    return _account(row) if row else None
+
+
+def accounts_for_email(store, email: str) -> list:
+    """The accounts whose user name is this e-mail address, compared without case (single
+    sign-on); more than one only if they were created before names were compared so."""
+    return [_account(row) for row in store._rows(
+        _ACCOUNT_SQL + " WHERE lower(username) = lower(?) ORDER BY username", [email.strip()])]
+
+
+def signed_in(store, username: str) -> None:
+    """Note a sign-in that did not go through check_login (single sign-on)."""
+    store._write(lambda cur: cur.execute("UPDATE account SET last_login_at = ? WHERE "
+                                        "username = ?", [_now(), username]))
 
 
 def has_admin(store) -> bool:

@@ -242,10 +242,11 @@ def point_names(store: Store) -> dict[str, str]:
     return dict(store.query("SELECT point_id, name FROM points"))
 
 
-def responses(store: Store, flt: Filter, period_key: str, today: dt.date | None = None
-              ) -> pd.DataFrame:
+def responses(store: Store, flt: Filter, period_key: str, today: dt.date | None = None,
+              past_deadline: bool | None = None) -> pd.DataFrame:
     """Response monitor for one period: per point, codes in use, respondents who submitted,
-    response rate, and whether the point is overdue (period over, not everyone answered)."""
+    response rate, and whether the point is overdue: not everyone answered and the round's
+    deadline has passed (`past_deadline`, from survey.rounds; without it: the period is over)."""
     start, end = periods.bounds("month", period_key)
     where, params = _point_where(flt)
     rows = store.query(f"""
@@ -261,7 +262,7 @@ def responses(store: Store, flt: Filter, period_key: str, today: dt.date | None 
     frame = pd.DataFrame(rows, columns=["point_id", "name", "kind", "county", "expected",
                                         "received"])
     frame["rate"] = [r / e if e else None for r, e in zip(frame["received"], frame["expected"])]
-    over = (today or dt.date.today()) > end
+    over = past_deadline if past_deadline is not None else (today or dt.date.today()) > end
     frame["overdue"] = [over and r < e for r, e in zip(frame["received"], frame["expected"])]
     return frame
 

@@ -206,6 +206,8 @@ class Store:
     # accounts.py
     create_account = accounts.create_account
     account = accounts.account
+    accounts_for_email = accounts.accounts_for_email
+    signed_in = accounts.signed_in
     has_admin = accounts.has_admin
     check_login = accounts.check_login
     one_time_expires_at = accounts.one_time_expires_at

@@ -17,6 +17,7 @@ import pandas as pd
 from survey import periods
 from survey.rounds import LATE, MISSING, ON_TIME, PENDING, Round, Rule, round_for
 from survey.store.core import Store, StoreError
+from survey.work_calendar import WorkCalendar
 
 CHANNEL_KINDS = ("wecom", "dingtalk")
 LEVELS = ("prefecture", "county", "township")
@@ -65,8 +66,8 @@ def period_kind(store: Store, questionnaire_id: str) -> str:
     return row[0][0]
 
 
-def round_of(store: Store, rule_: Rule, period_key: str) -> Round:
-    return round_for(rule_, period_kind(store, rule_.questionnaire_id), period_key)
+def round_of(store: Store, rule_: Rule, period_key: str, calendar: WorkCalendar) -> Round:
+    return round_for(rule_, period_kind(store, rule_.questionnaire_id), period_key, calendar)
 
 
 # -- status per point --------------------------------------------------------------------------
@@ -156,21 +157,22 @@ def rollup(status: pd.DataFrame, level: str) -> pd.DataFrame:
     return grouped
 
 
-def trend(store: Store, rule_: Rule, last_period: str, count: int, scope: tuple[str, ...] = (),
-          now: dt.datetime | None = None) -> pd.DataFrame:
+def trend(store: Store, rule_: Rule, last_period: str, count: int, calendar: WorkCalendar,
+          scope: tuple[str, ...] = (), now: dt.datetime | None = None) -> pd.DataFrame:
     """The on-time rate of points over the `count` rounds up to `last_period` (one query)."""
     kind = period_kind(store, rule_.questionnaire_id)
     keys, key = [last_period], last_period
     while len(keys) < count:
         key = periods.previous(kind, key)
         keys.append(key)
-    rounds_ = [round_for(rule_, kind, key) for key in reversed(keys)]
+    rounds_ = [round_for(rule_, kind, key, calendar) for key in reversed(keys)]
     status = _statuses(store, rounds_, scope, now)
     rows = []
     for rnd in rounds_:
         counts = status.loc[status["period_key"] == rnd.period_key, "status"].value_counts()
         due = int(counts.get(ON_TIME, 0) + counts.get(LATE, 0) + counts.get(MISSING, 0))
-        rows.append({"period_key": rnd.period_key, "deadline": rnd.deadline, "points_due": due,
+        rows.append({"period_key": rnd.period_key, "deadline": rnd.deadline,
+                     "estimated": rnd.estimated, "points_due": due,
                      "points_on_time": int(counts.get(ON_TIME, 0)),
                      "on_time_rate": counts.get(ON_TIME, 0) / due if due else None})
     return pd.DataFrame(rows)

@@ -21,9 +21,14 @@ import hashlib
 import secrets
 from dataclasses import dataclass
 
+from survey.store.engine import lock_keys
+
 STAFF, CADRE = "staff", "cadre"
 HANDOFF_S = 60
 _TOUCH_EVERY = dt.timedelta(seconds=60)  # last_seen is written at most this often
+
+
+PASSWORD, SSO = "password", "sso"  # how a staff session was opened (table staff_sign_in)
 
 
 @dataclass(frozen=True)
@@ -32,6 +37,7 @@ class Session:
     subject: str
     created_at: dt.datetime
     expires_at: dt.datetime
+    method: str | None = None  # staff: PASSWORD or SSO; cadre: None
 
 
 def _now() -> dt.datetime:
@@ -50,14 +56,28 @@ def _decode(token: str) -> bytes | None:
     return raw if len(raw) == 32 else None
 
 
-def start(store, kind: str, subject: str, lifetime_s: float) -> str:
-    """A new session; returns the token for the cookie (shown nowhere else)."""
+def start(store, kind: str, subject: str, lifetime_s: float, method: str = PASSWORD,
+          proof: str | None = None) -> str | None:
+    """A new session; returns the token for the cookie (shown nowhere else). A staff session
+    records how it was opened; `proof` (single sign-on: what identifies the provider's ID
+    token) opens one session only: None when it has opened one before."""
     token = base64.urlsafe_b64encode(secrets.token_bytes(32)).decode("ascii").rstrip("=")
     now = _now()
-    store._write(lambda cur: cur.execute(
-        "INSERT INTO web_session VALUES (?, ?, ?, ?, ?, ?, NULL, NULL)",
-        [_hash(token), kind, subject, now, now, now + dt.timedelta(seconds=lifetime_s)]))
-    return token
+    proof_hash = _hash(proof) if proof else None
+
+    def work(cur):
+        if proof_hash:
+            lock_keys(cur, [f"sso-proof:{proof_hash}"])  # two servers, one token: one wins
+            if cur.execute("SELECT 1 FROM staff_sign_in WHERE proof_hash = ?",
+                           [proof_hash]).fetchone():
+                return None
+        cur.execute("INSERT INTO web_session VALUES (?, ?, ?, ?, ?, ?, NULL, NULL)",
+                    [_hash(token), kind, subject, now, now, now + dt.timedelta(seconds=lifetime_s)])
+        if kind == STAFF:
+            cur.execute("INSERT INTO staff_sign_in VALUES (?, ?, ?)",
+                        [_hash(token), method, proof_hash])
+        return token
+    return store._write(work)
 
 
 def lookup(store, token: str | None, kind: str, idle_s: float) -> Session | None:
@@ -65,11 +85,12 @@ def lookup(store, token: str | None, kind: str, idle_s: float) -> Session | None
     if not token or _decode(token) is None:
         return None
     key = _hash(token)
-    row = store._one("SELECT subject, created_at, expires_at, last_seen_at FROM web_session "
-                     "WHERE token_hash = ? AND kind = ? AND ended_at IS NULL", [key, kind])
+    row = store._one("SELECT s.subject, s.created_at, s.expires_at, s.last_seen_at, m.method "
+                     "FROM web_session s LEFT JOIN staff_sign_in m ON m.token_hash = s.token_hash "
+                     "WHERE s.token_hash = ? AND s.kind = ? AND s.ended_at IS NULL", [key, kind])
     if row is None:
         return None
-    subject, created, expires, last_seen = row
+    subject, created, expires, last_seen, method = row
     now = _now()
     if now >= expires:
         end(store, token, "expired")
@@ -80,7 +101,8 @@ def lookup(store, token: str | None, kind: str, idle_s: float) -> Session | None
     if now - last_seen >= _TOUCH_EVERY:
         store._write(lambda cur: cur.execute(
             "UPDATE web_session SET last_seen_at = ? WHERE token_hash = ?", [now, key]))
-    return Session(kind, subject, created, expires)
+    # A staff session from before migration 019 was opened with a password.
+    return Session(kind, subject, created, expires, method or (PASSWORD if kind == STAFF else None))
 
 
 def why_ended(store, token: str | None) -> str | None:
@@ -147,4 +169,7 @@ def purge(store, keep_days: int = 7) -> None:
     cutoff = _now() - dt.timedelta(days=keep_days)
     store._write(lambda cur: (
         cur.execute("DELETE FROM web_session WHERE coalesce(ended_at, expires_at) < ?", [cutoff]),
+        # A proof outlives its ID token's freshness (minutes) by days before it goes.
+        cur.execute("DELETE FROM staff_sign_in WHERE token_hash NOT IN "
+                    "(SELECT token_hash FROM web_session)"),
         cur.execute("DELETE FROM session_handoff WHERE expires_at < ?", [_now()])))

@@ -1,10 +1,13 @@
-"""Settings an admin changes at run time (the public address printed in QR codes), audit-logged."""
+"""Settings an admin changes at run time (the public address printed in QR codes, whether
+staff must use single sign-on), audit-logged."""
 
 from __future__ import annotations
 
 import datetime as dt
 
 PUBLIC_URL = "public_url"
+SSO_REQUIRED = "sso_required"        # "1": staff sign in by their organisation only (survey/sso.py)
+SSO_BREAK_GLASS = "sso_break_glass"  # the one admin who may still use a local password
 
 
 def _now() -> dt.datetime:
@@ -19,9 +22,22 @@ def setting(store, name: str) -> str | None:
 def save_setting(store, name: str, value: str, actor: str, audited: bool = True) -> None:
     """`audited=False` for what the system records about itself (not a person's change)."""
     def work(cur):
-        cur.execute("INSERT INTO app_setting VALUES (?, ?, ?, ?) ON CONFLICT (name) DO UPDATE "
-                    "SET value = excluded.value, updated_at = excluded.updated_at, "
-                    "updated_by = excluded.updated_by", [name, value, _now(), actor])
+        _upsert(cur, name, value, actor)
         if audited:
             store._audit(cur, actor, "change_setting", name, {"value": value})
     store._write(work)
+
+
+def save_settings(store, values: dict[str, str], actor: str) -> None:
+    """Settings that belong together, changed at once: one transaction, one audit entry."""
+    def work(cur):
+        for name, value in values.items():
+            _upsert(cur, name, value, actor)
+        store._audit(cur, actor, "change_setting", ", ".join(values), dict(values))
+    store._write(work)
+
+
+def _upsert(cur, name: str, value: str, actor: str) -> None:
+    cur.execute("INSERT INTO app_setting VALUES (?, ?, ?, ?) ON CONFLICT (name) DO UPDATE "
+                "SET value = excluded.value, updated_at = excluded.updated_at, "
+                "updated_by = excluded.updated_by", [name, value, _now(), actor])
