@@ -107,8 +107,11 @@ def previous(kind: str, key: str) -> str | None:
     return key_for(kind, start - dt.timedelta(days=1))
 
 
-def following(kind: str, key: str) -> str:
+def following(kind: str, key: str) -> str | None:
+    """The period after; None for a one-off survey."""
     _, end = bounds(kind, key)
+    if window(kind) is not None:
+        return None
     return key_for(kind, end + dt.timedelta(days=1))
 
 

@@ -131,3 +131,54 @@ def test_a_one_off_survey_is_open_only_in_its_window_and_stored_with_its_dates(s
         store.submit(respondent, qn, key, {"households": 89}, "o2",
                      today=CLOSES + dt.timedelta(days=1))
     assert store.questionnaire_versions()[-1]["period"] == ONCE
+
+
+def test_rounds_and_reminders_follow_the_period():
+    from survey.rounds import Rule, coming, reminder_times, round_for
+    from survey.work_calendar import WorkCalendar
+    calendar = WorkCalendar()
+    rule = Rule("q", deadline_days=5)
+    # a year's round: the deadline is the 5th working day after 31 December
+    year = round_for(rule, "year", "2025", calendar)
+    assert (year.period_start, year.period_end) == (dt.date(2025, 1, 1), dt.date(2025, 12, 31))
+    assert year.deadline == dt.date(2026, 1, 8)  # 1-3 Jan off, Sun 4 Jan worked: 4, 5, 6, 7, 8
+    # a one-off survey: its window is the round, closes is the deadline, whatever the rule
+    kind = periods.once_kind(dt.date(2026, 6, 1), dt.date(2026, 7, 15))
+    one = round_for(rule, kind, "2026-06-01", calendar)
+    assert (one.opens, one.deadline) == (dt.date(2026, 6, 1), dt.date(2026, 7, 15))
+    assert [r.period_key for r in coming(rule, kind, dt.date(2026, 6, 20), calendar)] == \
+        ["2026-06-01"]
+    assert [t.date() for t in reminder_times(Rule("q", reminders=(-1, 0)), one, calendar)] == \
+        [dt.date(2026, 7, 14), dt.date(2026, 7, 15)]
+
+
+def test_the_response_monitor_and_the_rounds_page_count_a_one_off_survey(store):
+    from survey.metrics import Filter
+    from survey.rounds import ON_TIME, PENDING, Rule
+    from survey.store import analytics
+    from survey.store import rounds as round_store
+    from survey.work_calendar import WorkCalendar
+    qn = load(questionnaire("village_2022", "once",
+                            f"opens: {OPENS.isoformat()}\ncloses: {CLOSES.isoformat()}"),
+              "village_2022.yaml")
+    store.publish(qn)
+    key = OPENS.isoformat()
+    codes = store.issue_codes(VILLAGE.point_id, 2)
+    store.submit(store.respondent(codes[0]), qn, key, {"households": 88}, "m1")
+    flt = Filter(questionnaire_id=qn.id, kinds=("village",))
+    frame = analytics.responses(store, flt, key, kind=qn.period)
+    [row] = frame.to_dict("records")
+    assert (row["point_id"], row["expected"], row["received"], row["overdue"]) == \
+        (VILLAGE.point_id, 2, 1, False)
+    after = analytics.responses(store, flt, key, today=CLOSES + dt.timedelta(days=1),
+                                kind=qn.period)
+    assert after["overdue"].tolist() == [True]
+    rnd = round_store.round_of(store, Rule(qn.id), key, WorkCalendar())
+    assert rnd.deadline == CLOSES
+    statuses = round_store.point_status(store, rnd)
+    assert statuses.set_index("point_id").loc[VILLAGE.point_id, "status"] == PENDING
+    store.submit(store.respondent(codes[1]), qn, key, {"households": 90}, "m2")
+    statuses = round_store.point_status(store, rnd)
+    assert statuses.set_index("point_id").loc[VILLAGE.point_id, "status"] == ON_TIME
+    trend = round_store.trend(store, Rule(qn.id), key, 12, WorkCalendar())
+    assert trend["period_key"].tolist() == [key]  # one round, not twelve
