@@ -317,9 +317,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--remove", action="store_true", help="delete demo data, keep real data")
     p.set_defaults(func=cmd_demo)
     p = sub.add_parser("points", help="list monitoring points, add one, or import a CSV/XLSX "
-                       "file (columns as on the admin page: " + ", ".join(
-                           ("point_id", "name", "level", "kind", "prefecture", "county",
-                            "township", "active")) + ")")
+                       "file with the admin page's columns (point_id, name, level, kind, "
+                       "prefecture, county, township, active)")
     p.add_argument("action", nargs="?", choices=["list", "add", "import"], default="list")
     p.add_argument("target", nargs="?", help="add: the point id; import: the file")
     p.add_argument("name", nargs="?", help="add: the point's name")

@@ -134,6 +134,8 @@ def test_stored_with_the_answer_and_shown_in_the_views_and_exports(store, villag
                     ("a7", "说明", None, None, None, None)]
     assert store.submission_answers(receipt.submission_id) == answers
     assert store.kept(respondent, village.id, PERIOD)[1] == answers
+    store._write(store.rebuild_kept_slot)  # as after a demo load: the text is kept
+    assert store.kept(respondent, village.id, PERIOD)[1]["a6.other"] == "=1+1"
     [(path, _)] = stat_files.export(store.raw_connection(), store.questionnaire,
                                     village.id, "sav", tmp_path, "zh")
     frame, meta = pyreadstat.read_sav(str(path))
