@@ -18,9 +18,9 @@ if __name__ != "__main__":  # imported by the server: build the ASGI app
                  middleware=[Middleware(server.CodeLinkMiddleware)])
 else:  # a page run
     from survey import access
-    from ui import auth, phone
+    from ui import auth, phone, place
     from ui import holidays as holiday_notice
-    from ui.context import database_trouble_shown, language_switch, startup, t
+    from ui.context import database_trouble_shown, escape, language_switch, startup, t
 
     st.set_page_config(page_title="基层减负监测 · Burden monitoring", page_icon=":material/assignment:",
                        layout="centered")
@@ -49,6 +49,8 @@ else:  # a page run
         "reminders": ("app_pages/reminders.py", "nav_reminders", ":material/notifications_active:"),
         "holidays": ("app_pages/holidays.py", "nav_holidays", ":material/calendar_month:"),
         "audit": ("app_pages/audit.py", "nav_audit", ":material/history:"),
+        "admin_operations": ("app_pages/admin_operations.py", "nav_admin_operations",
+                             ":material/backup:"),
         "login": ("app_pages/login.py", "nav_login", ":material/login:"),
     }
     # The database may fail any run (PostgreSQL away): the page then says so in its language.
@@ -58,8 +60,6 @@ else:  # a page run
         landing = auth.finish_sso() if account is None else None
         if landing == "home":
             account = auth.current()
-        elif landing is None:  # (when switching pages, the cookie goes with the next run)
-            auth.deliver_cookies()  # a sign-in or sign-out of the last run reaches the cookies
         must_change = account is not None and account.must_change
         usable = [pid for pid in PAGES if access.may(account, pid)
                   and not (must_change and pid not in ("fill", "login"))]
@@ -75,23 +75,29 @@ else:  # a page run
                  for pid, (script, title, icon) in PAGES.items()}
         st.session_state["home_script"] = PAGES[home][0]
         with st.sidebar:
-            phone.close_menu_after_navigation()
             for pid in usable:
                 if pid != "rate":  # opened from a point's QR code or link, not from the menu
                     st.page_link(pages[pid])
             if account is not None:
                 role = access.ROLE_LABELS[account.role][1 if st.session_state["lang"] == "en" else 0]
-                st.caption(t("signed_in_as", name=account.display_name, role=role))
+                st.caption(t("signed_in_as", name=escape(account.display_name), role=role))
                 if st.button(t("nav_logout"), icon=":material/logout:"):
                     auth.sign_out(at_provider=True)
                     st.rerun()
-        current = st.navigation(list(pages.values()), position="hidden")
+            # Scripts drawn for one run only go last, in the sidebar, where they move nothing:
+            # drawn above a page they pushed its tabs down one place, and Streamlit drew them
+            # anew on the first tab (issue 29).
+            phone.close_menu_after_navigation()
+            if landing is None:  # (when switching pages, the cookie goes with the next run)
+                auth.deliver_cookies()  # a sign-in or sign-out of the last run reaches the cookies
+        page = st.navigation(list(pages.values()), position="hidden")
         if landing:
             st.switch_page(pages[home if landing == "home" else "login"])
+        place.arrive(page.url_path)
         # admins hear about a missing holiday schedule on their own pages (from 1 November for
         # next year); the 工作日历 page says it itself
         notice_at = {pages[pid].url_path for pid in usable
                      if pid not in ("fill", "clue", "rate", "login", "holidays")}
-        if current.url_path in notice_at:
+        if page.url_path in notice_at:
             holiday_notice.missing_schedule_notice(account)
-        current.run()
+        page.run()

@@ -8,11 +8,12 @@ import datetime as dt
 import pandas as pd
 import streamlit as st
 
-from survey import access
+from survey import access, fields
 from survey.errors import message
 from survey.store import StoreError, analytics
+from ui import place
 from ui.auth import require
-from ui.context import lang, startup, tr
+from ui.context import escape, lang, startup, tr
 from ui.sso_settings import sso_settings
 
 viewer = require("admin_accounts")
@@ -44,11 +45,25 @@ for pref, counties in analytics.regions(store).items():
     regions.append(pref)
     regions += [f"{pref}/{county}" for county in counties]
 
-create, edit = st.tabs([tr("新建", "Create"), tr("修改", "Change")])
+create, edit = place.tabs("admin_accounts_tab", [tr("新建", "Create"), tr("修改", "Change")])
+
+
+def show_password(where: str) -> None:
+    """A new one-time password stays in view, whatever reruns the page, until the admin
+    hides it or leaves the page."""
+    kept = place.kept("password")
+    if kept and kept["where"] == where:
+        st.success(tr(f"{escape(kept['username'])} 的一次性密码(只显示这一次,{hours:g} 小时内有效):",
+                      f"One-time password for {escape(kept['username'])} (shown only now, "
+                      f"valid for {hours:g} hours):"))
+        st.code(kept["password"], language=None)
+        place.dismiss_button("password", tr("已转交,不再显示", "Passed on; hide it"))
+
+
 with create:
     with st.form("create_account"):
-        username = st.text_input(tr("用户名", "User name"), max_chars=80)
-        name = st.text_input(tr("姓名或职务", "Name or post"), max_chars=80)
+        username = st.text_input(tr("用户名", "User name"), max_chars=fields.USERNAME.limit)
+        name = st.text_input(tr("姓名或职务", "Name or post"), max_chars=fields.DISPLAY_NAME.limit)
         role = st.selectbox(tr("角色", "Role"), access.ROLES, format_func=role_name)
         region = st.selectbox(tr("范围(领导)", "Scope (leaders)"), regions,
                               format_func=lambda r: r or tr("全部", "everything"))
@@ -57,11 +72,11 @@ with create:
             try:
                 store.create_account(username.strip(), name.strip(), role,
                                      [x for x in region.split("/") if x], password, viewer.username)
-                st.success(tr(f"已创建。一次性密码(只显示这一次,{hours:g} 小时内有效):{password}",
-                              f"Created. One-time password (shown only now, valid for "
-                              f"{hours:g} hours): {password}"))
+                place.keep("password", {"where": "create", "username": username.strip(),
+                                        "password": password}, rerun=True)  # listed above
             except StoreError as exc:
-                st.error(message(exc, lang()))
+                st.error(escape(message(exc, lang())))
+    show_password("create")
 with edit:
     who = st.selectbox(tr("账号", "Account"), [a.username for a in accounts])
     target = store.account(who) if who else None
@@ -75,17 +90,17 @@ with edit:
                                   format_func=lambda r: r or tr("全部", "everything"))
             disabled = st.checkbox(tr("停用此账号", "Disable this account"), value=target.disabled)
             if st.form_submit_button(tr("保存", "Save")):
-                if target.username == viewer.username and (disabled or role != "admin"):
-                    st.error(tr("不能停用或降级自己的账号。", "You cannot disable or demote yourself."))
-                else:
+                try:  # the store refuses disabling or demoting oneself, and says so
                     store.update_account(target.username, viewer.username, role=role,
                                          region=[x for x in region.split("/") if x],
                                          disabled=disabled)
                     st.rerun()
+                except StoreError as exc:
+                    st.error(escape(message(exc, lang())))
         if st.button(tr("重置密码", "Reset password")):
             password = access.one_time_password()
             store.set_password(target.username, password, viewer.username, must_change=True)
-            st.success(tr(f"一次性密码(只显示这一次,{hours:g} 小时内有效):{password}",
-                          f"One-time password (shown only now, valid for {hours:g} hours): "
-                          f"{password}"))
+            place.keep("password", {"where": "reset", "username": target.username,
+                                    "password": password}, rerun=True)  # listed: must change
+        show_password("reset")
 sso_settings(viewer)

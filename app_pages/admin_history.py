@@ -14,7 +14,7 @@ from survey.interop.issues import issue_rows, message_column
 from survey.store import StoreError
 from survey.store import history as history_store
 from ui.auth import require
-from ui.context import lang, startup, tr
+from ui.context import escape, lang, startup, tr
 
 viewer = require("admin_history")
 app = startup()
@@ -73,7 +73,7 @@ if upload is not None:
     if span:
         st.caption(tr(f"期次:{span[0]} 至 {span[1]}", f"Periods: {span[0]} to {span[1]}"))
     for note in report.notes:
-        st.caption(note.text(lang()))
+        st.caption(escape(note.text(lang())))  # may quote the file's headers
     if report.issues:
         st.error(tr(f"发现 {len(report.issues)} 处错误,列出如下(工作表、行号、列、问题及改法)。"
                     "请在文件中改正后重新上传。",
@@ -103,7 +103,7 @@ if upload is not None:
                           f"Written: {summary.written} submission(s) ({summary.revised} "
                           f"revision(s)); {summary.unchanged} row(s) were already loaded."))
         except StoreError as exc:
-            st.error(message(exc, lang()))
+            st.error(escape(message(exc, lang())))
 
 st.subheader(tr("已导入的文件", "Files loaded"))
 loaded = history_store.imports(store)

@@ -6,9 +6,10 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from survey import code_sheet, domain, points_io, safe_files
+from survey import code_sheet, domain, fields, points_io, safe_files
 from survey.errors import message
 from survey.store import CodeError, Point, StoreError, settings
+from ui import place
 from ui.auth import audit, require
 from ui.context import escape, lang, startup, tr
 
@@ -34,7 +35,7 @@ def point_label(pid: str) -> str:
     return f"{p.name} · {'/'.join(p.region)}" + ("" if p.active else tr("(已停用)", " (inactive)"))
 
 
-tab_list, tab_edit, tab_import, tab_codes, tab_demo = st.tabs([
+tab_list, tab_edit, tab_import, tab_codes, tab_demo = place.tabs("admin_points_tab", [
     tr("列表", "List"), tr("新增/编辑", "Add / edit"), tr("导入导出", "Import / export"),
     tr("填报码", "Codes"), tr("演示数据", "Demo data")])
 
@@ -55,44 +56,44 @@ with tab_edit:
     current = by_id.get(choice)
     with st.form("point_form"):
         pid = st.text_input(tr("编号", "ID"), value=current.point_id if current else "",
-                            disabled=current is not None, max_chars=40)
+                            disabled=current is not None, max_chars=fields.POINT_ID.limit)
         name = st.text_input(tr("名称", "Name"), value=current.name if current else "",
-                             max_chars=100)
+                             max_chars=fields.POINT_NAME.limit)
         level = st.selectbox(tr("层级", "Level"), list(domain.LEVELS), format_func=level_label,
                              index=list(domain.LEVELS).index(current.level) if current else 4)
         kind = st.selectbox(tr("类型", "Kind"), list(domain.POINT_KINDS), format_func=kind_label,
                             index=list(domain.POINT_KINDS).index(current.kind) if current else 2)
         region = st.text_input(tr("所属地区(市/县/乡镇,用 / 分隔)", "Region (prefecture/county/township)"),
-                               value="/".join(current.region) if current else "", max_chars=200)
+                               value="/".join(current.region) if current else "",
+                               max_chars=fields.REGION.limit)
         active = st.checkbox(tr("在监测中", "Active"), value=current.active if current else True)
         if st.form_submit_button(tr("保存", "Save"), type="primary"):
             parts = tuple(x.strip() for x in region.split("/") if x.strip())
-            try:
-                if not (pid.strip() and name.strip() and parts):
-                    raise StoreError(tr("编号、名称和地区都要填写。",
-                                        "ID, name and region are required."))
+            try:  # the store says what is missing or too long (survey/fields.py)
                 if current:
                     store.update_point(current.point_id, actor, name=name.strip(), level=level,
                                        kind=kind, region=parts, active=active)
                 else:
                     store.upsert_points([Point(pid.strip(), name.strip(), level, kind, parts,
                                                active)], actor)
-                st.success(tr("已保存。", "Saved."))
-                st.rerun()
+                place.keep("point_saved", tr("已保存。", "Saved."), rerun=True)
             except StoreError as exc:
-                st.error(message(exc, lang()))
+                st.error(escape(message(exc, lang())))
+    place.success("point_saved")
 
 with tab_import:
     st.caption(tr("表头:", "Header: ") + ", ".join(points_io.COLUMNS) +
                tr("。先预览,确认无误后才写入。", ". Nothing is written until you confirm the preview."))
-    upload = st.file_uploader(tr("CSV 或 Excel 文件", "CSV or Excel file"), type=["csv", "xlsx"])
+    # a new uploader after each import: the imported file's preview does not linger
+    upload = st.file_uploader(tr("CSV 或 Excel 文件", "CSV or Excel file"), type=["csv", "xlsx"],
+                              key=f"points_upload:{st.session_state.get('points_imports', 0)}")
     if upload is not None:
         try:
             table = points_io.read_table(upload.getvalue(), upload.name)
             result = points_io.preview(table, set(by_id))
         except (ValueError, UnicodeDecodeError) as exc:
             result = None
-            st.error(tr("无法读取文件:", "Cannot read the file: ") + str(exc))
+            st.error(tr("无法读取文件:", "Cannot read the file: ") + escape(str(exc)))
         if result is not None:
             if result.errors:
                 st.error(tr("以下行有问题,请修改后重新上传(未写入任何数据):",
@@ -108,9 +109,17 @@ with tab_import:
                 st.dataframe(points_io.to_frame(result.points), hide_index=True,
                              width="stretch")
                 if st.button(tr("确认导入", "Import"), type="primary"):
-                    added, updated = store.upsert_points(result.points, actor)
-                    st.success(tr(f"已新增 {added} 个,更新 {updated} 个。",
-                                  f"Added {added}, updated {updated}."))
+                    try:
+                        added, updated = store.upsert_points(result.points, actor)
+                    except StoreError as exc:
+                        st.error(escape(message(exc, lang())))
+                    else:
+                        st.session_state["points_imports"] = \
+                            st.session_state.get("points_imports", 0) + 1
+                        place.keep("points_imported", tr(
+                            f"已新增 {added} 个,更新 {updated} 个。",
+                            f"Added {added}, updated {updated}."), rerun=True)  # lists too
+    place.success("points_imported")
     out = points_io.to_frame(points)
     left, right = st.columns(2)
     left.download_button(tr("导出 CSV", "Export CSV"), safe_files.csv_bytes(out),
@@ -129,30 +138,31 @@ with tab_codes:
                       "which phones cannot reach. Give the address below (or set "
                       "SURVEY_PUBLIC_URL on the server)."), icon=":material/warning:")
     if source == "config":
-        st.caption(tr(f"二维码地址:{public_url}(由服务器配置 SURVEY_PUBLIC_URL 设定)",
-                      f"QR codes open {public_url} (set on the server by SURVEY_PUBLIC_URL)"))
+        st.caption(tr(f"二维码地址:{escape(public_url)}(由服务器配置 SURVEY_PUBLIC_URL 设定)",
+                      f"QR codes open {escape(public_url)} (set on the server by "
+                      "SURVEY_PUBLIC_URL)"))
     else:
         with st.form("public_url", border=False):
             here = getattr(st.context, "url", None) or ""
             here = here.split("?")[0].rsplit("/", 1)[0] if here.count("/") > 2 else here
             here = "" if code_sheet.url_problem(here) else here  # never suggest localhost
             typed = st.text_input(tr("二维码打开的地址", "Address the QR codes open"),
-                                  value=public_url if source == "admin" else here, max_chars=200)
+                                  value=public_url if source == "admin" else here,
+                                  max_chars=fields.PUBLIC_URL.limit)
             if st.form_submit_button(tr("保存地址", "Save address")):
-                problem = code_sheet.url_problem(typed)
-                if problem:
-                    st.error(problem[1 if lang() == "en" else 0])
-                else:
+                try:  # the store refuses an address phones cannot open, and says why
                     settings.save_setting(store, settings.PUBLIC_URL, typed.strip().rstrip("/"),
                                           actor)
                     st.rerun()
+                except StoreError as exc:
+                    st.error(escape(message(exc, lang())))
     active_ids = [p.point_id for p in points if p.active]
     target = st.selectbox(tr("监测点", "Point"), active_ids, format_func=point_label, key="code_point")
-    count = st.number_input(tr("发放数量", "How many codes"), min_value=1, max_value=200, value=10)
+    count = st.number_input(tr("发放数量", "How many codes"), min_value=1,
+                            max_value=fields.MAX_CODES, value=10)
     if st.button(tr("生成填报码", "Issue codes"), type="primary"):
-        issued = store.issue_codes(target, int(count), actor)
-        st.session_state["issued"] = (target, issued)
-    if issued := st.session_state.get("issued"):
+        place.keep("issued", (target, store.issue_codes(target, int(count), actor)))
+    if issued := place.kept("issued"):
         point_id, issued_codes = issued
         st.warning(tr("填报码只显示这一次(数据库只保存其加密摘要)。请立即打印或下载。",
                       "These codes are shown only now (the database keeps a keyed hash). "
@@ -162,6 +172,7 @@ with tab_codes:
         st.download_button(tr("下载打印页(含二维码)", "Printable sheet with QR codes"), sheet,
                            file_name=f"codes_{point_id}.html", mime="text/html",
                            on_click=audit, args=("download_code_sheet", point_id))
+        place.dismiss_button("issued", tr("已保存,不再显示", "Saved them; hide the codes"))
     public_sheet = code_sheet.render_public(
         by_id[target].name, public_url, target,
         [(q.id, q.title.zh) for q in store.questionnaires_for(by_id[target], "public")])
@@ -175,15 +186,18 @@ with tab_codes:
         take_over = st.checkbox(tr("同时发放新码,并继承原码的上期答案和草稿",
                                    "Issue a replacement that takes over its history and drafts"))
         if st.form_submit_button(tr("停用", "Revoke")):
+            place.forget("revoked")
             try:
                 if take_over:
                     new_code = store.replace_code(code, actor, take_over=True)
-                    st.success(tr("已停用。新填报码:", "Revoked. New code: ") + new_code)
+                    place.keep("revoked", tr("已停用。新填报码(只显示这一次):",
+                                             "Revoked. New code (shown only now): ") + new_code)
                 else:
                     store.revoke_code(code, actor)
-                    st.success(tr("已停用。", "Revoked."))
+                    place.keep("revoked", tr("已停用。", "Revoked."))
             except CodeError as exc:
                 st.error(escape(message(exc, lang())))
+    place.success("revoked")
 
 with tab_demo:
     if store.has_demo():
@@ -191,6 +205,8 @@ with tab_demo:
                     "Demo data (names marked 演示) can be removed; real data is untouched."))
         if st.button(tr("删除演示数据", "Remove demo data"), type="primary"):
             counts = store.remove_demo(actor)
-            st.success(escape(", ".join(f"{v} {k}" for k, v in counts.items())))
+            place.keep("demo_removed", escape(", ".join(f"{v} {k}" for k, v in counts.items())),
+                       rerun=True)
     else:
         st.info(tr("没有演示数据。", "There is no demo data."))
+    place.success("demo_removed")

@@ -11,7 +11,7 @@ from survey.early_warning import is_open
 from survey.trends import month_label, summary_sentence
 from ui.auth import audit, require
 from ui import cached
-from ui.context import lang, startup, t
+from ui.context import escape, lang, startup, t
 from ui.filters import leader_header
 
 viewer = require("briefing")
@@ -32,14 +32,14 @@ month = periods.bounds("month", month_key)[0]
 rules, _ = cached.rules()
 index, _ = cached.index_definition()
 region = briefing.region_name(flt, lang())
-st.subheader(briefing.briefing_title(flt, month, lang()))
+st.subheader(escape(briefing.briefing_title(flt, month, lang())))
 _, rows, _ = cached.figure("overview", flt, "month", month, k)
 if not rows.empty:  # what the briefing opens with
     _, alerts, _ = cached.figure("alerts", flt.narrowed(end=month), rules, k,
                                  briefing.evaluation_day(month))
     states = app.store.warning_states()
-    st.markdown(summary_sentence(rows, sum(is_open(a, states) for a in alerts), region,
-                                 month_label(month, lang()), lang()))
+    st.markdown(escape(summary_sentence(rows, sum(is_open(a, states) for a in alerts), region,
+                                        month_label(month, lang()), lang())))
 name = f"briefing_{region.replace(' · ', '_').replace(' ', '')}_{month_key}"
 store, language = app.store, lang()
 left, right = st.columns(2)

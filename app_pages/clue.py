@@ -2,21 +2,20 @@
 
 from __future__ import annotations
 
-import datetime as dt
-
 import streamlit as st
 
 from survey import clue_rules as rules
-from survey import periods, throttle
+from survey import fields, throttle
 from survey.errors import message
 from survey.store import StoreError
 from survey.store import clues
-from ui import auth
+from ui import auth, place
 from ui.context import escape, lang, startup, tr
 
 store = startup().store
 st.title(tr("反映形式主义问题", "Report a formalism problem"))
-report_tab, status_tab = st.tabs([tr("反映问题", "Report"), tr("查询进度", "Follow up")])
+report_tab, status_tab = place.tabs("clue_tab", [tr("反映问题", "Report"),
+                                                 tr("查询进度", "Follow up")])
 
 
 with report_tab:
@@ -40,14 +39,14 @@ with report_tab:
         st.caption(tr(f"监测点:{escape(point.name)}。匿名反映,不记录姓名、电话或设备信息;请勿在描述中写姓名。",
                       f"Point: {escape(point.name)}. Anonymous: no name, phone or device is recorded; "
                       "please do not name people in the description."))
-        months = periods.recent("month", dt.date.today(), 12)
+        months = fields.clue_months()  # what the store accepts
         with st.form("clue", border=False):
             category = st.selectbox(tr("问题类型", "Kind of problem"), list(rules.CATEGORIES),
                                     format_func=lambda c: rules.label(rules.CATEGORIES, c, lang()))
             level = st.selectbox(tr("造成问题的单位层级", "Level of the body that caused it"),
                                  list(rules.BODY_LEVELS), index=2,
                                  format_func=lambda c: rules.label(rules.BODY_LEVELS, c, lang()))
-            body = st.text_input(tr("单位名称", "Name of the body"), max_chars=100,
+            body = st.text_input(tr("单位名称", "Name of the body"), max_chars=rules.MAX_BODY_NAME,
                                  placeholder=tr("例如:县农业农村局", "e.g. county agriculture bureau"))
             when = st.selectbox(tr("发生时间", "When"), months)
             text = st.text_area(tr("具体情况", "What happened"), max_chars=rules.MAX_DESCRIPTION,

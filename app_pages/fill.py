@@ -76,9 +76,9 @@ def answer_callback(flow, prefix: str):
 
 def notice_text(flow) -> str:
     key, params = flow.notice
-    values = {k: v.get(lang()) if isinstance(v, Text) else v for k, v in params.items()}
+    values = {k: escape(v.get(lang())) if isinstance(v, Text) else v for k, v in params.items()}
     if key == "still_to_answer":
-        values["questions"] = "、".join(label.get(lang()) for label in params["questions"])
+        values["questions"] = "、".join(escape(label.get(lang())) for label in params["questions"])
     if key == "draft_restored_short" and params.get("section") is None:
         key = "draft_restored_plain"  # restored at the confirmation
     return t(key, **values)
@@ -100,21 +100,21 @@ def section_step(flow, prefix: str) -> None:
         flow.keep_last_period()
         reseed(prefix)
         rerun_form()
-    st.subheader(section.title.get(lang()))
+    st.subheader(escape(section.title.get(lang())))
     for q in flow.shown_questions():
         widgets.question(q, f"{prefix}:{q.id}", flow.answers.get(q.id), lang(),
                          (t("yes"), t("no")), t("choose"), on_change=answer_callback(flow, prefix),
                          other=flow.answers.get(rules.other_key(q.id)))
         if q.hint:
-            st.caption(q.hint.get(lang()))
+            st.caption(escape(q.hint.get(lang())))
         if flow.is_carried(q.id):
             st.caption(f"↺ {t('carried_marker')} ({flow.carried_from})")
         message = flow.message(q.id)
         check = None if message else flow.soft_check(q.id)
         if message:
-            st.error(message.get(lang()), icon=":material/warning:")
+            st.error(escape(message.get(lang())), icon=":material/warning:")
         elif check:
-            st.warning(check.message(q).get(lang()), icon=":material/help:")
+            st.warning(escape(check.message(q).get(lang())), icon=":material/help:")
             if st.button(t("soft_confirm"), key=f"soft:{prefix}:{q.id}"):
                 flow.confirm(q.id)
                 rerun_form()
@@ -173,7 +173,7 @@ def confirm_step(respondent, flow, prefix: str) -> None:
             st.markdown(f"**{escape(section.title.get(lang()))}**")
             for q in section.questions:
                 if shown[q.id]:
-                    st.caption(q.label.get(lang()))
+                    st.caption(escape(q.label.get(lang())))
                     # typed text is shown as typed: no markdown, no HTML
                     st.text(rules.display(q, flow.answers.get(q.id), lang(),
                                           rules.other_text(q, flow.answers)) or t("not_asked"))
@@ -203,12 +203,12 @@ def to_top_on_a_new_step(flow, prefix: str) -> None:
     where = (flow.step, flow.section)
     seen = st.session_state.get(f"where|{prefix}")
     st.session_state[f"where|{prefix}"] = where
-    if seen is not None and seen != where:
-        # st.html (not iframed; st.components.v1.html is deprecated): the comment makes each
-        # step's script new, so it runs once per step
-        st.html(f"<script>/* {where} */ document.querySelector('[data-testid=stMain]')"
-                "?.scrollTo(0, 0); window.scrollTo(0, 0);</script>",
-                unsafe_allow_javascript=True)
+    # st.html (not iframed; st.components.v1.html is deprecated): the comment makes each
+    # step's script new, so it runs once per step. Drawn on every run (a no-op but on a new
+    # step): drawn only then, it moved the form down one gap for that run.
+    scroll = "document.querySelector('[data-testid=stMain]')?.scrollTo(0, 0); " \
+        "window.scrollTo(0, 0);" if seen is not None and seen != where else ""
+    st.html(f"<script>/* {where} */ {scroll}</script>", unsafe_allow_javascript=True)
 
 
 def elsewhere_step(respondent, flow, prefix: str) -> None:
@@ -289,9 +289,9 @@ def main() -> None:
     if len(questionnaires) > 1:
         qn = st.selectbox(t("questionnaire"), questionnaires,
                           format_func=lambda q: q.title.get(lang()))
-    st.header(qn.title.get(lang()))
+    st.header(escape(qn.title.get(lang())))
     if qn.description:
-        st.caption(qn.description.get(lang()))
+        st.caption(escape(qn.description.get(lang())))
     open_periods = store.open_periods(qn)
     if not open_periods:
         st.info(t("no_open_period"))

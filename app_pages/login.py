@@ -6,7 +6,7 @@ import streamlit as st
 
 from survey import access
 from ui import auth
-from ui.context import lang, startup, t
+from ui.context import escape, lang, startup, t
 
 store = startup().store
 account = auth.current()
@@ -23,9 +23,9 @@ if st.session_state.pop("just_signed_in", False) and not account.must_change \
         and st.session_state.get("home_script", "app_pages/login.py") != "app_pages/login.py":
     st.switch_page(st.session_state["home_script"])  # signed in here: go on to the first page
 role = access.ROLE_LABELS[account.role][1 if lang() == "en" else 0]
-st.success(t("signed_in_as", name=account.display_name, role=role))
+st.success(t("signed_in_as", name=escape(account.display_name), role=role))
 if account.region:
-    st.caption(t("scope", region=" / ".join(account.region)))
+    st.caption(t("scope", region=escape(" / ".join(account.region))))
 if auth.signed_in_by_sso():  # no password of this app to set or change
     st.caption(t("sso_signed_in"))
     st.page_link(st.session_state.get("home_script", "app_pages/fill.py"), label=t("continue"),

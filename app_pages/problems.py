@@ -7,7 +7,7 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
-from survey import charts
+from survey import charts, fields
 from survey import clue_rules as rules
 from survey.errors import message
 from survey.metrics import Filter
@@ -111,7 +111,8 @@ if chosen:
             with st.form(f"step:{chosen}"):
                 target = st.radio(tr("下一步", "Next step"), steps, horizontal=True,
                                   format_func=lambda s: rules.label(rules.STATUSES, s, lang()))
-                note = st.text_area(tr("说明(必填)", "Note (required)"), max_chars=2000)
+                note = st.text_area(tr("说明(必填)", "Note (required)"),
+                                    max_chars=fields.STEP_NOTE.limit)
                 if st.form_submit_button(tr("确认", "Confirm"), type="primary"):
                     try:
                         clues.transition(app.store, chosen, target, viewer.username, note,

@@ -6,10 +6,10 @@ import pandas as pd
 import streamlit as st
 
 from survey import form_burden
-from survey import periods as period_keys
 from survey.bootstrap import publish_dir
 from ui.auth import require
-from ui.context import startup, t, tr
+from ui import place
+from ui.context import escape, startup, t, tr
 
 viewer = require("admin_questionnaires")
 
@@ -33,8 +33,9 @@ st.subheader(tr("发布与停用", "Publish and retire"))
 if st.button(tr("重新读取问卷文件并发布新版本", "Re-read the files and publish new versions")):
     published, problems = publish_dir(app.store, app.config.questionnaire_dir, viewer.username)
     app.problems[:] = problems
-    st.success(tr("已发布:", "Published: ") + (", ".join(published) or tr("无新版本", "nothing new")))
-    st.rerun()
+    place.keep("published", tr("已发布:", "Published: ")  # kept through the rerun that lists them
+               + escape(", ".join(published) or tr("无新版本", "nothing new")), rerun=True)
+place.success("published")
 versions = [(v["questionnaire_id"], v["version"]) for v in app.store.questionnaire_versions()
             if v["retired_at"] is None]
 if versions:
@@ -69,11 +70,11 @@ if form_file is not None:
                      width="stretch", row_height=90, column_config={
                          message_column(lang()): st.column_config.TextColumn(width=300)})
     for problem in imported.problems:
-        st.error(str(problem))
+        st.error(escape(str(problem)))
     if imported.questionnaire is not None:
         qn = imported.questionnaire
-        st.success(tr(f"已转换 {imported.imported} 道题:{qn.ref}", f"{imported.imported} "
-                      f"question(s) converted: {qn.ref}"))
+        st.success(tr(f"已转换 {imported.imported} 道题:{escape(qn.ref)}", f"{imported.imported} "
+                      f"question(s) converted: {escape(qn.ref)}"))
         # the file's leading comment is English; the Chinese page shows the YAML without it
         st.code(imported.yaml_text if lang() == "en"
                 else xlsform_import.without_header(imported.yaml_text), language="yaml")
@@ -86,7 +87,7 @@ if form_file is not None:
                 st.success(tr("已发布", "Published") if outcome == "published"
                            else tr("该版本已发布,内容相同", "Already published, same content"))
             except StoreError as exc:
-                st.error(_message(exc, lang()))
+                st.error(escape(_message(exc, lang())))
 current = app.store.current_questionnaires()
 if current:
     chosen = st.selectbox(tr("导出为 XLSForm(供 ODK Collect / KoboCollect 离线采集)",
@@ -110,20 +111,14 @@ with st.form("period"):
     do_close = close.form_submit_button(tr("关闭(不再接受提交和修改)", "Close (no more submissions)"))
     do_open = reopen.form_submit_button(tr("重新开放", "Reopen"))
     if do_close or do_open:
-        kind = next(v["period"] for v in app.store.questionnaire_versions()
-                    if v["questionnaire_id"] == qid)
-        try:
-            period_keys.bounds(kind, key.strip())
+        try:  # the store refuses a key that is not a period of this questionnaire
             if do_close:
                 app.store.close_period(qid, key.strip(), viewer.username)
             else:
                 app.store.reopen_period(qid, key.strip(), viewer.username)
             st.rerun()
-        except period_keys.PeriodError:
-            st.error(tr(f"“{key.strip()}”不是该问卷的期次,例如 2026-11(月)、2026-Q4(季)、2026-W47(周)。",
-                        f"'{key.strip()}' is not a period of this questionnaire, e.g. 2026-11 "
-                        "(month), 2026-Q4 (quarter), 2026-W47 (week)."))
-
+        except StoreError as exc:
+            st.error(escape(_message(exc, lang())))
 
 st.subheader(t("form_burden_title"))
 st.caption(t("form_burden_intro"))

@@ -30,11 +30,11 @@ if qn is None:
                "posted where you were served."))
     st.stop()
 period = store.current_open_period(qn)
-st.title(qn.title.get(lang()))
+st.title(escape(qn.title.get(lang())))
 st.caption(f"{escape(point.name)}" + (f" · {periods.label(qn.period, period, lang())}"
                                       if period else ""))
 if qn.description:
-    st.caption(qn.description.get(lang()))
+    st.caption(escape(qn.description.get(lang())))
 if period is None:
     st.info(tr("本问卷当前不在填写时间内,谢谢关注。", "This questionnaire is not open now. "
                "Thank you for your interest."))

@@ -8,13 +8,14 @@ import datetime as dt
 
 import streamlit as st
 
-from survey import periods, reminders
+from survey import fields, periods, reminders
 from survey.errors import message
 from survey.rounds import Rule, RuleError, parse_offsets, reminder_times, weekday_label
 from survey.store import StoreError, outbox
 from survey.store import rounds as round_store
+from ui import place
 from ui.auth import require
-from ui.context import LANG_NAMES, lang, startup, t, tr
+from ui.context import LANG_NAMES, escape, lang, startup, t, tr
 from ui.holidays import work_calendar
 
 viewer = require("reminders")
@@ -29,7 +30,7 @@ def wake() -> None:
 
 
 questionnaires = [q for q in store.current_questionnaires() if q.audience == "cadre"]
-rules_tab, robots_tab, outbox_tab = st.tabs(
+rules_tab, robots_tab, outbox_tab = place.tabs("reminders_tab",
     [tr("截止与提醒规则", "Deadlines and reminder times"), tr("群机器人", "Group robots"),
      tr("发送记录(发件箱)", "Outbox")])
 
@@ -54,7 +55,8 @@ with rules_tab:
             offsets = st.text_input(
                 tr("提醒日:相对截止日的工作日(-1 = 前一个工作日,0 = 当天,1 = 后一个工作日)",
                    "Reminder days: working days from the deadline (-1 the day before, 0 the day, 1 after)"),
-                value=", ".join(str(r) for r in current.reminders), max_chars=60)
+                value=", ".join(str(r) for r in current.reminders),
+                max_chars=fields.REMINDER_DAYS.limit)
             remind_at = st.time_input(tr("提醒时间", "Reminder time"), value=current.remind_at)
             if st.form_submit_button(tr("保存规则", "Save the rule"), type="primary"):
                 try:
@@ -62,10 +64,11 @@ with rules_tab:
                                parse_offsets(offsets), remind_at)
                     round_store.save_rule(store, new, viewer.username)
                     wake()
-                    st.success(tr("已保存。", "Saved."))
+                    place.keep("rule_saved", tr("已保存。", "Saved."))
                     current = new
                 except (RuleError, StoreError) as exc:
-                    st.error(message(exc, lang()))
+                    st.error(escape(message(exc, lang())))
+        place.success("rule_saved")
         st.caption(tr("只在工作日提醒(含调休上班日,跳过法定节假日);只提醒尚未报齐的监测点。",
                       "Reminders go out on working days only (adjusted working weekends included, "
                       "holidays skipped), and only about points that have not finished reporting."))
@@ -104,18 +107,20 @@ with robots_tab:
             st.rerun()
     with st.form("channel", clear_on_submit=True):
         st.markdown(tr("**添加群机器人**", "**Add a group robot**"))
-        label = st.text_input(tr("群名称", "Group name"), max_chars=80)
+        label = st.text_input(tr("群名称", "Group name"), max_chars=fields.CHANNEL_LABEL.limit)
         kind = st.radio(tr("类型", "Kind"), round_store.CHANNEL_KINDS, horizontal=True,
                         format_func=lambda k: {"wecom": tr("企业微信", "WeCom"),
                                                "dingtalk": tr("钉钉", "DingTalk")}[k])
         url = st.text_input(tr("推送地址(机器人设置中复制)", "Webhook address (from the robot's settings)"),
-                            max_chars=500, type="password")
+                            max_chars=fields.WEBHOOK.limit, type="password")
         secret = st.text_input(tr("钉钉加签密钥(安全设置—加签;企业微信留空)",
                                   "DingTalk signing secret (starts with SEC; empty for WeCom)"),
-                               max_chars=200, type="password")
+                               max_chars=fields.SECRET.limit, type="password")
         region = st.text_input(tr("范围:地区(如 江北市/清河县;留空 = 全部)",
-                                  "Region (e.g. 江北市/清河县; empty = all)"), max_chars=200)
-        point_id = st.text_input(tr("或单个监测点编号", "Or one point's id"), max_chars=40)
+                                  "Region (e.g. 江北市/清河县; empty = all)"),
+                               max_chars=fields.REGION.limit)
+        point_id = st.text_input(tr("或单个监测点编号", "Or one point's id"),
+                                 max_chars=fields.POINT_ID.limit)
         channel_lang = st.radio(tr("消息语言", "Message language"), ("zh", "en"), horizontal=True,
                                 format_func=LANG_NAMES.get)
         if st.form_submit_button(tr("添加", "Add"), type="primary"):
@@ -123,9 +128,10 @@ with robots_tab:
                 round_store.add_channel(store, label, kind, url, secret,
                                         tuple(x.strip() for x in region.split("/") if x.strip()),
                                         point_id.strip() or None, channel_lang, viewer.username)
-                st.success(tr("已添加。", "Added."))
+                place.keep("channel_added", tr("已添加。", "Added."), rerun=True)  # listed above
             except StoreError as exc:
-                st.error(message(exc, lang()))
+                st.error(escape(message(exc, lang())))
+    place.success("channel_added")
 
 SKIP_WHY = {"nobody left to remind": tr("没有需要提醒的监测点", "nobody left to remind"),
             "round closed": tr("本期已关闭", "the round is closed"),
@@ -145,7 +151,7 @@ with outbox_tab:
     elif delivery.last_error:
         st.warning(tr("发送线程上一轮出错(详情见服务器日志),仍在运行并会重试:",
                       "The delivery thread's last round failed (details in the server log); it "
-                      "is still running and will try again: ") + delivery.last_error)
+                      "is still running and will try again: ") + escape(delivery.last_error))
     st.caption(tr("失败的消息按 30 秒、1、2、4 分钟……最长 30 分钟的间隔一直重试,不会放弃;"
                   "内容在发送那一刻生成,已报齐的监测点不会被提醒。",
                   "Failed messages are retried after 30 s, 1, 2, 4 minutes ... at most every 30 "
@@ -175,7 +181,8 @@ with outbox_tab:
         if picked["state"] == outbox.SENT:
             st.text(picked["body"])                 # the text as the group received it
         elif picked["state"] == outbox.SKIPPED:
-            st.caption(tr("未发送:", "Not sent: ") + SKIP_WHY.get(picked["body"], picked["body"]))
+            st.caption(tr("未发送:", "Not sent: ")
+                       + escape(SKIP_WHY.get(picked["body"], picked["body"])))
         else:
             st.caption(tr("尚未发出:内容在发送那一刻生成,已报齐的监测点不会出现。",
                           "Not sent yet: the text is made at the moment of sending, without the "
@@ -198,4 +205,6 @@ with outbox_tab:
                 # without a saved rule the default rule shown above decides the deadline
                 outbox.queue_now(store, channel_id, qn_now.id, period, viewer.username)
                 wake()
-                st.success(tr("已放入发件箱。", "Queued in the outbox."))
+                place.keep("queued", tr("已放入发件箱。", "Queued in the outbox."),
+                           rerun=True)  # the outbox above lists the message
+        place.success("queued")

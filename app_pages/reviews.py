@@ -13,8 +13,9 @@ from survey import periods
 from survey.errors import message
 from survey.store import StoreError
 from survey.store import reviews
+from ui import place
 from ui.auth import require
-from ui.context import lang, startup, t, tr
+from ui.context import escape, lang, startup, t, tr
 
 viewer = require("reviews")
 store = startup().store
@@ -39,7 +40,7 @@ if not questionnaires:
     st.info(t("no_questionnaire"))
     st.stop()
 
-queue_tab, return_tab, done_tab, *admin_tab = st.tabs(
+queue_tab, return_tab, done_tab, *admin_tab = place.tabs("reviews_tab",
     [tr("待审队列", "Review queue"), tr("退回一份填报", "Return a report"),
      tr("退回记录", "Returns")] + ([tr("按审核人统计", "By reviewer")] if viewer.role == "admin" else []))
 
@@ -50,10 +51,11 @@ def do_return(submission_id: str, reason: str) -> None:
     try:
         reviews.return_submission(store, submission_id, reason, viewer)
     except StoreError as exc:
-        st.error(message(exc, lang()))
-    else:
-        st.success(tr("已退回,填报人下次打开填报页时会看到原因。",
-                      "Returned; the respondent sees the reason next time they open the form."))
+        st.error(escape(message(exc, lang())))
+    else:  # the records tab lists it at once; the message stays until the page is left
+        place.keep("returned", tr("已退回,填报人下次打开填报页时会看到原因。",
+                                  "Returned; the respondent sees the reason next time they open "
+                                  "the form."), rerun=True)
 
 
 with queue_tab:
@@ -89,9 +91,11 @@ with return_tab:
                      hide_index=True, width="stretch", placeholder="—")
         with st.form("return"):
             reason = st.text_area(tr("退回原因(必填,填报人会看到)",
-                                     "Reason (required; the respondent sees it)"), max_chars=2000)
+                                     "Reason (required; the respondent sees it)"),
+                                  max_chars=reviews.MAX_REASON)
             if st.form_submit_button(tr("退回更正", "Return for correction"), type="primary"):
                 do_return(chosen, reason)
+    place.success("returned")
 
 with done_tab:
     done = reviews.reviewed(store, scope)
@@ -120,14 +124,16 @@ with done_tab:
             hide_index=True, width="stretch", placeholder="—")
         with st.form("withdraw", clear_on_submit=True):
             why = st.text_input(tr("撤销最近一次操作的原因(必填)",
-                                   "Why the latest step is withdrawn (required)"), max_chars=2000)
+                                   "Why the latest step is withdrawn (required)"),
+                                max_chars=reviews.MAX_REASON)
             if st.form_submit_button(tr("撤销最近一次操作", "Withdraw the latest step")):
                 try:
                     now_state = reviews.withdraw(store, chosen, why, viewer)
-                    st.success(tr("已撤销,现在状态:", "Withdrawn; the state is now: ")
-                               + STATE[now_state])
+                    place.keep("withdrawn", tr("已撤销,现在状态:", "Withdrawn; the state is now: ")
+                               + STATE[now_state], rerun=True)  # the history above shows it
                 except StoreError as exc:
-                    st.error(message(exc, lang()))
+                    st.error(escape(message(exc, lang())))
+        place.success("withdrawn")
 
 if admin_tab:
     with admin_tab[0]:

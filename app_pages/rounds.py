@@ -13,8 +13,9 @@ import streamlit as st
 from survey import periods, safe_files
 from survey.rounds import Rule, weekday_label
 from survey.store import rounds as round_store
+from ui import place
 from ui.auth import audit, require
-from ui.context import lang, startup, t, tr
+from ui.context import escape, lang, startup, t, tr
 from ui.holidays import estimated_warning, work_calendar
 
 viewer = require("rounds")
@@ -23,7 +24,7 @@ scope = viewer.region if viewer.role == "leader" else ()
 
 st.title(t("nav_rounds"))
 if scope:
-    st.caption(tr("范围:", "Region: ") + " / ".join(scope))
+    st.caption(tr("范围:", "Region: ") + escape(" / ".join(scope)))
 questionnaires = [q for q in store.current_questionnaires() if q.audience == "cadre"]
 if not questionnaires:
     st.info(t("no_questionnaire"))
@@ -73,7 +74,7 @@ st.caption(tr(f"{len(status)} 个监测点;收到 {int(status['received'].sum())
               f"({int(status['on_time'].sum())} on time), {int(status['missing'].sum())} still "
               "missing. Late reports are accepted and marked late; closing a period is separate."))
 
-points_tab, levels_tab, trend_tab, chase_tab = st.tabs(
+points_tab, levels_tab, trend_tab, chase_tab = place.tabs("rounds_tab",
     [tr("监测点", "Points"), tr("按层级汇总", "By level"), tr("按时率趋势", "On-time trend"),
      tr("催报名单", "Chase-up list")])
 COLUMNS = {"name": t("col_point"), "status": tr("状态", "Status"),

@@ -19,7 +19,7 @@ from survey.store import StoreError
 from survey.store.sandbox import (DISPLAY_BYTES, DOWNLOAD_BYTES, DOWNLOAD_ROWS,
                                   DOWNLOAD_TIME_FACTOR, QueryFailed, QueryRefused, Sandbox)
 from ui.auth import audit, require
-from ui.context import lang, startup, t, tr
+from ui.context import escape, lang, startup, t, tr
 
 viewer = require("sql")
 
@@ -33,13 +33,13 @@ MIME = {"csv": "text/csv", "parquet": "application/octet-stream",
 def failure_message(exc: Exception, timeout_s: float = cfg.sql_timeout_s) -> str:
     """What went wrong, in the reader's language, and how to narrow the query."""
     if isinstance(exc, QueryRefused):
-        return t("sql_refused", reason=message(exc, lang()))
+        return t("sql_refused", reason=escape(message(exc, lang())))
     kind = getattr(exc, "kind", "failed")
     if kind == "timeout":
         return t("sql_timeout", timeout=timeout_s)
     if kind in ("memory", "crashed", "busy", "no_snapshot"):
         return t("sql_no_snapshot_run" if kind == "no_snapshot" else f"sql_{kind}")
-    return t("sql_failed", reason=str(exc))
+    return t("sql_failed", reason=escape(str(exc)))  # may quote the query
 
 
 st.title(t("nav_sql"))
@@ -53,7 +53,7 @@ if st.button(t("sql_refresh"), icon=":material/refresh:"):
         info = refresh(app.store, cfg.snapshot, cfg.k_anonymity)
         st.success(t("sql_refreshed", mb=info.bytes / 1e6, s=info.seconds))
     except StoreError as exc:
-        st.error(t("sql_refresh_failed", reason=message(exc, lang())))
+        st.error(t("sql_refresh_failed", reason=escape(message(exc, lang()))))
 
 examples = queries.load()
 with st.expander(t("sql_examples")):

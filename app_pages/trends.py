@@ -8,12 +8,13 @@ import streamlit as st
 from survey import briefing, charts, domain, early_warning
 from survey.indicators import INDICATORS
 from survey.metrics import HEADLINE
-from survey.trends import (THEMES, bucket_label, format_change, format_figure, indicator_label,
-                           indicator_unit, latest_common_quarter, point_sparklines,
+from survey.trends import (THEMES, bucket_label, format_change, format_figure, format_interval,
+                           indicator_label, indicator_unit, latest_common_quarter,
+                           point_sparklines,
                            rises_well, short_label, shown_as_share, summary_sentence)
 from ui.auth import require
 from ui import cached
-from ui.context import lang, startup, t
+from ui.context import escape, lang, startup, t
 from ui.downloads import chart_downloads
 from ui.filters import leader_header, sub_dimension
 
@@ -27,7 +28,8 @@ _, _, names, has_demo = cached.meta()
 if has_demo:
     st.caption(":material/info: " + t("demo_banner"))
 
-bucket, heads, sparks = cached.figure("overview", flt, grain, None, k)
+rules, _ = cached.rules()
+bucket, heads, sparks = cached.figure("overview", flt, grain, None, k, tuple(rules))
 if heads.empty:
     st.info(t("no_data"))
     st.stop()
@@ -41,14 +43,13 @@ def share_help(indicator: str) -> str:
 
 
 # -- the sentence a leader reads first --------------------------------------------------------
-rules, _ = cached.rules()
 _, alerts, _ = cached.figure("alerts", flt, rules, k, None, False)  # counted: no evidence
 states = app.store.warning_states()
 open_count = sum(early_warning.is_open(a, states) for a in alerts)
 period = bucket_label(bucket, grain, lang())
 with st.container(border=True):
-    st.markdown("**" + summary_sentence(heads, open_count, briefing.region_name(flt, lang()),
-                                        period, lang()) + "**")
+    st.markdown("**" + escape(summary_sentence(heads, open_count, briefing.region_name(
+        flt, lang()), period, lang())) + "**")
     if (months := int(heads["months"].max() or 0)) and grain != "month" and \
             months < {"quarter": 3, "year": 12}[grain]:
         st.caption(":material/warning: " + t("partial_period", m=months))
@@ -72,10 +73,12 @@ TILE_WIDTH = 160  # px: two tiles side by side on a 375 px phone, four on a PC
 
 def tile(indicator: str) -> None:
     row = rows.loc[indicator]
-    change = format_change(indicator, row["change"], lang())
+    change = format_change(indicator, row["change"], lang(), row["change_clear"])
+    unclear = row["change_clear"] is False  # within chance: grey, no arrow
     st.metric(short_label(indicator, lang()), format_figure(indicator, row["figure"]),
               delta=change,
-              delta_color="normal" if rises_well(indicator) else "inverse",
+              delta_color="off" if unclear else "normal" if rises_well(indicator) else "inverse",
+              delta_arrow="off" if unclear else "auto",
               help=f"{indicator_label(indicator, lang())}: {share_help(indicator)}",
               chart_data=sparkline(indicator), chart_type="line")
     if row["suppressed"]:
@@ -84,7 +87,10 @@ def tile(indicator: str) -> None:
     notes = []
     if not change:
         notes.append(f"{t('yoy')}: {t('no_change')}")
-    previous = format_change(indicator, row["change_prev"], lang())
+    elif interval := format_interval(indicator, row["change_low"], row["change_high"], lang(),
+                                     compact=True):
+        notes.append(t("change_interval", interval=interval))
+    previous = format_change(indicator, row["change_prev"], lang(), row["change_prev_clear"])
     notes.append(t("pop_change", change=previous) if previous else
                  f"{t('pop')}: {t('no_change')}")
     if INDICATORS[indicator].aggregate == "likert":
@@ -140,11 +146,6 @@ def figure_column(title: str):
     return st.column_config.NumberColumn(title, format="%.0f%%" if share else "%.1f")
 
 
-def change_column(title: str):
-    unit = "个百分点" if lang() == "zh" else "pp"
-    return st.column_config.NumberColumn(title, format=f"%+.1f {unit}" if share else "%+.1f%%")
-
-
 if view == "trend":
     frame = cached.figure("series", flt, indicator, grain, k)
     chart = charts.trend(frame, indicator, lang(), grain, value, k)
@@ -170,11 +171,20 @@ if view == "breakdown":
     latest = frame[frame["bucket"] == bucket].copy()
     latest["group"] = latest["group"].map(lambda g: labels.get(g, g))
     change = "yoy_pp" if share else "yoy"
-    # shares in percent and relative changes in percent: shown x100 ("+7.5%", not 0.075)
+    # the change with its interval when it is read as the tiles read it (a share in points, a
+    # mean relative); a change within chance reads 无明显变化
+    matched = share == shown_as_share(indicator)
+    latest["change_text"] = [
+        (format_change(indicator, c, lang(), clear) if matched else
+         f"{c:+.1%}" if pd.notna(c) else None) or "—"
+        for c, clear in zip(latest[change], latest["yoy_clear"])]
+    latest["interval"] = [format_interval(indicator, lo, hi, lang()) if matched else None
+                          for lo, hi in zip(latest["yoy_low"], latest["yoy_high"])]
+    # shares in percent: shown x100 ("62%", not 0.62)
     latest[value] = latest[value] * (100 if share else 1)
-    latest[change] = latest[change] * (1 if share else 100)
-    table = latest[["group", value, change, "n"]].rename(columns={
-        "group": t("by"), value: label, change: t("col_change_yoy"), "n": t("chart_n")})
+    table = latest[["group", value, "change_text", "interval", "n"]].rename(columns={
+        "group": t("by"), value: label, "change_text": t("col_change_yoy"),
+        "interval": t("col_interval"), "n": t("chart_n")})
     if st.toggle(t("ranking"), key="rank"):
         st.caption(":material/warning: " + t("ranking_caution"))
         table = table.sort_values(label, ascending=not rises_well(indicator))
@@ -183,7 +193,6 @@ if view == "breakdown":
     st.caption(bucket_label(bucket, grain, lang()))
     st.dataframe(table, hide_index=True, width="stretch", placeholder="—",
                  column_config={label: figure_column(label),
-                                t("col_change_yoy"): change_column(t("col_change_yoy")),
                                 t("chart_n"): st.column_config.NumberColumn(format="%d")})
     chart_downloads(frame, chart, f"breakdown_{indicator}_{by}_{grain}", label)
 

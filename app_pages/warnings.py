@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from survey import charts, early_warning
+from survey import charts, early_warning, fields
 from survey.errors import message
 from survey.store import StoreError
 from survey.trends import alert_facts, indicator_label, month_label
@@ -30,15 +30,21 @@ handled = [a for a in alerts if not early_warning.is_open(a, states)]
 if latest:
     st.caption(t("warnings_evaluated", month=month_label(latest, lang())) + " · " +
                t("warnings_open", n=len(open_alerts)) + " · " + t("warnings_handled", n=len(handled)))
+    # what chance alone gives among the points shown: a leader compares the count with it
+    points_here = cached.figure("point_count", flt)
+    rate = early_warning.false_alarm_rate(rules)
+    st.caption(t("warnings_chance", n=points_here, rate=f"{rate:.0%}",
+                 expected=f"{points_here * rate:.1f}",
+                 warned=len({a.point_id for a in alerts})))
 if not open_alerts:
     st.success(t("warnings_none"))
 shown = open_alerts + (handled if st.toggle(t("show_handled")) else [])
 
 
 def evidence_chart(alert):
-    """The point's own months of the warned indicator, with last year's and the baseline."""
-    months = evidence.loc[(alert.point_id, alert.indicator)]
-    series = pd.DataFrame({"bucket": list(months.index), "value": months.to_numpy()})
+    """The point's own months of the warned indicator over the band a year before predicts,
+    and the baseline for a baseline rule."""
+    series = pd.DataFrame(alert.facts["band"]).rename(columns={"month": "bucket"})
     reference = alert.facts.get("baseline")
     return charts.warning_evidence(series, alert.indicator, lang(), reference,
                                    t("baseline_rule") if reference is not None else None)
@@ -67,7 +73,7 @@ for point_id in sorted(by_point, key=lambda p: names.get(p, p)):
                               at=f"{state['at']:%Y-%m-%d %H:%M}", note=escape(state["note"])))
                     continue
                 with st.form(f"handle:{alert.key}", border=False):
-                    note = st.text_area(t("handle_note"), max_chars=1000, height=80,
+                    note = st.text_area(t("handle_note"), max_chars=fields.WARNING_NOTE.limit, height=80,
                                         key=f"note:{alert.key}")
                     if st.form_submit_button(t("mark_handled")):
                         try:

@@ -37,6 +37,7 @@ PAGES = {
     "reviews": {"admin", "leader"},
     "reminders": {"admin"},
     "holidays": {"admin"},  # the office's holiday schedules (工作日历)
+    "admin_operations": {"admin"},  # backups (docs/operations.md)
 }
 MIN_PASSWORD = 10
 _hasher = PasswordHasher()  # argon2id with the library's current recommended parameters

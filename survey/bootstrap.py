@@ -28,6 +28,7 @@ class Startup:
     demo_loaded: bool = False
     demo_skipped: Exception | None = None  # why the first start loaded no demo data
     scheduler: object | None = None  # the snapshot scheduler, when running
+    backups: object | None = None  # the backup scheduler (survey/backup_schedule.py)
     first_admin_password: str | None = None  # shown once on the console, must be changed
     limits: throttle.Limits = field(default_factory=throttle.Limits)  # in memory, per process
 
@@ -123,6 +124,8 @@ def stop(startup: Startup) -> None:
     if startup.scheduler is not None:
         startup.scheduler.stopped.set()
         startup.scheduler.join(15)
+    if startup.backups is not None:
+        startup.backups.stop()  # a backup under way ends at its next batch, its file removed
     with _started_lock:
         _started.pop(str(startup.config.store_target), None)
     startup.store.close()
@@ -149,6 +152,8 @@ def started(config: Config) -> Startup:
         if key not in _started:
             startup = start(config)
             start_snapshots(startup)
+            from survey import backup_schedule
+            startup.backups = backup_schedule.start(startup)  # daily backups, when configured
             reminders.start_delivery(startup)  # the robots' outbox (survey/reminders.py)
             _started[key] = startup
         return _started[key]

@@ -85,6 +85,9 @@ def _measure(indicator: str, lang: str) -> str:
 
 
 def headline_sheet(rows: pd.DataFrame, k: int, lang: str) -> Sheet:
+    """The headline figures: this month, the changes as numbers, each change's 95 % interval
+    (numbers in the change's format) and what it says (明显上升 / 明显下降 / 无明显变化: the
+    interval spans no change), so a reader of the workbook sees which changes are real."""
     theme_of = {i: theme for theme, first, more in trends.THEMES for i in first + more}
     frame = pd.DataFrame([{
         "theme": t(theme_of[r["indicator"]], lang),
@@ -93,17 +96,36 @@ def headline_sheet(rows: pd.DataFrame, k: int, lang: str) -> Sheet:
         "figure": _round(r["figure"], 4), "yoy": _round(r["change"], 4),
         "pop": _round(r["change_prev"], 4),
         "n": r["n"],
-        "note": t("suppressed_note", lang, k=k) if r["suppressed"] else ""}
+        "note": t("suppressed_note", lang, k=k) if r["suppressed"] else "",
+        "yoy_verdict": verdict(r["change"], r.get("change_clear"), lang),
+        "yoy_low": _round(r.get("change_low"), 4), "yoy_high": _round(r.get("change_high"), 4),
+        "pop_verdict": verdict(r["change_prev"], r.get("change_prev_clear"), lang),
+        "pop_low": _round(r.get("change_prev_low"), 4),
+        "pop_high": _round(r.get("change_prev_high"), 4)}
         for _, r in rows.iterrows()])
     names = {"theme": t("col_theme", lang), "indicator": t("indicator", lang),
              "measure": t("col_measure", lang), "figure": t("col_this_month", lang),
              "yoy": t("col_change_yoy", lang), "pop": t("col_change_pop", lang),
-             "n": t("chart_n", lang), "note": t("col_note", lang)}
+             "n": t("chart_n", lang), "note": t("col_note", lang),
+             "yoy_verdict": t("col_yoy_verdict", lang), "yoy_low": t("col_yoy_low", lang),
+             "yoy_high": t("col_yoy_high", lang), "pop_verdict": t("col_pop_verdict", lang),
+             "pop_low": t("col_pop_low", lang), "pop_high": t("col_pop_high", lang)}
     indicators = list(rows["indicator"])
-    formats = {"figure": [_value_format(i) for i in indicators],
-               "yoy": [_change_format(i) for i in indicators],
-               "pop": [_change_format(i) for i in indicators], "n": "int"}
+    changes = [_change_format(i) for i in indicators]
+    formats = {"figure": [_value_format(i) for i in indicators], "n": "int",
+               **{column: changes for column in ("yoy", "pop", "yoy_low", "yoy_high",
+                                                 "pop_low", "pop_high")}}
     return _named(t("sheet_headline", lang), frame, formats, names)
+
+
+def verdict(change, clear, lang: str) -> str:
+    """What a change says: 明显上升 / 明显下降, 无明显变化 when its interval spans no change,
+    empty without a change or an interval."""
+    if change is None or pd.isna(change) or clear is None or pd.isna(clear):
+        return ""
+    if clear is False:
+        return t("no_clear_change", lang)
+    return t("clear_rise" if change > 0 else "clear_fall", lang)
 
 
 def _round(value, digits: int):
@@ -199,12 +221,12 @@ def _month_column(month: dt.date, lang: str) -> str:
 
 
 def definitions_sheet(flt: Filter, month: dt.date, k: int, lang: str,
-                      generated: dt.datetime | None = None) -> Sheet:
+                      generated: dt.datetime | None = None, false_alarm: float = 0.04) -> Sheet:
     generated = generated or dt.datetime.now()
     rows = [(t("def_region", lang), region_name(flt, lang)),
             (t("def_month", lang), trends.month_label(month, lang)),
             (t("def_generated", lang), f"{generated:%Y-%m-%d %H:%M}")]
-    rows += [(t(f"def_{key}_term", lang), t(f"def_{key}", lang, k=k))
+    rows += [(t(f"def_{key}_term", lang), t(f"def_{key}", lang, k=k, rate=f"{false_alarm:.0%}"))
              for key in ("mean", "share", "change", "pp", "suppressed", "empty", "warnings",
                          "responses")]
     frame = pd.DataFrame(rows, columns=[t("col_term", lang), t("col_definition", lang)])
@@ -247,7 +269,8 @@ def sheets(store: Store, flt: Filter, month: dt.date, k: int, rules: list[Warnin
     burden = form_burden_sheet(store, month, k, lang)
     if burden is not None:
         out.append(burden)
-    out.append(definitions_sheet(flt, month, k, lang))
+    out.append(definitions_sheet(flt, month, k, lang,
+                                 false_alarm=early_warning.false_alarm_rate(rules)))
     states = store.warning_states()
     extra = {"rows": rows, "open": sum(early_warning.is_open(a, states) for a in alerts),
              "responses": responses, "burden": burden}
@@ -348,24 +371,34 @@ def _table(sheet: Sheet, lang: str, columns: list[str] | None = None, numeric=()
 
 def _headline_html(sheet: Sheet, lang: str, good: list) -> str:
     """Indicators grouped by theme: name and what it measures, this month, the changes (the
-    year-on-year one green when it is good news, red when bad)."""
+    year-on-year one green when it is good news, red when bad, with its interval under it; a
+    change within chance reads 无明显变化, uncoloured)."""
     esc = html.escape
     f = sheet.frame
-    theme, name, measure, figure, yoy, pop, note = (
-        f.columns[0], f.columns[1], f.columns[2], f.columns[3], f.columns[4], f.columns[5],
-        f.columns[7])
+    theme, name, measure, figure, yoy, pop, _, note, yoy_verdict, yoy_low, yoy_high, \
+        pop_verdict = f.columns[:12]
+    unclear = t("no_clear_change", lang)
     rows, current = [], None
     for i, (_, r) in enumerate(f.iterrows()):
         if r[theme] != current:
             current = r[theme]
             rows.append(f"<tr class=theme><th colspan=4>{esc(current)}</th></tr>")
         hidden = f"<div class=small>{esc(r[note])}</div>" if r[note] else ""
+        if r[yoy_verdict] == unclear:
+            change, tone = esc(unclear), ""
+        else:
+            change, tone = _figure_html(show(r[yoy], sheet.format_of(yoy, i), lang)), \
+                _tone(good[i])
+        low, high = (show(r[c], sheet.format_of(c, i), lang) for c in (yoy_low, yoy_high))
+        interval = "" if "—" in (low, high) else \
+            f"<div class=small>{esc(low)} ~ {esc(high)}</div>"
+        previous = esc(unclear) if r[pop_verdict] == unclear else \
+            _figure_html(show(r[pop], sheet.format_of(pop, i), lang))
         rows.append(
             f"<tr><td>{esc(r[name])}<div class=small>{esc(r[measure])}</div>{hidden}</td>"
             f"<td class=num><b>{esc(show(r[figure], sheet.format_of(figure, i), lang))}</b></td>"
-            f"<td class='num {_tone(good[i])}'>"
-            f"{_figure_html(show(r[yoy], sheet.format_of(yoy, i), lang))}</td>"
-            f"<td class=num>{_figure_html(show(r[pop], sheet.format_of(pop, i), lang))}</td></tr>")
+            f"<td class='num {tone}'>{change}{interval}</td>"
+            f"<td class=num>{previous}</td></tr>")
     head = (f"<tr><th>{esc(t('indicator', lang))}</th><th class=num>{esc(figure)}</th>"
             f"<th class=num>{esc(yoy)}</th><th class=num>{esc(pop)}</th></tr>")
     return (f"<div class=scroll><table class=headline><thead>{head}</thead>"

@@ -201,46 +201,50 @@ def index_chart(frame: pd.DataFrame, lang: str, grain: str, title: str):
 def warning_evidence(series: pd.DataFrame, indicator: str, lang: str,
                      reference: float | None = None, reference_label: str | None = None):
     """The evidence for one warning: the point's monthly figure of the warned indicator in its
-    own unit, the same month a year before as a dashed line (a year-on-year rise shows as the
-    gap between them), and, for a baseline rule, the baseline as a rule. `series` has columns
-    bucket and value (months without a figure are missing: the line breaks there)."""
-    data = _dated(series).sort_values("bucket").set_index("bucket")["value"].astype("float64")
+    own unit, over the band its same months a year before predict (the range a month stays
+    within if nothing changed, and its centre as a dashed line: survey.early_warning
+    .expected_band), and, for a baseline rule, the baseline as a rule. `series` has columns
+    bucket, value, expected, low, high (a month without a figure is missing: the line breaks
+    there; without a year-before reference it has no band)."""
+    data = _dated(series).sort_values("bucket").set_index("bucket")
     full = pd.date_range(data.index.min(), data.index.max(), freq="MS") if len(data) else []
-    data = data.reindex(full)
-    this_year = pd.DataFrame({"bucket": data.index, "value": data.to_numpy(),
-                              "series": t("this_year", lang)})
-    last_year = pd.DataFrame({"bucket": data.index, "value": data.shift(12).to_numpy(),
-                              "series": t("last_year_same_month", lang)})
-    rows = pd.concat([this_year, last_year.iloc[12:]])
-    rows["segment"] = rows["value"].isna().groupby(rows["series"]).cumsum().astype(int)
-    rows = rows[rows["value"].notna()]
+    data = data.reindex(full).rename_axis("bucket").reset_index()
     label = indicator_label(indicator, lang)
     unit = indicator_unit(indicator, lang)
-    share = INDICATORS[indicator].aggregate == "share"
-    names = [t("this_year", lang), t("last_year_same_month", lang)]
-    colours, dashes = [BAD, HIDDEN], [[1, 0], [5, 4]]
+    observed, centre, band = t("this_year", lang), t("expected_centre", lang), \
+        t("expected_band", lang)
+    names, colours = [observed, centre, band], [BAD, HIDDEN, "#bdbdbd"]
     if reference is not None:  # the baseline gets its own legend entry
-        names, colours, dashes = names + [reference_label or " "], colours + [NEUTRAL], \
-            dashes + [[2, 2]]
-    line = alt.Chart(rows).mark_line(point=alt.OverlayMarkDef(size=24)).encode(
-        x=_time_axis(lang),
-        y=alt.Y("value:Q", title=f"{label} ({unit})", scale=alt.Scale(zero=False),
-                axis=alt.Axis(format=".0%") if share else alt.Axis()),
-        color=alt.Color("series:N", title=None, scale=alt.Scale(domain=names, range=colours),
-                        legend=alt.Legend(orient="top", symbolType="stroke", symbolStrokeWidth=3,
-                                          labelLimit=0)),
-        strokeDash=alt.StrokeDash("series:N", scale=alt.Scale(domain=names, range=dashes),
-                                  legend=None),
+        names, colours = names + [reference_label or " "], colours + [NEUTRAL]
+    colour = alt.Color("series:N", title=None, scale=alt.Scale(domain=names, range=colours),
+                       legend=alt.Legend(orient="bottom", direction="vertical",
+                                         symbolType="stroke", symbolStrokeWidth=3,
+                                         labelLimit=0))  # three or four entries: one a line
+    y_title = f"{label} ({unit})"
+    tip = [_tooltip_time(lang)]
+    shaded = data[data["expected"].notna()].assign(series=band)
+    layers = [alt.Chart(shaded).mark_area(opacity=0.35).encode(
+        x=_time_axis(lang), y=alt.Y("low:Q", title=y_title, scale=alt.Scale(zero=False)),
+        y2="high:Q", color=colour,
+        tooltip=tip + [alt.Tooltip("low:Q", title=t("expected_low", lang), format=".1f"),
+                       alt.Tooltip("high:Q", title=t("expected_high", lang), format=".1f")])]
+    middle = shaded.assign(series=centre)
+    layers.append(alt.Chart(middle).mark_line(strokeDash=[5, 4]).encode(
+        x=_time_axis(lang), y=alt.Y("expected:Q", title=y_title), color=colour,
+        tooltip=tip + [alt.Tooltip("expected:Q", title=centre, format=".1f")]))
+    line = data.assign(series=observed)
+    line["segment"] = line["value"].isna().cumsum()
+    line = line[line["value"].notna()]
+    layers.append(alt.Chart(line).mark_line(point=alt.OverlayMarkDef(size=24)).encode(
+        x=_time_axis(lang), y=alt.Y("value:Q", title=y_title), color=colour,
         detail="segment:N",
-        tooltip=[alt.Tooltip("series:N", title=" "), _tooltip_time(lang),
-                 alt.Tooltip("value:Q", title=label, format=".0%" if share else ".2f")])
-    layers = [line]
+        tooltip=tip + [alt.Tooltip("value:Q", title=label, format=".1f")]))
     if reference is not None:
         ref = pd.DataFrame({"y": [reference], "series": [names[-1]]})
         layers.append(alt.Chart(ref).mark_rule(strokeDash=[2, 2]).encode(
-            y="y:Q", color=alt.Color("series:N", scale=alt.Scale(domain=names, range=colours)),
+            y="y:Q", color=colour,
             tooltip=[alt.Tooltip("series:N", title=" "),
-                              alt.Tooltip("y:Q", title=label, format=".2f")]))
+                     alt.Tooltip("y:Q", title=label, format=".1f")]))
     return alt.layer(*layers).properties(width=WIDTH, height=220)
 
 

@@ -307,7 +307,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True)
     p = sub.add_parser("validate", help="check questionnaire YAML files; exit 1 on any problem")
     p.add_argument("paths", nargs="*", help="files or folders (default: questionnaires/)")
-    p.set_defaults(func=cmd_validate)
+    p.set_defaults(func=cmd_validate, need_key=False)  # checking a file creates no secret
     p = sub.add_parser("init", help="create or migrate the database and publish questionnaires")
     p.set_defaults(func=cmd_init)
     p = sub.add_parser("publish", help="publish questionnaires (a changed published version is refused)")
@@ -380,6 +380,8 @@ def build_parser() -> argparse.ArgumentParser:
     add_interop_parsers(sub)  # import-xlsform, export-xlsform, import-history
     from survey.calendar_cli import add_parsers as add_calendar_parsers
     add_calendar_parsers(sub)  # calendar status, import, template
+    from survey.backup_commands import add_parsers as add_backup_parsers
+    add_backup_parsers(sub)  # backup, restore, backups (docs/operations.md)
     return parser
 
 
@@ -389,8 +391,8 @@ def main(argv=None) -> int:
     args = build_parser().parse_args(argv)
     os.umask(0o077)  # exports and databases hold respondent-level data: the user's own files
     try:
-        # validate reads files only: it must not create the key file of a database
-        cfg = config_module.resolve(create_key=args.func is not cmd_validate)
+        # a restore brings the code key: it needs none configured, and creates no key file
+        cfg = config_module.resolve(need_key=getattr(args, "need_key", True))
         return args.func(args, cfg)
     except (StoreError, PeriodError, config_module.ConfigError) as exc:
         print(f"error: {exc}", file=sys.stderr)

@@ -4,18 +4,20 @@ Sources, strongest first: environment variables (SURVEY_DB or SURVEY_DATABASE_UR
 SURVEY_CODE_KEY, SURVEY_K,
 SURVEY_DEMO, SURVEY_SNAPSHOT, SURVEY_SNAPSHOT_MINUTES, SURVEY_SQL_TIMEOUT, SURVEY_SQL_ROWS,
 SURVEY_PUBLIC_URL, SURVEY_IDLE_MINUTES, SURVEY_TRUSTED_PROXIES, SURVEY_ONE_TIME_HOURS,
-SURVEY_METRICS_FROM, SURVEY_METRICS_TOKEN),
-then .streamlit/secrets.toml ([survey] code_key), then defaults. The key that
+SURVEY_METRICS_FROM, SURVEY_METRICS_TOKEN, SURVEY_BACKUP_DIR, SURVEY_BACKUP_PASSPHRASE,
+SURVEY_BACKUP_TIME, SURVEY_BACKUP_KEEP),
+then .streamlit/secrets.toml ([survey] code_key, backup_passphrase), then defaults. The key that
 turns respondent codes into pseudonyms is generated on first start, beside the database, if
 no other source gives one.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import secrets
 import tomllib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -44,11 +46,19 @@ class Config:
     one_time_hours: float = 72.0  # a one-time password (first admin, reset) expires after this
     metrics_from: tuple = ()  # networks besides this machine that may read /metrics
     metrics_token: str | None = None  # or a bearer token that may (docs/operations.md)
+    backup_dir: Path | None = None  # daily backups (docs/operations.md); default: backups/ beside db
+    backup_passphrase: str | None = field(default=None, repr=False)  # None: no scheduled backups
+    backup_time: dt.time = dt.time(2, 0)  # the daily backup's local time
+    backup_keep: tuple[int, int, int] = (7, 4, 12)  # daily, weekly, monthly backups kept
 
     @property
     def store_target(self):
         """What Store() opens: the PostgreSQL URL when one is set, else the DuckDB file."""
         return self.database_url or self.db_path
+
+    @property
+    def backups(self) -> Path:
+        return self.backup_dir or self.db_path.with_name("backups")
 
     @property
     def snapshot(self) -> Path:
@@ -66,10 +76,9 @@ def read_secrets(root: Path = PROJECT_ROOT) -> dict:
         raise ConfigError(f"{path}: cannot read secrets ({exc}); fix or remove the file") from exc
 
 
-def resolve(env: dict | None = None, root: Path = PROJECT_ROOT, create_key: bool = True) -> Config:
-    """The configuration. create_key=False (commands that open no database, e.g. `validate`):
-    a missing key file is not created (checking a file must not create a secret); the key is
-    then empty and must not be used."""
+def resolve(env: dict | None = None, root: Path = PROJECT_ROOT, need_key: bool = True) -> Config:
+    """need_key=False (a restore, which brings the key; validate, which opens no database): code_key is the key given explicitly
+    (SURVEY_CODE_KEY, secrets.toml), else b"", and no key file is created."""
     env = dict(os.environ if env is None else env)
     survey_secrets = read_secrets(root).get("survey", {})
     db_path = Path(env.get("SURVEY_DB") or DEFAULT_DB).expanduser().resolve()
@@ -78,7 +87,7 @@ def resolve(env: dict | None = None, root: Path = PROJECT_ROOT, create_key: bool
     if url and not url.startswith(("postgresql://", "postgres://")):
         raise ConfigError("SURVEY_DATABASE_URL must be a PostgreSQL URL, e.g. "
                           "postgresql://survey_app:PASSWORD@db.example:5432/survey")
-    if url and not key:
+    if url and not key and need_key:
         raise ConfigError("with SURVEY_DATABASE_URL every app server must turn codes into the "
                           "same pseudonyms: give all of them one SURVEY_CODE_KEY (e.g. "
                           "`python -c 'import secrets; print(secrets.token_hex(32))'`)")
@@ -97,7 +106,7 @@ def resolve(env: dict | None = None, root: Path = PROJECT_ROOT, create_key: bool
     return Config(
         db_path=db_path,
         questionnaire_dir=Path(env.get("SURVEY_QUESTIONNAIRES") or root / "questionnaires"),
-        code_key=key.encode("utf-8") if key else _key_file(db_path, create_key),
+        code_key=key.encode("utf-8") if key else _key_file(db_path) if need_key else b"",
         k_anonymity=max(k, 1),
         demo_on_first_start=demo,
         snapshot_path=Path(env["SURVEY_SNAPSHOT"]).expanduser().resolve()
@@ -113,7 +122,31 @@ def resolve(env: dict | None = None, root: Path = PROJECT_ROOT, create_key: bool
         one_time_hours=_number(env, "SURVEY_ONE_TIME_HOURS", 72.0, minimum=1.0),
         metrics_from=_trusted(env.get("SURVEY_METRICS_FROM"), "SURVEY_METRICS_FROM"),
         metrics_token=(env.get("SURVEY_METRICS_TOKEN") or "").strip() or None,
+        backup_dir=Path(env["SURVEY_BACKUP_DIR"]).expanduser().resolve()
+        if env.get("SURVEY_BACKUP_DIR") else None,
+        backup_passphrase=env.get("SURVEY_BACKUP_PASSPHRASE")
+        or survey_secrets.get("backup_passphrase") or None,
+        backup_time=_time_of_day(env.get("SURVEY_BACKUP_TIME") or "02:00"),
+        backup_keep=_keep(env.get("SURVEY_BACKUP_KEEP") or "7,4,12"),
     )
+
+
+def _time_of_day(text: str) -> dt.time:
+    try:
+        return dt.time.fromisoformat(text.strip())
+    except ValueError as exc:
+        raise ConfigError("SURVEY_BACKUP_TIME must be a time of day, e.g. 02:00") from exc
+
+
+def _keep(text: str) -> tuple[int, int, int]:
+    try:
+        daily, weekly, monthly = (int(part) for part in text.split(","))
+    except ValueError as exc:
+        raise ConfigError("SURVEY_BACKUP_KEEP must be three whole numbers: daily, weekly and "
+                          "monthly backups to keep, e.g. 7,4,12") from exc
+    if min(daily, weekly, monthly) < 0 or daily < 1:
+        raise ConfigError("SURVEY_BACKUP_KEEP: keep at least 1 daily backup, e.g. 7,4,12")
+    return daily, weekly, monthly
 
 
 def _number(env: dict, name: str, default: float, minimum: float) -> float:
@@ -131,14 +164,12 @@ def _trusted(text, name: str = "SURVEY_TRUSTED_PROXIES") -> tuple:
         raise ConfigError(f"{name}: {exc}") from exc
 
 
-def _key_file(db_path: Path, create: bool = True) -> bytes:
+def _key_file(db_path: Path) -> bytes:
     """The pseudonymisation key kept beside the database (created once, never committed)."""
     path = db_path.with_suffix(".key")
     try:
         if path.exists():
             return path.read_text(encoding="ascii").strip().encode("ascii")
-        if not create:
-            return b""
         path.parent.mkdir(parents=True, exist_ok=True)
         key = secrets.token_hex(32)
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)

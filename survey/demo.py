@@ -106,6 +106,13 @@ def demo_points() -> list[Point]:
     return points
 
 
+def changed_points(rng: random.Random, points: list[Point]) -> tuple[set[str], set[str]]:
+    """The demo's points that really change in the last six months (the warnings' true
+    alarms): five rebound (反弹回潮), two move documents into chat groups and apps (明减暗增)."""
+    chosen = rng.sample(points, 7)
+    return {p.point_id for p in chosen[:5]}, {p.point_id for p in chosen[5:]}
+
+
 def generate(qn: Questionnaire, code_key: bytes, today: dt.date | None = None,
              months: int = MONTHS, seed: int = SEED) -> DemoBatch:
     """Build the demo batch for the monthly questionnaire, ending with last month."""
@@ -114,9 +121,7 @@ def generate(qn: Questionnaire, code_key: bytes, today: dt.date | None = None,
     last = periods.previous("month", periods.key_for("month", today))
     month_keys = periods.recent("month", periods.bounds("month", last)[0], months)[::-1]
     batch = DemoBatch(points=demo_points())
-    chosen = rng.sample(batch.points, 7)
-    rebound = {p.point_id for p in chosen[:5]}
-    shifting = {p.point_id for p in chosen[5:]}  # fewer documents, more chat groups and apps
+    rebound, shifting = changed_points(rng, batch.points)
     starts = [periods.bounds("month", m)[0] for m in month_keys]
     policy_index = next((i for i, d in enumerate(starts) if d >= POLICY_MONTH), 8)
     if not 3 <= policy_index <= len(starts) - 8:

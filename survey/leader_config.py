@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import difflib
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from survey.config import PROJECT_ROOT
@@ -20,11 +20,15 @@ from survey.questionnaire.validate import Problem
 CONFIG_DIR = PROJECT_ROOT / "config"
 RULE_KINDS = ("yoy_rise", "above_baseline", "informal_shift")
 RULE_KEYS = {
-    "yoy_rise": ("id", "kind", "title", "indicators", "threshold", "periods", "min_increase"),
+    "yoy_rise": ("id", "kind", "title", "indicators", "window"),
     "above_baseline": ("id", "kind", "title", "indicators", "policy_date", "baseline_months",
                        "window", "threshold"),
-    "informal_shift": ("id", "kind", "title", "formal", "informal", "window", "threshold"),
+    "informal_shift": ("id", "kind", "title", "formal", "informal", "window"),
 }
+WINDOWS = {"yoy_rise": 2, "above_baseline": 3, "informal_shift": 3}  # default months tested
+# Keys of the rules before warnings had a false-alarm rate (issue 28): said so, not just unknown.
+RETIRED_KEYS = ("periods", "min_increase", "threshold")
+FALSE_ALARM = 0.04  # default: share of unchanged points warned in a month, at most
 
 
 @dataclass(frozen=True)
@@ -33,13 +37,14 @@ class WarningRule:
     kind: str
     title: Text
     indicators: tuple[str, ...] = ()
-    threshold: float = 0.0
-    periods: int = 2
+    threshold: float = 0.0  # above_baseline: back at baseline x (1 + threshold)
     policy_date: dt.date | None = None
     baseline_months: int = 6
-    window: int = 3
+    window: int = 3  # the latest months tested together
     formal: str | None = None
-    min_increase: float = 0.0  # yoy_rise: also up by at least this much in the indicator's unit
+    # The chance that this rule fires on one indicator of a point that did not change, in a
+    # given month: the configured false_alarm split over every rule x indicator (load_rules).
+    alpha: float = FALSE_ALARM / 12
 
     def describe(self, lang: str) -> str:
         return self.title.get(lang)
@@ -105,6 +110,12 @@ def load_rules(path: Path = CONFIG_DIR / "warnings.yaml") -> tuple[list[WarningR
     if not isinstance(items, list):
         reader.err((), "the file needs a list under rules:")
         return [], reader.problems
+    rate = data.get("false_alarm", FALSE_ALARM)
+    if isinstance(rate, bool) or not isinstance(rate, (int, float)) or not 0 < rate < 0.5:
+        reader.err(("false_alarm",), f"false_alarm must be a share between 0 and 0.5 (0.04: "
+                   f"at most 4% of points that did not change are warned in a month), "
+                   f"not {rate!r}")
+        rate = FALSE_ALARM
     rules, seen = [], set()
     for i, item in enumerate(items):
         where = ("rules", i)
@@ -112,7 +123,8 @@ def load_rules(path: Path = CONFIG_DIR / "warnings.yaml") -> tuple[list[WarningR
         rule = _rule(reader, item, where, seen)
         if rule and len(reader.problems) == before:
             rules.append(rule)
-    return rules, reader.problems
+    tests = sum(len(rule.indicators) for rule in rules)
+    return [replace(rule, alpha=rate / max(tests, 1)) for rule in rules], reader.problems
 
 
 def _rule(reader: _Reader, item, where, seen: set) -> WarningRule | None:
@@ -124,7 +136,11 @@ def _rule(reader: _Reader, item, where, seen: set) -> WarningRule | None:
         reader.err(where + ("kind",), f"unknown rule kind '{kind}'; use one of {', '.join(RULE_KINDS)}")
         return None
     for key in item:
-        if key not in RULE_KEYS[kind]:
+        if key in RETIRED_KEYS and key not in RULE_KEYS[kind]:
+            reader.err(where + (key,), f"'{key}' is no longer used: a warning fires when the "
+                       f"rise is beyond what chance gives at the false-alarm rate "
+                       f"(false_alarm:, docs/leaders.md); remove it")
+        elif key not in RULE_KEYS[kind]:
             reader.err(where + (key,), f"'{key}' does not apply to a {kind} rule")
     rid = item.get("id")
     if not isinstance(rid, str) or rid in seen:
@@ -149,17 +165,19 @@ def _rule(reader: _Reader, item, where, seen: set) -> WarningRule | None:
         except ValueError:
             reader.err(where + ("policy_date",), f"policy_date must be a date like 2025-07-01, "
                        f"not {raw!r}")
+    window = reader.number(item.get("window"), where + ("window",), "window", WINDOWS[kind],
+                           True, 1)
+    if window > 6:
+        reader.err(where + ("window",), f"window must be at most 6 months (it is compared "
+                   f"with the same months a year before), not {window}")
     return WarningRule(
         id=rid, kind=kind, title=title or Text(rid), indicators=indicators,
-        threshold=reader.number(item.get("threshold"), where + ("threshold",), "threshold", 0.0),
-        periods=reader.number(item.get("periods"), where + ("periods",), "periods", 2, True, 1),
+        threshold=reader.number(item.get("threshold"), where + ("threshold",), "threshold", 0.0)
+        if kind == "above_baseline" else 0.0,
         policy_date=policy,
         baseline_months=reader.number(item.get("baseline_months"), where + ("baseline_months",),
                                       "baseline_months", 6, True, 1),
-        window=reader.number(item.get("window"), where + ("window",), "window", 3, True, 1),
-        formal=formal,
-        min_increase=reader.number(item.get("min_increase"), where + ("min_increase",),
-                                   "min_increase", 0.0))
+        window=min(window, 6), formal=formal)
 
 
 def load_index(path: Path = CONFIG_DIR / "burden_index.yaml"

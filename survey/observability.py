@@ -93,12 +93,18 @@ def database_vitals(store, now: dt.datetime | None = None) -> dict[str, float]:
     from survey.store import outbox, settings
     now = now or dt.datetime.now()
     pending, failing = outbox.backlog(store)
-    backup = _timestamp(settings.setting(store, LAST_BACKUP_SETTING))
+    backup = last_backup(store)
     return {"survey_schema_version": store.schema_version(),
             "survey_outbox_pending": pending, "survey_outbox_failing": failing,
             "survey_last_backup_timestamp_seconds": backup.timestamp() if backup else 0,
             "survey_last_backup_age_seconds":
                 max(0.0, (now.astimezone() - backup).total_seconds()) if backup else math.inf}
+
+
+def last_backup(store) -> dt.datetime | None:
+    """When the last backup of this database was made, by any server (aware), or None."""
+    from survey.store import settings
+    return _timestamp(settings.setting(store, LAST_BACKUP_SETTING))
 
 
 def _timestamp(text: str | None) -> dt.datetime | None:

@@ -10,6 +10,7 @@ import pandas as pd
 
 from survey.domain import LEVELS, POINT_KINDS
 from survey.errors import Bilingual
+from survey.fields import point_problem
 from survey.store import Point
 
 COLUMNS = ("point_id", "name", "level", "kind", "prefecture", "county", "township", "active")
@@ -64,14 +65,16 @@ def preview(frame: pd.DataFrame, existing_ids: set[str]) -> ImportPreview:
             problems.append((f"point_id '{pid}' appears again (first on row {seen[pid]})",
                              f"point_id “{pid}”重复(第一次出现在第 {seen[pid]} 行)"))
         active = values["active"].lower() not in ("0", "false", "no", "否", "停用")
+        region = tuple(v for v in (values["prefecture"], values["county"], values["township"]) if v)
+        point = Point(pid, values["name"], values["level"], values["kind"], region, active, False)
+        if not problems and (problem := point_problem(point)):  # lengths: what the store refuses
+            problems.append(problem)
         if problems:
             result.errors.append((line, Bilingual("; ".join(en for en, _ in problems),
                                                     ";".join(zh for _, zh in problems))))
             continue
         seen[pid] = line
-        region = tuple(v for v in (values["prefecture"], values["county"], values["township"]) if v)
-        result.points.append(Point(pid, values["name"], values["level"], values["kind"], region,
-                                   active, False))
+        result.points.append(point)
         if pid in existing_ids:
             result.updates.add(pid)
     return result

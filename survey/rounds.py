@@ -14,7 +14,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Iterator
 
-from survey import periods
+from survey import fields, periods
 from survey.errors import DomainError
 from survey.work_calendar import WorkCalendar
 
@@ -121,6 +121,8 @@ def reminder_times(rule: Rule, rnd: Round, calendar: WorkCalendar) -> list[dt.da
 
 def parse_offsets(text: str) -> tuple[int, ...]:
     """'-1, 0, 1, 3' -> (-1, 0, 1, 3), with a message people can act on."""
+    if problem := fields.REMINDER_DAYS.problem(text):
+        raise RuleError(*problem)
     try:
         values = tuple(sorted({int(part) for part in text.replace(",", " ").replace(",", " ")
                                .split()}))

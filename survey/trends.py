@@ -6,7 +6,9 @@ Every frame returned here is already suppressed for small groups; pages only for
 from __future__ import annotations
 
 import datetime as dt
+import weakref
 
+import numpy as np
 import pandas as pd
 
 from survey import early_warning, periods
@@ -31,9 +33,11 @@ def headline(store: Store, flt: Filter, grain: str, bucket: dt.date | None, k: i
     """One row per indicator for the chosen bucket: mean, share, n, changes and whether each
     change is good news. The filter's period range is widened to reach last year's figures."""
     wide = flt.narrowed(start=None, end=flt.end)
-    frame = analytics.with_changes(analytics.aggregate(store, wide, indicators, grain, k=k), grain)
+    frame = analytics.with_changes(analytics.aggregate(store, wide, indicators, grain, k=k,
+                                                       spread=True), grain)
     if frame.empty:
         return None, frame
+    frame = with_intervals(with_share_changes(frame, grain), grain, spreads(store, flt, k))
     bucket = bucket or latest_complete(sorted(frame["bucket"].unique()), grain)
     rows = frame[(frame["bucket"] == bucket) & frame["group"].isna()].copy()
     rows["good_pop"] = [favourable(i, c) for i, c in zip(rows["indicator"], rows["pop"])]
@@ -94,23 +98,32 @@ def _pp(new, old) -> float | None:
     return 100 * (new - old)
 
 
-def overview(store: Store, flt: Filter, grain: str, bucket: dt.date | None, k: int
-             ) -> tuple[dt.date | None, pd.DataFrame, dict[str, list]]:
+def overview(store: Store, flt: Filter, grain: str, bucket: dt.date | None, k: int,
+             rules: tuple = ()) -> tuple[dt.date | None, pd.DataFrame, dict[str, list]]:
     """The trends page's opening: (bucket, one row per headline indicator, sparklines).
 
     Rows add to headline(): `figure` (the value read: share or mean), `yoy_pp`/`pop_pp` (share
     changes in percentage points), `change`/`change_prev` (the change shown: pp for shares,
-    relative for means) and `good` (is the year-on-year change good news). Sparklines are the
-    shown figure over the last 24 months (8 quarters, 5 years) up to the bucket; hidden
-    figures are None (a gap), never zero."""
+    relative for means), their 95 % intervals `change_low`/`change_high` and
+    `change_prev_low`/`change_prev_high` and whether each is clear (`change_clear`,
+    `change_prev_clear`: the interval excludes no change; False is shown as 无明显变化), and
+    `good` (is a clear year-on-year change good news). `rules`: the warning rules the page
+    evaluates too, so both read the cells once (rate_inputs). Sparklines are the shown figure
+    over the last 24 months (8 quarters, 5 years) up to the bucket; hidden figures are None (a
+    gap), never zero."""
     wide = flt.narrowed(start=None, end=flt.end)
-    frame = analytics.with_changes(analytics.aggregate(store, wide, HEADLINE, grain, k=k), grain)
+    frame = analytics.with_changes(analytics.aggregate(store, wide, HEADLINE, grain, k=k,
+                                                       spread=True), grain)
     if frame.empty:
         return None, frame, {}
     total = frame[frame["group"].isna()]
     bucket = bucket or latest_complete(sorted(total["bucket"].unique()), grain)
-    shares = {(r.indicator, r.bucket): r.share for r in total.itertuples()}
     back = analytics.step(grain)["months"]
+    compared = total["bucket"].isin([bucket, analytics.shift(bucket, back),
+                                     analytics.shift(bucket, 12)])  # all the tiles need
+    total = pd.concat([with_intervals(total[compared], grain, spreads(store, flt, k, rules)),
+                       total[~compared].drop(columns=list(analytics.SPREAD_COLUMNS))])
+    shares = {(r.indicator, r.bucket): r.share for r in total.itertuples()}
     rows = total[total["bucket"] == bucket].copy()
     rows["share_prev"] = [shares.get((i, analytics.shift(bucket, back))) for i in rows["indicator"]]
     rows["share_last_year"] = [shares.get((i, analytics.shift(bucket, 12))) for i in rows["indicator"]]
@@ -120,18 +133,22 @@ def overview(store: Store, flt: Filter, grain: str, bucket: dt.date | None, k: i
     rows["figure"] = rows["share"].where(as_share, rows["mean"])
     rows["change"] = rows["yoy_pp"].where(as_share, rows["yoy"])
     rows["change_prev"] = rows["pop_pp"].where(as_share, rows["pop"])
-    rows["good"] = [_good(i, c) for i, c in zip(rows["indicator"], rows["change"])]
+    for mine, theirs in (("change", "yoy"), ("change_prev", "pop")):
+        for end in ("low", "high", "clear"):
+            rows[f"{mine}_{end}"] = rows[f"{theirs}_{end}"]
+    rows["good"] = [None if clear is False else _good(i, c)
+                    for i, c, clear in zip(rows["indicator"], rows["change"], rows["change_clear"])]
     order = {key: i for i, key in enumerate(READING_ORDER)}
     rows = rows.sort_values("indicator", key=lambda s: s.map(order)).reset_index(drop=True)
     first = analytics.shift(bucket, back * (SPARK_BUCKETS[grain] - 1))
     window = total[(total["bucket"] >= first) & (total["bucket"] <= bucket)]
+    shown = np.where(window["indicator"].map(shown_as_share).astype(bool),
+                     window["share"].astype("float64"), window["mean"].astype("float64"))
+    figures = dict(zip(zip(window["indicator"], window["bucket"]), shown))  # one pass
     sparks = {}
     for indicator in HEADLINE:
-        mine = window[window["indicator"] == indicator].set_index("bucket")
-        column = "share" if shown_as_share(indicator) else "mean"
-        sparks[indicator] = [None if b not in mine.index or pd.isna(mine.at[b, column])
-                             else float(mine.at[b, column])
-                             for b in _buckets(first, bucket, back)]
+        values = [figures.get((indicator, b), np.nan) for b in _buckets(first, bucket, back)]
+        sparks[indicator] = [None if np.isnan(v) else float(v) for v in values]
     return bucket, rows, sparks
 
 
@@ -177,32 +194,48 @@ def format_figure(indicator: str, value, lang: str = "zh") -> str:
     return f"{value:.0%}" if shown_as_share(indicator) else f"{value:.1f}"
 
 
-def format_change(indicator: str, change, lang: str = "zh") -> str | None:
-    """A change as shown: '+3.1 个百分点' for a share, '-12.5%' for a mean; None when there is
-    no comparable figure."""
+def format_change(indicator: str, change, lang: str = "zh", clear=None) -> str | None:
+    """A change as shown: '+3.1 个百分点' for a share, '-12.5%' for a mean, '无明显变化' when
+    its interval spans no change (clear is False); None when there is no comparable figure."""
     if change is None or pd.isna(change):
         return None
+    if clear is False:
+        return t("no_clear_change", lang)
     if shown_as_share(indicator):
         return f"{change:+.1f} " + ("个百分点" if lang == "zh" else "pp")
     return f"{change:+.1%}"
 
 
+def _clear(rows: pd.DataFrame) -> pd.Series:
+    """Is each row's year-on-year change clear (its interval excludes no change)? Rows without
+    an interval count as clear (their change is all there is to say)."""
+    if "change_clear" not in rows:
+        return pd.Series(True, index=rows.index)
+    return rows["change_clear"].map(lambda c: c is not False)
+
+
 def summary_sentence(rows: pd.DataFrame, open_warnings: int | None, region: str,
                      period: str, lang: str = "zh") -> str:
-    """One sentence a leader reads first: how many burden indicators fell year on year, which
-    rose most, what cadres feel, how many warnings are open."""
+    """One sentence a leader reads first: how many burden indicators clearly fell year on
+    year and how many clearly rose (a change within chance is 无明显变化), which rose most,
+    what cadres feel, how many warnings are open."""
     zh = lang == "zh"
     burden_rows = rows[~rows["indicator"].isin(PERCEPTION)]
     compared = burden_rows[burden_rows["yoy"].notna()]
-    fell, rose = compared[compared["yoy"] < 0], compared[compared["yoy"] > 0]
+    clear = _clear(compared)
+    fell = compared[(compared["yoy"] < 0) & clear]
+    rose = compared[(compared["yoy"] > 0) & clear]
+    unclear = int((~clear).sum())
     if compared.empty:
         parts = [f"{period},{region}暂无可与去年同期比较的负担指标" if zh else
                  f"{period}, {region}: no burden figure can be compared with a year before"]
     else:
         parts = [f"{period},{region} {len(burden_rows)} 项负担指标中 {len(fell)} 项同比下降、"
-                 f"{len(rose)} 项上升" if zh else
+                 f"{len(rose)} 项上升" + (f"、{unclear} 项无明显变化" if unclear else "")
+                 if zh else
                  f"{period}, {region}: {len(fell)} of {len(burden_rows)} burden indicators fell "
-                 f"year on year, {len(rose)} rose"]
+                 f"year on year, {len(rose)} rose" +
+                 (f", {unclear} showed no clear change" if unclear else "")]
         if not rose.empty:
             r = rose.sort_values("yoy", ascending=False).iloc[0]
             label, change = indicator_label(r["indicator"], lang), \
@@ -211,7 +244,7 @@ def summary_sentence(rows: pd.DataFrame, open_warnings: int | None, region: str,
     sat = rows[rows["indicator"] == "satisfaction"]
     if not sat.empty and pd.notna(sat.iloc[0]["share"]):
         r = sat.iloc[0]
-        change = format_change("satisfaction", r["change"], lang)
+        change = format_change("satisfaction", r["change"], lang, r.get("change_clear"))
         if zh:
             parts.append(f"对减负满意的干部占 {r['share']:.0%}" + (f"(同比 {change})" if change else ""))
         else:
@@ -224,17 +257,48 @@ def summary_sentence(rows: pd.DataFrame, open_warnings: int | None, region: str,
 
 
 def alert_facts(alert, lang: str = "zh") -> str:
-    """What made a warning fire, in words: the changes, the baseline or the shift."""
+    """What made a warning fire, in a leader's words: the window's figure against what the
+    point's same months a year before predict (with the range if nothing changed), since when,
+    and the baseline or the formal channel where the rule asks about them."""
     f = alert.facts
-    if "changes" in f:
-        return t("fact_changes", lang,
-                 changes=(
-                     "、".join(f"{month_label(m, lang)} {c:+.0%}" for m, c in f["changes"])
-                     if lang == "zh" else
-                     ", ".join(f"{m:%Y-%m} {c:+.0%}" for m, c in f["changes"])))
+    unit = indicator_unit(alert.indicator, lang)
+    first, last = f["window"]
+    months = (first.year - last.year) * -12 + last.month - first.month + 1
+    when = t("fact_month", lang, month=month_label(last, lang)) if months == 1 else \
+        t("fact_months", lang, n=months, first=month_label(first, lang),
+          last=month_label(last, lang))
+    parts = [t("fact_window", lang, when=when, label=indicator_label(alert.indicator, lang),
+               unit=unit, observed=_number(f["observed"]), expected=_number(f["expected"]),
+               low=_number(f["low"]), high=_number(f["high"]), change=f["change"])]
+    if f.get("since") and f["since"] < first:
+        parts.append(t("fact_since", lang, month=month_label(f["since"], lang)))
     if "baseline" in f:
-        return t("fact_baseline", lang, baseline=f["baseline"], recent=f["recent"])
-    return t("fact_shift", lang, formal=f["formal_change"], informal=f["informal_change"])
+        policy = alert.rule.policy_date
+        parts.append(t("fact_baseline", lang, baseline=_number(f["baseline"]), unit=unit,
+                       first=month_label(early_warning.baseline_months(alert.rule)[0], lang),
+                       last=month_label(early_warning.month(policy, 1), lang)))
+    if "formal_change" in f:
+        parts.append(t("fact_shift", lang, formal=f["formal_change"]))
+    joiner = "" if lang == "zh" else " "
+    return joiner.join(parts)
+
+
+def _number(value: float) -> str:
+    """A figure per person: one decimal (0.3, 7.9, 141.9)."""
+    return "—" if value is None or not np.isfinite(value) else f"{value:.1f}"
+
+
+def format_interval(indicator: str, low, high, lang: str = "zh", compact: bool = False
+                    ) -> str | None:
+    """A change's 95 % interval as shown: '+3.1% 至 +23.0%', '-1.0 至 +5.2 个百分点'; compact
+    (a 160 px tile): '+3%~+23%', '-1~+5 个百分点'."""
+    if low is None or high is None or pd.isna(low) or pd.isna(high):
+        return None
+    to = "~" if compact else (" 至 " if lang == "zh" else " to ")
+    if shown_as_share(indicator):
+        digits = 0 if compact else 1
+        return f"{low:+.{digits}f}{to}{high:+.{digits}f} " + ("个百分点" if lang == "zh" else "pp")
+    return f"{low:+.0%}{to}{high:+.0%}" if compact else f"{low:+.1%}{to}{high:+.1%}"
 
 
 def month_label(day: dt.date, lang: str = "zh") -> str:
@@ -244,11 +308,52 @@ def month_label(day: dt.date, lang: str = "zh") -> str:
 
 def series(store: Store, flt: Filter, indicator: str, grain: str, k: int,
            by: str | None = None, quantiles: bool = False) -> pd.DataFrame:
-    frame = analytics.aggregate(store, flt, [indicator], grain, by=by, k=k, quantiles=quantiles)
+    """One indicator over time, for the region or by group; a breakdown (by) carries the
+    intervals of its changes (with_intervals): its table shows them."""
+    frame = analytics.aggregate(store, flt, [indicator], grain, by=by, k=k, quantiles=quantiles,
+                                spread=bool(by))
     frame = with_share_changes(analytics.with_changes(frame, grain), grain)
     if by:
-        frame = frame[frame["group"].notna()]
+        frame = with_intervals(frame[frame["group"].notna()], grain, spreads(store, flt, k))
     return frame.reset_index(drop=True)
+
+
+def with_intervals(frame: pd.DataFrame, grain: str, spread: dict) -> pd.DataFrame:
+    """Add the 95 % interval of each row's year-on-year and period-on-period change (yoy_low,
+    yoy_high, pop_low, pop_high) in the unit the change is shown in (percentage points for
+    shares, (new - old) / old for means) and yoy_clear / pop_clear: True when the interval
+    excludes no change, False when it spans it (shown as 无明显变化), None without an
+    interval. Under the rate model (survey.rate_model): a figure's total over its point-months
+    varies by phi x total + kappa x sum of squared point-month totals; a share's favourable
+    count binomially. The spread columns are dropped (they are not figures)."""
+    from survey import rate_model
+    frame = frame.copy()
+    if frame.empty:
+        for column in ("yoy", "pop"):
+            frame[f"{column}_low"] = frame[f"{column}_high"] = frame[f"{column}_clear"] = None
+        return frame.drop(columns=[c for c in analytics.SPREAD_COLUMNS if c in frame])
+    phi = frame["indicator"].map(lambda i: spread[i].phi if i in spread and spread[i].cells
+                                 else np.nan)
+    kappa = frame["indicator"].map(lambda i: spread[i].kappa if i in spread else np.nan)
+    frame["_var"] = phi * frame["total"] + kappa * frame["total_sq"]
+    keys = ["indicator", "group", "bucket"]
+    base = frame[keys + ["total", "_var", "responses", "share", "favourable_var"]]
+    share = frame["indicator"].map(shown_as_share).astype(bool)
+    for name, back in (("yoy", 12), ("pop", analytics.step(grain)["months"])):
+        old = base.assign(bucket=[analytics.shift(b, -back) for b in base["bucket"]])
+        joined = frame[keys].merge(old, on=keys, how="left", suffixes=("", "_old"))
+        low_m, high_m = rate_model.ratio_interval(frame["total"], frame["_var"],
+                                                  joined["total"], joined["_var"])
+        low_s, high_s = rate_model.share_interval(
+            frame["share"], frame["favourable_var"], frame["responses"], joined["share"],
+            joined["favourable_var"], joined["responses"])
+        low = np.where(share, low_s, low_m)
+        high = np.where(share, high_s, high_m)
+        frame[f"{name}_low"], frame[f"{name}_high"] = low, high
+        known = np.isfinite(low) & np.isfinite(high)
+        frame[f"{name}_clear"] = [bool(lo > 0 or hi < 0) if ok else None
+                                  for lo, hi, ok in zip(low, high, known)]
+    return frame.drop(columns=["_var", *analytics.SPREAD_COLUMNS])
 
 
 def point_count(store: Store, flt: Filter) -> int:
@@ -322,37 +427,123 @@ def burden_index(store: Store, flt: Filter, definition: IndexDefinition, grain: 
     return out[columns].reset_index(drop=True)
 
 
+# The mean-type headline indicators: their dispersion gives the intervals of changes.
+CALIBRATED = tuple(i for i in HEADLINE if not shown_as_share(i))
+_models: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def evaluation_month(store: Store, flt: Filter, today: dt.date | None = None
+                     ) -> dt.date | None:
+    """The month warnings are evaluated at: the newest complete one (or the filter's end)."""
+    span = analytics.period_range(store, flt.questionnaire_id)
+    if span is None:
+        return None
+    latest = latest_complete([span[1], analytics.shift(span[1], 1)], "month", today)
+    return min(latest, flt.end or latest)
+
+
+def rate_inputs(store: Store, flt: Filter, rules: tuple, k: int, latest: dt.date
+                ) -> tuple[early_warning.Cells, dict]:
+    """The cells the rules read and every calibrated indicator's dispersion, for all points of
+    the leader's region (flt.scope), not only the filter's: a point's warnings and the
+    intervals must not change with the region a page narrows to. One read per store, data
+    version, region, questionnaire, k, month and rules (the trends page's tiles and warnings
+    share it)."""
+    key = (store.data_version, flt.scope, flt.questionnaire_id, k, latest, tuple(rules))
+    known = _models.setdefault(store, {})
+    if key not in known:
+        region = Filter(questionnaire_id=flt.questionnaire_id, scope=flt.scope)
+        wanted = early_warning.cells_read(list(rules), latest, CALIBRATED)
+        cells = early_warning.Cells(*analytics.point_counts(store, region, wanted, k))
+        spread = early_warning.dispersions(
+            cells, set(CALIBRATED) | early_warning.rule_indicators(list(rules)), latest)
+        for old in [old for old in known if old[0] != key[0]] + list(known)[:-3]:
+            known.pop(old, None)  # an older data version is useless; keep a few others
+        known[key] = (cells, spread)
+    return known[key]
+
+
+def spreads(store: Store, flt: Filter, k: int, rules: tuple = ()) -> dict:
+    """The calibrated indicators' dispersions (for the intervals of changes): from the
+    warnings' read when one is at hand for this region and month, else a read of the
+    calibration months alone."""
+    latest = evaluation_month(store, flt)
+    if latest is None:
+        return {}
+    prefix = (store.data_version, flt.scope, flt.questionnaire_id, k, latest)
+    for key, (_, spread) in _models.get(store, {}).items():
+        if key[:5] == prefix:
+            return spread
+    return rate_inputs(store, flt, tuple(rules), k, latest)[1]
+
+
 def alerts(store: Store, flt: Filter, rules: list[WarningRule], k: int,
            today: dt.date | None = None, evidence: bool = True
            ) -> tuple[dt.date | None, list, pd.DataFrame]:
-    """(month evaluated, alerts, evidence): evidence is the point x month means behind the
-    alerts, rows (point, indicator) of the alerts, for the last 24 months (an empty frame with
-    evidence=False: the trends page only counts them). The rules read only the cells they
-    need (early_warning.cells_read), not every month of every point."""
-    needed = sorted({i for r in rules for i in r.indicators} |
-                    {r.formal for r in rules if r.formal})
-    span = analytics.period_range(store, flt.questionnaire_id)
-    if not needed or span is None:
+    """(month evaluated, alerts, evidence): evidence is one row per month of the last 24 for
+    each alerted point and indicator (point, indicator, month, n, total, value = the mean,
+    expected, low, high: what a year before predicts, survey.early_warning.expected_band), and
+    each alert's facts get `since`; an empty frame with evidence=False (the trends page only
+    counts them). The rules read only the cells they need (early_warning.cells_read), for
+    every point of the leader's region, and the alerts are then narrowed to the filter."""
+    latest = evaluation_month(store, flt, today)
+    if not early_warning.rule_indicators(rules) or latest is None:
         return None, [], pd.DataFrame()
-    latest = latest_complete([span[1], analytics.shift(span[1], 1)], "month", today)
-    latest = min(latest, flt.end or latest)
-    earliest = analytics.shift(latest, 23)
-    cells = early_warning.cells_read(rules, latest)
-    pivot = analytics.point_cells(store, flt, cells, k)
-    if pivot.isna().all(axis=None):  # nothing the rules read: any figure at all in the range?
+    cells, spread = rate_inputs(store, flt, tuple(rules), k, latest)
+    if not np.isfinite(cells.total).any():  # nothing the rules read: any figure in range?
         policies = [analytics.shift(r.policy_date.replace(day=1), r.baseline_months)
                     for r in rules if r.policy_date]
-        start = min([earliest] + policies)
+        start = min([analytics.shift(latest, 23)] + policies)
+        needed = sorted(early_warning.rule_indicators(rules))
         if analytics.point_means(store, flt.narrowed(start=start, end=latest), needed, k).empty:
             return None, [], pd.DataFrame()
-    found = early_warning.evaluate_frame(rules, pivot, latest)
+    found = early_warning.evaluate_cells(rules, cells, latest, spread, ranges=evidence)
+    if flt != Filter(questionnaire_id=flt.questionnaire_id, scope=flt.scope,
+                     start=flt.start, end=flt.end):
+        mine = set(analytics.point_ids(store, flt))
+        found = [a for a in found if a.point_id in mine]
     if not evidence:
         return latest, found, pd.DataFrame()
-    months = [analytics.shift(latest, back) for back in range(23, -1, -1)]
-    pairs = {(a.point_id, a.indicator) for a in found}
-    shown = analytics.point_cells(store, flt, {i: months for _, i in pairs}, k,
-                                  points=sorted({p for p, _ in pairs}))
-    return latest, found, shown[shown.index.isin(pairs)]
+    return latest, found, _evidence(store, flt, found, latest, k)
+
+
+EVIDENCE_COLUMNS = ["point", "indicator", "month", "n", "total", "value", "expected", "low",
+                    "high"]
+
+
+def _evidence(store: Store, flt: Filter, found: list, latest: dt.date, k: int) -> pd.DataFrame:
+    """The last 24 months of each alerted point and indicator with the band a year before
+    predicts; sets each alert's `since`."""
+    if not found:
+        return pd.DataFrame(columns=EVIDENCE_COLUMNS)
+    months = [analytics.shift(latest, back) for back in range(35, -1, -1)]  # +12: the band
+    pairs = sorted({(a.point_id, a.indicator) for a in found})
+    cells = early_warning.Cells(*analytics.point_counts(
+        store, flt, {i: months for _, i in pairs}, k, points=sorted({p for p, _ in pairs})))
+    shown = months[12:]
+    region = Filter(questionnaire_id=flt.questionnaire_id, scope=flt.scope)
+    network = analytics.network_means(store, region, sorted({i for _, i in pairs}), months[0],
+                                      latest, k)
+    rows = []
+    for alert in sorted(found, key=lambda a: (a.point_id, a.indicator, a.rule.id)):
+        n, total = cells.take(alert.indicator, months)
+        row = cells.points.index(alert.point_id)
+        have = {m: (n[row, j], total[row, j]) for j, m in enumerate(months)
+                if np.isfinite(total[row, j])}
+        band = early_warning.expected_band(
+            alert, {m: v[0] for m, v in have.items()}, {m: v[1] for m, v in have.items()},
+            shown, {m: v for (i, m), v in network.items() if i == alert.indicator})
+        alert.facts["since"] = early_warning.onset(alert, band)
+        alert.facts["band"] = band
+    for point, indicator in pairs:
+        n, total = cells.take(indicator, shown)
+        row = cells.points.index(point)
+        first = next(a for a in found if (a.point_id, a.indicator) == (point, indicator))
+        for j, m in enumerate(shown):
+            b = first.facts["band"][j]
+            rows.append((point, indicator, m, n[row, j], total[row, j], b["value"],
+                         b["expected"], b["low"], b["high"]))
+    return pd.DataFrame(rows, columns=EVIDENCE_COLUMNS)
 
 
 PUBLIC_QUESTIONNAIRE = "public_rating"

@@ -149,3 +149,13 @@ def as_cadre(at, code: str):
     key = store.respondent(code).key
     at.session_state["cadre_token"] = sessions.start(store, sessions.CADRE, key, 3600)
     return at
+
+
+@pytest.fixture(scope="session")
+def hostile_app(tmp_path_factory):
+    """The real app on a demo database with hostile text in every typed field
+    (tests/hostile_support.py), shared by the browser tests of issue 29."""
+    pytest.importorskip("playwright.sync_api")
+    from tests.hostile_support import hostile_app as running
+    with running(tmp_path_factory.mktemp("hostile")) as app:
+        yield app

@@ -30,7 +30,8 @@ SCRIPTS = {"fill": "app_pages/fill.py", "login": "app_pages/login.py",
            "admin_accounts": "app_pages/admin_accounts.py", "audit": "app_pages/audit.py",
            "rounds": "app_pages/rounds.py", "reviews": "app_pages/reviews.py",
            "reminders": "app_pages/reminders.py", "holidays": "app_pages/holidays.py",
-           "admin_history": "app_pages/admin_history.py"}
+           "admin_history": "app_pages/admin_history.py",
+           "admin_operations": "app_pages/admin_operations.py"}
 COUNTY = ("江北市", "清河县")
 
 

@@ -262,7 +262,7 @@ def test_sql_page_time_limit_and_refusal_are_messages_not_tracebacks(demo, monke
                  "SELECT levenshtein(repeat('a', 200000), repeat('b', 200000))")
     assert at.error[0].value.startswith("查询超过 2 秒,已中止")
     at = run_sql(at, "SELECT current_setting('memory_limit')")
-    assert "这里不能使用函数 current_setting()" in at.error[0].value
+    assert "这里不能使用函数 current_setting()" in at.error[0].value.replace("\\", "")  # as shown
 
 
 def test_refresh_button_while_a_query_runs_shows_no_traceback(demo, monkeypatch):

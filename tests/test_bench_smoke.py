@@ -57,3 +57,18 @@ def test_killing_the_snapshot_writer_keeps_the_previous_snapshot(tmp_path):
     result = load.kill_snapshot_writer(tmp_path)
     assert result["previous_usable"] and result["replaced_next_run"]
     assert result["leftover_removed"]
+
+
+def test_backup_benchmark_runs_at_the_smallest_scale(tmp_path, monkeypatch):
+    """bench.backup at XS: a backup under a cadre's submits, then a restore (DuckDB only)."""
+    import argparse
+
+    from bench import backup
+    monkeypatch.setattr(backup, "DATA", tmp_path)
+    monkeypatch.setenv("BENCH_DATA", str(tmp_path))  # the children's DATA too
+    args = argparse.Namespace(reuse=False, pg_scales="")
+    result = backup.measure("XS", None, args, log=lambda *_: None)
+    assert result["backup_duckdb"]["bytes"] > 0 and result["backup_duckdb"]["rows"] > 2000
+    assert result["restore_duckdb"]["rows"] == result["backup_duckdb"]["rows"]
+    assert result["backup_duckdb"]["submit_before_ms"]["n"] == 30
+    assert "| XS |" in backup.table([result])

@@ -8,7 +8,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from survey import clue_rules as rules
-from survey import periods, trends
+from survey import fields, periods, trends
 from survey.bootstrap import start
 from survey.config import resolve
 from survey.metrics import Filter
@@ -21,7 +21,8 @@ OTHER = Point("P-OTHER", "石桥村", "village", "village", ("南山市", "石�
 
 
 def report(store, point=VILLAGE, category="digital", body="县政务服务中心", text="每天打卡三个APP"):
-    return clues.report(store, point.point_id, "public", category, "county", body, "2026-10", text)
+    return clues.report(store, point.point_id, "public", category, "county", body,
+                        fields.clue_months()[1], text)
 
 
 def test_report_and_follow_up_by_receipt(store):

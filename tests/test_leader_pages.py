@@ -78,10 +78,28 @@ def test_tiles_show_shares_as_percent_with_changes_in_points(app_env):
     pp = 100 * (satisfaction["share"] - satisfaction["share_last_year"])
     assert tiles["减负满意度"].proto.delta == f"{pp:+.1f} 个百分点"
     meetings = rows.loc["meetings"]
+    assert meetings["change_clear"] is True  # the demo's meetings clearly rose
     assert tiles["参加会议次数"].proto.delta == \
         f"{(meetings['mean'] - meetings['last_year']) / meetings['last_year']:+.1%}"
+    # a change within chance reads 无明显变化, uncoloured; every tile with a change has its
+    # 95 % range under it
+    unclear = [trends.short_label(i, "zh") for i, r in rows.iterrows() if r["change_clear"] is False]
+    assert unclear and all(tiles[label].proto.delta == "无明显变化" for label in unclear
+                           if label in tiles)
+    assert sum("95%区间" in c.value for c in at.caption) >= len(tiles) - 1
     # the sparkline is the figure shown, month by month, ending with this month
     assert list(tiles["减负满意度"].proto.chart_data)[-1] == pytest.approx(satisfaction["share"])
+
+
+def test_breakdown_table_gives_each_change_its_range(app_env):
+    at = open_page("app_pages/trends.py", view="breakdown")
+    table = at.dataframe[0].value
+    assert list(table.columns) == ["分组", "参加会议次数", "同比", "同比95%区间", "人数"] or \
+        {"同比", "同比95%区间"} <= set(table.columns)
+    for change, interval in zip(table["同比"], table["同比95%区间"]):
+        assert change == "无明显变化" or re.fullmatch(r"[+-]\d+\.\d%", change) or change == "—"
+        if change != "—":
+            assert re.fullmatch(r"[+-]\d+\.\d% 至 [+-]\d+\.\d%", interval)
 
 
 def test_public_rating_table_keeps_both_rows(app_env):
@@ -204,11 +222,20 @@ def test_briefing_html_is_self_contained_chinese_and_formatted(app_env):
     # the figures as read: a share in percent with its change in points, a mean with one decimal
     _, rows, _ = trends.overview(app_env, Filter(prefecture="江北市"), "month", month, 5)
     rows = rows.set_index("indicator")
+    # ... and a change within chance reads 无明显变化 (uncoloured), a clear one its number and
+    # its 95 % range under it
+    def shown(row, change):
+        return "无明显变化" if row["change_clear"] is False else change
+
     sat = rows.loc["satisfaction"]
     assert f"<b>{sat['share']:.0%}</b>" in page
-    assert f"{100 * (sat['share'] - sat['share_last_year']):+.1f} 个百分点" in page
+    assert shown(sat, f"{100 * (sat['share'] - sat['share_last_year']):+.1f}") in page
     docs = rows.loc["documents"]
-    assert f"<b>{docs['mean']:.1f}</b>" in page and f"{docs['yoy']:+.1%}" in page
+    assert f"<b>{docs['mean']:.1f}</b>" in page and shown(docs, f"{docs['yoy']:+.1%}") in page
+    assert {row["change_clear"] for _, row in rows.iterrows()} >= {True, False}
+    clear = rows[rows["change_clear"] == True].iloc[0]  # noqa: E712
+    assert f"{clear['change_low']:+.1%} ~ {clear['change_high']:+.1%}" in page or \
+        f"{clear['change_low']:+.1f} 个百分点 ~ {clear['change_high']:+.1f} 个百分点" in page
 
 
 def test_briefing_xlsx_stores_numbers_as_numbers(app_env):
@@ -229,6 +256,11 @@ def test_briefing_xlsx_stores_numbers_as_numbers(app_env):
     assert docs[3].value == pytest.approx(rows.set_index("indicator").loc["documents", "mean"],
                                           abs=1e-4)
     assert isinstance(docs[4].value, float) and docs[4].number_format.startswith("+0.0%")
+    # each change has its verdict and its 95 % range (numbers, in the change's format)
+    assert header[8:11] == ["同比判断", "同比95%区间下限", "同比95%区间上限"]
+    assert docs[8].value in {"明显上升", "明显下降", "无明显变化"}
+    assert isinstance(docs[9].value, float) and docs[9].number_format.startswith("+0.0%")
+    assert docs[9].value <= docs[4].value <= docs[10].value
     sat = by_name["减负满意度"]
     assert sat[3].number_format == "0%" and 0 < sat[3].value < 1
     assert "个百分点" in sat[4].number_format  # a share's change: percentage points
@@ -443,9 +475,10 @@ def test_chart_months_read_in_chinese_and_legends_are_whole(app_env):
     assert all(re.fullmatch(r"20\d\d年\d{1,2}月", m) for m in months)
     assert months == sorted(months, key=lambda m: tuple(map(int, re.findall(r"\d+", m))))
     # the baseline of a warning has its legend entry; English legends are not cut short
-    series = frame[["bucket", "mean"]].rename(columns={"mean": "value"})
+    series = frame[["bucket", "mean"]].rename(columns={"mean": "value"}).assign(
+        expected=frame["mean"] * 0.8, low=frame["mean"] * 0.6, high=frame["mean"])
     svg = _svg(charts.warning_evidence(series, "meetings", "zh", 7.5, "基线"))
-    assert ">基线<" in svg
+    assert ">基线<" in svg and ">如无变化的范围<" in svg and ">按去年同期推算<" in svg
     public = trends.public_and_cadres(app_env, Filter(), 5)
     svg = _svg(charts.public_vs_cadres(public, "en").properties(width=340))
     for name in ("public_series", "cadre_series"):
@@ -488,7 +521,7 @@ def test_months_read_as_2024年11月_across_the_chinese_ui(app_env):
         app_env, Filter(prefecture="江北市"), briefing_month(app_env), 5, rules, "en")))
     assert all(re.fullmatch(r"20\d\d-\d\d", c.value) for c in english.worksheets[3][1][1:])
     _, alerts, _ = trends.alerts(app_env, Filter(), rules, 5)
-    facts = [trends.alert_facts(a, "zh") for a in alerts if "changes" in a.facts]
+    facts = [trends.alert_facts(a, "zh") for a in alerts]
     assert facts and all(not re.search(r"20\d\d-\d\d", f) and "年" in f for f in facts)
     at = open_page("app_pages/trends.py", **{"from": "2025-01", "to": "2025-12"})
     assert any("2025年1月 – 2025年12月" in c.value for c in at.caption)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import lzma
 import math
+import re
 import shutil
 import subprocess
 
@@ -76,16 +77,35 @@ def differences(old, new, path: str = "") -> list[str]:
     return [] if old == new else [f"{path}: {old!r} became {new!r}"]
 
 
+def changed_on_purpose(difference: str, expected: dict) -> bool:
+    """What this release changed on purpose since the fixture's release; everything else must
+    be what the old release showed. Issue 28: the warnings (and the briefing's warning sheet)
+    come from rules with a false-alarm rate, and a change within chance is no longer called
+    good or bad (the overview's `good` is None where it was True/False)."""
+    scopes = "(network|county_leader)"
+    good = expected["leaders"]["network"]["overview"]["rows"]["columns"].index("good")
+    return bool(re.match(rf"/leaders/{scopes}/(alerts|briefing/预警)\b", difference) or re.match(
+        rf"/leaders/{scopes}/overview/rows\[\d+\]\[{good}\]: (True|False) became None$",
+        difference))
+
+
 def test_the_release_database_migrates_forward_and_keeps_every_figure(release, engine_name):
     target, expected = release
     store = Store(target, CODE_KEY.encode())  # opening it migrates
     try:
         assert expected["schema"] < store.schema_version() == \
             max(n for n, _, _ in migrations(engine_name))
-        now = release_figures.record(store, expected["inputs"], known=expected["figures"])
+        inputs = dict(expected["inputs"])
+        # The warning method changed on purpose (issue 28: rules with a false-alarm rate; the
+        # old rules' keys are refused): the warnings are computed with this release's rules
+        # and compared only where the method did not change.
+        inputs["config"] = {**inputs["config"], "warnings.yaml":
+                            (ROOT / "config" / "warnings.yaml").read_text(encoding="utf-8")}
+        now = release_figures.record(store, inputs, known=expected["figures"])
     finally:
         store.close()
-    found = differences(expected["figures"], now)
+    found = [d for d in differences(expected["figures"], now)
+             if not changed_on_purpose(d, expected["figures"])]
     assert not found, f"{len(found)} differences, e.g.:\n" + "\n".join(found[:20])
     # the comparison sees a change (it is not comparing nothing with nothing)
     assert expected["figures"]["leaders"]["network"]["overview"]["rows"]["rows"]

@@ -89,7 +89,8 @@ def _forget_cookie(kind: str) -> None:
 
 
 def deliver_cookies() -> None:
-    """Called once per run by the entry script: send pending cookie changes to the browser."""
+    """Called once per run by the entry script, last in the sidebar (a script drawn for one
+    run moves nothing there): send pending cookie changes to the browser."""
     jobs = st.session_state.pop("cookie_jobs", None)
     if not jobs:
         return

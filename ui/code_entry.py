@@ -6,7 +6,7 @@ from __future__ import annotations
 import streamlit as st
 
 from ui import auth
-from ui.context import startup, t
+from ui.context import escape, startup, t
 
 
 def code_screen() -> None:
@@ -33,4 +33,4 @@ def code_screen() -> None:
         with st.expander(t("demo_codes")):
             for code, name in demo:
                 st.code(code, language=None)
-                st.caption(name)
+                st.caption(escape(name))

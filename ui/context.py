@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 import os
-import re
 from contextlib import contextmanager
 
 import streamlit as st
@@ -16,9 +15,9 @@ from survey.errors import message
 from survey.i18n import LANGS
 from survey.i18n import t as translate
 from survey.store import StoreError
+from ui.text import plain
 
 LANG_NAMES = {"zh": "中文", "en": "English"}
-_MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:])")
 
 
 @st.cache_resource(show_spinner=False)
@@ -62,7 +61,7 @@ def database_trouble_shown():
     try:
         yield
     except StoreError as exc:
-        st.error(message(exc, lang()), icon=":material/cloud_off:")
+        st.error(plain(message(exc, lang())), icon=":material/cloud_off:")
         st.button(t("try_again"), icon=":material/refresh:", key="database_trouble_retry")
         st.stop()
 
@@ -93,8 +92,8 @@ def language_switch() -> None:
 
 
 def escape(text: str) -> str:
-    """Show text a person typed exactly as typed: no markdown, links or HTML."""
-    return _MARKDOWN_SPECIAL.sub(r"\\\1", str(text))
+    """Show text a person typed exactly as typed: no markdown, links or HTML (ui/text.py)."""
+    return plain(text)
 
 
 def tr(zh: str, en: str) -> str:

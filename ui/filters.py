@@ -9,7 +9,7 @@ import streamlit as st
 
 from survey import domain, periods
 from survey.metrics import GRAINS, Filter
-from ui.context import lang, t
+from ui.context import escape, lang, t
 
 ALL = ""  # the "all" choice; None would make Streamlit show an unselected placeholder
 
@@ -98,7 +98,7 @@ def filter_bar(tree: dict, span: tuple[dt.date, dt.date] | None, grain: bool = T
     summary += [domain.label(domain.POINT_KINDS, v, lang()) for v in kinds]
     if first and (first, last) != (months[0], months[-1]):
         summary.append(f"{_month_text(lang())(first)} – {_month_text(lang())(last)}")
-    st.caption(":material/filter_alt: " + " · ".join(summary))
+    st.caption(":material/filter_alt: " + escape(" · ".join(summary)))
     _sync({"pref": prefecture, "county": county, "town": township, "level": levels,
            "kind": kinds, "from": first if first != (months[0] if months else None) else None,
            "to": last if last != (months[-1] if months else None) else None,

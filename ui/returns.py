@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import streamlit as st
 
+from survey import fields
 from survey.errors import message
 from survey.form_flow import DONE
 from survey.store import StoreError
@@ -78,7 +79,8 @@ def _actions(store, respondent, qn, period, flow, prefix) -> None:
         for key in [k for k in st.session_state if str(k).startswith(prefix + ":")]:
             del st.session_state[key]  # the widgets show the flow's answers again
         st.rerun()
-    note = st.text_input(t("return_right_note"), max_chars=500, key=f"return_note:{prefix}")
+    note = st.text_input(t("return_right_note"), max_chars=fields.RESPONDENT_NOTE.limit,
+                         key=f"return_note:{prefix}")
     if right.button(t("return_right"), width="stretch", key=f"return_right:{prefix}"):
         try:
             reviews.confirm(store, respondent, qn.id, period, note)

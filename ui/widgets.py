@@ -12,6 +12,7 @@ import streamlit as st
 
 from survey.answers import OTHER_SUFFIX, from_input, other_chosen, other_key
 from survey.questionnaire.model import Question
+from ui.text import plain
 
 YES_NO = (True, False)
 # Far above any question's max_length, and within the store's draft limit (MAX_DRAFT_CHARS).
@@ -19,10 +20,16 @@ TEXT_HARD_CAP = 20_000
 
 
 def _label(q: Question, lang: str) -> str:
+    """The field's label; the questionnaire's words as written (ui/text.py), never markdown."""
     text = q.label.get(lang)
     if q.unit:
         text += f"({q.unit.get(lang)})" if lang == "zh" else f" ({q.unit.get(lang)})"
-    return text + (" *" if q.required else "")
+    return plain(text) + (" *" if q.required else "")
+
+
+def _choice(q: Question, lang: str):
+    """Radio options render markdown too; select boxes and multiselects show plain text."""
+    return lambda code: plain(q.choice_label(code, lang))
 
 
 def _seed(key: str, value) -> None:
@@ -87,8 +94,8 @@ def _question(q: Question, key: str, value, lang: str, yes_no_labels: tuple[str,
     if q.type in ("single_choice", "likert"):
         codes = [c.value for c in q.choices]
         _seed(key, str(value) if value is not None and str(value) in codes else None)
-        return st.radio(label, codes, key=key, format_func=lambda c: q.choice_label(c, lang),
-                        index=None, on_change=changed)
+        return st.radio(label, codes, key=key, format_func=_choice(q, lang), index=None,
+                        on_change=changed)
     if q.type == "multiple_choice":
         codes = [c.value for c in q.choices]
         _seed(key, [v for v in (value or []) if v in codes])
@@ -113,8 +120,8 @@ def _question(q: Question, key: str, value, lang: str, yes_no_labels: tuple[str,
             row_key = f"{key}:{row.id}"
             current = (value or {}).get(row.id)
             _seed(row_key, current if current in codes else None)
-            st.radio(row.label.get(lang), codes, key=row_key, horizontal=True, index=None,
-                     format_func=lambda c: q.choice_label(c, lang), on_change=changed)
+            st.radio(plain(row.label.get(lang)), codes, key=row_key, horizontal=True, index=None,
+                     format_func=_choice(q, lang), on_change=changed)
         return _read(q, key)
     _seed(key, value or "")
     widget = st.text_area if q.type == "long_text" else st.text_input

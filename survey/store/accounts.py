@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import datetime as dt
 
-from survey.store.engine import StoreError
+from survey import fields
+from survey.store.engine import StoreError, refuse
 from survey.store.model import _now
 
 ONE_TIME_HOURS = 72.0  # default validity of a one-time password (SURVEY_ONE_TIME_HOURS)
@@ -39,6 +40,8 @@ def create_account(store, username: str, display_name: str, role: str, region, p
                          f"没有“{role}”这个角色,请选择:{'、'.join(ROLES)}")
     if not username.strip():
         raise StoreError("a user name is required", "请填写用户名。")
+    refuse(fields.USERNAME.problem(username), fields.DISPLAY_NAME.problem(display_name or ""),
+           fields.region_problem(region, required=False))
 
     def work(cur):
         # Without case: single sign-on finds an account by e-mail, whatever its case.
@@ -121,7 +124,10 @@ def one_time_expires_at(store, username: str, hours: float = ONE_TIME_HOURS):
 
 
 def set_password(store, username: str, password: str, actor: str, must_change: bool) -> None:
-    from survey.access import hash_password
+    from survey.access import hash_password, password_problem
+    if problem := password_problem(password, username):
+        zh, en = problem
+        raise StoreError(en, zh)
     store._write(lambda cur: (cur.execute(
         "UPDATE account SET password_hash = ?, must_change = ? WHERE username = ?",
         [hash_password(password), must_change, username]),
@@ -149,6 +155,10 @@ def update_account(store, username: str, actor: str, role: str | None = None,
     from survey.access import ROLES
     if role is not None and role not in ROLES:
         raise StoreError(f"unknown role '{role}'", f"没有“{role}”这个角色。")
+    if username == actor and (disabled or (role is not None and role != "admin")):
+        raise StoreError("you cannot disable or demote yourself", "不能停用或降级自己的账号。")
+    refuse(None if display_name is None else fields.DISPLAY_NAME.problem(display_name),
+           None if region is None else fields.region_problem(region, required=False))
 
     def work(cur):
         if role is not None:

@@ -23,6 +23,10 @@ _BUCKET = {"month": "iv.period_start",
            "quarter": "CAST(date_trunc('quarter', iv.period_start) AS DATE)",
            "year": "CAST(date_trunc('year', iv.period_start) AS DATE)"}
 STAT_COLUMNS = ("mean", "share", "total", "p10", "p25", "p50", "p75", "p90")
+# What the intervals of changes need (survey.rate_model), summed over the point-months of a
+# figure: the respondents, the squared point-month totals and the binomial variance of the
+# favourable counts. Hidden with the figure.
+SPREAD_COLUMNS = ("responses", "total_sq", "favourable_var")
 
 
 def _where(flt: Filter, indicators, table: str = "iv") -> tuple[str, list]:
@@ -41,9 +45,11 @@ def _where(flt: Filter, indicators, table: str = "iv") -> tuple[str, list]:
 
 
 def aggregate(store: Store, flt: Filter, indicators, grain: str = "month",
-              by: str | None = None, k: int = 5, quantiles: bool = False) -> pd.DataFrame:
+              by: str | None = None, k: int = 5, quantiles: bool = False,
+              spread: bool = False) -> pd.DataFrame:
     """One row per indicator, period bucket and group (group is None for the filtered total):
-    n respondents, points, months, mean, share, total (and quantiles), suppressed, reason.
+    n respondents, points, months, mean, share, total (and quantiles), suppressed, reason;
+    with spread=True also SPREAD_COLUMNS (what the intervals of changes need).
 
     Reads the point_month rollup (thousands of rows, not millions). For quarters and years,
     n is the largest monthly count in the bucket: a lower bound of the distinct respondents,
@@ -56,7 +62,7 @@ def aggregate(store: Store, flt: Filter, indicators, grain: str = "month",
     frame = _raw_quantiles(store, flt, indicators, grain, by) if quantiles else \
         _from_rollup(store, flt, indicators, grain, by)
     columns = ["indicator", "bucket", "group", "n", "points", "months", *STAT_COLUMNS,
-               "suppressed", "reason"]
+               *(SPREAD_COLUMNS if spread else ()), "suppressed", "reason"]
     if frame.empty:
         return pd.DataFrame(columns=columns)
     no_share = frame["indicator"].isin([i for i in indicators if share_rule(i) == "none"])
@@ -64,10 +70,10 @@ def aggregate(store: Store, flt: Filter, indicators, grain: str = "month",
     hidden, reason = suppressed_mask(frame, ["indicator", "bucket"], k)
     frame["suppressed"], frame["reason"] = hidden.astype(bool).to_numpy(), reason
     # hidden figures are NaN (missing), never a value
-    for column in [c for c in STAT_COLUMNS if c in frame] + ["points"]:
+    for column in [c for c in STAT_COLUMNS + SPREAD_COLUMNS if c in frame] + ["points"]:
         frame[column] = frame[column].astype("float64").where(~frame["suppressed"])
     frame["n"] = frame["n"].astype("float64").where(frame["reason"] != "small")
-    for column in STAT_COLUMNS:
+    for column in STAT_COLUMNS + SPREAD_COLUMNS:
         if column not in frame:
             frame[column] = float("nan")
     return frame[columns].sort_values(["indicator", "bucket", "group"],
@@ -82,13 +88,15 @@ def _from_rollup(store, flt, indicators, grain, by) -> pd.DataFrame:
         WITH monthly AS (
             SELECT pm.indicator, {bucket} AS bucket, {group} AS grp, pm.period_start,
                    sum(pm.n) AS n, count(*) AS points, sum(pm.total) AS total,
-                   sum(pm.favourable) AS favourable
+                   sum(pm.favourable) AS favourable, sum(pm.total * pm.total) AS total_sq,
+                   sum(pm.favourable * (1 - pm.favourable / pm.n)) AS favourable_var
             FROM point_month pm JOIN points p USING (point_id)
             WHERE {where} AND pm.n > 0
             GROUP BY ALL)
         SELECT indicator, bucket, grp AS "group", max(n) AS n, max(points) AS points,
                count(*) AS months, sum(total) / sum(n) AS mean, sum(favourable) / sum(n) AS share,
-               sum(total) AS total
+               sum(total) AS total, sum(n) AS responses, sum(total_sq) AS total_sq,
+               sum(favourable_var) AS favourable_var
         FROM monthly GROUP BY ALL""", params).assign(
         bucket=lambda f: pd.to_datetime(f["bucket"]).dt.date)
 
@@ -134,26 +142,25 @@ def point_means(store: Store, flt: Filter, indicators, k: int) -> pd.DataFrame:
     return frame[sorted(frame.columns)]
 
 
-def point_cells(store: Store, flt: Filter, cells: dict[str, list[dt.date]], k: int,
-                points: list[str] | None = None) -> pd.DataFrame:
-    """Monthly means per point, only for the (indicator, month) cells asked and only where at
-    least k respondents gave them (what the warning rules read: see point_means). Rows
-    (point, indicator) for every point of the filter (or of `points`) and every indicator
-    asked, one column per month asked; NaN where a cell was not asked, has no figure or is
-    suppressed.
+def point_counts(store: Store, flt: Filter, cells: dict[str, list[dt.date]], k: int,
+                 points: list[str] | None = None
+                 ) -> tuple[list[str], list[str], list[dt.date], np.ndarray, np.ndarray]:
+    """Respondents and totals per point, only for the (indicator, month) cells asked and only
+    where at least k respondents gave them (what the warning rules read: see point_means):
+    (points, indicators, months, n, total), the arrays shaped (points, indicators, months),
+    NaN where a cell was not asked, has no figure or is suppressed. Every point of the filter
+    (or of `points`) has its row.
 
-    One scan of point_month: the cells are a join, not a pivot, and the answer is two numeric
-    columns (a cell number and a mean) put in place with numpy, so no string per row crosses
-    into Python. The points are fixed first and passed in, so a point added meanwhile cannot
-    shift the numbering."""
+    One scan of point_month: the cells are a join, not a pivot, and the answer is three
+    numeric columns (a cell number, n and the total) put in place with numpy, so no string per
+    row crosses into Python. The points are fixed first and passed in, so a point added
+    meanwhile cannot shift the numbering."""
     indicators = sorted(cells)
     months = sorted({m for ms in cells.values() for m in ms})
     if points is None:
-        points_sql, params = _point_where(flt)
-        points = [p for (p,) in store.query(
-            f"SELECT p.point_id FROM points p WHERE {points_sql} ORDER BY p.point_id", params)]
-    index = pd.MultiIndex.from_product([points, indicators], names=["point", "indicator"])
-    values = np.full((len(points) * len(indicators), len(months)), np.nan)
+        points = point_ids(store, flt)
+    shape = (len(points), len(indicators), len(months))
+    n, total = np.full(shape, np.nan), np.full(shape, np.nan)
     slots = [(indicator, m, i * len(months) + months.index(m))
              for i, indicator in enumerate(indicators) for m in cells[indicator]]
     if points and slots:
@@ -163,17 +170,18 @@ def point_cells(store: Store, flt: Filter, cells: dict[str, list[dt.date]], k: i
                          WITH ORDINALITY AS t(point_id, i)),
                  cells(indicator, period_start, slot) AS (VALUES {rows})
             SELECT ids.i * {len(indicators) * len(months)} + cells.slot AS cell,
-                   pm.total / pm.n AS mean
+                   CAST(pm.n AS DOUBLE) AS n, pm.total
             FROM point_month pm JOIN cells USING (indicator, period_start)
                  JOIN ids USING (point_id)
             WHERE pm.questionnaire_id = ? AND pm.n >= ?"""
         with store.raw_cursor() as cur:
             found = cur.execute(sql, [points, *[x for slot in slots for x in slot],
                                       flt.questionnaire_id, k]).fetchnumpy()
-        flat = values.reshape(-1)  # a view: filling it fills values
-        flat[np.asarray(found["cell"], dtype=np.int64)] = \
-            np.ma.filled(np.ma.asarray(found["mean"], dtype=np.float64), np.nan)
-    return pd.DataFrame(values, index=index, columns=months)
+        at = np.asarray(found["cell"], dtype=np.int64)
+        for target, column in ((n, "n"), (total, "total")):
+            target.reshape(-1)[at] = np.ma.filled(np.ma.asarray(found[column],
+                                                                dtype=np.float64), np.nan)
+    return points, indicators, months, n, total
 
 
 def step(grain: str) -> dict:
@@ -236,6 +244,26 @@ def period_range(store: Store, questionnaire_id: str = "burden_monthly") -> tupl
 def point_count(store: Store, flt: Filter) -> int:
     where, params = _point_where(flt)
     return store.query(f"SELECT count(*) FROM points p WHERE p.active AND {where}", params)[0][0]
+
+
+def network_means(store: Store, flt: Filter, indicators, first: dt.date, last: dt.date,
+                  k: int) -> dict[tuple[str, dt.date], float]:
+    """{(indicator, month): mean per respondent} over the filter's points, counting only
+    point-months with at least k respondents (the profile the warnings' expected bands are
+    weighted by, as early_warning.profile computes it from the cells)."""
+    where, params = _where(flt.narrowed(start=first, end=last), list(indicators), table="pm")
+    rows = store.query(f"""
+        SELECT pm.indicator, pm.period_start, sum(pm.total) / sum(pm.n)
+        FROM point_month pm JOIN points p USING (point_id)
+        WHERE {where} AND pm.n >= ? GROUP BY ALL""", params + [k])
+    return {(indicator, day): float(mean) for indicator, day, mean in rows if mean is not None}
+
+
+def point_ids(store: Store, flt: Filter) -> list[str]:
+    """The points of a filter (active or not: their past figures count)."""
+    where, params = _point_where(flt)
+    return [p for (p,) in store.query(
+        f"SELECT p.point_id FROM points p WHERE {where} ORDER BY p.point_id", params)]
 
 
 def point_names(store: Store) -> dict[str, str]:

@@ -10,10 +10,10 @@ import threading
 import pandas as pd
 
 from survey import clue_rules as rules
-from survey import codes
+from survey import codes, fields
 from survey.metrics import Filter
 from survey.store.core import Store, StoreError, _now
-from survey.store.engine import lock_keys
+from survey.store.engine import lock_keys, refuse
 
 RECEIPT_PREFIX = "XS"
 # Reports about one body must find each other. Across app servers (PostgreSQL) an advisory lock
@@ -49,6 +49,7 @@ def report(store: Store, point_id: str, via: str, category: str, body_level: str
     if len(description) > rules.MAX_DESCRIPTION:
         raise StoreError(f"the description is longer than {rules.MAX_DESCRIPTION} characters",
                          f"情况说明超过 {rules.MAX_DESCRIPTION} 字,请精简。")
+    refuse(fields.month_problem(happened))
     key = rules.group_key(point.region, category, body_level, body_name)
     now = _now()
 
@@ -106,6 +107,7 @@ def transition(store: Store, problem_id: str, target: str, actor: str, note: str
             raise StoreError(f"there is no problem {problem_id} in your region",
                              f"您的范围内没有编号为 {problem_id} 的问题。")
         rules.check_transition(row[0], target, note)
+        refuse(fields.STEP_NOTE.problem(note))
         now = _now()
         cur.execute("UPDATE problem SET status = ?, updated_at = ?, closed_at = ? WHERE "
                     "problem_id = ?", [target, now, now if target in ("closed", "dismissed")

@@ -34,11 +34,22 @@ MIGRATIONS = {"duckdb": Path(__file__).parent / "migrations",
               "postgres": Path(__file__).parent / "migrations_pg"}
 _MIGRATION_NAME = re.compile(r"^(\d{3})_[a-z0-9_]+\.sql$")
 _MIGRATION_LOCK = 7_212_001  # pg_advisory_lock key: one process migrates, the others wait
+# A schema level names one state of the schema on either engine, in DuckDB's migration numbers
+# (what a backup records): migrations_pg/001-002 build what DuckDB's 001-013 build, and from
+# 014 on a PostgreSQL migration has the number of the DuckDB one it matches.
+PG_BASELINE = 13
 
 
 class StoreError(DomainError, RuntimeError):
     """A problem a person can act on; the message says what happened and what to do (in
     English, and in Chinese where a page shows it: StoreError(en, zh))."""
+
+
+def refuse(*problems) -> None:
+    """Raise the first field problem ((en, zh) or None, from survey.fields) as a StoreError."""
+    for problem in problems:
+        if problem:
+            raise StoreError(*problem)
 
 
 class StoreLockedError(StoreError):
@@ -63,6 +74,16 @@ def migrations(dialect: str) -> list[tuple[int, str, str]]:
         if m:
             found.append((int(m[1]), path.stem, path.read_text(encoding="utf-8")))
     return found
+
+
+def schema_level(dialect: str, number: int) -> int:
+    """The level a migration number stands for (0: no migration applied)."""
+    return max(number, PG_BASELINE) if dialect == "postgres" and number else number
+
+
+def known_level() -> int:
+    """The newest schema level this code can build."""
+    return max(number for number, _, _ in migrations("duckdb"))
 
 
 def _now() -> dt.datetime:
@@ -197,12 +218,14 @@ class DuckDBEngine(_Engine):
                               "on the disk, then restart the app. Nothing acknowledged was lost.")
         return StoreError(f"Database error on {path}: {text.splitlines()[0]}")
 
-    def migrate(self, after=None) -> list[str]:
-        """Apply every numbered migration not yet applied, each in its own transaction."""
+    def migrate(self, after=None, upto: int | None = None) -> list[str]:
+        """Apply every numbered migration not yet applied (up to schema level `upto`, when
+        given: a restore loads a backup at its own level), each in its own transaction."""
         cur = self.cursor()
         cur.execute("CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, "
                     "name VARCHAR NOT NULL, applied_at TIMESTAMP NOT NULL)")
-        applied = _apply(self, cur.execute("SELECT version FROM schema_migrations").fetchall())
+        applied = _apply(self, cur.execute("SELECT version FROM schema_migrations").fetchall(),
+                         upto)
         if applied and after:
             after(applied)
         if applied:
@@ -304,7 +327,7 @@ def newer_schema(found: int, known: int) -> StoreError:
         "请升级程序,或恢复由本版本制作的备份。数据库未作任何改动。")
 
 
-def _apply(engine, done_rows) -> list[str]:
+def _apply(engine, done_rows, upto: int | None = None) -> list[str]:
     done = {row[0] for row in done_rows}
     known = migrations(engine.dialect)
     newest = max(number for number, _, _ in known)
@@ -314,7 +337,7 @@ def _apply(engine, done_rows) -> list[str]:
         raise newer_schema(max(done), newest)
     applied = []
     for number, name, sql in known:
-        if number in done:
+        if number in done or (upto is not None and schema_level(engine.dialect, number) > upto):
             continue
 
         def apply(c, number=number, name=name, sql=sql):
@@ -530,15 +553,15 @@ class PostgresEngine(_Engine):
             return _server_away()
         return super().analytics_error(exc)
 
-    def migrate(self, after=None) -> list[str]:
+    def migrate(self, after=None, upto: int | None = None) -> list[str]:
         """Migrations run once: the first process to start takes an advisory lock, the others
-        wait for it and then find nothing left to do."""
+        wait for it and then find nothing left to do. `upto`: as DuckDBEngine.migrate."""
         with self._connection() as conn:
             conn.execute("SELECT pg_advisory_lock(%s)", [_MIGRATION_LOCK])
             try:
                 conn.execute("CREATE TABLE IF NOT EXISTS schema_migrations (version integer "
                              "PRIMARY KEY, name text NOT NULL, applied_at timestamp NOT NULL)")
-                applied = _apply(self, self.rows("SELECT version FROM schema_migrations"))
+                applied = _apply(self, self.rows("SELECT version FROM schema_migrations"), upto)
                 if applied and after:
                     after(applied)
             finally:

@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import datetime as dt
 
-from survey import periods
+from survey import fields, periods
 from survey.questionnaire import Questionnaire
+from survey.store.engine import refuse
 from survey.store.model import _now
 
 SELECTABLE_PERIODS = 3  # the current period and the two before it, unless closed
@@ -37,7 +38,15 @@ def current_open_period(store, qn: Questionnaire, today: dt.date | None = None) 
     return current if current in open_periods(store, qn, today) else None
 
 
+def _refuse_unknown(store, questionnaire_id: str, period_key: str) -> None:
+    """A period of the questionnaire (the admin page's message); it must be published."""
+    from survey.store.rounds import period_kind
+    refuse(fields.period_problem(period_kind(store, questionnaire_id), period_key))
+
+
 def close_period(store, questionnaire_id: str, period_key: str, actor: str) -> None:
+    _refuse_unknown(store, questionnaire_id, period_key)
+
     def work(cur):
         cur.execute("INSERT INTO period_state VALUES (?, ?, ?, ?) ON CONFLICT (questionnaire_id, "
                     "period_key) DO UPDATE SET "
@@ -48,6 +57,8 @@ def close_period(store, questionnaire_id: str, period_key: str, actor: str) -> N
 
 
 def reopen_period(store, questionnaire_id: str, period_key: str, actor: str) -> None:
+    _refuse_unknown(store, questionnaire_id, period_key)
+
     def work(cur):
         cur.execute("DELETE FROM period_state WHERE questionnaire_id = ? AND period_key = ?",
                     [questionnaire_id, period_key])

@@ -2,10 +2,26 @@
 
 from __future__ import annotations
 
+import dataclasses
+
+from survey.fields import point_problem
 from survey.store.engine import StoreError
 from survey.store.model import Point, _point
 
+
+def _refuse_bad(points: list[Point]) -> None:
+    """What the points page and an import refuse (survey.fields), naming the point."""
+    for p in points:
+        if (problem := point_problem(p)) and str(p.point_id).strip():
+            raise StoreError(f"point '{p.point_id}': {problem[0]}",
+                             f"监测点“{p.point_id}”:{problem[1]}")
+        if problem:
+            raise StoreError(*problem)
+
+
 def add_points(store, points: list[Point], actor: str = "system") -> None:
+    _refuse_bad(points)
+
     def work(cur):
         for p in points:
             cur.execute("INSERT INTO point (point_id, name, level, kind, region, active, "
@@ -18,6 +34,8 @@ def add_points(store, points: list[Point], actor: str = "system") -> None:
 
 def upsert_points(store, points: list[Point], actor: str) -> tuple[int, int]:
     """Insert new points and update existing ones, all in one transaction."""
+    _refuse_bad(points)
+
     def work(cur):
         added = updated = 0
         for p in points:
@@ -54,6 +72,10 @@ def update_point(store, point_id: str, actor: str, **fields) -> None:
     unknown = set(fields) - allowed
     if unknown:
         raise StoreError(f"cannot change {', '.join(sorted(unknown))} of a point")
+    current = point(store, point_id)
+    if current is not None:  # the point as it would be
+        _refuse_bad([dataclasses.replace(
+            current, **{k: tuple(v) if k == "region" else v for k, v in fields.items()})])
 
     def work(cur):
         if cur.execute("SELECT 1 FROM point WHERE point_id = ?", [point_id]).fetchone() is None:

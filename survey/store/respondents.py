@@ -6,9 +6,9 @@ from __future__ import annotations
 import hashlib
 import hmac
 
-from survey import codes
+from survey import codes, fields
 from survey.store import settings
-from survey.store.engine import StoreError
+from survey.store.engine import StoreError, refuse
 from survey.store.model import CodeError, _now, _point, Respondent
 
 CODE_KEY_FINGERPRINT = "code_key_fingerprint"
@@ -42,6 +42,7 @@ def check_code_key(store) -> None:
 def issue_codes(store, point_id: str, count: int, actor: str = "system") -> list[str]:
     """Create `count` respondent codes for a point. The clear codes are returned once and
     never stored: only their keyed hash is."""
+    refuse(fields.count_problem(count, 1, fields.MAX_CODES, "the number of codes", "发放数量"))
     if store.point(point_id) is None:
         raise StoreError(f"there is no monitoring point '{point_id}'; "
                          "list them with `python -m survey points`")

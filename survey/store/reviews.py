@@ -17,9 +17,10 @@ import datetime as dt
 
 import pandas as pd
 
+from survey import fields
 from survey.access import Account
 from survey.store.core import Respondent, Store, StoreError, _slot
-from survey.store.engine import is_postgres_cursor, lock_keys
+from survey.store.engine import is_postgres_cursor, lock_keys, refuse
 
 RECEIVED, RETURNED, REVISED, CONFIRMED = "received", "returned", "revised", "confirmed"
 STATES = (RECEIVED, RETURNED, REVISED, CONFIRMED)
@@ -171,6 +172,7 @@ def withdraw(store: Store, submission_id: str, reason: str, reviewer: Account) -
 def confirm(store: Store, respondent: Respondent, questionnaire_id: str, period_key: str,
             note: str) -> None:
     """The respondent answers a return: the figure is right (with a note saying why)."""
+    refuse(fields.RESPONDENT_NOTE.problem(note or ""))
     note = _reason(note) if note and note.strip() else "—"
     slot = _slot(respondent.key, respondent.point.point_id, questionnaire_id, period_key)
 

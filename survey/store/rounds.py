@@ -14,9 +14,10 @@ import urllib.parse
 
 import pandas as pd
 
-from survey import periods
+from survey import fields, periods
 from survey.rounds import LATE, MISSING, ON_TIME, PENDING, Round, Rule, round_for
 from survey.store.core import Store, StoreError
+from survey.store.engine import refuse
 from survey.work_calendar import WorkCalendar
 
 CHANNEL_KINDS = ("wecom", "dingtalk")
@@ -187,9 +188,13 @@ def add_channel(store: Store, label: str, kind: str, url: str, secret: str | Non
     if not label:
         raise StoreError("give the group a name, e.g. the county's work group",
                          "请填写群名称,例如“清河县减负工作群”。")
+    refuse(fields.CHANNEL_LABEL.problem(label), fields.WEBHOOK.problem(url))
     problem = webhook_problem(url)
     if problem:
         raise StoreError(*problem)
+    refuse(fields.SECRET.problem(secret or ""), fields.region_problem(region, required=False),
+           None if not point_id else fields.POINT_ID.problem(point_id),
+           fields.choice_problem(lang, ("zh", "en"), "the message language", "消息语言"))
     if kind == "dingtalk" and secret and not secret.startswith("SEC"):
         raise StoreError("a DingTalk signing secret starts with SEC (加签 in the robot's security "
                          "settings)", "钉钉加签密钥以 SEC 开头,请在机器人“安全设置—加签”中复制。")
@@ -200,7 +205,7 @@ def add_channel(store: Store, label: str, kind: str, url: str, secret: str | Non
     def work(cur):
         cur.execute("INSERT INTO reminder_channel VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL)",
                     [channel_id, label, kind, url, secret, "/".join(region), point_id or None,
-                     lang if lang in ("zh", "en") else "zh", _now(), actor])
+                     lang, _now(), actor])
         # the address and secret are never written to the audit log
         store._audit(cur, actor, "add_reminder_channel", channel_id,
                      {"label": label, "kind": kind, "region": "/".join(region),

@@ -5,6 +5,9 @@ from __future__ import annotations
 
 import datetime as dt
 
+from survey.code_sheet import url_problem
+from survey.store.engine import StoreError
+
 PUBLIC_URL = "public_url"
 SSO_REQUIRED = "sso_required"        # "1": staff sign in by their organisation only (survey/sso.py)
 SSO_BREAK_GLASS = "sso_break_glass"  # the one admin who may still use a local password
@@ -21,6 +24,10 @@ def setting(store, name: str) -> str | None:
 
 def save_setting(store, name: str, value: str, actor: str, audited: bool = True) -> None:
     """`audited=False` for what the system records about itself (not a person's change)."""
+    if name == PUBLIC_URL and (problem := url_problem(value)):
+        zh, en = problem
+        raise StoreError(en, zh)  # what the points page says: QR codes would not open
+
     def work(cur):
         _upsert(cur, name, value, actor)
         if audited:

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 
-from survey.store.engine import StoreError
+from survey import fields
+from survey.store.engine import StoreError, refuse
 from survey.store.model import _now
 
 def handle_warning(store, key: str, through: dt.date, actor: str, note: str) -> None:
@@ -12,6 +13,7 @@ def handle_warning(store, key: str, through: dt.date, actor: str, note: str) -> 
     if not note.strip():
         raise StoreError("write what was done about the warning (a note is required)",
                          "请填写处理情况(必填)。")
+    refuse(fields.WARNING_NOTE.problem(note))
     if not actor.strip():
         raise StoreError("say who handled the warning", "请说明处理人。")
 
