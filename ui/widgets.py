@@ -19,12 +19,17 @@ YES_NO = (True, False)
 TEXT_HARD_CAP = 20_000
 
 
-def _label(q: Question, lang: str) -> str:
-    """The field's label; the questionnaire's words as written (ui/text.py), never markdown."""
+def _words(q: Question, lang: str) -> str:
+    """The question's label and unit as written."""
     text = q.label.get(lang)
     if q.unit:
         text += f"({q.unit.get(lang)})" if lang == "zh" else f" ({q.unit.get(lang)})"
-    return plain(text) + (" *" if q.required else "")
+    return text
+
+
+def _label(q: Question, lang: str) -> str:
+    """The field's label; the questionnaire's words as written (ui/text.py), never markdown."""
+    return plain(_words(q, lang)) + (" *" if q.required else "")
 
 
 def _choice(q: Question, lang: str):
@@ -62,8 +67,8 @@ def other_box(q: Question, key: str, value, text: str | None, lang: str, on_chan
     _seed(box, text or "")
     changed = (lambda: on_change(other_key(q.id), st.session_state.get(box) or None)) \
         if on_change else None
-    return st.text_input(f"{q.choices[-1].label.get(lang)} *", key=box, max_chars=TEXT_HARD_CAP,
-                         on_change=changed) or None
+    return st.text_input(plain(q.choices[-1].label.get(lang)) + " *", key=box,
+                         max_chars=TEXT_HARD_CAP, on_change=changed) or None
 
 
 def question(q: Question, key: str, value, lang: str, yes_no_labels: tuple[str, str],
@@ -114,7 +119,8 @@ def _question(q: Question, key: str, value, lang: str, yes_no_labels: tuple[str,
         return chosen.isoformat() if isinstance(chosen, dt.date) else None
     if q.type == "matrix":
         # the label as text (a "*" or other markdown in it is not markup), bold by style
-        st.html(f"<p style='font-weight:600;margin-bottom:0'>{html.escape(label)}</p>")
+        st.html(f"<p style='font-weight:600;margin-bottom:0'>{html.escape(_words(q, lang))}"
+                f"{' *' if q.required else ''}</p>")
         codes = [c.value for c in q.choices]
         for row in q.rows:
             row_key = f"{key}:{row.id}"
