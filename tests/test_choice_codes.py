@@ -232,3 +232,30 @@ def test_an_imported_xlsform_compares_number_codes_as_numbers(tmp_path):
     assert "n" in shown(qn, {"k": "1"}) and "n" not in shown(qn, {"k": "b"})
     assert rules.validate(qn, {"a2": "1", "k": "1", "n": 12}).get("n") is not None
     assert rules.validate(qn, {"a2": "2", "k": "1", "n": 12}).get("n") is None
+
+
+def test_a_code_0_is_a_number_code_like_the_others():
+    """Census forms code the head of household 0 (0.户主 1.配偶 ...): 0 is an answer, not
+    'unanswered', and d2 == 0 asks the follow-up only for it."""
+    qn = load("""
+id: census
+version: 1
+title: 普查
+sections:
+  - id: d
+    title: 个人
+    questions:
+      - id: d2
+        type: single_choice
+        label: D2 与户主关系
+        choices:
+          - {value: 0, label: 户主}
+          - {value: 1, label: 配偶}
+      - id: since
+        type: integer
+        label: 任户主几年
+        relevant: d2 == 0
+""", "census.yaml")
+    assert qn.question("d2").numeric_codes
+    assert "since" in shown(qn, {"d2": "0"})
+    assert "since" not in shown(qn, {"d2": "1"}) and "since" not in shown(qn, {})

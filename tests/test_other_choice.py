@@ -154,3 +154,53 @@ def test_an_exported_xlsform_reads_back_with_its_other_box(village, tmp_path):
     back = import_xlsform(path).questionnaire
     assert back.question("a5").other and back.question("a6").other
     assert [q.id for q in back.questions] == ["a5", "a6", "a7"]
+
+
+# 第七次全国人口普查短表 D8: the choice with the address box is not the last one.
+REGISTRATION = """
+id: census_d8
+version: 1
+title: 户口登记地
+sections:
+  - id: d
+    title: 个人项目
+    questions:
+      - id: d8
+        type: single_choice
+        label: D8 户口登记地
+        required: true
+        other: 4                      # 4 opens the box; 5 户口待定 comes after it
+        choices:
+          - {value: 1, label: 本村(居)委会}
+          - {value: 4, label: 其他县(市、区、旗)(请在下面填写地址)}
+          - {value: 5, label: 户口待定}
+"""
+
+
+def test_other_can_name_a_choice_that_is_not_the_last(store, tmp_path):
+    from survey.interop.xlsform_export import check, to_xlsform
+    from survey.interop.xlsform_import import import_xlsform
+    qn = load(REGISTRATION, "census_d8.yaml")
+    q = qn.question("d8")
+    assert q.other_code == "4" and q.other_choice.label.zh.startswith("其他县")
+    assert rules.validate(qn, {"d8": "5"}) == {}  # 户口待定: no box, nothing required
+    assert rules.validate(qn, {"d8": "4"})["d8"] is rules.OTHER_REQUIRED
+    assert rules.clean(qn, {"d8": "5", "d8.other": "福建省"}) == {"d8": "5"}
+    store.publish(qn)
+    respondent = store.respondent(store.issue_codes(VILLAGE.point_id, 1)[0])
+    receipt = store.submit(respondent, qn, PERIOD, {"d8": "4", "d8.other": "福建省泉州市晋江市"},
+                           "d8-1")
+    assert store.query("SELECT value_text, other_text FROM answers WHERE submission_id = ?",
+                       [receipt.submission_id]) == [("4", "福建省泉州市晋江市")]
+    [(path, _)] = stat_files.export(store.raw_connection(), store.questionnaire, qn.id, "sav",
+                                    tmp_path, "zh")
+    frame, meta = pyreadstat.read_sav(str(path))
+    assert frame.loc[0, "d8_other"] == "福建省泉州市晋江市"
+    assert dict(zip(meta.column_names, meta.column_labels))["d8_other"].startswith(
+        "D8 户口登记地: 其他县")
+    xlsx = tmp_path / "census_d8.xlsx"
+    xlsx.write_bytes(to_xlsform(qn))
+    assert check(xlsx.read_bytes()) == []
+    back = import_xlsform(xlsx)
+    assert back.questionnaire.question("d8").other_code == "4"
+    assert "other: 4" in back.yaml_text

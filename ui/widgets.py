@@ -58,7 +58,7 @@ def _read(q: Question, key: str):
 
 
 def other_box(q: Question, key: str, value, text: str | None, lang: str, on_change=None):
-    """The text box under a choice question with `other: true`, shown while its last choice
+    """The text box under a choice question with `other`, shown while its "other" choice
     (其他(请注明)) is picked; returns the text. Its key is the question's key + ".other", so
     the page treats it as part of the question (survey.answers.other_key)."""
     if not other_chosen(q, value):
@@ -67,7 +67,7 @@ def other_box(q: Question, key: str, value, text: str | None, lang: str, on_chan
     _seed(box, text or "")
     changed = (lambda: on_change(other_key(q.id), st.session_state.get(box) or None)) \
         if on_change else None
-    return st.text_input(plain(q.choices[-1].label.get(lang)) + " *", key=box,
+    return st.text_input(plain(q.other_choice.label.get(lang)) + " *", key=box,
                          max_chars=TEXT_HARD_CAP, on_change=changed) or None
 
 

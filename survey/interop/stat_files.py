@@ -100,7 +100,7 @@ def _question_variables(q, versions, lang, fmt, taken) -> list[Variable]:
     codes = [c.value for c in choices]
     with_other = [v.question(q.id) for v in versions if v.question(q.id).other]
     other = [Variable(_name(f"{q.id}_other", taken, fmt), ("other", q.id),
-                      f"{label}: {with_other[0].choices[-1].label.get(lang)}", None, "str")] \
+                      f"{label}: {with_other[0].other_choice.label.get(lang)}", None, "str")] \
         if with_other else []
     if q.type == "multiple_choice":
         return [Variable(_name(f"{q.id}_{code}", taken, fmt), ("flag", q.id, code),

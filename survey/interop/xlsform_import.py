@@ -372,8 +372,9 @@ class _Mapper:
 
     def _specify_other(self, node: dict, section: dict, row: int) -> bool:
         """`select_one list or_other`: pyxform adds an 'other' choice and a text question
-        `name_other` asked when it is picked (our own export writes the same with the list's
-        last code); here that is the question's own text box (`other: true`)."""
+        `name_other` asked when it is picked (our own export writes the same with the code of
+        the 'other' choice); here that is the question's own text box (`other: true` for the
+        last choice, `other: CODE` for another)."""
         name = str(node.get("name") or "")
         if node.get("type") != "text" or not name.endswith("_other") or not section["questions"]:
             return False
@@ -383,14 +384,16 @@ class _Mapper:
         choices = self.lists.get(choices, []) if isinstance(choices, str) else choices or []
         asked = re.fullmatch(rf"\s*selected\(\s*(?:\.\./|\$\{{){re.escape(base)}\}}?\s*,"
                              r"\s*'([^']*)'\s*\)\s*", relevant)
-        if self.ids.get(base) != previous["id"] or not choices or asked is None or \
-                str(choices[-1]["value"]) != asked.group(1):
+        codes = [choice["value"] for choice in choices]
+        if self.ids.get(base) != previous["id"] or asked is None or \
+                asked.group(1) not in map(str, codes):
             return False
-        previous["other"] = True
-        last = choices[-1]["value"]
-        self.issue(row, name, f"'{name}' becomes the text box of the last choice ('{last}') of "
-                   f"'{previous['id']}' (other: true)", f"“{name}”成为“{previous['id']}”最后一个"
-                   f"选项(“{last}”)后的填写框(other: true)", "note")
+        code = next(c for c in codes if str(c) == asked.group(1))
+        previous["other"] = True if code == codes[-1] else code
+        written = "true" if code == codes[-1] else code
+        self.issue(row, name, f"'{name}' becomes the text box of the choice '{code}' of "
+                   f"'{previous['id']}' (other: {written})", f"“{name}”成为“{previous['id']}”的"
+                   f"选项“{code}”后的填写框(other: {written})", "note")
         return True
 
     def _note(self, node: dict, section: dict, row: int) -> None:

@@ -84,7 +84,10 @@ class Question:
     numeric_codes: bool = False
     # other: true: the last choice (其他(请注明)) opens a short text box in this question, stored
     # beside the answer (survey.answers.other_key); required when that choice is picked.
+    # other: 4 (a code): that choice opens it, for lists where 其他 is not last (4 其他县,请填写
+    # 地址; 5 户口待定); other_value holds the code.
     other: bool = False
+    other_value: str | None = None
 
     def code_value(self, code):
         """A stored code as expressions see it: 1 for '1' when the codes are numbers."""
@@ -96,9 +99,18 @@ class Question:
         return str(code)
 
     @property
+    def other_choice(self) -> Choice | None:
+        """The choice that opens the text box, when `other` is set: the one named, else the
+        last."""
+        if not self.other or not self.choices:
+            return None
+        return next((c for c in self.choices if c.value == self.other_value), self.choices[-1])
+
+    @property
     def other_code(self) -> str | None:
         """The code of the choice that opens the text box, when `other` is set."""
-        return self.choices[-1].value if self.other and self.choices else None
+        choice = self.other_choice
+        return choice.value if choice else None
 
     def choice_label(self, value: str, lang: str) -> str:
         for choice in self.choices:

@@ -133,14 +133,20 @@ class _Checker:
                                      question))
 
     def check_keys(self, mapping: dict, path, allowed, what: str, question=None,
-                   known=None) -> None:
+                   known=None, split_text=False) -> None:
+        """`split_text`: the mapping is a text ({zh: ..., en: ...}), where a "key" that is no
+        word is the rest of a text an unquoted comma cut off (a second mapping key)."""
         for key in mapping:
             if key in allowed:
                 continue
             if known and key in known:
                 continue  # reported elsewhere as not valid for this type
+            cut = split_text and not re.fullmatch(r"[A-Za-z_]+", str(key))
             self.err(path + (key,), "Q102", f"unknown key '{key}' in {what}"
-                     f"{_suggest(key, known or allowed)}", question, key=True)
+                     f"{_suggest(key, known or allowed)}" + (
+                         "; it looks like the end of a text that an ASCII comma cut off: inside "
+                         "{...} put a text with a comma, colon or ? in quotes ({zh: \"…,…\"}) "
+                         "or write the full-width comma \uff0c" if cut else ""), question, key=True)
 
     # -- scalar helpers ----------------------------------------------------------------------
     def text(self, value, path, what: str, question=None, required=True) -> Text | None:
@@ -157,7 +163,7 @@ class _Checker:
         if not isinstance(value, dict):
             self.err(path, "Q103", f"{what} must be a text or a mapping with zh: and en:", question)
             return None
-        self.check_keys(value, path, TEXT_KEYS, what, question)
+        self.check_keys(value, path, TEXT_KEYS, what, question, split_text=True)
         zh, en = (self.as_text(value.get(k), path + (k,)) for k in ("zh", "en"))
         if not isinstance(zh, str) or not zh.strip():
             self.err(path, "Q104", f"{what} has no Chinese text; add zh: ...", question)
@@ -409,11 +415,7 @@ class _Checker:
             if qtype == "likert" and choices:
                 self.check_likert(choices, path + ("choices",), qid)
         rows = self.matrix_rows(q.get("rows"), path + ("rows",), qid) if qtype == "matrix" else ()
-        other = self.boolean(q.get("other"), path + ("other",), "other", qid)
-        if other and len(choices) < 2:
-            self.err(path + ("other",), "Q127", "other: true makes the last choice (e.g. 其他(请注明)) "
-                     "open a text box; give the question at least two choices, the last of them "
-                     "'other'", qid, key=True)
+        other, other_value = self.other(q.get("other"), path + ("other",), choices, qid)
         carry = self.boolean(q.get("carry_forward"), path + ("carry_forward",), "carry_forward", qid)
         unchanged = None
         if "unchanged" in q and "unchanged" in allowed:
@@ -439,8 +441,32 @@ class _Checker:
             carry_forward=carry, indicator=indicator, choices=choices, rows=rows,
             unchanged=unchanged, plausibility=plausibility,
             numeric_codes=qtype == "likert" or bool(choices) and all(c.numeric for c in choices),
-            other=other,
+            other=other, other_value=other_value,
         )
+
+    def other(self, value, path, choices, qid) -> tuple[bool, str | None]:
+        """`other: true` (the last choice opens the text box) or `other: CODE` (that choice
+        does: printed lists often end with 不清楚 or 户口待定 after 其他(请注明))."""
+        if value is None or value is False:
+            return False, None
+        if value is not True and (not isinstance(value, (int, str)) or isinstance(value, bool)):
+            self.err(path, "Q103", f"other must be true, false or the code of the choice that "
+                     f"opens the text box, not {value!r}", qid)
+            return False, None
+        if len(choices) < 2:
+            self.err(path, "Q127", "other makes a choice (e.g. 其他(请注明)) open a text box; give "
+                     "the question at least two choices, one of them 'other'", qid, key=True)
+            return False, None
+        if value is True:
+            return True, None
+        codes = [c.value for c in choices]
+        if str(value) not in codes:
+            self.err(path, "Q127", f"other: {value!r} is not a choice of '{qid}' (its codes: "
+                     f"{', '.join(codes)}); write the code of the choice that opens the text "
+                     "box, or other: true for the last choice"
+                     f"{_suggest(str(value), codes)}", qid)
+            return False, None
+        return True, str(value)
 
     def unchanged_value(self, value, path, qtype, choices, lo, hi, qid):
         """The answer an unchanged month implies, as an answer value (see survey.answers)."""
