@@ -50,15 +50,15 @@ if st.session_state.get("rated") == done or store.kept(rater, qn.id, period):
 
 answers = st.session_state.setdefault("rating", {}).setdefault(qn.id, {})
 token = st.session_state.setdefault("rating_tokens", {}).setdefault(qn.id, uuid.uuid4().hex)
+# A change reaches `answers` before the rerun (on_change), so a follow-up it makes relevant
+# (visits >= 2) is asked in the same run, not one tap later.
 shown = rules.visibility(qn, answers)
 for q in qn.questions:
     if shown[q.id]:
-        field = f"rate:{qn.id}:{q.id}"
-        answers[q.id] = widgets.question(q, field, answers.get(q.id), lang(),
+        answers[q.id] = widgets.question(q, f"rate:{qn.id}:{q.id}", answers.get(q.id), lang(),
                                          (t("yes"), t("no")), t("choose"),
+                                         on_change=answers.__setitem__,
                                          other=answers.get(rules.other_key(q.id)))
-        if q.other:
-            answers[rules.other_key(q.id)] = st.session_state.get(field + rules.OTHER_SUFFIX)
 errors = rules.validate(qn, answers)
 # Beyond one per browser: a few per address and point a day, whatever the cookies say.
 client = throttle.key("client", auth.address() or "unknown")

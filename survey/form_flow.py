@@ -225,10 +225,13 @@ class FormFlow:
 
     def message(self, qid: str) -> Text | None:
         """The message next to a field: a problem with the answer, "please answer" once the
-        section was tried or the field was emptied, else None (see soft_check too)."""
+        section was tried or the field was emptied, else None (see soft_check too). An empty
+        其他(请注明) box is flagged only once the section was tried: picking 其他 opens it, and
+        the cadre has not had the chance to type yet."""
         problem = rules.validate(self.qn, self.answers).get(qid)
-        if problem is rules.REQUIRED and self.questions[qid].section_id not in \
-                self.shown_required and qid not in self.touched:
+        tried = self.questions[qid].section_id in self.shown_required
+        if problem is rules.REQUIRED and not tried and qid not in self.touched or \
+                problem is rules.OTHER_REQUIRED and not tried:
             return None
         return problem
 

@@ -106,6 +106,7 @@ def test_the_form_flow_asks_for_the_text_and_carries_it_forward(village):
     flow = FormFlow.open(village, PERIOD)
     flow.set_answer("a5", "9")
     assert "a7" in [q.id for q in flow.shown_questions()]  # a5 == 9: a number code
+    assert flow.message("a5") is None  # the box just opened: no telling off before typing
     flow.next()
     assert flow.message("a5") is rules.OTHER_REQUIRED
     flow.set_answer("a5.other", "养殖")

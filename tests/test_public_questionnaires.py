@@ -41,6 +41,14 @@ sections:
           - {{value: 1, label: 窗口}}
           - {{value: 2, label: 网上}}
           - {{value: 3, label: 其他(请注明)}}
+      - id: visits
+        type: integer
+        label: 这件事您来了几次?
+        min: 1
+      - id: why
+        type: short_text
+        label: 为什么没能一次办成?
+        relevant: visits >= 2
       - id: grid
         type: matrix
         label: "请分别评价:"
@@ -122,6 +130,15 @@ def test_a_public_questionnaire_is_filled_from_its_link_without_sign_in(public_a
     at.run()  # the same browser comes back: the thanks, no form
     assert at.success and not at.multiselect
     assert page(VILLAGE.point_id, "service_survey").multiselect  # another browser: the form
+
+
+def test_a_follow_up_is_asked_as_soon_as_its_condition_holds(public_app):
+    at = page(VILLAGE.point_id, "service_survey")
+    assert "rate:service_survey:why" not in [w.key for w in at.text_input]
+    at.number_input(key="rate:service_survey:visits").set_value(2).run()  # one change, one run
+    assert "rate:service_survey:why" in [w.key for w in at.text_input]
+    at.number_input(key="rate:service_survey:visits").set_value(1).run()
+    assert "rate:service_survey:why" not in [w.key for w in at.text_input]
 
 
 def test_the_default_link_opens_the_rating_and_an_unknown_one_says_how_to_open(public_app):
