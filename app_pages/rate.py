@@ -43,7 +43,10 @@ if period is None:
 key = browser.pseudonym(store.code_key, f"rate:{point.point_id}")
 rater = Respondent(key, point)
 done = (point.point_id, qn.id, period)
-if st.session_state.get("rated") == done or store.kept(rater, qn.id, period):
+if st.session_state.get("rated") == done:  # just now, in this visit
+    st.success(tr("已提交,谢谢您的参与!", "Submitted. Thank you for taking part!"))
+    st.stop()
+if store.kept(rater, qn.id, period):  # this browser answered before, in an earlier visit
     st.success(tr("您本期已填写过,谢谢您的参与!", "You have already answered for this period. "
                   "Thank you!"))
     st.stop()
