@@ -14,7 +14,7 @@ from survey.config import resolve
 from survey.metrics import Filter
 from survey.store import AlreadySubmitted, Point, Respondent, Store, StoreError
 from survey.store import clues
-from tests.conftest import KEY, ROOT, SCHOOL, VILLAGE, add_staff, as_user
+from tests.conftest import KEY, ROOT, SCHOOL, VILLAGE, add_staff, as_user, rate_page
 
 APP = str(ROOT / "survey_app.py")
 OTHER = Point("P-OTHER", "石桥村", "village", "village", ("南山市", "石桥县", "石桥镇"))
@@ -166,16 +166,6 @@ def demo_app(tmp_path, monkeypatch):
     monkeypatch.setenv("SURVEY_CODE_KEY", KEY.decode())
     yield store
     store.close()
-
-
-def rate_page(point_id: str, questionnaire_id: str | None = None) -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=60)
-    at.query_params["point"] = point_id
-    if questionnaire_id:
-        at.query_params["q"] = questionnaire_id
-    at.switch_page("app_pages/rate.py").run()
-    assert not at.exception
-    return at
 
 
 def rate(at: AppTest) -> AppTest:

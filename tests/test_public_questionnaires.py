@@ -16,9 +16,8 @@ from survey import code_sheet
 from survey.bootstrap import start
 from survey.config import resolve
 from survey.questionnaire import parse_text
-from tests.conftest import KEY, ROOT, VILLAGE
+from tests.conftest import KEY, ROOT, VILLAGE, rate_page
 
-APP = str(ROOT / "survey_app.py")
 TODAY = dt.date.today()
 SERVICE = f"""
 id: service_survey
@@ -78,16 +77,6 @@ def public_app(tmp_path, monkeypatch):
     startup.store.close()
 
 
-def page(point_id: str, questionnaire_id: str | None) -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=60)
-    at.query_params["point"] = point_id
-    if questionnaire_id:
-        at.query_params["q"] = questionnaire_id
-    at.switch_page("app_pages/rate.py").run()
-    assert not at.exception
-    return at
-
-
 def submit(at: AppTest) -> AppTest:
     next(b for b in at.button if b.label == "提交").click().run()
     assert not at.exception
@@ -103,7 +92,7 @@ def test_a_public_questionnaire_is_filled_from_its_link_without_sign_in(public_a
     links = re.findall(r"<div class=hint>([^<]+)</div>", sheet)
     assert "https://jianfu.example.gov.cn/rate?point=P-VIL-1&amp;q=service_survey" in links
     assert "https://jianfu.example.gov.cn/rate?point=P-VIL-1&amp;q=public_rating" in links
-    at = page(VILLAGE.point_id, "service_survey")
+    at = rate_page(VILLAGE.point_id, "service_survey")
     assert at.title[0].value == "便民服务专项调查"
     assert f"{TODAY - dt.timedelta(days=2)} 至 {TODAY + dt.timedelta(days=20)}" in \
         at.caption[0].value
@@ -129,11 +118,11 @@ def test_a_public_questionnaire_is_filled_from_its_link_without_sign_in(public_a
     assert rater_point == VILLAGE.point_id
     at.run()  # the same browser comes back: the thanks, no form
     assert at.success and not at.multiselect
-    assert page(VILLAGE.point_id, "service_survey").multiselect  # another browser: the form
+    assert rate_page(VILLAGE.point_id, "service_survey").multiselect  # another browser: the form
 
 
 def test_a_follow_up_is_asked_as_soon_as_its_condition_holds(public_app):
-    at = page(VILLAGE.point_id, "service_survey")
+    at = rate_page(VILLAGE.point_id, "service_survey")
     assert "rate:service_survey:why" not in [w.key for w in at.text_input]
     at.number_input(key="rate:service_survey:visits").set_value(2).run()  # one change, one run
     assert "rate:service_survey:why" in [w.key for w in at.text_input]
@@ -142,9 +131,9 @@ def test_a_follow_up_is_asked_as_soon_as_its_condition_holds(public_app):
 
 
 def test_the_default_link_opens_the_rating_and_an_unknown_one_says_how_to_open(public_app):
-    at = page(VILLAGE.point_id, None)
+    at = rate_page(VILLAGE.point_id, None)
     assert at.title[0].value == "群众满意度评价(万人评)"
-    assert page(VILLAGE.point_id, "no_such_form").info[0].value.startswith(
+    assert rate_page(VILLAGE.point_id, "no_such_form").info[0].value.startswith(
         "请扫描办事场所张贴的二维码")
 
 
