@@ -15,7 +15,8 @@ if __name__ != "__main__":  # imported by the server: build the ASGI app
 
     from ui import server
     app = st.App(__file__, lifespan=server.lifespan, routes=server.ROUTES,
-                 middleware=[Middleware(server.CodeLinkMiddleware)])
+                 middleware=[Middleware(server.CodeLinkMiddleware),
+                             Middleware(server.SsoCallbackMiddleware)])
 else:  # a page run
     from survey import access
     from ui import auth, phone, place

@@ -12,7 +12,7 @@ from survey import access, fields
 from survey.errors import message
 from survey.store import StoreError, analytics
 from ui import place
-from ui.auth import require
+from ui.auth import require, sso_configured
 from ui.context import escape, lang, startup, tr
 from ui.sso_settings import sso_settings
 
@@ -57,11 +57,17 @@ def show_password(where: str) -> None:
                       f"One-time password for {escape(kept['username'])} (shown only now, "
                       f"valid for {hours:g} hours):"))
         st.code(kept["password"], language=None)
+        if sso_configured():
+            st.caption(tr("以单位账号登录的人不需要这个密码;它只用于本平台的密码登录。",
+                          "Whoever signs in with their organisation account does not need this "
+                          "password; it is only for signing in with a password of this platform."))
         place.dismiss_button("password", tr("已转交,不再显示", "Passed on; hide it"))
 
 
 with create:
-    with st.form("create_account"):
+    # A new form (empty fields) after each account created; on a refusal the typed values stay.
+    created = st.session_state.setdefault("accounts_created", 0)
+    with st.form(f"create_account:{created}"):
         username = st.text_input(tr("用户名", "User name"), max_chars=fields.USERNAME.limit)
         name = st.text_input(tr("姓名或职务", "Name or post"), max_chars=fields.DISPLAY_NAME.limit)
         role = st.selectbox(tr("角色", "Role"), access.ROLES, format_func=role_name)
@@ -72,6 +78,7 @@ with create:
             try:
                 store.create_account(username.strip(), name.strip(), role,
                                      [x for x in region.split("/") if x], password, viewer.username)
+                st.session_state["accounts_created"] = created + 1
                 place.keep("password", {"where": "create", "username": username.strip(),
                                         "password": password}, rerun=True)  # listed above
             except StoreError as exc:
@@ -94,9 +101,11 @@ with edit:
                     store.update_account(target.username, viewer.username, role=role,
                                          region=[x for x in region.split("/") if x],
                                          disabled=disabled)
-                    st.rerun()
+                    place.keep("saved", target.username, rerun=True)
                 except StoreError as exc:
                     st.error(escape(message(exc, lang())))
+        if place.kept("saved") == target.username:
+            st.success(tr(f"已保存:{escape(target.username)}。", f"Saved: {escape(target.username)}."))
         if st.button(tr("重置密码", "Reset password")):
             password = access.one_time_password()
             store.set_password(target.username, password, viewer.username, must_change=True)

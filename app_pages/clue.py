@@ -19,7 +19,7 @@ report_tab, status_tab = place.tabs("clue_tab", [tr("反映问题", "Report"),
 
 
 with report_tab:
-    respondent = st.session_state.get("respondent")
+    respondent = auth.cadre()  # a cadre whose code opened the form reports for their point
     point = respondent.point if respondent else None
     via = "code"
     if point is None and (pid := st.query_params.get("point")):

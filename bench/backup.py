@@ -53,7 +53,9 @@ def child_backup(target: str, dest: str, writer: bool) -> dict:
         qn = next(q for q in store.current_questionnaires() if q.id == "burden_monthly")
         period = periods.key_for("month", dt.date.today())
         point = store.points()[0].point_id
-        cadres = [store.respondent(c) for c in store.issue_codes(point, 400, "bench")]
+        # Codes are issued a printed sheet (at most 200) at a time, as an office would.
+        codes = [c for _ in range(2) for c in store.issue_codes(point, 200, "bench")]
+        cadres = [store.respondent(c) for c in codes]
 
         def submit(some: list, phase: str) -> None:
             for cadre in some:

@@ -154,17 +154,17 @@ def heatmap(frame: pd.DataFrame, indicator: str, lang: str, k: int = 5, value: s
               axis=alt.Axis(labelAngle=-45, labelOverlap="greedy"))
     y = alt.Y("point:N", title=None, sort=points, scale=alt.Scale(domain=points),
               axis=alt.Axis(labelLimit=150, labelOverlap=False))
-    base = alt.Chart(data).encode(
-        x=x, y=y,
-        tooltip=[alt.Tooltip("point:N", title=t("chart_point", lang)),
-                 alt.Tooltip("month:O", title=t("chart_period", lang)),
-                 alt.Tooltip("value:Q", title=label, format=".0%" if share else ".2f"),
-                 alt.Tooltip("status:N", title=" ")])
+    base = alt.Chart(data).encode(x=x, y=y)
+    where = [alt.Tooltip("point:N", title=t("chart_point", lang)),
+             alt.Tooltip("month:O", title=t("chart_period", lang))]
     shown = base.transform_filter("datum.suppressed == false").mark_rect().encode(
         color=alt.Color("value:Q", title=None, scale=alt.Scale(scheme="orangered"),
                         legend=alt.Legend(orient="top", format=".0%" if share else ".0f",
-                                          gradientLength=160)))
-    hidden = base.transform_filter("datum.suppressed == true").mark_rect(color="#e0e0e0")
+                                          gradientLength=160)),
+        tooltip=where + [alt.Tooltip("value:Q", title=label, format=".0%" if share else ".2f")])
+    # A hidden cell has no value to show (a tooltip would say "NaN"): it says why instead.
+    hidden = base.transform_filter("datum.suppressed == true").mark_rect(color="#e0e0e0").encode(
+        tooltip=where + [alt.Tooltip("status:N", title=" ")])
     return alt.layer(hidden, shown).properties(width=WIDTH,
                                                height=HEATMAP_ROW * max(1, len(points)))
 

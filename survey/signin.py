@@ -99,6 +99,10 @@ def staff_sign_in(store, limits: throttle.Limits, username: str, password: str,
     account's own browser (its device cookie) counts on its own, so a guesser who keeps the
     account slowed down does not keep its owner out."""
     username = (username or "").strip()[:80]
+    # User names are unique without case (accounts.create refuses a case-only twin): a phone
+    # that capitalises the first letter signs in as well.
+    same = store.accounts_for_email(username) if username else []
+    username = same[0].username if len(same) == 1 else username
     account_key = throttle.key("user", username.lower())
     client = _client(address)
     if _known_device(store.code_key, sessions.STAFF, username, device):
@@ -128,7 +132,7 @@ def staff_sign_in(store, limits: throttle.Limits, username: str, password: str,
     if account is None:
         limits.staff.failed(account_key)
         limits.staff_client.record(client)
-        store.audit(actor, "login_failed")
+        store.audit(actor, "login_failed", method=sessions.PASSWORD)
         observability.sign_in_failed("staff", "failed")
         return Outcome(reason="failed")
     store.audit(account.username, "login", method=sessions.PASSWORD)
@@ -156,11 +160,16 @@ def sso_sign_in(store, claims: Mapping, now: float | None = None) -> Outcome:
         actor = found[0].username if reason == "disabled" else "?"
         store.audit(actor, "login_failed", method=sessions.SSO, reason=reason)
         return Outcome(reason=reason)
+    if found[0].username == sso.policy(store).break_glass:
+        # The emergency administrator is for when single sign-on fails: their own password only.
+        store.audit(found[0].username, "login_refused", method=sessions.SSO, reason="break_glass",
+                    subject=sso.subject(claims))
+        return Outcome(reason="break_glass")
     username = found[0].username
     token = sessions.start(store, sessions.STAFF, username, STAFF_LIFETIME_S,
                            method=sessions.SSO, proof=proof)
     if token is None:
         return Outcome(reason="stale")
     store.signed_in(username)
-    store.audit(username, "login", method=sessions.SSO)
+    store.audit(username, "login", method=sessions.SSO, subject=sso.subject(claims))
     return Outcome(token=token, subject=username)

@@ -15,6 +15,7 @@ except for one administrator kept for emergencies (the break-glass account), who
 from __future__ import annotations
 
 import hashlib
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 
@@ -63,9 +64,21 @@ def set_policy(store, required: bool, break_glass: str | None, actor: str,
     return chosen
 
 
+# An address: one "@", something before it, a dotted domain after it, no spaces. A claim that
+# is not one (a staff number, "admin") must never be matched against user names.
+_ADDRESS = re.compile(r"[^@\s]+@[^@\s.]+(\.[^@\s.]+)+")
+
+
 def email(claims: Mapping) -> str:
+    """The provider's e-mail claim when it is an e-mail address, else ""."""
     value = claims.get("email")
-    return value.strip()[:200] if isinstance(value, str) else ""
+    value = value.strip()[:200] if isinstance(value, str) else ""
+    return value if _ADDRESS.fullmatch(value) else ""
+
+
+def subject(claims: Mapping) -> str:
+    """Who the provider says signed in (issuer and subject), for the audit log."""
+    return f"{claims.get('iss', '')}#{claims.get('sub', '')}"[:300]
 
 
 def unverified(claims: Mapping) -> bool:

@@ -194,8 +194,10 @@ def test_filing_a_clue_on_a_phone(tmp_path):
     env = {"SURVEY_DB": str(db), "SURVEY_CODE_KEY": KEY.decode()}
     store = start(resolve(env)).store
     point = next(p for p in store.points() if p.kind == "village")
+    code = store.issue_codes(point.point_id, 1, "test")[0]
     store.close()
     text = "同一事项一个月来了四拨检查 <b>每次</b>都要重新准备材料"
+    by_code = "考核要求每周在工作群打卡三次"
     with running_app(env) as url, playwright.sync_playwright() as p:
         browser = p.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
         page = browser.new_page(viewport={"width": 375, "height": 800})
@@ -216,8 +218,22 @@ def test_filing_a_clue_on_a_phone(tmp_path):
         box.press("Enter")
         settle(page)
         page.get_by_text("当前状态:新线索").wait_for(timeout=20000)
+
+        # A cadre whose code opened the form reports from the menu: their point, no QR code.
+        cadre = browser.new_page(viewport={"width": 375, "height": 800})
+        cadre.goto(f"{url}/?code={code}")
+        cadre.wait_for_selector("[data-testid=stNumberInput]", timeout=30000)
+        cadre.goto(f"{url}/clue")
+        cadre.wait_for_selector("textarea", timeout=30000)
+        settle(cadre)
+        cadre.get_by_text(f"监测点:{point.name}", exact=False).first.wait_for(timeout=30000)
+        cadre.get_by_label("单位名称").fill("乡镇党政办")
+        cadre.get_by_label("具体情况").fill(by_code)
+        cadre.get_by_role("button", name="提交").click()
+        cadre.locator("[data-testid=stCode]").first.wait_for(timeout=30000)
         browser.close()
     with Store(db, KEY) as after:
         rows = after.query("SELECT c.body_name, c.description, c.via, p.status FROM clue c "
-                           "JOIN problem p USING (problem_id) WHERE c.description = ?", [text])
-    assert rows == [("县应急管理局", text, "public", "new")]
+                           "JOIN problem p USING (problem_id) WHERE c.description IN (?, ?) "
+                           "ORDER BY c.via", [text, by_code])
+    assert rows == [("乡镇党政办", by_code, "code", "new"), ("县应急管理局", text, "public", "new")]

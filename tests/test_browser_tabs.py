@@ -117,7 +117,7 @@ def test_a_password_reset_at_once_after_signing_in_stays_in_view(app):
     page.get_by_role("button", name="重置密码").click()
     settle(page)
     assert selected_tab(page) == "修改"
-    page.get_by_text("li 的一次性密码(只显示这一次):").wait_for(state="visible", timeout=20000)
+    page.get_by_text("li 的一次性密码(只显示这一次,72 小时内有效):").wait_for(state="visible", timeout=20000)
     password = page.locator("[data-testid=stCode]").first.inner_text().strip()
     assert len(password) >= 12
     open_tab(page, "新建")  # another tab and back: the password is still there to pass on

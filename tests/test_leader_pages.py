@@ -120,6 +120,11 @@ def test_heatmap_names_every_row_and_months_read_as_numbers(app_env):
     assert encoding["y"]["axis"]["labelOverlap"] is False  # no name dropped
     assert all(re.fullmatch(r"20\d\d年\d{1,2}月", m)
                for m in encoding["x"]["scale"]["domain"])  # 2025年11月
+    # a grey (suppressed) cell's tooltip says why, not "NaN"; a shown cell gives its value
+    hidden, shown = spec["layer"]
+    assert frame["suppressed"].any() and not frame["suppressed"].all()
+    assert [tip["field"] for tip in hidden["encoding"]["tooltip"]] == ["point", "month", "status"]
+    assert [tip["field"] for tip in shown["encoding"]["tooltip"]] == ["point", "month", "value"]
 
 
 def test_filter_from_a_shared_url_applies_everywhere(app_env):

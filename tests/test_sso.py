@@ -35,7 +35,8 @@ def test_the_account_of_the_providers_email_signs_in_once_with_its_role_and_no_p
     assert outcome.ok and outcome.subject == "li.leader@example.gov.cn"
     found = sessions.lookup(store, outcome.token, sessions.STAFF, 1800)
     assert (found.subject, found.method) == ("li.leader@example.gov.cn", sessions.SSO)
-    assert audit(store, "login") == [("li.leader@example.gov.cn", '{"method": "sso"}')]
+    assert audit(store, "login") == [("li.leader@example.gov.cn",
+                                      '{"method": "sso", "subject": "https://sso.example.gov.cn#u-1"}')]
     # The same ID token (Streamlit keeps it in a cookie for 30 days) opens nothing again ...
     assert signin.sso_sign_in(store, token_claims).reason == "stale"
     # ... nor does an old one.
@@ -71,6 +72,37 @@ def test_user_names_are_unique_without_case(store):
     add_staff(store, "li@example.gov.cn", "leader")
     with pytest.raises(StoreError, match="li@example.gov.cn' is taken"):
         store.create_account("LI@example.gov.cn", "x", "leader", [], STAFF_PASSWORD, "boss")
+    # ... so a password sign-in finds the account whatever the case (phones capitalise)
+    found = signin.staff_sign_in(store, throttle.Limits(), "Li@Example.gov.cn", STAFF_PASSWORD,
+                                 "10.0.0.1")
+    assert found.ok and found.subject == "li@example.gov.cn"
+    wrong = signin.staff_sign_in(store, throttle.Limits(), "li@example.gov.cn", "wrong", "10.0.0.1")
+    assert wrong.reason == "failed"
+    assert audit(store, "login_failed") == [("li@example.gov.cn", '{"method": "password"}')]
+
+
+def test_a_claim_that_is_not_an_email_address_opens_no_account(store):
+    """A provider that lets a person set their own "email" (a staff number, "admin") must not
+    open the account of that user name: only an address is matched."""
+    add_staff(store, "admin", "admin")
+    add_staff(store, "boss", "admin")
+    for value in ("admin", "ADMIN", "boss", "admin@", "@example.gov.cn", "a b@example.gov.cn",
+                  "admin@localhost"):
+        outcome = signin.sso_sign_in(store, claims(value))
+        assert not outcome.ok and outcome.reason == "no_email", value
+    assert not store.query("SELECT count(*) FROM web_session")[0][0]
+
+
+def test_the_emergency_administrator_signs_in_with_a_password_only(store):
+    add_staff(store, "it@example.gov.cn", "admin")
+    sso.set_policy(store, True, "it@example.gov.cn", "it@example.gov.cn", provider_configured=True)
+    outcome = signin.sso_sign_in(store, claims("IT@example.gov.cn"))
+    assert not outcome.ok and outcome.reason == "break_glass"
+    assert audit(store, "login_refused")[0] == (
+        "it@example.gov.cn", '{"method": "sso", "reason": "break_glass", '
+                             '"subject": "https://sso.example.gov.cn#u-1"}')
+    assert signin.staff_sign_in(store, throttle.Limits(), "it@example.gov.cn", STAFF_PASSWORD,
+                                "10.0.0.1").ok
 
 
 def test_an_office_that_requires_single_sign_on_refuses_passwords_but_the_emergency_admins(store):

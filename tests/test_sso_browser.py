@@ -149,10 +149,23 @@ def test_staff_sign_in_with_their_organisation_account(tmp_path):
         sign_in_at_provider(page, url, "stranger@example.gov.cn")
         page.get_by_text("在本平台还没有账号").wait_for(timeout=30000)
         assert "请联系本平台的管理员" in text(page) and "退出登录" not in text(page)
+        # ... and the refused sign-in is not kept for the next person at this computer
+        for _ in range(60):
+            if not [c for c in page.context.cookies() if c["name"].startswith("_streamlit_user")]:
+                break
+            page.wait_for_timeout(250)
+        assert not [c for c in page.context.cookies() if c["name"].startswith("_streamlit_user")]
+
+        # A callback that signs nobody in (replayed, broken, refused at the provider): the
+        # sign-in page says so, not the respondents' form.
+        page.goto(f"{url}/oauth2callback?code=forged&state=forged")
+        page.get_by_text("单位账号登录没有完成").wait_for(timeout=30000)
+        assert urlsplit(page.url).path == "/login"
         # (in English: the page keeps its language across the provider's round trip)
         sign_in_at_provider(page, url, RETIRED, lang="en")
-        page.get_by_text(f"The account {RETIRED} is disabled and cannot sign in").wait_for(
-            timeout=30000)
+        # (the address is shown as text: a word joiner before "@" keeps it from becoming a link)
+        page.get_by_text("is disabled and cannot sign in").wait_for(timeout=30000)
+        assert f"The account {RETIRED} is disabled" in text(page).replace("\u2060", "")
         assert "Sign out" not in text(page)
 
         # The admin (password) requires single sign-on, keeping themself as emergency admin.
@@ -187,7 +200,8 @@ def test_staff_sign_in_with_their_organisation_account(tmp_path):
     with Store(env["SURVEY_DB"], KEY) as store:  # the app has stopped
         audit = [(who, what, json.loads(detail or "{}"))
                  for _, who, what, _, detail in store.audit_log(limit=1000)]
-    assert (LEADER, "login", {"method": "sso"}) in audit
+    assert [detail for who, what, detail in audit if (who, what) == (LEADER, "login")][0][
+        "method"] == "sso"
     assert (LEADER, "logout", {"method": "sso"}) in audit
     assert ("?", "login_failed", {"method": "sso", "reason": "unknown"}) in audit
     assert (RETIRED, "login_failed", {"method": "sso", "reason": "disabled"}) in audit

@@ -22,8 +22,8 @@ from survey import access, signin, sso
 from survey.client_address import client_address
 from survey.store import CodeError, Respondent, sessions
 from survey.errors import message
-from ui.context import SSO_LANG_COOKIE, escape, lang, startup, t
-from ui.server import COOKIES, DEVICE_COOKIES
+from ui.context import LANG_CHOICE, SSO_LANG_COOKIE, escape, lang, startup, t
+from ui.server import COOKIES, DEVICE_COOKIES, IDENTITY
 
 _TOKENS = {sessions.STAFF: "staff_token", sessions.CADRE: "cadre_token"}
 _log = logging.getLogger("survey.auth")
@@ -110,7 +110,7 @@ def current() -> access.Account | None:
         return None
     account = startup().store.account(found.subject)
     if account is None or account.disabled:
-        sign_out()
+        sign_out(t("account_disabled_now"))
         return None
     if found.method == sessions.SSO:
         # Their organisation vouched for them: no one-time password to replace, no local one.
@@ -153,7 +153,7 @@ def sign_out(reason: str | None = None, at_provider: bool = False) -> None:
         startup().store.audit(found.subject, "logout", method=found.method)
         sessions.end(startup().store, token, "sign-out")
     for key in list(st.session_state):
-        if key not in ("lang", "cookie_jobs") and not key.startswith("dead_"):
+        if key not in ("lang", LANG_CHOICE, "cookie_jobs") and not key.startswith("dead_"):
             del st.session_state[key]
     _forget_cookie(sessions.STAFF)
     if reason:
@@ -177,6 +177,11 @@ def sign_in_choices(key: str = "login") -> None:
     administrator only and opens with a switch."""
     if problem := st.session_state.pop("sso_problem", None):
         st.error(problem)
+    if st.query_params.get("sso") == "failed":  # back from the provider, nobody signed in
+        del st.query_params["sso"]
+        st.session_state["sso_failed"] = True
+    if st.session_state.pop("sso_failed", False) and sso_configured():
+        st.warning(t("sso_incomplete"))
     if not sso_configured():
         login_form(key)
         return
@@ -206,7 +211,7 @@ def sso_configured() -> bool:
 
 SSO_MESSAGES = {"no_email": "sso_no_email", "unverified": "sso_unverified",
                 "unknown": "sso_unknown", "ambiguous": "sso_ambiguous",
-                "disabled": "sso_disabled"}
+                "disabled": "sso_disabled", "break_glass": "sso_break_glass"}
 
 
 def finish_sso() -> str | None:
@@ -229,6 +234,10 @@ def finish_sso() -> str | None:
         return None
     st.session_state["sso_problem"] = t(SSO_MESSAGES[outcome.reason],
                                         email=escape(sso.email(claims)))  # data, not markdown
+    # Streamlit keeps the provider's sign-in in a cookie for 30 days: a refused one must not
+    # wait there for the next person at this computer (or for an account created later).
+    st.session_state.setdefault("cookie_jobs", []).append({"url": "/session/end",
+                                                           "kind": IDENTITY})
     return "login"
 
 
@@ -236,8 +245,9 @@ def login_form(key: str = "login") -> None:
     """User name and password; on success the page reruns signed in (same address, same
     filters, so a shared link opens the view it points to)."""
     with st.form(key, border=False):
-        username = st.text_input(t("username"), max_chars=80)
-        password = st.text_input(t("password"), type="password", max_chars=200)
+        username = st.text_input(t("username"), max_chars=80, autocomplete="username")
+        password = st.text_input(t("password"), type="password", max_chars=200,
+                                 autocomplete="current-password")
         if st.form_submit_button(t("sign_in"), type="primary", width="stretch"):
             problem = sign_in(username, password)
             if problem:

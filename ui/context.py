@@ -77,14 +77,20 @@ def t(key: str, **values) -> str:
 # The language of a sign-in page that offered single sign-on: the provider sends the browser
 # back to the bare address, without ?lang=, in a new page session (ui/auth.py).
 SSO_LANG_COOKIE = "survey_sso_lang"
+LANG_CHOICE = "lang_choice"  # survives page switches and sign-out
 
 
 def language_switch() -> None:
+    # The choice is kept under a key of our own: Streamlit may drop a widget's key when a run
+    # switches page, and re-deriving it then would read the cookies of this tab's connection,
+    # which can be older than the choice (a Chinese page turned English on signing in).
     if "lang" not in st.session_state:
-        wanted = st.query_params.get("lang") or (st.context.cookies or {}).get(SSO_LANG_COOKIE)
+        wanted = (st.session_state.get(LANG_CHOICE) or st.query_params.get("lang")
+                  or (st.context.cookies or {}).get(SSO_LANG_COOKIE))
         st.session_state["lang"] = wanted if wanted in LANGS else "zh"
     st.sidebar.radio(translate("language"), LANGS, key="lang", horizontal=True,
                      format_func=LANG_NAMES.get)
+    st.session_state[LANG_CHOICE] = st.session_state["lang"]
     if st.session_state["lang"] == "en":
         st.query_params["lang"] = "en"
     elif "lang" in st.query_params:

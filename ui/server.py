@@ -14,7 +14,11 @@ HttpOnly cookie, which a Streamlit run cannot set itself.
 - POST /session/claim: a page that has just signed someone in presents a one-time hand-off
   value (survey/store/sessions.py); the answer sets the session cookie.
 - POST /session/end: clears the cookie after sign-out (the session itself already ended in the
-  database, so a cookie that survives is useless anyway).
+  database, so a cookie that survives is useless anyway); kind=identity clears Streamlit's
+  record of the provider's sign-in after the app refused it.
+- /oauth2callback (Streamlit's own route): a sign-in at the provider that did not complete
+  (refused there, a replayed or broken callback) goes to the sign-in page with a message,
+  not silently to the respondents' form.
 """
 
 from __future__ import annotations
@@ -40,6 +44,7 @@ from survey.store import StoreError, sessions
 COOKIES = {sessions.STAFF: "survey_staff", sessions.CADRE: "survey_cadre"}
 # "This browser signed in as X before" (signin.device_token): outlives sessions and sign-out.
 DEVICE_COOKIES = {sessions.STAFF: "survey_known_staff", sessions.CADRE: "survey_known_cadre"}
+IDENTITY = "identity"  # /session/end: Streamlit's cookies of a provider sign-in
 LIFETIMES = {sessions.STAFF: signin.STAFF_LIFETIME_S, sessions.CADRE: signin.CADRE_LIFETIME_S}
 _log = logging.getLogger("survey.server")
 
@@ -163,13 +168,51 @@ async def end(request: Request) -> Response:
     for kind in (str(form.get("kind", "")),):
         if kind in COOKIES:
             response.delete_cookie(COOKIES[kind], path="/", httponly=True, samesite="lax")
+        elif kind == IDENTITY:  # a provider sign-in this app refused: nothing is kept
+            from streamlit.web.server.starlette.starlette_auth_routes import _clear_auth_cookie
+            _clear_auth_cookie(response, request)
     return _no_store(response)
+
+
+def _base() -> str:
+    base = (st_config.get_option("server.baseUrlPath") or "").strip("/")
+    return f"/{base}" if base else ""
+
+
+class SsoCallbackMiddleware:
+    """Streamlit answers every callback with a redirect to the app's front page, the
+    respondents' form; one that signed nobody in (refused at the provider, a replayed or
+    broken callback) goes to the sign-in page instead, which says so (`?sso=failed`)."""
+
+    def __init__(self, app):
+        self.app = app
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http" or scope["path"].rstrip("/") != f"{_base()}/oauth2callback":
+            await self.app(scope, receive, send)
+            return
+
+        async def send_rewritten(message):
+            if message["type"] == "http.response.start" and message["status"] in (302, 303, 307):
+                headers = list(message.get("headers", []))
+                if not _signs_in(headers):
+                    target = f"{_base()}/login?sso=failed".encode("latin-1")
+                    headers = [(k, target if k.lower() == b"location" else v) for k, v in headers]
+                    message = dict(message, headers=headers)
+            await send(message)
+
+        await self.app(scope, receive, send_rewritten)
+
+
+def _signs_in(headers: list) -> bool:
+    """The callback's answer sets Streamlit's identity cookie (not merely clears it)."""
+    return any(key.lower() == b"set-cookie" and value.startswith(b"_streamlit_user=")
+               and b"max-age=0" not in value.lower() for key, value in headers)
 
 
 def _is_form_address(path: str) -> bool:
     """The bare address (under server.baseUrlPath, if set): the form, what QR codes open."""
-    base = (st_config.get_option("server.baseUrlPath") or "").strip("/")
-    return path.rstrip("/") == (f"/{base}" if base else "")
+    return path.rstrip("/") == _base()
 
 
 class CodeLinkMiddleware:
