@@ -175,8 +175,11 @@ with tab_codes:
                            file_name=f"codes_{point_id}.html", mime="text/html",
                            on_click=audit, args=("download_code_sheet", point_id))
         place.dismiss_button("issued", tr("已保存,不再显示", "Saved them; hide the codes"))
-    public_sheet = code_sheet.render_public(by_id[target].name, public_url, target)
-    st.download_button(tr("下载公开二维码(服务评价、反映问题)", "Public QR codes (rating, reports)"),
+    public_sheet = code_sheet.render_public(
+        by_id[target].name, public_url, target,
+        [(q.id, q.title.zh) for q in store.questionnaires_for(by_id[target], "public")])
+    st.download_button(tr("下载公开二维码(公开问卷、反映问题)", "Public QR codes (public "
+                          "questionnaires, reports)"),
                        public_sheet, file_name=f"public_{target}.html", mime="text/html",
                        on_click=audit, args=("download_public_qr", target))
     st.divider()

@@ -12,7 +12,7 @@ import streamlit as st
 from streamlit.errors import StreamlitAPIException
 
 from survey import answers as rules
-from survey import form_flow
+from survey import form_flow, periods
 from survey.form_flow import CONFIRM, DONE, KEEP_REST, NOTHING_CHANGED, SUBMITTED_ELSEWHERE, short_name
 from survey.errors import message
 from survey.questionnaire.model import Text
@@ -94,8 +94,14 @@ def section_step(flow, prefix: str, fields) -> None:
     st.subheader(escape(section.title.get(lang())))
     for q in flow.shown_questions():
         key, fresh = fields.draw(q.id, flow.answers.get(q.id))
+        other = flow.answers.get(rules.other_key(q.id))
+        # the 其他(请注明) box is a field of its own (drawn only while 其他 is picked)
+        other_fresh = bool(q.other) and rules.other_chosen(q, flow.answers.get(q.id)) \
+            and fields.draw(rules.other_key(q.id), other)[1]
         widgets.question(q, key, flow.answers.get(q.id), lang(), (t("yes"), t("no")),
-                         t("choose"), on_change=answer_callback(flow, prefix, key), fresh=fresh)
+                         t("choose"), on_change=answer_callback(flow, prefix, key), fresh=fresh,
+                         other=other, other_fresh=other_fresh,
+                         other_change=answer_callback(flow, prefix, key + rules.OTHER_SUFFIX))
         if q.hint:
             st.caption(escape(q.hint.get(lang())))
         if flow.is_carried(q.id):
@@ -166,7 +172,8 @@ def confirm_step(respondent, flow, prefix: str) -> None:
                 if shown[q.id]:
                     st.caption(escape(q.label.get(lang())))
                     # typed text is shown as typed: no markdown, no HTML
-                    st.text(rules.display(q, flow.answers.get(q.id), lang()) or t("not_asked"))
+                    st.text(rules.display(q, flow.answers.get(q.id), lang(),
+                                          rules.other_text(q, flow.answers)) or t("not_asked"))
             if st.button(t("edit_section"), key=f"edit:{prefix}:{section.id}"):
                 flow.edit(i)
                 rerun_form()
@@ -176,7 +183,7 @@ def receipt_step(flow, prefix: str, open_now: bool) -> None:
     r = flow.receipt
     st.success(t("submitted"))
     st.markdown(t("receipt" if r.revision > 1 else "receipt_first", id=f"`{r.submission_id}`", at=r.submitted_at.strftime("%Y-%m-%d %H:%M"),
-                  period=r.period_key, rev=r.revision))
+                  period=periods.label(flow.qn.period, r.period_key, lang()), rev=r.revision))
     if not open_now:
         st.info(t("period_closed"))
         return
@@ -337,7 +344,8 @@ def main() -> None:
     chosen = st.session_state.get("period_choice")
     options = open_periods + [chosen] if chosen and chosen not in open_periods and \
         f"{qn.id}:{qn.version}:{chosen}" in forms else open_periods
-    names = {p: f"{p} ({t('current_period')})" if p == current else p for p in options}
+    names = {p: periods.label(qn.period, p, lang()) + (f" ({t('current_period')})"
+                                                       if p == current else "") for p in options}
     # One picker per language: after a language switch the browser keeps showing the old
     # label of the chosen option ("2026-11 (本期)" in English); the choice itself carries over.
     pick = f"period_pick|{lang()}"

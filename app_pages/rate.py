@@ -1,9 +1,11 @@
-"""万人评: the public rates a point's service, opened from the point's QR code or link
-(`/rate?point=ID`). No login; one rating per browser, point and quarter."""
+"""Public questionnaires (audience: public), opened from a point's QR code or link:
+`/rate?point=ID&q=QUESTIONNAIRE` (without q: the first public questionnaire for the point, the
+万人评 rating). No sign-in and nothing identifying stored: the rater is a keyed pseudonym of
+this browser at this point; one answer per browser, point, questionnaire and period, and a
+few per client address and point a day (survey.throttle)."""
 
 from __future__ import annotations
 
-import datetime as dt
 import uuid
 
 import streamlit as st
@@ -18,39 +20,53 @@ from ui.context import escape, lang, startup, t, tr
 
 store = startup().store
 point = store.point(st.query_params.get("point", ""))
-public = [q for q in store.current_questionnaires() if q.audience == "public"]
-if point is None or not point.active or not public or not public[0].is_for_kind(point.kind):
+public = store.questionnaires_for(point, "public") if point is not None and point.active else []
+wanted = st.query_params.get("q")
+qn = next((q for q in public if q.id == wanted), None) if wanted else \
+    (public[0] if public else None)
+if qn is None:
     st.title(tr("服务评价", "Rate the service"))
     st.info(tr("请扫描办事场所张贴的二维码进行评价。", "Please open this page from the QR code "
                "posted where you were served."))
     st.stop()
-qn = public[0]
-period = periods.key_for(qn.period, dt.date.today())
+period = store.current_open_period(qn)
 st.title(escape(qn.title.get(lang())))
-st.caption(f"{escape(point.name)} · {period}")
+st.caption(f"{escape(point.name)}" + (f" · {periods.label(qn.period, period, lang())}"
+                                      if period else ""))
 if qn.description:
     st.caption(escape(qn.description.get(lang())))
-
+if period is None:
+    st.info(tr("本问卷当前不在填写时间内,谢谢关注。", "This questionnaire is not open now. "
+               "Thank you for your interest."))
+    st.stop()
 
 key = browser.pseudonym(store.code_key, f"rate:{point.point_id}")
 rater = Respondent(key, point)
-if st.session_state.get("rated") == (point.point_id, period) or store.kept(rater, qn.id, period):
-    st.success(tr("您本季度已评价过这里,谢谢您的参与!", "You have rated this place this quarter. "
+done = (point.point_id, qn.id, period)
+if st.session_state.get("rated") == done:  # just now, in this visit
+    st.success(tr("已提交,谢谢您的参与!", "Submitted. Thank you for taking part!"))
+    st.stop()
+if store.kept(rater, qn.id, period):  # this browser answered before, in an earlier visit
+    st.success(tr("您本期已填写过,谢谢您的参与!", "You have already answered for this period. "
                   "Thank you!"))
     st.stop()
 
-answers = st.session_state.setdefault("rating", {})
-token = st.session_state.setdefault("rating_token", uuid.uuid4().hex)
+answers = st.session_state.setdefault("rating", {}).setdefault(qn.id, {})
+token = st.session_state.setdefault("rating_tokens", {}).setdefault(qn.id, uuid.uuid4().hex)
+# A change reaches `answers` before the rerun (on_change), so a follow-up it makes relevant
+# (visits >= 2) is asked in the same run, not one tap later.
 shown = rules.visibility(qn, answers)
 for q in qn.questions:
     if shown[q.id]:
-        answers[q.id] = widgets.question(q, f"rate:{q.id}", answers.get(q.id), lang(),
-                                         (t("yes"), t("no")), t("choose"))
+        answers[q.id] = widgets.question(q, f"rate:{qn.id}:{q.id}", answers.get(q.id), lang(),
+                                         (t("yes"), t("no")), t("choose"),
+                                         on_change=answers.__setitem__,
+                                         other=answers.get(rules.other_key(q.id)))
 errors = rules.validate(qn, answers)
 # Beyond one per browser: a few per address and point a day, whatever the cookies say.
 client = throttle.key("client", auth.address() or "unknown")
 client_at_point = throttle.key("client-point", f"{auth.address() or 'unknown'}|{point.point_id}")
-if st.button(tr("提交评价", "Submit"), type="primary", width="stretch"):
+if st.button(tr("提交", "Submit"), type="primary", width="stretch"):
     if errors:
         st.error(tr("请完成带 * 的题目。", "Please answer the questions marked *."))
     elif auth.limits().ratings.wait_s(client) > 0 \
@@ -63,10 +79,10 @@ if st.button(tr("提交评价", "Submit"), type="primary", width="stretch"):
             store.submit(rater, qn, period, answers, token, revisable=False)
             auth.limits().ratings.record(client)
             auth.limits().ratings_point.record(client_at_point)
-            st.session_state["rated"] = (point.point_id, period)
+            st.session_state["rated"] = done
             st.rerun()
         except AlreadySubmitted:
-            st.session_state["rated"] = (point.point_id, period)
+            st.session_state["rated"] = done
             st.rerun()
         except (PeriodClosed, StoreError) as exc:
             st.error(escape(message(exc, lang())))

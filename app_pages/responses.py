@@ -21,12 +21,22 @@ viewer = require("responses")
 
 app = startup()
 flt, _ = leader_header("nav_responses", "responses_intro", viewer)
-recent = periods.recent("month", dt.date.today(), 13)
-# Opens on the month cadres are filling now: the one to chase.
-period = st.selectbox(t("period"), recent, index=0,
-                      format_func=lambda key: month_label(periods.bounds("month", key)[0], lang()))
-# overdue = the round's deadline (its rule on 催报与机器人, working days) has passed
 store = app.store
+# the cadres' questionnaires (monthly, yearly, a one-off survey ...): each with its periods
+asked = [q for q in store.current_questionnaires() if q.audience == "cadre"]
+qn = next((q for q in asked if q.id == flt.questionnaire_id), asked[0] if asked else None)
+if len(asked) > 1:
+    qn = st.selectbox(t("questionnaire"), asked, index=asked.index(qn),
+                      format_func=lambda q: q.title.get(lang()))
+kind = qn.period if qn else "month"
+if qn:
+    flt = flt.narrowed(questionnaire_id=qn.id, kinds=flt.kinds or qn.point_kinds)
+recent = periods.recent(kind, dt.date.today(), 13)
+# Opens on the period cadres are filling now: the one to chase.
+period = st.selectbox(t("period"), recent, index=0,
+                      format_func=lambda key: month_label(periods.bounds("month", key)[0], lang())
+                      if kind == "month" else periods.label(kind, key, lang()))
+# overdue = the round's deadline (its rule on 催报与机器人, working days) has passed
 rule = round_store.rule(store, flt.questionnaire_id) or Rule(flt.questionnaire_id)
 try:
     rnd = round_store.round_of(store, rule, period, work_calendar())
@@ -40,7 +50,7 @@ if rnd is not None:
     if rnd.estimated:
         estimated_warning(rnd, viewer)
 frame = cached.figure("responses", flt, period,
-                      None if rnd is None else dt.datetime.now() >= rnd.deadline_end)
+                      None if rnd is None else dt.datetime.now() >= rnd.deadline_end, kind)
 if frame.empty:
     st.info(t("no_data"))
     st.stop()

@@ -15,10 +15,34 @@ import math
 from survey.questionnaire.model import CHOICE_TYPES, Question, Questionnaire, Text
 
 REQUIRED = Text("请填写此项。", "Please answer this question.")
-
-
+OTHER_REQUIRED = Text("请注明“其他”的具体内容。", "Please say what “other” is.")
+OTHER_MAX_LENGTH = 200  # the text box of an `other: true` choice: a short text
+OTHER_SUFFIX = ".other"  # never part of a question id (ids are letters, digits and _)
 
 MAX_NUMBER = 10**12  # far beyond any count or hours a form asks; DuckDB and floats hold it exactly
+
+
+def other_key(question_id: str) -> str:
+    """Where an answer set keeps the text typed for a question's "other" choice."""
+    return question_id + OTHER_SUFFIX
+
+
+def other_chosen(q: Question, value) -> bool:
+    """The question's "other" choice (其他(请注明)) is among the answer."""
+    code = q.other_code
+    if code is None or is_blank(value):
+        return False
+    if q.type == "multiple_choice":
+        return isinstance(value, list) and code in [str(v) for v in value]
+    return str(value) == code
+
+
+def other_text(q: Question, answers: dict) -> str | None:
+    """The text typed for the "other" choice, when that choice is picked."""
+    text = answers.get(other_key(q.id))
+    if not other_chosen(q, answers.get(q.id)) or is_blank(text):
+        return None
+    return text if isinstance(text, str) else str(text)
 
 def _msg(zh: str, en: str) -> Text:
     return Text(zh, en)
@@ -29,14 +53,15 @@ def is_blank(value) -> bool:
 
 
 def expression_value(question: Question, value):
-    """The value an expression sees: likert answers compare as numbers."""
+    """The value an expression sees: a choice as its list's codes were written (numbers when
+    every value is a whole number, likert always; text otherwise), a multiple choice as a list
+    of them."""
     if is_blank(value):
         return None
-    if question.type == "likert":
-        try:
-            return int(value)
-        except (TypeError, ValueError):
-            return None
+    if question.type in ("single_choice", "likert"):
+        return question.code_value(value)
+    if question.type == "multiple_choice" and isinstance(value, list):
+        return [question.code_value(v) for v in value]
     return value
 
 
@@ -153,10 +178,24 @@ def validate(qn: Questionnaire, answers: dict) -> dict[str, Text]:
         if q.required and (is_blank(value) or _row_missing(q, value)):
             errors[q.id] = REQUIRED
             continue
-        problem = check_value(q, value, values)
+        problem = check_value(q, value, values) or _other_problem(q, value, answers)
         if problem:
             errors[q.id] = problem
     return errors
+
+
+def _other_problem(q: Question, value, answers: dict) -> Text | None:
+    if not other_chosen(q, value):
+        return None
+    text = answers.get(other_key(q.id))
+    if is_blank(text) or isinstance(text, str) and not text.strip():
+        return OTHER_REQUIRED
+    if not isinstance(text, str):
+        return _msg("请输入文字。", "Please enter text.")
+    if len(text) > OTHER_MAX_LENGTH:
+        return _msg(f"“其他”最多 {OTHER_MAX_LENGTH} 个字(现在 {len(text)} 个)。",
+                    f"“Other” takes at most {OTHER_MAX_LENGTH} characters (now {len(text)}).")
+    return None
 
 
 def expression_values(qn: Questionnaire, answers: dict, shown: dict | None = None) -> dict:
@@ -168,8 +207,13 @@ def expression_values(qn: Questionnaire, answers: dict, shown: dict | None = Non
 def clean(qn: Questionnaire, answers: dict) -> dict:
     """The answers that are stored: asked questions with an answer, nothing else."""
     shown = visibility(qn, answers)
-    return {q.id: answers[q.id] for q in qn.questions
-            if shown[q.id] and not is_blank(answers.get(q.id))}
+    stored = {q.id: answers[q.id] for q in qn.questions
+              if shown[q.id] and not is_blank(answers.get(q.id))}
+    for q in qn.questions:
+        text = other_text(q, answers) if q.id in stored else None
+        if text is not None:
+            stored[other_key(q.id)] = text
+    return stored
 
 
 def from_input(question: Question, value):
@@ -192,6 +236,9 @@ def carried_forward(qn: Questionnaire, previous: dict) -> dict:
         if q.carry_forward and q.id in previous and not is_blank(previous[q.id]):
             if _type_problem(q, previous[q.id]) is None:
                 result[q.id] = previous[q.id]
+                text = other_text(q, previous)
+                if text is not None:
+                    result[other_key(q.id)] = text
     return result
 
 
@@ -231,18 +278,23 @@ def _num(code) -> float | None:
 
 
 __all__ = ["CHOICE_TYPES", "visibility", "validate", "clean", "carried_forward", "progress",
-           "from_input",
+           "from_input", "other_key", "other_chosen", "other_text",
            "check_value", "typed_columns", "is_blank", "expression_values", "REQUIRED"]
 
 
-def display(q: Question, value, lang: str = "zh") -> str:
-    """An answer as a person reads it (choice labels, units, yes/no)."""
+def display(q: Question, value, lang: str = "zh", other: str | None = None) -> str:
+    """An answer as a person reads it (choice labels, units, yes/no); `other`: the text typed
+    for the "other" choice, shown after its label."""
     if is_blank(value):
         return ""
+
+    def label(code) -> str:
+        text = q.choice_label(code, lang)
+        return f"{text}:{other}" if other and str(code) == q.other_code else text
     if q.type in ("single_choice", "likert"):
-        return q.choice_label(value, lang)
+        return label(value)
     if q.type == "multiple_choice":
-        return "、".join(q.choice_label(v, lang) for v in value)
+        return "、".join(label(v) for v in value)
     if q.type == "matrix":
         labels = {r.id: r.label.get(lang) for r in q.rows}
         return "; ".join(f"{labels.get(k, k)}: {q.choice_label(v, lang)}" for k, v in value.items())

@@ -26,6 +26,7 @@ class Startup:
     problems: list[str] = field(default_factory=list)  # questionnaire problems, one line each
     published: list[str] = field(default_factory=list)
     demo_loaded: bool = False
+    demo_skipped: Exception | None = None  # why the first start loaded no demo data
     scheduler: object | None = None  # the snapshot scheduler, when running
     backups: object | None = None  # the backup scheduler (survey/backup_schedule.py)
     first_admin_password: str | None = None  # shown once on the console, must be changed
@@ -66,8 +67,11 @@ def start(config: Config) -> Startup:
         published, problems = publish_dir(store, config.questionnaire_dir)
         startup = Startup(store, config, problems, published)
         if first_start and config.demo_on_first_start:
-            demo.load(store)
-            startup.demo_loaded = True
+            try:
+                demo.load(store)
+                startup.demo_loaded = True
+            except demo.DemoUnavailable as exc:  # the folder holds the deployment's own forms
+                startup.demo_skipped = exc
         if not store.has_admin() and store.account(FIRST_ADMIN) is None:
             startup.first_admin_password = create_first_admin(store, config.one_time_hours)
     return startup

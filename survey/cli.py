@@ -43,6 +43,8 @@ def cmd_init(args, cfg) -> int:
         print(problem, file=sys.stderr)
     if startup.demo_loaded:
         print("demo data loaded (remove with: python -m survey demo --remove)")
+    if startup.demo_skipped:
+        print(f"note: {startup.demo_skipped.en}\n注意:{startup.demo_skipped.zh}")
     startup.store.close()
     return 1 if startup.problems else 0
 
@@ -73,7 +75,11 @@ def cmd_demo(args, cfg) -> int:
             print("demo data is already loaded")
             return 0
         publish_dir(store, cfg.questionnaire_dir, ACTOR)
-        batch = demo.load(store, actor=ACTOR)
+        try:
+            batch = demo.load(store, actor=ACTOR)
+        except demo.DemoUnavailable as exc:
+            print(f"error: {exc.en}\n错误:{exc.zh}", file=sys.stderr)
+            return 1
         print(f"loaded demo data: {len(batch.points)} points, {len(batch.submissions)} submissions")
         for code, name in store.demo_codes():
             print(f"  try code {code}  ({name})")
@@ -81,10 +87,54 @@ def cmd_demo(args, cfg) -> int:
 
 
 def cmd_points(args, cfg) -> int:
+    """List points; add one (`points add ID NAME --level --kind --region`), or import a CSV or
+    XLSX file with the admin page's columns and checks (nothing written while a row is wrong)."""
+    import pandas as pd
+
+    from survey import points_io
+    if args.action == "add" and not (args.target and args.name and args.level and args.kind
+                                     and args.region):
+        print("error: points add ID NAME --level LEVEL --kind KIND --region 江北市/清河县[/城关镇]",
+              file=sys.stderr)
+        return 2
+    if args.action == "import" and not args.target:
+        print("error: points import FILE.csv|FILE.xlsx", file=sys.stderr)
+        return 2
     with _store(cfg) as store:
-        for p in store.points():
-            flags = ("" if p.active else " [inactive]") + (" [demo]" if p.is_demo else "")
-            print(f"{p.point_id}\t{p.kind}\t{'/'.join(p.region)}\t{p.name}{flags}")
+        if args.action == "list":
+            for p in store.points():
+                flags = ("" if p.active else " [inactive]") + (" [demo]" if p.is_demo else "")
+                print(f"{p.point_id}\t{p.kind}\t{'/'.join(p.region)}\t{p.name}{flags}")
+            return 0
+        existing = {p.point_id for p in store.points()}
+        if args.action == "add":
+            if args.target in existing:
+                print(f"error: point {args.target} exists already (to change it: points import "
+                      f"a file with its row)\n错误:监测点 {args.target} 已存在(如需修改,请用 "
+                      "points import 导入含该行的文件)", file=sys.stderr)
+                return 1
+            region = (args.region.split("/") + ["", "", ""])[:3]
+            frame = pd.DataFrame([dict(zip(points_io.COLUMNS, [
+                args.target, args.name, args.level, args.kind, *region,
+                "0" if args.inactive else "1"]))])
+            source = "points add"
+        else:
+            path = Path(args.target)
+            try:
+                frame = points_io.read_table(path.read_bytes(), path.name)
+            except (OSError, ValueError, UnicodeDecodeError) as exc:
+                print(f"error: cannot read {path}: {exc}\n错误:无法读取 {path}", file=sys.stderr)
+                return 1
+            source = str(path)
+        result = points_io.preview(frame, existing)
+        for line, problem in result.errors:
+            where = source if args.action == "add" else f"{source}:{line}"
+            print(f"{where}: {problem}\n{where}: {problem.zh}", file=sys.stderr)
+        if result.errors or not result.points:
+            print("nothing written / 未写入任何数据", file=sys.stderr)
+            return 1
+        added, updated = store.upsert_points(result.points, ACTOR)
+        print(f"added {added}, updated {updated} point(s) / 新增 {added} 个,更新 {updated} 个")
     return 0
 
 
@@ -257,7 +307,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True)
     p = sub.add_parser("validate", help="check questionnaire YAML files; exit 1 on any problem")
     p.add_argument("paths", nargs="*", help="files or folders (default: questionnaires/)")
-    p.set_defaults(func=cmd_validate)
+    p.set_defaults(func=cmd_validate, need_key=False)  # checking a file creates no secret
     p = sub.add_parser("init", help="create or migrate the database and publish questionnaires")
     p.set_defaults(func=cmd_init)
     p = sub.add_parser("publish", help="publish questionnaires (a changed published version is refused)")
@@ -266,7 +316,17 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("demo", help="load demo monitoring points and submissions")
     p.add_argument("--remove", action="store_true", help="delete demo data, keep real data")
     p.set_defaults(func=cmd_demo)
-    p = sub.add_parser("points", help="list monitoring points")
+    p = sub.add_parser("points", help="list monitoring points, add one, or import a CSV/XLSX "
+                       "file with the admin page's columns (point_id, name, level, kind, "
+                       "prefecture, county, township, active)")
+    p.add_argument("action", nargs="?", choices=["list", "add", "import"], default="list")
+    p.add_argument("target", nargs="?", help="add: the point id; import: the file")
+    p.add_argument("name", nargs="?", help="add: the point's name")
+    p.add_argument("--level", help="add: province, prefecture, county, township or village")
+    p.add_argument("--kind", help="add: county_dept, township, village, community, "
+                   "enterprise, school or hospital")
+    p.add_argument("--region", help="add: 江北市/清河县/城关镇 (prefecture/county/township)")
+    p.add_argument("--inactive", action="store_true", help="add: not monitored (yet)")
     p.set_defaults(func=cmd_points)
     p = sub.add_parser("codes", help="issue or revoke respondent codes")
     p.add_argument("action", choices=["issue", "revoke"])

@@ -61,12 +61,25 @@ h1 {{ font-size: 16pt; }}
 """
 
 
-def render_public(point_name: str, base_url: str, point_id: str) -> str:
-    """The two public QR codes to post at a point: rate the service, report a problem."""
+def public_link(base_url: str, point_id: str, questionnaire_id: str) -> str:
+    """The address of a public questionnaire at a point (no sign-in; app_pages/rate.py)."""
+    query = urllib.parse.urlencode({"point": point_id, "q": questionnaire_id})
+    return f"{base_url.rstrip('/')}/rate?{query}"
+
+
+RATING_TITLE = "请为我们的服务打分(万人评)"
+
+
+def render_public(point_name: str, base_url: str, point_id: str,
+                  questionnaires: list[tuple[str, str]] = (("public_rating", RATING_TITLE),)
+                  ) -> str:
+    """The public QR codes to post at a point: one per public questionnaire for its kind of
+    point, (id, title), and one to report a problem."""
     esc = html.escape
     base = base_url.rstrip("/")
-    links = [("请为我们的服务打分(万人评)", f"{base}/rate?{urllib.parse.urlencode({'point': point_id})}"),
-             ("反映形式主义问题(匿名)", f"{base}/clue?{urllib.parse.urlencode({'point': point_id})}")]
+    links = [(title, public_link(base, point_id, qid)) for qid, title in questionnaires]
+    links.append(("反映形式主义问题(匿名)",
+                  f"{base}/clue?{urllib.parse.urlencode({'point': point_id})}"))
     cards = "\n".join(f"<div class=card>{qr_svg(link)}<div class=title>{esc(title)}</div>"
                       f"<div class=hint>{esc(link)}</div></div>" for title, link in links)
     return f"""<!doctype html>

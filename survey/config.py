@@ -77,7 +77,7 @@ def read_secrets(root: Path = PROJECT_ROOT) -> dict:
 
 
 def resolve(env: dict | None = None, root: Path = PROJECT_ROOT, need_key: bool = True) -> Config:
-    """need_key=False (a restore, which brings the key): code_key is the key given explicitly
+    """need_key=False (a restore, which brings the key; validate, which opens no database): code_key is the key given explicitly
     (SURVEY_CODE_KEY, secrets.toml), else b"", and no key file is created."""
     env = dict(os.environ if env is None else env)
     survey_secrets = read_secrets(root).get("survey", {})

@@ -15,6 +15,7 @@ import random
 from dataclasses import dataclass, field
 
 from survey import codes, periods
+from survey.errors import DomainError
 from survey.metrics import Filter
 from survey.questionnaire import Questionnaire
 from survey.store import Point, Store, answer_row
@@ -251,14 +252,28 @@ def _answers(rng: random.Random, kind: str, load: float, trend: float, shift: bo
     return a
 
 
+class DemoUnavailable(DomainError):
+    """The demo's questionnaire is not published (SURVEY_QUESTIONNAIRES holds other forms)."""
+
+
 def load(store: Store, today: dt.date | None = None, actor: str = "system") -> DemoBatch:
-    """Generate and store demo data (once; a second call does nothing)."""
+    """Generate and store demo data (once; a second call does nothing). Raises
+    DemoUnavailable, changing nothing, when the built-in monthly questionnaire is not
+    published: the demo's reports answer it, and publishing it here would put it in front of
+    the deployment's real cadres."""
     if store.has_demo():
         return DemoBatch()
     qn = next((q for q in store.current_questionnaires() if q.id == DEMO_QUESTIONNAIRE), None)
     if qn is None:
-        raise RuntimeError(f"the questionnaire '{DEMO_QUESTIONNAIRE}' is not published; "
-                           "run `python -m survey validate` to see why")
+        raise DemoUnavailable(
+            f"demo data not loaded: it answers the built-in questionnaire '{DEMO_QUESTIONNAIRE}' "
+            f"(questionnaires/{DEMO_QUESTIONNAIRE}.yaml), which is not published here (is "
+            "SURVEY_QUESTIONNAIRES a folder of your own forms?). To try the demo, copy that file "
+            "into the folder and publish it; to start without demo data, set SURVEY_DEMO=0.",
+            f"未加载演示数据:演示数据回答的是内置问卷“{DEMO_QUESTIONNAIRE}”"
+            f"(questionnaires/{DEMO_QUESTIONNAIRE}.yaml),本库未发布该问卷(SURVEY_QUESTIONNAIRES "
+            "是否指向您自己的问卷文件夹?)。如需演示,请把该文件复制到文件夹中并发布;不需要演示数据"
+            "请设置 SURVEY_DEMO=0。")
     batch = generate(qn, store.code_key, today)
     public = next((q for q in store.current_questionnaires() if q.id == PUBLIC_QUESTIONNAIRE), None)
     if public is not None:

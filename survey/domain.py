@@ -23,7 +23,7 @@ LEVELS = {
     "village": {"zh": "村/社区", "en": "Village / community"},
 }
 
-PERIOD_KINDS = ("month", "quarter", "week")
+PERIOD_KINDS = ("month", "quarter", "week", "year", "once")  # once: with opens and closes
 AUDIENCES = ("cadre", "public")
 
 

@@ -107,12 +107,14 @@ def month_problem(month, today: dt.date | None = None) -> Problem | None:
 
 
 def period_problem(kind: str, key) -> Problem | None:
-    """A period key of a questionnaire's kind (month 2026-11, quarter 2026-Q4, week 2026-W47)."""
+    """A period key of a questionnaire's kind (month 2026-11, quarter 2026-Q4, week 2026-W47,
+    year 2026, a one-off survey's opening day 2022-06-01)."""
     try:
         periods.bounds(kind, str(key).strip())
     except periods.PeriodError:
         return (f"'{str(key).strip()}' is not a period of this questionnaire, e.g. 2026-11 "
-                "(month), 2026-Q4 (quarter), 2026-W47 (week).",
+                "(month), 2026-Q4 (quarter), 2026-W47 (week), 2026 (year), or a one-off "
+                "survey's opening day (2022-06-01).",
                 f"“{str(key).strip()}”不是该问卷的期次,例如 2026-11(月)、2026-Q4(季)、"
-                "2026-W47(周)。")
+                "2026-W47(周)、2026(年),一次性调查为其开始日期(如 2022-06-01)。")
     return None

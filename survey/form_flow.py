@@ -226,10 +226,13 @@ class FormFlow:
 
     def message(self, qid: str) -> Text | None:
         """The message next to a field: a problem with the answer, "please answer" once the
-        section was tried or the field was emptied, else None (see soft_check too)."""
+        section was tried or the field was emptied, else None (see soft_check too). An empty
+        其他(请注明) box is flagged only once the section was tried: picking 其他 opens it, and
+        the cadre has not had the chance to type yet."""
         problem = rules.validate(self.qn, self.answers).get(qid)
-        if problem is rules.REQUIRED and self.questions[qid].section_id not in \
-                self.shown_required and qid not in self.touched:
+        tried = self.questions[qid].section_id in self.shown_required
+        if problem is rules.REQUIRED and not tried and qid not in self.touched or \
+                problem is rules.OTHER_REQUIRED and not tried:
             return None
         return problem
 
@@ -254,7 +257,9 @@ class FormFlow:
             if not shown[q.id]:
                 continue
             value = self.answers.get(q.id)
-            if q.id in self.carried and value != self.carried[q.id]:
+            other = rules.other_key(q.id)
+            if q.id in self.carried and (value != self.carried[q.id] or rules.other_text(
+                    q, self.answers) != self.carried.get(other)):
                 result.append(q.id)
             elif q.id in self.implied and not rules.is_blank(value) and value != self.implied[q.id]:
                 result.append(q.id)
@@ -292,7 +297,8 @@ class FormFlow:
                                       for qid in self.remaining())
 
     def summary(self) -> Summary:
-        stored = rules.clean(self.qn, self.answers)
+        stored = {qid: v for qid, v in rules.clean(self.qn, self.answers).items()
+                  if qid in self.questions}  # an "other" text is part of its question
         changed = tuple(self.differs())
         same = sum(1 for qid, v in stored.items()
                    if self.carried.get(qid, self.implied.get(qid)) == v and qid not in changed)
@@ -302,9 +308,12 @@ class FormFlow:
 
     # -- actions -----------------------------------------------------------------------------
     def set_answer(self, qid: str, value) -> list[str]:
-        """An answer typed, picked or emptied by the respondent. Returns the questions whose
-        implied answer this change dropped (the page forgets their widgets). After the one-step
-        button, giving the last missing answer goes straight to the confirmation."""
+        """An answer typed, picked or emptied by the respondent (or the text of a question's
+        "other" choice, under rules.other_key(id)). Returns the questions whose implied answer
+        this change dropped (the page forgets their widgets). After the one-step button,
+        giving the last missing answer goes straight to the confirmation."""
+        if qid not in self.questions and qid.endswith(rules.OTHER_SUFFIX):
+            return self._set_other(qid[:-len(rules.OTHER_SUFFIX)], value)
         value = rules.from_input(self.questions[qid], value)
         if value == self.answers.get(qid) and qid in self.answers:
             return []
@@ -318,6 +327,21 @@ class FormFlow:
         check = self.soft_check(qid)
         if check:
             self.checks_asked[qid] = check
+        self.notice = None
+        dropped = self._drop_implied()
+        if was_left:
+            self._finish_if_complete()
+        return dropped
+
+    def _set_other(self, qid: str, text) -> list[str]:
+        """The text typed in a question's "other" box: kept verbatim, part of that question."""
+        key = rules.other_key(qid)
+        text = None if rules.is_blank(text) else text
+        if text == self.answers.get(key):
+            return []
+        was_left = self.finishing and self.step == FILL and qid in self.remaining()
+        self.answers[key] = text
+        self.touched.add(qid)
         self.notice = None
         dropped = self._drop_implied()
         if was_left:
@@ -363,6 +387,9 @@ class FormFlow:
                 continue
             if q.id in self.carried:
                 self.answers[q.id] = self.carried[q.id]
+                other = rules.other_key(q.id)
+                if other in self.carried and rules.is_blank(self.answers.get(other)):
+                    self.answers[other] = self.carried[other]
             elif unchanged and q.id in self.implied:
                 self.answers[q.id] = self.implied[q.id]
                 self.implied_set.add(q.id)

@@ -82,7 +82,12 @@ class Round:
 
 
 def round_for(rule: Rule, period_kind: str, period_key: str, calendar: WorkCalendar) -> Round:
+    """A period's round. A one-off survey's (period: once) opens and ends with its window: the
+    form closes on its `closes:` day, so that day is the deadline whatever the rule says."""
     start, end = periods.bounds(period_kind, period_key)
+    if periods.window(period_kind) is not None:
+        return Round(rule.questionnaire_id, period_key, start, end, start, end,
+                     calendar.uncovered_years(start, end))
     deadline = calendar.shift(end, rule.deadline_days)
     if rule.open_days is None:
         opens = start
@@ -96,9 +101,10 @@ def round_for(rule: Rule, period_kind: str, period_key: str, calendar: WorkCalen
 
 def coming(rule: Rule, period_kind: str, today: dt.date, calendar: WorkCalendar
            ) -> Iterator[Round]:
-    """The rounds from the current period on, endlessly (the caller stops)."""
-    key = periods.key_for(period_kind, today)
-    while True:
+    """The rounds from the current period on, endlessly (the caller stops); a one-off survey
+    has its one."""
+    key = periods.current(period_kind, today)
+    while key is not None:
         yield round_for(rule, period_kind, key, calendar)
         key = periods.following(period_kind, key)
 

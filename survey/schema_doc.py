@@ -66,6 +66,7 @@ VIEWS = {
         "label_zh": "Chinese label of the chosen code(s) for choice, likert and matrix answers ('; ' between several).",
         "label_en": "English label of the chosen code(s) (Chinese where there is none).",
         "period_start": "First day of the period.",
+        "other_text": "What the respondent typed for the question's \"other\" choice (other: true, e.g. 其他(请注明)), verbatim; NULL otherwise.",
     }),
     "indicator_values": ("One row per kept submission and indicator: the numeric value, "
                          "comparable across questionnaire versions. Start here for trends.", {
@@ -172,6 +173,7 @@ VIEWS_ZH = {
         "value_choices": "多选题所选代码的列表。",
         "label_zh": "选择题、量表题、矩阵题所选项的中文标签(多个以“; ”分隔)。",
         "label_en": "所选项的英文标签(无英文时为中文)。", "period_start": "填报期第一天。",
+        "other_text": "选了“其他(请注明)”(other: true)时填写的具体内容,原样保存;否则为空。",
     }),
     "indicator_values": ("每份有效提交的每个指标一行:数值,跨问卷版本可比。做趋势从这里开始。", {
         "submission_id": "所属提交。", "point_id": "监测点。", "questionnaire_id": "问卷编号。",

@@ -644,9 +644,9 @@ def latest_common_quarter(frame: pd.DataFrame) -> tuple[pd.DataFrame, bool]:
     return frame.sort_values("bucket").groupby("who").tail(1), False
 
 
-def responses(store: Store, flt: Filter, period_key: str, past_deadline: bool | None = None
-              ) -> pd.DataFrame:
-    return analytics.responses(store, flt, period_key, past_deadline=past_deadline)
+def responses(store: Store, flt: Filter, period_key: str, past_deadline: bool | None = None,
+              kind: str = "month") -> pd.DataFrame:
+    return analytics.responses(store, flt, period_key, past_deadline=past_deadline, kind=kind)
 
 
 def indicator_label(key: str, lang: str) -> str:

@@ -140,6 +140,19 @@ def as_user(at, username: str):
     return at
 
 
+def rate_page(point_id: str, questionnaire_id: str | None = None):
+    """The public page as a QR link opens it (/rate?point=ID&q=ID), in a fresh AppTest
+    session: a new browser, no sign-in."""
+    from streamlit.testing.v1 import AppTest
+    at = AppTest.from_file(str(ROOT / "survey_app.py"), default_timeout=60)
+    at.query_params["point"] = point_id
+    if questionnaire_id:
+        at.query_params["q"] = questionnaire_id
+    at.switch_page("app_pages/rate.py").run()
+    assert not at.exception
+    return at
+
+
 def as_cadre(at, code: str):
     """Open a cadre session for a code in an AppTest session, as a QR link would."""
     from survey import config

@@ -42,10 +42,12 @@ sections:
       - id: channels
         type: multiple_choice
         label: {zh: "通过哪些渠道报送?", en: "Through which channels?"}
+        other: true
         choices:
           - {value: paper, label: {zh: 纸质, en: Paper}}
           - {value: app, label: {zh: 政务APP, en: Government app}}
           - {value: chat, label: {zh: 工作群}}
+          - {value: other, label: {zh: 其他(请注明), en: Other (please specify)}}
       - id: since
         type: date
         required: false
@@ -70,7 +72,8 @@ def fill(store: Store, folder: Path) -> dict:
     store.submit(store.respondent(codes[1]), monthly, last,
                  complete_answers(trace_demands=False, trace_hours=None), "tok-1")
     store.submit(store.respondent(codes[2]), channels, period,
-                 {"channels": ["chat", "paper"], "since": "2025-02-28"}, "tok-2")
+                 {"channels": ["chat", "other"], "channels.other": TRICKY_TEXT,
+                  "since": "2025-02-28"}, "tok-2")  # answer_other: the text of 其他(请注明)
     store.submit(store.respondent(codes[3]), channels, period, {"channels": ["app"]}, "tok-3")
     store.save_draft(cadre, monthly, period, {"documents": 3},
                      dt.datetime(2026, 1, 2, 3, 4, 5, 678000))
@@ -130,6 +133,7 @@ def test_every_row_and_the_code_key_come_back_on_both_engines(store, tmp_path, r
     report = restore_into(restore_target, info.path, tmp_path,
                           given_key=b"" if isinstance(restore_target, Path) else KEY)
     assert report.rows["answer"] == len([r for r in before["answer"]]) > 0
+    assert report.rows["answer_other"] == len(before["answer_other"]) == 1
     assert report.schema == report.schema_now == known_level()
     after = table_rows(restore_target)
     assert without_restore_entries(after) == before

@@ -14,7 +14,7 @@ from survey.config import resolve
 from survey.metrics import Filter
 from survey.store import AlreadySubmitted, Point, Respondent, Store, StoreError
 from survey.store import clues
-from tests.conftest import KEY, ROOT, SCHOOL, VILLAGE, add_staff, as_user
+from tests.conftest import KEY, ROOT, SCHOOL, VILLAGE, add_staff, as_user, rate_page
 
 APP = str(ROOT / "survey_app.py")
 OTHER = Point("P-OTHER", "石桥村", "village", "village", ("南山市", "石桥县", "石桥镇"))
@@ -168,19 +168,11 @@ def demo_app(tmp_path, monkeypatch):
     store.close()
 
 
-def rate_page(point_id: str) -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=60)
-    at.query_params["point"] = point_id
-    at.switch_page("app_pages/rate.py").run()
-    assert not at.exception
-    return at
-
-
 def rate(at: AppTest) -> AppTest:
-    at.radio(key="rate:overall").set_value("4").run()
-    at.radio(key="rate:aspects:efficiency").set_value("3").run()
-    at.radio(key="rate:aspects:attitude").set_value("5").run()
-    next(b for b in at.button if b.label == "提交评价").click().run()
+    at.radio(key="rate:public_rating:overall").set_value("4").run()
+    at.radio(key="rate:public_rating:aspects:efficiency").set_value("3").run()
+    at.radio(key="rate:public_rating:aspects:attitude").set_value("5").run()
+    next(b for b in at.button if b.label == "提交").click().run()
     assert not at.exception
     return at
 
@@ -190,7 +182,7 @@ def test_rating_page_once_per_browser_then_a_polite_message(demo_app):
     before = demo_app.query("SELECT count(*) FROM submissions WHERE questionnaire_id = "
                             "'public_rating'")[0][0]
     at = rate(rate_page(point.point_id))
-    assert at.success[0].value.startswith("您本季度已评价过这里")
+    assert at.success[0].value == "已提交,谢谢您的参与!"
     at.run()  # the same browser comes back: no form, the same thanks
     assert not [r for r in at.radio if str(r.key).startswith("rate:")] and at.success
     after = demo_app.query("SELECT count(*) FROM submissions WHERE questionnaire_id = "

@@ -127,7 +127,8 @@ def test_notes_reasons_robots_rules_and_periods(store, monthly):
 
     error = refused(lambda: store.close_period(monthly.id, "2026-13", "boss"))
     assert message(error, "zh") == ("“2026-13”不是该问卷的期次,例如 2026-11(月)、2026-Q4(季)、"
-                                    "2026-W47(周)。")
+                                    "2026-W47(周)、2026(年),一次性调查为其开始日期(如 "
+                                    "2022-06-01)。")
     refused(lambda: store.reopen_period(monthly.id, "next month", "boss"))
     refused(lambda: store.close_period("no_such_questionnaire", "2026-10", "boss"))
     assert not store.closed_periods(monthly.id)

@@ -9,11 +9,12 @@ under which keys (see its docstring for why)."""
 from __future__ import annotations
 
 import datetime as dt
+import html
 
 import streamlit as st
 from streamlit.runtime.scriptrunner import get_script_run_ctx
 
-from survey.answers import from_input
+from survey.answers import OTHER_SUFFIX, from_input, other_chosen, other_key
 from survey.questionnaire.model import Question
 from ui.text import plain
 
@@ -116,6 +117,7 @@ def page_run_starts() -> None:
 
 
 def _words(q: Question, lang: str) -> str:
+    """The question's label and unit as written."""
     text = q.label.get(lang)
     if q.unit:
         text += f"({q.unit.get(lang)})" if lang == "zh" else f" ({q.unit.get(lang)})"
@@ -159,11 +161,37 @@ def _read(q: Question, key: str):
     return from_input(q, raw)
 
 
+def other_box(q: Question, key: str, value, text: str | None, lang: str, on_change=None,
+              fresh: bool = False):
+    """The text box under a choice question with `other`, shown while its "other" choice
+    (其他(请注明)) is picked; returns the text. Its key is the question's key + ".other", so
+    the page treats it as part of the question (survey.answers.other_key)."""
+    if not other_chosen(q, value):
+        return None
+    box = key + OTHER_SUFFIX
+    _seed(box, text or "", fresh)
+    changed = (lambda: on_change(other_key(q.id), st.session_state.get(box) or None)) \
+        if on_change else None
+    return st.text_input(plain(q.other_choice.label.get(lang)) + " *", key=box,
+                         max_chars=TEXT_HARD_CAP, on_change=changed) or None
+
+
 def question(q: Question, key: str, value, lang: str, yes_no_labels: tuple[str, str],
-             choose: str = "", on_change=None, fresh: bool = False):
+             choose: str = "", on_change=None, fresh: bool = False, other: str | None = None,
+             other_fresh: bool = False, other_change=None):
     """Render the widget for one question; return its current answer value. `choose` is the
     placeholder of a multiple-choice list, in the page's language. fresh: the browser does not
-    hold this field, send it `value` (FormFields); otherwise `value` seeds a new key only."""
+    hold this field, send it `value` (FormFields); otherwise `value` seeds a new key only.
+    `other`: the text typed for the question's "other" choice (see other_box), with its own
+    `other_fresh` and `other_change` (default: on_change)."""
+    answer = _question(q, key, value, lang, yes_no_labels, choose, on_change, fresh)
+    if q.other:
+        other_box(q, key, answer, other, lang, other_change or on_change, other_fresh)
+    return answer
+
+
+def _question(q: Question, key: str, value, lang: str, yes_no_labels: tuple[str, str],
+              choose: str, on_change, fresh: bool):
     shown = _label(q, lang)
     changed = (lambda: on_change(q.id, _read(q, key))) if on_change else None
     if q.type in ("integer", "decimal"):
@@ -184,9 +212,10 @@ def question(q: Question, key: str, value, lang: str, yes_no_labels: tuple[str, 
     if q.type == "multiple_choice":
         codes = [c.value for c in q.choices]
         _seed(key, [v for v in (value or []) if v in codes], fresh)
-        chosen = st.multiselect(shown, codes, key=key, placeholder=choose,
-                                format_func=lambda c: q.choice_label(c, lang), on_change=changed,
-                                select_all=False)  # its "Select all" is English only
+        # select_all=False: Streamlit's "Select all" is English only and would tick every
+        # option, 其他 included, in one tap
+        chosen = st.multiselect(shown, codes, key=key, placeholder=choose, select_all=False,
+                                format_func=lambda c: q.choice_label(c, lang), on_change=changed)
         return list(chosen)
     if q.type == "yes_no":
         _seed(key, value if isinstance(value, bool) else None, fresh)
@@ -197,7 +226,9 @@ def question(q: Question, key: str, value, lang: str, yes_no_labels: tuple[str, 
         chosen = st.date_input(shown, key=key, format="YYYY-MM-DD", on_change=changed)
         return chosen.isoformat() if isinstance(chosen, dt.date) else None
     if q.type == "matrix":
-        st.markdown(f"**{shown}**")
+        # the label as text (a "*" or other markdown in it is not markup), bold by style
+        st.html(f"<p style='font-weight:600;margin-bottom:0'>{html.escape(_words(q, lang))}"
+                f"{' *' if q.required else ''}</p>")
         codes = [c.value for c in q.choices]
         for row in q.rows:
             row_key = f"{key}:{row.id}"

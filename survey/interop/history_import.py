@@ -481,7 +481,10 @@ class _Validator:
     def _period(self, sheet, i, value) -> str | None:
         key = parse_period(value, self.kind)
         if key is None:
-            example = {"month": "2025-03", "quarter": "2025-Q1", "week": "2025-W09"}[self.kind]
+            window = periods.window(self.kind)
+            example = window[0].isoformat() if window else {
+                "month": "2025-03", "quarter": "2025-Q1", "week": "2025-W09",
+                "year": "2025"}[self.kind]
             self.error(sheet, i, self.title("period"), f"period '{_shown(value)}' is not a {self.kind}; write "
                        f"it like {example}", f"期次“{_shown(value)}”格式不对;请写成 {example}")
             return None
@@ -561,10 +564,24 @@ def _export_value(record: dict):
 
 
 def parse_period(value, kind: str) -> str | None:
-    """2025-03, 2025/3, 2025.03, 202503, 2025年3月, a date cell -> 2025-03 (and quarter/week)."""
+    """2025-03, 2025/3, 2025.03, 202503, 2025年3月, a date cell -> 2025-03 (and quarter, week,
+    year: 2025 / 2025年; a one-off survey: a day within its window)."""
     if isinstance(value, (dt.datetime, dt.date)):
-        return periods.key_for(kind, value if isinstance(value, dt.date) else value.date())
+        day = value.date() if isinstance(value, dt.datetime) else value
+        try:
+            return periods.key_for(kind, day)
+        except periods.PeriodError:
+            return None  # outside a one-off survey's window
     text = unicodedata.normalize("NFKC", _text(value)).strip()
+    if kind == "year":
+        m = re.fullmatch(r"(\d{4})\s*(年度?)?", text)
+        return m[1] if m else None
+    if periods.window(kind) is not None:
+        m = re.fullmatch(r"(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?( 00:00:00)?", text)
+        try:
+            return parse_period(dt.date(int(m[1]), int(m[2]), int(m[3])), kind) if m else None
+        except ValueError:
+            return None
     if kind == "month":
         m = (re.fullmatch(r"(\d{4})\s*[-/.年]\s*(\d{1,2})\s*月?(份)?", text)
              or re.fullmatch(r"(\d{4})(\d{2})", text))

@@ -9,6 +9,7 @@ English. Coding, the same in both formats:
 - single choice and Likert: the code when codes are whole numbers (1 = 很不满意 …), otherwise
   1..n in the order of the choices, labelled with the choice;
 - yes / no: 1 = 是, 0 = 否;  multiple choice: one 0/1 variable per choice (question_code);
+- a choice question with `other: true`: also the text typed for "other" (question_other);
 - matrix: one variable per row (question_row);  date: a date;  text: verbatim.
 
 pyreadstat (ReadStat) writes whole data frames, so large exports are split into parts of
@@ -57,7 +58,7 @@ PICKED = {"zh": {1: "已选", 0: "未选"}, "en": {1: "Selected", 0: "Not select
 class Variable:
     name: str
     # where the value comes from (survey.store.stat_pivot turns it into SQL):
-    # ("column", name) of the submission, ("num"|"bool"|"date"|"text", question),
+    # ("column", name) of the submission, ("num"|"bool"|"date"|"text"|"other", question),
     # ("flag", question, code), ("code", question, row or None, {code: value})
     source: tuple
     label: str
@@ -97,10 +98,14 @@ def _question_variables(q, versions, lang, fmt, taken) -> list[Variable]:
                          YES_NO[lang] if q.type == "yes_no" else None, kind)]
     choices = _union_choices(q, versions)
     codes = [c.value for c in choices]
+    with_other = [v.question(q.id) for v in versions if v.question(q.id).other]
+    other = [Variable(_name(f"{q.id}_other", taken, fmt), ("other", q.id),
+                      f"{label}: {with_other[0].other_choice.label.get(lang)}", None, "str")] \
+        if with_other else []
     if q.type == "multiple_choice":
         return [Variable(_name(f"{q.id}_{code}", taken, fmt), ("flag", q.id, code),
                          f"{label}: {c.label.get(lang)}", PICKED[lang])
-                for code, c in zip(codes, choices)]
+                for code, c in zip(codes, choices)] + other
     numeric = all(re.fullmatch(r"-?\d{1,9}", c) for c in codes)
     values = [int(c) for c in codes] if numeric else list(range(1, len(codes) + 1))
     labels = {v: c.label.get(lang) for v, c in zip(values, choices)}
@@ -108,7 +113,8 @@ def _question_variables(q, versions, lang, fmt, taken) -> list[Variable]:
     if q.type == "matrix":
         return [Variable(_name(f"{q.id}_{r.id}", taken, fmt), ("code", q.id, r.id, mapping),
                          f"{label}: {r.label.get(lang)}", labels) for r in q.rows]
-    return [Variable(_name(q.id, taken, fmt), ("code", q.id, None, mapping), label, labels)]
+    return [Variable(_name(q.id, taken, fmt), ("code", q.id, None, mapping), label, labels)] \
+        + other
 
 
 def _union_choices(q, versions) -> list:

@@ -111,11 +111,16 @@ def _question(q: Question, types: dict, lists: dict) -> list[dict]:
                           f"label::{EN}": "No"}]
         return [{**row, "type": f"select_one {YES_NO}"}]
     list_name = _choice_list(q, lists)
+    # other: true -> a text question asked when the last choice is picked (what pyxform's
+    # or_other makes, with this list's own code); the importer turns it back into `other`
+    other = [{"type": "text", "name": f"{q.id}_other", f"label::{ZH}": "请注明",
+              f"label::{EN}": "Please specify", "required": "yes",
+              "relevant": f"selected(${{{q.id}}}, '{q.other_code}')"}] if q.other else []
     if q.type == "multiple_choice":
-        return [{**row, "type": f"select_multiple {list_name}"}]
+        return [{**row, "type": f"select_multiple {list_name}"}] + other
     if q.type in ("single_choice", "likert"):
         return [{**row, "type": f"select_one {list_name}",
-                 "appearance": "likert" if q.type == "likert" else None}]
+                 "appearance": "likert" if q.type == "likert" else None}] + other
     # matrix: one select_one per row, in a table-list group
     out = [{"type": "begin_group", "name": q.id, **_texts("label", q.label),
             "relevant": row["relevant"], "appearance": "table-list"}]

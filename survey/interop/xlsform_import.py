@@ -23,6 +23,7 @@ from survey.interop.xpath import Translator, Untranslatable, min_max_from_constr
 from survey.questionnaire import Problem, Questionnaire, parse_text
 
 SUFFIXES = (".xlsx", ".xlsm", ".xls", ".csv", ".md")
+_WHOLE = re.compile(r"[1-9]\d{0,8}|0")  # a choice name written as a whole number: value: 1
 _MAX_VERSION = 2_147_483_647
 
 # XLSForm types (as pyxform names them) -> why they cannot map, and what to do instead.
@@ -233,6 +234,7 @@ class _Mapper:
         self.calc_used: set[str] = set()
         self.calc_rows: dict[str, int] = {}
         self.choice_questions: set[str] = set()
+        self.numeric_choices: set[str] = set()  # codes all whole numbers: compared as numbers
         self.yes_no: set[str] = set()  # select_one yes/no questions imported as yes_no
         self.lists: dict[str, list] = {}
         self.sections: list[dict] = []
@@ -252,7 +254,8 @@ class _Mapper:
     def run(self) -> None:
         taken: set[str] = set()
         self._collect(self.form, taken)
-        self.translator = Translator(self.ids, self.calcs, self.choice_questions)
+        self.translator = Translator(self.ids, self.calcs,
+                                     self.choice_questions - self.numeric_choices)
         loose = None
         for child in self.form.get("children", []):
             if child.get("name") == "meta" and child.get("type") == "group":
@@ -281,6 +284,11 @@ class _Mapper:
                 self.ids[name] = make_id(name, taken)
                 if kind in ("select one", "select all that apply"):
                     self.choice_questions.add(self.ids[name])
+                    items = child.get("choices") or (self.form.get("choices") or {}).get(
+                        child.get("list_name") or child.get("itemset") or name) or []
+                    if items and all(_WHOLE.fullmatch(str(i.get("name", "")).strip())
+                                     for i in items):
+                        self.numeric_choices.add(self.ids[name])
 
     def _new_section(self, group: dict | None, titles: list) -> dict:
         taken = {s["id"] for s in self.sections}
@@ -353,12 +361,40 @@ class _Mapper:
                        "or date question)", f"“{name}”的题型“{kind}”在本平台没有对应题型,未导入"
                        "(请改为数字、选择、文字或日期题)")
             return
+        if self._specify_other(node, section, row):
+            return
         question = self._question(node, row, conditions)
         if question is not None:
             if section["notes"]:
                 question["hint"] = _prepend(section["notes"], question.get("hint"))
                 section["notes"] = []
             section["questions"].append(question)
+
+    def _specify_other(self, node: dict, section: dict, row: int) -> bool:
+        """`select_one list or_other`: pyxform adds an 'other' choice and a text question
+        `name_other` asked when it is picked (our own export writes the same with the code of
+        the 'other' choice); here that is the question's own text box (`other: true` for the
+        last choice, `other: CODE` for another)."""
+        name = str(node.get("name") or "")
+        if node.get("type") != "text" or not name.endswith("_other") or not section["questions"]:
+            return False
+        base, previous = name[:-len("_other")], section["questions"][-1]
+        relevant = str((node.get("bind") or {}).get("relevant") or "")
+        choices = previous.get("choices")
+        choices = self.lists.get(choices, []) if isinstance(choices, str) else choices or []
+        asked = re.fullmatch(rf"\s*selected\(\s*(?:\.\./|\$\{{){re.escape(base)}\}}?\s*,"
+                             r"\s*'([^']*)'\s*\)\s*", relevant)
+        codes = [choice["value"] for choice in choices]
+        if self.ids.get(base) != previous["id"] or asked is None or \
+                asked.group(1) not in map(str, codes):
+            return False
+        code = next(c for c in codes if str(c) == asked.group(1))
+        previous["other"] = True if code == codes[-1] else code
+        written = "true" if code == codes[-1] else code
+        self.issue(row, name, f"'{name}' becomes the text box of the choice '{code}' of "
+                   f"'{previous['id']}' (other: {written})", f"“{name}”成为“{previous['id']}”的"
+                   f"选项“{code}”后的填写框(other: {written})", "note")
+        return True
 
     def _note(self, node: dict, section: dict, row: int) -> None:
         text = self.langs.text(node.get("label")) or self.langs.text(node.get("hint"))
@@ -506,8 +542,8 @@ class _Mapper:
                 continue
             seen.add(value)
             label = self.langs.text(item.get("label")) or value
-            choices.append({"value": int(value) if re.fullmatch(r"[1-9]\d{0,8}|0", value)
-                            else value, "label": label})
+            choices.append({"value": int(value) if _WHOLE.fullmatch(value) else value,
+                            "label": label})
         if not choices:
             self.issue(row, name, f"'{name}' has no choices (list '{list_name}'); it is left "
                        "out — add its choices on the choices sheet",

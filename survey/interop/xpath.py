@@ -52,7 +52,7 @@ def tokens(text: str) -> list[tuple[str, str]]:
 class Translator:
     """Translate expressions of one form. `ids` maps XLSForm names to question ids; `calcs`
     maps calculate names to their (XLSForm) expressions; `choice_questions` are the ids whose
-    answers are choice codes (compared as text)."""
+    answers are text choice codes (a number compared with one is written as its code, '1')."""
 
     def __init__(self, ids: dict[str, str], calcs: dict[str, str] | None = None,
                  choice_questions: set[str] | None = None, bare: dict[str, str] | None = None):
@@ -114,7 +114,8 @@ class Translator:
         return self.ids[name]
 
     def _number(self, value: str, toks, i, out) -> str:
-        # a choice code compared with a number: codes are text here ('1', not 1)
+        # a number compared with a text-coded choice (codes 1, 2, other): written as its code
+        # ('1'); choices coded only with whole numbers compare as numbers and keep it
         before = toks[i - 2] if i >= 2 and toks[i - 1][0] == "op" else None
         after = toks[i + 2] if i + 2 < len(toks) and toks[i + 1][0] == "op" else None
         for side in (before, after):

@@ -28,8 +28,9 @@ class Text:
 
 @dataclass(frozen=True)
 class Choice:
-    value: str  # the code stored in the database
+    value: str  # the code stored in the database (text; see Question.numeric_codes)
     label: Text
+    numeric: bool = False  # written as a whole number (value: 1), not as text (value: '1')
 
 
 @dataclass(frozen=True)
@@ -78,6 +79,38 @@ class Question:
     unchanged: object = None
     # Soft check against the respondent's own recent answers (numbers only); None: off.
     plausibility: Plausibility | None = None
+    # Every choice value was written as a whole number (value: 1, not value: '1'): expressions
+    # see answers as numbers (a2 == 1, a2 >= 3); otherwise as text (a2 == 'x'). Likert: always.
+    numeric_codes: bool = False
+    # other: true: the last choice (其他(请注明)) opens a short text box in this question, stored
+    # beside the answer (survey.answers.other_key); required when that choice is picked.
+    # other: 4 (a code): that choice opens it, for lists where 其他 is not last (4 其他县,请填写
+    # 地址; 5 户口待定); other_value holds the code.
+    other: bool = False
+    other_value: str | None = None
+
+    def code_value(self, code):
+        """A stored code as expressions see it: 1 for '1' when the codes are numbers."""
+        if self.numeric_codes:
+            try:
+                return int(code)
+            except (TypeError, ValueError):
+                return code
+        return str(code)
+
+    @property
+    def other_choice(self) -> Choice | None:
+        """The choice that opens the text box, when `other` is set: the one named, else the
+        last."""
+        if not self.other or not self.choices:
+            return None
+        return next((c for c in self.choices if c.value == self.other_value), self.choices[-1])
+
+    @property
+    def other_code(self) -> str | None:
+        """The code of the choice that opens the text box, when `other` is set."""
+        choice = self.other_choice
+        return choice.value if choice else None
 
     def choice_label(self, value: str, lang: str) -> str:
         for choice in self.choices:

@@ -7,17 +7,19 @@ suggestion where a word looks misspelled.
 
 from __future__ import annotations
 
+import datetime as dt
 import difflib
 import hashlib
 import json
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from survey import expr as expressions
+from survey import periods
 from survey.domain import AUDIENCES, PERIOD_KINDS, POINT_KINDS
 from survey.indicators import INDICATORS
-from survey.questionnaire import yamlsrc
+from survey.questionnaire import comparisons, yamlsrc
 from survey.questionnaire.model import (
     CHOICE_TYPES, DEFAULT_PLAUSIBILITY, NUMERIC_TYPES, QUESTION_TYPES, TEXT_TYPES,
     Choice, MatrixRow, Plausibility, Question, Questionnaire, Section, Text,
@@ -26,16 +28,16 @@ from survey.questionnaire.model import (
 ID_PATTERN = re.compile(r"^[a-z][a-z0-9_]{0,63}$")
 RESERVED_IDS = set(expressions.FUNCTIONS) | {"true", "false", "none", "and", "or", "not"}
 
-TOP_KEYS = ("id", "version", "title", "period", "audience", "point_kinds", "description",
-            "choice_lists", "sections")
+TOP_KEYS = ("id", "version", "title", "period", "opens", "closes", "audience", "point_kinds",
+            "description", "choice_lists", "sections")
 SECTION_KEYS = ("id", "title", "questions")
 COMMON_KEYS = ("id", "type", "label", "hint", "required", "relevant", "constraint",
                "constraint_message", "carry_forward", "indicator")
 TYPE_KEYS = {
     "integer": ("min", "max", "unit", "unchanged", "plausibility"),
     "decimal": ("min", "max", "step", "unit", "unchanged", "plausibility"),
-    "single_choice": ("choices", "unchanged"),
-    "multiple_choice": ("choices", "unchanged"),
+    "single_choice": ("choices", "unchanged", "other"),
+    "multiple_choice": ("choices", "unchanged", "other"),
     "likert": ("choices", "unchanged"),
     "yes_no": ("unchanged",),
     "date": (),
@@ -109,7 +111,6 @@ def load(text: str, source: str = "<text>") -> Questionnaire:
 
 
 def _with_source(model: Questionnaire, text: str, source: str) -> Questionnaire:
-    from dataclasses import replace
     return replace(model, source_text=text, source_name=source)
 
 
@@ -132,17 +133,24 @@ class _Checker:
                                      question))
 
     def check_keys(self, mapping: dict, path, allowed, what: str, question=None,
-                   known=None) -> None:
+                   known=None, split_text=False) -> None:
+        """`split_text`: the mapping is a text ({zh: ..., en: ...}), where a "key" that is no
+        word is the rest of a text an unquoted comma cut off (a second mapping key)."""
         for key in mapping:
             if key in allowed:
                 continue
             if known and key in known:
                 continue  # reported elsewhere as not valid for this type
+            cut = split_text and not re.fullmatch(r"[A-Za-z_]+", str(key))
             self.err(path + (key,), "Q102", f"unknown key '{key}' in {what}"
-                     f"{_suggest(key, known or allowed)}", question, key=True)
+                     f"{_suggest(key, known or allowed)}" + (
+                         "; it looks like the end of a text that an ASCII comma cut off: inside "
+                         "{...} put a text with a comma, colon or ? in quotes ({zh: \"…,…\"}) "
+                         "or write the full-width comma \uff0c" if cut else ""), question, key=True)
 
     # -- scalar helpers ----------------------------------------------------------------------
     def text(self, value, path, what: str, question=None, required=True) -> Text | None:
+        value = self.as_text(value, path)
         if value is None:
             if required:
                 self.err(path, "Q104", f"{what} is missing; give at least a Chinese text "
@@ -155,8 +163,8 @@ class _Checker:
         if not isinstance(value, dict):
             self.err(path, "Q103", f"{what} must be a text or a mapping with zh: and en:", question)
             return None
-        self.check_keys(value, path, TEXT_KEYS, what, question)
-        zh, en = value.get("zh"), value.get("en")
+        self.check_keys(value, path, TEXT_KEYS, what, question, split_text=True)
+        zh, en = (self.as_text(value.get(k), path + (k,)) for k in ("zh", "en"))
         if not isinstance(zh, str) or not zh.strip():
             self.err(path, "Q104", f"{what} has no Chinese text; add zh: ...", question)
             return None
@@ -164,6 +172,11 @@ class _Checker:
             self.err(path + ("en",), "Q103", f"{what}: en must be text", question)
             en = None
         return Text(zh, en or "")
+
+    def as_text(self, value, path):
+        """A text written as an unquoted Yes, No, On, Off, True ... (YAML 1.1 reads them as
+        true/false) is that word."""
+        return self.doc.plain.get(tuple(path), value) if isinstance(value, bool) else value
 
     def _empty_text(self, path, what, question):
         self.err(path, "Q104", f"{what} is empty; write the Chinese text", question)
@@ -215,6 +228,7 @@ class _Checker:
         if period not in PERIOD_KINDS:
             self.err(("period",), "Q116", f"unknown period '{period}'; use one of "
                      f"{', '.join(PERIOD_KINDS)}{_suggest(period, PERIOD_KINDS)}")
+        period = self.window(data, period)
         audience = data.get("audience", "cadre")
         if audience not in AUDIENCES:
             self.err(("audience",), "Q116", f"unknown audience '{audience}'; use cadre or public"
@@ -223,12 +237,41 @@ class _Checker:
         lists = self.choice_lists(data.get("choice_lists"))
         sections = self.sections(data.get("sections"), lists)
         if sections is not None:
-            self.cross_checks(sections)
+            sections = self.cross_checks(sections)
+            if audience == "public":
+                self.check_public(sections)
         if self.problems:
             return None
         return Questionnaire(id=qn_id, version=version, title=title, period=period,
                              point_kinds=kinds, description=description, sections=sections,
                              content_hash=content_hash(data), audience=audience)
+
+    def window(self, data: dict, period) -> str:
+        """`period: once` takes `opens:` and `closes:` (dates); its period kind carries them
+        (survey.periods.once_kind). Other periods take neither."""
+        if period != periods.ONCE:
+            for key in ("opens", "closes"):
+                if key in data:
+                    self.err((key,), "Q115", f"'{key}' applies only to period: once (a one-off "
+                             f"survey with dates); remove it, or write period: once", key=True)
+            return period
+        days = {}
+        for key in ("opens", "closes"):
+            if key not in data:
+                self.err(("period",), "Q101", f"period: once needs '{key}:' (a date such as "
+                         "2022-06-01): the survey is open from opens to closes, both included")
+                continue
+            try:
+                days[key] = dt.date.fromisoformat(str(data[key]).strip())
+            except ValueError:
+                self.err((key,), "Q103", f"{key} must be a date written 2022-06-01, not "
+                         f"{data[key]!r}")
+        if len(days) < 2:
+            return period
+        if days["closes"] < days["opens"]:
+            self.err(("closes",), "Q111", f"closes ({days['closes']}) is before opens "
+                     f"({days['opens']}); swap them")
+        return periods.once_kind(days["opens"], days["closes"])
 
     def point_kinds(self, value) -> tuple[str, ...]:
         if value is None:
@@ -283,7 +326,7 @@ class _Checker:
             label = self.text(item.get("label"), ipath + ("label",), f"label of choice '{code}'",
                               question)
             if label is not None:
-                result.append(Choice(code, label))
+                result.append(Choice(code, label, numeric=isinstance(value, int)))
         return tuple(result)
 
     def sections(self, value, lists) -> tuple[Section, ...] | None:
@@ -372,6 +415,7 @@ class _Checker:
             if qtype == "likert" and choices:
                 self.check_likert(choices, path + ("choices",), qid)
         rows = self.matrix_rows(q.get("rows"), path + ("rows",), qid) if qtype == "matrix" else ()
+        other, other_value = self.other(q.get("other"), path + ("other",), choices, qid)
         carry = self.boolean(q.get("carry_forward"), path + ("carry_forward",), "carry_forward", qid)
         unchanged = None
         if "unchanged" in q and "unchanged" in allowed:
@@ -396,7 +440,33 @@ class _Checker:
             relevant=self.expression(q.get("relevant"), path + ("relevant",), qid),
             carry_forward=carry, indicator=indicator, choices=choices, rows=rows,
             unchanged=unchanged, plausibility=plausibility,
+            numeric_codes=qtype == "likert" or bool(choices) and all(c.numeric for c in choices),
+            other=other, other_value=other_value,
         )
+
+    def other(self, value, path, choices, qid) -> tuple[bool, str | None]:
+        """`other: true` (the last choice opens the text box) or `other: CODE` (that choice
+        does: printed lists often end with 不清楚 or 户口待定 after 其他(请注明))."""
+        if value is None or value is False:
+            return False, None
+        if value is not True and (not isinstance(value, (int, str)) or isinstance(value, bool)):
+            self.err(path, "Q103", f"other must be true, false or the code of the choice that "
+                     f"opens the text box, not {value!r}", qid)
+            return False, None
+        if len(choices) < 2:
+            self.err(path, "Q127", "other makes a choice (e.g. 其他(请注明)) open a text box; give "
+                     "the question at least two choices, one of them 'other'", qid, key=True)
+            return False, None
+        if value is True:
+            return True, None
+        codes = [c.value for c in choices]
+        if str(value) not in codes:
+            self.err(path, "Q127", f"other: {value!r} is not a choice of '{qid}' (its codes: "
+                     f"{', '.join(codes)}); write the code of the choice that opens the text "
+                     "box, or other: true for the last choice"
+                     f"{_suggest(str(value), codes)}", qid)
+            return False, None
+        return True, str(value)
 
     def unchanged_value(self, value, path, qtype, choices, lo, hi, qid):
         """The answer an unchanged month implies, as an answer value (see survey.answers)."""
@@ -523,9 +593,12 @@ class _Checker:
             return None
 
     # -- checks that need the whole questionnaire --------------------------------------------
-    def cross_checks(self, sections) -> None:
+    def cross_checks(self, sections) -> tuple[Section, ...]:
+        """Checks across questions; returns the sections with expressions whose choice codes
+        are typed like the lists they compare with (survey.questionnaire.comparisons)."""
         questions = {q.id: q for s in sections for q in s.questions}
         paths = self._question_paths()
+        typed = {}
         for q in questions.values():
             path = paths.get(q.id, ())
             for key in ("relevant", "constraint"):
@@ -542,8 +615,28 @@ class _Checker:
                         self.err(path + (key,), "Q117", f"selected({ref}, '{code}'): '{code}' is "
                                  f"not a choice of '{ref}'"
                                  f"{_suggest(code, [c.value for c in target.choices])}", q.id)
+                typed_ex, findings = comparisons.typed(ex, questions)
+                for finding in findings:
+                    self.err(path + (key,), "Q126", f"{key}: {finding.message}", q.id,
+                             col_offset=finding.col)
+                typed.setdefault(q.id, {})[key] = typed_ex
         self.check_indicator_reuse(questions, paths)
         self.check_cycles(questions, paths)
+        return tuple(replace(s, questions=tuple(replace(q, **typed.get(q.id, {}))
+                                                for q in s.questions)) for s in sections)
+
+    def check_public(self, sections) -> None:
+        """A public questionnaire is filled once per period from a link or QR code, with no
+        sign-in: nobody has a last period to carry forward or to call unchanged."""
+        paths = self._question_paths()
+        for q in (q for s in sections for q in s.questions):
+            for key, used in (("carry_forward", q.carry_forward),
+                              ("unchanged", q.unchanged is not None)):
+                if used:
+                    self.err(paths.get(q.id, ()) + (key,), "Q128", f"'{key}' cannot work in a public "
+                             "questionnaire (audience: public): the public fill it from a link "
+                             "without signing in, so there is no last period to keep; remove "
+                             f"{key}, or make the questionnaire audience: cadre", q.id, key=True)
 
     def check_indicator_reuse(self, questions, paths) -> None:
         seen = {}

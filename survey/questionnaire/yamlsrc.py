@@ -49,6 +49,9 @@ class Document:
     data: object
     locs: dict = field(default_factory=dict)  # Path -> Loc of the value
     key_locs: dict = field(default_factory=dict)  # Path -> Loc of the mapping key
+    # Path -> the text of an unquoted scalar that YAML 1.1 read as true/false: `en: Yes`
+    # is the English word, not a boolean, wherever a text is expected
+    plain: dict = field(default_factory=dict)
 
     def loc(self, path: Path, key: bool = False) -> Loc:
         """Location of a path, or of its nearest ancestor that has one."""
@@ -144,7 +147,10 @@ class _Builder:
             return result
         if isinstance(node, yaml.SequenceNode):
             return [self.build(item, path + (i,)) for i, item in enumerate(node.value)]
-        return self.build_scalar(node)
+        value = self.build_scalar(node)
+        if isinstance(value, bool):
+            self.doc.plain[path] = node.value
+        return value
 
     def build_scalar(self, node):
         if node.tag == "tag:yaml.org,2002:timestamp":

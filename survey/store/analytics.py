@@ -271,11 +271,13 @@ def point_names(store: Store) -> dict[str, str]:
 
 
 def responses(store: Store, flt: Filter, period_key: str, today: dt.date | None = None,
-              past_deadline: bool | None = None) -> pd.DataFrame:
-    """Response monitor for one period: per point, codes in use, respondents who submitted,
-    response rate, and whether the point is overdue: not everyone answered and the round's
-    deadline has passed (`past_deadline`, from survey.rounds; without it: the period is over)."""
-    start, end = periods.bounds("month", period_key)
+              past_deadline: bool | None = None, kind: str = "month") -> pd.DataFrame:
+    """Response monitor for one period of `flt.questionnaire_id` (whose period kind is `kind`:
+    a month, a year, a one-off survey's window ...): per point, codes in use, respondents who
+    submitted, response rate, and whether the point is overdue: not everyone answered and the
+    round's deadline has passed (`past_deadline`, from survey.rounds; without it: the period
+    is over)."""
+    start, end = periods.bounds(kind, period_key)
     where, params = _point_where(flt)
     rows = store.query(f"""
         SELECT p.point_id, p.name, p.kind, p.county,

@@ -179,6 +179,7 @@ class Store:
     # period_states.py
     closed_periods = period_states.closed_periods
     open_periods = period_states.open_periods
+    current_open_period = period_states.current_open_period
     close_period = period_states.close_period
     reopen_period = period_states.reopen_period
     period_usage = period_states.period_usage

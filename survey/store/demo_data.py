@@ -29,6 +29,8 @@ def remove_demo(store, actor: str = "system") -> dict:
     def work(cur):
         demo = "(SELECT point_id FROM point WHERE is_demo)"
         counts = {}
+        cur.execute(f"DELETE FROM answer_other WHERE submission_id IN (SELECT submission_id "
+                    f"FROM submission WHERE point_id IN {demo})")
         counts["answers"] = cur.execute(
             f"DELETE FROM answer WHERE submission_id IN (SELECT submission_id FROM submission "
             f"WHERE point_id IN {demo})").fetchone()[0]

@@ -24,6 +24,7 @@ from survey import periods
 from survey.questionnaire import Questionnaire
 from survey.store.core import (Point, Respondent, Store, _answer_rows, _insert_many, _Job, _now,
                                _slot, _write_wave)
+from survey.store.submissions import other_rows
 from survey.store.engine import lock_keys
 
 
@@ -77,7 +78,8 @@ def load(store: Store, rows: list[HistoryRow], source_file: str, source_sha256: 
         job = _Job(Respondent(row.respondent_key, row.point), row.questionnaire, row.period_key,
                    start, _answer_rows(row.questionnaire, stored), row_token(row, stored),
                    None, dt.datetime.combine(end, dt.time(12)), True,
-                   json.dumps(stored, ensure_ascii=False, sort_keys=True))
+                   json.dumps(stored, ensure_ascii=False, sort_keys=True),
+                   other_rows(row.questionnaire, stored))
         jobs.append(job)
         sources[job.client_token] = row
 

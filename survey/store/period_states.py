@@ -1,4 +1,5 @@
-"""Which periods are open for reporting: the current one and the two before it, unless closed."""
+"""Which periods are open for reporting: the current one and the two before it, unless closed
+(a one-off survey: its one period, within its window)."""
 
 from __future__ import annotations
 
@@ -19,10 +20,22 @@ def closed_periods(store, questionnaire_id: str) -> set[str]:
 
 
 def open_periods(store, qn: Questionnaire, today: dt.date | None = None) -> list[str]:
-    """Periods a respondent may fill or revise, newest (the current one) first."""
+    """Periods a respondent may fill or revise, newest (the current one) first. A one-off
+    survey (period: once) is open from its opens to its closes day, both included."""
+    today = today or dt.date.today()
+    window = periods.window(qn.period)
+    if window is not None and not window[0] <= today <= window[1]:
+        return []
     closed = store.closed_periods(qn.id)
-    recent = periods.recent(qn.period, today or dt.date.today(), SELECTABLE_PERIODS)
+    recent = periods.recent(qn.period, today, SELECTABLE_PERIODS)
     return [key for key in recent if key not in closed]
+
+
+def current_open_period(store, qn: Questionnaire, today: dt.date | None = None) -> str | None:
+    """The period in progress today, if it is open (the public fill one period: this one)."""
+    today = today or dt.date.today()
+    current = periods.current(qn.period, today)
+    return current if current in open_periods(store, qn, today) else None
 
 
 def _refuse_unknown(store, questionnaire_id: str, period_key: str) -> None:

@@ -4,6 +4,9 @@ leaders' figures). Submit maintains them by deltas; these rebuild them from scra
 
 from __future__ import annotations
 
+import json
+
+from survey.answers import other_key
 from survey.store.engine import is_postgres_cursor
 
 _KEPT_SLOT_LISTS = """
@@ -104,7 +107,8 @@ def rebuild_rollups(cur) -> None:
 
 
 def rebuild_kept_slot(cur) -> None:
-    """Matrix answers are left out of the rebuilt answer JSON (submit writes them)."""
+    """Matrix answers are left out of the rebuilt answer JSON (submit writes them); the text
+    of an "other" choice is put back (so carry-forward and a revision still show it)."""
     cur.execute("DELETE FROM kept_slot")
     postgres = is_postgres_cursor(cur)
     cur.execute(f"""
@@ -116,6 +120,14 @@ def rebuild_kept_slot(cur) -> None:
         LEFT JOIN answer a USING (submission_id)
         GROUP BY k.respondent_key, k.point_id, k.questionnaire_id, k.period_key,
                  k.submission_id, s.revision""")
+    merged: dict[str, dict] = {}
+    for slot, answers, question_id, text in cur.execute(
+            "SELECT ks.slot, ks.answers_json, o.question_id, o.other_text FROM kept_slot ks "
+            "JOIN answer_other o USING (submission_id)").fetchall():
+        merged.setdefault(slot, json.loads(answers))[other_key(question_id)] = text
+    for slot, answers in merged.items():
+        cur.execute("UPDATE kept_slot SET answers_json = ? WHERE slot = ?",
+                    [json.dumps(answers, ensure_ascii=False, sort_keys=True), slot])
 
 
 def rebuild_point_month(cur) -> None:

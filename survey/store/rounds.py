@@ -163,8 +163,7 @@ def trend(store: Store, rule_: Rule, last_period: str, count: int, calendar: Wor
     """The on-time rate of points over the `count` rounds up to `last_period` (one query)."""
     kind = period_kind(store, rule_.questionnaire_id)
     keys, key = [last_period], last_period
-    while len(keys) < count:
-        key = periods.previous(kind, key)
+    while len(keys) < count and (key := periods.previous(kind, key)) is not None:
         keys.append(key)
     rounds_ = [round_for(rule_, kind, key, calendar) for key in reversed(keys)]
     status = _statuses(store, rounds_, scope, now)

@@ -41,6 +41,8 @@ def _expression(source: tuple) -> tuple[str, list]:
         return "max(a.value_date) FILTER (a.question_id = ?)", [qid]
     if kind == "text":
         return "max(a.value_text) FILTER (a.question_id = ?)", [qid]
+    if kind == "other":
+        return "max(a.other_text) FILTER (a.question_id = ?)", [qid]
     if kind == "flag":
         return ("max(CAST(list_contains(a.value_choices, ?) AS INTEGER)) FILTER "
                 "(a.question_id = ?)", [rest[1], qid])

@@ -38,6 +38,7 @@ class _Job:
     now: dt.datetime | None
     revisable: bool
     answers_json: str = "{}"
+    others: list = field(default_factory=list)  # (question_id, text) for answer_other
     result: object = None  # a Receipt, or the exception to raise to the caller
     done: threading.Event = field(default_factory=threading.Event)
 
@@ -161,7 +162,7 @@ def _write_wave(cur, jobs: list[_Job]) -> None:
             writing.append(job)
     if not writing:
         return
-    submissions, answers, kept_rows, slot_rows, deltas = [], [], [], [], {}
+    submissions, answers, others, kept_rows, slot_rows, deltas = [], [], [], [], [], {}
     for job in writing:
         previous = current.get(job.slot)
         submitted_at = job.now or _now()
@@ -173,6 +174,7 @@ def _write_wave(cur, jobs: list[_Job]) -> None:
                             job.qn.version, job.qn.content_hash, job.period_key, job.period_start,
                             revision, job.started_at, submitted_at, duration))
         answers += [(submission_id,) + row for row in job.rows]
+        others += [(submission_id,) + row for row in job.others]
         kept_rows.append(job.slot + (submission_id,))
         values = [(row[3], row[4]) for row in job.rows if row[3] is not None and row[4] is not None]
         slot_rows.append((_slot(*job.slot), submission_id, revision, [v[0] for v in values],
@@ -184,6 +186,8 @@ def _write_wave(cur, jobs: list[_Job]) -> None:
                              job.qn.version)
     _insert_many(cur, "INSERT INTO submission VALUES", submissions)
     _insert_many(cur, "INSERT INTO answer VALUES", answers)
+    if others:
+        _insert_many(cur, "INSERT INTO answer_other VALUES", others)
     _insert_many(cur, "INSERT INTO kept VALUES", kept_rows,
                  " ON CONFLICT (respondent_key, point_id, questionnaire_id, period_key) "
                  "DO UPDATE SET submission_id = excluded.submission_id")
@@ -228,6 +232,12 @@ def _answer_rows(qn: Questionnaire, stored: dict) -> list[tuple]:
     return rows
 
 
+def other_rows(qn: Questionnaire, stored: dict) -> list[tuple]:
+    """(question_id, text) of the "other" boxes in a cleaned answer set (answer_other)."""
+    return [(q.id, stored[answer_rules.other_key(q.id)]) for q in qn.questions
+            if answer_rules.other_key(q.id) in stored]
+
+
 def answer_row(q: Question, value) -> list[tuple]:
     """Typed answer rows (without the submission id) in ANSWER_COLUMNS order."""
     out = []
@@ -263,7 +273,8 @@ def submit(store, respondent: Respondent, qn: Questionnaire, period_key: str, an
         stored = answer_rules.clean(qn, answers)
         job = _Job(respondent, qn, period_key, periods.bounds(qn.period, period_key)[0],
                    _answer_rows(qn, stored), client_token, started_at, now, revisable,
-                   json.dumps(stored, ensure_ascii=False, sort_keys=True))
+                   json.dumps(stored, ensure_ascii=False, sort_keys=True),
+                   other_rows(qn, stored))
         receipt = store._submitter().submit(job)
         outcome = "revision" if receipt.revision > 1 else "stored"
         return receipt
@@ -312,7 +323,11 @@ def recent_answers(store, respondent: Respondent, qn: Questionnaire, period_key:
     keys, key = [], period_key
     for _ in range(look_back):
         key = periods.previous(qn.period, key)
+        if key is None:  # a one-off survey: nothing before it
+            break
         keys.append(key)
+    if not keys:
+        return []
     slots = [_slot(respondent.key, respondent.point.point_id, qn.id, k) for k in keys]
     found = dict(store._rows(f"SELECT slot, answers_json FROM kept_slot WHERE slot IN "
                             f"({_in(slots)})", slots))
@@ -325,7 +340,9 @@ def submission_answers(store, submission_id: str) -> dict:
     rows = store._rows("SELECT question_id, row_id, type, value_num, value_text, value_bool, "
                       "value_date, value_choices FROM answer WHERE submission_id = ?",
                       [submission_id])
-    result: dict = {}
+    result: dict = {answer_rules.other_key(qid): text for qid, text in store._rows(
+        "SELECT question_id, other_text FROM answer_other WHERE submission_id = ?",
+        [submission_id])}
     for qid, row_id, qtype, num, text, flag, date, choices in rows:
         if qtype == "matrix":
             result.setdefault(qid, {})[row_id] = text
