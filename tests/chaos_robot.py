@@ -125,6 +125,11 @@ class Faults(abc.ABC):
     def network(self, up: bool) -> None:
         """Cut or restore the phone's network (open connections break)."""
 
+    @abc.abstractmethod
+    def fade(self) -> None:
+        """The signal fades before it drops: what the page sends still arrives, what comes
+        back is lost (until network(False))."""
+
 
 # -- the record of what was typed --------------------------------------------------------------
 @dataclass
@@ -400,7 +405,13 @@ class Robot:
         self.faults.database(self.database_up)
 
     def _network(self) -> None:
-        """A few seconds without signal: long enough for the framework's reconnect dialog."""
+        """A few seconds without signal: long enough for the framework's reconnect dialog.
+        Half the time the signal fades first and a tap goes out whose answer never comes."""
+        if self.random.random() < 0.5:
+            self.ledger.log("network fading")
+            self.faults.fade()
+            self._tap()
+            time.sleep(self.random.uniform(0.3, 1.5))
         self.ledger.log("network DOWN")
         self.faults.network(False)
         time.sleep(self.random.uniform(3, 6))

@@ -21,6 +21,7 @@ class CuttableProxy:
         self._open: set[socket.socket] = set()
         self._lock = threading.Lock()
         self._up = True
+        self._held = False  # what the app sends is lost (not closed: the page does not know)
         self._closed = False
         threading.Thread(target=self._accept, daemon=True, name="proxy-accept").start()
 
@@ -37,7 +38,13 @@ class CuttableProxy:
 
     def up(self) -> None:
         with self._lock:
-            self._up = True
+            self._up, self._held = True, False
+
+    def hold(self) -> None:
+        """From now on what the app sends is lost until down() (a signal that fades before
+        it drops: the page's taps still reach the app, its answers never arrive)."""
+        with self._lock:
+            self._held = True
 
     def close(self) -> None:
         self._closed = True
@@ -62,14 +69,15 @@ class CuttableProxy:
             server.settimeout(None)
             with self._lock:
                 self._open.update((client, server))
-            for a, b in ((client, server), (server, client)):
-                threading.Thread(target=self._pump, args=(a, b), daemon=True,
+            for a, b, held in ((client, server, False), (server, client, True)):
+                threading.Thread(target=self._pump, args=(a, b, held), daemon=True,
                                  name="proxy-pump").start()
 
-    def _pump(self, source: socket.socket, sink: socket.socket) -> None:
+    def _pump(self, source: socket.socket, sink: socket.socket, can_hold: bool) -> None:
         try:
             while data := source.recv(65536):
-                sink.sendall(data)
+                if not (can_hold and self._held):
+                    sink.sendall(data)
         except OSError:
             pass
         finally:

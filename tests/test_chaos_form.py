@@ -60,6 +60,9 @@ class Outages(robot.Faults):
         self.context.set_offline(not up)
         (self.proxy.up if up else self.proxy.down)()
 
+    def fade(self) -> None:
+        self.proxy.hold()
+
 
 @pytest.fixture(scope="module")
 def world(tmp_path_factory):
@@ -251,6 +254,36 @@ def test_next_and_back_during_an_outage_never_show_a_section_without_the_notice(
     assert not until(driver, lambda screen: not screen.unsaved, timeout=20).unsaved
     draft = cadre.draft(store)
     assert {qid: draft.get(qid) for qid in typed} == typed, draft
+
+
+def test_an_answer_lost_with_the_connection_leaves_no_field_empty(world, cadres):
+    """Fault 5 (issue 19, found by seed 1 at load 18): the signal fades, so the app gets
+    上一步 but its answer (section 1 drawn with last period's answers) never reaches the phone,
+    then the connection drops. The page comes back showing section 2; the full run after the
+    reconnect drew section 1 without its answers (the app counted them as in the browser, as
+    the run before had drawn them), the fields came up empty and the next number typed stored
+    the other three as emptied."""
+    cadre, proxy, store = cadres(105), world["proxy"], world["store"]
+    driver, carried = cadre.driver, cadre.before
+    assert driver.tap(robot.NEXT)
+    assert "forms" in until(driver, lambda screen: "forms" in screen.fields).fields
+    driver.settle()
+    proxy.hold()
+    assert driver.tap(robot.BACK)
+    time.sleep(1.5)  # the app has drawn section 1; the phone never gets it
+    proxy.down()
+    time.sleep(4)
+    proxy.up()
+    until(driver, lambda screen: "documents" in screen.fields, timeout=40)
+    driver.settle()
+    section_1 = ("documents", "documents_action", "meetings", "meeting_hours")
+    assert {qid: driver.shown(qid) for qid in section_1} == \
+        {qid: carried[qid] for qid in section_1}
+    assert driver.type("documents", carried["documents"] + 1, commit=True)
+    driver.settle()
+    draft = cadre.draft(store)
+    assert {qid: draft.get(qid) for qid in section_1} == \
+        {**{qid: carried[qid] for qid in section_1}, "documents": carried["documents"] + 1}
 
 
 def test_a_dropped_connection_is_told_in_the_pages_language(world, cadres):

@@ -36,7 +36,12 @@ class FormFields:
     the state of fields a run it ended early did not draw. So "the server has state for the
     key" does not mean "the browser shows it": a field not drawn by the previous run is sent
     its answer every time. (Seeding only missing keys mounted such fields empty, and the next
-    event sent the empty fields as the cadre's answers: issue 19, fault 1.)
+    event sent the empty fields as the cadre's answers: issue 19, fault 1.) Nor does "the
+    previous run drew it": that run's answer may never have reached the browser (the network
+    dropped while it was on its way; the browser then comes back with the screen before). So
+    a field counts as held only if the browser also reported it with the event that started
+    this run (_reported); otherwise it is sent its answer. (Without this, after such a drop
+    the fields came back empty and the next edit stored them as emptied: issue 19, fault 5.)
 
     Keys carry a generation: an action that replaces answers on screen (not the cadre's
     typing) draws the fields under new keys (new_fields()). A value from an older key is a
@@ -57,6 +62,9 @@ class FormFields:
         # drawing it again; otherwise a full run in between left the form out
         still = drawn_in == page_run or not fragment_run and drawn_in == page_run - 1
         self.held: set[str] = held if still else set()
+        reported = _reported(self.held)
+        if reported is not None:  # ... and the browser says it has them
+            self.held = self.held & reported
         self.drawn: set[str] = set()
         state[f"drawn|{form}"] = (page_run, self.drawn)  # this run's fields, for the next
         self.values = _held_values(form)
@@ -70,6 +78,25 @@ class FormFields:
         if fresh:
             self.values[key] = answer
         return key, fresh
+
+
+def _reported(keys: set[str]) -> set[str] | None:
+    """Of these field keys, those whose widgets the browser reported with the event that
+    started this run: an event carries the state of every widget the browser holds, empty ones
+    included. (Streamlit keeps that report in private parts of its session state, read here
+    for Streamlit 1.67 as pinned; None when they are not there. After a run the app started
+    itself (st.rerun) they still hold the last event's report and the widgets registered
+    since: then fields drawn since that event count as held, as before.)"""
+    try:
+        state = get_script_run_ctx().session_state._state
+        ids = state._key_id_mapper._key_id_mapping
+        reported = state._new_widget_state.states
+    except AttributeError:
+        return None
+
+    def widgets(key: str) -> list[str]:  # a matrix question has one widget a row
+        return [wid for k, wid in ids.items() if k == key or k.startswith(key + ":")]
+    return {key for key in keys if (found := widgets(key)) and all(w in reported for w in found)}
 
 
 def _key(form: str, qid: str) -> str:
