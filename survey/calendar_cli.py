@@ -42,16 +42,12 @@ def cmd_status(args, cfg, today: dt.date | None = None) -> int:
     from survey.rounds import Rule, coming, weekday_label
     from survey.store import holidays
     from survey.store import rounds as round_store
-    from survey.work_calendar import OFFICE, PACKAGE, package_entries
+    from survey.work_calendar import package_entries
     today = today or dt.date.today()
     with _store(cfg) as store:
         calendar = holidays.work_calendar(store)
-        office = holidays.years(store)
         for year in range(today.year - 1, today.year + 2):
-            source = calendar.source(year)
-            print(f"{year}: " + (f"entered here ({office[year]['entries']} entries)"
-                                 if source == OFFICE else "chinesecalendar package"
-                                 if source == PACKAGE else "not covered: estimated on Monday to Friday"))
+            print(f"{year}: {calendar.describe(year, holidays.entries(store, year))}")
         for year in calendar.missing_schedules(today):
             print(f"enter the {year} schedule when the State Council publishes it: the "
                   f"工作日历 page, or `python -m survey calendar import FILE --year {year}`")
