@@ -334,7 +334,10 @@ def main(argv=None) -> int:
         # a restore brings the code key: it needs none configured, and creates no key file
         cfg = config_module.resolve(need_key=getattr(args, "need_key", True))
         return args.func(args, cfg)
-    except (StoreError, PeriodError, config_module.ConfigError) as exc:
+    except StoreError as exc:   # in both languages (a newer schema, a wrong key, ...)
+        from survey.cli_messages import fail
+        return fail(exc)
+    except (PeriodError, config_module.ConfigError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     except BrokenPipeError:  # output piped into head and the like

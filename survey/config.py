@@ -164,6 +164,12 @@ def _trusted(text, name: str = "SURVEY_TRUSTED_PROXIES") -> tuple:
         raise ConfigError(f"{name}: {exc}") from exc
 
 
+def existing_key(db_path: Path) -> bytes | None:
+    """The key file beside the database if there is one (read-only commands create none)."""
+    path = db_path.with_suffix(".key")
+    return _key_file(db_path) if path.is_file() else None
+
+
 def _key_file(db_path: Path) -> bytes:
     """The pseudonymisation key kept beside the database (created once, never committed)."""
     path = db_path.with_suffix(".key")
