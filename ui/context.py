@@ -10,7 +10,7 @@ import streamlit as st
 
 from survey import config as config_module
 from survey.bootstrap import Startup, started
-from survey.client_address import is_this_machine
+from survey.client_address import is_this_machine, proxy_headers
 from survey.errors import message
 from survey.i18n import LANGS
 from survey.i18n import t as translate
@@ -50,7 +50,7 @@ def startup() -> Startup:
 def _on_this_machine() -> bool:
     peer = getattr(st.context, "ip_address", None)
     return is_this_machine(peer if isinstance(peer, str) else None,
-                           (st.context.headers or {}).get("X-Forwarded-For"))
+                           proxy_headers(st.context.headers))
 
 
 @contextmanager
