@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Iterable, Iterator, Mapping
@@ -116,6 +117,10 @@ def check(year: int, entries: list[Entry],
         if not e.name.strip():
             add(i, True, "give the festival's name as the notice does, e.g. Spring Festival",
                 "请填写节日名称(按通知写,例如“春节”)。")
+        elif name_problem(e.name):
+            add(i, True, f"the name {e.name.strip()[:20]!r} {name_problem(e.name)[0]}; write the "
+                "festival's name only, e.g. 春节",
+                f"名称“{e.name.strip()[:20]}”{name_problem(e.name)[1]};请只写节日名称,例如“春节”。")
         if e.first > e.last:
             add(i, True, f"the range is reversed: {e.first} is after {e.last}; put the first day "
                 f"first", f"日期范围颠倒:{e.first} 晚于 {e.last},请把开始日期写在前面。")
@@ -172,6 +177,18 @@ def check(year: int, entries: list[Entry],
             f"{year} 年的安排中还没有:{'、'.join(missing)}。国务院通知列出全部七个节日,请对照"
             "通知补全。")
     return findings
+
+
+def name_problem(name: str) -> tuple[str, str] | None:
+    """Why a festival's name cannot be stored (en, zh): text a spreadsheet would run as a
+    formula (= + - @ first) or control characters; None when it is fine."""
+    text = name.strip()
+    if text.startswith(("=", "+", "-", "@")):
+        return (f"starts with '{text[0]}', which spreadsheets run as a formula",
+                f"以“{text[0]}”开头,电子表格会把它当作公式执行")
+    if any(unicodedata.category(c) in ("Cc", "Zl", "Zp") for c in name):
+        return "contains control characters (a line break, a tab)", "含有控制字符(换行、制表符等)"
+    return None
 
 
 def festivals_named(name: str) -> set[str]:

@@ -378,3 +378,33 @@ def test_the_chase_list_says_whether_its_deadline_is_estimated(store, db_path, m
     at, table = chase_list()
     assert set(table["截止日为估算"]) == {"否"}
     assert not any("(估算)" in m.value for m in at.markdown)
+
+
+def test_formula_text_and_control_characters_are_refused_as_names(store):
+    for name in ('=HYPERLINK("http://x","春节")', "-2+3+cmd|' /C calc'!A0", "@SUM(1+1)",
+                 "+1", "春节\n国庆节"):
+        with pytest.raises(holidays.ScheduleError) as caught:
+            holidays.add_entry(store, 2027, Entry(HOLIDAY, D(2027, 2, 5), D(2027, 2, 13), name),
+                               "boss")
+        assert "festival's name only" in str(caught.value)
+        assert "请只写节日名称" in caught.value.text("zh")
+    assert holidays.entries(store, 2027) == []
+    bad = ("类型,名称,开始,结束\n"
+           "放假,春节,2027-02-05,2027-02-13\n"
+           '放假,"=HYPERLINK(""http://x"",""清明"")",2027-04-03,\n'
+           "放假,@SUM(1),2027-05-01,\n")
+    result = holiday_file.read(bad.encode(), "f.csv", 2027)
+    assert {i.row for i in result.errors} == {3, 4} and not result.entries
+    assert "formula" in result.errors[0].en and "公式" in result.errors[0].zh
+
+
+def test_a_date_formula_cell_says_formulas_are_not_read():
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.append(["类型", "名称", "开始", "结束"])
+    sheet.append(["放假", "春节", "=DATE(2027,2,5)", None])   # no computed value: not saved by Excel
+    data = io.BytesIO()
+    book.save(data)
+    read = holiday_file.read(data.getvalue(), "2027.xlsx", 2027)
+    assert [(i.row, i.item) for i in read.errors] == [(2, "开始")]
+    assert "formulas are not read" in read.errors[0].en and "公式不会被读取" in read.errors[0].zh
