@@ -222,7 +222,7 @@ def cmd_admin(args, cfg) -> int:
             store.set_password(args.username, password, ACTOR, must_change=True)
         refused = sso.policy(store).refuses_password(args.username)
     print(f"{args.username}: one-time password {password} (to be changed at first sign-in; "
-          f"valid for {cfg.one_time_hours:g} hours)")
+          f"{cfg.one_time_validity})")
     if refused:
         print(f"note: single sign-on is required for staff, so {args.username} signs in with "
               f"the organisation account; this password works only for the emergency "

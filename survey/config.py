@@ -44,6 +44,14 @@ class Config:
     trusted_proxies: tuple = ()  # reverse proxies whose X-Forwarded-For is believed
     database_url: str | None = None  # PostgreSQL shared by several app servers; None: db_path
     one_time_hours: float = 72.0  # a one-time password (first admin, reset) expires after this
+    one_time_hours_raised: bool = False  # SURVEY_ONE_TIME_HOURS was below 1: raised to 1
+
+    @property
+    def one_time_validity(self) -> str:
+        """'valid for 72 hours', and why it is 1 hour when the setting asked for less."""
+        from survey.store.accounts import hours_en
+        return f"valid for {hours_en(self.one_time_hours)}" + (
+            "; SURVEY_ONE_TIME_HOURS below 1 is raised to 1" if self.one_time_hours_raised else "")
     metrics_from: tuple = ()  # networks besides this machine that may read /metrics
     metrics_token: str | None = None  # or a bearer token that may (docs/operations.md)
     # what is wrong with SURVEY_METRICS_FROM / _TOKEN: /metrics then answers this machine only
@@ -123,6 +131,7 @@ def resolve(env: dict | None = None, root: Path = PROJECT_ROOT, need_key: bool =
                                  or survey_secrets.get("trusted_proxies")),
         database_url=url or None,
         one_time_hours=_number(env, "SURVEY_ONE_TIME_HOURS", 72.0, minimum=1.0),
+        one_time_hours_raised=_number(env, "SURVEY_ONE_TIME_HOURS", 72.0, minimum=0.0) < 1.0,
         **_metrics_access(env),
         backup_dir=Path(env["SURVEY_BACKUP_DIR"]).expanduser().resolve()
         if env.get("SURVEY_BACKUP_DIR") else None,

@@ -15,6 +15,7 @@ from survey.errors import message
 from survey.i18n import LANGS
 from survey.i18n import t as translate
 from survey.store import StoreError
+from survey.store.engine import NewerSchemaError
 from ui.text import plain
 
 LANG_NAMES = {"zh": "中文", "en": "English"}
@@ -41,7 +42,9 @@ def startup() -> Startup:
         # What to do (a locked file, a wrong key, which server) is for the operator at this
         # machine; a cadre scanning a QR code gets no server details, only the situation.
         if _on_this_machine():
-            st.error(t("store_unavailable", error=message(exc, lang())))
+            key = "config_wrong" if isinstance(exc, config_module.ConfigError) else \
+                "store_newer" if isinstance(exc, NewerSchemaError) else "store_unavailable"
+            st.error(t(key, error=message(exc, lang())))
         else:
             st.error(t("store_unavailable_public"))
         st.stop()
