@@ -408,3 +408,13 @@ def test_a_date_formula_cell_says_formulas_are_not_read():
     read = holiday_file.read(data.getvalue(), "2027.xlsx", 2027)
     assert [(i.row, i.item) for i in read.errors] == [(2, "开始")]
     assert "formulas are not read" in read.errors[0].en and "公式不会被读取" in read.errors[0].zh
+
+
+def test_a_file_of_random_bytes_is_refused_in_plain_chinese():
+    import os
+    import re
+    for name in ("2027.csv", "2027.xlsx"):
+        refused = holiday_file.read(os.urandom(4000), name, 2027).errors[0]
+        assert refused.zh.startswith(("该 CSV 文件", "无法读取该文件"))
+        assert not re.search(r"[A-Za-z]{4,}", refused.zh.replace("Excel", "").replace("UTF", "")
+                             .replace("CSV", "")), refused.zh   # no English exception inside
