@@ -84,8 +84,8 @@ def backups_now() -> None:
              tr("数据库", "Engine"): b.engine or "—", tr("文件", "File"): b.path.name,
              tr("问题", "Problem"): message(b.problem, lang()) if b.problem else ""}
             for b in backup.list_backups(config.backups)]
-    if rows:
-        st.dataframe(rows, hide_index=True, width="stretch", placeholder="—")
+    if rows:   # a table, not a canvas grid: its cells wrap and it scrolls sideways at 375 px
+        st.table(rows, hide_index=True, border="horizontal")
     else:
         st.caption(tr(f"`{config.backups}` 中还没有备份。", f"No backups in `{config.backups}` yet."))
 

@@ -1,6 +1,7 @@
 """Admins: the State Council's holiday schedule (节假日安排 and 调休上班日) for a year, entered
-line by line or imported from a small CSV/XLSX the day it is published. The office's schedule
-decides working days for that year (deadlines, reminder days), ahead of chinesecalendar."""
+line by line or imported from a small CSV/XLSX the day it is published. An entry decides its
+days (deadlines, reminder days), over chinesecalendar's verdict for the other days of the years
+it covers; a year it does not cover stays estimated until all seven festivals are entered."""
 
 from __future__ import annotations
 
@@ -15,8 +16,8 @@ from survey.interop import holiday_file
 from survey.rounds import Rule, coming, weekday_label
 from survey.store import StoreError, holidays
 from survey.store import rounds as round_store
-from survey.work_calendar import (HOLIDAY, OFFICE, PACKAGE, WORKDAY, Entry, check,
-                                  package_entries, year_bounds)
+from survey.work_calendar import (FESTIVAL_EN, HOLIDAY, WORKDAY, Entry, check,
+                                  missing_festivals, package_entries, year_bounds)
 from ui.auth import require
 from ui.context import escape, lang, startup, t, tr
 from ui.holidays import work_calendar
@@ -25,19 +26,21 @@ viewer = require("holidays")
 store = startup().store
 st.title(t("nav_holidays"))
 st.caption(tr("报送截止日和提醒日按工作日计算。每年的法定节假日和调休上班日以国务院办公厅的通知为准:"
-              "通知一公布(通常在 11 月),就在这里录入或导入该年的安排,当天生效。某一年以本单位录入的"
-              "安排为准;未录入的年份用 chinesecalendar 软件包的数据;两者都没有的年份按周一至周五估算,"
-              "并在页面、催报消息和导出中标明“估算”。",
+              "通知一公布(通常在 11 月),就在这里录入或导入该年的安排,当天生效。录入的每一天以本单位为准,"
+              "其余日子用 chinesecalendar 软件包的数据(软件包收录的年份);软件包未收录的年份,录全七个"
+              "节日(元旦、春节、清明节、劳动节、端午节、中秋节、国庆节)之前仍按周一至周五估算(已录入的"
+              "日子照样生效),并在页面、催报消息和导出中标明“估算”。",
               "Deadlines and reminder days are counted in working days. Each year's holidays and "
               "adjusted working days are the State Council's notice: enter or import the year here "
-              "as soon as it is published (usually in November), effective at once. A year entered "
-              "here follows this schedule; other years follow the chinesecalendar package; years "
-              "neither covers are estimated on Monday to Friday and marked 'estimated' on pages, in "
-              "reminders and in exports."))
+              "as soon as it is published (usually in November), effective at once. Each day "
+              "entered here follows the entry; other days follow the chinesecalendar package for "
+              "the years it covers. A year the package does not cover stays estimated (Monday to "
+              "Friday besides the days entered) until all seven festivals (New Year's Day, Spring "
+              "Festival, Qingming, Labour Day, Dragon Boat, Mid-Autumn, National Day) are entered, "
+              "and is marked 'estimated' on pages, in reminders and in exports."))
 
 today = dt.date.today()
 calendar = work_calendar()
-office = holidays.years(store)
 choices = list(range(today.year - 1, today.year + 3))
 wanted = st.query_params.get("year", "")
 missing = calendar.missing_schedules(today)
@@ -50,13 +53,7 @@ KIND = {HOLIDAY: tr("放假", "Holiday"), WORKDAY: tr("调休上班", "Adjusted 
 
 
 def source_text(year: int) -> str:
-    source = calendar.source(year)
-    if source == OFFICE:
-        info = office.get(year, {})
-        return tr(f"本单位录入({info.get('entries', 0)} 条)", f"entered here ({info.get('entries', 0)} entries)")
-    if source == PACKAGE:
-        return tr("chinesecalendar 软件包", "chinesecalendar package")
-    return tr("未覆盖:按周一至周五估算", "not covered: estimated on Monday to Friday")
+    return message(calendar.describe(year, holidays.entries(store, year)), lang())
 
 
 st.dataframe(pd.DataFrame({tr("年份", "Year"): [str(y) for y in choices],
@@ -89,11 +86,26 @@ def issue_lines(issues) -> str:
 if entries:
     st.subheader(tr(f"{year} 年安排(本单位录入)", f"The {year} schedule (entered here)"))
     st.dataframe(shown(entries), hide_index=True, width="stretch")
-    show_findings([f for f in check(year, entries) if not f.error])
-elif calendar.source(year) == PACKAGE:
-    st.info(tr(f"{year} 年的工作日来自 chinesecalendar 软件包。如国务院的通知与之不同,在下面录入即以本单位"
-               "录入为准。", f"{year}'s working days come from the chinesecalendar package. If the "
-               "State Council's notice differs, enter the year below: what is entered here wins."))
+    if calendar.partial(year):
+        missing = missing_festivals(entries)
+        st.warning(tr(f"{year} 年的安排还缺:{'、'.join(missing)}。已录入的日子已经生效,但七个节日录全"
+                      "之前,该年的截止日和提醒日仍标明“估算”。",
+                      f"The {year} schedule still lacks "
+                      f"{', '.join(FESTIVAL_EN[m] for m in missing)}. The days entered count "
+                      "already, but deadlines and reminder days in that year stay marked "
+                      "'estimated' until all seven festivals are entered."),
+                   icon=":material/event_busy:")
+    elif calendar.package_year(year):
+        st.info(tr(f"录入的日子以本单位为准,{year} 年其余日子仍用 chinesecalendar 软件包的数据。",
+                   f"The days entered here follow the entries; {year}'s other days still follow "
+                   "the chinesecalendar package."))
+    # the year's missing festivals are said above (they only matter where the package is silent)
+    show_findings([f for f in check(year, entries) if not f.error and f.index is not None])
+elif calendar.package_year(year):
+    st.info(tr(f"{year} 年的工作日来自 chinesecalendar 软件包。如国务院的通知与之不同,在下面录入不同的日子:"
+               "录入的日子以本单位为准,其余日子仍按软件包。", f"{year}'s working days come from the chinesecalendar package. If the "
+               "State Council's notice differs, enter the days that differ below: each day entered "
+               "here wins, the other days keep the package's schedule."))
     with st.expander(tr("软件包中的安排(供核对)", "The package's schedule (to check against)")):
         st.dataframe(shown(package_entries(year, lang())), hide_index=True, width="stretch")
 else:

@@ -158,11 +158,16 @@ def name_time(path: Path) -> dt.datetime | None:
 
 # -- retention ------------------------------------------------------------------------------
 
+RECENT = dt.timedelta(hours=24)
+
+
 def to_keep(times: list[dt.datetime], daily: int, weekly: int, monthly: int,
-            tz=None) -> set[dt.datetime]:
+            tz=None, now: dt.datetime | None = None) -> set[dt.datetime]:
     """The newest backup of each of the last `daily` days, `weekly` ISO weeks and `monthly`
-    months that have one (local time), and always the newest of all."""
-    keep: set[dt.datetime] = set()
+    months that have one (local time), every backup of the last 24 hours (a 立即备份 before an
+    upgrade must not replace the morning's scheduled one), and always the newest of all."""
+    now = now or _utcnow()
+    keep: set[dt.datetime] = {t for t in times if now - t < RECENT}
     newest_first = sorted(times, reverse=True)
     for count, bucket in ((daily, lambda t: t.date()),
                           (weekly, lambda t: t.isocalendar()[:2]),

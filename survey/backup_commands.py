@@ -10,20 +10,10 @@ from pathlib import Path
 
 from survey import backup, restore
 from survey.backup_file import BackupError
+from survey.cli_messages import fail, say as _say
 from survey.errors import DomainError
 
 ACTOR = "cli"
-
-
-def _say(en: str, zh: str, out=sys.stdout) -> None:
-    print(zh, file=out)
-    print(en, file=out)
-
-
-def _fail(exc: DomainError) -> int:
-    print(f"错误:{exc.zh or exc.en}", file=sys.stderr)
-    print(f"error: {exc.en}", file=sys.stderr)
-    return 2
 
 
 def passphrase(cfg, confirm: bool) -> str:
@@ -66,12 +56,30 @@ def _app_holds_it(cfg, dest: Path) -> int:
     return 2
 
 
+def make_last_level(folder: Path) -> None:
+    """Create a backup folder's last level only: a missing parent is more likely an unmounted
+    disk or NAS than a folder to create (the backups would fill the local disk instead)."""
+    if folder.is_dir():
+        return
+    if not folder.parent.is_dir():
+        raise BackupError(f"The folder {folder.parent} does not exist (is the disk or network "
+                          f"share mounted?): create it, or give another place for the backups. "
+                          "Nothing was written.",
+                          f"文件夹 {folder.parent} 不存在(磁盘或网络共享是否已挂载?):请先创建,"
+                          "或换一个备份位置。未写入任何文件。")
+    try:
+        folder.mkdir(mode=0o700)
+    except OSError as exc:
+        raise BackupError(f"Cannot create the folder {folder}: {exc.strerror}.",
+                          f"无法创建文件夹 {folder}:{exc.strerror}。") from exc
+
+
 def cmd_backup(args, cfg) -> int:
     from survey.store import Store, StoreLockedError
     dest = Path(args.dest) if args.dest else cfg.backups
-    if not args.dest or args.dest.endswith(("/", "\\")):  # a folder, made when missing
-        dest.mkdir(parents=True, exist_ok=True, mode=0o700)
     try:
+        if not args.dest or args.dest.endswith(("/", "\\")):  # a folder: made when missing,
+            make_last_level(dest)                             # if its parent is there
         phrase = passphrase(cfg, confirm=True)
         try:
             store = Store(cfg.store_target, cfg.code_key)
@@ -80,7 +88,7 @@ def cmd_backup(args, cfg) -> int:
         with store:
             info = backup.make_backup(store, cfg.code_key, dest, phrase, actor=ACTOR)
     except DomainError as exc:
-        return _fail(exc)
+        return fail(exc)
     _say(f"Backed up {info.rows:,} rows (schema {info.schema}, {info.engine}) to {info.path}: "
          f"{_size(info.bytes)} in {info.seconds:.1f} s. Keep it on another machine, and the "
          "passphrase apart from it.",
@@ -104,7 +112,7 @@ def cmd_restore(args, cfg) -> int:
              f"应用正在运行并占用 {cfg.db_path}:请先停止应用,再恢复。", sys.stderr)
         return 2
     except DomainError as exc:
-        return _fail(exc)
+        return fail(exc)
     first, last = report.periods
     made = dt.datetime.fromisoformat(report.created_at).astimezone().strftime("%Y-%m-%d %H:%M %Z")
     _say(f"Restored the backup of {made} ({report.engine}, schema "
@@ -123,6 +131,11 @@ def cmd_restore(args, cfg) -> int:
 
 def cmd_backups(args, cfg) -> int:
     folder = Path(args.folder) if args.folder else cfg.backups
+    if not folder.is_dir():
+        _say(f"There is no folder {folder}: check the path (and that the disk or network share "
+             "is mounted).", f"文件夹 {folder} 不存在:请检查路径(以及磁盘或网络共享是否已挂载)。",
+             sys.stderr)
+        return 2
     found = backup.list_backups(folder)
     if not found:
         _say(f"No backups in {folder}.", f"{folder} 中没有备份。")
@@ -136,8 +149,9 @@ def cmd_backups(args, cfg) -> int:
 def add_parsers(sub) -> None:
     p = sub.add_parser("backup", help="back up the whole database and the code key into one "
                        "encrypted file (docs/operations.md)")
-    p.add_argument("dest", nargs="?", help="a file, or a folder for a dated file (default: "
-                   "SURVEY_BACKUP_DIR, else backups/ beside the database)")
+    p.add_argument("dest", nargs="?", help="a file, or a folder (ending in /) for a dated file "
+                   "(default: SURVEY_BACKUP_DIR, else backups/ beside the database); a missing "
+                   "folder is created only if its parent exists")
     p.set_defaults(func=cmd_backup)
     p = sub.add_parser("restore", help="restore a backup into an empty database (the DuckDB "
                        "file or SURVEY_DATABASE_URL), with its code key")
@@ -149,4 +163,4 @@ def add_parsers(sub) -> None:
     p.set_defaults(func=cmd_restore, need_key=False)
     p = sub.add_parser("backups", help="list the backups in a folder (time, size, schema)")
     p.add_argument("folder", nargs="?", help="default: SURVEY_BACKUP_DIR")
-    p.set_defaults(func=cmd_backups)
+    p.set_defaults(func=cmd_backups, need_key=False)   # reads files only: no key, no database

@@ -73,7 +73,7 @@ def start(config: Config) -> Startup:
             except demo.DemoUnavailable as exc:  # the folder holds the deployment's own forms
                 startup.demo_skipped = exc
         if not store.has_admin() and store.account(FIRST_ADMIN) is None:
-            startup.first_admin_password = create_first_admin(store, config.one_time_hours)
+            startup.first_admin_password = create_first_admin(store, config.one_time_validity)
     return startup
 
 
@@ -90,14 +90,14 @@ def _owner_only(*paths) -> None:
 FIRST_ADMIN = "admin"
 
 
-def create_first_admin(store: Store, hours: float = ONE_TIME_HOURS) -> str:
+def create_first_admin(store: Store, validity: str = f"valid for {ONE_TIME_HOURS:g} hours") -> str:
     """The first administrator, with a one-time password printed to the console (it must be
-    changed at first sign-in, expires after `hours`; nothing else ever shows it)."""
+    changed at first sign-in, expires as `validity` says; nothing else ever shows it)."""
     from survey.access import one_time_password
     password = one_time_password()
     store.create_account(FIRST_ADMIN, "管理员", "admin", (), password, "system", must_change=True)
     print(f"\n  First start: sign in as '{FIRST_ADMIN}' with the one-time password {password}\n"
-          f"  (valid for {hours:g} hours; you will be asked to set your own). A new one: python -m "
+          f"  ({validity}; you will be asked to set your own). A new one: python -m "
           f"survey admin reset-password {FIRST_ADMIN}\n", flush=True)
     return password
 

@@ -272,7 +272,7 @@ def cmd_admin(args, cfg) -> int:
             store.set_password(args.username, password, ACTOR, must_change=True)
         refused = sso.policy(store).refuses_password(args.username)
     print(f"{args.username}: one-time password {password} (to be changed at first sign-in; "
-          f"valid for {cfg.one_time_hours:g} hours)")
+          f"{cfg.one_time_validity})")
     if refused:
         print(f"note: single sign-on is required for staff, so {args.username} signs in with "
               f"the organisation account; this password works only for the emergency "
@@ -394,7 +394,10 @@ def main(argv=None) -> int:
         # a restore brings the code key: it needs none configured, and creates no key file
         cfg = config_module.resolve(need_key=getattr(args, "need_key", True))
         return args.func(args, cfg)
-    except (StoreError, PeriodError, config_module.ConfigError) as exc:
+    except StoreError as exc:   # in both languages (a newer schema, a wrong key, ...)
+        from survey.cli_messages import fail
+        return fail(exc)
+    except (PeriodError, config_module.ConfigError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     except BrokenPipeError:  # output piped into head and the like

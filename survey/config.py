@@ -44,8 +44,19 @@ class Config:
     trusted_proxies: tuple = ()  # reverse proxies whose X-Forwarded-For is believed
     database_url: str | None = None  # PostgreSQL shared by several app servers; None: db_path
     one_time_hours: float = 72.0  # a one-time password (first admin, reset) expires after this
+    one_time_hours_raised: bool = False  # SURVEY_ONE_TIME_HOURS was below 1: raised to 1
+
+    @property
+    def one_time_validity(self) -> str:
+        """'valid for 72 hours', and why it is 1 hour when the setting asked for less."""
+        from survey.store.accounts import hours_en
+        return f"valid for {hours_en(self.one_time_hours)}" + (
+            "; SURVEY_ONE_TIME_HOURS below 1 is raised to 1" if self.one_time_hours_raised else "")
     metrics_from: tuple = ()  # networks besides this machine that may read /metrics
     metrics_token: str | None = None  # or a bearer token that may (docs/operations.md)
+    # what is wrong with SURVEY_METRICS_FROM / _TOKEN: /metrics then answers this machine only
+    # (a monitoring typo must not stop the cadres' app); logged at start and said on /metrics
+    metrics_problems: tuple = ()
     backup_dir: Path | None = None  # daily backups (docs/operations.md); default: backups/ beside db
     backup_passphrase: str | None = field(default=None, repr=False)  # None: no scheduled backups
     backup_time: dt.time = dt.time(2, 0)  # the daily backup's local time
@@ -120,8 +131,8 @@ def resolve(env: dict | None = None, root: Path = PROJECT_ROOT, need_key: bool =
                                  or survey_secrets.get("trusted_proxies")),
         database_url=url or None,
         one_time_hours=_number(env, "SURVEY_ONE_TIME_HOURS", 72.0, minimum=1.0),
-        metrics_from=_trusted(env.get("SURVEY_METRICS_FROM"), "SURVEY_METRICS_FROM"),
-        metrics_token=(env.get("SURVEY_METRICS_TOKEN") or "").strip() or None,
+        one_time_hours_raised=_number(env, "SURVEY_ONE_TIME_HOURS", 72.0, minimum=0.0) < 1.0,
+        **_metrics_access(env),
         backup_dir=Path(env["SURVEY_BACKUP_DIR"]).expanduser().resolve()
         if env.get("SURVEY_BACKUP_DIR") else None,
         backup_passphrase=env.get("SURVEY_BACKUP_PASSPHRASE")
@@ -162,6 +173,39 @@ def _trusted(text, name: str = "SURVEY_TRUSTED_PROXIES") -> tuple:
         return parse_trusted(",".join(text) if isinstance(text, list) else text)
     except ValueError as exc:
         raise ConfigError(f"{name}: {exc}") from exc
+
+
+def existing_key(db_path: Path) -> bytes | None:
+    """The key file beside the database if there is one (read-only commands create none)."""
+    path = db_path.with_suffix(".key")
+    return _key_file(db_path) if path.is_file() else None
+
+
+METRICS_TOKEN_MIN = 16
+
+
+def _metrics_access(env: dict) -> dict:
+    """SURVEY_METRICS_FROM and SURVEY_METRICS_TOKEN, each dropped (metrics stays local-only)
+    with a problem in Chinese and English when it is wrong, instead of stopping the app."""
+    from survey.errors import Bilingual
+    problems = []
+    try:
+        networks = _trusted(env.get("SURVEY_METRICS_FROM"), "SURVEY_METRICS_FROM")
+    except ConfigError as exc:
+        networks = ()
+        problems.append(Bilingual(
+            f"{exc}; /metrics answers this machine only until SURVEY_METRICS_FROM is fixed",
+            f"{exc}(SURVEY_METRICS_FROM 设置有误);改正之前 /metrics 只对本机开放"))
+    token = (env.get("SURVEY_METRICS_TOKEN") or "").strip() or None
+    if token and len(token) < METRICS_TOKEN_MIN:
+        token = None
+        problems.append(Bilingual(
+            f"SURVEY_METRICS_TOKEN is shorter than {METRICS_TOKEN_MIN} characters, so it is not "
+            "used: give a long random string (e.g. `python -c 'import secrets; "
+            "print(secrets.token_urlsafe(32))'`)",
+            f"SURVEY_METRICS_TOKEN 少于 {METRICS_TOKEN_MIN} 个字符,未启用:请设一个足够长的随机字符串"
+            "(例如 `python -c 'import secrets; print(secrets.token_urlsafe(32))'`)"))
+    return {"metrics_from": networks, "metrics_token": token, "metrics_problems": tuple(problems)}
 
 
 def _key_file(db_path: Path) -> bytes:

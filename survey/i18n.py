@@ -89,6 +89,10 @@ STRINGS: dict[str, tuple[str, str]] = {
                                  "The service is unavailable for now; please try again later. "
                                  "Administrators: see the server's log."),
     "store_unavailable": ("数据库暂时无法打开:{error}", "The database cannot be opened: {error}"),
+    "store_newer": ("本程序版本低于数据库,无法打开:{error}",
+                    "This program is older than the database and cannot open it: {error}"),
+    "config_wrong": ("服务器配置有误,应用无法启动:{error}",
+                     "The server's configuration is wrong; the app cannot start: {error}"),
     "q_admin_intro": ("已发布的问卷版本。每次提交都保存它所回答的确切版本。",
                       "Published questionnaire versions. Every submission keeps the exact version it answered."),
     "q_problems": ("问卷文件中的问题(这些文件未发布,应用照常运行)",

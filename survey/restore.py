@@ -18,7 +18,7 @@ import pyarrow.parquet as pq
 
 from survey import backup_file
 from survey.backup_file import BackupError, Reader
-from survey.store import Store, StoreError, dump
+from survey.store import Store, StoreError, dump, sessions
 from survey.store.engine import PG_BASELINE, DuckDBEngine, is_postgres_url, known_level
 from survey.store.respondents import key_fingerprint
 
@@ -142,15 +142,23 @@ def _not_empty(label: str, tables: list[str]) -> BackupError:
 
 
 def _finish(target, key: bytes, manifest: dict, actor: str, source: Path) -> RestoreReport:
-    """Migrate on to this code's level (a Store does), check the key, audit, count."""
+    """Migrate on to this code's level (a Store does), check the key, count, end every web
+    session the backup held (everyone signs in again), audit."""
     with Store(target, key) as store:
         level = dump.target_level(store.engine)
         rows = dump.row_counts(store.engine, manifest["tables"])
         label = store.engine.label
+        ended = sessions.end_everyone(store, "restore")
         store.audit(actor, "restore", Path(source).name, created_at=manifest["created_at"],
-                    schema=manifest["schema"], engine=manifest["engine"])
-    return RestoreReport(str(label), manifest["created_at"], manifest["engine"],
-                         manifest["schema"], level, manifest.get("periods") or [None, None], rows)
+                    schema=manifest["schema"], engine=manifest["engine"], sessions_ended=ended)
+    report = RestoreReport(str(label), manifest["created_at"], manifest["engine"],
+                           manifest["schema"], level, manifest.get("periods") or [None, None],
+                           rows)
+    report.notes.append((
+        f"Every web session in the backup ({ended} open) is ended: staff sign in again and "
+        "cadres open the form with their code again.",
+        f"备份中的所有网页登录({ended} 个未结束)均已结束:工作人员需重新登录,填报人需重新用填报码打开表单。"))
+    return report
 
 
 def _loaded(engine, manifest: dict) -> None:

@@ -1,12 +1,15 @@
 """China's working days, as one object that deadlines and reminders are computed with.
 
-Year by year, the first source that knows the year decides:
-1. the office's schedule: the State Council's 节假日安排 for the year, as an admin entered or
-   imported it (survey/store/holidays.py). Its holidays (放假) are off, its adjusted working
-   days (调休上班) on, every other day Monday to Friday. An office can enter a year the day the
-   notice is published (usually November), without waiting for a package release;
-2. the chinesecalendar package, for the years it covers (2004-2026 in 1.11.0);
-3. Monday to Friday, and every date computed from such a year is *estimated*.
+Day by day:
+1. an office entry decides its days: the State Council's 节假日安排 as an admin entered or
+   imported it (survey/store/holidays.py); its holidays (放假) are off, its adjusted working
+   days (调休上班) on. An office can enter a year the day the notice is published (usually
+   November), without waiting for a package release;
+2. other days of a year the chinesecalendar package covers (2004-2026 in 1.11.0) keep the
+   package's verdict: office entries overlay the package, they never blank out its holidays;
+3. other days are Monday to Friday.
+A year is exact when the package covers it or the office has entered all seven festivals
+(FESTIVALS); otherwise every date computed across it is *estimated*, partial entries or not.
 
 A WorkCalendar is built once from the office's entries (the store caches it per data version)
 and passed to the functions that need it: nothing here reads a database.
@@ -15,6 +18,8 @@ and passed to the functions that need it: nothing here reads a database.
 from __future__ import annotations
 
 import datetime as dt
+import re
+import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Iterable, Iterator, Mapping
@@ -31,16 +36,19 @@ ONE_DAY = dt.timedelta(days=1)
 LONG_RANGE_DAYS = 15        # the longest official break so far is 9 days (Spring Festival 2026)
 REMIND_FROM_MONTH = 11      # the State Council publishes next year's schedule around November
 
-# The seven statutory festivals a year's notice lists (名称 as people write them, zh and en).
+# The seven statutory festivals a year's notice lists: the whole names people (and
+# chinesecalendar) write, zh and en, lower case. A name may list two ("国庆节、中秋节").
 FESTIVALS = {
-    "元旦": ("元旦", "new year"),
+    "元旦": ("元旦", "元旦节", "new year", "new year's day", "new years day"),
     "春节": ("春节", "spring festival", "chinese new year", "lunar new year"),
-    "清明节": ("清明", "qingming", "tomb"),
-    "劳动节": ("劳动", "labour", "labor", "may day"),
-    "端午节": ("端午", "dragon boat"),
-    "中秋节": ("中秋", "mid-autumn", "mid autumn"),
-    "国庆节": ("国庆", "national day"),
+    "清明节": ("清明节", "清明", "qingming", "qingming festival", "tomb-sweeping day",
+             "tomb sweeping day"),
+    "劳动节": ("劳动节", "五一", "五一劳动节", "国际劳动节", "labour day", "labor day", "may day"),
+    "端午节": ("端午节", "端午", "dragon boat festival", "dragon boat"),
+    "中秋节": ("中秋节", "中秋", "mid-autumn festival", "mid autumn festival", "mid-autumn"),
+    "国庆节": ("国庆节", "国庆", "national day"),
 }
+_NAME_PARTS = re.compile(r"\s*(?:[、,，/&+;；及和]|\band\b)\s*")
 FESTIVAL_EN = {"元旦": "New Year's Day", "春节": "Spring Festival", "清明节": "Qingming",
                "劳动节": "Labour Day", "端午节": "Dragon Boat Festival",
                "中秋节": "Mid-Autumn Festival", "国庆节": "National Day"}
@@ -109,6 +117,10 @@ def check(year: int, entries: list[Entry],
         if not e.name.strip():
             add(i, True, "give the festival's name as the notice does, e.g. Spring Festival",
                 "请填写节日名称(按通知写,例如“春节”)。")
+        elif name_problem(e.name):
+            add(i, True, f"the name {e.name.strip()[:20]!r} {name_problem(e.name)[0]}; write the "
+                "festival's name only, e.g. 春节",
+                f"名称“{e.name.strip()[:20]}”{name_problem(e.name)[1]};请只写节日名称,例如“春节”。")
         if e.first > e.last:
             add(i, True, f"the range is reversed: {e.first} is after {e.last}; put the first day "
                 f"first", f"日期范围颠倒:{e.first} 晚于 {e.last},请把开始日期写在前面。")
@@ -167,9 +179,28 @@ def check(year: int, entries: list[Entry],
     return findings
 
 
+def name_problem(name: str) -> tuple[str, str] | None:
+    """Why a festival's name cannot be stored (en, zh): text a spreadsheet would run as a
+    formula (= + - @ first) or control characters; None when it is fine."""
+    text = name.strip()
+    if text.startswith(("=", "+", "-", "@")):
+        return (f"starts with '{text[0]}', which spreadsheets run as a formula",
+                f"以“{text[0]}”开头,电子表格会把它当作公式执行")
+    if any(unicodedata.category(c) in ("Cc", "Zl", "Zp") for c in name):
+        return "contains control characters (a line break, a tab)", "含有控制字符(换行、制表符等)"
+    return None
+
+
+def festivals_named(name: str) -> set[str]:
+    """The festivals a holiday's name is, matched on whole names ("春节", "国庆节、中秋节"),
+    never on part of one ("春节前" is not the Spring Festival)."""
+    parts = {" ".join(p.split()) for p in _NAME_PARTS.split(name.strip().lower()) if p.strip()}
+    return {f for f, aliases in FESTIVALS.items() if parts & set(aliases)}
+
+
 def missing_festivals(entries: Iterable[Entry]) -> list[str]:
-    names = " ".join(e.name.lower() for e in entries if e.kind == HOLIDAY)
-    return [f for f, aliases in FESTIVALS.items() if not any(a in names for a in aliases)]
+    named = set().union(*(festivals_named(e.name) for e in entries if e.kind == HOLIDAY))
+    return [f for f in FESTIVALS if f not in named]
 
 
 def _kind_en(kind: str) -> str:
@@ -219,27 +250,41 @@ def _package_name(value: str | None, lang: str) -> str:
 
 
 class WorkCalendar:
-    """Working days from the office's schedules (years it entered), else chinesecalendar,
-    else Monday to Friday (estimated). Immutable; build one per change of the office's data."""
+    """Working days: the office's entries day by day, over chinesecalendar for the years it
+    covers, else Monday to Friday (see the module's docstring for when a year is estimated).
+    Immutable; build one per change of the office's data."""
 
     def __init__(self, office: Mapping[int, Iterable[Entry]] | None = None,
                  use_package: bool = True):
-        self.office_years = frozenset(year for year, entries in (office or {}).items()
-                                      if list(entries))
+        schedules = {year: list(entries) for year, entries in (office or {}).items()}
+        self.office_years = frozenset(year for year, entries in schedules.items() if entries)
+        # years the office entered in full: all seven festivals, so the year is exact
+        self.complete_years = frozenset(year for year, entries in schedules.items()
+                                        if entries and not missing_festivals(entries))
         self._days: dict[dt.date, Entry] = {}
-        for entries in (office or {}).values():
+        for entries in schedules.values():
             for entry in entries:
                 for day in entry.days():
                     self._days[day] = entry
         self.use_package = use_package
 
+    def package_year(self, year: int) -> bool:
+        return self.use_package and package_covers(year)
+
     def source(self, year: int) -> str | None:
-        """OFFICE, PACKAGE, or None (Monday to Friday, estimated)."""
-        if year in self.office_years:
+        """OFFICE (entries here: over the package's year, or all seven festivals of a year it
+        does not cover), PACKAGE, or None: estimated on Monday to Friday, with any partial
+        entries of the year applied to their days."""
+        if year in self.office_years and (self.package_year(year) or year in self.complete_years):
             return OFFICE
-        if self.use_package and package_covers(year):
+        if self.package_year(year):
             return PACKAGE
         return None
+
+    def partial(self, year: int) -> bool:
+        """The office entered some of a year the package does not cover, not yet all seven
+        festivals: the year stays estimated."""
+        return year in self.office_years and self.source(year) is None
 
     def covered(self, day: dt.date) -> bool:
         return self.source(day.year) is not None
@@ -248,7 +293,7 @@ class WorkCalendar:
         entry = self._days.get(day)   # an office entry is a fact about its day, whatever the year
         if entry is not None:
             return entry.kind == WORKDAY
-        if self.source(day.year) == PACKAGE:
+        if self.package_year(day.year):
             return chinese_calendar.is_workday(day)
         return day.weekday() < 5
 
@@ -278,3 +323,23 @@ class WorkCalendar:
         1 November next year too."""
         years = [today.year] + ([today.year + 1] if today.month >= REMIND_FROM_MONTH else [])
         return tuple(y for y in years if self.source(y) is None)
+
+    def describe(self, year: int, entries: list[Entry]) -> Bilingual:
+        """Where a year's working days come from, for the page and `calendar status`
+        (`entries`: the office's for the year)."""
+        n = len(entries)
+        if self.partial(year):
+            missing = missing_festivals(entries)
+            return Bilingual(
+                f"entered here ({n} entries), estimated until all seven festivals are entered; "
+                f"missing: {', '.join(missing)}",
+                f"本单位录入({n} 条),七个节日录全前仍为估算;还缺:{'、'.join(missing)}")
+        source = self.source(year)
+        if source == OFFICE and self.package_year(year):
+            return Bilingual(f"chinesecalendar package, with {n} entries entered here winning on "
+                             "their days", f"chinesecalendar 软件包,其中 {n} 条按本单位录入(逐日优先)")
+        if source == OFFICE:
+            return Bilingual(f"entered here ({n} entries)", f"本单位录入({n} 条)")
+        if source == PACKAGE:
+            return Bilingual("chinesecalendar package", "chinesecalendar 软件包")
+        return Bilingual("not covered: estimated on Monday to Friday", "未覆盖:按周一至周五估算")

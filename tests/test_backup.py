@@ -97,8 +97,15 @@ def table_rows(target, key: bytes = KEY) -> dict[str, list]:
                 for t in snap.tables}
 
 
+SESSION_TABLES = ("web_session", "session_handoff")   # a restore ends every session
+
+
+def without_sessions(rows: dict) -> dict:
+    return {t: r for t, r in rows.items() if t not in SESSION_TABLES}
+
+
 def without_restore_entries(rows: dict) -> dict:
-    rows = dict(rows)
+    rows = without_sessions(rows)
     rows["audit_log"] = [r for r in rows["audit_log"] if "'action': 'restore'" not in r]
     return rows
 
@@ -136,9 +143,16 @@ def test_every_row_and_the_code_key_come_back_on_both_engines(store, tmp_path, r
     assert report.rows["answer_other"] == len(before["answer_other"]) == 1
     assert report.schema == report.schema_now == known_level()
     after = table_rows(restore_target)
-    assert without_restore_entries(after) == before
+    assert without_restore_entries(after) == without_sessions(before)
     assert sum("'action': 'restore'" in r for r in after["audit_log"]) == 1
 
+    # every web session the backup held is ended (a backup taken after a break-in must not
+    # bring the intruder's sessions back), and said so
+    assert len(after["web_session"]) == len(before["web_session"]) == 1
+    assert all("'ended_why': 'restore'" in r for r in after["web_session"])
+    assert before["session_handoff"] and not after["session_handoff"]
+    assert any("Every web session in the backup (1 open) is ended" in en and "均已结束" in zh
+               for en, zh in report.notes)
     with Store(restore_target, KEY) as restored:
         # the cadre's code opens their carried-forward answers
         cadre = restored.respondent(filled["code"])
@@ -165,14 +179,14 @@ def test_round_trip_duckdb_postgres_duckdb_keeps_every_row(store, tmp_path, pg_c
     first = backup.make_backup(store, KEY, tmp_path, PASSPHRASE)
     url = pg_cluster.new_database()
     restore_into(url, first.path, tmp_path, given_key=KEY)
-    assert without_restore_entries(table_rows(url)) == before
+    assert without_restore_entries(table_rows(url)) == without_sessions(before)
     with Store(url, KEY) as on_postgres:
         (tmp_path / "second").mkdir()
         second = backup.make_backup(on_postgres, KEY, tmp_path / "second", PASSPHRASE)
     assert second.engine == "postgres"
     back = tmp_path / "back" / "survey.duckdb"
     restore_into(back, second.path, tmp_path)
-    assert without_restore_entries(table_rows(back)) == before
+    assert without_restore_entries(table_rows(back)) == without_sessions(before)
 
 
 # -- refusals: a message, and the target unchanged -------------------------------------------
@@ -313,6 +327,7 @@ def test_cli_backs_up_and_restores_and_prints_the_key_only_when_asked(made, tmp_
     assert done.returncode == 0, done.stderr
     assert "已把" in done.stdout and "Restored the backup" in done.stdout
     assert "answer" in done.stdout and KEY.decode() not in done.stdout + done.stderr
+    assert "Every web session in the backup" in done.stdout and "重新登录" in done.stdout
     shown = run_cli("restore", str(made), "--print-key", env={**env, "SURVEY_DB": str(target)})
     assert shown.stdout.strip() == KEY.decode()
     again = run_cli("restore", str(made), env={**env, "SURVEY_DB": str(target)})

@@ -40,6 +40,19 @@ def test_retention_keeps_the_newest_of_each_day_week_and_month():
     assert backup.to_keep(times[:1], 7, 4, 12) == set(times[:1])
 
 
+def test_every_backup_of_the_last_24_hours_is_kept():
+    """A 'back up now' the same day as the scheduled one (before an upgrade, say) must not
+    delete the morning's backup: everything from the last 24 hours stays, besides 7/4/12."""
+    start = dt.datetime(2026, 1, 1, 2, 0, tzinfo=TZ)
+    times = [start + dt.timedelta(days=d) for d in range(30)]
+    newest = times[-1] + dt.timedelta(hours=9)     # 立即备份 at 11:00, the 02:00 one before it
+    times.append(newest)
+    kept = backup.to_keep(times, 7, 4, 12, tz=TZ, now=newest + dt.timedelta(hours=1))
+    assert times[-2] in kept and newest in kept
+    later = backup.to_keep(times, 7, 4, 12, tz=TZ, now=newest + dt.timedelta(days=2))
+    assert times[-2] not in later and newest in later      # then one a day again
+
+
 def test_the_daily_backup_is_made_once_after_its_time_and_old_ones_pruned(store, tmp_path):
     cfg = config(tmp_path)
     cfg.backups.mkdir()
@@ -142,13 +155,13 @@ def test_the_operations_page_backs_up_now_and_lists_the_backups(store, db_path, 
     assert scheduler.last is not None, scheduler.last_error
     at.run()
     assert not at.exception, at.exception
-    table = next(d.value for d in at.dataframe)
+    table = at.table[0].value   # wraps and scrolls on a phone (a canvas grid was cut off)
     assert list(table[("文件" if lang == "zh" else "File")]) == [scheduler.last.path.name]
     assert started(config_module.resolve()).store.audit_log(action="backup")[0][1] == "boss"
 
     leader = as_user(AppTest.from_file(str(ROOT / "survey_app.py"), default_timeout=60), "li")
     leader.switch_page("app_pages/admin_operations.py").run()
-    assert leader.error and not leader.dataframe and not [b for b in leader.button
+    assert leader.error and not leader.table and not [b for b in leader.button
                                                           if b.label == "立即备份"]
 
 

@@ -20,12 +20,19 @@ from survey.interop import holiday_file
 from survey.rounds import Rule, round_for
 from survey.store import holidays, outbox
 from survey.store import rounds as round_store
-from survey.work_calendar import HOLIDAY, OFFICE, PACKAGE, WORKDAY, Entry, WorkCalendar
+from survey.work_calendar import FESTIVALS, HOLIDAY, OFFICE, PACKAGE, WORKDAY, Entry, WorkCalendar
 from tests.conftest import KEY, VILLAGE
 
 D = dt.date
 SPRING_2027 = Entry(HOLIDAY, D(2027, 2, 5), D(2027, 2, 13), "春节")      # example, not official
 WORKED_2027 = Entry(WORKDAY, D(2027, 2, 20), D(2027, 2, 20), "春节")     # example, not official
+# the other six festivals, after February (examples too): with them a 2027 schedule is complete
+REST_OF_2027 = [Entry(HOLIDAY, D(2027, 4, 3), D(2027, 4, 5), "清明节"),
+                Entry(HOLIDAY, D(2027, 5, 1), D(2027, 5, 5), "劳动节"),
+                Entry(HOLIDAY, D(2027, 6, 9), D(2027, 6, 11), "端午节"),
+                Entry(HOLIDAY, D(2027, 9, 15), D(2027, 9, 17), "中秋节"),
+                Entry(HOLIDAY, D(2027, 10, 1), D(2027, 10, 7), "国庆节")]
+NEW_YEAR_2027 = Entry(HOLIDAY, D(2027, 1, 1), D(2027, 1, 3), "元旦")
 MONTHLY = Rule("burden_monthly", deadline_days=5)
 
 
@@ -48,8 +55,17 @@ def test_entering_a_year_makes_its_deadlines_exact(store):
     assert any("清明节" in w.message.text("zh") and "Qingming" in str(w.message) for w in warnings)
     holidays.add_entry(store, 2027, WORKED_2027, "boss")
 
+    partial = holidays.work_calendar(store)
+    # the entered days count at once, but a partial schedule does not pass for the official one
+    assert partial.source(2027) is None and partial.partial(2027)
+    january = round_store.round_of(store, MONTHLY, "2027-01", partial)
+    assert (january.deadline, january.estimated_years) == (D(2027, 2, 15), (2027,))
+
+    for entry in [NEW_YEAR_2027] + REST_OF_2027:
+        warnings = holidays.add_entry(store, 2027, entry, "boss")
+    assert not [w for w in warnings if w.index is None]     # all seven festivals listed
     after = holidays.work_calendar(store)
-    assert after is not before and after.source(2027) == OFFICE
+    assert after is not partial and after.source(2027) == OFFICE and not after.partial(2027)
     january = round_store.round_of(store, MONTHLY, "2027-01", after)
     # Feb 1-4 are working days, the Spring Festival is off, then Sun 14: the 5th is Mon 15 Feb
     assert january.deadline == D(2027, 2, 15) and not january.estimated
@@ -57,29 +73,53 @@ def test_entering_a_year_makes_its_deadlines_exact(store):
     assert after.shift(D(2027, 2, 19), 1) == D(2027, 2, 20)   # the worked Saturday counts
     assert holidays.work_calendar(store) is after              # cached while nothing changes
     log = store.audit_log(action="add_holiday_entry")
-    assert len(log) == 2 and {row[1] for row in log} == {"boss"} and "春节" in log[0][4]
-    assert [e.first for e in holidays.entries(store, 2027)] == [D(2027, 2, 5), D(2027, 2, 20)]
+    assert len(log) == 8 and {row[1] for row in log} == {"boss"} and "春节" in log[-1][4]
+    assert [e.first for e in holidays.entries(store, 2027)][:3] == [D(2027, 1, 1), D(2027, 2, 5),
+                                                                   D(2027, 2, 20)]
 
 
-def test_the_office_schedule_beats_the_package_and_clearing_gives_the_year_back(store):
+def test_office_entries_overlay_the_package_day_by_day_and_clearing_gives_the_year_back(store):
     national = Rule("burden_monthly", deadline_days=3)
     package = holidays.work_calendar(store)
     assert package.source(2026) == PACKAGE
     # the package: Oct 8, 9 and the worked Saturday Oct 10
     assert round_store.round_of(store, national, "2026-09", package).deadline == D(2026, 10, 10)
-    holidays.replace_year(store, 2026, [Entry(HOLIDAY, D(2026, 10, 1), D(2026, 10, 8), "国庆节")],
+    # one entry (元旦) does not blank out the rest of the package's year: National Day stays off
+    holidays.replace_year(store, 2026, [Entry(HOLIDAY, D(2026, 1, 1), D(2026, 1, 3), "元旦")],
+                          "boss", "one line")
+    one = holidays.work_calendar(store)
+    assert one.source(2026) == OFFICE and not one.partial(2026)
+    assert round_store.round_of(store, national, "2026-09", one).deadline == D(2026, 10, 10)
+    assert not one.is_working_day(D(2026, 2, 16)) and not one.is_working_day(D(2026, 10, 7))
+    assert not round_store.round_of(store, national, "2026-09", one).estimated
+    # an entry wins on its days: Oct 8 worked (a package holiday), Sat Oct 10 off (a package
+    # make-up workday): Oct 8, 9, 12
+    holidays.replace_year(store, 2026, [Entry(WORKDAY, D(2026, 10, 8), D(2026, 10, 8), "国庆节"),
+                                        Entry(HOLIDAY, D(2026, 10, 10), D(2026, 10, 10), "国庆节")],
                           "boss", "a different notice")
     office = holidays.work_calendar(store)
-    assert office.source(2026) == OFFICE
-    # the office's year: Oct 9 (Fri), Oct 12, Oct 13; no worked Saturday it did not enter
-    assert round_store.round_of(store, national, "2026-09", office).deadline == D(2026, 10, 13)
-    assert office.is_working_day(D(2026, 2, 16))   # only what the office entered is off
+    assert office.is_working_day(D(2026, 10, 8)) and not office.is_working_day(D(2026, 10, 10))
+    assert not office.is_working_day(D(2026, 10, 7))        # the package's day, no entry
+    assert round_store.round_of(store, national, "2026-09", office).deadline == D(2026, 10, 12)
     holidays.replace_year(store, 2026, [], "boss")
     cleared = holidays.work_calendar(store)
     assert cleared.source(2026) == PACKAGE
     assert round_store.round_of(store, national, "2026-09", cleared).deadline == D(2026, 10, 10)
-    assert [row[2] for row in store.audit_log()][:2] == ["clear_holiday_schedule",
+    assert [row[2] for row in store.audit_log()][:3] == ["clear_holiday_schedule",
+                                                          "replace_holiday_schedule",
                                                           "replace_holiday_schedule"]
+
+
+def test_festival_names_match_whole_names():
+    from survey.work_calendar import missing_festivals
+    assert missing_festivals([Entry(HOLIDAY, D(2027, 1, 1), D(2027, 1, 1), "春节前")]) == \
+        list(FESTIVALS)
+    named = [Entry(HOLIDAY, D(2027, 1, 1), D(2027, 1, 1), n) for n in
+             ("New Year's Day", "Spring Festival", "清明", "五一劳动节", "Dragon Boat Festival",
+              "国庆节、中秋节")]
+    assert missing_festivals(named) == []
+    # a workday entry does not count as the festival's holiday
+    assert missing_festivals([Entry(WORKDAY, D(2027, 2, 20), D(2027, 2, 20), "春节")])[1] == "春节"
 
 
 def test_a_wrong_entry_is_refused_saying_what_to_do_and_nothing_is_written(store):
@@ -176,7 +216,9 @@ def test_missing_schedules_from_the_first_of_november():
     assert calendar.missing_schedules(D(2026, 10, 31)) == ()
     assert calendar.missing_schedules(D(2026, 11, 1)) == (2027,)
     assert calendar.missing_schedules(D(2027, 3, 1)) == (2027,)
-    entered = WorkCalendar({2027: [SPRING_2027]})
+    partial = WorkCalendar({2027: [SPRING_2027]})
+    assert partial.missing_schedules(D(2026, 12, 7)) == (2027,)    # six festivals still to enter
+    entered = WorkCalendar({2027: [NEW_YEAR_2027, SPRING_2027] + REST_OF_2027})
     assert entered.missing_schedules(D(2026, 12, 7)) == ()
     assert entered.missing_schedules(D(2027, 11, 2)) == (2028,)
 
@@ -198,8 +240,9 @@ def test_the_delivery_thread_follows_the_office_schedule_and_marks_estimates(sto
         reminders.Delivery(store, clock=lambda: dt.datetime(2027, 1, 7, 9, 30)).run_once()
         assert len(robot.texts()) == 1
         assert "2027-01-07 (周四)(估算:2027 年节假日安排尚未录入,按周一至周五计算)" in robot.texts()[0]
-        # the office enters 元旦 (example): Jan 4-8, the deadline is Fri 8 Jan, exact
-        holidays.add_entry(store, 2027, Entry(HOLIDAY, D(2027, 1, 1), D(2027, 1, 3), "元旦"), "boss")
+        # the office enters the year (example), 元旦 Jan 1-3: Jan 4-8, the deadline is Fri 8
+        # Jan, exact
+        holidays.replace_year(store, 2027, [NEW_YEAR_2027, SPRING_2027] + REST_OF_2027, "boss")
         reminders.Delivery(store, clock=lambda: dt.datetime(2027, 1, 8, 9, 30)).run_once()
         assert len(robot.texts()) == 2
         assert "2027-01-08 (周五)。" in robot.texts()[1] and "估算" not in robot.texts()[1]
@@ -238,9 +281,11 @@ def test_cli_imports_a_year_and_refuses_a_bad_file(tmp_path, monkeypatch, capsys
     from survey.calendar_cli import cmd_status
     assert cmd_status(argparse.Namespace(year=None), config.resolve(), today=D(2026, 12, 7)) == 0
     out = capsys.readouterr().out
-    assert "2026: chinesecalendar package\n2027: entered here (3 entries)" in out
-    assert "burden_monthly 2026-12: 2027-01-08 (Fri)\n" in out          # after 元旦, exact
-    assert "burden_monthly 2027-01: 2027-02-15 (Mon)\n" in out          # after the Spring Festival
+    # three of seven festivals: the entries count, the year stays estimated
+    assert "2026: chinesecalendar package\n2027: entered here (3 entries), estimated until all " \
+        "seven festivals are entered; missing: 清明节, 劳动节, 端午节, 中秋节, 国庆节" in out
+    assert "burden_monthly 2026-12: 2027-01-08 (Fri) (estimated)\n" in out   # after 元旦
+    assert "burden_monthly 2027-01: 2027-02-15 (Mon) (estimated)\n" in out   # after the Spring Festival
 
 
 # -- the pages (AppTest) -----------------------------------------------------------------------
@@ -285,7 +330,12 @@ def test_the_page_keeps_what_was_typed_after_an_error_and_saves_a_good_entry(sto
     assert list(table["名称"]) == ["春节"] and list(table["天数"]) == [9]
     shown = " ".join(m.value for m in at.markdown)
     if dt.date.today() < D(2027, 2, 1):   # the January round is still to come: its deadline
-        assert "2027-01 期:截止 2027-02-15 (周一)\n" in shown + "\n"
+        # moves past the entered days, still marked: one festival of seven is not the notice
+        assert "2027-01 期:截止 2027-02-15 (周一)(估算)\n" in shown + "\n"
+    assert any("2027 年的安排还缺:元旦、清明节、劳动节、端午节、中秋节、国庆节" in w.value
+               for w in at.warning)
+    years = at.dataframe[0].value
+    assert "本单位录入(1 条),七个节日录全前仍为估算" in years[years["年份"] == "2027"]["工作日依据"].iloc[0]
     en = _page(db_path, monkeypatch, lang="en", year=2027)
     assert en.title[0].value == "Working-day calendar"
     assert list(en.dataframe[1].value["Kind"]) == ["Holiday"]
@@ -318,5 +368,53 @@ def test_the_chase_list_says_whether_its_deadline_is_estimated(store, db_path, m
         holidays.add_entry(reopened, deadline_year, Entry(HOLIDAY, D(deadline_year, 10, 1),
                                                           D(deadline_year, 10, 7), "国庆节"), "boss")
     at, table = chase_list()
+    assert set(table["截止日为估算"]) == {"是"}    # one festival of seven: still an estimate
+    with Store(db_path, KEY) as reopened:
+        for name, month in (("元旦", 1), ("春节", 2), ("清明节", 4), ("劳动节", 5), ("端午节", 6),
+                            ("中秋节", 9)):   # examples: the days do not matter here
+            holidays.add_entry(reopened, deadline_year, Entry(HOLIDAY, D(deadline_year, month, 28),
+                                                              D(deadline_year, month, 28), name),
+                               "boss")
+    at, table = chase_list()
     assert set(table["截止日为估算"]) == {"否"}
     assert not any("(估算)" in m.value for m in at.markdown)
+
+
+def test_formula_text_and_control_characters_are_refused_as_names(store):
+    for name in ('=HYPERLINK("http://x","春节")', "-2+3+cmd|' /C calc'!A0", "@SUM(1+1)",
+                 "+1", "春节\n国庆节"):
+        with pytest.raises(holidays.ScheduleError) as caught:
+            holidays.add_entry(store, 2027, Entry(HOLIDAY, D(2027, 2, 5), D(2027, 2, 13), name),
+                               "boss")
+        assert "festival's name only" in str(caught.value)
+        assert "请只写节日名称" in caught.value.text("zh")
+    assert holidays.entries(store, 2027) == []
+    bad = ("类型,名称,开始,结束\n"
+           "放假,春节,2027-02-05,2027-02-13\n"
+           '放假,"=HYPERLINK(""http://x"",""清明"")",2027-04-03,\n'
+           "放假,@SUM(1),2027-05-01,\n")
+    result = holiday_file.read(bad.encode(), "f.csv", 2027)
+    assert {i.row for i in result.errors} == {3, 4} and not result.entries
+    assert "formula" in result.errors[0].en and "公式" in result.errors[0].zh
+
+
+def test_a_date_formula_cell_says_formulas_are_not_read():
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.append(["类型", "名称", "开始", "结束"])
+    sheet.append(["放假", "春节", "=DATE(2027,2,5)", None])   # no computed value: not saved by Excel
+    data = io.BytesIO()
+    book.save(data)
+    read = holiday_file.read(data.getvalue(), "2027.xlsx", 2027)
+    assert [(i.row, i.item) for i in read.errors] == [(2, "开始")]
+    assert "formulas are not read" in read.errors[0].en and "公式不会被读取" in read.errors[0].zh
+
+
+def test_a_file_of_random_bytes_is_refused_in_plain_chinese():
+    import os
+    import re
+    for name in ("2027.csv", "2027.xlsx"):
+        refused = holiday_file.read(os.urandom(4000), name, 2027).errors[0]
+        assert refused.zh.startswith(("该 CSV 文件", "无法读取该文件"))
+        assert not re.search(r"[A-Za-z]{4,}", refused.zh.replace("Excel", "").replace("UTF", "")
+                             .replace("CSV", "")), refused.zh   # no English exception inside

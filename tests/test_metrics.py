@@ -167,3 +167,63 @@ def test_a_hung_database_gives_up_0_at_once_and_never_piles_up_reads(pg_url, tmp
     while scrape(routes)[("survey_database_up",)] != 1:  # back as soon as it answers
         assert time.monotonic() < deadline
     bootstrap.stop(startup)
+
+
+def test_a_wrong_monitoring_setting_keeps_the_app_serving_and_metrics_local(app, monkeypatch,
+                                                                           caplog):
+    """A typo in SURVEY_METRICS_FROM (or a short token) must not stop the cadres: the app
+    starts, /metrics answers this machine only and says why, and so does the log."""
+    import asyncio
+
+    from survey import config
+    from ui import server
+    monkeypatch.setenv("SURVEY_METRICS_FROM", "10.0.0.0/33")
+    monkeypatch.setenv("SURVEY_METRICS_TOKEN", "short-token")
+    cfg = config.resolve()                                   # no ConfigError
+    assert cfg.metrics_from == () and cfg.metrics_token is None and len(cfg.metrics_problems) == 2
+    _, routes = app
+    assert scrape(routes)[("survey_database_up",)] == 1      # this machine still reads it
+    refused = TestClient(routes, client=("10.0.0.7", 1)).get(
+        "/metrics", headers={"Authorization": "Bearer short-token"})
+    assert refused.status_code == 403 and "survey_" not in refused.text
+    assert "'10.0.0.0/33' is not an IP address or network" in refused.text
+    assert "SURVEY_METRICS_FROM" in refused.text and "只对本机开放" in refused.text
+    assert "shorter than 16 characters" in refused.text and "short-token" not in refused.text
+    assert TestClient(routes).get("/healthz").status_code == 200
+
+    async def start_and_stop():
+        async with server.lifespan(None):
+            pass
+    with caplog.at_level("ERROR", logger="survey.server"):
+        asyncio.run(start_and_stop())
+    logged = [r.getMessage() for r in caplog.records]
+    assert any("monitoring setting ignored" in m and "SURVEY_METRICS_FROM" in m for m in logged)
+    assert not any("database" in m for m in logged)
+
+
+def test_behind_a_proxy_every_proxy_header_is_judged(app, monkeypatch):
+    """nginx may set X-Real-IP or Forwarded instead of X-Forwarded-For: from a trusted proxy the
+    client those headers name is judged; from anyone else any of them means 'not local'."""
+    _, routes = app
+    proxy, scraper, visitor = ("10.0.0.2", 1), "192.168.1.5", "203.0.113.9"
+    monkeypatch.setenv("SURVEY_TRUSTED_PROXIES", "127.0.0.1,10.0.0.2")
+    monkeypatch.setenv("SURVEY_METRICS_FROM", scraper)
+
+    def status(client, **headers):
+        return TestClient(routes, client=client).get("/metrics", headers=headers).status_code
+
+    for header, value in (("X-Real-IP", visitor), ("Forwarded", f'for="{visitor}:4711"'),
+                          ("X-Forwarded-For", visitor)):
+        assert status(LOCAL, **{header: value}) == 403      # a proxy on this machine: a visitor
+        assert status(proxy, **{header: value}) == 403
+    assert status(proxy, **{"X-Real-IP": scraper}) == 200
+    assert status(proxy, Forwarded=f"for={scraper};proto=https") == 200
+    assert status(LOCAL, **{"X-Forwarded-For": scraper}) == 200
+    # a forged X-Forwarded-For passed through by a proxy that sets only X-Real-IP: not believed
+    assert status(proxy, **{"X-Forwarded-For": scraper, "X-Real-IP": visitor}) == 403
+    # an untrusted peer: its headers are ignored, and they mean it is not this machine
+    monkeypatch.setenv("SURVEY_METRICS_FROM", "127.0.0.1")
+    assert status(LOCAL) == 200
+    assert status(("127.0.0.1", 2), **{"X-Real-IP": "127.0.0.1"}) == 200   # trusted proxy
+    monkeypatch.setenv("SURVEY_TRUSTED_PROXIES", "10.0.0.2")
+    assert status(LOCAL, **{"X-Real-IP": "127.0.0.1"}) == 403

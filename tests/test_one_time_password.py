@@ -103,6 +103,10 @@ def test_first_admin_and_cli_say_how_long_and_the_cli_gives_a_new_one(tmp_path, 
     new = out.split("one-time password ")[1].split()[0]
     with Store(db, KEY) as store:
         assert _sign_in(store, new, 24, "admin").ok
+    monkeypatch.setenv("SURVEY_ONE_TIME_HOURS", "0.01")   # below the floor: said, not silent
+    assert cli(["admin", "reset-password", "admin"]) == 0
+    assert "valid for 1 hour; SURVEY_ONE_TIME_HOURS below 1 is raised to 1" in \
+        capsys.readouterr().out
 
 
 @pytest.mark.parametrize("lang, expected", [

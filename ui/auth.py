@@ -19,7 +19,7 @@ import streamlit as st
 from streamlit.errors import StreamlitAuthError
 
 from survey import access, signin, sso
-from survey.client_address import client_address
+from survey.client_address import request_client
 from survey.store import CodeError, Respondent, sessions
 from survey.errors import message
 from ui.context import LANG_CHOICE, SSO_LANG_COOKIE, escape, lang, startup, t
@@ -30,10 +30,9 @@ _log = logging.getLogger("survey.auth")
 
 
 def address() -> str | None:
-    """The client's address for rate limits (behind a trusted proxy: X-Forwarded-For)."""
+    """The client's address for rate limits (behind a trusted proxy: its proxy headers)."""
     peer = getattr(st.context, "ip_address", None)
-    forwarded = (st.context.headers or {}).get("X-Forwarded-For")
-    return client_address(peer if isinstance(peer, str) else None, forwarded,
+    return request_client(peer if isinstance(peer, str) else None, st.context.headers,
                           startup().config.trusted_proxies)
 
 

@@ -10,11 +10,12 @@ import streamlit as st
 
 from survey import config as config_module
 from survey.bootstrap import Startup, started
-from survey.client_address import is_this_machine
+from survey.client_address import is_this_machine, proxy_headers
 from survey.errors import message
 from survey.i18n import LANGS
 from survey.i18n import t as translate
 from survey.store import StoreError
+from survey.store.engine import NewerSchemaError
 from ui.text import plain
 
 LANG_NAMES = {"zh": "中文", "en": "English"}
@@ -41,7 +42,9 @@ def startup() -> Startup:
         # What to do (a locked file, a wrong key, which server) is for the operator at this
         # machine; a cadre scanning a QR code gets no server details, only the situation.
         if _on_this_machine():
-            st.error(t("store_unavailable", error=message(exc, lang())))
+            key = "config_wrong" if isinstance(exc, config_module.ConfigError) else \
+                "store_newer" if isinstance(exc, NewerSchemaError) else "store_unavailable"
+            st.error(t(key, error=message(exc, lang())))
         else:
             st.error(t("store_unavailable_public"))
         st.stop()
@@ -50,7 +53,7 @@ def startup() -> Startup:
 def _on_this_machine() -> bool:
     peer = getattr(st.context, "ip_address", None)
     return is_this_machine(peer if isinstance(peer, str) else None,
-                           (st.context.headers or {}).get("X-Forwarded-For"))
+                           proxy_headers(st.context.headers))
 
 
 @contextmanager

@@ -29,11 +29,12 @@ def missing_schedule_notice(account: Account | None, today: dt.date | None = Non
     if not years:
         return
     listed = "、".join(str(y) for y in years)
-    st.warning(tr(f"{listed} 年的节假日安排尚未录入(chinesecalendar 软件包也未收录),这些年份的截止日和"
+    # a year partly entered is still missing: its deadlines stay estimated until all seven festivals
+    st.warning(tr(f"{listed} 年的节假日安排尚未录入或未录全(chinesecalendar 软件包也未收录),这些年份的截止日和"
                   "提醒日按周一至周五估算。国务院通常在 11 月公布下一年的安排,公布后请在“工作日历”页"
                   "录入或导入。",
-                  f"The holiday schedule for {', '.join(str(y) for y in years)} is not entered "
-                  "yet (nor in the chinesecalendar package): deadlines and reminder days there "
+                  f"The holiday schedule for {', '.join(str(y) for y in years)} is not (fully) "
+                  "entered yet (nor in the chinesecalendar package): deadlines and reminder days there "
                   "are estimated on Monday to Friday. The State Council usually publishes next "
                   "year's schedule in November; enter or import it on 'Working-day calendar'."),
                icon=":material/event_busy:")
@@ -49,11 +50,12 @@ def estimated_warning(rnd: Round, account: Account | None) -> None:
     years = rnd.estimated_years
     if _notice_shown(account, years):
         return
-    st.warning(tr(f"{'、'.join(map(str, years))} 年的节假日安排尚未录入,截止日暂按周一至周五计算,"
-                  "只是估算;管理员在“工作日历”页录入国务院公布的安排后自动更正。",
-                  f"The {', '.join(map(str, years))} holiday schedule is not entered yet, so the "
-                  "deadline is counted on Monday to Friday, an estimate; it is corrected as soon "
-                  "as an admin enters the State Council's schedule on 'Working-day calendar'."),
+    st.warning(tr(f"{'、'.join(map(str, years))} 年的节假日安排尚未录入或未录全,截止日暂按周一至周五计算,"
+                  "只是估算;管理员在“工作日历”页录全国务院公布的安排(七个节日)后自动更正。",
+                  f"The {', '.join(map(str, years))} holiday schedule is not (fully) entered yet, "
+                  "so the deadline is counted on Monday to Friday, an estimate; it is corrected as "
+                  "soon as an admin enters the State Council's schedule (all seven festivals) on "
+                  "'Working-day calendar'."),
                icon=":material/event_busy:")
 
 

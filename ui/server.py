@@ -38,7 +38,8 @@ from starlette.routing import Route
 from survey import config as config_module
 from survey import bootstrap, observability, signin
 from survey.bootstrap import started
-from survey.client_address import client_address, is_this_machine, is_trusted
+from survey.client_address import (is_this_machine, is_trusted, proxied_clients, proxy_headers,
+                                   request_client)
 from survey.store import StoreError, sessions
 
 COOKIES = {sessions.STAFF: "survey_staff", sessions.CADRE: "survey_cadre"}
@@ -55,7 +56,7 @@ def services():
 
 def _address(scope_client, headers, trusted) -> str | None:
     peer = scope_client[0] if scope_client else None
-    return client_address(peer, headers.get("x-forwarded-for"), trusted)
+    return request_client(peer, headers, trusted)
 
 
 def _is_https(request: Request, trusted) -> bool:
@@ -89,29 +90,34 @@ async def health(request: Request) -> Response:
         # The reason (file, key fingerprint, server) for a probe on this machine only; the
         # log has it too.
         local = request.client is not None and is_this_machine(
-            request.client.host, request.headers.get("x-forwarded-for"))
+            request.client.host, proxy_headers(request.headers))
         return JSONResponse({"status": "unavailable", **({"error": str(exc)} if local else {})},
                             status_code=503)
     return JSONResponse({"status": "ok", "schema": version})
 
 
-def _may_read_metrics(request: Request) -> bool:
-    """This machine always (like /healthz's reasons); others only from SURVEY_METRICS_FROM's
-    networks or with SURVEY_METRICS_TOKEN as a bearer token."""
+def _metrics_refusal(request: Request) -> str | None:
+    """None when the request may read /metrics: this machine always (like /healthz's reasons);
+    others only from SURVEY_METRICS_FROM's networks (behind a trusted proxy: every client
+    address its proxy headers give) or with SURVEY_METRICS_TOKEN as a bearer token. Otherwise
+    the 403's text, with what is wrong with those settings (they are then not used)."""
     peer = request.client.host if request.client else None
-    forwarded = request.headers.get("x-forwarded-for")
-    if is_this_machine(peer, forwarded):
-        return True
+    if is_this_machine(peer, proxy_headers(request.headers)):
+        return None
     try:
         cfg = config_module.resolve()
-    except config_module.ConfigError:
-        return False
+    except config_module.ConfigError as exc:
+        return f"forbidden: the configuration is wrong ({exc})"
     given = request.headers.get("authorization", "")
     if cfg.metrics_token and hmac.compare_digest(given.encode(),
                                                  f"Bearer {cfg.metrics_token}".encode()):
-        return True
-    address = client_address(peer, forwarded, cfg.trusted_proxies)
-    return bool(address and cfg.metrics_from and is_trusted(address, cfg.metrics_from))
+        return None
+    clients = proxied_clients(peer, request.headers, cfg.trusted_proxies)
+    if clients is None:   # no proxy header, or one from a peer that is no trusted proxy
+        clients = [peer] if peer and not proxy_headers(request.headers) else []
+    if clients and cfg.metrics_from and all(is_trusted(a, cfg.metrics_from) for a in clients):
+        return None
+    return "\n".join(["forbidden"] + [f"{p} / {p.text('zh')}" for p in cfg.metrics_problems])
 
 
 def _scrape() -> bytes:
@@ -132,8 +138,9 @@ def _scrape() -> bytes:
 
 async def metrics(request: Request) -> Response:
     """Prometheus text format (survey/observability.py); no data for anyone else."""
-    if not await run_in_threadpool(_may_read_metrics, request):
-        return PlainTextResponse("forbidden", status_code=403)
+    refusal = await run_in_threadpool(_metrics_refusal, request)
+    if refusal is not None:
+        return PlainTextResponse(refusal, status_code=403)
     body = await run_in_threadpool(_scrape)
     return Response(body, media_type=CONTENT_TYPE_LATEST, headers={"Cache-Control": "no-store"})
 
@@ -282,9 +289,14 @@ class CodeLinkMiddleware:
 async def lifespan(app):
     """Start-up work once, when the server starts (not on the first page view)."""
     try:
+        cfg = config_module.resolve()
+        for problem in cfg.metrics_problems:   # the app serves; only /metrics stays local
+            _log.error("monitoring setting ignored: %s", problem)
         startup = await run_in_threadpool(services)
         await run_in_threadpool(sessions.purge, startup.store)
-    except (StoreError, config_module.ConfigError) as exc:
+    except config_module.ConfigError as exc:
+        _log.error("configuration error at start-up: %s", exc)
+    except StoreError as exc:
         # The pages show the same message; the health route answers 503 meanwhile.
         _log.error("the database could not be opened at start-up: %s", exc)
     yield

@@ -26,6 +26,7 @@ from pathlib import Path
 
 from survey import answers as answer_rules
 from survey import periods
+from survey.errors import DomainError
 from survey.indicators import INDICATORS
 from survey.interop import zip_limits
 from survey.interop.issues import Issue
@@ -127,11 +128,14 @@ def open_sheets(data: bytes, name: str, suffixes: tuple[str, ...] = SUFFIXES
         return None, refused
     try:
         return _sheets(data, suffix, Path(name).stem), None
+    except DomainError as exc:   # a reason said in both languages
+        return None, Issue(name, "-", None, exc.en, exc.zh or exc.en, kind="error")
     except Exception as exc:  # noqa: BLE001 - a corrupt file: say so, never crash the page
+        # the library's (English) words in the English message only
         return None, Issue(name, "-", None, f"the file cannot be read ({type(exc).__name__}: "
                            f"{exc}); open it in Excel, save it again and retry",
-                           f"无法读取该文件({type(exc).__name__}: {exc});请用 Excel 打开后重新保存"
-                           "再试", kind="error")
+                           "无法读取该文件(文件已损坏,或不是它的扩展名所说的格式);"
+                           "请用 Excel 打开后重新保存再试", kind="error")
 
 
 def _sheets(data: bytes, suffix: str, stem: str) -> list[tuple[str, list[list]]]:
@@ -201,7 +205,10 @@ def _csv_rows(data: bytes) -> list[list]:
         except UnicodeDecodeError:
             continue
     else:
-        raise ValueError("the CSV is neither UTF-8 nor GBK; save it as CSV UTF-8")
+        raise DomainError("the CSV is neither UTF-8 nor GBK text (is it a CSV file at all?); "
+                          "in Excel save it as 'CSV UTF-8' and upload again",
+                          "该 CSV 文件既不是 UTF-8 也不是 GBK 文本(是否确为 CSV 文件?);"
+                          "请在 Excel 中另存为“CSV UTF-8”后重新上传")
     return [row for row in csv.reader(io.StringIO(text))]
 
 

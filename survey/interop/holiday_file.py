@@ -170,6 +170,12 @@ class _Reader:
         if isinstance(value, dt.date):
             return value
         text = _text(value)
+        if text.startswith("="):   # a formula cell (=DATE(...)): its text, not a date
+            self.error(row, f"{en} {text[:30]!r} is a formula; formulas are not read: type the "
+                       "date itself, e.g. 2027-02-05 (in Excel: copy the column and paste it as "
+                       "values)", f"{zh}“{text[:30]}”是公式,公式不会被读取;请直接填写日期,例如 "
+                       "2027-02-05(在 Excel 中可复制该列并“粘贴为数值”)。", zh)
+            return None
         if not text:
             if required:
                 self.error(row, f"{en} is empty; write the day as 2027-02-05",

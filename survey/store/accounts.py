@@ -15,13 +15,17 @@ ONE_TIME_HOURS = 72.0  # default validity of a one-time password (SURVEY_ONE_TIM
 _PASSWORD_SET_MIGRATION = 15
 
 
+def hours_en(hours: float) -> str:
+    return f"{hours:g} hour" + ("" if hours == 1 else "s")
+
+
 class OneTimePasswordExpired(StoreError):
     """The right one-time password, too late: the account needs a new one."""
 
     def __init__(self, username: str, hours: float):
         super().__init__(
             f"The one-time password of '{username}' has expired (one-time passwords are valid "
-            f"for {hours:g} hours). Ask an administrator to reset your password (Accounts "
+            f"for {hours_en(hours)}). Ask an administrator to reset your password (Accounts "
             f"page), or on the server run: python -m survey admin reset-password {username}",
             f"“{username}”的一次性密码已过期(一次性密码 {hours:g} 小时内有效)。请管理员在"
             f"“账号”页面重置密码,或在服务器上运行:python -m survey admin reset-password "

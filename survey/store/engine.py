@@ -56,6 +56,10 @@ class StoreLockedError(StoreError):
     pass
 
 
+class NewerSchemaError(StoreError):
+    """The database was written by a newer release: permanent until the program is upgraded."""
+
+
 def is_postgres_url(target) -> bool:
     return isinstance(target, str) and target.startswith(("postgresql://", "postgres://"))
 
@@ -319,7 +323,7 @@ def _bucket(key: str) -> int:
 
 
 def newer_schema(found: int, known: int) -> StoreError:
-    return StoreError(
+    return NewerSchemaError(
         f"This database was written by a newer release (schema {found}); this program knows up "
         f"to schema {known}. Upgrade the program, or restore a backup made by this release. "
         "Nothing was changed.",

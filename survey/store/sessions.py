@@ -127,6 +127,18 @@ def end_all(store, kind: str, subject: str, why: str) -> None:
         "ended_at IS NULL", [_now(), why, kind, subject]))
 
 
+def end_everyone(store, why: str) -> int:
+    """End every open session, staff and cadre, and drop pending hand-offs (a restore: a
+    backup taken after a break-in must not bring the intruder's sessions back). Returns how
+    many sessions were open."""
+    def work(cur):
+        ended = cur.execute("UPDATE web_session SET ended_at = ?, ended_why = ? WHERE ended_at "
+                            "IS NULL RETURNING 1", [_now(), why]).fetchall()
+        cur.execute("DELETE FROM session_handoff")
+        return len(ended)
+    return store._write(work)
+
+
 def _seal_key(handoff: str) -> bytes:
     return hashlib.sha256(b"session-handoff-seal:" + handoff.encode("ascii")).digest()
 
