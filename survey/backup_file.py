@@ -105,6 +105,19 @@ def _seal(identity: str, passphrase: str) -> bytes:
     return done.stdout
 
 
+def _open_sealed(sealed: bytes, passphrase: str, tries: int = 3) -> bytes:
+    """age refuses a scrypt cost above what it measures this machine can do in a few seconds,
+    measured at each call: on a machine busy enough (seen at load 17 on 2 cores) a backup made
+    while it was quiet reads as a wrong passphrase. Measured again after a pause, it opens; a
+    wrong passphrase fails each time."""
+    for _ in range(tries - 1):
+        try:
+            return age_passphrase.decrypt(sealed, passphrase)
+        except pyrage.DecryptError:
+            time.sleep(1)
+    return age_passphrase.decrypt(sealed, passphrase)
+
+
 class _ParquetStream:
     """A file-like reader of a table as Parquet bytes, made batch by batch when read (what
     pyrage.encrypt_io pulls), counting rows and hashing what it hands out."""
@@ -248,8 +261,7 @@ class Reader:
         except (KeyError, zipfile.BadZipFile, OSError) as exc:
             raise damaged(self.path, "identity.age unreadable") from exc
         try:
-            self._identity = x25519.Identity.from_str(
-                age_passphrase.decrypt(sealed, passphrase).decode())
+            self._identity = x25519.Identity.from_str(_open_sealed(sealed, passphrase).decode())
         except pyrage.DecryptError:
             raise BackupError(
                 "The passphrase does not open this backup. Nothing was changed. Give the "

@@ -151,9 +151,10 @@ def test_snapshots_and_reminders_survive_a_postgresql_outage(cluster, tmp_path, 
         assert all(r.exc_info is None for r in caplog.records if r.name == name)
     assert PASSWORD not in caplog.text   # every logger, psycopg's pool included
     # psycopg's pool warns at each reconnection attempt (about 15 in this outage): one line
-    # per distinct message shows ('shutting down', 'Connection refused')
+    # per distinct message shows ('shutting down', 'Connection refused', and as the timing
+    # falls 'server closed the connection', 'starting up', a failed reconnection attempt)
     pool = [r.getMessage() for r in caplog.records if r.name == "psycopg.pool"]
-    assert len(pool) == len(set(pool)) <= 3 and all("\n" not in line for line in pool), pool
+    assert len(pool) == len(set(pool)) <= 6 and all("\n" not in line for line in pool), pool
 
 
 def test_a_failure_line_names_the_kind_and_hides_passwords():
