@@ -17,7 +17,7 @@ from survey.form_flow import CONFIRM, DONE, KEEP_REST, NOTHING_CHANGED, SUBMITTE
 from survey.errors import message
 from survey.questionnaire.model import Text
 from survey.store import PeriodClosed, StoreError
-from ui import auth, code_entry, returns, widgets
+from ui import auth, code_entry, returns, unsaved_guard, widgets
 from ui.context import escape, lang, startup, t
 
 store = startup().store
@@ -266,8 +266,10 @@ def draft_not_saved(respondent, prefix: str, failed_at: float) -> None:
             return
     if flow.needs_saving():
         error = st.session_state.get(f"draft_error|{prefix}")
-        st.warning(t("draft_failed", error=message(error, lang()) if error else ""),
-                   icon=":material/cloud_off:")
+        # keyed: while it shows, leaving the page asks first (ui/unsaved_guard.py)
+        st.container(key="draft_unsaved").warning(
+            t("draft_failed", error=message(error, lang()) if error else ""),
+            icon=":material/cloud_off:")
 
 
 @st.fragment
@@ -309,7 +311,8 @@ HIDE_INPUT_INSTRUCTIONS = "<style>[data-testid=InputInstructions] {display: none
 
 
 def main() -> None:
-    st.html(HIDE_INPUT_INSTRUCTIONS + STICKY_NOTICE)
+    st.html(HIDE_INPUT_INSTRUCTIONS + STICKY_NOTICE + unsaved_guard.SCRIPT,
+            unsafe_allow_javascript=True)
     respondent = ui_code_entry()
     if respondent is None:
         return

@@ -73,9 +73,12 @@ def running_app(env: dict, timeout: float = 60, port: int | None = None, args=()
 
 # No run going. A fragment's rerun shows no status widget: also the script state, and the
 # previous run's elements (marked stale until the run ends) gone.
+# ... and on the fill page no committed change whose run has not ended (ui/unsaved_guard.py):
+# until the server starts that run, nothing in the page shows it is coming
 QUIET = ("() => !document.querySelector('[data-testid=stStatusWidget]') && "
          "document.querySelector('[data-testid=stApp]')?.getAttribute("
-         "'data-test-script-state') !== 'running' && !document.querySelector('[data-stale=true]')")
+         "'data-test-script-state') !== 'running' && !document.querySelector('[data-stale=true]')"
+         " && !(window.__surveyOwed && window.__surveyOwed())")
 
 
 def settle(page, pause: float = 0.25, timeout: float = 20) -> None:

@@ -110,8 +110,20 @@ class FormDriver(abc.ABC):
         """The whole page is being rebuilt (reloading, reconnecting): a value typed now may
         never reach the app, and the page will show what it has once it is back."""
 
-    def reload(self) -> None:
-        self.page.reload()
+    def reload(self) -> bool:
+        """Reload as a cadre does; False when the browser asked first ("Leave site?": the page
+        holds something not saved yet) and the cadre stayed."""
+        from playwright.sync_api import Error as PlaywrightError
+        unsaved = "() => !!(window.__surveyUnsaved && window.__surveyUnsaved())"
+        try:
+            if self.page.evaluate(unsaved):
+                # the question is answered "stay" (Playwright dismisses dialogs nobody handles)
+                self.page.evaluate("() => location.reload()")
+                return False
+            self.page.reload()
+        except PlaywrightError:  # asked after all (a change committed meanwhile), or went away
+            return False
+        return True
 
 
 class Faults(abc.ABC):
@@ -393,7 +405,9 @@ class Robot:
             self.ledger.log("reload skipped: the page says not saved")
             return
         self.checkpoint("before a reload")
-        self.driver.reload()
+        if not self.driver.reload():
+            self.ledger.log("reload: the browser asked first (not saved yet); the cadre stayed")
+            return
         self.ledger.log("reload")
         self.driver.settle(60)
 

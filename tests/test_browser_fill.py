@@ -210,3 +210,36 @@ def test_the_period_picker_follows_a_language_switch(store, monthly, db_path):
         shown = page.locator("[data-testid=stSelectbox] input").first.input_value()
         browser.close()
     assert shown == f"{period} (current)"
+
+
+def test_leaving_while_an_answer_is_on_its_way_asks_first(store, monthly, db_path):
+    """A number typed and not yet committed, or committed and not yet run by the server (a
+    second on a loaded server): a reload lost it (CI, issue 19). Now the browser asks before
+    leaving ("Leave site?"); staying keeps it on screen and it is saved; once saved, a reload
+    asks nothing and shows it."""
+    chromium = require_chromium()
+    period = store.open_periods(monthly)[0]
+    code = store.issue_codes(VILLAGE.point_id, 1)[0]
+    store.submit(store.respondent(code), monthly, periods.previous("month", period),
+                 complete_answers(meetings=30), "last")
+    store.close()
+    env = {"SURVEY_DB": str(db_path), "SURVEY_CODE_KEY": KEY.decode(), "SURVEY_DEMO": "0"}
+    with running_app(env) as url, playwright.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
+        cadre, _ = open_phone(browser, url, code, None)
+        page = cadre.page
+        asked = []
+        page.on("dialog", lambda dialog: (asked.append(dialog.type), dialog.dismiss()))
+        box = page.get_by_role("spinbutton").first
+        box.fill("37")  # typed, the field still focused
+        page.evaluate("() => location.reload()")  # the cadre reloads; the browser asks; stays
+        assert asked == ["beforeunload"]
+        assert box.input_value() == "37"
+        box.press("Enter")
+        settle(page)  # until the server has run the change (the page's own account)
+        page.reload()  # nothing unsaved: no question
+        page.wait_for_selector("[data-testid=stNumberInput]", timeout=60000)
+        settle(page)
+        assert asked == ["beforeunload"]
+        assert page.get_by_role("spinbutton").first.input_value() == "37"
+        browser.close()

@@ -98,7 +98,7 @@ def test_a_qr_link_leaves_no_code_behind_and_a_reload_keeps_the_form(demo_env):
         box = page.get_by_role("spinbutton").first
         box.fill("37")
         box.press("Enter")
-        settle(page, 1.5)  # the draft is saved on the server
+        settle(page)  # until the server has run the change: the draft is saved
         section = page.get_by_text(re.compile(r"第 \d+/\d+ 部分")).first.inner_text()
         assert section.startswith("第 2/")
 

@@ -286,6 +286,28 @@ def test_an_answer_lost_with_the_connection_leaves_no_field_empty(world, cadres)
         {**{qid: carried[qid] for qid in section_1}, "documents": carried["documents"] + 1}
 
 
+def test_a_number_typed_as_the_signal_drops_is_saved_when_it_returns(world, cadres):
+    """Fault 6 (issue 19, found by a cadre's try-out): a number typed, the field still
+    focused, when the signal drops. Streamlit disables the fields while disconnected, which
+    takes the focus without committing; when the connection came back the number was on
+    screen and never saved, though the dialog says it will be. Now the page commits it once
+    the connection is back; until then leaving the page asks first."""
+    cadre, proxy, store = cadres(106), world["proxy"], world["store"]
+    driver, page, carried = cadre.driver, cadre.driver.page, cadre.before
+    wanted = carried["meetings"] + 2
+    assert driver.type("meetings", wanted, commit=False)  # typed; the field keeps the focus
+    cadre.context.set_offline(True)
+    proxy.down()
+    page.get_by_text("网络连接中断").wait_for(timeout=30000)
+    assert page.evaluate("() => window.__surveyUnsaved()")  # leaving now would ask
+    proxy.up()
+    cadre.context.set_offline(False)
+    page.wait_for_function("() => !window.__surveyUnsaved()", timeout=60000)
+    driver.settle()
+    assert driver.shown("meetings") == wanted
+    assert cadre.draft(store).get("meetings") == wanted
+
+
 def test_a_dropped_connection_is_told_in_the_pages_language(world, cadres):
     """Fault 3: Streamlit's own "Connection error" dialog was English in the Chinese form; the
     skip link for keyboard users too."""
