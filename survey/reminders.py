@@ -129,8 +129,9 @@ class DeliveryFailure(OSError):
 
 
 def error_in(stored: str | None, lang: str) -> str:
-    """The outbox's last error in the page's language (stored as a zh line, then an en line)."""
-    if not stored:
+    """The outbox's last error in the page's language (stored as a zh line, then an en line).
+    Not a string: none (a table column of no errors can read as NaN)."""
+    if not isinstance(stored, str) or not stored:
         return ""
     zh, _, en = stored.partition("\n")
     return (en or zh) if lang == "en" else zh
