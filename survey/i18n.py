@@ -426,7 +426,7 @@ STRINGS: dict[str, tuple[str, str]] = {
     "def_warnings_term": ("预警", "Warnings"),
     "def_warnings": ("按预警规则逐个监测点检查:近期比去年同期明显上升、明显回升到新规前水平、明减暗增(收文减少而工作群、APP 明显增加)。“明显”指超出该点按去年同期和填报人数推算的随机波动范围:一个负担没有变化的监测点每月被偶然预警的概率不超过 {rate},约每 {every} 次检查有 1 次。预警是需要核实的线索,不是结论。", "Checked point by point: clearly up on the same months a year before, clearly back at the level before the rules, or a shift from documents to chat groups and apps. 'Clearly' means beyond the chance range that the point's same months a year before and its respondents give: a point whose burden did not change is warned by chance in at most {rate} of the monthly checks, about 1 check in {every}. A warning is a lead to verify, not a finding."),
     "def_responses_term": ("填报率", "Response rate"),
-    "def_responses": ("已填人数 / 有效填报码数;月份结束仍有人未填的监测点记为逾期。只统计是否填报,不涉及答案。", "Respondents who submitted / codes in use; a point is overdue when the month is over and not everyone answered. Participation only, never answers."),
+    "def_responses": ("已填人数 / 有效填报码数;本期截止日(催报规则所定,按工作日计)过后仍有人未填的监测点记为逾期。只统计是否填报,不涉及答案。", "Respondents who submitted / codes in use; a point is overdue when the round's deadline (set by the reminder rule, in working days) has passed and not everyone answered. Participation only, never answers."),
     "sheet_form_burden": ("问卷本身的负担", "The form's own burden"),
     "col_median_minutes": ("填报用时中位数(分钟)", "Median time to fill (minutes)"),
     "col_p90_minutes": ("90% 的人在此时间内填完(分钟)", "90% finish within (minutes)"),

@@ -18,6 +18,7 @@ from survey.leader_config import IndexDefinition, WarningRule
 from survey.metrics import HEADLINE, Filter, favourable, share_rule
 from survey.store import Store
 from survey.store import analytics
+from survey.store import rounds as round_store
 
 
 def latest_complete(buckets, grain: str, today: dt.date | None = None) -> dt.date | None:
@@ -646,6 +647,10 @@ def latest_common_quarter(frame: pd.DataFrame) -> tuple[pd.DataFrame, bool]:
 
 def responses(store: Store, flt: Filter, period_key: str, past_deadline: bool | None = None,
               kind: str = "month") -> pd.DataFrame:
+    """Per point: expected, received, rate, overdue. Overdue once the round's deadline has
+    passed (not the month's end: a round's deadline is days into the next month)."""
+    if past_deadline is None and flt.questionnaire_id:
+        past_deadline = round_store.deadline_passed(store, flt.questionnaire_id, period_key)
     return analytics.responses(store, flt, period_key, past_deadline=past_deadline, kind=kind)
 
 

@@ -225,3 +225,28 @@ def test_reminders_page_shows_robot_secrets_masked(store, db_path, monkeypatch):
     everything = str([d.value.to_dict() for d in at.dataframe]) + str(at.markdown) + str(at.caption)
     assert "abcdef1234567890zz" not in everything and "9f8e7d6c5b4a39281706f5e4d3c2b1a0" not in everything
     assert "SEC…1a0" in shown
+
+
+def test_a_point_is_overdue_after_the_rounds_deadline_not_the_months_end(store, monthly):
+    """The briefing's response sheet called every incomplete point overdue the day after the
+    month ended, while the round (5 working days by default, the office's rule when saved) was
+    still open: a leader would chase points that are on time."""
+    from survey import trends
+    from survey.metrics import Filter
+    store.issue_codes(VILLAGE.point_id, 2)
+    issued_on(store, dt.datetime(2026, 8, 20))
+    rule = Rule("burden_monthly", deadline_days=5)
+    round_store.save_rule(store, rule, "admin")
+    deadline = round_store.round_of(store, rule, "2026-09", CAL).deadline_end
+    assert not round_store.deadline_passed(store, "burden_monthly", "2026-09",
+                                           now=dt.datetime(2026, 10, 1, 9, 0))
+    assert not round_store.deadline_passed(store, "burden_monthly", "2026-09",
+                                           now=deadline - dt.timedelta(minutes=1))
+    assert round_store.deadline_passed(store, "burden_monthly", "2026-09", now=deadline)
+    assert round_store.deadline_passed(store, "unpublished", "2026-09") is None
+    # what the briefing and the response page read: a month long past is overdue, this one not
+    flt = Filter(kinds=("village",))
+    past = trends.responses(store, flt, "2026-09")
+    assert past.set_index("point_id").loc[VILLAGE.point_id, "overdue"]
+    now = trends.responses(store, flt, f"{dt.date.today():%Y-%m}")
+    assert not now.set_index("point_id").loc[VILLAGE.point_id, "overdue"]

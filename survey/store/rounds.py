@@ -18,6 +18,7 @@ from survey import fields, periods
 from survey.rounds import LATE, MISSING, ON_TIME, PENDING, Round, Rule, round_for
 from survey.store.core import Store, StoreError
 from survey.store.engine import refuse
+from survey.store.holidays import work_calendar
 from survey.work_calendar import WorkCalendar
 
 CHANNEL_KINDS = ("wecom", "dingtalk")
@@ -69,6 +70,19 @@ def period_kind(store: Store, questionnaire_id: str) -> str:
 
 def round_of(store: Store, rule_: Rule, period_key: str, calendar: WorkCalendar) -> Round:
     return round_for(rule_, period_kind(store, rule_.questionnaire_id), period_key, calendar)
+
+
+def deadline_passed(store: Store, questionnaire_id: str, period_key: str,
+                    now: dt.datetime | None = None) -> bool | None:
+    """Whether the period's round is past its deadline (the rule saved on 催报与机器人, or the
+    default; working days from the office's calendar); None when the questionnaire is not
+    published."""
+    try:
+        rnd = round_of(store, rule(store, questionnaire_id) or Rule(questionnaire_id),
+                       period_key, work_calendar(store))
+    except StoreError:
+        return None
+    return (now or dt.datetime.now()) >= rnd.deadline_end
 
 
 # -- status per point --------------------------------------------------------------------------
