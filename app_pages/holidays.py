@@ -109,9 +109,11 @@ elif calendar.package_year(year):
     with st.expander(tr("软件包中的安排(供核对)", "The package's schedule (to check against)")):
         st.dataframe(shown(package_entries(year, lang())), hide_index=True, width="stretch")
 else:
-    st.warning(tr(f"{year} 年的节假日安排尚未录入,该年的截止日和提醒日按周一至周五估算。",
-                  f"The {year} holiday schedule is not entered yet: deadlines and reminder days "
-                  "in that year are estimated on Monday to Friday."), icon=":material/event_busy:")
+    st.warning(tr(f"{year} 年的节假日安排尚未录入或未录全(七个节日都录入后才算完整),该年的截止日和"
+                  "提醒日按周一至周五估算。",
+                  f"The {year} holiday schedule is not entered yet or not complete (it is once "
+                  "all seven festivals are in): deadlines and reminder days in that year are "
+                  "estimated on Monday to Friday."), icon=":material/event_busy:")
 
 
 def upcoming_deadlines(year: int) -> list[str]:

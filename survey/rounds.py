@@ -143,5 +143,6 @@ def estimated_note(rnd: Round, lang: str) -> str:
     years = "、".join(str(y) for y in rnd.estimated_years) if lang == "zh" else \
         ", ".join(str(y) for y in rnd.estimated_years)
     if lang == "zh":
-        return f"估算:{years} 年节假日安排尚未录入,按周一至周五计算"
-    return f"estimated: the {years} holiday schedule is not entered yet, counted Monday to Friday"
+        return f"估算:{years} 年节假日安排尚未录入或未录全,按周一至周五计算"
+    return (f"estimated: the {years} holiday schedule is not entered yet or not complete, "
+            "counted Monday to Friday")

@@ -239,7 +239,7 @@ def test_the_delivery_thread_follows_the_office_schedule_and_marks_estimates(sto
         # December 2026's deadline on Monday to Friday: Jan 1, 4, 5, 6, 7 -> Thu 7 Jan, a guess
         reminders.Delivery(store, clock=lambda: dt.datetime(2027, 1, 7, 9, 30)).run_once()
         assert len(robot.texts()) == 1
-        assert "2027-01-07 (周四)(估算:2027 年节假日安排尚未录入,按周一至周五计算)" in robot.texts()[0]
+        assert "2027-01-07 (周四)(估算:2027 年节假日安排尚未录入或未录全,按周一至周五计算)" in robot.texts()[0]
         # the office enters the year (example), 元旦 Jan 1-3: Jan 4-8, the deadline is Fri 8
         # Jan, exact
         holidays.replace_year(store, 2027, [NEW_YEAR_2027, SPRING_2027] + REST_OF_2027, "boss")
@@ -255,7 +255,7 @@ def test_the_reminder_text_in_english_says_estimated():
     rnd = round_for(MONTHLY, "month", "2026-12", WorkCalendar())
     late = pd.DataFrame([{"name": "和平村", "received": 0, "expected": 2}])
     text = reminders.reminder_text(rnd, late, "Monthly", "en", dt.datetime(2027, 1, 4))
-    assert "due by 2027-01-07 (Thu) (estimated: the 2027 holiday schedule is not entered yet" in text
+    assert "due by 2027-01-07 (Thu) (estimated: the 2027 holiday schedule is not entered yet or not complete" in text
 
 
 def test_cli_imports_a_year_and_refuses_a_bad_file(tmp_path, monkeypatch, capsys):
