@@ -12,10 +12,9 @@ import streamlit as st
 from streamlit.errors import StreamlitAPIException
 
 from survey import answers as rules
-from survey import form_flow, periods
-from survey.form_flow import CONFIRM, DONE, KEEP_REST, NOTHING_CHANGED, SUBMITTED_ELSEWHERE, short_name
+from survey import form_flow, form_text, periods
+from survey.form_flow import CONFIRM, DONE, KEEP_REST, NOTHING_CHANGED, SUBMITTED_ELSEWHERE
 from survey.errors import message
-from survey.questionnaire.model import Text
 from survey.store import PeriodClosed, StoreError
 from ui import auth, code_entry, returns, unsaved_guard, widgets
 from ui.context import escape, lang, startup, t
@@ -66,13 +65,7 @@ def answer_callback(flow, prefix: str, key: str):
 
 
 def notice_text(flow) -> str:
-    key, params = flow.notice
-    values = {k: escape(v.get(lang())) if isinstance(v, Text) else v for k, v in params.items()}
-    if key == "still_to_answer":
-        values["questions"] = "、".join(escape(label.get(lang())) for label in params["questions"])
-    if key == "draft_restored_short" and params.get("section") is None:
-        key = "draft_restored_plain"  # restored at the confirmation
-    return t(key, **values)
+    return form_text.notice(flow, lang(), escape)
 
 
 def section_step(flow, prefix: str, fields) -> None:
@@ -137,28 +130,13 @@ def store_then_rerun(action) -> None:
         rerun_form()
 
 
-def summary_line(flow) -> str:
-    summary = flow.summary()
-    names = lambda ids: "、".join(short_name(flow.questions[i], lang()) for i in ids)  # noqa: E731
-    if summary.period is None:
-        line = t("summary_plain", n=summary.answers)
-    elif not summary.changed:
-        line = t("summary_unchanged", n=summary.answers, period=summary.period)
-    else:
-        line = t("summary_changed", n=summary.answers, same=summary.same, period=summary.period,
-                 k=len(summary.changed), names=names(summary.changed))
-    if summary.new and summary.period is not None:
-        line += " " + t("summary_new", names=names(summary.new))
-    return line
-
-
 def confirm_step(respondent, flow, prefix: str) -> None:
     """One line about what will be submitted and the submit button, visible without scrolling;
     every answer one tap away in the expander."""
     st.subheader(t("confirm_title"))
     if flow.notice:
         st.info(notice_text(flow))
-    st.markdown(escape(summary_line(flow)))
+    st.markdown(escape(form_text.summary_line(flow, lang())))
     if st.button(t("submit"), type="primary", width="stretch", key=f"submit:{prefix}"):
         store_then_rerun(lambda: form_flow.submit(store, respondent, flow))
     if st.button(t("back"), width="stretch", key=f"back:{prefix}"):

@@ -433,9 +433,17 @@ class FormFlow:
         later = [i for i in sections if i >= from_section]
         self.section = later[0] if later else sections[0]
         self.step = FILL
+        self.notice = self.still_to_answer()
+
+    def still_to_answer(self) -> tuple[str, dict] | None:
+        """The notice while answers still stop a submission (after the one-step button): how
+        many, and which in this section (also for a form reopened from its draft there)."""
+        left = self.remaining()
+        if not left or self.step != FILL:
+            return None
         here = [self.questions[qid].label for qid in left
                 if self.questions[qid].section_id == self.current.id]
-        self.notice = ("still_to_answer", {"n": len(left), "questions": here})
+        return ("still_to_answer", {"n": len(left), "questions": here})
 
     def submitted(self, receipt) -> None:
         self.step, self.receipt, self.notice = DONE, receipt, None
