@@ -13,8 +13,8 @@ import streamlit as st
 if __name__ != "__main__":  # imported by the server: build the ASGI app
     from starlette.middleware import Middleware
 
-    from ui import server
-    app = st.App(__file__, lifespan=server.lifespan, routes=server.ROUTES,
+    from ui import light_form, server
+    app = st.App(__file__, lifespan=server.lifespan, routes=server.ROUTES + light_form.ROUTES,
                  middleware=[Middleware(server.CodeLinkMiddleware),
                              Middleware(server.SsoCallbackMiddleware)])
 else:  # a page run

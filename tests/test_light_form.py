@@ -1,0 +1,140 @@
+"""The light respondent form (ui/light_form.py, issue 27) over plain HTTP, as a browser with
+JavaScript off would use it: form posts and 303s, on a real DuckDB file. The browser test is
+tests/test_browser_light_form.py."""
+
+import re
+
+import pytest
+from starlette.applications import Starlette
+from starlette.testclient import TestClient
+
+from survey import bootstrap, periods
+from survey.bootstrap import publish_dir
+from survey.store import Store
+from tests.conftest import KEY, ROOT, VILLAGE, complete_answers
+
+
+def monthly_with_last_period(db_path, codes=1, **last):
+    """A point with `codes` respondent codes, each with last month submitted."""
+    store = Store(db_path, KEY)
+    assert not publish_dir(store, ROOT / "questionnaires")[1]
+    store.add_points([VILLAGE])
+    qn = next(q for q in store.current_questionnaires() if q.id == "burden_monthly")
+    period = store.open_periods(qn)[0]
+    previous = periods.previous("month", period)
+    issued = store.issue_codes(VILLAGE.point_id, codes)
+    for i, code in enumerate(issued):
+        store.submit(store.respondent(code), qn, previous, complete_answers(**last), f"last-{i}")
+    store.close()  # the app opens the file itself
+    return issued, qn, period, previous
+
+
+@pytest.fixture
+def app_env(tmp_path, monkeypatch):
+    db = tmp_path / "survey.duckdb"
+    monkeypatch.setenv("SURVEY_DB", str(db))
+    monkeypatch.setenv("SURVEY_CODE_KEY", KEY.decode())
+    monkeypatch.setenv("SURVEY_DEMO", "0")
+    yield db
+    bootstrap.stop_all()
+
+
+def client():
+    from ui import light_form
+    return TestClient(Starlette(routes=light_form.ROUTES), follow_redirects=False)
+
+
+def fields(page: str) -> list[tuple[str, str]]:
+    """What the browser would post from the page's form (hidden fields, filled boxes, ticked
+    choices), as a JavaScript-off browser sends it."""
+    found = []
+    for tag in re.findall(r"<input[^>]*>", page):
+        attrs = dict(re.findall(r'(\w[\w-]*)="([^"]*)"', tag))
+        if "name" not in attrs or attrs.get("type") in ("radio", "checkbox") \
+                and " checked" not in tag:
+            continue
+        found.append((attrs["name"], attrs.get("value", "")))
+    return found
+
+
+def post(c, page: str, action: str, **changes):
+    data = {}
+    for name, value in [(k, v) for k, v in fields(page) if k not in changes] + \
+            list(changes.items()) + [("action", action)]:
+        data.setdefault(name, []).append(value)
+    return c.post("/f", data=data)
+
+
+def test_code_then_unchanged_month_in_two_posts(app_env):
+    codes, qn, period, previous = monthly_with_last_period(app_env)
+    with client() as c:
+        assert "填报码" in c.get("/f").text  # no session yet: the code screen
+        opened = c.get(f"/f?code={codes[0]}")
+        assert (opened.status_code, opened.headers["location"]) == (303, "/f")
+        page = c.get("/f").text
+        assert "与上期相同,一键确认" in page and f"上期值 ({previous})" in page
+        assert codes[0] not in page  # the code never shows again
+        done = post(c, page, "keep")
+        assert (done.status_code, done.headers["location"]) == (303, "/f?step=1")
+        page = c.get("/f?step=1").text
+        assert f"共 16 项答案,与上期({previous})相同。" in page
+        post(c, page, "submit")
+        page = c.get("/f?step=1").text
+        assert "已提交,谢谢!" in page and "回执编号" in page
+    store = Store(app_env, KEY)
+    try:
+        kept = store.kept(store.respondent(codes[0]), qn.id, period)
+        # last month's answers, and what an unchanged month implies ("no change in burden")
+        implied = next(q.unchanged for q in qn.questions if q.id == "burden_change")
+        assert kept[1] == complete_answers(burden_change=implied)
+    finally:
+        store.close()
+
+
+def test_a_wrong_code_is_refused_in_the_cadres_language(app_env):
+    monthly_with_last_period(app_env)
+    with client() as c:
+        answer = c.get("/f?code=AAAA-BBBB&lang=en")
+        assert answer.headers["location"] == "/f?lang=en&code_error=unknown"
+        page = c.get(answer.headers["location"]).text
+        assert 'lang="en"' in page and "This code is not known." in page
+        assert 'aria-describedby="code-err"' in page
+
+
+def test_a_changed_number_is_kept_as_a_draft_and_checked_on_next(app_env):
+    codes, *_ = monthly_with_last_period(app_env)
+    with client() as c:
+        c.get(f"/f?code={codes[0]}")
+        page = c.get("/f").text
+        # a number that is no number: kept as typed, with the core's message, at its field
+        post(c, page, "next", **{"a.documents": "4o"})
+        page = c.get("/f?step=1").text
+        assert 'value="4o"' in page and "请输入数字。" in page
+        assert 'id="f-documents" name="a.documents" value="4o" inputmode="numeric" ' \
+               'autocomplete="off" aria-invalid="true" aria-describedby="err-documents"' in page
+        post(c, page, "next", **{"a.documents": "41"})
+    with client() as c:  # a new visit (cookie kept): the draft, with the change
+        c.get(f"/f?code={codes[0]}")
+        page = c.get("/f").text
+        assert "已恢复" in page and "第 2/" in page  # where the cadre was
+        post(c, page, "back")
+        page = c.get("/f?step=1").text
+        assert 'value="41"' in page
+        assert "其余保持上期,去提交" in page  # something changed: keep the rest, not "nothing"
+
+
+def test_a_post_sent_twice_does_not_skip_a_part(app_env):
+    codes, *_ = monthly_with_last_period(app_env)
+    with client() as c:
+        c.get(f"/f?code={codes[0]}")
+        page = c.get("/f").text
+        post(c, page, "next")
+        post(c, page, "next")  # the same page posted again (a double tap, a resend)
+        assert "第 2/" in c.get("/f?step=1").text
+
+
+def test_no_session_no_post(app_env):
+    monthly_with_last_period(app_env)
+    with client() as c:
+        answer = c.post("/f", data={"action": "submit", "lang": "en"})
+        assert (answer.status_code, answer.headers["location"]) == (303, "/f?lang=en")

@@ -1,0 +1,294 @@
+"""The light respondent form (issue 27): plain HTML from the app's own HTTP routes, drawn on the
+server from the same core as the Streamlit fill page (survey.form_flow's FormFlow, drafts,
+carry-forward, soft checks, submit). No JavaScript needed: each part is a normal form post.
+
+- GET  /f            the code screen, or the form of the signed-in cadre (a cadre session
+                     cookie, the same as the Streamlit page's).
+- GET  /f?code=...   what a QR code will open: the same code checks and attempt limits as
+                     `/?code=...` (ui/server.py), then a 303 to /f without the code.
+- POST /f            one step: the answers of the part on screen, then one action (next, back,
+                     keep last period, confirm a soft check, edit a part, submit, revise).
+                     The draft is saved on the server, then a 303 back to GET /f (a reload
+                     never posts twice, and shows the draft).
+
+The server keeps no form in memory between requests: every request opens the form from the
+database (form_flow.open_form: last periods, kept submission, draft with its position and
+state), applies the post and saves the draft. `?lang=en` (kept in every link and form) gives
+English; Chinese otherwise.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+from pathlib import Path
+from urllib.parse import urlencode
+
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
+from starlette.routing import Route
+from starlette.templating import Jinja2Templates
+
+from survey import answers as rules
+from survey import form_flow, form_text, periods, signin
+from survey.errors import message
+from survey.form_flow import CONFIRM, DONE, FILL
+from survey.i18n import LANGS, t
+from survey.store import CodeError, PeriodClosed, StoreError, sessions
+from ui.server import COOKIES, CodeLinkMiddleware, _address, _no_store, _same_origin, services
+
+PATH = "/f"
+TEMPLATES = Jinja2Templates(directory=Path(__file__).parent / "templates")
+_log = logging.getLogger("survey.light_form")
+
+# What a post may ask for (the value of its `action` button); confirm:<id> and edit:<i> too.
+NEXT, BACK, KEEP, SUBMIT, REVISE = "next", "back", "keep", "submit", "revise"
+
+
+def _lang(request: Request, form=None) -> str:
+    wanted = (form or {}).get("lang") or request.query_params.get("lang")
+    return wanted if wanted in LANGS else "zh"
+
+
+def _here(lang: str, **params) -> str:
+    query = {**({"lang": lang} if lang != "zh" else {}), **params}
+    return PATH + ("?" + urlencode(query) if query else "")
+
+
+def _respondent(store, request: Request):
+    """The cadre whose code opened this browser's session, or None (no cookie, an ended or idle
+    session, a revoked code or a point no longer monitored)."""
+    found = sessions.lookup(store, request.cookies.get(COOKIES[sessions.CADRE]), sessions.CADRE,
+                            signin.CADRE_IDLE_S)
+    if found is None:
+        return None
+    try:
+        return store.respondent_by_key(found.subject)
+    except CodeError:
+        return None
+
+
+def _page(request: Request, template: str, lang: str, status: int = 200, **values) -> Response:
+    context = {"lang": lang, "html_lang": "en" if lang == "en" else "zh-CN",
+               "t": lambda key, **v: t(key, lang, **v), "here": lambda **p: _here(lang, **p),
+               **values}
+    return _no_store(TEMPLATES.TemplateResponse(request, template, context, status_code=status))
+
+
+# -- opening -----------------------------------------------------------------------------------
+async def show(request: Request) -> Response:
+    if "code" in request.query_params:  # a QR code's link: the same checks as `/?code=...`
+        return await run_in_threadpool(_open_with_code, request)
+    return await run_in_threadpool(_show, request)
+
+
+def _open_with_code(request: Request) -> Response:
+    params = list(request.query_params.multi_items())
+    code = request.query_params["code"]
+    rest = [(n, v) for n, v in params if n not in ("code", "code_error", "code_wait")]
+    try:
+        startup = services()
+        address = _address(request.scope.get("client"), request.headers,
+                           startup.config.trusted_proxies)
+        return CodeLinkMiddleware._hand_over(request, startup, code, rest, address)
+    except (StoreError, CodeError) as exc:
+        _log.error("code link while the store is unavailable: %s", exc)
+        return _no_store(RedirectResponse(_here(_lang(request)), status_code=303))
+
+
+def _code_screen(request: Request, lang: str) -> Response:
+    refused = request.query_params.get("code_error")
+    problem = None
+    if refused == "wait":
+        problem = t("code_wait", lang, seconds=max(1, int(request.query_params.get(
+            "code_wait", "1") or 1)))
+    elif refused:
+        problem = t(f"code_error_{refused}" if refused in (
+            "format", "unknown", "revoked", "inactive") else "code_error_unknown", lang)
+    return _page(request, "light_code.html", lang, problem=problem)
+
+
+def _show(request: Request, after_step: bool | None = None) -> Response:
+    lang = _lang(request)
+    try:
+        store = services().store
+        respondent = _respondent(store, request)
+        if respondent is None:
+            return _code_screen(request, lang)
+        opened = _open(store, respondent)
+    except StoreError as exc:
+        return _page(request, "light_problem.html", lang, status=503,
+                     problem=message(exc, lang))
+    if isinstance(opened, str):
+        return _page(request, "light_problem.html", lang, problem=t(opened, lang),
+                     respondent=respondent)
+    flow, open_now = opened
+    if after_step if after_step is not None else request.query_params.get("step"):
+        # back from a post: the draft was just saved, nothing was "restored"
+        flow.notice = flow.still_to_answer() if flow.finishing else None
+    return _form_page(request, lang, respondent, flow, open_now)
+
+
+def _open(store, respondent):
+    """(flow, open_now) for the point's first questionnaire and its current period, or the
+    interface key of why there is nothing to fill."""
+    questionnaires = store.questionnaires_for(respondent.point)
+    if not questionnaires:
+        return "no_questionnaire"
+    qn = questionnaires[0]
+    open_periods = store.open_periods(qn)
+    if not open_periods:
+        return "no_open_period"
+    return form_flow.open_form(store, respondent, qn, open_periods[0]), True
+
+
+# -- one step ------------------------------------------------------------------------------------
+async def step(request: Request) -> Response:
+    form = await request.form()
+    if not _same_origin(request):
+        return _no_store(Response("bad request", status_code=400))
+    return await run_in_threadpool(_step, request, form)
+
+
+def _step(request: Request, form) -> Response:
+    lang = _lang(request, form)
+    respondent = flow = None
+    try:
+        store = services().store
+        respondent = _respondent(store, request)
+        if respondent is None:
+            return _no_store(RedirectResponse(_here(lang), status_code=303))
+        opened = _open(store, respondent)
+        if isinstance(opened, str):
+            return _no_store(RedirectResponse(_here(lang), status_code=303))
+        flow, _ = opened
+        # A post from a page that no longer matches the form (sent twice, an older tab) gives
+        # its answers but not its action: "next" twice must not skip a part.
+        same_place = form.get("at") == _place(flow)
+        if flow.step == FILL:
+            _take_answers(flow, form)
+        problem = _act(store, respondent, flow, str(form.get("action", "")), lang) \
+            if same_place else None
+        form_flow.save(store, respondent, flow)
+    except PeriodClosed:
+        problem = t("period_closed", lang)
+    except StoreError as exc:
+        problem = t("save_failed", lang, error=message(exc, lang))
+    if problem and flow is None:
+        return _page(request, "light_problem.html", lang, status=503, problem=problem)
+    if problem:  # said on the page itself; what was posted is in the flow drawn there
+        return _form_page(request, lang, respondent, flow, True, problem=problem)
+    return _no_store(RedirectResponse(_here(lang, step=1), status_code=303))
+
+
+def _place(flow) -> str:
+    """Where the form is: the step, and the part while filling."""
+    return f"{flow.step}:{flow.current.id}" if flow.step == FILL else flow.step
+
+
+def _act(store, respondent, flow, action: str, lang: str) -> str | None:
+    """Apply one button; returns a problem to show, if any."""
+    if action == NEXT and flow.step == FILL:
+        flow.next()
+    elif action == BACK and flow.step != DONE:
+        flow.back()
+    elif action == KEEP and flow.offer():
+        flow.keep_last_period()
+    elif action.startswith("confirm:") and action[8:] in flow.questions:
+        flow.confirm(action[8:])
+    elif action.startswith("edit:") and action[5:].isdigit() and flow.step == CONFIRM:
+        flow.edit(min(int(action[5:]), len(flow.qn.sections) - 1))
+    elif action == SUBMIT and flow.step == CONFIRM:
+        if form_flow.submit(store, respondent, flow) is None:   # submitted elsewhere meanwhile
+            return t("submitted_elsewhere", lang, rev=flow.elsewhere.revision,
+                     at=flow.elsewhere.at.strftime("%Y-%m-%d %H:%M"))
+    elif action == REVISE and flow.step == DONE:
+        flow.revise()
+    return None
+
+
+def _take_answers(flow, form) -> None:
+    """The answers of the part that was on screen (`shown`: its questions; an unticked box
+    list sends nothing). Only a value that differs from the form's is set: setting an
+    unchanged one would count the question as touched."""
+    for qid in form.getlist("shown"):
+        q = flow.questions.get(qid)
+        if q is None:
+            continue
+        value = _read(q, form)
+        if rules.from_input(q, value) != flow.answers.get(qid):
+            flow.set_answer(qid, value)
+        if q.other:
+            text = _text(form.get(f"a.{rules.other_key(qid)}"))
+            if (None if rules.is_blank(text) else text) != flow.answers.get(rules.other_key(qid)):
+                flow.set_answer(rules.other_key(qid), text)
+
+
+def _text(value) -> str | None:
+    # browsers send a text area's line breaks as CRLF: the cadre typed "\n"
+    return None if value is None else str(value).replace("\r\n", "\n")
+
+
+def _read(q, form):
+    """One question's value from the post, as the core takes it (answers.from_input)."""
+    name = f"a.{q.id}"
+    if q.type in ("integer", "decimal"):
+        return _number(form.get(name))
+    if q.type == "multiple_choice":
+        return [v for v in form.getlist(name)]
+    if q.type == "yes_no":
+        return {"1": True, "0": False}.get(form.get(name))
+    if q.type == "matrix":
+        rows = {r.id: form.get(f"{name}.{r.id}") for r in q.rows}
+        return {k: v for k, v in rows.items() if v} or None
+    return _text(form.get(name)) or None
+
+
+def _number(raw) -> float | str | None:
+    """A typed number; text that is no number is kept as typed (validation then asks for a
+    number, and the cadre sees what they typed)."""
+    text = (raw or "").strip()
+    if not text:
+        return None
+    try:
+        value = float(text)
+    except ValueError:
+        return text
+    return value if math.isfinite(value) else text
+
+
+# -- drawing -------------------------------------------------------------------------------------
+def _shown_value(q, value) -> str:
+    """A number as typed (40, 6.5), text as text, nothing as empty."""
+    if rules.is_blank(value):
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+def _form_page(request: Request, lang: str, respondent, flow, open_now: bool,
+               problem: str | None = None) -> Response:
+    values = {"respondent": respondent, "flow": flow, "open_now": open_now, "problem": problem,
+              "at": _place(flow), "rules": rules, "value": _shown_value,
+              "period_label": periods.label(flow.qn.period, flow.period, lang)}
+    if flow.notice:
+        values["notice"] = form_text.notice(flow, lang)
+    if flow.step == FILL:
+        answered, asked = flow.progress()
+        values.update(answered=answered, asked=asked, offer=flow.offer(),
+                      questions=[(q, flow.message(q.id), None if flow.message(q.id)
+                                  else flow.soft_check(q.id)) for q in flow.shown_questions()])
+    elif flow.step == CONFIRM:
+        values.update(summary=form_text.summary_line(flow, lang), shown=flow.visible())
+    else:
+        r = flow.receipt
+        values["receipt"] = t("receipt" if r.revision > 1 else "receipt_first", lang,
+                              id=r.submission_id, at=r.submitted_at.strftime("%Y-%m-%d %H:%M"),
+                              period=periods.label(flow.qn.period, r.period_key, lang),
+                              rev=r.revision).replace("  \n", "\n")
+    return _page(request, "light_form.html", lang, **values)
+
+
+ROUTES = [Route(PATH, show, methods=["GET"]), Route(PATH, step, methods=["POST"])]
