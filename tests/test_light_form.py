@@ -138,3 +138,27 @@ def test_no_session_no_post(app_env):
     with client() as c:
         answer = c.post("/f", data={"action": "submit", "lang": "en"})
         assert (answer.status_code, answer.headers["location"]) == (303, "/f?lang=en")
+
+
+def test_a_post_from_another_site_is_refused(app_env):
+    codes, *_ = monthly_with_last_period(app_env)
+    with client() as c:
+        c.get(f"/f?code={codes[0]}")
+        page = c.get("/f").text
+        data = dict(fields(page), action="keep")
+        assert c.post("/f", data=data, headers={"origin": "https://evil.example"}
+                      ).status_code == 400
+        # Chromium sends `Origin: null` under a no-referrer policy: the page must not set it
+        assert c.get("/f").headers["referrer-policy"] == "same-origin"
+        assert "与上期相同,一键确认" in c.get("/f").text  # nothing was done
+
+
+def test_the_form_in_english(app_env):
+    codes, *_ = monthly_with_last_period(app_env)
+    with client() as c:
+        c.get(f"/f?code={codes[0]}&lang=en")
+        page = c.get("/f?lang=en").text
+        assert '<html lang="en">' in page and "Nothing changed since last period" in page
+        assert "How many documents, notices and informal letters" in page
+        post(c, page, "keep")  # the language rides along with the post
+        assert "the same as last period" in c.get("/f?lang=en&step=1").text

@@ -73,7 +73,12 @@ def _page(request: Request, template: str, lang: str, status: int = 200, **value
     context = {"lang": lang, "html_lang": "en" if lang == "en" else "zh-CN",
                "t": lambda key, **v: t(key, lang, **v), "here": lambda **p: _here(lang, **p),
                **values}
-    return _no_store(TEMPLATES.TemplateResponse(request, template, context, status_code=status))
+    response = _no_store(TEMPLATES.TemplateResponse(request, template, context,
+                                                     status_code=status))
+    # Not no-referrer: with it Chromium sends its form posts with `Origin: null`, and the
+    # same-origin check refuses them. No code is ever in this page's address.
+    response.headers["Referrer-Policy"] = "same-origin"
+    return response
 
 
 # -- opening -----------------------------------------------------------------------------------

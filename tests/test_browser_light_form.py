@@ -1,0 +1,80 @@
+"""The light form (/f, issue 27) in real Chromium with JavaScript OFF, on a phone (375 x 800,
+zh-CN), against the real app (`streamlit run`): every step is a plain form post.
+
+An unchanged month: the QR-style link, then two taps to the receipt, nothing typed. A changed
+number survives a reload: the draft the step saved brings it back."""
+
+import time
+
+import pytest
+
+from tests.browser_support import CHROMIUM_ARGS, require_chromium, running_app
+from tests.conftest import KEY, complete_answers
+from tests.test_light_form import monthly_with_last_period
+
+playwright = pytest.importorskip("playwright.sync_api")
+
+WIDTH, HEIGHT = 375, 800
+LABEL = "本月收到上级文件、通知、便函共几件?"  # the first question: a real <label> finds it
+
+
+@pytest.fixture(scope="module")
+def app(tmp_path_factory):
+    """The real app on a DuckDB file with two codes, each with last month submitted."""
+    db = tmp_path_factory.mktemp("light") / "survey.duckdb"
+    codes, qn, period, previous = monthly_with_last_period(db, codes=2)
+    env = {"SURVEY_DB": str(db), "SURVEY_CODE_KEY": KEY.decode(), "SURVEY_DEMO": "0",
+           "SURVEY_SNAPSHOT_MINUTES": "0"}
+    with running_app(env) as url, playwright.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=require_chromium(), args=CHROMIUM_ARGS)
+        yield url, browser, codes, qn, period, previous, db
+        browser.close()
+
+
+def phone(browser):
+    context = browser.new_context(viewport={"width": WIDTH, "height": HEIGHT}, locale="zh-CN",
+                                  java_script_enabled=False)
+    return context, context.new_page()
+
+
+def test_unchanged_month_in_two_taps_without_javascript(app, tmp_path):
+    url, browser, codes, qn, period, previous, _ = app
+    context, page = phone(browser)
+    page.goto(f"{url}/f?code={codes[0]}")  # what a QR code will open
+    assert page.url == f"{url}/f"  # the code is out of the address at once
+    keep = page.get_by_role("button", name="与上期相同,一键确认")
+    box = keep.bounding_box()
+    assert box["y"] + box["height"] <= HEIGHT and box["height"] >= 44  # in view, tappable
+    assert page.get_by_label(LABEL).input_value() == str(complete_answers()["documents"])
+    assert page.get_by_text(f"上期值 ({previous})").count() > 0  # carried values say so
+    page.screenshot(path=str(tmp_path / "1-opened.png"))
+    taps = 0
+    started = time.perf_counter()
+    keep.click()
+    taps += 1
+    page.get_by_text(f"共 16 项答案,与上期({previous})相同。").wait_for()
+    page.screenshot(path=str(tmp_path / "2-confirm.png"))
+    page.get_by_role("button", name="提交").click()
+    taps += 1
+    page.get_by_text("已提交,谢谢!").wait_for()
+    page.screenshot(path=str(tmp_path / "3-receipt.png"))
+    assert taps == 2 and page.get_by_text("回执编号").count() == 1
+    print(f"unchanged month, first tap to receipt: {time.perf_counter() - started:.2f} s")
+    context.close()
+
+
+def test_a_changed_number_survives_a_reload_without_javascript(app):
+    url, browser, codes, qn, *_ = app
+    context, page = phone(browser)
+    page.goto(f"{url}/f?code={codes[1]}")
+    field = page.get_by_label(LABEL)
+    assert field.input_value() == str(complete_answers()["documents"])
+    field.fill("41")
+    page.get_by_role("button", name="下一步", exact=True).click()  # a step: the draft is saved
+    page.get_by_text("第 2/").wait_for()
+    page.reload()
+    page.get_by_text("第 2/").wait_for()  # back where the cadre was
+    page.get_by_role("button", name="上一步").click()
+    assert page.get_by_label(LABEL).input_value() == "41"
+    assert page.get_by_text("其余保持上期,去提交").count() == 1  # it counts as changed
+    context.close()
