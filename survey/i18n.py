@@ -38,6 +38,9 @@ STRINGS: dict[str, tuple[str, str]] = {
     "nothing_changed_help": ("沿用全部上期答案,直接到提交确认;不能沿用的题目会先带您过去。", "Keep all of last period's answers and go straight to the confirmation; anything that cannot carry comes first."),
     "carried_marker": ("上期值", "last period"),
     "draft_restored": ("已恢复您 {at} 保存的草稿。", "Your draft saved at {at} is restored."),
+    "draft_failed_light": ("草稿暂时无法保存到服务器:{error} 您填的内容仍在本页,请稍后再点一次按钮。",
+                           "The draft could not be saved on the server: {error} What you entered "
+                           "is still on this page; tap the button again in a moment."),
     "draft_failed": ("草稿暂时无法保存到服务器:{error} 本页会自动重试,请勿关闭本页。",
                      "The draft could not be saved on the server: {error} This page keeps "
                      "trying; keep it open."),

@@ -162,3 +162,16 @@ def test_the_form_in_english(app_env):
         assert "How many documents, notices and informal letters" in page
         post(c, page, "keep")  # the language rides along with the post
         assert "the same as last period" in c.get("/f?lang=en&step=1").text
+
+
+def test_leave_ends_the_session_on_a_shared_pc(app_env):
+    codes, *_ = monthly_with_last_period(app_env)
+    with client() as c:
+        c.get(f"/f?code={codes[0]}")
+        token = c.cookies["survey_cadre"]
+        assert "与上期相同" in c.get("/f").text
+        left = c.post("/f", data={"action": "leave"})
+        assert (left.status_code, left.headers["location"]) == (303, "/f")
+        assert "survey_cadre" not in c.cookies and "填报码" in c.get("/f").text
+        c.cookies.set("survey_cadre", token)  # a copy of the cookie kept elsewhere: useless
+        assert "填报码" in c.get("/f").text

@@ -43,7 +43,7 @@ TEMPLATES = Jinja2Templates(directory=Path(__file__).parent / "templates")
 _log = logging.getLogger("survey.light_form")
 
 # What a post may ask for (the value of its `action` button); confirm:<id> and edit:<i> too.
-NEXT, BACK, KEEP, SUBMIT, REVISE = "next", "back", "keep", "submit", "revise"
+NEXT, BACK, KEEP, SUBMIT, REVISE, LEAVE = "next", "back", "keep", "submit", "revise", "leave"
 
 
 def _lang(request: Request, form=None) -> str:
@@ -97,7 +97,7 @@ def _open_with_code(request: Request) -> Response:
         address = _address(request.scope.get("client"), request.headers,
                            startup.config.trusted_proxies)
         return CodeLinkMiddleware._hand_over(request, startup, code, rest, address)
-    except (StoreError, CodeError) as exc:
+    except StoreError as exc:
         _log.error("code link while the store is unavailable: %s", exc)
         return _no_store(RedirectResponse(_here(_lang(request)), status_code=303))
 
@@ -114,7 +114,7 @@ def _code_screen(request: Request, lang: str) -> Response:
     return _page(request, "light_code.html", lang, problem=problem)
 
 
-def _show(request: Request, after_step: bool | None = None) -> Response:
+def _show(request: Request) -> Response:
     lang = _lang(request)
     try:
         store = services().store
@@ -129,7 +129,7 @@ def _show(request: Request, after_step: bool | None = None) -> Response:
         return _page(request, "light_problem.html", lang, problem=t(opened, lang),
                      respondent=respondent)
     flow, open_now = opened
-    if after_step if after_step is not None else request.query_params.get("step"):
+    if request.query_params.get("step"):
         # back from a post: the draft was just saved, nothing was "restored"
         flow.notice = flow.still_to_answer() if flow.finishing else None
     return _form_page(request, lang, respondent, flow, open_now)
@@ -158,9 +158,12 @@ async def step(request: Request) -> Response:
 
 def _step(request: Request, form) -> Response:
     lang = _lang(request, form)
+    action = str(form.get("action", ""))
     respondent = flow = None
     try:
         store = services().store
+        if action == LEAVE:
+            return _leave(store, request, lang)
         respondent = _respondent(store, request)
         if respondent is None:
             return _no_store(RedirectResponse(_here(lang), status_code=303))
@@ -173,18 +176,26 @@ def _step(request: Request, form) -> Response:
         same_place = form.get("at") == _place(flow)
         if flow.step == FILL:
             _take_answers(flow, form)
-        problem = _act(store, respondent, flow, str(form.get("action", "")), lang) \
-            if same_place else None
+        problem = _act(store, respondent, flow, action, lang) if same_place else None
         form_flow.save(store, respondent, flow)
     except PeriodClosed:
         problem = t("period_closed", lang)
-    except StoreError as exc:
-        problem = t("save_failed", lang, error=message(exc, lang))
+    except StoreError as exc:  # the page comes back with what was posted, and says so
+        problem = t("save_failed" if action == SUBMIT else "draft_failed_light", lang,
+                    error=message(exc, lang))
     if problem and flow is None:
         return _page(request, "light_problem.html", lang, status=503, problem=problem)
     if problem:  # said on the page itself; what was posted is in the flow drawn there
         return _form_page(request, lang, respondent, flow, True, problem=problem)
     return _no_store(RedirectResponse(_here(lang, step=1), status_code=303))
+
+
+def _leave(store, request: Request, lang: str) -> Response:
+    """退出 on a shared office PC: the session ends, the next person starts at the code screen."""
+    sessions.end(store, request.cookies.get(COOKIES[sessions.CADRE]), "leave")
+    response = RedirectResponse(_here(lang), status_code=303)
+    response.delete_cookie(COOKIES[sessions.CADRE], path="/", httponly=True, samesite="lax")
+    return _no_store(response)
 
 
 def _place(flow) -> str:
