@@ -2,6 +2,7 @@
 JavaScript off would use it: form posts and 303s, on a real DuckDB file. The browser test is
 tests/test_browser_light_form.py."""
 
+import html
 import re
 
 import pytest
@@ -53,7 +54,7 @@ def fields(page: str) -> list[tuple[str, str]]:
         if "name" not in attrs or attrs.get("type") in ("radio", "checkbox") \
                 and " checked" not in tag:
             continue
-        found.append((attrs["name"], attrs.get("value", "")))
+        found.append((attrs["name"], html.unescape(attrs.get("value", ""))))
     return found
 
 
@@ -175,3 +176,20 @@ def test_leave_ends_the_session_on_a_shared_pc(app_env):
         assert "survey_cadre" not in c.cookies and "填报码" in c.get("/f").text
         c.cookies.set("survey_cadre", token)  # a copy of the cookie kept elsewhere: useless
         assert "填报码" in c.get("/f").text
+
+
+def test_an_older_tab_does_not_put_its_values_back(app_env):
+    """Two tabs of one cadre: the newer one changed a number and went on; the older page,
+    posted afterwards, keeps its own changes but does not undo the other's."""
+    codes, *_ = monthly_with_last_period(app_env)
+    with client() as c:
+        c.get(f"/f?code={codes[0]}")
+        older = c.get("/f").text
+        newer = c.get("/f").text
+        post(c, newer, "next", **{"a.documents": "41"})
+        post(c, older, "next", **{"a.meetings": "10"})  # the older tab: 40 documents on it
+        page = c.get("/f?step=1").text
+        assert "第 2/" in page  # one "next" each: the older page's did not count twice
+        post(c, page, "back")
+        page = c.get("/f?step=1").text
+        assert 'name="a.documents" value="41"' in page and 'name="a.meetings" value="10"' in page

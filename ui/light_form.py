@@ -19,6 +19,7 @@ English; Chinese otherwise.
 
 from __future__ import annotations
 
+import json
 import logging
 import math
 from pathlib import Path
@@ -225,20 +226,43 @@ def _act(store, respondent, flow, action: str, lang: str) -> str | None:
 
 
 def _take_answers(flow, form) -> None:
-    """The answers of the part that was on screen (`shown`: its questions; an unticked box
-    list sends nothing). Only a value that differs from the form's is set: setting an
-    unchanged one would count the question as touched."""
+    """The answers the cadre changed on the part that was on screen: a field whose posted value
+    differs from the one the page drew (`drawn`, JSON). Only those are set: an unchanged field
+    must not count as touched, and a page drawn before another tab saved must not put its old
+    values back over that tab's (no silent last-writer-wins; the other tab's answers stay
+    unless this page changed the same question)."""
+    try:
+        drawn = json.loads(form.get("drawn") or "{}")
+    except ValueError:
+        drawn = {}
     for qid in form.getlist("shown"):
         q = flow.questions.get(qid)
-        if q is None:
+        if q is None or qid not in drawn:
             continue
         value = _read(q, form)
-        if rules.from_input(q, value) != flow.answers.get(qid):
+        if _differs(rules.from_input(q, value), drawn[qid]):
             flow.set_answer(qid, value)
+        other = rules.other_key(qid)
+        if q.other and other in drawn:
+            text = _text(form.get(f"a.{other}")) or None
+            if text != drawn[other]:
+                flow.set_answer(other, text)
+
+
+def _differs(posted, drawn) -> bool:
+    if isinstance(posted, list) and isinstance(drawn, list):  # ticked boxes: order is no change
+        return sorted(map(str, posted)) != sorted(map(str, drawn))
+    return posted != drawn
+
+
+def _drawn(flow, questions) -> str:
+    """What the page shows in its fields, for _take_answers to tell what the cadre changed."""
+    shown = {}
+    for q in questions:
+        shown[q.id] = flow.answers.get(q.id)
         if q.other:
-            text = _text(form.get(f"a.{rules.other_key(qid)}"))
-            if (None if rules.is_blank(text) else text) != flow.answers.get(rules.other_key(qid)):
-                flow.set_answer(rules.other_key(qid), text)
+            shown[rules.other_key(q.id)] = flow.answers.get(rules.other_key(q.id))
+    return json.dumps(shown, ensure_ascii=False, default=str)
 
 
 def _text(value) -> str | None:
@@ -293,9 +317,11 @@ def _form_page(request: Request, lang: str, respondent, flow, open_now: bool,
         values["notice"] = form_text.notice(flow, lang)
     if flow.step == FILL:
         answered, asked = flow.progress()
+        shown = flow.shown_questions()
         values.update(answered=answered, asked=asked, offer=flow.offer(),
+                      drawn=_drawn(flow, shown),
                       questions=[(q, flow.message(q.id), None if flow.message(q.id)
-                                  else flow.soft_check(q.id)) for q in flow.shown_questions()])
+                                  else flow.soft_check(q.id)) for q in shown])
     elif flow.step == CONFIRM:
         values.update(summary=form_text.summary_line(flow, lang), shown=flow.visible())
     else:
