@@ -181,6 +181,9 @@ class FormFlow:
                           if k in self.questions}
         self.checks_asked = {k: SoftCheck(k, *v) for k, v in state.get("checks", {}).items()
                              if k in self.questions}
+        # parts whose "next" was tapped with answers missing: their messages stay on (the
+        # light form opens the form from its draft on every request)
+        self.shown_required = set(state.get("tried", [])) & {s.id for s in self.qn.sections}
         self.unchanged_used = bool(state.get("unchanged"))
         self.finishing = bool(state.get("finishing"))
         self.revision = bool(state.get("revision"))
@@ -481,7 +484,8 @@ class FormFlow:
                 "confirmed": self.confirmed,
                 "checks": {k: [c.value, c.reference] for k, c in self.checks_asked.items()},
                 "unchanged": self.unchanged_used, "finishing": self.finishing,
-                "revision": self.revision, "step": self.step, "base": self.base_revision}
+                "revision": self.revision, "step": self.step, "base": self.base_revision,
+                "tried": sorted(self.shown_required)}
 
     def fingerprint(self) -> str:
         return json.dumps([self.answers, self.current.id, self.state()], sort_keys=True,

@@ -193,3 +193,19 @@ def test_an_older_tab_does_not_put_its_values_back(app_env):
         post(c, page, "back")
         page = c.get("/f?step=1").text
         assert 'name="a.documents" value="41"' in page and 'name="a.meetings" value="10"' in page
+
+
+def test_next_with_an_answer_missing_says_which_after_the_redirect(app_env):
+    codes, *_ = monthly_with_last_period(app_env)
+    with client() as c:
+        c.get(f"/f?code={codes[0]}")
+        page = c.get("/f").text
+        while "检查答案" not in page:  # to the last part (the carried ones pass)
+            post(c, page, "next")
+            page = c.get("/f?step=1").text
+        assert "请填写此项。" not in page  # not before the cadre tried to go on
+        post(c, page, "next")
+        page = c.get("/f?step=1").text
+        assert "检查答案" in page  # still here
+        assert '<p class="err" id="err-burden_change">请填写此项。</p>' in page
+        assert 'aria-invalid="true" aria-describedby="err-burden_change"' in page
