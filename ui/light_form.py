@@ -6,8 +6,9 @@ carry-forward, soft checks, submit). No JavaScript needed: each part is a normal
                      cookie, the same as the Streamlit page's).
 - GET  /f?code=...   what a QR code will open: the same code checks and attempt limits as
                      `/?code=...` (ui/server.py), then a 303 to /f without the code.
-- POST /f            one step: the answers of the part on screen, then one action (next, back,
-                     keep last period, confirm a soft check, edit a part, submit, revise).
+- POST /f            one step: the answers changed on the part on screen, then one action
+                     (next, back, keep last period, confirm a soft check, edit a part, submit,
+                     revise, leave).
                      The draft is saved on the server, then a 303 back to GET /f (a reload
                      never posts twice, and shows the draft).
 
