@@ -173,3 +173,12 @@ def sso_sign_in(store, claims: Mapping, now: float | None = None) -> Outcome:
     store.signed_in(username)
     store.audit(username, "login", method=sessions.SSO, subject=sso.subject(claims))
     return Outcome(token=token, subject=username)
+
+
+def code_refusal(reason: str, wait_s: float, lang: str) -> str:
+    """What a refused code (Outcome.reason) means for the cadre, in their language."""
+    from survey.i18n import t
+    if reason == "wait":
+        return t("code_wait", lang, seconds=max(1, round(wait_s)))
+    return t(f"code_error_{reason}" if reason in ("format", "unknown", "revoked", "inactive")
+             else "code_error_unknown", lang)

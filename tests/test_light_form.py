@@ -100,6 +100,9 @@ def test_a_wrong_code_is_refused_in_the_cadres_language(app_env):
         page = c.get(answer.headers["location"]).text
         assert 'lang="en"' in page and "This code is not known." in page
         assert 'aria-describedby="code-err"' in page
+        for wait in ("30", "x", "nan", "inf"):  # an address edited by hand is no crash
+            page = c.get(f"/f?code_error=wait&code_wait={wait}")
+            assert page.status_code == 200 and "秒" in page.text
 
 
 def test_a_changed_number_is_kept_as_a_draft_and_checked_on_next(app_env):

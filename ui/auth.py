@@ -308,10 +308,7 @@ def cadre_sign_in(code: str) -> str | None:
 
 
 def code_message(reason: str, wait_s: float = 0) -> str:
-    if reason == "wait":
-        return t("code_wait", seconds=max(1, round(wait_s)))
-    return t(f"code_error_{reason}") if reason in ("format", "unknown", "revoked", "inactive") \
-        else t("code_error_unknown")
+    return signin.code_refusal(reason, wait_s, lang())
 
 
 def cadre_leave() -> None:

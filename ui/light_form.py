@@ -105,14 +105,14 @@ def _open_with_code(request: Request) -> Response:
 
 
 def _code_screen(request: Request, lang: str) -> Response:
+    """A code the server refused comes back as ?code_error=...&code_wait=... (never the code)."""
     refused = request.query_params.get("code_error")
-    problem = None
-    if refused == "wait":
-        problem = t("code_wait", lang, seconds=max(1, int(request.query_params.get(
-            "code_wait", "1") or 1)))
-    elif refused:
-        problem = t(f"code_error_{refused}" if refused in (
-            "format", "unknown", "revoked", "inactive") else "code_error_unknown", lang)
+    try:
+        wait = float(request.query_params.get("code_wait") or 0)
+    except ValueError:
+        wait = 0
+    wait = wait if math.isfinite(wait) else 0
+    problem = signin.code_refusal(refused, wait, lang) if refused else None
     return _page(request, "light_code.html", lang, problem=problem)
 
 
