@@ -212,3 +212,41 @@ def test_next_with_an_answer_missing_says_which_after_the_redirect(app_env):
         assert "检查答案" in page  # still here
         assert '<p class="err" id="err-burden_change">请填写此项。</p>' in page
         assert 'aria-invalid="true" aria-describedby="err-burden_change"' in page
+
+
+def test_a_soft_check_is_asked_once_and_confirmed_with_a_post(app_env):
+    codes, *_ = monthly_with_last_period(app_env)  # 6.5 meeting hours last month
+    with client() as c:
+        c.get(f"/f?code={codes[0]}")
+        post(c, c.get("/f").text, "next", **{"a.meeting_hours": "60"})
+        page = c.get("/f?step=1").text
+        assert "第 1/" in page and "与上期差异较大,请确认(近几期一般为 6.5小时)。" in page
+        post(c, page, "confirm:meeting_hours")
+        page = c.get("/f?step=1").text
+        assert "与上期差异较大" not in page and 'value="60"' in page
+        post(c, page, "next")
+        assert "第 2/" in c.get("/f?step=1").text
+
+
+def test_a_submitted_month_is_revised_through_the_form(app_env):
+    codes, qn, period, _ = monthly_with_last_period(app_env)
+    with client() as c:
+        c.get(f"/f?code={codes[0]}")
+        post(c, c.get("/f").text, "keep")
+        post(c, c.get("/f?step=1").text, "submit")
+        post(c, c.get("/f?step=1").text, "revise")
+        page = c.get("/f?step=1").text
+        assert "其余保持不变,去提交" in page  # a revision: the rest stays as submitted
+        post(c, page, "keep", **{"a.documents": "44"})
+        page = c.get("/f?step=1").text
+        # a changed month: "no change in burden" is no longer implied, so it is asked
+        assert "还需回答 1 题:与上期相比,您的工作负担" in page
+        post(c, page, "next", **{"a.burden_change": "4"})
+        post(c, c.get("/f?step=1").text, "submit")
+        assert "第 2 版" in c.get("/f?step=1").text
+    store = Store(app_env, KEY)
+    try:
+        receipt, answers = store.kept(store.respondent(codes[0]), qn.id, period)
+        assert (receipt.revision, answers["documents"], answers["burden_change"]) == (2, 44, "4")
+    finally:
+        store.close()
