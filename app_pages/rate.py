@@ -11,7 +11,7 @@ import uuid
 import streamlit as st
 
 from survey import answers as rules
-from survey import periods, throttle
+from survey import code_sheet, periods, throttle
 from survey.errors import message
 from survey.store import AlreadySubmitted, PeriodClosed, Respondent, StoreError
 from survey.store import clues
@@ -21,12 +21,7 @@ from ui.context import escape, lang, startup, t, tr
 store = startup().store
 point = store.point(st.query_params.get("point", ""))
 public = store.questionnaires_for(point, "public") if point is not None and point.active else []
-# Posters printed before public questionnaires existed say /rate?point=ID: that is 万人评, also
-# once the point has other public questionnaires (whose links carry their q).
-RATING = "public_rating"
-wanted = st.query_params.get("q")
-qn = next((q for q in public if q.id == (wanted or RATING)), None) or \
-    (public[0] if public and not wanted else None)
+qn = code_sheet.opened_by_link(public, st.query_params.get("q"))
 if qn is None:
     st.title(tr("服务评价", "Rate the service"))
     st.info(tr("请扫描办事场所张贴的二维码进行评价。", "Please open this page from the QR code "
