@@ -16,7 +16,8 @@ if __name__ != "__main__":  # imported by the server: build the ASGI app
     from ui import light_form, server
     app = st.App(__file__, lifespan=server.lifespan, routes=server.ROUTES + light_form.ROUTES,
                  middleware=[Middleware(server.CodeLinkMiddleware),
-                             Middleware(server.SsoCallbackMiddleware)])
+                             Middleware(server.SsoCallbackMiddleware),
+                             Middleware(server.PublicRaterMiddleware)])
 else:  # a page run
     from survey import access
     from ui import auth, framework_text, phone, place, widgets

@@ -1,6 +1,6 @@
 """Public questionnaires (audience: public), opened from a point's QR code or link:
-`/rate?point=ID&q=QUESTIONNAIRE` (without q: the first public questionnaire for the point, the
-万人评 rating). No sign-in and nothing identifying stored: the rater is a keyed pseudonym of
+`/rate?point=ID&q=QUESTIONNAIRE` (without q: the 万人评 rating, or the point's first public
+questionnaire if it has no 万人评). No sign-in and nothing identifying stored: the rater is a keyed pseudonym of
 this browser at this point; one answer per browser, point, questionnaire and period, and a
 few per client address and point a day (survey.throttle)."""
 
@@ -11,7 +11,7 @@ import uuid
 import streamlit as st
 
 from survey import answers as rules
-from survey import periods, throttle
+from survey import code_sheet, periods, throttle
 from survey.errors import message
 from survey.store import AlreadySubmitted, PeriodClosed, Respondent, StoreError
 from survey.store import clues
@@ -21,9 +21,7 @@ from ui.context import escape, lang, startup, t, tr
 store = startup().store
 point = store.point(st.query_params.get("point", ""))
 public = store.questionnaires_for(point, "public") if point is not None and point.active else []
-wanted = st.query_params.get("q")
-qn = next((q for q in public if q.id == wanted), None) if wanted else \
-    (public[0] if public else None)
+qn = code_sheet.opened_by_link(public, st.query_params.get("q"))
 if qn is None:
     st.title(tr("服务评价", "Rate the service"))
     st.info(tr("请扫描办事场所张贴的二维码进行评价。", "Please open this page from the QR code "
@@ -51,6 +49,24 @@ if store.kept(rater, qn.id, period):  # this browser answered before, in an earl
                   "Thank you!"))
     st.stop()
 
+# Beyond one per browser: a few per address and point a day, whatever the cookies say. Said
+# before the form, not after it is filled (a service hall's shared Wi-Fi reaches it first).
+client = throttle.key("client", auth.address() or "unknown")
+client_at_point = throttle.key("client-point", f"{auth.address() or 'unknown'}|{point.point_id}")
+
+
+def too_many() -> bool:
+    return auth.limits().ratings.wait_s(client) > 0 \
+        or auth.limits().ratings_point.wait_s(client_at_point) > 0
+
+
+TOO_MANY = tr("这台设备(或同一网络)短时间内提交了较多评价,请稍后再试,谢谢理解。",
+              "Many answers from this device (or this network) in a short time; please try "
+              "again later. Thank you.")
+if too_many():
+    st.warning(TOO_MANY)
+    st.stop()
+
 answers = st.session_state.setdefault("rating", {}).setdefault(qn.id, {})
 token = st.session_state.setdefault("rating_tokens", {}).setdefault(qn.id, uuid.uuid4().hex)
 # A change reaches `answers` before the rerun (on_change), so a follow-up it makes relevant
@@ -62,17 +78,14 @@ for q in qn.questions:
                                          (t("yes"), t("no")), t("choose"),
                                          on_change=answers.__setitem__,
                                          other=answers.get(rules.other_key(q.id)))
+        if q.hint:  # e.g. 万人评's "请勿填写姓名、电话。"
+            st.caption(escape(q.hint.get(lang())))
 errors = rules.validate(qn, answers)
-# Beyond one per browser: a few per address and point a day, whatever the cookies say.
-client = throttle.key("client", auth.address() or "unknown")
-client_at_point = throttle.key("client-point", f"{auth.address() or 'unknown'}|{point.point_id}")
 if st.button(tr("提交", "Submit"), type="primary", width="stretch"):
     if errors:
         st.error(tr("请完成带 * 的题目。", "Please answer the questions marked *."))
-    elif auth.limits().ratings.wait_s(client) > 0 \
-            or auth.limits().ratings_point.wait_s(client_at_point) > 0:
-        st.warning(tr("这台设备短时间内提交了较多评价,请稍后再试,谢谢理解。",
-                      "Many ratings from this device in a short time; please try again later."))
+    elif too_many():
+        st.warning(TOO_MANY)
     else:
         try:
             clues.register_public_rater(store, key, point.point_id)

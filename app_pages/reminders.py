@@ -203,8 +203,19 @@ with outbox_tab:
             period = st.selectbox(t("period"), periods.recent(qn_now.period, dt.date.today(), 3))
             if st.form_submit_button(tr("发送", "Send")):
                 # without a saved rule the default rule shown above decides the deadline
-                outbox.queue_now(store, channel_id, qn_now.id, period, viewer.username)
-                wake()
-                place.keep("queued", tr("已放入发件箱。", "Queued in the outbox."),
-                           rerun=True)  # the outbox above lists the message
+                if outbox.queue_now(store, channel_id, qn_now.id, period, viewer.username):
+                    wake()
+                    place.forget("not_queued")
+                    place.keep("queued", tr("已放入发件箱。", "Queued in the outbox."),
+                               rerun=True)  # the outbox above lists the message
+                else:
+                    minutes = int(outbox.AGAIN_AFTER.total_seconds() // 60)
+                    place.forget("queued")
+                    place.keep("not_queued", tr(
+                        f"这条催报已在发件箱中或刚刚发出,{minutes} 分钟内不重复发送,以免群里收到两遍。",
+                        f"This reminder is already in the outbox or was just sent; it is not "
+                        f"sent again within {minutes} minutes, so the group does not get it "
+                        "twice."), rerun=True)
         place.success("queued")
+        if not_queued := place.kept("not_queued"):
+            st.info(not_queued)

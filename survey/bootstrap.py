@@ -144,6 +144,11 @@ def running(config: Config) -> Startup | None:
     return _started.get(str(config.store_target))
 
 
+def is_running(startup: Startup) -> bool:
+    """False once stop() ended it (a server shutting down; a test that started it ended)."""
+    return _started.get(str(startup.config.store_target)) is startup
+
+
 def started(config: Config) -> Startup:
     """The process's running services for this database: started by the server's lifespan at
     start-up, or by the first page run where there is no server (AppTest). Once per database."""

@@ -67,11 +67,20 @@ def public_link(base_url: str, point_id: str, questionnaire_id: str) -> str:
     return f"{base_url.rstrip('/')}/rate?{query}"
 
 
+RATING = "public_rating"  # the 万人评 questionnaire
 RATING_TITLE = "请为我们的服务打分(万人评)"
 
 
+def opened_by_link(public: list, wanted: str | None):
+    """The public questionnaire a link opens: the one its `q` names (None if the point has no
+    such one), or without `q` 万人评, which posters printed before other public questionnaires
+    existed mean (the point's first public questionnaire if it has no 万人评)."""
+    chosen = next((q for q in public if q.id == (wanted or RATING)), None)
+    return chosen or (public[0] if public and not wanted else None)
+
+
 def render_public(point_name: str, base_url: str, point_id: str,
-                  questionnaires: list[tuple[str, str]] = (("public_rating", RATING_TITLE),)
+                  questionnaires: list[tuple[str, str]] = ((RATING, RATING_TITLE),)
                   ) -> str:
     """The public QR codes to post at a point: one per public questionnaire for its kind of
     point, (id, title), and one to report a problem."""

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import io
 
+import numpy as np
 import pandas as pd
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -34,10 +35,30 @@ def safe_cell(cell):
     return cell
 
 
+def list_text(value):
+    """A list cell (a multiple choice's codes, from a DuckDB LIST column: a numpy array) as
+    the CLI export writes it, [1, 5]; pandas wrote ['1' '5']. Other values as they are."""
+    if isinstance(value, (list, tuple, np.ndarray)):
+        return "[" + ", ".join(str(v) for v in value) + "]"
+    return value
+
+
+def _object_columns(frame: pd.DataFrame):
+    return frame.columns[(frame.dtypes == object) | frame.dtypes.map(pd.api.types.is_string_dtype)]
+
+
+def lists_as_text(frame: pd.DataFrame) -> pd.DataFrame:
+    out = frame.copy()
+    for column in _object_columns(out):
+        out[column] = out[column].map(list_text, na_action="ignore")
+    return out
+
+
 def safe_frame(frame: pd.DataFrame) -> pd.DataFrame:
-    """A copy with every text cell and column name made safe for CSV."""
-    out = frame.rename(columns=lambda c: safe_csv(str(c)) if isinstance(c, str) else c)
-    for column in out.columns[(out.dtypes == object) | out.dtypes.map(pd.api.types.is_string_dtype)]:
+    """A copy with every text cell and column name made safe for CSV (list cells as text)."""
+    out = lists_as_text(frame).rename(
+        columns=lambda c: safe_csv(str(c)) if isinstance(c, str) else c)
+    for column in _object_columns(out):
         out[column] = out[column].map(safe_csv, na_action="ignore")
     return out
 
@@ -56,6 +77,7 @@ def xlsx_bytes(sheets: dict[str, pd.DataFrame], formats: dict | None = None) -> 
     buffer = io.BytesIO()
     with pd.ExcelWriter(buffer, engine="openpyxl") as writer:
         for name, frame in sheets.items():
+            frame = lists_as_text(frame)
             frame.to_excel(writer, sheet_name=name[:31], index=False)
             sheet = writer.sheets[name[:31]]
             for row in sheet.iter_rows():

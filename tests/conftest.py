@@ -53,6 +53,16 @@ def pytest_unconfigure(config):
         os._exit(config._survey_exit)
 
 
+@pytest.fixture(autouse=True)
+def _apps_end_with_their_test():
+    """An app a test started (AppTest) ends with that test: its database is in the test's
+    tmp_path, which pytest deletes after a pass, and the next test may get the same path."""
+    yield
+    from survey import bootstrap
+    if bootstrap._started:
+        bootstrap.stop_all()
+
+
 def pytest_generate_tests(metafunc):
     if "engine_name" in metafunc.fixturenames:
         embedded = metafunc.definition.get_closest_marker("embedded_only") is not None

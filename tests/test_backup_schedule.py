@@ -54,19 +54,20 @@ def test_every_backup_of_the_last_24_hours_is_kept():
 
 
 def test_the_daily_backup_is_made_once_after_its_time_and_old_ones_pruned(store, tmp_path):
-    cfg = config(tmp_path)
+    # the backup is named by the real time it is made, so today's slot is midnight: whenever
+    # the test runs (00:01 included, as CI once did), a backup made now is after it
+    cfg = config(tmp_path, at=dt.time(0, 0))
     cfg.backups.mkdir()
     for days in range(1, 60):  # older backups (empty files with dated names)
         old = dt.datetime.now(dt.timezone.utc) - dt.timedelta(days=days)
         (cfg.backups / backup.backup_name(old)).write_bytes(b"")
     (cfg.backups / "notes.txt").write_text("not ours")
     today = dt.datetime.now().astimezone()
-    before_time = today.replace(hour=1, minute=59)
-    scheduler = backup_schedule.BackupScheduler(store, cfg, clock=lambda: before_time)
-    if today.hour >= 2 and today.replace(hour=2, minute=0) <= dt.datetime.now().astimezone():
-        assert not scheduler.due(before_time)
+    late = backup_schedule.BackupScheduler(store, config(tmp_path, at=dt.time(23, 59)))
+    assert not late.due(today.replace(hour=23, minute=58))  # not before its time
+    scheduler = backup_schedule.BackupScheduler(store, cfg)
     scheduler.clock = lambda: today.replace(hour=23, minute=59)
-    assert scheduler.due(scheduler.clock())  # nothing since today's 02:00
+    assert scheduler.due(scheduler.clock())  # nothing since today's 00:00
     scheduler.run_once()
     assert scheduler.last is not None and scheduler.last.path.exists()
     assert not scheduler.due(scheduler.clock())  # once a day
@@ -78,7 +79,9 @@ def test_the_daily_backup_is_made_once_after_its_time_and_old_ones_pruned(store,
     assert store.audit_log(action="backup") == []  # the schedule is no person
     tomorrow = today + dt.timedelta(days=1)
     assert scheduler.next_run(today.replace(hour=23)) == tomorrow.replace(
-        hour=2, minute=0, second=0, microsecond=0)
+        hour=0, minute=0, second=0, microsecond=0)  # today's is made
+    assert late.next_run(today.replace(hour=1)) == today.replace(
+        hour=23, minute=59, second=0, microsecond=0)
 
 
 def test_servers_with_their_own_folders_make_one_backup_a_day_between_them(store, tmp_path):

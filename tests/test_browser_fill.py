@@ -216,7 +216,8 @@ def test_leaving_while_an_answer_is_on_its_way_asks_first(store, monthly, db_pat
     """A number typed and not yet committed, or committed and not yet run by the server (a
     second on a loaded server): a reload lost it (CI, issue 19). Now the browser asks before
     leaving ("Leave site?"); staying keeps it on screen and it is saved; once saved, a reload
-    asks nothing and shows it."""
+    asks nothing and shows it. A number left in its field when the page is hidden (the cadre
+    switched apps) is committed then."""
     chromium = require_chromium()
     period = store.open_periods(monthly)[0]
     code = store.issue_codes(VILLAGE.point_id, 1)[0]
@@ -242,4 +243,16 @@ def test_leaving_while_an_answer_is_on_its_way_asks_first(store, monthly, db_pat
         settle(page)
         assert asked == ["beforeunload"]
         assert page.get_by_role("spinbutton").first.input_value() == "37"
+        # the cadre types and switches to WeChat, the cursor still in the field: committed
+        # when the page is hidden (the phone may discard the tab later)
+        page.get_by_role("spinbutton").first.fill("38")
+        page.evaluate("() => { Object.defineProperty(document, 'visibilityState', "
+                      "{value: 'hidden', configurable: true}); "
+                      "document.dispatchEvent(new Event('visibilitychange')); }")
+        page.wait_for_function("() => !window.__surveyUnsaved()", timeout=30000)
+        page.reload()
+        page.wait_for_selector("[data-testid=stNumberInput]", timeout=60000)
+        settle(page)
+        assert asked == ["beforeunload"]
+        assert page.get_by_role("spinbutton").first.input_value() == "38"
         browser.close()

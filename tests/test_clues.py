@@ -198,8 +198,10 @@ def test_rating_rate_limit_per_client(demo_app):
         limits.ratings.record(throttle.key("client", "unknown"))
     point = next(p for p in demo_app.points() if p.kind == "hospital")
     before = demo_app.count("submissions")
-    at = rate(rate_page(point.point_id))
-    assert at.warning[0].value.startswith("这台设备短时间内提交了较多评价")
+    at = rate_page(point.point_id)
+    # said before the form, not after someone has filled it all in
+    assert at.warning[0].value.startswith("这台设备(或同一网络)短时间内提交了较多评价")
+    assert not [r for r in at.radio if str(r.key).startswith("rate:")]
     assert demo_app.count("submissions") == before
 
 

@@ -102,3 +102,14 @@ def test_cli_xlsx_export_keeps_formula_like_text_as_text(views, tmp_path):
             assert [c.value for c in row[:2]] == [original.replace("\r", "\n")] * 2
         assert isinstance(row[2].value, int) and isinstance(row[3].value, float)
     assert book["answers"].cell(row=2, column=1).data_type == "s"
+
+
+def test_a_multiple_choice_list_downloads_as_the_cli_writes_it():
+    """The workbench's CSV and XLSX wrote a multiple choice's codes as ['1' '5'] (a numpy
+    array's text, from DuckDB's LIST column); the CLI export writes [1, 5]."""
+    result = duckdb.sql("SELECT ['1', '5'] AS value_choices, ['=1+1'] AS hostile, "
+                        "CAST(NULL AS VARCHAR[]) AS none").df()
+    rows = list(csv.reader(io.StringIO(safe_files.csv_bytes(result).decode("utf-8-sig"))))
+    assert rows[1][:2] == ["[1, 5]", "[=1+1]"]
+    book = openpyxl.load_workbook(io.BytesIO(safe_files.xlsx_bytes({"s": result})))
+    assert [c.value for c in book["s"][2]][:2] == ["[1, 5]", "[=1+1]"]

@@ -280,6 +280,9 @@ def test_or_other_becomes_the_questions_own_other_box():
     sex = qn.question("sex")
     assert [c.value for c in sex.choices] == ["male", "female", "other"]
     assert sex.other and sex.other_code == "other"
+    # pyxform's English "Other" reads as Chinese on the Chinese form
+    assert (sex.choices[-1].label.zh, sex.choices[-1].label.en) == \
+        ("其他(请注明)", "Other (please specify)")
     assert [q.id for q in qn.questions] == ["sex"]  # no separate follow-up question
     assert any("sex_other" in i.en and "other: true" in i.en and i.kind == "note"
                for i in result.issues)

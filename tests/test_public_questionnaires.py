@@ -131,6 +131,12 @@ def test_a_follow_up_is_asked_as_soon_as_its_condition_holds(public_app):
 
 
 def test_the_default_link_opens_the_rating_and_an_unknown_one_says_how_to_open(public_app):
+    """Posters printed before public questionnaires say /rate?point=ID: 万人评, also once a
+    questionnaire whose id sorts first is published (it opened that one: try-out of issue 26)."""
+    first, problems = parse_text(SERVICE.replace("id: service_survey", "id: a_phone_survey"),
+                                 "a_phone_survey.yaml")
+    assert not problems
+    public_app.publish(first)
     at = rate_page(VILLAGE.point_id, None)
     assert at.title[0].value == "群众满意度评价(万人评)"
     assert rate_page(VILLAGE.point_id, "no_such_form").info[0].value.startswith(
@@ -145,3 +151,42 @@ def test_what_cannot_work_in_public_is_refused_by_validation():
     assert [(p.code, p.question) for p in problems] == [("Q128", "channels")]
     assert "'carry_forward' cannot work in a public questionnaire" in problems[0].message
     assert problems[0].line == text.splitlines().index("        carry_forward: true") + 1
+
+
+def test_once_per_browser_holds_when_the_browser_is_closed_and_opened_again(tmp_path):
+    """The rater was a hash of Streamlit's session cookie: a phone that closed the browser and
+    opened the poster again answered again, up to the address's daily limit (try-out of issue
+    26). The public page now gives the browser a random token in a lasting cookie."""
+    from tests.browser_support import CHROMIUM_ARGS, require_chromium, running_app, settle
+    playwright = pytest.importorskip("playwright.sync_api")
+    chromium = require_chromium()
+    env = {"SURVEY_DB": str(tmp_path / "public.duckdb"), "SURVEY_CODE_KEY": KEY.decode(),
+           "SURVEY_DEMO": "0"}
+    startup = start(resolve(env))
+    startup.store.add_points([VILLAGE])
+    startup.store.close()
+    link = f"/rate?point={VILLAGE.point_id}"
+    with running_app(env) as url, playwright.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
+        phone = browser.new_context(viewport={"width": 375, "height": 800}, locale="zh-CN")
+        page = phone.new_page()
+        page.goto(url + link)
+        for field, choice in (("overall", "比较满意"), ("aspects-efficiency", "一般"),
+                              ("aspects-attitude", "很满意")):
+            page.locator(f".st-key-rate-public_rating-{field}").get_by_text(
+                choice, exact=True).click()
+            settle(page)
+        page.get_by_role("button", name="提交").click()
+        page.get_by_text("已提交,谢谢您的参与!").wait_for(timeout=30000)
+        [rater] = [c for c in phone.cookies() if c["name"] == "survey_rater"]
+        assert rater["httpOnly"] and rater["expires"] > dt.datetime.now().timestamp() + 300 * 86400
+        # the browser is closed: what it keeps is the cookies that outlive a session
+        kept = [c for c in phone.cookies() if c["expires"] > 0]
+        phone.close()
+        again = browser.new_context(viewport={"width": 375, "height": 800}, locale="zh-CN")
+        again.add_cookies(kept)
+        page = again.new_page()
+        page.goto(url + link)
+        page.get_by_text("您本期已填写过").wait_for(timeout=30000)
+        assert page.get_by_role("button", name="提交").count() == 0
+        browser.close()

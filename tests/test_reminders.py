@@ -445,6 +445,13 @@ def test_the_outbox_page_speaks_the_admins_language(store, monthly, db_path, mon
     at.button(key="FormSubmitter:send_now-发送").click().run()
     assert not at.error, [e.value for e in at.error]
     assert any("已放入发件箱" in s.value for s in at.success)
+    def outbox_listed() -> int:
+        return len(next(d.value for d in at.dataframe if "状态" in d.value.columns))
+    queued = outbox_listed()
+    at.button(key="FormSubmitter:send_now-发送").click().run()  # a double tap: not twice
+    assert any("不重复发送" in i.value for i in at.info)
+    assert not any("已放入发件箱" in s.value for s in at.success)
+    assert outbox_listed() == queued
     at.switch_page("app_pages/rounds.py").run()
     assert not at.exception, at.exception
     import json
@@ -466,3 +473,21 @@ def test_remind_now_without_a_saved_rule_uses_the_default_rule(store, monthly, r
     assert only_message(store)["state"] == "sent"
     # the default: the 5th working day after Sep 30 (Oct 8, 9, Sat 10 adjusted, 12, 13)
     assert "清河县第一中学:已报 0/1" in robot.texts()[0] and "2026-10-13" in robot.texts()[0]
+
+
+def test_a_second_send_now_for_the_same_reminder_is_not_queued(store, monthly):
+    """立即催报 tapped twice (or by two admins) queued two messages: the group got the same
+    reminder twice."""
+    channel = round_store.add_channel(store, "清河县减负工作群", "wecom",
+                                      "http://127.0.0.1:9/cgi-bin/webhook/send?key=k", None,
+                                      ("江北市", "清河县"), None, "zh", "admin")
+    now = dt.datetime(2026, 10, 9, 10, 0)
+    assert outbox.queue_now(store, channel, "burden_monthly", "2026-09", "admin", now=now) == 1
+    again = now + dt.timedelta(seconds=2)
+    assert outbox.queue_now(store, channel, "burden_monthly", "2026-09", "admin", now=again) == 0
+    # still waiting in the outbox (the robot is down) half an hour later: still not twice
+    later = now + dt.timedelta(minutes=30)
+    assert outbox.queue_now(store, channel, "burden_monthly", "2026-09", "admin", now=later) == 0
+    # another period is another reminder
+    assert outbox.queue_now(store, channel, "burden_monthly", "2026-08", "admin", now=again) == 1
+    assert len(outbox.listing(store)) == 2

@@ -9,7 +9,7 @@ from contextlib import contextmanager
 import streamlit as st
 
 from survey import config as config_module
-from survey.bootstrap import Startup, started
+from survey.bootstrap import Startup, is_running, started
 from survey.client_address import is_this_machine, proxy_headers
 from survey.errors import message
 from survey.i18n import LANGS
@@ -34,7 +34,11 @@ _logged: set[str] = set()
 
 def startup() -> Startup:
     try:
-        return _startup(os.environ.get("SURVEY_DB"))
+        running = _startup(os.environ.get("SURVEY_DB"))
+        if not is_running(running):  # stopped since it was cached: start anew, never reuse
+            _startup.clear()
+            running = _startup(os.environ.get("SURVEY_DB"))
+        return running
     except (StoreError, config_module.ConfigError) as exc:
         if str(exc) not in _logged:  # once per message, not once per page view
             _logged.add(str(exc))

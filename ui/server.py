@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import hmac
 import logging
+import secrets
 from contextlib import asynccontextmanager
 from urllib.parse import parse_qsl, urlencode
 
@@ -41,6 +42,7 @@ from survey.bootstrap import started
 from survey.client_address import (is_this_machine, is_trusted, proxied_clients, proxy_headers,
                                    request_client)
 from survey.store import StoreError, sessions
+from ui.browser import RATER_COOKIE, rater_token
 
 COOKIES = {sessions.STAFF: "survey_staff", sessions.CADRE: "survey_cadre"}
 # "This browser signed in as X before" (signin.device_token): outlives sessions and sign-out.
@@ -283,6 +285,41 @@ class CodeLinkMiddleware:
             response.delete_cookie(COOKIES[sessions.CADRE], path="/", httponly=True,
                                    samesite="lax")
         return _no_store(response)
+
+
+RATER_LIFETIME_S = 400 * 24 * 3600  # browsers cap a cookie's life at 400 days
+_RATER_PAGES = ("rate", "clue")
+
+
+class PublicRaterMiddleware:
+    """A public page opened from a poster's QR code (/rate, /clue) gives the browser a random
+    token in a lasting cookie, so that "one answer per browser, point, questionnaire and
+    period" holds when the browser is closed and opened again (Streamlit's own cookie, used
+    before, lasts only the browser session). Random, not derived from anything about the
+    person; the pages key it with the code key (ui/browser.py)."""
+
+    def __init__(self, app):
+        self.app = app
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http" or scope["method"] not in ("GET", "HEAD") \
+                or scope["path"].rstrip("/") not in (f"{_base()}/{p}" for p in _RATER_PAGES) \
+                or rater_token(Request(scope).cookies.get(RATER_COOKIE)):
+            await self.app(scope, receive, send)
+            return
+        cookie = Response()
+        trusted = await run_in_threadpool(lambda: services().config.trusted_proxies)
+        cookie.set_cookie(RATER_COOKIE, secrets.token_hex(16), max_age=RATER_LIFETIME_S,
+                          path="/", httponly=True, samesite="lax",
+                          secure=_is_https(Request(scope), trusted))
+        extra = [h for h in cookie.raw_headers if h[0] == b"set-cookie"]
+
+        async def send_with_cookie(message):
+            if message["type"] == "http.response.start":
+                message = dict(message, headers=list(message.get("headers", [])) + extra)
+            await send(message)
+
+        await self.app(scope, receive, send_with_cookie)
 
 
 @asynccontextmanager

@@ -11,6 +11,9 @@ backMessage when disconnected", in its console). Two ways a typed answer was los
 - A page reloaded or closed before the server had run the change (a second on a loaded server):
   the draft was saved without it.
 
+A third: a number left in its field while the cadre switched to another app (WeChat), and the
+phone discarded the tab later. So the field is committed when the page is hidden.
+
 So one document-level script (installed once per tab) keeps, per field, what was typed and not
 yet committed, and whether a committed change's run has finished (that run saves the draft). When
 the connection comes back it commits what is still uncommitted; while anything is unsaved, or the
@@ -120,6 +123,21 @@ if (!window.__surveyGuard) {
       else if (now - entry.at > 60000) typed.delete(key);  // no run for a minute: stop asking
     }
   }, 200);
+
+  // The cadre switches to WeChat with the cursor still in a field: the phone may discard the
+  // tab later, so the value is committed now (Enter, as the cadre would; the field keeps its
+  // focus for when they come back).
+  const commitFocused = () => {
+    const el = document.activeElement;
+    if (!isField(el) || !typed.has(keyOf(el))) return;
+    if (el.tagName === 'TEXTAREA') { el.blur(); return; }  // Enter would add a line there
+    el.dispatchEvent(new KeyboardEvent('keydown', {key: 'Enter', code: 'Enter', keyCode: 13,
+                                                   which: 13, bubbles: true, cancelable: true}));
+  };
+  document.addEventListener('visibilitychange', () => {
+    if (document.visibilityState === 'hidden') commitFocused();
+  });
+  window.addEventListener('pagehide', commitFocused);
 
   window.__surveyOwed = () => [...typed.values()].some((entry) => entry.committed);
   window.__surveyUnsaved = () => typed.size > 0 || !!document.querySelector('.st-key-draft_unsaved');

@@ -218,6 +218,11 @@ class _Languages:
         return {"zh": zh, "en": en} if en and en != zh else zh
 
 
+# or_other's choice, which pyxform labels "Other" in every language: on a Chinese form it read
+# "Other" above its text box
+_OTHER_LABEL = {"zh": "其他(请注明)", "en": "Other (please specify)"}
+
+
 class _Mapper:
     def __init__(self, result: ImportResult, raw, form: dict, period: str):
         self.result = result
@@ -389,6 +394,9 @@ class _Mapper:
                 asked.group(1) not in map(str, codes):
             return False
         code = next(c for c in codes if str(c) == asked.group(1))
+        chosen = next(c for c in choices if c["value"] == code)
+        if str(chosen["label"]).strip().lower() == "other":  # pyxform's own English word
+            chosen["label"] = dict(_OTHER_LABEL)
         previous["other"] = True if code == codes[-1] else code
         written = "true" if code == codes[-1] else code
         self.issue(row, name, f"'{name}' becomes the text box of the choice '{code}' of "

@@ -52,12 +52,24 @@ def plan(store: Store, questionnaire_id: str, period_key: str, due_at: dt.dateti
     return store._write(work)
 
 
+# A second 立即催报 for the same group, questionnaire and period within this time (a double tap,
+# two admins at once) is not queued: the group would get the same reminder twice.
+AGAIN_AFTER = dt.timedelta(minutes=10)
+
+
 def queue_now(store: Store, channel_id: str, questionnaire_id: str, period_key: str,
-              actor: str, now: dt.datetime | None = None) -> str | None:
-    """An extra reminder an admin sends by hand (audit-logged)."""
+              actor: str, now: dt.datetime | None = None) -> int:
+    """An extra reminder an admin sends by hand (audit-logged). Returns 1 when queued, 0 when
+    the same one is still waiting in the outbox or was queued less than AGAIN_AFTER ago."""
     now = now or dt.datetime.now()
 
     def work(cur):
+        recent = cur.execute(
+            "SELECT 1 FROM outbox WHERE channel_id = ? AND questionnaire_id = ? AND "
+            "period_key = ? AND (state = 'pending' AND due_at <= ? OR created_at > ?) LIMIT 1",
+            [channel_id, questionnaire_id, period_key, now, now - AGAIN_AFTER]).fetchall()
+        if recent:
+            return 0
         made = _queue(cur, channel_id, questionnaire_id, period_key, now, now)
         store._audit(cur, actor, "send_reminder", channel_id,
                      {"questionnaire_id": questionnaire_id, "period_key": period_key})
