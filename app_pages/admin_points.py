@@ -92,10 +92,10 @@ with tab_import:
     if upload is not None:
         try:
             table = points_io.read_table(upload.getvalue(), upload.name)
-            result = points_io.preview(table, set(by_id))
+            result = points_io.preview(table, by_id)
         except (ValueError, UnicodeDecodeError) as exc:
             result = None
-            st.error(tr("无法读取文件:", "Cannot read the file: ") + escape(str(exc)))
+            st.error(tr("无法读取文件:", "Cannot read the file: ") + escape(message(exc, lang())))
         if result is not None:
             if result.errors:
                 st.error(tr("以下行有问题,请修改后重新上传(未写入任何数据):",
@@ -105,9 +105,13 @@ with tab_import:
                                           columns=[tr("行", "Row"), tr("问题", "Problem")]),
                              hide_index=True, width="stretch")
             else:
-                new = len(result.points) - len(result.updates)
-                st.info(tr(f"将新增 {new} 个、更新 {len(result.updates)} 个监测点。",
-                           f"{new} new and {len(result.updates)} updated points."))
+                same = len(result.unchanged)
+                new = len(result.points) - len(result.updates) - same
+                st.info(tr(f"将新增 {new} 个、更新 {len(result.updates)} 个监测点"
+                           + (f";{same} 个与现有完全相同,不作改动。" if same else "。"),
+                           f"{new} new and {len(result.updates)} updated points"
+                           + (f"; {same} already exactly as in the file, left as they are."
+                              if same else ".")))
                 st.dataframe(points_io.to_frame(result.points), hide_index=True,
                              width="stretch")
                 if st.button(tr("确认导入", "Import"), type="primary"):

@@ -106,7 +106,7 @@ def cmd_points(args, cfg) -> int:
                 flags = ("" if p.active else " [inactive]") + (" [demo]" if p.is_demo else "")
                 print(f"{p.point_id}\t{p.kind}\t{'/'.join(p.region)}\t{p.name}{flags}")
             return 0
-        existing = {p.point_id for p in store.points()}
+        existing = {p.point_id: p for p in store.points()}
         if args.action == "add":
             if args.target in existing:
                 print(f"error: point {args.target} exists already (to change it: points import "
@@ -123,7 +123,8 @@ def cmd_points(args, cfg) -> int:
             try:
                 frame = points_io.read_table(path.read_bytes(), path.name)
             except (OSError, ValueError, UnicodeDecodeError) as exc:
-                print(f"error: cannot read {path}: {exc}\n错误:无法读取 {path}", file=sys.stderr)
+                print(f"error: cannot read {path}: {exc}\n错误:无法读取 {path}"
+                      + (f":{exc.zh}" if getattr(exc, "zh", None) else ""), file=sys.stderr)
                 return 1
             source = str(path)
         result = points_io.preview(frame, existing)

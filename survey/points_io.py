@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 import pandas as pd
 
 from survey.domain import LEVELS, POINT_KINDS
-from survey.errors import Bilingual
+from survey.errors import Bilingual, DomainError
 from survey.fields import point_problem
 from survey.store import Point
 
@@ -22,15 +22,42 @@ class ImportPreview:
     points: list[Point] = field(default_factory=list)
     # (row number as in the file, what is wrong there in both languages)
     errors: list[tuple[int, Bilingual]] = field(default_factory=list)
-    updates: set[str] = field(default_factory=set)  # ids that exist already
+    updates: set[str] = field(default_factory=set)  # ids that exist and will change
+    unchanged: set[str] = field(default_factory=set)  # ids that exist exactly as in the file
 
     @property
     def ok(self) -> bool:
         return not self.errors and bool(self.points)
 
 
+class UnreadableTable(DomainError, ValueError):
+    """The file cannot be read as a table; nothing was imported."""
+
+
+def _formulas_without_values(data: bytes) -> list[str]:
+    """Cells holding a formula whose result the file does not carry (a sheet written by a
+    program, not saved by Excel or WPS): read as empty, they would be reported as missing."""
+    from openpyxl import load_workbook
+    formulas = load_workbook(io.BytesIO(data), read_only=True).worksheets[0]
+    values = load_workbook(io.BytesIO(data), read_only=True, data_only=True).worksheets[0]
+    found = []
+    for row_f, row_v in zip(formulas.iter_rows(), values.iter_rows()):
+        found += [f.coordinate for f, v in zip(row_f, row_v)
+                  if f.data_type == "f" and v.value is None]
+    return found
+
+
 def read_table(data: bytes, filename: str) -> pd.DataFrame:
     if filename.lower().endswith((".xlsx", ".xlsm")):
+        if cells := _formulas_without_values(data):
+            shown = ", ".join(cells[:5]) + (" ..." if len(cells) > 5 else "")
+            raise UnreadableTable(
+                (f"Cell {shown} holds a formula whose result is" if len(cells) == 1 else
+                 f"Cells {shown} hold formulas whose results are") + " not saved in the file. Open it "
+                "in Excel or WPS and save it (or paste the cells as values), then upload again. "
+                "Nothing was imported.",
+                f"单元格 {shown} 是公式,文件中没有保存计算结果。请用 Excel 或 WPS 打开并保存"
+                "(或把这些单元格粘贴为数值)后重新上传。未导入任何数据。")
         return pd.read_excel(io.BytesIO(data), dtype=str)
     return pd.read_csv(io.BytesIO(data), dtype=str, encoding="utf-8-sig")
 
@@ -39,7 +66,13 @@ def _text(value) -> str:
     return "" if value is None or (isinstance(value, float) and pd.isna(value)) else str(value).strip()
 
 
-def preview(frame: pd.DataFrame, existing_ids: set[str]) -> ImportPreview:
+def _same(stored: Point, imported: Point) -> bool:
+    return (stored.name, stored.level, stored.kind, tuple(stored.region), stored.active) == (
+        imported.name, imported.level, imported.kind, tuple(imported.region), imported.active)
+
+
+def preview(frame: pd.DataFrame, existing: dict[str, Point]) -> ImportPreview:
+    """`existing`: the stored points by id, so a re-imported unchanged row is told apart."""
     result = ImportPreview()
     missing = [c for c in REQUIRED if c not in frame.columns]
     if missing:
@@ -75,7 +108,10 @@ def preview(frame: pd.DataFrame, existing_ids: set[str]) -> ImportPreview:
             continue
         seen[pid] = line
         result.points.append(point)
-        if pid in existing_ids:
+        stored = existing.get(pid)
+        if stored is not None and _same(stored, point):
+            result.unchanged.add(pid)
+        elif stored is not None:
             result.updates.add(pid)
     return result
 

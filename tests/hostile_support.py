@@ -87,7 +87,7 @@ def hostile_xlsform() -> bytes:
 
 def seed(store) -> dict:
     preview = points_io.preview(points_io.read_table(hostile_points_csv(), "points.csv"),
-                                {p.point_id for p in store.points()})
+                                {p.point_id: p for p in store.points()})
     assert preview.ok, preview.errors
     store.upsert_points(preview.points, "importer")
     imported = xlsform_import.import_xlsform(hostile_xlsform(), "hostile.xlsx")

@@ -320,7 +320,7 @@ def test_admin_imports_points_with_a_preview_and_row_errors(app_env):
            "NEW-1,新村,village,village,江北市,清河县,城关镇,1\n"
            "NEW-2,,village,villige,江北市,清河县,城关镇,1\n").encode("utf-8")
     from survey import points_io
-    result = points_io.preview(points_io.read_table(bad, "p.csv"), set())
+    result = points_io.preview(points_io.read_table(bad, "p.csv"), {})
     assert not result.ok and result.errors[0][0] == 3
     assert "name is empty" in result.errors[0][1] and "kind 'villige'" in result.errors[0][1]
     before = app_env.count("points")

@@ -67,7 +67,7 @@ def test_points_are_refused_as_the_page_and_the_import_refuse_them(store):
     csv = ("point_id,name,level,kind,prefecture,county,township,active\n"
            f"P-OK,新村,village,village,江北市,清河县,城关镇,1\nP-LONG,{long_name},village,village,"
            "江北市,,,1\n").encode("utf-8")
-    preview = points_io.preview(points_io.read_table(csv, "p.csv"), set())
+    preview = points_io.preview(points_io.read_table(csv, "p.csv"), {})
     assert [line for line, _ in preview.errors] == [3]  # the row the store would refuse
     assert "超过 100 字" in preview.errors[0][1].text("zh")
 

@@ -33,14 +33,18 @@ def add_points(store, points: list[Point], actor: str = "system") -> None:
 
 
 def upsert_points(store, points: list[Point], actor: str) -> tuple[int, int]:
-    """Insert new points and update existing ones, all in one transaction."""
+    """Insert new points and update existing ones that differ, all in one transaction;
+    returns (added, updated): rows equal to what is stored count as neither."""
     _refuse_bad(points)
 
     def work(cur):
         added = updated = 0
         for p in points:
-            exists = cur.execute("SELECT 1 FROM point WHERE point_id = ?",
-                                 [p.point_id]).fetchone()
+            exists = cur.execute("SELECT name, level, kind, region, active FROM point "
+                                 "WHERE point_id = ?", [p.point_id]).fetchone()
+            if exists and (exists[0], exists[1], exists[2], tuple(exists[3]), exists[4]) == (
+                    p.name, p.level, p.kind, tuple(p.region), p.active):
+                continue  # the same row imported again is no update
             if exists:
                 cur.execute("UPDATE point SET name = ?, level = ?, kind = ?, region = ?, "
                             "active = ? WHERE point_id = ?",
