@@ -106,7 +106,11 @@ with edit:
                     st.error(escape(message(exc, lang())))
         if place.kept("saved") == target.username:
             st.success(tr(f"已保存:{escape(target.username)}。", f"Saved: {escape(target.username)}."))
-        if st.button(tr("重置密码", "Reset password")):
+        # two steps: a reset ends the person's current password at once
+        sure = st.checkbox(tr(f"确认重置 {escape(target.username)} 的密码(其现有密码立即失效)",
+                              f"Yes, reset {escape(target.username)}'s password (the current "
+                              "one stops working at once)"), key=f"reset_sure:{target.username}")
+        if st.button(tr("重置密码", "Reset password"), disabled=not sure):
             password = access.one_time_password()
             store.set_password(target.username, password, viewer.username, must_change=True)
             place.keep("password", {"where": "reset", "username": target.username,

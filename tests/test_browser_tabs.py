@@ -114,6 +114,9 @@ def test_a_password_reset_at_once_after_signing_in_stays_in_view(app):
     page.get_by_role("combobox", name="账号", exact=True).click()
     page.get_by_role("option", name="li", exact=True).click()
     settle(page)
+    assert page.get_by_role("button", name="重置密码").is_disabled()  # asks first
+    page.get_by_text("确认重置 li 的密码").click()
+    settle(page)
     page.get_by_role("button", name="重置密码").click()
     settle(page)
     assert selected_tab(page) == "修改"
