@@ -5,15 +5,21 @@ from __future__ import annotations
 
 import datetime as dt
 import getpass
+import json
+import os
+import secrets
+import shutil
 import sys
+import time
 from pathlib import Path
 
-from survey import backup, restore
+from survey import backup, backup_schedule, restore
 from survey.backup_file import BackupError
 from survey.cli_messages import fail, say as _say
 from survey.errors import DomainError
 
 ACTOR = "cli"
+TAKEN_WAIT_S = 3 * 3600  # the longest backup we would wait for (L: minutes)
 
 
 def passphrase(cfg, confirm: bool) -> str:
@@ -80,20 +86,79 @@ def cmd_backup(args, cfg) -> int:
     try:
         if not args.dest or args.dest.endswith(("/", "\\")):  # a folder: made when missing,
             make_last_level(dest)                             # if its parent is there
-        phrase = passphrase(cfg, confirm=True)
         try:
             store = Store(cfg.store_target, cfg.code_key)
         except StoreLockedError:
-            return _app_holds_it(cfg, dest)
+            return _ask_the_app(cfg, dest, args.wait)
         with store:
+            phrase = passphrase(cfg, confirm=True)
             info = backup.make_backup(store, cfg.code_key, dest, phrase, actor=ACTOR)
     except DomainError as exc:
         return fail(exc)
-    _say(f"Backed up {info.rows:,} rows (schema {info.schema}, {info.engine}) to {info.path}: "
-         f"{_size(info.bytes)} in {info.seconds:.1f} s. Keep it on another machine, and the "
+    _made(info.rows, info.schema, info.engine, info.path, info.bytes, info.seconds)
+    return 0
+
+
+def _made(rows: int, schema: int, engine: str, path: Path, size: int, seconds: float) -> None:
+    _say(f"Backed up {rows:,} rows (schema {schema}, {engine}) to {path}: "
+         f"{_size(size)} in {seconds:.1f} s. Keep it on another machine, and the "
          "passphrase apart from it.",
-         f"已备份 {info.rows:,} 行(结构版本 {info.schema},{info.engine})到 {info.path}:"
-         f"{_size(info.bytes)},用时 {info.seconds:.1f} 秒。请把它存到另一台机器上,口令另行保管。")
+         f"已备份 {rows:,} 行(结构版本 {schema},{engine})到 {path}:"
+         f"{_size(size)},用时 {seconds:.1f} 秒。请把它存到另一台机器上,口令另行保管。")
+
+
+def _ask_the_app(cfg, dest: Path, wait_s: float) -> int:
+    """The app holds the DuckDB file: it makes the backup itself, on request (a file beside
+    the database, survey/backup_schedule.py), with its own passphrase; the file is then copied
+    where this command was asked to put it."""
+    request = backup_schedule.cli_request_path(cfg.db_path)
+    request_id = secrets.token_hex(8)
+    answer = backup_schedule.cli_answer_path(request, request_id)
+    partial = request.with_name(request.name + f".{request_id}.partial")
+    partial.write_text(json.dumps({"id": request_id, "user": getpass.getuser()}),
+                       encoding="utf-8")
+    os.replace(partial, request)
+    _say("The app is running and holds the database: asking it to make the backup ...",
+         "应用正在运行并占用数据库:已请它进行备份……", sys.stderr)
+    deadline = time.monotonic() + wait_s
+    while request.exists() and time.monotonic() < deadline:
+        time.sleep(0.2)
+    if request.exists():  # not taken: no backups configured for the app, or an older app
+        request.unlink(missing_ok=True)
+        _say(f"The app did not take the request within {wait_s:g} s: it answers only with "
+             "its backups set up (SURVEY_BACKUP_PASSPHRASE for the app).",
+             f"应用在 {wait_s:g} 秒内没有接收请求:只有为应用设置了备份(应用的 "
+             "SURVEY_BACKUP_PASSPHRASE)它才会响应。", sys.stderr)
+        return _app_holds_it(cfg, dest)
+    deadline = time.monotonic() + TAKEN_WAIT_S
+    while not answer.exists():  # taken: as long as the backup takes
+        if time.monotonic() > deadline:
+            raise BackupError(f"The app took the request but gave no answer in "
+                              f"{TAKEN_WAIT_S // 3600} hours: see its log and the 运维 / "
+                              "Operations page.", f"应用已接收请求,但 {TAKEN_WAIT_S // 3600} "
+                              "小时内没有答复:请查看应用日志和“运维”页面。")
+        time.sleep(0.2)
+    said = json.loads(answer.read_text(encoding="utf-8"))
+    answer.unlink(missing_ok=True)
+    if not said.get("ok"):
+        return fail(BackupError(said.get("en", "?"), said.get("zh")))
+    made = Path(said["path"])
+    target = dest / made.name if dest.is_dir() else dest
+    if target.resolve() != made.resolve():
+        copy = target.with_name(target.name + ".partial")
+        try:
+            shutil.copyfile(made, copy)
+            os.chmod(copy, 0o600)
+            os.replace(copy, target)
+        except OSError as exc:
+            copy.unlink(missing_ok=True)
+            raise BackupError(f"The app made {made}, but it cannot be copied to {target}: "
+                              f"{exc.strerror or exc}.",
+                              f"应用已生成 {made},但无法复制到 {target}:{exc.strerror or exc}。"
+                              ) from exc
+    _made(said["rows"], said["schema"], said["engine"], target, said["bytes"], said["seconds"])
+    _say("It is encrypted with the app's backup passphrase (SURVEY_BACKUP_PASSPHRASE of the app).",
+         "备份使用应用的备份口令(应用的 SURVEY_BACKUP_PASSPHRASE)加密。")
     return 0
 
 
@@ -152,6 +217,9 @@ def add_parsers(sub) -> None:
     p.add_argument("dest", nargs="?", help="a file, or a folder (ending in /) for a dated file "
                    "(default: SURVEY_BACKUP_DIR, else backups/ beside the database); a missing "
                    "folder is created only if its parent exists")
+    p.add_argument("--wait", type=float, default=30.0, help="while the app holds the DuckDB "
+                   "file it makes the backup on request: seconds to wait for it to take the "
+                   "request (default 30)")
     p.set_defaults(func=cmd_backup)
     p = sub.add_parser("restore", help="restore a backup into an empty database (the DuckDB "
                        "file or SURVEY_DATABASE_URL), with its code key")

@@ -11,9 +11,13 @@ a database outage: one log line per kind of failure, retries with back-off (at m
 from __future__ import annotations
 
 import datetime as dt
+import json
 import logging
+import os
+import re
 import socket
 import threading
+import time
 from pathlib import Path
 
 from survey import backup, observability
@@ -47,6 +51,7 @@ class BackupScheduler(threading.Thread):
         self.last_error_at: dt.datetime | None = None
         self.stopped = threading.Event()
         self._wake = threading.Event()
+        self.cli_requests = cli_request_path(config.db_path)  # `python -m survey backup`
 
     def slot(self, now: dt.datetime) -> dt.datetime:
         """Today's time for the daily backup."""
@@ -87,12 +92,15 @@ class BackupScheduler(threading.Thread):
         actor, self.requested_by = self.requested_by, None
         if actor is None and not self.due(self.clock()):
             return
+        self._back_up(actor, scheduled=actor is None)
+
+    def _back_up(self, actor: str | None, scheduled: bool) -> backup.BackupInfo | None:
         where = f"backup {socket.gethostname()} {self.folder.resolve()}"
         # several app servers on one PostgreSQL and one folder: one backs up at a time, and
         # the others then find today's backup there
         with self.store.engine.try_exclusive(where) as mine:
-            if not mine or (actor is None and not self.due(self.clock())):
-                return
+            if not mine or (scheduled and not self.due(self.clock())):
+                return None
             self.busy = True
             try:
                 self.folder.mkdir(parents=True, exist_ok=True, mode=0o700)
@@ -102,15 +110,52 @@ class BackupScheduler(threading.Thread):
                 _log.warning("backup %s written (%.1f MB in %.1f s)%s", self.last.path.name,
                              self.last.bytes / 1e6, self.last.seconds,
                              f"; {len(gone)} older one(s) removed by retention" if gone else "")
+                return self.last
             finally:
                 self.busy = False
+
+    def answer_cli_request(self) -> bool:
+        """`python -m survey backup` run while this app holds the DuckDB file leaves a request
+        beside it; the app makes the backup and leaves the answer there (the command copies
+        the file where it was asked to). Whoever may write in the database's folder may read
+        the database anyway: the folder's permissions are the authentication."""
+        try:
+            asked = json.loads(self.cli_requests.read_text(encoding="utf-8"))
+            self.cli_requests.unlink()
+        except FileNotFoundError:
+            return False
+        except (OSError, ValueError):
+            self.cli_requests.unlink(missing_ok=True)  # half written or garbage: not a request
+            return False
+        request_id = str(asked.get("id", "")) if isinstance(asked, dict) else ""
+        if not re.fullmatch(r"[0-9a-f]{16}", request_id):
+            return False
+        try:
+            info = self._back_up(f"cli:{str(asked.get('user', ''))[:32]}", scheduled=False)
+            answer = {"ok": True, "path": str(info.path), "bytes": info.bytes,
+                      "rows": info.rows, "schema": info.schema, "engine": info.engine,
+                      "seconds": info.seconds} if info else \
+                {"ok": False, "en": "Another app server is making a backup now; try again in "
+                 "a few minutes.", "zh": "另一台应用服务器正在备份,请几分钟后再试。"}
+        except Exception as exc:  # noqa: BLE001 - the command must hear why
+            answer = {"ok": False, "en": exc.en, "zh": exc.zh or exc.en} \
+                if isinstance(exc, DomainError) else {"ok": False, "en": concise(exc)}
+        done = cli_answer_path(self.cli_requests, request_id)
+        partial = done.with_name(done.name + ".partial")
+        partial.write_text(json.dumps(answer, ensure_ascii=False), encoding="utf-8")
+        os.replace(partial, done)
+        return True
 
     def run(self) -> None:
         for leftover in self.folder.glob("*.zip.partial") if self.folder.is_dir() else ():
             leftover.unlink(missing_ok=True)  # a backup cut short by a stop or a crash
+        next_round = 0.0
         while not self.stopped.is_set():
             try:
-                self.run_once()
+                self.answer_cli_request()  # looked for every second: one stat
+                if self.requested_by or time.monotonic() >= next_round:
+                    next_round = time.monotonic() + self.check_every
+                    self.run_once()
                 self.last_error = None
                 self.failures.succeeded()
             except Exception as exc:  # noqa: BLE001 - the thread must outlive any failure
@@ -118,8 +163,17 @@ class BackupScheduler(threading.Thread):
                     else (concise(exc),) * 2
                 self.last_error_at = self.clock()
                 self.failures.failed(exc)
-            self._wake.wait(self.failures.delay(self.check_every))
+                next_round = time.monotonic() + self.failures.delay(self.check_every)
+            self._wake.wait(min(1.0, self.check_every))
             self._wake.clear()
+
+
+def cli_request_path(db_path: Path) -> Path:
+    return Path(str(db_path) + ".backup-request")
+
+
+def cli_answer_path(request: Path, request_id: str) -> Path:
+    return request.with_name(f"{request.name}.{request_id}.answer")
 
 
 def start(startup) -> BackupScheduler:

@@ -345,12 +345,39 @@ def test_cli_backs_up_and_restores_and_prints_the_key_only_when_asked(made, tmp_
 def test_cli_backup_while_the_app_holds_the_file_says_what_to_do(store, tmp_path):
     """The app (here: this process) holds the DuckDB file: the command explains, in Chinese
     and English, where the app's own backups are, without a traceback."""
-    done = run_cli("backup", str(tmp_path / "elsewhere.zip"),
+    done = run_cli("backup", str(tmp_path / "elsewhere.zip"), "--wait", "1",
                    env={"SURVEY_DB": str(store.path), "SURVEY_CODE_KEY": KEY.decode(),
                         "SURVEY_BACKUP_PASSPHRASE": PASSPHRASE})
     assert done.returncode == 2 and "Traceback" not in done.stderr
     assert "运维" in done.stderr and "Back up now" in done.stderr
     assert "stop the app" in done.stderr and "停止应用" in done.stderr
+    assert "did not take the request within 1 s" in done.stderr
+    assert not list(tmp_path.glob("*.backup-request*"))  # the request does not linger
+
+
+@pytest.mark.embedded_only
+def test_cli_backup_while_the_app_runs_is_made_by_the_app(store, monthly, tmp_path):
+    """The real app holds the DuckDB file: `backup DEST/` asks it, the app makes the backup
+    with its own passphrase, the command copies it to DEST and says so; audit-logged."""
+    from tests.browser_support import running_app
+    store.submit(store.respondent(store.issue_codes(VILLAGE.point_id, 1)[0]),
+                 monthly, "2026-10", complete_answers(), "t1")
+    store.close()
+    env = {"SURVEY_DB": str(store.path), "SURVEY_CODE_KEY": KEY.decode(), "SURVEY_DEMO": "0",
+           "SURVEY_BACKUP_PASSPHRASE": PASSPHRASE, "SURVEY_BACKUP_DIR": str(tmp_path / "own"),
+           "SURVEY_BACKUP_TIME": "23:59", "SURVEY_SNAPSHOT_MINUTES": "0"}
+    with running_app(env):
+        done = run_cli("backup", str(tmp_path / "copies") + "/", env=env)
+    assert done.returncode == 0 and "Traceback" not in done.stderr, done.stderr
+    assert "asking it to make the backup" in done.stderr and "已请它进行备份" in done.stderr
+    [copy] = (tmp_path / "copies").iterdir()
+    assert f"to {copy}" in done.stdout and "app's backup passphrase" in done.stdout
+    assert [p.name for p in (tmp_path / "own").glob("*.zip")] == [copy.name]
+    with restore.open_backup(copy, PASSPHRASE) as reader:
+        assert reader.code_key() == KEY
+    with Store(store.path, KEY) as again:
+        assert again.audit_log(action="backup")[0][1].startswith("cli:")
+    assert not list(tmp_path.glob("*.backup-request*"))
 
 
 def test_age_tool_decrypts_a_backup(made, tmp_path):
