@@ -54,13 +54,17 @@ def pytest_unconfigure(config):
 
 
 @pytest.fixture(autouse=True)
-def _apps_end_with_their_test():
-    """An app a test started (AppTest) ends with that test: its database is in the test's
-    tmp_path, which pytest deletes after a pass, and the next test may get the same path."""
+def _apps_end_with_their_test(request):
+    """An app a test started (AppTest) on a database in that test's tmp_path ends with the
+    test: pytest deletes a passed test's tmp_path, and the next test may get the same path.
+    (Apps on a module's shared database stay up for the module's other tests.)"""
+    folder = str(request.getfixturevalue("tmp_path")) if "tmp_path" in request.fixturenames \
+        else None
     yield
     from survey import bootstrap
-    if bootstrap._started:
-        bootstrap.stop_all()
+    for key, startup in list(bootstrap._started.items()):
+        if folder and key.startswith(folder):
+            bootstrap.stop(startup)
 
 
 def pytest_generate_tests(metafunc):
