@@ -66,6 +66,20 @@ def post(c, page: str, action: str, **changes):
     return c.post("/f", data=data)
 
 
+def with_store(db, work):
+    store = Store(db, KEY)
+    try:
+        return work(store)
+    finally:
+        store.close()
+
+
+def submit_unchanged(c) -> None:
+    """The unchanged month from the opened form: 与上期相同 then 提交."""
+    post(c, c.get("/f").text, "keep")
+    post(c, c.get("/f?step=1").text, "submit")
+
+
 def test_code_then_unchanged_month_in_two_posts(app_env):
     codes, qn, period, previous = monthly_with_last_period(app_env)
     with client() as c:
@@ -232,8 +246,7 @@ def test_a_submitted_month_is_revised_through_the_form(app_env):
     codes, qn, period, _ = monthly_with_last_period(app_env)
     with client() as c:
         c.get(f"/f?code={codes[0]}")
-        post(c, c.get("/f").text, "keep")
-        post(c, c.get("/f?step=1").text, "submit")
+        submit_unchanged(c)
         post(c, c.get("/f?step=1").text, "revise")
         page = c.get("/f?step=1").text
         assert "其余保持不变,去提交" in page  # a revision: the rest stays as submitted
@@ -251,13 +264,6 @@ def test_a_submitted_month_is_revised_through_the_form(app_env):
     finally:
         store.close()
 
-
-def with_store(db, work):
-    store = Store(db, KEY)
-    try:
-        return work(store)
-    finally:
-        store.close()
 
 
 def test_a_typed_code_is_posted_never_put_in_the_address(app_env):
@@ -299,8 +305,7 @@ def test_an_older_page_posted_after_a_submission_elsewhere_offers_a_revision(app
     with client() as c:
         c.get(f"/f?code={codes[0]}")
         older = c.get("/f").text
-        post(c, c.get("/f").text, "keep")
-        post(c, c.get("/f?step=1").text, "submit")   # another tab submitted revision 1
+        submit_unchanged(c)   # another tab submitted revision 1
         asked = post(c, older, "next", **{"a.documents": "44"})
         assert asked.status_code == 409 and "本期已在其他页面或设备提交(第 1 版" in asked.text
         assert "<dd>44 件</dd>" in asked.text and "<dd>40 件</dd>" in asked.text
@@ -333,8 +338,7 @@ def test_a_return_is_seen_with_its_reason_and_answered_by_a_revision(app_env):
     codes, qn, period, _ = monthly_with_last_period(app_env)
     with client() as c:
         c.get(f"/f?code={codes[0]}")
-        post(c, c.get("/f").text, "keep")
-        post(c, c.get("/f?step=1").text, "submit")
+        submit_unchanged(c)
     reason = "会议 9 次?<b>请核实</b>"
     with_store(app_env, lambda s: reviews.return_submission(
         s, s.kept(s.respondent(codes[0]), qn.id, period)[0].submission_id, reason,
