@@ -26,6 +26,8 @@ FILL, CONFIRM, DONE = "fill", "confirm", "done"
 NOTHING_CHANGED = "nothing_changed"     # nothing differs from last period: confirm it all
 KEEP_REST = "keep_rest"                 # something changed: keep the changes, the rest as last period
 KEEP_AS_IS = "keep_as_is"               # a revision: keep the changes, the rest as submitted
+# A page drawn longer ago than a cadre session may idle (signin.CADRE_IDLE_S) posts no time.
+PAGE_AGE_LIMIT_S = 2 * 3600
 
 
 def _now() -> dt.datetime:
@@ -415,6 +417,50 @@ class FormFlow:
             self.notice = None
         return True
 
+    def page_changes(self, posted: dict, drawn: dict) -> dict:
+        """The answers a page changed: of `posted` ({question id or its "other" key: the value
+        as the page sent it}), those that differ from what the page drew (`drawn`, same keys,
+        values as stored). A field left as drawn is not a change: it must not count as touched,
+        nor put a value back over another tab's (no silent last-writer-wins)."""
+        changed = {}
+        for key, value in posted.items():
+            if key not in drawn:
+                continue
+            q = self.questions.get(key)
+            typed = rules.from_input(q, value) if q else (None if rules.is_blank(value) else value)
+            if _differs(typed, drawn[key]):
+                changed[key] = value
+        return changed
+
+    def take_changes(self, changes: dict, drawn: dict) -> list[str]:
+        """Set the answers a page changed (page_changes) on this form, which may hold a newer
+        draft than the page was drawn from (another tab or device saved since). A field only
+        one side changed takes that side's value; one both changed, differently, is left as
+        the newer draft has it and returned: the page asks which to keep."""
+        clashes = []
+        for key, value in changes.items():
+            q = self.questions.get(key)
+            mine = rules.from_input(q, value) if q else (None if rules.is_blank(value) else value)
+            now = self.answers.get(key)
+            if _differs(now, drawn.get(key)) and _differs(now, mine):
+                clashes.append(key)
+            else:
+                self.set_answer(key, value)
+        if self.step == CONFIRM and self.remaining():  # an older page's answer to see to
+            self._go_on(from_section=0)
+        return clashes
+
+    def page_opened_at(self, at: dt.datetime | None) -> None:
+        """The page a post came from was drawn at `at`. A form with no draft yet started then
+        (a front end that keeps no form between requests would otherwise start the clock of
+        the form's own burden at the first post). A time in the future or older than a cadre
+        session can idle is not taken."""
+        if at is None or self.known_draft is not None or self.revision or self.step != FILL:
+            return
+        now = _now()
+        if now - dt.timedelta(seconds=PAGE_AGE_LIMIT_S) <= at <= now:
+            self.started_at = min(self.started_at, at)
+
     def back(self) -> None:
         if self.step == CONFIRM:
             self.step = FILL
@@ -505,6 +551,13 @@ class FormFlow:
         changed = {qid: v for qid, v in self.answers.items()
                    if qid not in self._saved_answers or self._saved_answers[qid] != v}
         return changed, set(self._saved_answers) - set(self.answers)
+
+
+def _differs(a, b) -> bool:
+    """Two answers differ (ticked boxes in another order are the same answer)."""
+    if isinstance(a, list) and isinstance(b, list):
+        return sorted(map(str, a)) != sorted(map(str, b))
+    return a != b
 
 
 def _is_number(value) -> bool:

@@ -2,7 +2,9 @@
 zh-CN), against the real app (`streamlit run`): every step is a plain form post.
 
 An unchanged month: the QR-style link, then two taps to the receipt, nothing typed. A changed
-number survives a reload: the draft the step saved brings it back."""
+number survives a reload: the draft the step saved brings it back. axe-core finds no serious
+or critical problem on the code screen, a part, the confirmation and the receipt, in Chinese
+and in English (axe runs as a script: that context has JavaScript on)."""
 
 import time
 
@@ -22,7 +24,7 @@ LABEL = "本月收到上级文件、通知、便函共几件?"  # the first ques
 def app(tmp_path_factory):
     """The real app on a DuckDB file with two codes, each with last month submitted."""
     db = tmp_path_factory.mktemp("light") / "survey.duckdb"
-    codes, qn, period, previous = monthly_with_last_period(db, codes=2)
+    codes, qn, period, previous = monthly_with_last_period(db, codes=4)
     env = {"SURVEY_DB": str(db), "SURVEY_CODE_KEY": KEY.decode(), "SURVEY_DEMO": "0",
            "SURVEY_SNAPSHOT_MINUTES": "0"}
     with running_app(env) as url, playwright.sync_playwright() as p:
@@ -78,3 +80,47 @@ def test_a_changed_number_survives_a_reload_without_javascript(app):
     assert page.get_by_label(LABEL).input_value() == "41"
     assert page.get_by_text("其余保持上期,去提交").count() == 1  # it counts as changed
     context.close()
+
+
+def axe_problems(page, where: str) -> list[str]:
+    """Serious and critical axe-core violations on the page, one line each."""
+    from axe_playwright_python.sync_playwright import Axe
+    found = Axe().run(page).response["violations"]
+    return [f"{where}: {v['id']} ({v['impact']}) {[n['target'] for n in v['nodes']][:3]}"
+            for v in found if v["impact"] in ("serious", "critical")]
+
+
+def tap(page, name: str) -> None:
+    """A button that posts the form: back when the next page has loaded."""
+    with page.expect_navigation():
+        page.get_by_role("button", name=name, exact=True).click()
+
+
+def test_no_serious_accessibility_problems_in_chinese_and_english(app, tmp_path):
+    url, browser, codes, *_ = app
+    problems = []
+    for lang, code, (start, next_, review, submit) in (
+            ("zh", codes[2], ("开始填报", "下一步", "检查答案", "提交")),
+            ("en", codes[3], ("Start", "Next", "Review answers", "Submit"))):
+        context = browser.new_context(viewport={"width": WIDTH, "height": HEIGHT},
+                                      locale="zh-CN" if lang == "zh" else "en-US")
+        page = context.new_page()
+        page.goto(f"{url}/f" + ("?lang=en" if lang == "en" else ""))
+        problems += axe_problems(page, f"{lang} code screen")
+        page.locator("#code").fill(code)
+        tap(page, start)
+        problems += axe_problems(page, f"{lang} part 1")
+        while page.get_by_role("button", name=review, exact=True).count() == 0:
+            tap(page, next_)
+        tap(page, review)   # the last part: "no change in burden" is not carried
+        problems += axe_problems(page, f"{lang} part with an answer missing")
+        page.screenshot(path=str(tmp_path / f"{lang}-missing.png"), full_page=True)
+        page.locator("fieldset[aria-invalid=true] input").first.check()
+        tap(page, review)
+        problems += axe_problems(page, f"{lang} confirmation")
+        tap(page, submit)
+        page.locator(".receipt").wait_for()
+        problems += axe_problems(page, f"{lang} receipt")
+        page.screenshot(path=str(tmp_path / f"{lang}-receipt.png"), full_page=True)
+        context.close()
+    assert not problems, "\n".join(problems)

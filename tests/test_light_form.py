@@ -66,6 +66,20 @@ def post(c, page: str, action: str, **changes):
     return c.post("/f", data=data)
 
 
+def with_store(db, work):
+    store = Store(db, KEY)
+    try:
+        return work(store)
+    finally:
+        store.close()
+
+
+def submit_unchanged(c) -> None:
+    """The unchanged month from the opened form: 与上期相同 then 提交."""
+    post(c, c.get("/f").text, "keep")
+    post(c, c.get("/f?step=1").text, "submit")
+
+
 def test_code_then_unchanged_month_in_two_posts(app_env):
     codes, qn, period, previous = monthly_with_last_period(app_env)
     with client() as c:
@@ -232,8 +246,7 @@ def test_a_submitted_month_is_revised_through_the_form(app_env):
     codes, qn, period, _ = monthly_with_last_period(app_env)
     with client() as c:
         c.get(f"/f?code={codes[0]}")
-        post(c, c.get("/f").text, "keep")
-        post(c, c.get("/f?step=1").text, "submit")
+        submit_unchanged(c)
         post(c, c.get("/f?step=1").text, "revise")
         page = c.get("/f?step=1").text
         assert "其余保持不变,去提交" in page  # a revision: the rest stays as submitted
@@ -250,3 +263,147 @@ def test_a_submitted_month_is_revised_through_the_form(app_env):
         assert (receipt.revision, answers["documents"], answers["burden_change"]) == (2, 44, "4")
     finally:
         store.close()
+
+
+
+def test_a_typed_code_is_posted_never_put_in_the_address(app_env):
+    codes, *_ = monthly_with_last_period(app_env)
+    with client() as c:
+        page = c.get("/f").text
+        assert '<form method="post" action="/f">' in page and 'value="code"' in page
+        wrong = c.post("/f", data={"code": "AAAA-BBBB", "action": "code", "lang": "en"})
+        assert wrong.headers["location"] == "/f?lang=en&code_error=unknown"
+        signed = c.post("/f", data={"code": codes[0], "action": "code", "lang": "zh"})
+        assert (signed.status_code, signed.headers["location"]) == (303, "/f")
+        assert codes[0] not in signed.headers["location"]
+        assert "与上期相同,一键确认" in c.get("/f").text
+
+
+def test_two_tabs_typed_differently_the_page_asks_and_loses_nothing(app_env):
+    """The newer tab changed documents; the older page changed documents (differently) and
+    meetings: meetings is taken at once, documents is asked, either side can win."""
+    codes, *_ = monthly_with_last_period(app_env)
+    with client() as c:
+        c.get(f"/f?code={codes[0]}")
+        older = c.get("/f").text
+        post(c, c.get("/f").text, "next", **{"a.documents": "41"})
+        asked = post(c, older, "next", **{"a.documents": "45", "a.meetings": "10"})
+        assert asked.status_code == 409
+        assert "下面几题两边填得不同" in asked.text and "本页" in asked.text
+        assert "<dd>45 件</dd>" in asked.text and "<dd>41 件</dd>" in asked.text
+        page = c.get("/f?step=1").text   # 载入那边的答案: the newer documents, and meetings kept
+        post(c, page, "back")
+        page = c.get("/f?step=1").text
+        assert 'name="a.documents" value="41"' in page and 'name="a.meetings" value="10"' in page
+        post(c, asked.text, "mine")   # 保留本页答案
+        page = c.get("/f?step=1").text
+        assert 'name="a.documents" value="45"' in page and 'name="a.meetings" value="10"' in page
+
+
+def test_an_older_page_posted_after_a_submission_elsewhere_offers_a_revision(app_env):
+    codes, qn, period, _ = monthly_with_last_period(app_env)
+    with client() as c:
+        c.get(f"/f?code={codes[0]}")
+        older = c.get("/f").text
+        submit_unchanged(c)   # another tab submitted revision 1
+        asked = post(c, older, "next", **{"a.documents": "44"})
+        assert asked.status_code == 409 and "本期已在其他页面或设备提交(第 1 版" in asked.text
+        assert "<dd>44 件</dd>" in asked.text and "<dd>40 件</dd>" in asked.text
+        post(c, asked.text, "mine_as_revision")
+        page = c.get("/f?step=1").text
+        assert "其余保持不变,去提交" in page and 'name="a.documents" value="44"' in page
+
+
+def test_the_forms_own_burden_counts_from_when_the_page_opened(app_env):
+    """Nothing is kept on the server until the first post: the page says when it was drawn."""
+    import datetime as dt
+
+    from survey.form_burden import form_burden
+    codes, qn, period, _ = monthly_with_last_period(app_env)
+    with client() as c:
+        c.get(f"/f?code={codes[0]}")
+        page = c.get("/f").text
+        drawn_at = re.search(r'name="opened" value="([^"]+)"', page).group(1)
+        ninety_ago = (dt.datetime.fromisoformat(drawn_at) - dt.timedelta(seconds=90)).isoformat()
+        post(c, page, "keep", opened=ninety_ago)  # as if the cadre had read for 90 s
+        post(c, c.get("/f?step=1").text, "submit")
+    burden = with_store(app_env, lambda s: next(b for b in form_burden(s, qn.id)
+                                                 if b.period_key == period))
+    assert 90 <= burden.median_s < 120
+
+
+def test_a_return_is_seen_with_its_reason_and_answered_by_a_revision(app_env):
+    from survey.access import Account
+    from survey.store import reviews
+    codes, qn, period, _ = monthly_with_last_period(app_env)
+    with client() as c:
+        c.get(f"/f?code={codes[0]}")
+        submit_unchanged(c)
+    reason = "会议 9 次?<b>请核实</b>"
+    with_store(app_env, lambda s: reviews.return_submission(
+        s, s.kept(s.respondent(codes[0]), qn.id, period)[0].submission_id, reason,
+        Account("boss", "boss", "admin", ())))
+    with client() as c:
+        c.get(f"/f?code={codes[0]}&lang=en")
+        page = c.get("/f?lang=en").text
+        assert f"Your report for {period} was returned for correction" in page
+        assert html.escape(reason) in page   # the reviewer's words, as text
+        post(c, page, "return_revise")
+        page = c.get("/f?lang=en&step=1").text
+        assert "A return changes or hides no figure" in page and "Keep the rest" in page
+        post(c, page, "keep", **{"a.meetings": "8"})
+        post(c, c.get("/f?lang=en&step=1").text, "next", **{"a.burden_change": "3"})
+        done = post(c, c.get("/f?lang=en&step=1").text, "submit")
+        assert done.headers["location"] == "/f?lang=en&step=1&done=revised"
+        page = c.get(done.headers["location"]).text
+        assert "the return is answered" in page and "revision 2" in page
+        assert "was returned for correction" not in page
+    assert with_store(app_env, lambda s: reviews.state(s, s.respondent(codes[0]), qn.id,
+                                                       period)) == reviews.REVISED
+
+
+def test_a_return_answered_the_figures_are_right_with_a_note(app_env):
+    from survey.access import Account
+    from survey.store import reviews
+    codes, qn, period, _ = monthly_with_last_period(app_env)
+    with_store(app_env, lambda s: s.submit(s.respondent(codes[0]), qn, period,
+                                           complete_answers(), "first"))
+    with_store(app_env, lambda s: reviews.return_submission(
+        s, s.kept(s.respondent(codes[0]), qn.id, period)[0].submission_id, "请核实",
+        Account("boss", "boss", "admin", ())))
+    with client() as c:
+        c.get(f"/f?code={codes[0]}")
+        page = c.get("/f").text
+        assert 'for="return-note"' in page
+        done = post(c, page, "return_right", note="本月确有专项检查")
+        page = c.get(done.headers["location"]).text
+        assert "已告知审核人:数字无误。" in page and "被退回更正" not in page
+    assert with_store(app_env, lambda s: reviews.state(s, s.respondent(codes[0]), qn.id,
+                                                       period)) == reviews.CONFIRMED
+
+
+def test_another_period_is_chosen_with_the_typed_answers_saved(app_env):
+    codes, qn, period, previous = monthly_with_last_period(app_env)
+    with client() as c:
+        c.get(f"/f?code={codes[0]}")
+        page = c.get("/f").text
+        assert f'value="go:{qn.id}|{previous}"' in page and "(本期)" in page
+        moved = post(c, page, f"go:{qn.id}|{previous}", **{"a.documents": "42"})
+        assert moved.headers["location"] == f"/f?q={qn.id}&p={previous}"
+        page = c.get(moved.headers["location"]).text
+        assert "已提交,谢谢!" in page and f"填报期:{previous}" in page  # last month's receipt
+        back = post(c, page, f"go:{qn.id}|{period}")
+        assert 'name="a.documents" value="42"' in c.get(back.headers["location"]).text
+
+
+def test_language_and_larger_text_switches_keep_what_was_typed(app_env):
+    codes, *_ = monthly_with_last_period(app_env)
+    with client() as c:
+        c.get(f"/f?code={codes[0]}")
+        switched = post(c, c.get("/f").text, "lang:en", **{"a.documents": "43"})
+        assert switched.headers["location"] == "/f?lang=en&step=1"
+        larger = post(c, c.get(switched.headers["location"]).text, "text:large")
+        assert c.cookies["survey_text"] == "large"
+        page = c.get(larger.headers["location"]).text
+        assert '<html lang="en" class="large">' in page and 'value="43"' in page
+        assert "Normal text" in page

@@ -1,31 +1,34 @@
 """The light respondent form (issue 27): plain HTML from the app's own HTTP routes, drawn on the
 server from the same core as the Streamlit fill page (survey.form_flow's FormFlow, drafts,
-carry-forward, soft checks, submit). No JavaScript needed: each part is a normal form post.
+carry-forward, soft checks, submit, returns). No JavaScript needed: each part is a form post.
 
 - GET  /f            the code screen, or the form of the signed-in cadre (a cadre session
                      cookie, the same as the Streamlit page's).
 - GET  /f?code=...   what a QR code will open: the same code checks and attempt limits as
                      `/?code=...` (ui/server.py), then a 303 to /f without the code.
-- POST /f            one step: the answers changed on the part on screen, then one action
+- POST /f            the code screen's typed code (a post: never in the address or history),
+                     or one step: the answers changed on the part on screen, then one action
                      (next, back, keep last period, confirm a soft check, edit a part, submit,
-                     revise, leave).
-                     The draft is saved on the server, then a 303 back to GET /f (a reload
-                     never posts twice, and shows the draft).
+                     revise, a return's answer, another questionnaire or period, language or
+                     text size, leave). The draft is saved on the server, then a 303 back to
+                     GET /f (a reload never posts twice, and shows the draft).
 
 The server keeps no form in memory between requests: every request opens the form from the
 database (form_flow.open_form: last periods, kept submission, draft with its position and
-state), applies the post and saves the draft. `?lang=en` (kept in every link and form) gives
-English; Chinese otherwise.
+state), applies the post and saves the draft. What the page shows rides in its address and
+posts: `lang=en` (English; Chinese otherwise), `q` and `p` (the questionnaire and period, when
+the point has more than one open). The larger-text mode is a cookie (this phone's choice).
 """
 
 from __future__ import annotations
 
-import json
 import logging
 import math
+from dataclasses import dataclass, replace
 from pathlib import Path
 from urllib.parse import urlencode
 
+from markupsafe import Markup, escape
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
@@ -33,29 +36,48 @@ from starlette.routing import Route
 from starlette.templating import Jinja2Templates
 
 from survey import answers as rules
-from survey import form_flow, form_text, periods, signin
+from survey import fields, form_flow, form_text, periods, signin
 from survey.errors import message
 from survey.form_flow import CONFIRM, DONE, FILL
 from survey.i18n import LANGS, t
-from survey.store import CodeError, PeriodClosed, StoreError, sessions
+from survey.store import CodeError, PeriodClosed, StoreError, reviews, sessions
+from ui import light_fields
 from ui.server import COOKIES, CodeLinkMiddleware, _address, _no_store, _same_origin, services
 
 PATH = "/f"
 TEMPLATES = Jinja2Templates(directory=Path(__file__).parent / "templates")
+TEXT_COOKIE = "survey_text"   # "large": this phone reads the form in larger text
+TEXT_LIFETIME_S = 400 * 24 * 3600
 _log = logging.getLogger("survey.light_form")
 
-# What a post may ask for (the value of its `action` button); confirm:<id> and edit:<i> too.
-NEXT, BACK, KEEP, SUBMIT, REVISE, LEAVE = "next", "back", "keep", "submit", "revise", "leave"
+# What a post may ask for (the value of its `action` button); confirm:<id>, edit:<i>,
+# go:<questionnaire>|<period>, lang:<lang> and text:<size> too.
+NEXT, BACK, KEEP, SUBMIT, REVISE, LEAVE, CODE = "next", "back", "keep", "submit", "revise", \
+    "leave", "code"
+MINE, MINE_AS_REVISION = "mine", "mine_as_revision"   # this page's answers, after a clash
+RETURN_REVISE, RETURN_RIGHT = "return_revise", "return_right"
 
 
-def _lang(request: Request, form=None) -> str:
-    wanted = (form or {}).get("lang") or request.query_params.get("lang")
-    return wanted if wanted in LANGS else "zh"
+@dataclass(frozen=True)
+class View:
+    """What the page shows besides the form's own state: language, questionnaire, period."""
 
+    lang: str = "zh"
+    qid: str | None = None
+    period: str | None = None
 
-def _here(lang: str, **params) -> str:
-    query = {**({"lang": lang} if lang != "zh" else {}), **params}
-    return PATH + ("?" + urlencode(query) if query else "")
+    @classmethod
+    def of(cls, request: Request, form=None) -> "View":
+        given = form if form is not None else request.query_params
+        lang = given.get("lang") or request.query_params.get("lang")
+        return cls(lang if lang in LANGS else "zh", given.get("q") or None,
+                   given.get("p") or None)
+
+    def here(self, **params) -> str:
+        query = {**({"lang": self.lang} if self.lang != "zh" else {}),
+                 **({"q": self.qid} if self.qid else {}),
+                 **({"p": self.period} if self.period else {}), **params}
+        return PATH + ("?" + urlencode(query) if query else "")
 
 
 def _respondent(store, request: Request):
@@ -71,10 +93,12 @@ def _respondent(store, request: Request):
         return None
 
 
-def _page(request: Request, template: str, lang: str, status: int = 200, **values) -> Response:
-    context = {"lang": lang, "html_lang": "en" if lang == "en" else "zh-CN",
-               "t": lambda key, **v: t(key, lang, **v), "here": lambda **p: _here(lang, **p),
-               **values}
+def _page(request: Request, template: str, view: View, status: int = 200, **values) -> Response:
+    lang = view.lang
+    context = {"lang": lang, "html_lang": "en" if lang == "en" else "zh-CN", "view": view,
+               "large": request.cookies.get(TEXT_COOKIE) == "large",
+               "lang_href": replace(view, lang="zh" if lang == "en" else "en").here(),
+               "t": lambda key, **v: t(key, lang, **v), "here": view.here, **values}
     response = _no_store(TEMPLATES.TemplateResponse(request, template, context,
                                                      status_code=status))
     # Not no-referrer: with it Chromium sends its form posts with `Origin: null`, and the
@@ -83,28 +107,36 @@ def _page(request: Request, template: str, lang: str, status: int = 200, **value
     return response
 
 
+def _redirect(target: str) -> Response:
+    return _no_store(RedirectResponse(target, status_code=303))
+
+
 # -- opening -----------------------------------------------------------------------------------
 async def show(request: Request) -> Response:
     if "code" in request.query_params:  # a QR code's link: the same checks as `/?code=...`
         return await run_in_threadpool(_open_with_code, request)
+    if request.query_params.get("text") in ("large", "normal"):  # the code screen's switch
+        return _text_size(View.of(request).here(), request.query_params["text"])
     return await run_in_threadpool(_show, request)
 
 
-def _open_with_code(request: Request) -> Response:
-    params = list(request.query_params.multi_items())
-    code = request.query_params["code"]
-    rest = [(n, v) for n, v in params if n not in ("code", "code_error", "code_wait")]
+def _open_with_code(request: Request, code: str | None = None, rest=None) -> Response:
+    """A code from a QR link (GET) or typed (POST): signed in, or back with why not."""
+    if code is None:
+        code = request.query_params["code"]
+        rest = [(n, v) for n, v in request.query_params.multi_items()
+                if n not in ("code", "code_error", "code_wait")]
     try:
         startup = services()
         address = _address(request.scope.get("client"), request.headers,
                            startup.config.trusted_proxies)
         return CodeLinkMiddleware._hand_over(request, startup, code, rest, address)
     except StoreError as exc:
-        _log.error("code link while the store is unavailable: %s", exc)
-        return _no_store(RedirectResponse(_here(_lang(request)), status_code=303))
+        _log.error("code while the store is unavailable: %s", exc)
+        return _redirect(View.of(request).here())
 
 
-def _code_screen(request: Request, lang: str) -> Response:
+def _code_screen(request: Request, view: View, store) -> Response:
     """A code the server refused comes back as ?code_error=...&code_wait=... (never the code)."""
     refused = request.query_params.get("code_error")
     try:
@@ -112,42 +144,61 @@ def _code_screen(request: Request, lang: str) -> Response:
     except ValueError:
         wait = 0
     wait = wait if math.isfinite(wait) else 0
-    problem = signin.code_refusal(refused, wait, lang) if refused else None
-    return _page(request, "light_code.html", lang, problem=problem)
+    problem = signin.code_refusal(refused, wait, view.lang) if refused else None
+    return _page(request, "light_code.html", view, problem=problem, demo=store.demo_codes())
 
 
 def _show(request: Request) -> Response:
-    lang = _lang(request)
+    view = View.of(request)
     try:
         store = services().store
         respondent = _respondent(store, request)
         if respondent is None:
-            return _code_screen(request, lang)
-        opened = _open(store, respondent)
+            return _code_screen(request, view, store)
+        opened = _open(store, respondent, view)
+        if isinstance(opened, str):
+            return _page(request, "light_problem.html", view, problem=t(opened, view.lang),
+                         respondent=respondent)
+        if request.query_params.get("step"):
+            # back from a post: the draft was just saved, nothing was "restored"
+            opened.flow.notice = opened.flow.still_to_answer() if opened.flow.finishing else None
+        return _form_page(request, view, store, respondent, opened,
+                          done=request.query_params.get("done"))
     except StoreError as exc:
-        return _page(request, "light_problem.html", lang, status=503,
-                     problem=message(exc, lang))
-    if isinstance(opened, str):
-        return _page(request, "light_problem.html", lang, problem=t(opened, lang),
-                     respondent=respondent)
-    flow, open_now = opened
-    if request.query_params.get("step"):
-        # back from a post: the draft was just saved, nothing was "restored"
-        flow.notice = flow.still_to_answer() if flow.finishing else None
-    return _form_page(request, lang, respondent, flow, open_now)
+        return _page(request, "light_problem.html", view, status=503,
+                     problem=message(exc, view.lang))
 
 
-def _open(store, respondent):
-    """(flow, open_now) for the point's first questionnaire and its current period, or the
-    interface key of why there is nothing to fill."""
+@dataclass
+class Opened:
+    """The form on screen, and what the page offers to switch to."""
+
+    flow: form_flow.FormFlow
+    open_now: bool
+    questionnaires: list
+    periods: list[str]         # the questionnaire's open periods (and a closed one chosen)
+    current: str | None        # its current period
+
+
+def _open(store, respondent, view: View):
+    """The form of the questionnaire and period the view asks for (the point's first one and
+    its current period otherwise), or the interface key of why there is nothing to fill. A
+    closed period opens only to show what was submitted for it."""
     questionnaires = store.questionnaires_for(respondent.point)
     if not questionnaires:
         return "no_questionnaire"
-    qn = questionnaires[0]
+    qn = next((q for q in questionnaires if q.id == view.qid), questionnaires[0])
     open_periods = store.open_periods(qn)
-    if not open_periods:
+    period = view.period if view.period in open_periods else None
+    choices = list(open_periods)
+    if period is None and view.period and store.kept(respondent, qn.id, view.period):
+        period = view.period
+        choices.append(period)
+    if period is None and not open_periods:
         return "no_open_period"
-    return form_flow.open_form(store, respondent, qn, open_periods[0]), True
+    period = period or open_periods[0]
+    return Opened(form_flow.open_form(store, respondent, qn, period), period in open_periods,
+                  questionnaires, choices, open_periods[0] if open_periods else None)
 
 
 # -- one step ------------------------------------------------------------------------------------
@@ -159,45 +210,118 @@ async def step(request: Request) -> Response:
 
 
 def _step(request: Request, form) -> Response:
-    lang = _lang(request, form)
+    view = View.of(request, form)
     action = str(form.get("action", ""))
-    respondent = flow = None
+    if action == CODE:
+        return _open_with_code(request, str(form.get("code") or ""),
+                               [(n, v) for n, v in (("lang", view.lang),) if v != "zh"])
+    respondent = opened = None
     try:
         store = services().store
         if action == LEAVE:
-            return _leave(store, request, lang)
+            return _leave(store, request, view)
         respondent = _respondent(store, request)
         if respondent is None:
-            return _no_store(RedirectResponse(_here(lang), status_code=303))
-        opened = _open(store, respondent)
+            return _redirect(view.here())
+        opened = _open(store, respondent, view)
         if isinstance(opened, str):
-            return _no_store(RedirectResponse(_here(lang), status_code=303))
-        flow, _ = opened
+            return _redirect(view.here())
+        flow = opened.flow
+        flow.page_opened_at(light_fields.opened_at(form))   # the form's own burden: from here
+        answered = _take_answers(request, view, store, respondent, opened, form, action)
+        if answered is not None:   # the page asks which side's answers to keep
+            return answered
         # A post from a page that no longer matches the form (sent twice, an older tab) gives
         # its answers but not its action: "next" twice must not skip a part.
         same_place = form.get("at") == _place(flow)
-        if flow.step == FILL:
-            _take_answers(flow, form)
-        problem = _act(store, respondent, flow, action, lang) if same_place else None
+        done = None
+        if same_place or action.partition(":")[0] in ("go", "lang", "text", MINE):
+            done = _act(store, respondent, opened, view, action, form)
         form_flow.save(store, respondent, flow)
     except PeriodClosed:
-        problem = t("period_closed", lang)
+        done = Problem(t("period_closed", view.lang))
     except StoreError as exc:  # the page comes back with what was posted, and says so
-        problem = t("save_failed" if action == SUBMIT else "draft_failed_light", lang,
-                    error=message(exc, lang))
-    if problem and flow is None:
-        return _page(request, "light_problem.html", lang, status=503, problem=problem)
-    if problem:  # said on the page itself; what was posted is in the flow drawn there
-        return _form_page(request, lang, respondent, flow, True, problem=problem)
-    return _no_store(RedirectResponse(_here(lang, step=1), status_code=303))
+        done = Problem(t("save_failed" if action == SUBMIT else "draft_failed_light", view.lang,
+                         error=message(exc, view.lang)))
+    if isinstance(done, Problem) and not isinstance(opened, Opened):
+        return _page(request, "light_problem.html", view, status=503, problem=done.text)
+    if isinstance(done, Problem):  # said on the page itself; what was posted is in the flow
+        return _form_page(request, view, store, respondent, opened, problem=done.text)
+    if isinstance(done, Response):
+        return done
+    return _redirect(view.here(step=1, **({"done": done} if done else {})))
 
 
-def _leave(store, request: Request, lang: str) -> Response:
+@dataclass(frozen=True)
+class Problem:
+    text: str
+
+
+def _take_answers(request, view, store, respondent, opened: Opened, form, action: str):
+    """The answers the cadre changed on the page, set on the form as it is in the database now.
+    None when taken; otherwise the page that asks (saving what could be taken): a question
+    changed differently in another tab or device since this page was drawn, or the period was
+    submitted there meanwhile."""
+    flow = opened.flow
+    drawn = light_fields.drawn_of(form)
+    changes = flow.page_changes(light_fields.posted(flow, form), drawn)
+    if not changes:
+        return None
+    if flow.step == DONE and action == MINE_AS_REVISION and opened.open_now:
+        flow.revise()
+    if flow.step == DONE:   # submitted elsewhere since this page was drawn
+        return _clash(request, view, store, respondent, opened, form, sorted(changes), drawn,
+                      submitted=True)
+    clashes = flow.take_changes(changes, drawn)
+    if not clashes:
+        return None
+    form_flow.save(store, respondent, flow)   # what only one side typed is kept now
+    return _clash(request, view, store, respondent, opened, form, clashes, drawn,
+                  submitted=False)
+
+
+def _clash(request, view, store, respondent, opened: Opened, form, keys, drawn, submitted):
+    """The page that says the answers differ from what another tab or device saved (or
+    submitted) since this page was drawn, and offers to keep this page's or take the newer."""
+    flow = opened.flow
+    mine = {**flow.answers, **{key: _typed(flow, key, value) for key, value in
+                               light_fields.posted(flow, form).items() if key in keys}}
+    ids = sorted({key.removesuffix(rules.OTHER_SUFFIX) if key not in flow.questions else key
+                  for key in keys})
+    rows = []
+    for qid in ids:
+        q = flow.questions[qid]
+        rows.append((q.label.get(view.lang),) + tuple(
+            rules.display(q, answers.get(qid), view.lang, rules.other_text(q, answers)) or "—"
+            for answers in (mine, flow.answers)))
+    values = {"flow": flow, "rows": rows, "submitted": submitted, "shown_ids": ids,
+              "fields": light_fields.raw_fields(form, keys), "at": _place(flow),
+              "drawn": light_fields.as_json({key: flow.answers.get(key) for key in keys}),
+              "open_now": opened.open_now}
+    if submitted:
+        values["elsewhere"] = t("submitted_elsewhere", view.lang, rev=flow.receipt.revision,
+                                at=flow.receipt.submitted_at.strftime("%Y-%m-%d %H:%M"))
+    return _page(request, "light_clash.html", view, status=409, respondent=respondent, **values)
+
+
+def _typed(flow, key: str, value):
+    q = flow.questions.get(key)
+    return rules.from_input(q, value) if q else value
+
+
+def _leave(store, request: Request, view: View) -> Response:
     """退出 on a shared office PC: the session ends, the next person starts at the code screen."""
     sessions.end(store, request.cookies.get(COOKIES[sessions.CADRE]), "leave")
-    response = RedirectResponse(_here(lang), status_code=303)
+    response = RedirectResponse(View(view.lang).here(), status_code=303)
     response.delete_cookie(COOKIES[sessions.CADRE], path="/", httponly=True, samesite="lax")
     return _no_store(response)
+
+
+def _text_size(target: str, size: str) -> Response:
+    response = _redirect(target)
+    response.set_cookie(TEXT_COOKIE, size, max_age=TEXT_LIFETIME_S, path=PATH, httponly=True,
+                        samesite="lax")
+    return response
 
 
 def _place(flow) -> str:
@@ -205,133 +329,107 @@ def _place(flow) -> str:
     return f"{flow.step}:{flow.current.id}" if flow.step == FILL else flow.step
 
 
-def _act(store, respondent, flow, action: str, lang: str) -> str | None:
-    """Apply one button; returns a problem to show, if any."""
+def _act(store, respondent, opened: Opened, view: View, action: str, form):
+    """Apply one button. Returns a Problem to show, a Response (another view), a flash key for
+    the page after the redirect (`done`), or None."""
+    flow = opened.flow
+    name, _, arg = action.partition(":")
     if action == NEXT and flow.step == FILL:
         flow.next()
     elif action == BACK and flow.step != DONE:
         flow.back()
     elif action == KEEP and flow.offer():
         flow.keep_last_period()
-    elif action.startswith("confirm:") and action[8:] in flow.questions:
-        flow.confirm(action[8:])
-    elif action.startswith("edit:") and action[5:].isdigit() and flow.step == CONFIRM:
-        flow.edit(min(int(action[5:]), len(flow.qn.sections) - 1))
+    elif name == "confirm" and arg in flow.questions:
+        flow.confirm(arg)
+    elif name == "edit" and arg.isdigit() and flow.step == CONFIRM:
+        flow.edit(min(int(arg), len(flow.qn.sections) - 1))
     elif action == SUBMIT and flow.step == CONFIRM:
+        returned = _returned(store, respondent, flow)
         if form_flow.submit(store, respondent, flow) is None:   # submitted elsewhere meanwhile
-            return t("submitted_elsewhere", lang, rev=flow.elsewhere.revision,
-                     at=flow.elsewhere.at.strftime("%Y-%m-%d %H:%M"))
-    elif action == REVISE and flow.step == DONE:
+            return Problem(t("submitted_elsewhere", view.lang, rev=flow.elsewhere.revision,
+                             at=flow.elsewhere.at.strftime("%Y-%m-%d %H:%M")))
+        return "revised" if returned else None
+    elif action in (REVISE, RETURN_REVISE) and flow.step == DONE and opened.open_now:
         flow.revise()
+    elif action == RETURN_RIGHT:
+        reviews.confirm(store, respondent, flow.qn.id, flow.period, str(form.get("note") or ""))
+        return "right"
+    elif name == "go":   # another questionnaire or period (after this page's answers are saved)
+        qid, _, period = arg.partition("|")
+        form_flow.save(store, respondent, flow)
+        return _redirect(replace(view, qid=qid or None, period=period or None).here())
+    elif name == "lang" and arg in LANGS:
+        form_flow.save(store, respondent, flow)
+        return _redirect(replace(view, lang=arg).here(step=1))
+    elif name == "text" and arg in ("large", "normal"):
+        form_flow.save(store, respondent, flow)
+        return _text_size(view.here(step=1), arg)
     return None
 
 
-def _take_answers(flow, form) -> None:
-    """The answers the cadre changed on the part that was on screen: a field whose posted value
-    differs from the one the page drew (`drawn`, JSON). Only those are set: an unchanged field
-    must not count as touched, and a page drawn before another tab saved must not put its old
-    values back over that tab's (no silent last-writer-wins; the other tab's answers stay
-    unless this page changed the same question)."""
-    try:
-        drawn = json.loads(form.get("drawn") or "{}")
-    except ValueError:
-        drawn = {}
-    for qid in form.getlist("shown"):
-        q = flow.questions.get(qid)
-        if q is None or qid not in drawn:
-            continue
-        value = _read(q, form)
-        if _differs(rules.from_input(q, value), drawn[qid]):
-            flow.set_answer(qid, value)
-        other = rules.other_key(qid)
-        if q.other and other in drawn:
-            text = _text(form.get(f"a.{other}")) or None
-            if text != drawn[other]:
-                flow.set_answer(other, text)
-
-
-def _differs(posted, drawn) -> bool:
-    if isinstance(posted, list) and isinstance(drawn, list):  # ticked boxes: order is no change
-        return sorted(map(str, posted)) != sorted(map(str, drawn))
-    return posted != drawn
-
-
-def _drawn(flow, questions) -> str:
-    """What the page shows in its fields, for _take_answers to tell what the cadre changed."""
-    shown = {}
-    for q in questions:
-        shown[q.id] = flow.answers.get(q.id)
-        if q.other:
-            shown[rules.other_key(q.id)] = flow.answers.get(rules.other_key(q.id))
-    return json.dumps(shown, ensure_ascii=False, default=str)
-
-
-def _text(value) -> str | None:
-    # browsers send a text area's line breaks as CRLF: the cadre typed "\n"
-    return None if value is None else str(value).replace("\r\n", "\n")
-
-
-def _read(q, form):
-    """One question's value from the post, as the core takes it (answers.from_input)."""
-    name = f"a.{q.id}"
-    if q.type in ("integer", "decimal"):
-        return _number(form.get(name))
-    if q.type == "multiple_choice":
-        return [v for v in form.getlist(name)]
-    if q.type == "yes_no":
-        return {"1": True, "0": False}.get(form.get(name))
-    if q.type == "matrix":
-        rows = {r.id: form.get(f"{name}.{r.id}") for r in q.rows}
-        return {k: v for k, v in rows.items() if v} or None
-    return _text(form.get(name)) or None
-
-
-def _number(raw) -> float | str | None:
-    """A typed number; text that is no number is kept as typed (validation then asks for a
-    number, and the cadre sees what they typed)."""
-    text = (raw or "").strip()
-    if not text:
-        return None
-    try:
-        value = float(text)
-    except ValueError:
-        return text
-    return value if math.isfinite(value) else text
+def _returned(store, respondent, flow) -> bool:
+    """This period waits for a revision after a return (the submit then answers it)."""
+    return flow.revision and any(item["period_key"] == flow.period
+                                 for item in reviews.open_returns(store, respondent, flow.qn.id))
 
 
 # -- drawing -------------------------------------------------------------------------------------
-def _shown_value(q, value) -> str:
-    """A number as typed (40, 6.5), text as text, nothing as empty."""
-    if rules.is_blank(value):
-        return ""
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return str(value)
+def _returns(store, respondent, opened: Opened) -> list[dict]:
+    """The returns for correction waiting for this cadre (ui/returns.py on the Streamlit page):
+    each with how the page offers to answer it."""
+    flow = opened.flow
+    try:
+        waiting = reviews.open_returns(store, respondent, flow.qn.id)
+    except StoreError:
+        return []  # the form matters more than the notice
+    shown = []
+    for item in waiting:
+        if item["period_key"] != flow.period:
+            kind = "other"
+        elif flow.revision and flow.step != DONE:
+            kind = "revising"
+        else:
+            kind = "answer" if opened.open_now else "closed"
+        shown.append({**item, "kind": kind})
+    return shown
 
 
-def _form_page(request: Request, lang: str, respondent, flow, open_now: bool,
-               problem: str | None = None) -> Response:
-    values = {"respondent": respondent, "flow": flow, "open_now": open_now, "problem": problem,
-              "at": _place(flow), "rules": rules, "value": _shown_value,
-              "period_label": periods.label(flow.qn.period, flow.period, lang)}
+def _form_page(request: Request, view: View, store, respondent, opened: Opened,
+               problem: str | None = None, done: str | None = None) -> Response:
+    flow = opened.flow
+    lang = view.lang
+    values = {"respondent": respondent, "flow": flow, "open_now": opened.open_now,
+              "step_form": True,
+              "problem": problem, "at": _place(flow), "rules": rules,
+              "value": light_fields.shown_value, "opened": form_flow._now().isoformat(),
+              "period_label": periods.label(flow.qn.period, flow.period, lang),
+              "returns": _returns(store, respondent, opened),
+              "done": {"right": "return_right_done", "revised": "return_revised_done"}.get(done),
+              "questionnaires": opened.questionnaires if len(opened.questionnaires) > 1 else [],
+              "periods": [(p, periods.label(flow.qn.period, p, lang), p == opened.current)
+                          for p in opened.periods] if len(opened.periods) > 1 else [],
+              "note_limit": fields.RESPONDENT_NOTE.limit}
     if flow.notice:
         values["notice"] = form_text.notice(flow, lang)
     if flow.step == FILL:
         answered, asked = flow.progress()
         shown = flow.shown_questions()
         values.update(answered=answered, asked=asked, offer=flow.offer(),
-                      drawn=_drawn(flow, shown),
+                      drawn=light_fields.drawn(flow, shown),
                       questions=[(q, flow.message(q.id), None if flow.message(q.id)
                                   else flow.soft_check(q.id)) for q in shown])
     elif flow.step == CONFIRM:
         values.update(summary=form_text.summary_line(flow, lang), shown=flow.visible())
     else:
         r = flow.receipt
-        values["receipt"] = t("receipt" if r.revision > 1 else "receipt_first", lang,
-                              id=r.submission_id, at=r.submitted_at.strftime("%Y-%m-%d %H:%M"),
-                              period=periods.label(flow.qn.period, r.period_key, lang),
-                              rev=r.revision).replace("  \n", "\n")
-    return _page(request, "light_form.html", lang, **values)
+        values["receipt"] = Markup(t(
+            "receipt" if r.revision > 1 else "receipt_first", lang,
+            id=Markup("<code>%s</code>") % r.submission_id,
+            at=r.submitted_at.strftime("%Y-%m-%d %H:%M"),
+            period=escape(periods.label(flow.qn.period, r.period_key, lang)),
+            rev=r.revision).replace("  \n", "<br>"))
+    return _page(request, "light_form.html", view, **values)
 
 
 ROUTES = [Route(PATH, show, methods=["GET"]), Route(PATH, step, methods=["POST"])]
