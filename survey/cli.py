@@ -10,6 +10,7 @@ from pathlib import Path
 from survey import periods
 
 from survey import config as config_module
+from survey.cli_messages import LANG_HELP, say, say_each
 from survey.questionnaire import load_dir
 
 ACTOR = "cli"
@@ -23,12 +24,14 @@ def _store(cfg):
 def cmd_validate(args, cfg) -> int:
     paths = args.paths or [cfg.questionnaire_dir]
     result = load_dir(*paths)
-    for problem in result.problems:
-        print(problem, file=sys.stderr)
+    say_each([p.bilingual() for p in result.problems], args.lang)
     for qn in result.valid:
-        print(f"ok  {qn.source_name}: {qn.ref}, {len(qn.questions)} questions")
+        n = len(qn.questions)
+        say(f"ok  {qn.source_name}: {qn.ref}, {n} questions",
+            f"通过  {qn.source_name}:{qn.ref},{n} 道题", lang=args.lang)
     if result.problems:
-        print(f"{len(result.problems)} problem(s) found", file=sys.stderr)
+        n = len(result.problems)
+        say(f"{n} problem(s) found", f"发现 {n} 处问题", sys.stderr, args.lang)
         return 1
     return 0
 
@@ -39,8 +42,7 @@ def cmd_init(args, cfg) -> int:
     print(f"database: {cfg.db_path} (schema version {startup.store.schema_version()})")
     for ref in startup.published:
         print(f"published {ref}")
-    for problem in startup.problems:
-        print(problem, file=sys.stderr)
+    say_each(startup.problems, args.lang)
     if startup.demo_loaded:
         print("demo data loaded (remove with: python -m survey demo --remove)")
     if startup.demo_skipped:
@@ -57,9 +59,8 @@ def cmd_publish(args, cfg) -> int:
             published, found = publish_dir(store, path, ACTOR)
             problems += found
             for ref in published:
-                print(f"published {ref}")
-    for problem in problems:
-        print(problem, file=sys.stderr)
+                say(f"published {ref}", f"已发布 {ref}", lang=args.lang)
+    say_each(problems, args.lang)
     return 1 if problems else 0
 
 
@@ -307,11 +308,14 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True)
     p = sub.add_parser("validate", help="check questionnaire YAML files; exit 1 on any problem")
     p.add_argument("paths", nargs="*", help="files or folders (default: questionnaires/)")
+    p.add_argument("--lang", choices=["zh", "en"], help=LANG_HELP)
     p.set_defaults(func=cmd_validate, need_key=False)  # checking a file creates no secret
     p = sub.add_parser("init", help="create or migrate the database and publish questionnaires")
+    p.add_argument("--lang", choices=["zh", "en"], help=LANG_HELP)
     p.set_defaults(func=cmd_init)
     p = sub.add_parser("publish", help="publish questionnaires (a changed published version is refused)")
     p.add_argument("paths", nargs="*")
+    p.add_argument("--lang", choices=["zh", "en"], help=LANG_HELP)
     p.set_defaults(func=cmd_publish)
     p = sub.add_parser("demo", help="load demo monitoring points and submissions")
     p.add_argument("--remove", action="store_true", help="delete demo data, keep real data")

@@ -142,3 +142,18 @@ def label(kind: str, key: str, lang: str) -> str:
         joiner = " 至 " if lang == "zh" else " to "
         return span_[0].isoformat() + joiner + span_[1].isoformat()
     return key
+
+
+_KIND_LABELS = {"month": ("每月", "Monthly"), "quarter": ("每季度", "Quarterly"),
+                "week": ("每周", "Weekly"), "year": ("每年", "Yearly")}
+
+
+def kind_label(kind: str, lang: str) -> str:
+    """A period kind as an administrator reads it: 每月 / Monthly ..., a one-off survey
+    一次性(2022-06-01 至 2022-07-15) / One-off (2022-06-01 to 2022-07-15)."""
+    span_ = window(kind)
+    if span_ is not None:
+        dates = label(kind, span_[0].isoformat(), lang)
+        return f"一次性({dates})" if lang == "zh" else f"One-off ({dates})"
+    zh, en = _KIND_LABELS.get(kind, (kind, kind))
+    return zh if lang == "zh" else en

@@ -55,6 +55,14 @@ def test_year_keys_bounds_and_labels():
         periods.bounds("year", "2026-Q4")
 
 
+def test_an_administrator_reads_period_kinds_as_words():
+    once = periods.once_kind(dt.date(2026, 1, 1), dt.date(2026, 2, 15))
+    assert [periods.kind_label(k, "zh") for k in ("month", "quarter", "week", "year", once)] == \
+        ["每月", "每季度", "每周", "每年", "一次性(2026-01-01 至 2026-02-15)"]
+    assert [periods.kind_label(k, "en") for k in ("month", "quarter", "week", "year", once)] == \
+        ["Monthly", "Quarterly", "Weekly", "Yearly", "One-off (2026-01-01 to 2026-02-15)"]
+
+
 def test_a_one_off_window_has_one_period_keyed_by_its_opening_day():
     kind = periods.once_kind(dt.date(2022, 6, 1), dt.date(2022, 7, 15))
     assert kind == "once:2022-06-01..2022-07-15" and periods.base_kind(kind) == "once"

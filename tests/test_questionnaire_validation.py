@@ -196,3 +196,18 @@ def test_the_documented_example_is_valid():
     model, problems = parse_text(example, "docs example")
     assert problems == []
     assert len({q.type for q in model.questions}) == 10  # every type is shown
+
+
+def test_an_uploaded_file_is_published_or_refused_in_both_languages(store):
+    from survey.bootstrap import publish_file
+    from survey.errors import message
+    text = ("id: extra\nversion: 1\ntitle: 专项调查\nsections: [{id: s, title: 一, questions: "
+            "[{id: a, type: integer, label: 甲}]}]\n")
+    published, problems = publish_file(store, text.encode(), "extra.yaml", "test")
+    assert [ref.split()[:2] for ref in published] == [["extra", "v1"]] and problems == []
+    published, refused = publish_file(store, text.replace("甲", "乙").encode(), "extra.yaml",
+                                      "test")
+    assert published == [] and "raise 'version:' to 2" in message(refused[0], "en")
+    assert "请把 'version:' 改为 2" in message(refused[0], "zh")
+    published, problems = publish_file(store, "标题".encode("gbk"), "gbk.yaml", "test")
+    assert message(problems[0], "zh") == "gbk.yaml:1:1: Y008 文件不是 UTF-8 文本;请另存为 UTF-8 编码"

@@ -6,6 +6,8 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
+from survey.cli_messages import say_each
+
 ACTOR = "cli"
 
 
@@ -46,7 +48,7 @@ def cmd_import_xlsform(args, cfg) -> int:
     for issue in result.issues:
         print(f"{issue.text(args.lang)}  [{issue.kind}]", file=sys.stderr)
     for problem in result.problems:
-        print(problem, file=sys.stderr)
+        print(problem.text(args.lang), file=sys.stderr)
     if result.questionnaire is None:
         print("nothing imported", file=sys.stderr)
         return 1
@@ -70,8 +72,7 @@ def cmd_export_xlsform(args, cfg) -> int:
     path = Path(args.questionnaire)
     if path.suffix in (".yaml", ".yml"):
         qn, problems = parse_file(path)
-        for problem in problems:
-            print(problem, file=sys.stderr)
+        say_each([p.bilingual() for p in problems])
         if qn is None:
             return 1
     else:

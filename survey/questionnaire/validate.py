@@ -97,15 +97,23 @@ def content_hash(data: object) -> str:
 def parse_file(path: str | Path) -> tuple[Questionnaire | None, list[Problem]]:
     path = Path(path)
     try:
-        text = path.read_text(encoding="utf-8")
-    except UnicodeDecodeError:
-        return None, [Problem(str(path), 1, 1, "Y008", "the file is not UTF-8 text; save it as "
-                              "UTF-8", zh="文件不是 UTF-8 文本;请另存为 UTF-8 编码")]
+        data = path.read_bytes()
     except OSError as exc:
         return None, [Problem(str(path), 1, 1, "Y009", f"cannot read the file: {exc.strerror}; "
                               "check the path and that the file may be read",
                               zh=f"无法读取文件({exc.strerror});请检查路径和文件的读取权限")]
-    return parse_text(text, str(path))
+    return parse_bytes(data, str(path))
+
+
+def parse_bytes(data: bytes, source: str) -> tuple[Questionnaire | None, list[Problem]]:
+    """A file's content as read from disk or uploaded on the questionnaire page."""
+    try:
+        # newlines as reading the file as text gives them (a Windows editor writes \r\n)
+        text = data.decode("utf-8").replace("\r\n", "\n").replace("\r", "\n")
+    except UnicodeDecodeError:
+        return None, [Problem(source, 1, 1, "Y008", "the file is not UTF-8 text; save it as "
+                              "UTF-8", zh="文件不是 UTF-8 文本;请另存为 UTF-8 编码")]
+    return parse_text(text, source)
 
 
 def parse_text(text: str, source: str = "<text>") -> tuple[Questionnaire | None, list[Problem]]:
