@@ -10,7 +10,8 @@ from pathlib import Path
 from survey import periods
 
 from survey import config as config_module
-from survey.cli_messages import LANG_HELP, say, say_each
+from survey.cli_messages import LANG_HELP, fail, say, say_each
+from survey.errors import DomainError
 from survey.questionnaire import load_dir
 
 ACTOR = "cli"
@@ -233,19 +234,27 @@ def cmd_export(args, cfg) -> int:
     try:
         store = _store(cfg)
         con, source = store.raw_connection(), str(cfg.db_path)
+        kinds = {v["questionnaire_id"]: v["period"] for v in store.questionnaire_versions()}
     except StoreLockedError:
         store = None
         if not cfg.snapshot.exists():
-            print("error: the app holds the database and there is no snapshot yet",
-                  file=sys.stderr)
+            say("error: the app holds the database and there is no snapshot yet; wait for "
+                "the app to write one, or stop the app and export again",
+                "错误:应用正在使用数据库,且尚无分析快照;请等应用写出快照,或停止应用后再导出",
+                sys.stderr)
             return 2
         con, source = duckdb.connect(str(cfg.snapshot), read_only=True), str(cfg.snapshot)
-        print(f"the app is running: exporting from the snapshot {source}", file=sys.stderr)
+        say(f"the app is running: exporting from the snapshot {source}",
+            f"应用正在运行:从分析快照 {source} 导出", sys.stderr)
+        kinds = {q.id: q.period for q in load_dir(cfg.questionnaire_dir).valid}
     try:
         if args.format in ("sav", "dta"):  # SPSS / Stata with labels (survey.interop)
             from survey.interop import commands as interop
             return interop.cmd_export_stat(args, cfg, con, interop.questionnaire_lookup(store, cfg))
-        written = bulk_export.export(con, Path(args.out), args.format, args.first, args.last)
+        written = bulk_export.export(con, Path(args.out), args.format, args.first, args.last,
+                                     kinds=kinds)
+    except DomainError as exc:  # e.g. a stored version the files no longer hold
+        return fail(exc)
     finally:
         (store.close() if store else con.close())
     for view, rows in written.items():
@@ -373,7 +382,8 @@ def build_parser() -> argparse.ArgumentParser:
                    default="parquet", help="sav/dta: SPSS/Stata, one file per questionnaire "
                    "with variable and value labels")
     p.add_argument("--lang", default="zh", choices=["zh", "en"], help="labels in sav/dta files")
-    p.add_argument("--from", dest="first", help="first month, e.g. 2025-01")
+    p.add_argument("--from", dest="first", help="first month, e.g. 2025-01 (a year, quarter or "
+                   "one-off period is exported when it overlaps the months)")
     p.add_argument("--to", dest="last", help="last month, e.g. 2026-10")
     p.add_argument("--out", default="export", help="folder to write (default: export/)")
     p.set_defaults(func=cmd_export)
