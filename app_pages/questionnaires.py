@@ -49,8 +49,8 @@ if versions:
 
 # -- a questionnaire file from the author's computer: checked, then published as the CLI does --
 st.subheader(tr("上传问卷 YAML 文件", "Upload a questionnaire YAML file"))
-st.caption(tr("按 docs/questionnaire-format.md 编写的问卷文件(.yaml 或 .yml)。先逐项校验(行号、"
-              "列号、问题及改法),无误后可发布。",
+st.caption(tr("按问卷格式说明编写的问卷文件(.yaml 或 .yml)。先逐项校验(行号、列号、问题及改法),"
+              "无误后可发布。",
               "A questionnaire file written as docs/questionnaire-format.md describes (.yaml or "
               ".yml). It is checked first (line, column, what is wrong and how to fix it); a "
               "valid file can then be published."))
