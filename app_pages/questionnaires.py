@@ -5,11 +5,13 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from survey import form_burden
-from survey.bootstrap import publish_dir
+from survey import form_burden, periods
+from survey.bootstrap import publish_dir, publish_file
+from survey.errors import message
+from survey.questionnaire import parse_bytes
 from ui.auth import require
 from ui import place
-from ui.context import escape, startup, t, tr
+from ui.context import escape, lang, startup, t, tr
 
 viewer = require("admin_questionnaires")
 
@@ -17,14 +19,14 @@ app = startup()
 st.title(t("nav_questionnaires"))
 st.write(t("q_admin_intro"))
 rows = [{t("col_id"): v["questionnaire_id"], t("col_version"): v["version"],
-         t("col_title"): v["title_zh"], t("col_period"): v["period"],
+         t("col_title"): v["title_zh"], t("col_period"): periods.kind_label(v["period"], lang()),
          t("col_hash"): v["content_hash"][:12], t("col_published"): v["published_at"],
          t("col_retired"): v["retired_at"], t("col_submissions"): v["submissions"]}
         for v in app.store.questionnaire_versions()]
 st.dataframe(rows, hide_index=True, width="stretch", placeholder="—")
 if app.problems:
     st.subheader(t("q_problems"))
-    st.code("\n".join(app.problems), language=None)
+    st.code("\n".join(message(p, lang()) for p in app.problems), language=None)
 else:
     st.success(t("q_no_problems"))
 
@@ -45,12 +47,37 @@ if versions:
         app.store.retire(retire[0], retire[1], viewer.username)
         st.rerun()
 
+# -- a questionnaire file from the author's computer: checked, then published as the CLI does --
+st.subheader(tr("上传问卷 YAML 文件", "Upload a questionnaire YAML file"))
+st.caption(tr("按问卷格式说明编写的问卷文件(.yaml 或 .yml)。先逐项校验(行号、列号、问题及改法),"
+              "无误后可发布。",
+              "A questionnaire file written as docs/questionnaire-format.md describes (.yaml or "
+              ".yml). It is checked first (line, column, what is wrong and how to fix it); a "
+              "valid file can then be published."))
+yaml_file = st.file_uploader(tr("问卷文件", "Questionnaire file"), key="yaml_upload",
+                             type=["yaml", "yml"])
+if yaml_file is not None:
+    checked, found = parse_bytes(yaml_file.getvalue(), yaml_file.name)
+    for problem in found:
+        st.error(escape(problem.text(lang())))
+    if checked is not None:
+        st.success(tr(f"校验通过:{escape(checked.ref)},{len(checked.questions)} 道题",
+                      f"Valid: {escape(checked.ref)}, {len(checked.questions)} questions"))
+        if st.button(tr("发布该问卷", "Publish it"), key="yaml_publish"):
+            published, refused = publish_file(app.store, yaml_file.getvalue(), yaml_file.name,
+                                              viewer.username)
+            for problem in refused:
+                st.error(escape(message(problem, lang())))
+            if not refused:  # rerun: the table above lists the new version
+                place.keep("yaml_published", tr("已发布:", "Published: ") + escape(
+                    ", ".join(published)) if published else tr(
+                        "该版本已发布,内容相同", "Already published, same content"), rerun=True)
+    place.success("yaml_published")
+
 # -- XLSForm in and out (survey.interop; docs/interop.md) -------------------------------------
-from survey.errors import message as _message  # noqa: E402
 from survey.interop import xlsform_export, xlsform_import  # noqa: E402
 from survey.interop.issues import issue_rows, message_column  # noqa: E402
 from survey.store import StoreError  # noqa: E402
-from ui.context import lang  # noqa: E402
 
 st.subheader(tr("从 XLSForm 导入(ODK / KoboToolbox)", "Import an XLSForm (ODK / KoboToolbox)"))
 st.caption(tr("上传 XLSForm(.xlsx、.xls、.csv 或 .md),转换为本平台问卷。无法转换的题目逐项列出"
@@ -70,7 +97,7 @@ if form_file is not None:
                      width="stretch", row_height=90, column_config={
                          message_column(lang()): st.column_config.TextColumn(width=300)})
     for problem in imported.problems:
-        st.error(escape(str(problem)))
+        st.error(escape(problem.text(lang())))
     if imported.questionnaire is not None:
         qn = imported.questionnaire
         st.success(tr(f"已转换 {imported.imported} 道题:{escape(qn.ref)}", f"{imported.imported} "
@@ -87,7 +114,7 @@ if form_file is not None:
                 st.success(tr("已发布", "Published") if outcome == "published"
                            else tr("该版本已发布,内容相同", "Already published, same content"))
             except StoreError as exc:
-                st.error(escape(_message(exc, lang())))
+                st.error(escape(message(exc, lang())))
 current = app.store.current_questionnaires()
 if current:
     chosen = st.selectbox(tr("导出为 XLSForm(供 ODK Collect / KoboCollect 离线采集)",
@@ -118,7 +145,7 @@ with st.form("period"):
                 app.store.reopen_period(qid, key.strip(), viewer.username)
             st.rerun()
         except StoreError as exc:
-            st.error(escape(_message(exc, lang())))
+            st.error(escape(message(exc, lang())))
 
 st.subheader(t("form_burden_title"))
 st.caption(t("form_burden_intro"))

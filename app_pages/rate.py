@@ -69,21 +69,30 @@ if too_many():
 
 answers = st.session_state.setdefault("rating", {}).setdefault(qn.id, {})
 token = st.session_state.setdefault("rating_tokens", {}).setdefault(qn.id, uuid.uuid4().hex)
+tried = st.session_state.setdefault("rating_tried", set())
 # A change reaches `answers` before the rerun (on_change), so a follow-up it makes relevant
-# (visits >= 2) is asked in the same run, not one tap later.
+# (visits >= 2) is asked in the same run, not one tap later; so does a tap on Submit (on_click),
+# so that the messages beside the fields show in the run that says there are some.
 shown = rules.visibility(qn, answers)
-for q in qn.questions:
-    if shown[q.id]:
+messages = rules.field_messages(qn, answers, qn.id in tried)
+for section in qn.sections:
+    if not any(shown[q.id] for q in section.questions):
+        continue
+    st.subheader(escape(section.title.get(lang())))
+    for q in (q for q in section.questions if shown[q.id]):
         answers[q.id] = widgets.question(q, f"rate:{qn.id}:{q.id}", answers.get(q.id), lang(),
                                          (t("yes"), t("no")), t("choose"),
                                          on_change=answers.__setitem__,
                                          other=answers.get(rules.other_key(q.id)))
         if q.hint:  # e.g. 万人评's "请勿填写姓名、电话。"
             st.caption(escape(q.hint.get(lang())))
+        if q.id in messages:
+            st.error(escape(messages[q.id].get(lang())), icon=":material/warning:")
 errors = rules.validate(qn, answers)
-if st.button(tr("提交", "Submit"), type="primary", width="stretch"):
+if st.button(tr("提交", "Submit"), type="primary", width="stretch", on_click=tried.add,
+             args=(qn.id,)):
     if errors:
-        st.error(tr("请完成带 * 的题目。", "Please answer the questions marked *."))
+        st.error(t("fix_first", n=len(errors)))
     elif too_many():
         st.warning(TOO_MANY)
     else:

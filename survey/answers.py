@@ -184,6 +184,14 @@ def validate(qn: Questionnaire, answers: dict) -> dict[str, Text]:
     return errors
 
 
+def field_messages(qn: Questionnaire, answers: dict, tried: bool) -> dict[str, Text]:
+    """The message beside each field of a one-page form (a public questionnaire): a wrong
+    answer at once; "please answer" and an empty 其他(请注明) box only once submitting was
+    tried (before that nobody has had the chance to answer)."""
+    return {qid: problem for qid, problem in validate(qn, answers).items()
+            if tried or problem not in (REQUIRED, OTHER_REQUIRED)}
+
+
 def _other_problem(q: Question, value, answers: dict) -> Text | None:
     if not other_chosen(q, value):
         return None

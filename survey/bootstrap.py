@@ -12,7 +12,8 @@ from dataclasses import dataclass, field
 
 from survey import demo, reminders, throttle
 from survey.config import Config
-from survey.questionnaire import load_dir
+from survey.errors import Bilingual
+from survey.questionnaire import load_dir, parse_bytes
 from survey.store import PublishRefused, Store, settings
 from survey.store.accounts import ONE_TIME_HOURS
 
@@ -23,7 +24,8 @@ DEFAULT_PUBLIC_URL = "http://localhost:8501"
 class Startup:
     store: Store
     config: Config
-    problems: list[str] = field(default_factory=list)  # questionnaire problems, one line each
+    # questionnaire problems, one line each: str() English, message(p, lang) to show
+    problems: list[Bilingual] = field(default_factory=list)
     published: list[str] = field(default_factory=list)
     demo_loaded: bool = False
     demo_skipped: Exception | None = None  # why the first start loaded no demo data
@@ -42,18 +44,33 @@ class Startup:
         return (saved, "admin") if saved else (DEFAULT_PUBLIC_URL, "default")
 
 
-def publish_dir(store: Store, folder, actor: str = "system") -> tuple[list[str], list[str]]:
-    """Validate and publish every questionnaire in a folder. Returns (published, problems)."""
+def publish_dir(store: Store, folder, actor: str = "system") -> tuple[list[str], list[Bilingual]]:
+    """Validate and publish every questionnaire in a folder. Returns (published, problems);
+    a problem is one line, English as str, Chinese beside it (`message(problem, lang)`)."""
     result = load_dir(folder)
-    problems = [str(p) for p in result.problems]
-    published = []
-    for qn in result.valid:
+    published, refused = _publish(store, result.valid, actor)
+    return published, [p.bilingual() for p in result.problems] + refused
+
+
+def publish_file(store: Store, data: bytes, name: str,
+                 actor: str) -> tuple[list[str], list[Bilingual]]:
+    """A questionnaire file uploaded on the 问卷管理 page: validated and published as
+    `python -m survey publish FILE` does. Returns (published, problems) as publish_dir."""
+    model, problems = parse_bytes(data, name)
+    if model is None:
+        return [], [p.bilingual() for p in problems]
+    return _publish(store, [model], actor)
+
+
+def _publish(store: Store, questionnaires, actor: str) -> tuple[list[str], list[Bilingual]]:
+    published, refused = [], []
+    for qn in questionnaires:
         try:
             if store.publish(qn, actor) == "published":
                 published.append(qn.ref)
         except PublishRefused as exc:
-            problems.append(str(exc))
-    return published, problems
+            refused.append(Bilingual(exc.en, exc.zh))
+    return published, refused
 
 
 def start(config: Config) -> Startup:

@@ -44,30 +44,40 @@ class Progress:
         self.stream.flush()
 
 
-def _where(view: str, first: str | None, last: str | None) -> tuple[str, list]:
-    if view == "points" or not (first or last):
+def periods_in_months(con, first: str | None, last: str | None,
+                      kinds: dict[str, str]) -> list[str] | None:
+    """'questionnaire|period key' of every stored period that overlaps the months first..last
+    (None: no range). `kinds`: questionnaire id -> its period kind, for a one-off survey's
+    closing day (the views hold its key, the opening day, not its window)."""
+    if not (first or last):
+        return None
+    stored = con.execute("SELECT DISTINCT questionnaire_id, period_key "
+                         "FROM submission_history").fetchall()
+    return [f"{qid}|{key}" for qid, key in stored
+            if periods.in_months(key, kinds.get(qid), first, last)]
+
+
+def _where(view: str, selected: list[str] | None) -> tuple[str, list]:
+    if view == "points" or selected is None:
         return "", []
-    clauses, params = [], []
-    if first:
-        clauses.append("period_start >= ?")
-        params.append(periods.bounds("month", first)[0])
-    if last:
-        clauses.append("period_start <= ?")
-        params.append(periods.bounds("month", last)[1])
-    return " WHERE " + " AND ".join(clauses), params
+    return " WHERE list_contains(?::VARCHAR[], questionnaire_id || '|' || period_key)", \
+        [selected]
 
 
 def export(con: duckdb.DuckDBPyConnection, out_dir: Path, fmt: str, first: str | None = None,
-           last: str | None = None, views=VIEWS, stream=sys.stderr) -> dict[str, int]:
-    """Write each view to out_dir/<view>.<fmt>; returns rows written per view."""
+           last: str | None = None, views=VIEWS, stream=sys.stderr,
+           kinds: dict[str, str] | None = None) -> dict[str, int]:
+    """Write each view to out_dir/<view>.<fmt>; returns rows written per view. first/last:
+    months; a period is exported when it overlaps them (periods_in_months)."""
     out_dir.mkdir(parents=True, exist_ok=True)
     written = {}
     workbook = None
     if fmt == "xlsx":
         from openpyxl import Workbook
         workbook = Workbook(write_only=True)
+    selected = periods_in_months(con, first, last, kinds or {})
     for view in views:
-        where, params = _where(view, first, last)
+        where, params = _where(view, selected)
         total = con.execute(f"SELECT count(*) FROM {view}{where}", params).fetchone()[0]
         progress = Progress(view, total, stream)
         reader = con.execute(f"SELECT * FROM {view}{where}", params).to_arrow_reader(batch_size=BATCH)

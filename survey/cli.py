@@ -10,6 +10,8 @@ from pathlib import Path
 from survey import periods
 
 from survey import config as config_module
+from survey.cli_messages import LANG_HELP, fail, say, say_each
+from survey.errors import DomainError
 from survey.questionnaire import load_dir
 
 ACTOR = "cli"
@@ -23,12 +25,14 @@ def _store(cfg):
 def cmd_validate(args, cfg) -> int:
     paths = args.paths or [cfg.questionnaire_dir]
     result = load_dir(*paths)
-    for problem in result.problems:
-        print(problem, file=sys.stderr)
+    say_each([p.bilingual() for p in result.problems], args.lang)
     for qn in result.valid:
-        print(f"ok  {qn.source_name}: {qn.ref}, {len(qn.questions)} questions")
+        n = len(qn.questions)
+        say(f"ok  {qn.source_name}: {qn.ref}, {n} questions",
+            f"通过  {qn.source_name}:{qn.ref},{n} 道题", lang=args.lang)
     if result.problems:
-        print(f"{len(result.problems)} problem(s) found", file=sys.stderr)
+        n = len(result.problems)
+        say(f"{n} problem(s) found", f"发现 {n} 处问题", sys.stderr, args.lang)
         return 1
     return 0
 
@@ -39,8 +43,7 @@ def cmd_init(args, cfg) -> int:
     print(f"database: {cfg.db_path} (schema version {startup.store.schema_version()})")
     for ref in startup.published:
         print(f"published {ref}")
-    for problem in startup.problems:
-        print(problem, file=sys.stderr)
+    say_each(startup.problems, args.lang)
     if startup.demo_loaded:
         print("demo data loaded (remove with: python -m survey demo --remove)")
     if startup.demo_skipped:
@@ -57,9 +60,8 @@ def cmd_publish(args, cfg) -> int:
             published, found = publish_dir(store, path, ACTOR)
             problems += found
             for ref in published:
-                print(f"published {ref}")
-    for problem in problems:
-        print(problem, file=sys.stderr)
+                say(f"published {ref}", f"已发布 {ref}", lang=args.lang)
+    say_each(problems, args.lang)
     return 1 if problems else 0
 
 
@@ -233,19 +235,27 @@ def cmd_export(args, cfg) -> int:
     try:
         store = _store(cfg)
         con, source = store.raw_connection(), str(cfg.db_path)
+        kinds = {v["questionnaire_id"]: v["period"] for v in store.questionnaire_versions()}
     except StoreLockedError:
         store = None
         if not cfg.snapshot.exists():
-            print("error: the app holds the database and there is no snapshot yet",
-                  file=sys.stderr)
+            say("error: the app holds the database and there is no snapshot yet; wait for "
+                "the app to write one, or stop the app and export again",
+                "错误:应用正在使用数据库,且尚无分析快照;请等应用写出快照,或停止应用后再导出",
+                sys.stderr)
             return 2
         con, source = duckdb.connect(str(cfg.snapshot), read_only=True), str(cfg.snapshot)
-        print(f"the app is running: exporting from the snapshot {source}", file=sys.stderr)
+        say(f"the app is running: exporting from the snapshot {source}",
+            f"应用正在运行:从分析快照 {source} 导出", sys.stderr)
+        kinds = {q.id: q.period for q in load_dir(cfg.questionnaire_dir).valid}
     try:
         if args.format in ("sav", "dta"):  # SPSS / Stata with labels (survey.interop)
             from survey.interop import commands as interop
             return interop.cmd_export_stat(args, cfg, con, interop.questionnaire_lookup(store, cfg))
-        written = bulk_export.export(con, Path(args.out), args.format, args.first, args.last)
+        written = bulk_export.export(con, Path(args.out), args.format, args.first, args.last,
+                                     kinds=kinds)
+    except DomainError as exc:  # e.g. a stored version the files no longer hold
+        return fail(exc)
     finally:
         (store.close() if store else con.close())
     for view, rows in written.items():
@@ -308,11 +318,14 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True)
     p = sub.add_parser("validate", help="check questionnaire YAML files; exit 1 on any problem")
     p.add_argument("paths", nargs="*", help="files or folders (default: questionnaires/)")
+    p.add_argument("--lang", choices=["zh", "en"], help=LANG_HELP)
     p.set_defaults(func=cmd_validate, need_key=False)  # checking a file creates no secret
     p = sub.add_parser("init", help="create or migrate the database and publish questionnaires")
+    p.add_argument("--lang", choices=["zh", "en"], help=LANG_HELP)
     p.set_defaults(func=cmd_init)
     p = sub.add_parser("publish", help="publish questionnaires (a changed published version is refused)")
     p.add_argument("paths", nargs="*")
+    p.add_argument("--lang", choices=["zh", "en"], help=LANG_HELP)
     p.set_defaults(func=cmd_publish)
     p = sub.add_parser("demo", help="load demo monitoring points and submissions")
     p.add_argument("--remove", action="store_true", help="delete demo data, keep real data")
@@ -370,7 +383,8 @@ def build_parser() -> argparse.ArgumentParser:
                    default="parquet", help="sav/dta: SPSS/Stata, one file per questionnaire "
                    "with variable and value labels")
     p.add_argument("--lang", default="zh", choices=["zh", "en"], help="labels in sav/dta files")
-    p.add_argument("--from", dest="first", help="first month, e.g. 2025-01")
+    p.add_argument("--from", dest="first", help="first month, e.g. 2025-01 (a year, quarter or "
+                   "one-off period is exported when it overlaps the months)")
     p.add_argument("--to", dest="last", help="last month, e.g. 2026-10")
     p.add_argument("--out", default="export", help="folder to write (default: export/)")
     p.set_defaults(func=cmd_export)

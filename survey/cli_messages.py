@@ -5,13 +5,24 @@ from __future__ import annotations
 
 import sys
 
-from survey.errors import DomainError
+from survey.errors import DomainError, message
+
+LANG_HELP = "language of the messages (default: both, Chinese then English)"
 
 
-def say(en: str, zh: str, out=None) -> None:
+def say(en: str, zh: str, out=None, lang: str | None = None) -> None:
+    """One message in the language asked for (--lang zh|en), or both, Chinese first."""
     out = out or sys.stdout
-    print(zh, file=out)
-    print(en, file=out)
+    if lang != "en":
+        print(zh, file=out)
+    if lang != "zh":
+        print(en, file=out)
+
+
+def say_each(problems, lang: str | None = None, out=None) -> None:
+    """Messages that carry both languages (survey.errors.message), one line each, on stderr."""
+    for problem in problems:
+        say(message(problem, "en"), message(problem, "zh"), out or sys.stderr, lang)
 
 
 def fail(exc: DomainError) -> int:

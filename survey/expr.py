@@ -30,11 +30,13 @@ _QUESTION_ARG_FUNCTIONS = FUNCTIONS
 
 
 class ExprError(ValueError):
-    """A problem in an expression; `col` is the 0-based offset into the expression text."""
+    """A problem in an expression; `col` is the 0-based offset into the expression text.
+    `message` is English, `zh` the same in Chinese (validation shows the reader's language)."""
 
-    def __init__(self, message: str, col: int = 0):
+    def __init__(self, message: str, col: int = 0, zh: str | None = None):
         super().__init__(message)
         self.message = message
+        self.zh = zh or message
         self.col = col
 
 
@@ -60,14 +62,17 @@ _UNARY_OPS = (ast.Not, ast.USub, ast.UAdd)
 def parse(text: str) -> Expr:
     """Parse and whitelist an expression. Raises ExprError with a column on any problem."""
     if not isinstance(text, str) or not text.strip():
-        raise ExprError("the expression is empty")
+        raise ExprError("the expression is empty", zh="表达式为空")
     if len(text) > MAX_EXPRESSION_LENGTH:
-        raise ExprError(f"the expression is longer than {MAX_EXPRESSION_LENGTH} characters")
+        raise ExprError(f"the expression is longer than {MAX_EXPRESSION_LENGTH} characters",
+                        zh=f"表达式超过 {MAX_EXPRESSION_LENGTH} 个字符")
     source = text.strip()
     try:
         tree = ast.parse(source, mode="eval")
     except SyntaxError as exc:
-        raise ExprError(f"syntax error: {exc.msg}", max((exc.offset or 1) - 1, 0)) from None
+        raise ExprError(f"syntax error: {exc.msg}", max((exc.offset or 1) - 1, 0),
+                        zh=f"语法错误(Python 的说明:{exc.msg});请检查括号、引号和运算符"
+                        ) from None
     names: set[str] = set()
     selections: list[tuple[str, str]] = []
     _check(tree.body, names, selections)
@@ -81,10 +86,12 @@ def _check(node: ast.AST, names: set[str], selections: list) -> None:
             return
         if isinstance(node.value, (int, float, str)):
             return
-        raise ExprError(f"constant {node.value!r} is not allowed", col)
+        raise ExprError(f"constant {node.value!r} is not allowed", col,
+                        zh=f"不允许使用常量 {node.value!r}")
     if isinstance(node, ast.Name):
         if node.id.startswith("_"):
-            raise ExprError(f"name '{node.id}' is not allowed", col)
+            raise ExprError(f"name '{node.id}' is not allowed", col,
+                            zh=f"不允许使用名称 '{node.id}'")
         if node.id in ("True", "False", "None"):
             return
         names.add(node.id)
@@ -109,32 +116,39 @@ def _check(node: ast.AST, names: set[str], selections: list) -> None:
         _check_call(node, names, selections)
         return
     if isinstance(node, ast.Attribute):
-        raise ExprError("attribute access (a.b) is not allowed", col)
+        raise ExprError("attribute access (a.b) is not allowed", col,
+                        zh="不允许访问属性(a.b)")
     if isinstance(node, ast.Compare):
-        raise ExprError("only == != < <= > >= comparisons are allowed (no 'in' or 'is')", col)
-    raise ExprError(f"'{type(node).__name__}' is not allowed in an expression", col)
+        raise ExprError("only == != < <= > >= comparisons are allowed (no 'in' or 'is')", col,
+                        zh="只允许 == != < <= > >= 比较(不能用 in 或 is)")
+    raise ExprError(f"'{type(node).__name__}' is not allowed in an expression", col,
+                    zh=f"表达式中不允许使用 '{type(node).__name__}'")
 
 
 def _check_call(node: ast.Call, names: set[str], selections: list) -> None:
     col = node.col_offset
     if not isinstance(node.func, ast.Name) or node.func.id not in FUNCTIONS:
         shown = node.func.id if isinstance(node.func, ast.Name) else ast.unparse(node.func)
-        raise ExprError(f"unknown function '{shown}'; available: {', '.join(FUNCTIONS)}", col)
+        raise ExprError(f"unknown function '{shown}'; available: {', '.join(FUNCTIONS)}", col,
+                        zh=f"未知的函数 '{shown}';可用:{', '.join(FUNCTIONS)}")
     fname = node.func.id
     if node.keywords:
-        raise ExprError(f"{fname}() takes no keyword arguments", col)
+        raise ExprError(f"{fname}() takes no keyword arguments", col,
+                        zh=f"{fname}() 不接受关键字参数")
     want = 2 if fname == "selected" else 1
     if len(node.args) != want:
-        raise ExprError(f"{fname}() takes {want} argument(s), got {len(node.args)}", col)
+        raise ExprError(f"{fname}() takes {want} argument(s), got {len(node.args)}", col,
+                        zh=f"{fname}() 需要 {want} 个参数,实际有 {len(node.args)} 个")
     first = node.args[0]
     if fname in _QUESTION_ARG_FUNCTIONS and not isinstance(first, ast.Name):
-        raise ExprError(f"the first argument of {fname}() must be a question id", first.col_offset)
+        raise ExprError(f"the first argument of {fname}() must be a question id", first.col_offset,
+                        zh=f"{fname}() 的第一个参数应为题目标识")
     _check(first, names, selections)
     if fname == "selected":
         code = node.args[1]
         if not (isinstance(code, ast.Constant) and isinstance(code.value, (str, int))):
             raise ExprError("the second argument of selected() must be a quoted choice code",
-                            code.col_offset)
+                            code.col_offset, zh="selected() 的第二个参数应为加引号的选项代码")
         selections.append((first.id, str(code.value)))
 
 

@@ -87,6 +87,9 @@ STRINGS: dict[str, tuple[str, str]] = {
                              "Reconnecting… What you typed stays on this page and is saved when "
                              "the connection is back; do not close or reload this page."),
     "close": ("关闭", "Close"),
+    "open_options": ("展开选项", "Open"),
+    "clear_value": ("清除所选", "Clear value"),
+    "clear_all": ("全部清除", "Clear all"),
     "skip_to_content": ("跳到主要内容", "Skip to main content"),
     "store_unavailable_public": ("服务暂时无法使用,请稍后再试。管理员请查看服务器日志。",
                                  "The service is unavailable for now; please try again later. "

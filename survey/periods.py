@@ -142,3 +142,45 @@ def label(kind: str, key: str, lang: str) -> str:
         joiner = " 至 " if lang == "zh" else " to "
         return span_[0].isoformat() + joiner + span_[1].isoformat()
     return key
+
+
+_KIND_LABELS = {"month": ("每月", "Monthly"), "quarter": ("每季度", "Quarterly"),
+                "week": ("每周", "Weekly"), "year": ("每年", "Yearly")}
+
+
+def kind_label(kind: str, lang: str) -> str:
+    """A period kind as an administrator reads it: 每月 / Monthly ..., a one-off survey
+    一次性(2022-06-01 至 2022-07-15) / One-off (2022-06-01 to 2022-07-15)."""
+    span_ = window(kind)
+    if span_ is not None:
+        dates = label(kind, span_[0].isoformat(), lang)
+        return f"一次性({dates})" if lang == "zh" else f"One-off ({dates})"
+    zh, en = _KIND_LABELS.get(kind, (kind, kind))
+    return zh if lang == "zh" else en
+
+
+def key_bounds(key: str, kind: str | None = None) -> tuple[dt.date, dt.date]:
+    """A stored period's first and last day. A recurring kind reads from the key's shape; a
+    one-off period's key is its opening day, and it ends on its kind's closing day (kind not
+    known: the day it opened)."""
+    if kind is not None and window(kind) is not None:
+        try:
+            return bounds(kind, key)
+        except PeriodError:  # another version's window: its opening day at least
+            pass
+    for recurring in ("month", "quarter", "week", "year"):
+        try:
+            return bounds(recurring, key)
+        except PeriodError:
+            continue
+    day = dt.date.fromisoformat(key)
+    return day, day
+
+
+def in_months(key: str, kind: str | None, first: str | None, last: str | None) -> bool:
+    """Whether a period overlaps the months first..last (keys such as 2026-03; either may be
+    None): a year, a quarter or a one-off survey counts in every month it covers, not only
+    the month it starts in."""
+    start, end = key_bounds(key, kind)
+    return (first is None or end >= bounds("month", first)[0]) and \
+        (last is None or start <= bounds("month", last)[1])

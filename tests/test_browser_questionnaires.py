@@ -173,6 +173,9 @@ def test_own_questionnaires_on_a_phone_and_a_public_one_from_its_qr_link(tmp_pat
         settle(page)
         pickers = page.locator("[data-testid=stSelectbox]")
         assert f"{TODAY.year}年 (本期)" in pickers.nth(1).locator("input").input_value()  # not 2026-Q4
+        # Streamlit names a select box's button "Open": a screen reader says it in Chinese here
+        assert pickers.nth(1).get_by_role("button", name="展开选项").count() == 1
+        assert page.get_by_role("button", name="Open", exact=True).count() == 0
         assert page.get_by_label("A3 办事是否顺利").count() == 0
         radio(page, "A2 近一年是否到部门办过事 *", "办过")          # code 1: a number
         radio(page, "A3 办事是否顺利", "不顺利")                     # code 'b': text

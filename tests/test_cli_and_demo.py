@@ -31,6 +31,22 @@ def test_validate_reports_every_problem_and_exits_non_zero():
     assert "Traceback" not in result.stderr
 
 
+def test_validate_speaks_the_language_asked_for_with_the_place_of_each_problem():
+    broken = ROOT / "tests" / "broken"
+    files = (broken / "unknown_type.yaml", broken / "min_greater_than_max.yaml")
+    zh = cli("validate", "--lang", "zh", *files)
+    assert zh.returncode == 1
+    assert "unknown_type.yaml:10:15: Q106 未知的题型 'integr'(是否应为 'integer'?)" in zh.stderr
+    assert "min_greater_than_max.yaml:12:14: Q111 min(80)大于 max(0);请交换两者" in zh.stderr
+    assert "发现 2 处问题" in zh.stderr and "unknown question type" not in zh.stderr
+    en = cli("validate", "--lang", "en", *files)
+    assert "min_greater_than_max.yaml:12:14: Q111 min (80) is greater than max (0)" in en.stderr
+    assert "未知" not in en.stderr
+    both = cli("validate", *files).stderr.splitlines()  # by default: Chinese, then English
+    first = next(i for i, line in enumerate(both) if "Q106" in line)
+    assert "未知的题型" in both[first] and "unknown question type" in both[first + 1]
+
+
 def test_validate_default_questionnaires_passes():
     result = cli("validate")
     assert result.returncode == 0, result.stderr

@@ -107,3 +107,58 @@ def test_history_errors_are_in_english_in_the_english_ui(app_env):
     assert any("is not a number; write digits" in text for text in errors["problem"])
     assert not any(re.search(r"[\u4e00-\u9fff]{2,}", text) and "column" not in text
                    for text in errors["problem"])
+
+
+YEARLY = """id: annual_sample
+version: 1
+title: {zh: 年度减负抽样调查, en: Annual sample survey}
+period: year
+sections:
+  - id: s
+    title: 负担
+    questions:
+      - id: meetings
+        type: integer
+        label: 全年参加会议次数
+        min: 0
+"""
+
+
+def test_a_questionnaire_file_is_checked_in_the_page_language_then_published(app_env):
+    at = open_page("app_pages/questionnaires.py")
+    broken = YEARLY.replace("type: integer", "type: integr").replace("min: 0", "min: 0\n"
+                                                                     "        other: true")
+    at.file_uploader(key="yaml_upload").upload("annual.yaml", broken.encode()).run()
+    assert not at.exception, at.exception
+    errors = [e.value for e in at.error]
+    assert any("annual.yaml:10:15: Q106 未知的题型 'integr'(是否应为 'integer'?)" in e
+               for e in errors), errors
+    assert not [b for b in at.button if b.label == "发布该问卷" and b.key == "yaml_publish"]
+    at.session_state["lang"] = "en"
+    at.run()
+    assert any("annual.yaml:10:15: Q106 unknown question type 'integr'" in e.value
+               for e in at.error), [e.value for e in at.error]
+
+    at.session_state["lang"] = "zh"
+    at.file_uploader(key="yaml_upload").upload("annual.yaml", YEARLY.encode()).run()
+    shown = lambda boxes: [b.value.replace("\\", "") for b in boxes]  # noqa: E731 (markdown)
+    assert any(re.fullmatch(r"校验通过:annual_sample v1 \(\w+\),1 道题", text)
+               for text in shown(at.success)), shown(at.success)
+    at.button(key="yaml_publish").click().run()
+    assert not at.exception, at.exception
+    assert any(text.startswith("已发布:annual_sample v1") for text in shown(at.success))
+    assert "annual_sample" in {q.id for q in app_env.current_questionnaires()}
+    table = at.dataframe[0].value
+    periods = dict(zip(table["问卷"], table["周期"]))
+    assert periods["annual_sample"] == "每年" and periods["burden_monthly"] == "每月"
+
+
+def test_a_changed_published_version_is_refused_in_chinese(app_env):
+    at = open_page("app_pages/questionnaires.py")
+    at.file_uploader(key="yaml_upload").upload("annual.yaml", YEARLY.encode()).run()
+    at.button(key="yaml_publish").click().run()
+    changed = YEARLY.replace("全年参加会议次数", "全年会议次数")
+    at.file_uploader(key="yaml_upload").upload("annual.yaml", changed.encode()).run()
+    at.button(key="yaml_publish").click().run()
+    assert not at.exception, at.exception
+    assert any("已以不同内容发布" in e.value and "'version:' 改为 2" in e.value for e in at.error)

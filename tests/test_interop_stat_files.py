@@ -153,3 +153,25 @@ def _label(value_labels, variable, value):
 
 def _as_date(value):
     return value.date() if hasattr(value, "date") and callable(value.date) else value
+
+
+def test_spss_while_the_app_holds_the_database_says_what_to_do_without_a_traceback(
+        filled, tmp_path, engine_name, db_path):
+    if engine_name != "duckdb":
+        pytest.skip("only the embedded DuckDB file is held by the running app")
+    import os
+    import subprocess
+    import sys
+
+    from conftest import KEY, ROOT
+    from survey.store import snapshot
+    store, _ = filled  # open here, as the running app holds it
+    snapshot.write(store, tmp_path / "analytics.duckdb")
+    env = {**os.environ, "SURVEY_DB": str(db_path), "SURVEY_CODE_KEY": KEY.decode(),
+           "SURVEY_SNAPSHOT": str(tmp_path / "analytics.duckdb")}
+    result = subprocess.run([sys.executable, "-m", "survey", "export", "--format", "sav",
+                             "--out", str(tmp_path / "sav")], cwd=ROOT, env=env,
+                            capture_output=True, text=True, timeout=120)
+    assert result.returncode == 2 and "Traceback" not in result.stderr, result.stderr
+    assert "every_type 第 1 版" in result.stderr and "请停止应用后重新导出" in result.stderr
+    assert "every_type version 1 is not in" in result.stderr

@@ -55,6 +55,14 @@ def test_year_keys_bounds_and_labels():
         periods.bounds("year", "2026-Q4")
 
 
+def test_an_administrator_reads_period_kinds_as_words():
+    once = periods.once_kind(dt.date(2026, 1, 1), dt.date(2026, 2, 15))
+    assert [periods.kind_label(k, "zh") for k in ("month", "quarter", "week", "year", once)] == \
+        ["每月", "每季度", "每周", "每年", "一次性(2026-01-01 至 2026-02-15)"]
+    assert [periods.kind_label(k, "en") for k in ("month", "quarter", "week", "year", once)] == \
+        ["Monthly", "Quarterly", "Weekly", "Yearly", "One-off (2026-01-01 to 2026-02-15)"]
+
+
 def test_a_one_off_window_has_one_period_keyed_by_its_opening_day():
     kind = periods.once_kind(dt.date(2022, 6, 1), dt.date(2022, 7, 15))
     assert kind == "once:2022-06-01..2022-07-15" and periods.base_kind(kind) == "once"
@@ -182,3 +190,32 @@ def test_the_response_monitor_and_the_rounds_page_count_a_one_off_survey(store):
     assert statuses.set_index("point_id").loc[VILLAGE.point_id, "status"] == ON_TIME
     trend = round_store.trend(store, Rule(qn.id), key, 12, WorkCalendar())
     assert trend["period_key"].tolist() == [key]  # one round, not twelve
+
+
+def test_an_export_of_months_takes_every_period_that_overlaps_them(store, tmp_path):
+    yearly = load(questionnaire("annual_2022", "year"), "annual_2022.yaml")
+    once = load(questionnaire("village_2022", "once", "opens: 2022-06-01\ncloses: 2022-07-15"),
+                "village_2022.yaml")
+    for qn, key, day in ((yearly, "2022", dt.date(2022, 11, 1)),
+                         (once, "2022-06-01", dt.date(2022, 6, 10))):
+        store.publish(qn)
+        respondent = store.respondent(store.issue_codes(VILLAGE.point_id, 1)[0])
+        store.submit(respondent, qn, key, {"households": 90, "founded": 1990}, f"t-{key}",
+                     today=day)
+    kinds = {v["questionnaire_id"]: v["period"] for v in store.questionnaire_versions()}
+
+    def exported(first, last):
+        out = tmp_path / f"{first}-{last}"
+        bulk_export.export(store.raw_connection(), out, "csv", first, last,
+                           views=("submissions", "answers"), stream=open(tmp_path / "log", "w"),
+                           kinds=kinds)
+        return {view: {str(r["questionnaire_id"]) for r in
+                       pa_csv.read_csv(out / f"{view}.csv").to_pylist()}
+                for view in ("submissions", "answers")}
+
+    # the year began in January and the survey in June: both overlap July to September
+    assert exported("2022-07", "2022-09") == {"submissions": {"annual_2022", "village_2022"},
+                                              "answers": {"annual_2022", "village_2022"}}
+    assert exported("2022-08", None)["submissions"] == {"annual_2022"}  # closed on 15 July
+    assert exported(None, "2022-05")["submissions"] == {"annual_2022"}  # opened on 1 June
+    assert exported("2023-01", "2023-12")["submissions"] == set()

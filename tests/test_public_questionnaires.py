@@ -39,7 +39,7 @@ sections:
         choices:
           - {{value: 1, label: 窗口}}
           - {{value: 2, label: 网上}}
-          - {{value: 3, label: 其他(请注明)}}
+          - {{value: 3, label: 3.其他(请注明)}}
       - id: visits
         type: integer
         label: 这件事您来了几次?
@@ -94,6 +94,7 @@ def test_a_public_questionnaire_is_filled_from_its_link_without_sign_in(public_a
     assert "https://jianfu.example.gov.cn/rate?point=P-VIL-1&amp;q=public_rating" in links
     at = rate_page(VILLAGE.point_id, "service_survey")
     assert at.title[0].value == "便民服务专项调查"
+    assert [h.value for h in at.subheader] == ["调查"]  # the section's title, as on the cadre form
     assert f"{TODAY - dt.timedelta(days=2)} 至 {TODAY + dt.timedelta(days=20)}" in \
         at.caption[0].value
     picker = at.multiselect(key="rate:service_survey:channels")
@@ -104,9 +105,17 @@ def test_a_public_questionnaire_is_filled_from_its_link_without_sign_in(public_a
     picker.set_value(["1", "3"]).run()
     at.radio(key="rate:service_survey:grid:speed").set_value("1").run()
     box = at.text_input(key="rate:service_survey:channels.other")
-    assert box.label == "其他(请注明) *"
+    # its name as written (a screen reader reads it), shown as text above it: no backslash
+    assert box.label == "3.其他(请注明) *" and box.proto.label_visibility.value == 2
+    assert any(">3.其他(请注明) *</p>" in h.proto.body for h in at.get("html"))
+    assert not at.error  # nothing said before the cadre had the chance to type
     submit(at)
-    assert at.error[0].value == "请完成带 * 的题目。"  # the other box is still empty
+    # the box is still empty: said beside it, and above the button
+    assert [e.value for e in at.error] == ["请注明“其他”的具体内容。",
+                                          "还有 1 处需要填写或修改,请查看标红的题目。"]
+    at.number_input(key="rate:service_survey:visits").set_value(0).run()
+    assert "不能小于 1。" in [e.value for e in at.error]  # a wrong answer: said at once
+    at.number_input(key="rate:service_survey:visits").set_value(1).run()
     at.text_input(key="rate:service_survey:channels.other").input("12345 热线").run()
     submit(at)
     assert at.success[0].value == "已提交,谢谢您的参与!"

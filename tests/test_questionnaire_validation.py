@@ -10,11 +10,13 @@ from survey.questionnaire import load_dir, parse_file, parse_text
 
 BROKEN = sorted((Path(__file__).parent / "broken").glob("*.yaml"))
 EXPECT = re.compile(r"^# expect: (\d+):(\d+) (\w+) (.+)$")
+EXPECT_ZH = re.compile(r"^# expect-zh: (\d+):(\d+) (\w+) (.+)$")
+CHINESE = re.compile(r"[\u4e00-\u9fff]")
 
 
-def expectations(path: Path):
-    return [EXPECT.match(line).groups() for line in path.read_text(encoding="utf-8").splitlines()
-            if EXPECT.match(line)]
+def expectations(path: Path, pattern=EXPECT):
+    return [pattern.match(line).groups() for line in path.read_text(encoding="utf-8").splitlines()
+            if pattern.match(line)]
 
 
 @pytest.mark.parametrize("path", BROKEN, ids=[p.stem for p in BROKEN])
@@ -25,6 +27,74 @@ def test_broken_questionnaire_gives_its_message_at_the_right_place(path):
     for line, col, code, text in expectations(path):
         wanted = f"{path}:{line}:{col}: {code} {text}"
         assert any(r.startswith(wanted) for r in rendered), (wanted, rendered)
+
+
+@pytest.mark.parametrize("path", BROKEN, ids=[p.stem for p in BROKEN])
+def test_a_county_clerk_reads_every_message_in_chinese_at_its_line(path):
+    _, problems = parse_file(path)
+    rendered = [p.text("zh") for p in problems]
+    for line, col, code, text in expectations(path, EXPECT_ZH):
+        wanted = f"{path}:{line}:{col}: {code} {text}"
+        assert any(r.startswith(wanted) for r in rendered), (wanted, rendered)
+    assert expectations(path, EXPECT_ZH), "each broken file names its Chinese message"
+    for problem in problems:  # every message of the file, not only the expected one
+        assert CHINESE.search(problem.text("zh").split(f" {problem.code} ", 1)[1]), problem
+
+
+# what the corpus does not reach: each snippet is broken in one way
+SNIPPETS = {
+    "not a mapping": "- a\n- b\n",
+    "bad version and id": "id: Bad-Id\nversion: 0\ntitle: 调查\nsections: []\n",
+    "period, audience, kinds": "id: x\nversion: 1\ntitle: 调查\nperiod: monthly\naudience: all\n"
+                               "point_kinds: [villag]\nopens: 2022-01-01\nsections: []\n",
+    "once without dates": "id: x\nversion: 1\ntitle: 调查\nperiod: once\nopens: 2022-06-01\n"
+                          "sections: [{id: s, title: 一, questions: [{id: a, type: integer, "
+                          "label: 甲}]}]\n",
+    "once closes first": "id: x\nversion: 1\ntitle: 调查\nperiod: once\nopens: 2022-06-01\n"
+                         "closes: 2022-05-01\nsections: [{id: s, title: 一, questions: [{id: a, "
+                         "type: integer, label: 甲}]}]\n",
+    "bad choices": "id: x\nversion: 1\ntitle: 调查\nchoice_lists: {l: [{value: 1, label: 一}, "
+                   "{value: 1, label: 二}, {label: 三}, x]}\nsections: [{id: s, title: 一, "
+                   "questions: [{id: a, type: single_choice, label: 甲, choices: l}, {id: b, "
+                   "type: single_choice, label: 乙}]}]\n",
+    "bad question": "id: x\nversion: 1\ntitle: 调查\nsections: [{id: s, title: '', questions: "
+                    "[{type: integer, label: 甲}, {id: b, label: 乙}, {id: c, type: integer, "
+                    "label: {en: C}, step: 0, required: maybe, hint: [1]}, {id: d, type: "
+                    "short_text, label: 丁, max_length: 0, indicator: meetings}, {id: e, type: "
+                    "matrix, label: 戊, choices: [{value: 1, label: 一}]}, {id: f, type: "
+                    "integer, label: 己, relevant: 'g.h > 1', constraint: 7}]}, "
+                    "{id: s, title: 二, questions: [{id: g, type: integer, label: 庚, "
+                    "indicator: meetings}, {id: h, type: integer, label: 辛, indicator: "
+                    "meetings, unchanged: -1, min: 0, plausibility: {factor: 2, min_change: "
+                    "-1}}, {id: m, type: multiple_choice, label: 壬, choices: [{value: a, "
+                    "label: 一}, {value: b, label: 二}], unchanged: [z]}, {id: n, type: "
+                    "single_choice, label: 癸, choices: [{value: a, label: 一}, {value: b, "
+                    "label: 二}], relevant: 'n > 1 or m == 1', other: z}]}]\n",
+    "public carry": "id: x\nversion: 1\ntitle: 调查\naudience: public\nsections: [{id: s, "
+                    "title: 一, questions: [{id: a, type: integer, label: 甲, carry_forward: "
+                    "true}]}]\n",
+    "empty": "",
+}
+
+
+@pytest.mark.parametrize("name", SNIPPETS)
+def test_every_message_has_a_chinese_side_with_the_same_place(name):
+    _, problems = parse_text(SNIPPETS[name], "form.yaml")
+    assert problems
+    for problem in problems:
+        zh, en = problem.text("zh"), problem.text("en")
+        place = f"form.yaml:{problem.line}:{problem.col}: {problem.code} "
+        assert zh.startswith(place) and en.startswith(place), (zh, en)
+        assert CHINESE.search(zh[len(place):]) and not CHINESE.search(problem.message.replace(
+            "其他(请注明)", "")), (zh, en)
+
+
+def test_other_on_an_integer_question_is_one_message():
+    text = ("id: x\nversion: 1\ntitle: 调查\nsections: [{id: s, title: 一, questions: "
+            "[{id: a, type: integer, label: 甲, other: true}]}]\n")
+    _, problems = parse_text(text, "form.yaml")
+    assert [(p.code, p.message) for p in problems] == [
+        ("Q115", "'other' does not apply to an integer question; remove it")]
 
 
 def test_corpus_covers_the_required_checks():
@@ -126,3 +196,18 @@ def test_the_documented_example_is_valid():
     model, problems = parse_text(example, "docs example")
     assert problems == []
     assert len({q.type for q in model.questions}) == 10  # every type is shown
+
+
+def test_an_uploaded_file_is_published_or_refused_in_both_languages(store):
+    from survey.bootstrap import publish_file
+    from survey.errors import message
+    text = ("id: extra\nversion: 1\ntitle: 专项调查\nsections: [{id: s, title: 一, questions: "
+            "[{id: a, type: integer, label: 甲}]}]\n")
+    published, problems = publish_file(store, text.encode(), "extra.yaml", "test")
+    assert [ref.split()[:2] for ref in published] == [["extra", "v1"]] and problems == []
+    published, refused = publish_file(store, text.replace("甲", "乙").encode(), "extra.yaml",
+                                      "test")
+    assert published == [] and "raise 'version:' to 2" in message(refused[0], "en")
+    assert "请把 'version:' 改为 2" in message(refused[0], "zh")
+    published, problems = publish_file(store, "标题".encode("gbk"), "gbk.yaml", "test")
+    assert message(problems[0], "zh") == "gbk.yaml:1:1: Y008 文件不是 UTF-8 文本;请另存为 UTF-8 编码"

@@ -2,8 +2,9 @@
 
 Streamlit 1.67 has no translations: when the websocket to the server drops and does not come
 back within a few tries, the browser shows a "Connection error" dialog ("Streamlit server is
-not responding. Are you connected to the internet?"), and the skip link for keyboard users
-says "Skip to main content". One document-level script (installed once per tab, its words
+not responding. Are you connected to the internet?"), the skip link for keyboard users
+says "Skip to main content", and the buttons of every select box and multiselect are named
+"Open" and "Clear value" / "Clear all" (what a screen reader says). One document-level script (installed once per tab, its words
 replaced when the language changes) rewrites them where they appear; the page cannot do it
 from the server because, by definition, the server is not reachable when the dialog shows.
 
@@ -40,6 +41,16 @@ if (!window.__surveyWordsWatch) {
         close.setAttribute('aria-label', words.close);
     }
     put(document.querySelector('[data-testid=stSkipToContent]'), words.skip);
+    // the buttons of select boxes and multiselects are named in English ("Open", "Clear
+    // value", "Clear all"); the English name is kept to find the word in either language
+    for (const button of document.querySelectorAll(
+        '[data-testid=stSelectbox] [aria-label], [data-testid=stMultiSelect] [aria-label]')) {
+      const english = button.dataset.surveyName || button.getAttribute('aria-label');
+      if (!(english in words.buttons)) continue;
+      button.dataset.surveyName = english;
+      if (button.getAttribute('aria-label') !== words.buttons[english])
+        button.setAttribute('aria-label', words.buttons[english]);
+    }
   };
   new MutationObserver(apply).observe(document.body,
                                       {childList: true, subtree: true, characterData: true});
@@ -51,7 +62,9 @@ if (!window.__surveyWordsWatch) {
 def in_page_language() -> None:
     """On every full page run; the browser runs the script again only when its words change."""
     words = {"title": t("connection_lost_title"), "body": t("connection_lost_body"),
-             "close": t("close"), "skip": t("skip_to_content")}
+             "close": t("close"), "skip": t("skip_to_content"),
+             "buttons": {"Open": t("open_options"), "Clear value": t("clear_value"),
+                         "Clear all": t("clear_all")}}
     st.html(_SCRIPT % json.dumps(words, ensure_ascii=False), unsafe_allow_javascript=True)
 
 

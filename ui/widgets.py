@@ -199,8 +199,14 @@ def other_box(q: Question, key: str, value, text: str | None, lang: str, on_chan
     _seed(box, text or "", fresh)
     changed = (lambda: on_change(other_key(q.id), st.session_state.get(box) or None)) \
         if on_change else None
-    return st.text_input(plain(q.other_choice.label.get(lang)) + " *", key=box,
-                         max_chars=TEXT_HARD_CAP, on_change=changed) or None
+    # The label as written, no markdown: a printed option's "4.其他县" through plain() is
+    # "4\\.其他县", and Streamlit gives the field that source as its accessible name (a screen
+    # reader, or a search for the field by its label, met the backslash). So the field carries
+    # the words as its (hidden) label, and the words are shown above it as text.
+    words = f"{' '.join(q.other_choice.label.get(lang).split())} *"
+    st.html(f"<p style='font-size:0.875rem;margin-bottom:-0.5rem'>{html.escape(words)}</p>")
+    return st.text_input(words, key=box, max_chars=TEXT_HARD_CAP, on_change=changed,
+                         label_visibility="collapsed") or None
 
 
 def question(q: Question, key: str, value, lang: str, yes_no_labels: tuple[str, str],

@@ -6,6 +6,9 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
+from survey.cli_messages import say_each
+from survey.errors import DomainError
+
 ACTOR = "cli"
 
 
@@ -46,7 +49,7 @@ def cmd_import_xlsform(args, cfg) -> int:
     for issue in result.issues:
         print(f"{issue.text(args.lang)}  [{issue.kind}]", file=sys.stderr)
     for problem in result.problems:
-        print(problem, file=sys.stderr)
+        print(problem.text(args.lang), file=sys.stderr)
     if result.questionnaire is None:
         print("nothing imported", file=sys.stderr)
         return 1
@@ -70,8 +73,7 @@ def cmd_export_xlsform(args, cfg) -> int:
     path = Path(args.questionnaire)
     if path.suffix in (".yaml", ".yml"):
         qn, problems = parse_file(path)
-        for problem in problems:
-            print(problem, file=sys.stderr)
+        say_each([p.bilingual() for p in problems])
         if qn is None:
             return 1
     else:
@@ -144,7 +146,13 @@ def questionnaire_lookup(store, cfg):
 
     def lookup(qid: str, version: int):
         if (qid, version) not in found:
-            raise ValueError(f"{qid} version {version} is not in {cfg.questionnaire_dir}; stop "
-                             "the app and export from the database for its stored versions")
+            raise DomainError(
+                f"the app is running, so the export reads the snapshot and the questionnaire "
+                f"files, and {qid} version {version} is not in {cfg.questionnaire_dir} (the "
+                "database keeps it). Stop the app and export again: the export then reads "
+                "every stored version from the database",
+                f"应用正在运行,导出读取的是分析快照和问卷文件,而 {cfg.questionnaire_dir} 中没有 "
+                f"{qid} 第 {version} 版(数据库中保存着它)。请停止应用后重新导出:"
+                "届时将从数据库读取所有已保存的版本")
         return found[(qid, version)]
     return lookup

@@ -169,10 +169,12 @@ def frames(con, questionnaire_for, questionnaire_id, fmt, lang, first=None, last
     if not versions:
         raise ValueError(f"there are no submissions of '{questionnaire_id}' to export")
     spec = variables(versions, lang, fmt)
-    bounds = (periods.bounds("month", first)[0] if first else None,
-              periods.bounds("month", last)[1] if last else None)
+    keys = None
+    if first or last:
+        keys = [key for key in stat_pivot.period_keys(con, questionnaire_id)
+                if periods.in_months(key, versions[-1].period, first, last)]
     reader = stat_pivot.reader(con, questionnaire_id, [(v.name, v.source) for v in spec],
-                               *bounds, batch_rows=BATCH_ROWS)
+                               keys, batch_rows=BATCH_ROWS)
     pending: list[pd.DataFrame] = []
     size, yielded = 0, False
     for batch in reader:

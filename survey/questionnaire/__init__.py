@@ -6,10 +6,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from survey.questionnaire.model import Question, Questionnaire, Section, Text
-from survey.questionnaire.validate import Problem, QuestionnaireError, load, parse_file, parse_text
+from survey.questionnaire.validate import (
+    Problem, QuestionnaireError, load, parse_bytes, parse_file, parse_text,
+)
 
 __all__ = ["Question", "Questionnaire", "Section", "Text", "Problem", "QuestionnaireError",
-           "load", "parse_file", "parse_text", "LoadResult", "load_dir", "yaml_files"]
+           "load", "parse_bytes", "parse_file", "parse_text", "LoadResult", "load_dir",
+           "yaml_files"]
 
 
 @dataclass

@@ -35,7 +35,8 @@ _MIRROR = {ast.Lt: ast.Gt, ast.LtE: ast.GtE, ast.Gt: ast.Lt, ast.GtE: ast.LtE,
 @dataclass(frozen=True)
 class Finding:
     col: int       # 0-based offset into the expression text
-    message: str
+    message: str   # English
+    zh: str        # the same in Chinese
 
 
 def answer_kind(q: Question) -> str:
@@ -93,15 +94,21 @@ def _pair(op, left, right, questions) -> Finding | None:
         if kind == LIST:
             return Finding(node.col_offset, f"'{node.id}' is a multiple choice (a list of "
                            f"codes), so this comparison is never true; use selected({node.id}, "
-                           f"code) or count_selected({node.id})")
+                           f"code) or count_selected({node.id})",
+                           f"'{node.id}' 是多选题(答案是代码列表),这一比较永远不成立;请用 "
+                           f"selected({node.id}, 代码) 或 count_selected({node.id})")
         if kind == ROWS:
             return Finding(node.col_offset, f"'{node.id}' is a matrix (one answer per row) and "
-                           "cannot be compared; ask the row as a question of its own")
+                           "cannot be compared; ask the row as a question of its own",
+                           f"'{node.id}' 是矩阵题(每行一个答案),不能比较;请把该行单独设为一道题")
     if None in kinds or kinds[0] == kinds[1] or set(kinds) == {NUMBER, YES_NO}:
         return None
-    return Finding(left.col_offset, f"{_show(left)} {_SYMBOL[op]} {_show(right)} is never "
-                   f"true: {_describe(left, kinds[0], questions)} is compared with "
-                   f"{_describe(right, kinds[1], questions)}")
+    shown = f"{_show(left)} {_SYMBOL[op]} {_show(right)}"
+    return Finding(left.col_offset, f"{shown} is never true: "
+                   f"{_describe(left, kinds[0], questions)} is compared with "
+                   f"{_describe(right, kinds[1], questions)}; compare like with like",
+                   f"{shown} 永远不成立:{_describe(left, kinds[0], questions, 'zh')}与"
+                   f"{_describe(right, kinds[1], questions, 'zh')}相比较;请比较同类的值")
 
 
 def _against_codes(op, q: Question, literal: ast.Constant) -> Finding | None:
@@ -116,7 +123,8 @@ def _against_codes(op, q: Question, literal: ast.Constant) -> Finding | None:
         except ValueError:
             return Finding(literal.col_offset, f"'{value}' is not a choice of '{q.id}': its "
                            f"choices are numbers ({shown}); write one of them, e.g. {q.id} == "
-                           f"{codes[0]}")
+                           f"{codes[0]}", f"'{value}' 不是 '{q.id}' 的选项:其选项是数字({shown});"
+                           f"请写其中之一,如 {q.id} == {codes[0]}")
     elif numeric and isinstance(value, float) and value.is_integer():
         value = int(value)
     elif not numeric and not isinstance(value, str):
@@ -127,30 +135,47 @@ def _against_codes(op, q: Question, literal: ast.Constant) -> Finding | None:
         return Finding(literal.col_offset, f"{q.id} {symbol} {written}: the choices of "
                        f"'{q.id}' are text codes ({shown}) and have no order; compare with == "
                        "or !=, or write every value as a whole number (value: 1) to compare "
-                       "them as numbers")
+                       "them as numbers", f"{q.id} {symbol} {written}:'{q.id}' 的选项是文字代码"
+                       f"({shown}),没有大小顺序;请用 == 或 != 比较,或把每个 value 都写成整数"
+                       "(value: 1)以便按数字比较")
     if op in (ast.Eq, ast.NotEq):
         if value in codes:
             return None
-        never = "never" if op is ast.Eq else "always"
-        kind = "numbers" if numeric else "text codes"
+        never, never_zh = ("never", "永远不成立") if op is ast.Eq else ("always", "永远成立")
+        kind, kind_zh = ("numbers", "数字") if numeric else ("text codes", "文字代码")
         return Finding(literal.col_offset, f"{q.id} {symbol} {written} is {never} true: "
                        f"{value!r} is not a choice of '{q.id}' (its choices are {kind}: "
-                       f"{shown}); use one of them, e.g. {q.id} {symbol} {codes[0]!r}")
+                       f"{shown}); use one of them, e.g. {q.id} {symbol} {codes[0]!r}",
+                       f"{q.id} {symbol} {written} {never_zh}:{value!r} 不是 '{q.id}' 的选项"
+                       f"(其选项是{kind_zh}:{shown});请用其中之一,如 {q.id} {symbol} "
+                       f"{codes[0]!r}")
     if any(_HOLDS[op](code, value) for code in codes):
         return None
     return Finding(literal.col_offset, f"{q.id} {symbol} {written} is never true: no choice "
-                   f"of '{q.id}' ({shown}) is {symbol} {value!r}")
+                   f"of '{q.id}' ({shown}) is {symbol} {value!r}; compare with a value its "
+                   "choices can reach", f"{q.id} {symbol} {written} 永远不成立:'{q.id}' 没有"
+                   f"任何选项({shown}){symbol} {value!r};请与选项能取到的值比较")
+
+
+def article(word: str) -> str:
+    """'an integer', 'a likert': English needs the article a word takes."""
+    return f"{'an' if word[:1] in 'aeiou' else 'a'} {word}"
 
 
 def _show(node) -> str:
     return ast.unparse(node)
 
 
-def _describe(node, kind: str, questions) -> str:
+_KIND_ZH = {NUMBER: "数字", TEXT: "文字", YES_NO: "是/否", LIST: "列表", ROWS: "矩阵"}
+
+
+def _describe(node, kind: str, questions, lang: str = "en") -> str:
     q = _question(node, questions)
+    zh = lang == "zh"
     if q is None:
-        return f"{kind} {_show(node)}"
+        return f"{_KIND_ZH[kind]} {_show(node)}" if zh else f"{kind} {_show(node)}"
     if q.type == "single_choice":
-        return f"'{q.id}' (choices with {kind} codes)"
-    article = "an" if q.type[0] in "aeiou" else "a"
-    return f"'{q.id}' ({article} {q.type} answer: {kind})"
+        return f"'{q.id}'(选项代码为{_KIND_ZH[kind]})" if zh \
+            else f"'{q.id}' (choices with {kind} codes)"
+    return f"'{q.id}'({q.type} 题,答案为{_KIND_ZH[kind]})" if zh \
+        else f"'{q.id}' ({article(q.type)} answer: {kind})"

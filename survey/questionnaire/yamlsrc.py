@@ -38,8 +38,9 @@ class Loc:
 @dataclass
 class YamlProblem:
     loc: Loc
-    message: str
+    message: str  # English
     code: str
+    zh: str | None = None  # the same in Chinese
 
 
 @dataclass
@@ -73,8 +74,10 @@ def _loc(mark) -> Loc:
 def load(text: str) -> tuple[Document | None, list[YamlProblem]]:
     """Parse YAML text. Returns (document, problems); document is None if unusable."""
     if len(text.encode("utf-8")) > MAX_FILE_BYTES:
-        return None, [YamlProblem(Loc(1, 1), f"the file is larger than {MAX_FILE_BYTES // 1024} KiB; "
-                                  "a questionnaire should be far smaller", "Y004")]
+        kib = MAX_FILE_BYTES // 1024
+        return None, [YamlProblem(Loc(1, 1), f"the file is larger than {kib} KiB; a "
+                                  "questionnaire should be far smaller", "Y004",
+                                  f"文件超过 {kib} KiB;问卷文件应远小于此")]
     problems: list[YamlProblem] = []
     try:
         for event in yaml.parse(text, Loader=yaml.SafeLoader):
@@ -82,24 +85,31 @@ def load(text: str) -> tuple[Document | None, list[YamlProblem]]:
                 problems.append(YamlProblem(
                     _loc(event.start_mark),
                     f"YAML alias '*{event.anchor}' is not allowed; use a choice list "
-                    "(choice_lists:) to reuse answers instead", "Y003"))
+                    "(choice_lists:) to reuse answers instead", "Y003",
+                    f"不允许使用 YAML 别名 '*{event.anchor}';要重复使用选项,请用选项列表"
+                    "(choice_lists:)"))
         if problems:
             return None, problems
         node = yaml.compose(text, Loader=yaml.SafeLoader)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         loc = _loc(mark) if mark else Loc(1, 1)
-        reason = exc.problem or str(exc)
+        reason = reason_zh = exc.problem or str(exc)  # PyYAML's words are English only
         if exc.context and exc.context_mark and exc.context_mark is not mark:
             reason += f" ({exc.context} started at line {exc.context_mark.line + 1})"
+            reason_zh += f"({exc.context},始于第 {exc.context_mark.line + 1} 行)"
         if exc.context and "flow" in exc.context:
             reason += "; inside [...] or {...} put texts that contain ?, commas or colons in quotes"
+            reason_zh += ";在 [...] 或 {...} 中,含问号、逗号或冒号的文字要加引号"
         return None, [YamlProblem(loc, f"YAML syntax error: {reason}; check indentation, "
-                                  "colons, brackets and quotes", "Y001")]
+                                  "colons, brackets and quotes", "Y001",
+                                  f"YAML 语法错误:{reason_zh};请检查缩进、冒号、括号和引号")]
     except yaml.YAMLError as exc:
-        return None, [YamlProblem(Loc(1, 1), f"YAML error: {exc}", "Y001")]
+        return None, [YamlProblem(Loc(1, 1), f"YAML error: {exc}", "Y001",
+                                  f"YAML 错误:{exc};请检查缩进、冒号、括号和引号")]
     if node is None:
-        return None, [YamlProblem(Loc(1, 1), "the file is empty", "Y005")]
+        return None, [YamlProblem(Loc(1, 1), "the file is empty; write the questionnaire in it",
+                                  "Y005", "文件为空;请在其中写出问卷")]
     doc = Document(None)
     builder = _Builder(doc, problems)
     doc.data = builder.build(node, ())
@@ -117,30 +127,35 @@ class _Builder:
         self.count += 1
         if self.count > MAX_NODES:
             if self.count == MAX_NODES + 1:
-                self.problems.append(YamlProblem(_loc(node.start_mark),
-                                                 f"the document has more than {MAX_NODES} values", "Y004"))
+                self.problems.append(YamlProblem(
+                    _loc(node.start_mark), f"the document has more than {MAX_NODES} values; a "
+                    "questionnaire should be far smaller", "Y004",
+                    f"文件中的值超过 {MAX_NODES} 个;问卷文件应远小于此"))
             return None
         self.doc.locs[path] = _loc(node.start_mark)
         if node.tag not in _STANDARD_TAGS:
             self.problems.append(YamlProblem(
                 _loc(node.start_mark),
                 f"tag '{node.tag}' is not allowed (unsafe or unknown); remove it and write plain "
-                "values", "Y002"))
+                "values", "Y002", f"不允许使用标签 '{node.tag}'(不安全或未知);请删除它,写普通的值"))
             return None
         if isinstance(node, yaml.MappingNode):
             result = {}
             for key_node, value_node in node.value:
                 if not isinstance(key_node, yaml.ScalarNode):
-                    self.problems.append(YamlProblem(_loc(key_node.start_mark),
-                                                     "a mapping key must be a plain word", "Y006"))
+                    self.problems.append(YamlProblem(
+                        _loc(key_node.start_mark), "a mapping key must be a plain word; write "
+                        "key: value", "Y006", "映射的键应为普通的词;请写成 键: 值"))
                     continue
                 key = self.build_scalar(key_node)
                 key = str(key) if not isinstance(key, str) else key
                 if key in result:
                     first = self.doc.key_locs.get(path + (key,))
                     where = f" (first at line {first.line})" if first else ""
-                    self.problems.append(YamlProblem(_loc(key_node.start_mark),
-                                                     f"duplicate key '{key}'{where}", "Y007"))
+                    where_zh = f"(第一次在第 {first.line} 行)" if first else ""
+                    self.problems.append(YamlProblem(
+                        _loc(key_node.start_mark), f"duplicate key '{key}'{where}; remove one "
+                        "of the two", "Y007", f"键 '{key}' 重复{where_zh};请删除其中一个"))
                     continue
                 self.doc.key_locs[path + (key,)] = _loc(key_node.start_mark)
                 result[key] = self.build(value_node, path + (key,))
@@ -158,5 +173,7 @@ class _Builder:
         try:
             return self.constructor.construct_object(node, deep=True)
         except yaml.constructor.ConstructorError as exc:
-            self.problems.append(YamlProblem(_loc(node.start_mark), str(exc.problem), "Y002"))
+            self.problems.append(YamlProblem(
+                _loc(node.start_mark), f"{exc.problem}; write a plain value", "Y002",
+                f"无法读取该值({exc.problem});请写普通的值"))
             return None

@@ -33,7 +33,10 @@ def publish(store, qn: Questionnaire, actor: str = "system") -> str:
                 f"{qn.source_name}: {qn.id} version {qn.version} is already published with "
                 f"other content ({row[0][:8]}, this file is {qn.content_hash[:8]}). "
                 f"Submissions keep the exact version they answered, so a published version "
-                f"cannot change: raise 'version:' to {qn.version + 1} to publish the change.")
+                f"cannot change: raise 'version:' to {qn.version + 1} to publish the change.",
+                f"{qn.source_name}:问卷 {qn.id} 第 {qn.version} 版已以不同内容发布(已发布 "
+                f"{row[0][:8]},本文件 {qn.content_hash[:8]})。每份提交都保存它所回答的确切版本,"
+                f"已发布的版本不能修改:请把 'version:' 改为 {qn.version + 1} 再发布。")
         cur.execute("INSERT INTO questionnaire_version (questionnaire_id, version, content_hash, "
                     "title_zh, title_en, period_kind, yaml_text, source_name, published_at) "
                     "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",

@@ -6,7 +6,6 @@ names survey.interop.stat_files makes (letters, digits and _ only)."""
 
 from __future__ import annotations
 
-import datetime as dt
 import re
 
 _SAFE_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_]{0,31}$")
@@ -26,6 +25,12 @@ def versions(con, questionnaire_id: str) -> list[int]:
     return [v for (v,) in con.execute(
         "SELECT DISTINCT questionnaire_version FROM submissions WHERE questionnaire_id = ? "
         "ORDER BY 1", [questionnaire_id]).fetchall()]
+
+
+def period_keys(con, questionnaire_id: str) -> list[str]:
+    return [k for (k,) in con.execute(
+        "SELECT DISTINCT period_key FROM submissions WHERE questionnaire_id = ?",
+        [questionnaire_id]).fetchall()]
 
 
 def _expression(source: tuple) -> tuple[str, list]:
@@ -55,7 +60,7 @@ def _expression(source: tuple) -> tuple[str, list]:
 
 
 def reader(con, questionnaire_id: str, variables: list[tuple[str, tuple]],
-           first: dt.date | None, last: dt.date | None, batch_rows: int):
+           period_keys: list[str] | None, batch_rows: int):
     """An Arrow record batch reader over the pivot, ordered by period, point, submission."""
     fixed, pivoted, params = [], [], []
     for name, source in variables:
@@ -67,12 +72,9 @@ def reader(con, questionnaire_id: str, variables: list[tuple[str, tuple]],
     if len(fixed) != sum(1 for _n, s in variables if s[0] == "column") or not fixed:
         raise ValueError("the submission columns come first")
     where, where_params = ["s.questionnaire_id = ?"], [questionnaire_id]
-    if first:
-        where.append("s.period_start >= ?")
-        where_params.append(first)
-    if last:
-        where.append("s.period_start <= ?")
-        where_params.append(last)
+    if period_keys is not None:  # the periods in the months asked for (periods.in_months)
+        where.append("list_contains(?::VARCHAR[], s.period_key)")
+        where_params.append(period_keys)
     group = ", ".join(str(i + 1) for i in range(len(fixed)))
     sql = (f"SELECT {', '.join(fixed + pivoted)} FROM submissions s LEFT JOIN answers a "
            f"USING (submission_id) WHERE {' AND '.join(where)} GROUP BY {group} "
