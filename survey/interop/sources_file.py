@@ -343,11 +343,12 @@ def read_duties(data: bytes, name: str) -> Read:
 
 
 # -- out -------------------------------------------------------------------------------------------
-def bodies_frame(registry: Registry, lang: str) -> pd.DataFrame:
-    """The current bodies as the import reads them back (merged ones left out)."""
-    rows = [(b.body_id, "/".join(b.current.region), b.current.short_name, b.current.full_name,
-             BODY_KINDS[b.current.kind][lang] if lang == "zh" else b.current.kind,
-             b.current.valid_from) for b in registry.current()]
+def bodies_frame(entries: list[BodyEntry], lang: str) -> pd.DataFrame:
+    """Bodies as the import reads them back (the registry's: `bodies.entry_of` each current
+    version)."""
+    rows = [(e.body_id, "/".join(e.region), e.short_name, e.full_name,
+             BODY_KINDS[e.kind]["zh"] if lang == "zh" else e.kind, e.valid_from)
+            for e in entries]
     return pd.DataFrame(rows, columns=BODIES.header(lang))
 
 

@@ -128,7 +128,7 @@ def rename(store, body_id: str, short_name: str, full_name: str, valid_from: dt.
     body = registry(store).bodies.get(body_id)
     if body is None:
         raise StoreError(f"there is no body '{body_id}'", f"没有编号为“{body_id}”的单位。")
-    save_bodies(store, [dataclasses.replace(_entry(body.current), short_name=short_name,
+    save_bodies(store, [dataclasses.replace(entry_of(body.current), short_name=short_name,
                                             full_name=full_name, valid_from=valid_from)], actor)
 
 
@@ -146,7 +146,7 @@ def merge(store, source: str, target: str, on: dt.date, actor: str) -> None:
             raise StoreError(f"body {body_id} was already merged into "
                              f"{reg[body_id].current.merged_into}",
                              f"单位 {body_id} 已并入 {reg[body_id].current.merged_into}。")
-    entry = dataclasses.replace(_entry(reg[source].current), valid_from=on)
+    entry = dataclasses.replace(entry_of(reg[source].current), valid_from=on)
 
     def work(cur):
         _add_version(cur, source, entry, target, actor)
@@ -154,5 +154,6 @@ def merge(store, source: str, target: str, on: dt.date, actor: str) -> None:
     store._write(work)
 
 
-def _entry(v: BodyVersion) -> BodyEntry:
+def entry_of(v: BodyVersion) -> BodyEntry:
+    """A version as the entry that would record it again."""
     return BodyEntry(v.body_id, v.region, v.short_name, v.full_name, v.kind, v.valid_from)
