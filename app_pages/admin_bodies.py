@@ -72,9 +72,10 @@ with tab_list:
             st.dataframe(versions_frame(), hide_index=True, width="stretch", placeholder="—")
 
 with tab_edit:
+    new_body = tr("+ 新增单位", "+ New body")
     choice = st.selectbox(tr("选择单位(或新增)", "Body (or a new one)"), ["", *current],
-                          format_func=lambda b: tr("+ 新增单位", "+ New body") if not b
-                          else body_label(b), key="body_choice")
+                          format_func=lambda b: body_label(b) if b else new_body,
+                          key="body_choice")
     now = current[choice].current if choice else None
     with st.form(f"body_form_{choice}"):
         short = st.text_input(tr("简称", "Short name"), value=now.short_name if now else "",
@@ -82,7 +83,8 @@ with tab_edit:
         full = st.text_input(tr("全称", "Full name"), value=now.full_name if now else "",
                              max_chars=fields.BODY_FULL.limit)
         kinds = list(domain.BODY_KINDS)
-        kind = st.selectbox(tr("类型", "Kind"), kinds, format_func=kind_label,
+        kind = st.selectbox(tr("类型", "Kind"), kinds,
+                            format_func={k: kind_label(k) for k in kinds}.get,
                             index=kinds.index(now.kind) if now else 2)
         region = st.text_input(tr("所属地区(市/县/乡镇,用 / 分隔)", "Region (prefecture/county/township)"),
                                value="/".join(now.region) if now else "",

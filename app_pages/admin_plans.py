@@ -31,7 +31,7 @@ st.caption(tr("各单位年初备案的督查、检查、考核、调研计划�
               "before that month began."))
 registry = body_store.registry(store)
 today = dt.date.today()
-years = sorted(set(plan_store.years(store)) | {today.year, today.year + 1})
+years = sorted(set(plan_store.years(store)) | set(range(today.year - 2, today.year + 2)))
 year = st.selectbox(tr("年度", "Year"), years, index=years.index(today.year), key="plan_year")
 items = {v.item_id: v for v in plan_store.current(store, year)}
 months = [f"{year}-{m:02d}" for m in range(1, 13)]
@@ -99,17 +99,18 @@ with tab_edit:
     if not bodies_now:
         st.info(tr("请先在“上级部门”页添加单位。", "Add the bodies on the Upper-level bodies page first."))
     else:
+        new_item = tr("+ 新备案事项", "+ File a new item")
         choice = st.selectbox(tr("选择事项(或新备案)", "Item (or file a new one)"),
                               ["", *items], key="plan_choice",
-                              format_func=lambda i: tr("+ 新备案事项", "+ File a new item") if not i
-                              else item_label(i))
+                              format_func=lambda i: item_label(i) if i else new_item)
         old = items.get(choice)
         with st.form(f"plan_form_{choice}"):
             body = st.selectbox(tr("单位", "Body"), bodies_now, format_func=body_name,
                                 index=bodies_now.index(old.body_id)
                                 if old and old.body_id in bodies_now else 0)
             kinds = list(domain.ACTIVITIES)
-            activity = st.selectbox(tr("类型", "Kind"), kinds, format_func=activity_label,
+            activity = st.selectbox(tr("类型", "Kind"), kinds,
+                                    format_func={k: activity_label(k) for k in kinds}.get,
                                     index=kinds.index(old.activity) if old else 0)
             subject = st.text_input(tr("事项", "Subject"), value=old.subject if old else "",
                                     max_chars=fields.PLAN_SUBJECT.limit)

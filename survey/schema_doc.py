@@ -138,7 +138,7 @@ VIEWS = {
     "bodies": ("One row per version of an upper-level body (上级部门/单位) that sends documents, "
                "meetings, forms and inspections down: a rename or a merge adds a version, the "
                "body_id stays (docs/sources.md).", {
-        "body_id": "Stable id of the body (B0001); the same before and after a rename.",
+        "body_id": "Stable id of the body (B-0001); the same before and after a rename.",
         "revision": "1, 2, ... in the order the versions were recorded.",
         "valid_from": "First day this version applies (a rename's day).",
         "valid_to": "First day of the next version, NULL for the current one.",
@@ -154,7 +154,7 @@ VIEWS = {
                    "was filed, later revisions are changes after filing. A version counts as "
                    "filed for a month only if effective_at is before the month began "
                    "(docs/sources.md).", {
-        "item_id": "Stable id of the item, e.g. P2026-0001.",
+        "item_id": "Stable id of the item, e.g. P-2026-0001.",
         "year": "The plan's year.",
         "revision": "1 for the filing, 2, ... for each change after it.",
         "body_id": "The body that plans it (join bodies).",
@@ -258,7 +258,7 @@ VIEWS_ZH = {
         "confirmed": "true:填报人确认无误、答案保留;false:已改正(提交的答案见 answers)。", "is_demo": "演示数据为 true。",
     }),
     "bodies": ("上级部门/单位每个版本一行:更名或合并会增加一个版本,单位编号不变(见 docs/sources.md)。", {
-        "body_id": "单位编号(如 B0001),更名前后相同。", "revision": "版本序号,按记录先后为 1、2……",
+        "body_id": "单位编号(如 B-0001),更名前后相同。", "revision": "版本序号,按记录先后为 1、2……",
         "valid_from": "该版本生效的第一天(更名日)。", "valid_to": "下一版本生效日;当前版本为 NULL。",
         "short_name": "简称,如 县教育局。", "full_name": "全称,如 清河县教育局。",
         "kind": "类型:party 党委、government 政府、department 部门、township 镇街、other 其他。",
@@ -268,7 +268,7 @@ VIEWS_ZH = {
     }),
     "plan_items": ("督检考计划备案事项每个版本一行:版本 1 为备案内容,之后每次变更一版。某版本只有在 effective_at "
                    "早于某月第一天时才算该月已备案(见 docs/sources.md)。", {
-        "item_id": "事项编号,如 P2026-0001。", "year": "计划年度。",
+        "item_id": "事项编号,如 P-2026-0001。", "year": "计划年度。",
         "revision": "1 为备案,2、3……为备案后的变更。", "body_id": "计划单位(可关联 bodies)。",
         "activity": "类型:inspection 督查、check 检查、assessment 考核、research 调研。",
         "subject": "督检考事项(按备案填写)。", "month": "计划月份,如 2026-05。",

@@ -212,12 +212,12 @@ def test_the_off_plan_inspections_of_a_plan_and_reports(store):
 
 
 def test_the_answer_shape_round_trips_and_a_bad_one_says_which_entry(store):
-    report = InspectionReport(VILLAGE.point_id, VILLAGE.region, "2025-05", came=("P2025-0001",),
-                              others=(OtherInspection("check", "B0002"),
+    report = InspectionReport(VILLAGE.point_id, VILLAGE.region, "2025-05", came=("P-2025-0001",),
+                              others=(OtherInspection("check", "B-0002"),
                                       OtherInspection("inspection", None, "市里暗访组")))
     value = report.answer()
-    assert value == {"came": ["P2025-0001"], "others": [
-        {"body": "B0002", "kind": "check"},
+    assert value == {"came": ["P-2025-0001"], "others": [
+        {"body": "B-0002", "kind": "check"},
         {"body": OTHER, "text": "市里暗访组", "kind": "inspection"}]}
     assert read_answer(VILLAGE.point_id, VILLAGE.region, "2025-05", value) == report
     with pytest.raises(DomainError) as bad:
@@ -226,7 +226,7 @@ def test_the_answer_shape_round_trips_and_a_bad_one_says_which_entry(store):
     assert bad.value.zh == "第 1 项清单外督检考:请填写单位名称。"
     with pytest.raises(DomainError) as bad:
         read_answer(VILLAGE.point_id, VILLAGE.region, "2025-05",
-                    {"others": [{"body": "B0002", "kind": "check"}, {"body": "B0002"}]})
+                    {"others": [{"body": "B-0002", "kind": "check"}, {"body": "B-0002"}]})
     assert str(bad.value).startswith("inspection 2 not on the list: choose its kind")
 
 

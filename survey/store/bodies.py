@@ -69,9 +69,9 @@ def _clash(reg: Registry, entry: BodyEntry, body_id: str) -> tuple[str, str] | N
 
 
 def _next_id(cur) -> str:
-    numbers = [int(b[1:]) for (b,) in cur.execute("SELECT body_id FROM body").fetchall()
-               if b[:1] == "B" and b[1:].isdigit()]
-    return f"B{max(numbers, default=0) + 1:04d}"
+    numbers = [int(b[2:]) for (b,) in cur.execute("SELECT body_id FROM body").fetchall()
+               if b[:2] == "B-" and b[2:].isdigit()]
+    return f"B-{max(numbers, default=0) + 1:04d}"
 
 
 def _add_version(cur, body_id: str, entry: BodyEntry, merged_into, actor: str) -> None:

@@ -25,7 +25,7 @@ _CHANGEABLE = ("body_id", "activity", "subject", "month", "scope_region", "scope
 @dataclasses.dataclass(frozen=True)
 class PlanEntry:
     """An item as the page or an import gives it. filed_on: the day the office filed it (the
-    register's 备案日期; None: now). item_id '' is a new item."""
+    register's 备案日期; None: now). item_id '' is a new item (it gets P-2026-0001, ...)."""
     body_id: str
     activity: str
     subject: str
@@ -164,7 +164,7 @@ def file_items(store, entries: list[PlanEntry], actor: str, is_demo: bool = Fals
 
 
 def _next_id(cur, year: int) -> str:
-    prefix = f"P{year}-"
+    prefix = f"P-{year}-"
     numbers = [int(i[len(prefix):]) for (i,) in cur.execute(
         "SELECT item_id FROM plan_item WHERE year = ?", [year]).fetchall()
         if i.startswith(prefix) and i[len(prefix):].isdigit()]

@@ -29,7 +29,7 @@ CREATE TABLE body_version (
 -- is what was filed; each change after filing is a new revision, with who and when. A version
 -- counts as filed from effective_at (survey/sources.py says for which months).
 CREATE TABLE plan_item (
-    item_id     VARCHAR PRIMARY KEY,   -- P2026-0001
+    item_id     VARCHAR PRIMARY KEY,   -- P-2026-0001
     year        INTEGER NOT NULL,
     is_demo     BOOLEAN NOT NULL
 );
