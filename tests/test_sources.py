@@ -291,3 +291,13 @@ def test_analysts_see_the_registers_but_not_who_changed_them(store):
         columns = [r[0] for r in store.query(f"DESCRIBE {view}")]
         assert not {"recorded_by", "created_by", "note"} & set(columns), view
     assert store.query("SELECT count(*) FROM plan_items")[0][0] == 4
+
+
+def test_an_old_register_with_a_former_name_does_not_rename_the_body_back(store):
+    _import_bodies(store, BODIES_CSV.encode(), "b.csv")
+    health = _ids(store)["县卫生局"]
+    bodies.rename(store, health, "县卫健局", "清河县卫生健康局", dt.date(2025, 6, 1), "officer")
+    old = sources_file.read_bodies(BODIES_CSV.encode(), "b.csv", bodies.registry(store))
+    assert [(i.row, i.zh) for i in old.issues] == [
+        (4, f"“县卫生局”是 县卫健局({health})自 2025-06-01 起之前的名称;请填写现名称,如要改名请填写编号。")]
+    assert bodies.registry(store)[health].current.short_name == "县卫健局"

@@ -237,27 +237,43 @@ def read_bodies(data: bytes, name: str, registry: Registry) -> Read:
                           rows.code(row, values, "kind"), rows.day(row, values, "valid_from"))
         rows.problems(row, body_problems(entry), before)
         if not entry.body_id:
-            same = [b for b in registry.named(entry.short_name, entry.region)
-                    + registry.named(entry.full_name, entry.region)
-                    if registry[b].current.region == entry.region]
-            if same:
-                entry = dataclasses.replace(entry, body_id=same[0])
+            entry = _matched(rows, row, entry, registry)
         if entry.body_id and entry.body_id in registry and \
                 registry[entry.body_id].current.merged_into:
             rows.error(row, f"body {entry.body_id} was merged into "
                        f"{registry[entry.body_id].current.merged_into}; change that body instead",
                        f"单位 {entry.body_id} 已并入 {registry[entry.body_id].current.merged_into},"
                        "请修改后者。")
-        for key in filter(None, {entry.body_id, "/".join(entry.region) + "|" +
-                                 normal(entry.short_name)}):
-            if key in seen:
-                rows.error(row, f"this body is already on row {seen[key]}; keep one row per body",
-                           f"该单位已在第 {seen[key]} 行出现;每个单位只写一行。")
-            seen.setdefault(key, row)
+        keys = [k for k in (entry.body_id, "/".join(entry.region) + "|" + normal(entry.short_name))
+                if k]
+        again = next((seen[k] for k in keys if k in seen), None)
+        if again:
+            rows.error(row, f"this body is already on row {again}; keep one row per body",
+                       f"该单位已在第 {again} 行出现;每个单位只写一行。")
+        for k in keys:
+            seen.setdefault(k, row)
         entries.append(entry)
         if entry.body_id in registry:
             rows.read.changed.add(entry.body_id)
     return rows.done(entries)
+
+
+def _matched(rows: _Rows, row: int, entry: BodyEntry, registry: Registry) -> BodyEntry:
+    """A row without an id is the current body of its region with one of its names; a former
+    name is refused (importing an old register must not rename a body back)."""
+    for body_id in dict.fromkeys(registry.named(entry.short_name, entry.region)
+                                 + registry.named(entry.full_name, entry.region)):
+        now = registry[body_id].current
+        if now.region != entry.region or now.merged_into:
+            continue
+        if {normal(entry.short_name), normal(entry.full_name)} & {
+                normal(now.short_name), normal(now.full_name)}:
+            return dataclasses.replace(entry, body_id=body_id)
+        rows.error(row, f"'{entry.short_name}' is a former name of {now.short_name} ({body_id}, "
+                   f"since {now.valid_from}); write its current name, or its id to rename it",
+                   f"“{entry.short_name}”是 {now.short_name}({body_id})自 {now.valid_from} "
+                   "起之前的名称;请填写现名称,如要改名请填写编号。")
+    return entry
 
 
 def read_plans(data: bytes, name: str, registry: Registry, point_ids: set[str],
