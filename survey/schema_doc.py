@@ -135,30 +135,30 @@ VIEWS = {
         "confirmed": "True: the respondent confirmed the answer and it stands; false: they corrected it (the submitted answer is in answers).",
         "is_demo": "True for demo data.",
     }),
-    "bodies": ("One row per version of an upper-level body (上级部门/单位) that sends documents, "
+    "bodies": ("One row per version of an upper-level body that sends documents, "
                "meetings, forms and inspections down: a rename or a merge adds a version, the "
-               "body_id stays (docs/sources.md).", {
+               "body_id stays (`docs/sources.md`).", {
         "body_id": "Stable id of the body (B-0001); the same before and after a rename.",
         "revision": "1, 2, ... in the order the versions were recorded.",
         "valid_from": "First day this version applies (a rename's day).",
         "valid_to": "First day of the next version, NULL for the current one.",
-        "short_name": "Short name, e.g. 县教育局.",
-        "full_name": "Full name, e.g. 清河县教育局.",
-        "kind": "party (党委), government (政府), department (部门), township (镇街), other.",
+        "short_name": "Short name, as the register gives it.",
+        "full_name": "Full name, as the register gives it.",
+        "kind": "party, government, department, township (a township's Party committee or government), other.",
         "region": "Region path of the body, top down.",
         "prefecture": "region[1].", "county": "region[2].", "township": "region[3].",
         "merged_into": "From valid_from on, the body that took this one over (NULL if not merged).",
         "is_demo": "True for demo data.",
     }),
-    "plan_items": ("One row per version of a filed plan item (督检考计划备案): revision 1 is what "
+    "plan_items": ("One row per version of a filed plan item (a planned inspection, check, assessment or research visit): revision 1 is what "
                    "was filed, later revisions are changes after filing. A version counts as "
                    "filed for a month only if effective_at is before the month began "
-                   "(docs/sources.md).", {
+                   "(`docs/sources.md`).", {
         "item_id": "Stable id of the item, e.g. P-2026-0001.",
         "year": "The plan's year.",
         "revision": "1 for the filing, 2, ... for each change after it.",
         "body_id": "The body that plans it (join bodies).",
-        "activity": "inspection (督查), check (检查), assessment (考核), research (调研).",
+        "activity": "inspection, check, assessment or research (a research visit).",
         "subject": "What is inspected, as filed.",
         "month": "Planned month, e.g. 2026-05.",
         "scope_region": "The area it goes to (every point under this region path) ...",
@@ -168,14 +168,14 @@ VIEWS = {
         "is_current": "True for the item's latest version.",
         "is_demo": "True for demo data.",
     }),
-    "duty_list": ("One row per task on a region's township duty list (镇街职责清单): what its "
+    "duty_list": ("One row per task on a region's township duty list: what its "
                   "townships or villages are responsible for, and what they only assist with.", {
         "duty_id": "Row id.",
         "region": "The region whose list it is.",
         "prefecture": "region[1].", "county": "region[2].", "township": "region[3].",
         "level": "township or village.",
         "task": "The task, as listed.",
-        "role": "responsible (法定职责) or assists (协同配合).",
+        "role": "responsible (a statutory duty) or assists (only assists).",
         "basis": "The law or document it rests on ('' if none given).",
         "is_demo": "True for demo data.",
     }),
@@ -257,7 +257,7 @@ VIEWS_ZH = {
         "question_id": "被提示的题目。", "value": "被提示的答案。", "reference": "用于比较的本人近几期中位数。",
         "confirmed": "true:填报人确认无误、答案保留;false:已改正(提交的答案见 answers)。", "is_demo": "演示数据为 true。",
     }),
-    "bodies": ("上级部门/单位每个版本一行:更名或合并会增加一个版本,单位编号不变(见 docs/sources.md)。", {
+    "bodies": ("上级部门/单位每个版本一行:更名或合并会增加一个版本,单位编号不变(见 `docs/sources.md`)。", {
         "body_id": "单位编号(如 B-0001),更名前后相同。", "revision": "版本序号,按记录先后为 1、2……",
         "valid_from": "该版本生效的第一天(更名日)。", "valid_to": "下一版本生效日;当前版本为 NULL。",
         "short_name": "简称,如 县教育局。", "full_name": "全称,如 清河县教育局。",
@@ -267,7 +267,7 @@ VIEWS_ZH = {
         "is_demo": "演示数据为 true。",
     }),
     "plan_items": ("督检考计划备案事项每个版本一行:版本 1 为备案内容,之后每次变更一版。某版本只有在 effective_at "
-                   "早于某月第一天时才算该月已备案(见 docs/sources.md)。", {
+                   "早于某月第一天时才算该月已备案(见 `docs/sources.md`)。", {
         "item_id": "事项编号,如 P-2026-0001。", "year": "计划年度。",
         "revision": "1 为备案,2、3……为备案后的变更。", "body_id": "计划单位(可关联 bodies)。",
         "activity": "类型:inspection 督查、check 检查、assessment 考核、research 调研。",
