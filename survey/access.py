@@ -29,6 +29,9 @@ PAGES = {
     "problems": {"admin", "leader"},
     "sql": {"admin", "analyst"},
     "admin_points": {"admin"},
+    "admin_bodies": {"admin"},  # where the burden comes from (docs/sources.md)
+    "admin_plans": {"admin"},
+    "admin_duties": {"admin"},
     "admin_questionnaires": {"admin"},
     "admin_history": {"admin"},  # history import (survey.interop)
     "admin_accounts": {"admin"},

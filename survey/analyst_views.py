@@ -27,6 +27,9 @@ ANALYST_VIEWS = (
     "point_codes",  # respondent codes per point, counts only (response rates)
     "form_flow",  # how each kept submission was filled: items asked, unchanged, soft checks
     "soft_checks",  # soft plausibility checks asked and whether the answer was confirmed
+    "bodies",  # upper-level bodies, one row per version (docs/sources.md)
+    "plan_items",  # filed plan items (督检考计划备案), one row per version
+    "duty_list",  # township duty lists (镇街职责清单)
 )
 
 # When and from which schema version the snapshot was taken (no server paths).

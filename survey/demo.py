@@ -14,7 +14,7 @@ import math
 import random
 from dataclasses import dataclass, field
 
-from survey import codes, periods
+from survey import codes, demo_sources, periods
 from survey.errors import DomainError
 from survey.metrics import Filter
 from survey.questionnaire import Questionnaire
@@ -280,6 +280,7 @@ def load(store: Store, today: dt.date | None = None, actor: str = "system") -> D
         add_public_ratings(batch, public, store.code_key, today)
     store.load_demo(batch, actor)
     add_clues(store, batch.points, actor)
+    demo_sources.load(store, today, actor)
     return batch
 
 

@@ -118,3 +118,14 @@ def period_problem(kind: str, key) -> Problem | None:
                 f"“{str(key).strip()}”不是该问卷的期次,例如 2026-11(月)、2026-Q4(季)、"
                 "2026-W47(周)、2026(年),一次性调查为其开始日期(如 2022-06-01)。")
     return None
+
+
+# Bodies, filed plans and duty lists (survey/sources.py, docs/sources.md)
+BODY_ID = Text("the body's ID", "单位编号", 40)
+BODY_SHORT = Text("the short name", "简称", 40)
+BODY_FULL = Text("the full name", "全称", 100)
+PLAN_SUBJECT = Text("what is inspected", "督检考事项", 200)
+PLAN_NOTE = Text("the reason for the change", "变更原因", 500, required=False)
+DUTY_TASK = Text("the task", "事项", 200)
+DUTY_BASIS = Text("the basis", "依据", 200, required=False)
+OTHER_BODY = Text("the body's name", "单位名称", 100)  # a report's 其他 + text

@@ -135,6 +135,50 @@ VIEWS = {
         "confirmed": "True: the respondent confirmed the answer and it stands; false: they corrected it (the submitted answer is in answers).",
         "is_demo": "True for demo data.",
     }),
+    "bodies": ("One row per version of an upper-level body that sends documents, "
+               "meetings, forms and inspections down: a rename or a merge adds a version, the "
+               "body_id stays (`docs/sources.md`).", {
+        "body_id": "Stable id of the body (B-0001); the same before and after a rename.",
+        "revision": "1, 2, ... in the order the versions were recorded.",
+        "valid_from": "First day this version applies (a rename's day).",
+        "valid_to": "First day of the next version, NULL for the current one.",
+        "short_name": "Short name, as the register gives it.",
+        "full_name": "Full name, as the register gives it.",
+        "kind": "party, government, department, township (a township's Party committee or government), other.",
+        "region": "Region path of the body, top down.",
+        "prefecture": "region[1].", "county": "region[2].", "township": "region[3].",
+        "merged_into": "From valid_from on, the body that took this one over (NULL if not merged).",
+        "is_demo": "True for demo data.",
+    }),
+    "plan_items": ("One row per version of a filed plan item (a planned inspection, check, assessment or research visit): revision 1 is what "
+                   "was filed, later revisions are changes after filing. A version counts as "
+                   "filed for a month only if effective_at is before the month began "
+                   "(`docs/sources.md`).", {
+        "item_id": "Stable id of the item, e.g. P-2026-0001.",
+        "year": "The plan's year.",
+        "revision": "1 for the filing, 2, ... for each change after it.",
+        "body_id": "The body that plans it (join bodies).",
+        "activity": "inspection, check, assessment or research (a research visit).",
+        "subject": "What is inspected, as filed.",
+        "month": "Planned month, e.g. 2026-05.",
+        "scope_region": "The area it goes to (every point under this region path) ...",
+        "scope_points": "... or, when not empty, only these point ids.",
+        "withdrawn": "True when this change took the item out of the plan.",
+        "effective_at": "Counts as filed from: the filing time for revision 1, the change's time after.",
+        "is_current": "True for the item's latest version.",
+        "is_demo": "True for demo data.",
+    }),
+    "duty_list": ("One row per task on a region's township duty list: what its "
+                  "townships or villages are responsible for, and what they only assist with.", {
+        "duty_id": "Row id.",
+        "region": "The region whose list it is.",
+        "prefecture": "region[1].", "county": "region[2].", "township": "region[3].",
+        "level": "township or village.",
+        "task": "The task, as listed.",
+        "role": "responsible (a statutory duty) or assists (only assists).",
+        "basis": "The law or document it rests on ('' if none given).",
+        "is_demo": "True for demo data.",
+    }),
 }
 # The same meanings in Chinese, for the workbench's schema browser in the Chinese interface
 # (docs/schema.md stays English; a test checks that both cover the same columns).
@@ -212,6 +256,32 @@ VIEWS_ZH = {
         "questionnaire_version": "所答版本。", "period_key": "填报期。", "period_start": "填报期第一天。",
         "question_id": "被提示的题目。", "value": "被提示的答案。", "reference": "用于比较的本人近几期中位数。",
         "confirmed": "true:填报人确认无误、答案保留;false:已改正(提交的答案见 answers)。", "is_demo": "演示数据为 true。",
+    }),
+    "bodies": ("上级部门/单位每个版本一行:更名或合并会增加一个版本,单位编号不变(见 `docs/sources.md`)。", {
+        "body_id": "单位编号(如 B-0001),更名前后相同。", "revision": "版本序号,按记录先后为 1、2……",
+        "valid_from": "该版本生效的第一天(更名日)。", "valid_to": "下一版本生效日;当前版本为 NULL。",
+        "short_name": "简称,如 县教育局。", "full_name": "全称,如 清河县教育局。",
+        "kind": "类型:party 党委、government 政府、department 部门、township 镇街、other 其他。",
+        "region": "单位所属地区(自上而下)。", "prefecture": "region[1]。", "county": "region[2]。",
+        "township": "region[3]。", "merged_into": "自 valid_from 起并入的单位(未合并为 NULL)。",
+        "is_demo": "演示数据为 true。",
+    }),
+    "plan_items": ("督检考计划备案事项每个版本一行:版本 1 为备案内容,之后每次变更一版。某版本只有在 effective_at "
+                   "早于某月第一天时才算该月已备案(见 `docs/sources.md`)。", {
+        "item_id": "事项编号,如 P-2026-0001。", "year": "计划年度。",
+        "revision": "1 为备案,2、3……为备案后的变更。", "body_id": "计划单位(可关联 bodies)。",
+        "activity": "类型:inspection 督查、check 检查、assessment 考核、research 调研。",
+        "subject": "督检考事项(按备案填写)。", "month": "计划月份,如 2026-05。",
+        "scope_region": "覆盖地区(该地区下所有监测点)……", "scope_points": "……或(不为空时)仅这些监测点。",
+        "withdrawn": "该次变更撤销了该事项时为 true。",
+        "effective_at": "自何时起算作已备案:版本 1 为备案时间,之后为变更时间。",
+        "is_current": "事项的最新版本为 true。", "is_demo": "演示数据为 true。",
+    }),
+    "duty_list": ("镇街职责清单每项一行:该地区乡镇或村承担的法定职责和协同配合事项。", {
+        "duty_id": "行编号。", "region": "清单所属地区。", "prefecture": "region[1]。",
+        "county": "region[2]。", "township": "region[3]。", "level": "township 镇街或 village 村/社区。",
+        "task": "事项(按清单填写)。", "role": "responsible 法定职责或 assists 协同配合。",
+        "basis": "依据的法律或文件(未填为空)。", "is_demo": "演示数据为 true。",
     }),
 }
 

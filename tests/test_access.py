@@ -31,7 +31,9 @@ SCRIPTS = {"fill": "app_pages/fill.py", "login": "app_pages/login.py",
            "rounds": "app_pages/rounds.py", "reviews": "app_pages/reviews.py",
            "reminders": "app_pages/reminders.py", "holidays": "app_pages/holidays.py",
            "admin_history": "app_pages/admin_history.py",
-           "admin_operations": "app_pages/admin_operations.py"}
+           "admin_operations": "app_pages/admin_operations.py",
+           "admin_bodies": "app_pages/admin_bodies.py", "admin_plans": "app_pages/admin_plans.py",
+           "admin_duties": "app_pages/admin_duties.py"}
 COUNTY = ("江北市", "清河县")
 
 

@@ -92,7 +92,10 @@ def data_strings(store) -> list[str]:
     for table, columns in (("account", "username, display_name"),
                            ("clue", "body_name, description"),
                            ("problem", "body_name"), ("problem_event", "actor, note"),
-                           ("warning_state", "handled_by, note")):
+                           ("warning_state", "handled_by, note"),
+                           ("body_version", "short_name, full_name"),
+                           ("plan_version", "subject, note, recorded_by"),
+                           ("duty_item", "task, basis")):
         try:
             for row in store.query(f"SELECT {columns} FROM {table}"):
                 found.update(v for v in row if isinstance(v, str) and v)

@@ -53,6 +53,14 @@ def remove_demo(store, actor: str = "system") -> dict:
         cur.execute(f"DELETE FROM problem_event WHERE problem_id IN {orphans}")
         cur.execute(f"DELETE FROM problem WHERE problem_id IN {orphans}")
         counts["points"] = cur.execute("DELETE FROM point WHERE is_demo").fetchone()[0]
+        # the demo county's bodies, plan and duty list (survey/demo_sources.py)
+        cur.execute("DELETE FROM plan_version WHERE item_id IN (SELECT item_id FROM plan_item "
+                    "WHERE is_demo)")
+        counts["plan_items"] = cur.execute("DELETE FROM plan_item WHERE is_demo").fetchone()[0]
+        cur.execute("DELETE FROM body_version WHERE body_id IN (SELECT body_id FROM body "
+                    "WHERE is_demo)")
+        counts["bodies"] = cur.execute("DELETE FROM body WHERE is_demo").fetchone()[0]
+        counts["duty_items"] = cur.execute("DELETE FROM duty_item WHERE is_demo").fetchone()[0]
         store._audit(cur, actor, "remove_demo", None, counts)
         return counts
     return store._write(work)
