@@ -114,8 +114,12 @@ class Sampler(threading.Thread):
 async def one_respondent(url: str, code: str, ramp: float, think: float, tally: Tally) -> None:
     import httpx
     await asyncio.sleep(random.uniform(0, ramp))
+    # a new connection per request: httpx does not resend a request whose kept-alive
+    # connection the server closed meanwhile (browsers do), which made server-side idle
+    # timeouts look like failed respondents
     async with httpx.AsyncClient(base_url=url, follow_redirects=True, timeout=120,
-                                 headers={"Origin": url}) as client:
+                                 headers={"Origin": url},
+                                 limits=httpx.Limits(max_keepalive_connections=0)) as client:
 
         async def request(method: str, path: str, data=None):
             started = time.perf_counter()
