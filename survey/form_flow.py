@@ -567,6 +567,19 @@ def _keep_changes_in(store, respondent, flow: FormFlow, stored) -> None:
     flow.saved()
 
 
+def already_received(store, respondent, flow: FormFlow, token: str):
+    """The receipt of this cadre's submission of this form's period sent with `token`, or None.
+    A submit sent again with its key (the answer to the first was lost on the network) finds
+    the first one here: the page says it was received, and nothing is submitted twice. A
+    token of another cadre or period is no receipt of this one."""
+    receipt = store._receipt_for_token(token)
+    if receipt is None or (receipt.questionnaire_id, receipt.period_key) != \
+            (flow.qn.id, flow.period):
+        return None
+    mine = {r.submission_id for r in store.history(respondent, flow.qn.id, flow.period)}
+    return receipt if receipt.submission_id in mine else None
+
+
 def submit(store, respondent, flow: FormFlow, overwrite: bool = False):
     """Record how filling went under the submission's token, then submit (the record shows only
     once the submission exists). Returns the receipt; store errors propagate unchanged.

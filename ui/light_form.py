@@ -11,6 +11,9 @@ carry-forward, soft checks, submit). No JavaScript needed: each part is a normal
                      revise, leave).
                      The draft is saved on the server, then a 303 back to GET /f (a reload
                      never posts twice, and shows the draft).
+- GET  /f/light-<version>.js   the page's small script (ui/light_offline.py): answers kept in
+                     the browser until the server has them, steps by fetch, resent by itself
+                     after a network or database failure. Everything works without it.
 
 The server keeps no form in memory between requests: every request opens the form from the
 database (form_flow.open_form: last periods, kept submission, draft with its position and
@@ -38,6 +41,7 @@ from survey.errors import message
 from survey.form_flow import CONFIRM, DONE, FILL
 from survey.i18n import LANGS, t
 from survey.store import CodeError, PeriodClosed, StoreError, sessions
+from ui import light_offline
 from ui.server import COOKIES, CodeLinkMiddleware, _address, _no_store, _same_origin, services
 
 PATH = "/f"
@@ -45,7 +49,9 @@ TEMPLATES = Jinja2Templates(directory=Path(__file__).parent / "templates")
 _log = logging.getLogger("survey.light_form")
 
 # What a post may ask for (the value of its `action` button); confirm:<id> and edit:<i> too.
+# SAVE (the page's script, as the cadre types) only gives the answers.
 NEXT, BACK, KEEP, SUBMIT, REVISE, LEAVE = "next", "back", "keep", "submit", "revise", "leave"
+SAVE = "save"
 
 
 def _lang(request: Request, form=None) -> str:
@@ -73,6 +79,7 @@ def _respondent(store, request: Request):
 
 def _page(request: Request, template: str, lang: str, status: int = 200, **values) -> Response:
     context = {"lang": lang, "html_lang": "en" if lang == "en" else "zh-CN",
+               "script_url": light_offline.SCRIPT_URL,
                "t": lambda key, **v: t(key, lang, **v), "here": lambda **p: _here(lang, **p),
                **values}
     response = _no_store(TEMPLATES.TemplateResponse(request, template, context,
@@ -134,6 +141,8 @@ def _show(request: Request) -> Response:
     if request.query_params.get("step"):
         # back from a post: the draft was just saved, nothing was "restored"
         flow.notice = flow.still_to_answer() if flow.finishing else None
+    if request.query_params.get("received") and flow.step == DONE:
+        flow.notice = ("submit_received", {})  # a submit sent again: the first one counts
     return _form_page(request, lang, respondent, flow, open_now)
 
 
@@ -162,6 +171,7 @@ def _step(request: Request, form) -> Response:
     lang = _lang(request, form)
     action = str(form.get("action", ""))
     respondent = flow = None
+    failed = False  # the database did not answer: 503, the page's script sends it again
     try:
         store = services().store
         if action == LEAVE:
@@ -173,22 +183,30 @@ def _step(request: Request, form) -> Response:
         if isinstance(opened, str):
             return _no_store(RedirectResponse(_here(lang), status_code=303))
         flow, _ = opened
+        key = light_offline.posted_key(form)
+        if action == SUBMIT and key and form_flow.already_received(store, respondent, flow,
+                                                                   key):
+            return _no_store(RedirectResponse(_here(lang, step=1, received=1), status_code=303))
         # A post from a page that no longer matches the form (sent twice, an older tab) gives
         # its answers but not its action: "next" twice must not skip a part.
         same_place = form.get("at") == _place(flow)
         if flow.step == FILL:
             _take_answers(flow, form)
-        problem = _act(store, respondent, flow, action, lang) if same_place else None
+        problem = _act(store, respondent, flow, action, lang, key) if same_place else None
         form_flow.save(store, respondent, flow)
     except PeriodClosed:
         problem = t("period_closed", lang)
     except StoreError as exc:  # the page comes back with what was posted, and says so
+        failed = True
         problem = t("save_failed" if action == SUBMIT else "draft_failed_light", lang,
                     error=message(exc, lang))
-    if problem and flow is None:
-        return _page(request, "light_problem.html", lang, status=503, problem=problem)
+    if problem and flow is None:  # nothing opened: the page keeps the post to send again
+        return _page(request, "light_problem.html", lang, status=503, problem=problem,
+                     resend=[(n, v) for n, v in form.multi_items() if n != "action"],
+                     action=action)
     if problem:  # said on the page itself; what was posted is in the flow drawn there
-        return _form_page(request, lang, respondent, flow, True, problem=problem)
+        return _form_page(request, lang, respondent, flow, True, problem=problem,
+                          status=503 if failed else 200)
     return _no_store(RedirectResponse(_here(lang, step=1), status_code=303))
 
 
@@ -205,8 +223,10 @@ def _place(flow) -> str:
     return f"{flow.step}:{flow.current.id}" if flow.step == FILL else flow.step
 
 
-def _act(store, respondent, flow, action: str, lang: str) -> str | None:
-    """Apply one button; returns a problem to show, if any."""
+def _act(store, respondent, flow, action: str, lang: str, key: str | None = None
+         ) -> str | None:
+    """Apply one button; returns a problem to show, if any. A submit's key (minted with the
+    confirmation page) is its client token: sent again, it cannot submit twice."""
     if action == NEXT and flow.step == FILL:
         flow.next()
     elif action == BACK and flow.step != DONE:
@@ -218,6 +238,7 @@ def _act(store, respondent, flow, action: str, lang: str) -> str | None:
     elif action.startswith("edit:") and action[5:].isdigit() and flow.step == CONFIRM:
         flow.edit(min(int(action[5:]), len(flow.qn.sections) - 1))
     elif action == SUBMIT and flow.step == CONFIRM:
+        flow.token = key or flow.token
         if form_flow.submit(store, respondent, flow) is None:   # submitted elsewhere meanwhile
             return t("submitted_elsewhere", lang, rev=flow.elsewhere.revision,
                      at=flow.elsewhere.at.strftime("%Y-%m-%d %H:%M"))
@@ -231,22 +252,25 @@ def _take_answers(flow, form) -> None:
     differs from the one the page drew (`drawn`, JSON). Only those are set: an unchanged field
     must not count as touched, and a page drawn before another tab saved must not put its old
     values back over that tab's (no silent last-writer-wins; the other tab's answers stay
-    unless this page changed the same question)."""
+    unless this page changed the same question). The page's script names the questions the
+    cadre changed (`changed`): they are set whatever the page drew, as kept in the browser
+    (from an older page too, after a reload)."""
     try:
         drawn = json.loads(form.get("drawn") or "{}")
     except ValueError:
         drawn = {}
+    changed = set(form.getlist("changed"))
     for qid in form.getlist("shown"):
         q = flow.questions.get(qid)
-        if q is None or qid not in drawn:
+        if q is None or qid not in drawn and qid not in changed:
             continue
         value = _read(q, form)
-        if _differs(rules.from_input(q, value), drawn[qid]):
+        if qid in changed or _differs(rules.from_input(q, value), drawn[qid]):
             flow.set_answer(qid, value)
         other = rules.other_key(qid)
-        if q.other and other in drawn:
+        if q.other and (other in drawn or qid in changed):
             text = _text(form.get(f"a.{other}")) or None
-            if text != drawn[other]:
+            if qid in changed or text != drawn[other]:
                 flow.set_answer(other, text)
 
 
@@ -310,8 +334,10 @@ def _shown_value(q, value) -> str:
 
 
 def _form_page(request: Request, lang: str, respondent, flow, open_now: bool,
-               problem: str | None = None) -> Response:
+               problem: str | None = None, status: int = 200) -> Response:
     values = {"respondent": respondent, "flow": flow, "open_now": open_now, "problem": problem,
+              "form_id": light_offline.form_id(respondent, flow.qn.id, flow.period),
+              "status_texts": light_offline.status_texts(lang),
               "at": _place(flow), "rules": rules, "value": _shown_value,
               "period_label": periods.label(flow.qn.period, flow.period, lang)}
     if flow.notice:
@@ -324,14 +350,16 @@ def _form_page(request: Request, lang: str, respondent, flow, open_now: bool,
                       questions=[(q, flow.message(q.id), None if flow.message(q.id)
                                   else flow.soft_check(q.id)) for q in shown])
     elif flow.step == CONFIRM:
-        values.update(summary=form_text.summary_line(flow, lang), shown=flow.visible())
+        values.update(summary=form_text.summary_line(flow, lang), shown=flow.visible(),
+                      key=light_offline.new_key())
     else:
         r = flow.receipt
         values["receipt"] = t("receipt" if r.revision > 1 else "receipt_first", lang,
                               id=r.submission_id, at=r.submitted_at.strftime("%Y-%m-%d %H:%M"),
                               period=periods.label(flow.qn.period, r.period_key, lang),
                               rev=r.revision).replace("  \n", "\n")
-    return _page(request, "light_form.html", lang, **values)
+    return _page(request, "light_form.html", lang, status=status, **values)
 
 
-ROUTES = [Route(PATH, show, methods=["GET"]), Route(PATH, step, methods=["POST"])]
+ROUTES = [Route(PATH, show, methods=["GET"]), Route(PATH, step, methods=["POST"]),
+          *light_offline.ROUTES]
