@@ -107,3 +107,24 @@ def test_a_post_while_the_database_is_down_comes_back_to_be_sent_again(on_postgr
         assert saved[0].answers["documents"] == 41
     finally:
         store.close()
+
+
+def test_the_script_is_cached_by_version_and_its_words_follow_the_page(app_env):  # noqa: F811
+    codes, *_ = monthly_with_last_period(app_env)
+    with client() as c:
+        c.get(f"/f?code={codes[0]}")
+        ids = set()
+        for lang, offline in (("zh", "网络中断,答案已保存在本机,恢复后自动提交。"),
+                              ("en", "No network: your answers are kept on this phone")):
+            page = c.get("/f" + ("?lang=en" if lang == "en" else "")).text
+            assert f'data-offline="{offline}' in page
+            ids.add(re.search(r'id="lf-status"[^>]* data-form="([0-9a-f]{20})"', page)[1])
+        c.post("/f", data={"action": "leave"})
+        c.get(f"/f?code={codes[0]}")  # the link opened again: the same name in the browser
+        ids.add(re.search(r'data-form="([0-9a-f]{20})"', c.get("/f").text)[1])
+        assert len(ids) == 1
+        script = re.search(r'<script src="(/f/light-[0-9a-f]{10}\.js)" defer>', page)[1]
+        answer = c.get(script)
+        assert answer.status_code == 200 and "localStorage" in answer.text
+        assert answer.headers["cache-control"] == "public, max-age=31536000, immutable"
+        assert c.get("/f/light-0000000000.js").status_code == 404  # never a stale file cached
