@@ -33,7 +33,7 @@ _LOOK = """() => {
     state: line && !line.hidden ? line.dataset.state : '',
     alert: alert ? alert.innerText : '',
     fields: [...document.querySelectorAll('[data-q]')].map(e => e.dataset.q),
-    text: text.join('\n'),
+    text: text.join('\\n'),
   };
 }"""
 
@@ -61,8 +61,10 @@ class LightDriver(robot.FormDriver):
     def _look(self) -> dict:
         try:
             return self.page.evaluate(_LOOK)
-        except PlaywrightError:  # navigating (a reload)
-            return {"at": None, "state": "", "alert": "", "fields": [], "text": ""}
+        except PlaywrightError as error:
+            if "SyntaxError" in str(error) or "TypeError" in str(error):
+                raise  # the look itself is broken: every screen would read as "other"
+            return {"at": None, "state": "", "alert": "", "fields": [], "text": ""}  # a reload
 
     def screen(self) -> robot.Screen:
         look = self._look()
