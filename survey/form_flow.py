@@ -417,18 +417,20 @@ class FormFlow:
             self.notice = None
         return True
 
-    def page_changes(self, posted: dict, drawn: dict) -> dict:
+    def page_changes(self, posted: dict, drawn: dict, marked: set[str] = frozenset()) -> dict:
         """The answers a page changed: of `posted` ({question id or its "other" key: the value
         as the page sent it}), those that differ from what the page drew (`drawn`, same keys,
         values as stored). A field left as drawn is not a change: it must not count as touched,
-        nor put a value back over another tab's (no silent last-writer-wins)."""
+        nor put a value back over another tab's (no silent last-writer-wins). `marked`: the
+        questions the page says the cadre changed (its script knows), changes whatever drawn."""
         changed = {}
         for key, value in posted.items():
-            if key not in drawn:
+            own = key.removesuffix(rules.OTHER_SUFFIX) if key not in self.questions else key
+            if key not in drawn and own not in marked:
                 continue
             q = self.questions.get(key)
             typed = rules.from_input(q, value) if q else (None if rules.is_blank(value) else value)
-            if _differs(typed, drawn[key]):
+            if own in marked or _differs(typed, drawn.get(key)):
                 changed[key] = value
         return changed
 
@@ -618,6 +620,19 @@ def _keep_changes_in(store, respondent, flow: FormFlow, stored) -> None:
         forms.save_draft(store, respondent, flow.qn, flow.period, answers, draft.started_at,
                          section_id, {**state, "touched": sorted(touched)})
     flow.saved()
+
+
+def already_received(store, respondent, flow: FormFlow, token: str):
+    """The receipt of this cadre's submission of this form's period sent with `token`, or None.
+    A submit sent again with its key (the answer to the first was lost on the network) finds
+    the first one here: the page says it was received, and nothing is submitted twice. A
+    token of another cadre or period is no receipt of this one."""
+    receipt = store._receipt_for_token(token)
+    if receipt is None or (receipt.questionnaire_id, receipt.period_key) != \
+            (flow.qn.id, flow.period):
+        return None
+    mine = {r.submission_id for r in store.history(respondent, flow.qn.id, flow.period)}
+    return receipt if receipt.submission_id in mine else None
 
 
 def submit(store, respondent, flow: FormFlow, overwrite: bool = False):

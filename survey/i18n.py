@@ -41,6 +41,21 @@ STRINGS: dict[str, tuple[str, str]] = {
     "draft_failed_light": ("草稿暂时无法保存到服务器:{error} 您填的内容仍在本页,请稍后再点一次按钮。",
                            "The draft could not be saved on the server: {error} What you entered "
                            "is still on this page; tap the button again in a moment."),
+    # the light form's status line (ui/static/light_form.js): where the answers stand
+    "lf_saving": ("正在保存…", "Saving…"),
+    "lf_saved": ("已保存", "Saved"),
+    "lf_offline": ("网络中断,答案已保存在本机,恢复后自动提交。",
+                   "No network: your answers are kept on this phone and are sent when it is "
+                   "back."),
+    "lf_down": ("服务器暂时无法保存,答案已保存在本机,稍后自动重试。",
+                "The server cannot save just now: your answers are kept on this phone and are "
+                "sent again automatically."),
+    "submit_received": ("这次提交已经收到,没有重复提交。",
+                        "This submission had already been received: nothing was submitted "
+                        "twice."),
+    "resend_note": ("您填写的内容没有丢失,仍在本页中:请稍后点“重试”再发送一次。",
+                    "Nothing you entered is lost: it is still in this page. Tap Try again in a "
+                    "moment to send it again."),
     "draft_failed": ("草稿暂时无法保存到服务器:{error} 本页会自动重试,请勿关闭本页。",
                      "The draft could not be saved on the server: {error} This page keeps "
                      "trying; keep it open."),

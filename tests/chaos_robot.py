@@ -468,6 +468,8 @@ class Robot:
         """The page, settled, says everything is saved: then the database must have it."""
         if self.checkpoint_store is None:
             return
+        if self.pending is not None:  # typed, not committed: a page that saves as the cadre
+            self.ledger.possible(*self.pending)  # types may have it already (the light form)
         for problem in self.checkpoint_store():
             self.problem(f"{when}, the page said nothing unsaved: {problem}")
 

@@ -72,8 +72,11 @@ def test_a_changed_number_survives_a_reload_without_javascript(app):
     field = page.get_by_label(LABEL)
     assert field.input_value() == str(complete_answers()["documents"])
     field.fill("41")
-    page.get_by_role("button", name="下一步", exact=True).click()  # a step: the draft is saved
+    # a phone keyboard's 前往 (Enter) is 下一步, not a header button of the same form (the
+    # language switch came first in the page and turned the form English)
+    field.press("Enter")
     page.get_by_text("第 2/").wait_for()
+    assert page.locator("html").get_attribute("lang") == "zh-CN"
     page.reload()
     page.get_by_text("第 2/").wait_for()  # back where the cadre was
     page.get_by_role("button", name="上一步").click()

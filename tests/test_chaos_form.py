@@ -103,7 +103,7 @@ def last_period_answers(seed: int) -> dict:
 class Cadre:
     """A new cadre with last month submitted, on a phone that has opened the QR link."""
 
-    def __init__(self, world, seed: int, lang: str = "zh"):
+    def __init__(self, world, seed: int, lang: str = "zh", driver=StreamlitDriver):
         store = world["store"]
         self.qn = next(q for q in store.current_questionnaires() if q.id == "burden_monthly")
         self.period = store.open_periods(self.qn)[0]
@@ -115,7 +115,7 @@ class Cadre:
         store.submit(self.respondent, self.qn, self.last, self.before, f"last-{code}")
         self.context = world["browser"].new_context(viewport={"width": WIDTH, "height": HEIGHT},
                                                     locale="zh-CN" if lang == "zh" else "en-GB")
-        self.driver = StreamlitDriver(self.context.new_page(), self.qn, lang)
+        self.driver = driver(self.context.new_page(), self.qn, lang)
         self.driver.open(world["proxy"].url, code)
 
     def draft(self, store) -> dict:
@@ -128,7 +128,7 @@ class Cadre:
 def cadres(world):
     """Cadres for one test; afterwards the network and the database are back for the next."""
     made = []
-    yield lambda seed, lang="zh": made.append(Cadre(world, seed, lang)) or made[-1]
+    yield lambda seed, lang="zh", **kw: made.append(Cadre(world, seed, lang, **kw)) or made[-1]
     world["proxy"].up()
     for cadre in made:
         cadre.context.close()
@@ -138,8 +138,12 @@ def cadres(world):
 
 @pytest.mark.parametrize("seed", seeds())
 def test_nothing_typed_is_lost_under_faults(world, cadres, seed):
+    run_robot(world, cadres(seed), seed, STEPS)
+
+
+def run_robot(world, cadre, seed: int, steps: int) -> None:
+    """The robot on one cadre's page; fails with the seed, the problems and its steps."""
     store = world["store"]
-    cadre = cadres(seed)
     robot_cadre = robot.Robot(cadre.driver, Outages(world["cluster"], world["proxy"],
                                                     cadre.context),
                               cadre.qn, cadre.period, cadre.last, cadre.before, seed)
@@ -153,7 +157,7 @@ def test_nothing_typed_is_lost_under_faults(world, cadres, seed):
         found = robot.stored_answers(store, cadre.respondent, cadre.qn, cadre.period)
         return found[1] if found else {}
     robot_cadre.checkpoint_store, robot_cadre.stored = problems_stored, answers_stored
-    ledger = robot_cadre.run(STEPS)
+    ledger = robot_cadre.run(steps)
     problems = ledger.problems + problems_stored()
     if problems:
         cadre.driver.page.screenshot(path=str(world["shots"] / f"seed{seed}-end.png"))

@@ -12,6 +12,9 @@ carry-forward, soft checks, submit, returns). No JavaScript needed: each part is
                      revise, a return's answer, another questionnaire or period, language or
                      text size, leave). The draft is saved on the server, then a 303 back to
                      GET /f (a reload never posts twice, and shows the draft).
+- GET  /f/light-<version>.js   the page's small script (ui/light_offline.py): answers kept in
+                     the browser until the server has them, steps by fetch, resent by itself
+                     after a network or database failure. Everything works without it.
 
 The server keeps no form in memory between requests: every request opens the form from the
 database (form_flow.open_form: last periods, kept submission, draft with its position and
@@ -41,7 +44,7 @@ from survey.errors import message
 from survey.form_flow import CONFIRM, DONE, FILL
 from survey.i18n import LANGS, t
 from survey.store import CodeError, PeriodClosed, StoreError, reviews, sessions
-from ui import light_fields
+from ui import light_fields, light_offline
 from ui.server import COOKIES, CodeLinkMiddleware, _address, _no_store, _same_origin, services
 
 PATH = "/f"
@@ -56,6 +59,7 @@ NEXT, BACK, KEEP, SUBMIT, REVISE, LEAVE, CODE = "next", "back", "keep", "submit"
     "leave", "code"
 MINE, MINE_AS_REVISION = "mine", "mine_as_revision"   # this page's answers, after a clash
 RETURN_REVISE, RETURN_RIGHT = "return_revise", "return_right"
+SAVE = "save"   # the page's script, as the cadre types: only the answers
 
 
 @dataclass(frozen=True)
@@ -98,6 +102,7 @@ def _page(request: Request, template: str, view: View, status: int = 200, **valu
     context = {"lang": lang, "html_lang": "en" if lang == "en" else "zh-CN", "view": view,
                "large": request.cookies.get(TEXT_COOKIE) == "large",
                "lang_href": replace(view, lang="zh" if lang == "en" else "en").here(),
+               "script_url": light_offline.SCRIPT_URL,
                "t": lambda key, **v: t(key, lang, **v), "here": view.here, **values}
     response = _no_store(TEMPLATES.TemplateResponse(request, template, context,
                                                      status_code=status))
@@ -162,6 +167,8 @@ def _show(request: Request) -> Response:
         if request.query_params.get("step"):
             # back from a post: the draft was just saved, nothing was "restored"
             opened.flow.notice = opened.flow.still_to_answer() if opened.flow.finishing else None
+        if request.query_params.get("received") and opened.flow.step == DONE:
+            opened.flow.notice = ("submit_received", {})  # a submit sent again: the first counts
         return _form_page(request, view, store, respondent, opened,
                           done=request.query_params.get("done"))
     except StoreError as exc:
@@ -216,6 +223,7 @@ def _step(request: Request, form) -> Response:
         return _open_with_code(request, str(form.get("code") or ""),
                                [(n, v) for n, v in (("lang", view.lang),) if v != "zh"])
     respondent = opened = None
+    failed = False  # the database did not answer: 503, the page's script sends it again
     try:
         store = services().store
         if action == LEAVE:
@@ -227,6 +235,9 @@ def _step(request: Request, form) -> Response:
         if isinstance(opened, str):
             return _redirect(view.here())
         flow = opened.flow
+        key = light_offline.posted_key(form)
+        if action == SUBMIT and key and form_flow.already_received(store, respondent, flow, key):
+            return _redirect(view.here(step=1, received=1))
         flow.page_opened_at(light_fields.opened_at(form))   # the form's own burden: from here
         answered = _take_answers(request, view, store, respondent, opened, form, action)
         if answered is not None:   # the page asks which side's answers to keep
@@ -241,12 +252,17 @@ def _step(request: Request, form) -> Response:
     except PeriodClosed:
         done = Problem(t("period_closed", view.lang))
     except StoreError as exc:  # the page comes back with what was posted, and says so
+        failed = True
         done = Problem(t("save_failed" if action == SUBMIT else "draft_failed_light", view.lang,
                          error=message(exc, view.lang)))
     if isinstance(done, Problem) and not isinstance(opened, Opened):
-        return _page(request, "light_problem.html", view, status=503, problem=done.text)
+        # nothing opened: the page keeps the post to send again
+        return _page(request, "light_problem.html", view, status=503, problem=done.text,
+                     resend=[(n, v) for n, v in form.multi_items() if n != "action"],
+                     action=action)
     if isinstance(done, Problem):  # said on the page itself; what was posted is in the flow
-        return _form_page(request, view, store, respondent, opened, problem=done.text)
+        return _form_page(request, view, store, respondent, opened, problem=done.text,
+                          status=503 if failed else 200)
     if isinstance(done, Response):
         return done
     return _redirect(view.here(step=1, **({"done": done} if done else {})))
@@ -264,7 +280,10 @@ def _take_answers(request, view, store, respondent, opened: Opened, form, action
     submitted there meanwhile."""
     flow = opened.flow
     drawn = light_fields.drawn_of(form)
-    changes = flow.page_changes(light_fields.posted(flow, form), drawn)
+    # the page's script names the questions the cadre changed: taken whatever the page drew
+    # (kept in the browser and put back after a reload, or changed and changed back)
+    changes = flow.page_changes(light_fields.posted(flow, form), drawn,
+                                marked=set(form.getlist("changed")))
     if not changes:
         return None
     if flow.step == DONE and action == MINE_AS_REVISION and opened.open_now:
@@ -345,6 +364,9 @@ def _act(store, respondent, opened: Opened, view: View, action: str, form):
     elif name == "edit" and arg.isdigit() and flow.step == CONFIRM:
         flow.edit(min(int(arg), len(flow.qn.sections) - 1))
     elif action == SUBMIT and flow.step == CONFIRM:
+        # the key minted with the confirmation page is the client token: sent again, it
+        # cannot submit twice
+        flow.token = light_offline.posted_key(form) or flow.token
         returned = _returned(store, respondent, flow)
         if form_flow.submit(store, respondent, flow) is None:   # submitted elsewhere meanwhile
             return Problem(t("submitted_elsewhere", view.lang, rev=flow.elsewhere.revision,
@@ -396,7 +418,8 @@ def _returns(store, respondent, opened: Opened) -> list[dict]:
 
 
 def _form_page(request: Request, view: View, store, respondent, opened: Opened,
-               problem: str | None = None, done: str | None = None) -> Response:
+               problem: str | None = None, done: str | None = None, status: int = 200
+               ) -> Response:
     flow = opened.flow
     lang = view.lang
     values = {"respondent": respondent, "flow": flow, "open_now": opened.open_now,
@@ -409,7 +432,9 @@ def _form_page(request: Request, view: View, store, respondent, opened: Opened,
               "questionnaires": opened.questionnaires if len(opened.questionnaires) > 1 else [],
               "periods": [(p, periods.label(flow.qn.period, p, lang), p == opened.current)
                           for p in opened.periods] if len(opened.periods) > 1 else [],
-              "note_limit": fields.RESPONDENT_NOTE.limit}
+              "note_limit": fields.RESPONDENT_NOTE.limit,
+              "form_id": light_offline.form_id(respondent, flow.qn.id, flow.period),
+              "status_texts": light_offline.status_texts(lang)}
     if flow.notice:
         values["notice"] = form_text.notice(flow, lang)
     if flow.step == FILL:
@@ -420,7 +445,8 @@ def _form_page(request: Request, view: View, store, respondent, opened: Opened,
                       questions=[(q, flow.message(q.id), None if flow.message(q.id)
                                   else flow.soft_check(q.id)) for q in shown])
     elif flow.step == CONFIRM:
-        values.update(summary=form_text.summary_line(flow, lang), shown=flow.visible())
+        values.update(summary=form_text.summary_line(flow, lang), shown=flow.visible(),
+                      key=light_offline.new_key())
     else:
         r = flow.receipt
         values["receipt"] = Markup(t(
@@ -429,7 +455,8 @@ def _form_page(request: Request, view: View, store, respondent, opened: Opened,
             at=r.submitted_at.strftime("%Y-%m-%d %H:%M"),
             period=escape(periods.label(flow.qn.period, r.period_key, lang)),
             rev=r.revision).replace("  \n", "<br>"))
-    return _page(request, "light_form.html", view, **values)
+    return _page(request, "light_form.html", view, status=status, **values)
 
 
-ROUTES = [Route(PATH, show, methods=["GET"]), Route(PATH, step, methods=["POST"])]
+ROUTES = [Route(PATH, show, methods=["GET"]), Route(PATH, step, methods=["POST"]),
+          *light_offline.ROUTES]
