@@ -198,3 +198,31 @@ def rising(table: pd.DataFrame, topic: str) -> pd.DataFrame:
 
 def kind_labels(lang: str) -> dict[str, str]:
     return {k: v[lang] for k, v in domain.ACTIVITIES.items()}
+
+
+# -- acting on a finding ------------------------------------------------------------------------
+REPLY_DAYS = 10  # working days a body is given to reply to a 提示函, unless the officer says
+
+
+def reply_date(calendar, today: dt.date, days: int) -> tuple[dt.date, bool]:
+    """The reply date, `days` working days after today on the office's calendar (survey
+    .work_calendar), and whether it is estimated (a year no holiday schedule covers)."""
+    day = calendar.shift(today, days)
+    return day, bool(calendar.uncovered_years(today, day))
+
+
+def problem_text(finding: Finding, lines: tuple[str, ...]) -> str:
+    """What the problem-list entry says: where, which body, the figures (as the letter)."""
+    what = "未备案督查检查考核" if finding.kind == "off_plan" else "负担同比上升"
+    return (f"[监测发现] {finding.short_name}{what}({'/'.join(finding.area) or '全部监测点'}):"
+            + "".join(lines))
+
+
+def act(store, finding: Finding, lines: tuple[str, ...], reply_by: dt.date, days: int,
+        estimated: bool, actor: str) -> tuple[str, str]:
+    """One click: the problem-list entry and the letter kept (survey/store/source_reports.py);
+    returns (problem_id, letter_id)."""
+    return source_reports.act_on(
+        store, finding.body_id, finding.area, finding.kind, finding.as_json(),
+        finding.category, finding.body_level, finding.short_name, finding.facts[-1].month,
+        problem_text(finding, lines), reply_by, days, estimated, actor)

@@ -191,6 +191,9 @@ def letters(store, scope: tuple[str, ...] = ()) -> pd.DataFrame:
 
 
 def remove_demo(cur, demo_points: str) -> int:
-    """The demo points' source rows (survey/store/demo_data.py)."""
+    """The demo points' source rows and the letters to demo bodies (survey/store/demo_data.py,
+    before the bodies go); returns the rows removed."""
+    cur.execute("DELETE FROM source_letter WHERE body_id IN (SELECT body_id FROM body "
+                "WHERE is_demo)")
     return cur.execute(f"DELETE FROM source_report WHERE point_id IN {demo_points}"
                        ).fetchone()[0]
