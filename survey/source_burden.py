@@ -105,7 +105,10 @@ def by_body(src: Sources, month: str) -> pd.DataFrame:
         rows.append(row)
     columns = ["body_id", "body"] + [f"{t}{s}" for t in ALL_TOPICS
                                      for s in ("", "_before", "_change", "_points")]
-    return pd.DataFrame(rows, columns=columns)
+    frame = pd.DataFrame(rows, columns=columns)
+    figures = columns[2:]
+    frame[figures] = frame[figures].astype("float64")  # a missing figure is NaN, never None
+    return frame
 
 
 def ranked(table: pd.DataFrame, topic: str) -> pd.DataFrame:
