@@ -42,6 +42,7 @@ else:  # a page run
         "responses": ("app_pages/responses.py", "nav_responses", ":material/task_alt:"),
         "briefing": ("app_pages/briefing.py", "nav_briefing", ":material/summarize:"),
         "problems": ("app_pages/problems.py", "nav_problems", ":material/report:"),
+        "sources": ("app_pages/sources.py", "nav_sources", ":material/account_tree:"),
         "sql": ("app_pages/sql.py", "nav_sql", ":material/database:"),
         "admin_points": ("app_pages/admin_points.py", "nav_admin_points", ":material/location_on:"),
         "admin_bodies": ("app_pages/admin_bodies.py", "nav_admin_bodies", ":material/account_balance:"),

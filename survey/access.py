@@ -27,6 +27,7 @@ PAGES = {
     "responses": {"admin", "leader"},
     "briefing": {"admin", "leader"},
     "problems": {"admin", "leader"},
+    "sources": {"admin", "leader"},  # burden by body, off-plan inspections, 提示函 (docs/leaders.md)
     "sql": {"admin", "analyst"},
     "admin_points": {"admin"},
     "admin_bodies": {"admin"},  # where the burden comes from (docs/sources.md)

@@ -30,6 +30,8 @@ ANALYST_VIEWS = (
     "bodies",  # upper-level bodies, one row per version (docs/sources.md)
     "plan_items",  # filed plan items (督检考计划备案), one row per version
     "duty_list",  # township duty lists (镇街职责清单)
+    "source_burden",  # documents, meetings, forms, inspections attributed to bodies, k points
+    "off_plan_findings",  # off-plan inspections by county, month and body, k points
 )
 
 # When and from which schema version the snapshot was taken (no server paths).

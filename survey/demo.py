@@ -281,6 +281,7 @@ def load(store: Store, today: dt.date | None = None, actor: str = "system") -> D
     store.load_demo(batch, actor)
     add_clues(store, batch.points, actor)
     demo_sources.load(store, today, actor)
+    demo_sources.add_reports(store, batch, today)
     return batch
 
 

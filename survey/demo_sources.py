@@ -1,21 +1,29 @@
 """Demo sources (issue 20): the upper-level bodies of the demo's 清河县, its filed plan of
 inspections for this year (with one change after filing and one item withdrawn) and its
-township duty list, so the bodies, plans and duty-list pages show something true. Flagged
-is_demo; full names end in (演示); `survey demo --remove` deletes them with the demo points
-(survey/store/demo_data.py)."""
+township duty list, so the bodies, plans and duty-list pages show something true; and what
+its cadres report about sources (`add_reports`), written through the store's submit-time
+function, so the 负担来源 page has findings: the planned inspections that came, a county-wide
+straw-burning check the 县农业农村局 never filed, an unfiled safety check in 城关镇, a few
+one-off visits (under k points: never shown), and the bodies documents, meetings and forms
+mainly come from (县农业农村局's forms rising this year). Flagged is_demo; full names end in
+(演示); `survey demo --remove` deletes them with the demo points (survey/store/demo_data.py)."""
 
 from __future__ import annotations
 
 import datetime as dt
+import random
+import re
 
+from survey import sources
 from survey.store import Store
 from survey.store import bodies as body_store
-from survey.store import duties, plans
+from survey.store import duties, plans, source_reports
 from survey.store.bodies import BodyEntry
 from survey.store.duties import DutyItem
 from survey.store.plans import PlanEntry
 
 COUNTY = ("江北市", "清河县")
+_MONTH = re.compile(r"^\d{4}-\d{2}$")
 # short name, full name, kind, township (None: the county's)
 BODIES = [
     ("县委办", "中共清河县委办公室", "party", None),
@@ -87,3 +95,77 @@ def load(store: Store, today: dt.date | None = None, actor: str = "system") -> N
     duties.replace_lists(store, [DutyItem(COUNTY, level, task, role, basis)
                                  for level, task, role, basis in DUTIES], actor, is_demo=True)
 
+
+
+# inspections nobody filed: body short name, kind, months before this one, where (township
+# names; None: the county-level points). The straw check reaches all 12 points and the
+# safety check 9: shown; the research visit 3 points: counted, never shown (k).
+OFF_PLAN = [
+    ("县农业农村局", "check", 3, (None, "城关镇", "柳林乡")),   # 秸秆禁烧专项检查
+    ("县应急管理局", "check", 2, (None, "城关镇")),            # an extra safety check
+    ("县教育局", "research", 5, ("柳林乡",)),
+]
+# documents, meetings, forms: the bodies they mainly come from, by kind of point
+MAINLY = {
+    "documents": {"school": ["县教育局", "县委办"], "hospital": ["县卫健局", "县政府办"],
+                  "village": ["县农业农村局", "县委办", "{town}党委"]},
+    "meetings": {"school": ["县教育局"], "hospital": ["县卫健局"],
+                 "village": ["{town}党委", "县委办", "县政府办"]},
+    "forms": {"school": ["县教育局", "县民政局"], "hospital": ["县卫健局"],
+              "village": ["县农业农村局", "县民政局", "{town}党委"]},
+}
+
+
+def add_reports(store: Store, batch, today: dt.date | None = None, seed: int = 20) -> int:
+    """What the demo county's cadres report about sources, for every demo submission of its
+    points: inspections in the plan's months up to last month, 'mainly from' picks for the
+    two years. Returns the submissions given sources."""
+    today = today or dt.date.today()
+    rng = random.Random(seed)
+    registry = body_store.registry(store)
+    ids = {b.current.short_name: b.body_id for b in registry.current()}
+    versions = plans.versions(store, today.year)
+    points = {p.point_id: p for p in batch.points if tuple(p.region[:2]) == COUNTY}
+    counts: dict[str, dict] = {}
+    for sid, _q, _r, _t, indicator, value, *_rest in batch.answers:
+        if indicator in sources.TOPICS and value is not None:
+            counts.setdefault(sid, {})[indicator] = value
+    last = f"{today.year}-{today.month:02d}"
+    off_months = {shift: _month_before(last, shift) for _, _, shift, _ in OFF_PLAN}
+    items = []
+    for sid, _token, _key, point_id, _qid, _v, _h, month, *_rest in batch.submissions:
+        point = points.get(point_id)
+        if point is None or not _MONTH.match(month):  # the monthly form's, not the public's
+            continue
+        report = None
+        if month.startswith(str(today.year)) and month < last:
+            came = [v.item_id for v in sources.planned_for(versions, point_id, point.region,
+                                                            month) if rng.random() < 0.9]
+            others = [sources.OtherInspection(kind, ids[body])
+                      for body, kind, shift, where in OFF_PLAN if off_months[shift] == month
+                      and (point.region[2:3] or (None,))[0] in where]
+            if rng.random() < 0.02:  # a one-off the cadre could only name
+                others.append(sources.OtherInspection("inspection", None, "市里暗访组"))
+            report = sources.InspectionReport(point_id, point.region, month, tuple(came),
+                                              tuple(others))
+        kind = point.kind if point.kind in ("school", "hospital") else "village"
+        town = point.region[2] if len(point.region) > 2 else "城关镇"
+        picks = []
+        for topic, by_kind in MAINLY.items():
+            names = [n.format(town=town) for n in by_kind[kind]]
+            if topic == "forms" and kind == "village" and month.startswith(str(today.year)):
+                names = ["县农业农村局"] * 2 + names  # this year the forms come from it more
+            chosen = list(dict.fromkeys(rng.sample(names, min(len(names), rng.randint(1, 3)))))
+            picks.append((topic, tuple(sources.BodyPick(ids[n]) for n in chosen)))
+        items.append(source_reports.Recorded(
+            sid, sources.SourcesReport(point_id, point.region, month, report, tuple(picks)),
+            counts.get(sid, {})))
+    source_reports.write(store, items)
+    return len(items)
+
+
+def _month_before(month: str, months: int) -> str:
+    year, number = int(month[:4]), int(month[5:7]) - months
+    while number < 1:
+        year, number = year - 1, number + 12
+    return f"{year}-{number:02d}"

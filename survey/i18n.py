@@ -290,6 +290,13 @@ STRINGS: dict[str, tuple[str, str]] = {
     "nav_clue": ("反映问题", "Report a problem"),
     "nav_rate": ("服务评价", "Rate the service"),
     "nav_problems": ("问题清单", "Problem list"),
+    "nav_sources": ("负担来源", "Burden sources"),
+    "sources_intro": ("基层干部报告的文件、会议、报表和督检考主要来自哪些上级单位,以及未列入备案计划的督检考。"
+                      "对单位排序是本页的目的;监测点从不排名、从不具名,少于 {k} 个监测点的数字不显示。",
+                      "Which upper-level bodies the documents, meetings, forms and inspections cadres "
+                      "report come from, and the inspections outside the filed plans. Bodies are "
+                      "ranked here on purpose; monitoring points never are, nor named, and no figure "
+                      "from fewer than {k} points is shown."),
     "tab_public": ("群众评价", "Public rating"),
     "public_intro": ("群众对监测点服务的评价(万人评,按季度)与干部对减负的满意度并列:负担减轻是否带来了更好的服务?",
                      "The public's rating of the points' service (quarterly) beside the cadres' satisfaction with burden reduction: does lighter burden mean better service?"),
@@ -460,6 +467,8 @@ STRINGS: dict[str, tuple[str, str]] = {
     "briefing_form_burden_note": ("监测本身不应成为负担:全网本月问卷的填报用时(从打开到提交),不分地区。", "Monitoring must not become a burden itself: time to fill this month's form (opening to submitting), over the whole network."),
     # audit log actions (codes stored in audit_log.action), as the audit page shows them
     "audit_login": ("登录", "Signed in"),
+    "audit_draft_reminder_letter": ("起草提示函", "Reminder letter drafted"),
+    "audit_problem_from_finding": ("由监测发现列入问题清单", "Problem filed from a finding"),
     "audit_logout": ("退出登录", "Signed out"),
     "audit_login_failed": ("登录失败", "Sign-in failed"),
     "audit_login_locked": ("登录被暂时锁定", "Sign-in locked"),

@@ -179,6 +179,37 @@ VIEWS = {
         "basis": "The law or document it rests on ('' if none given).",
         "is_demo": "True for demo data.",
     }),
+    "source_burden": ("Documents, meetings, forms and inspections that cadres attribute to an "
+                      "upper-level body, one row per county, month, body and topic, from kept "
+                      "submissions. Only rows reported by at least k monitoring points (the "
+                      "snapshot's k_anonymity); no point is named.", {
+        "prefecture": "Prefecture of the reporting points.",
+        "county": "County of the reporting points (NULL for prefecture-level points).",
+        "month": "The month reported on, e.g. 2026-05.",
+        "body_id": "The body (join bodies); a merged body counts as the body it was merged into.",
+        "topic": "documents, meetings, forms (the count of each cadre who named the body as a "
+                 "main source, split evenly over the bodies they named) or inspections (visits "
+                 "reported per point: several cadres of one point count once, the most any "
+                 "reported).",
+        "amount": "The attributed count.",
+        "points": "Monitoring points behind the figure (at least k).",
+        "is_demo": "True for demo data.",
+    }),
+    "off_plan_findings": ("Inspections, checks, assessments and research visits reported by "
+                          "cadres that the body's filed plan did not cover (off plan, "
+                          "docs/sources.md), one row per county, month, body and reason. Only "
+                          "rows reported by at least k monitoring points; no point is named.", {
+        "prefecture": "Prefecture of the reporting points.",
+        "county": "County of the reporting points.",
+        "month": "The month of the inspection.",
+        "body_id": "The body (join bodies); NULL when the cadre typed a name no body matches.",
+        "body_named": "The name typed for such an inspection (verbatim); '' otherwise.",
+        "reason": "not_filed (never in a filed plan) or filed_late (filed or changed only "
+                  "after the month began).",
+        "inspections": "Off-plan inspections (several cadres of one point count once).",
+        "points": "Monitoring points that reported them (at least k).",
+        "is_demo": "True for demo data.",
+    }),
 }
 # The same meanings in Chinese, for the workbench's schema browser in the Chinese interface
 # (docs/schema.md stays English; a test checks that both cover the same columns).
@@ -282,6 +313,26 @@ VIEWS_ZH = {
         "county": "region[2]。", "township": "region[3]。", "level": "township 镇街或 village 村/社区。",
         "task": "事项(按清单填写)。", "role": "responsible 法定职责或 assists 协同配合。",
         "basis": "依据的法律或文件(未填为空)。", "is_demo": "演示数据为 true。",
+    }),
+    "source_burden": ("基层干部归因于上级单位的文件、会议、报表和督检考,每个县、月份、单位和类别一行,"
+                      "来自保留的提交。只含至少 k 个监测点报告的行;不显示监测点。", {
+        "prefecture": "报告监测点所在的市。", "county": "报告监测点所在的县(市级监测点为空)。",
+        "month": "报告的月份,如 2026-05。",
+        "body_id": "单位(关联 bodies);已合并的单位计入合并后的单位。",
+        "topic": "documents 文件、meetings 会议、forms 报表(干部当月数量按其所选主要来源单位平均分摊)"
+                 "或 inspections 督检考(按监测点计,同一监测点多人报告取最多者)。",
+        "amount": "归因的数量。", "points": "报告的监测点数(至少 k 个)。",
+        "is_demo": "演示数据为 true。",
+    }),
+    "off_plan_findings": ("干部报告而单位备案计划未覆盖的督查、检查、考核、调研(未备案督检考),"
+                          "每个县、月份、单位和情形一行。只含至少 k 个监测点报告的行;不显示监测点。", {
+        "prefecture": "报告监测点所在的市。", "county": "报告监测点所在的县。",
+        "month": "督检考的月份。",
+        "body_id": "单位(关联 bodies);干部填写的名称无法对应单位时为空。",
+        "body_named": "此时干部填写的名称(原样);否则为空字符串。",
+        "reason": "not_filed 未备案,或 filed_late 当月开始后才备案或变更。",
+        "inspections": "未备案督检考次数(同一监测点多人报告只计一次)。",
+        "points": "报告的监测点数(至少 k 个)。", "is_demo": "演示数据为 true。",
     }),
 }
 

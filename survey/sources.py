@@ -259,7 +259,8 @@ class OffPlan:
 
 
 @dataclass
-class _Plan:
+class Plan:
+    """A plan's versions with the registry, indexed for assessing many reports."""
     registry: Registry
     versions: list[PlanVersion]
     by_item: dict[str, list[PlanVersion]] = field(default_factory=dict)
@@ -279,44 +280,163 @@ class _Plan:
                     None)
 
 
+@dataclass(frozen=True)
+class Assessed:
+    """One inspection of a report with its verdict: what the store keeps per entry."""
+    how: str                  # came (confirmed from the list) | other (not on the list)
+    kind: str
+    body_id: str | None       # after merges; None: a typed name no registry body matches
+    text: str                 # the typed name (其他), else ''
+    reason: str | None        # None: on plan; not_filed | filed_late (REASONS)
+    item_id: str | None = None  # came: the item confirmed; other: the item it was matched to
+                                # on plan, or the one filed late
+
+
+def assess(registry: Registry, versions: Iterable[PlanVersion], report: InspectionReport
+           ) -> list[Assessed]:
+    """Every inspection of one report with its verdict, by the rules above (a confirmed id
+    the plan never had is left out: nothing to attribute)."""
+    plan = Plan(registry, list(versions))
+    return assess_in(plan, report)
+
+
+def assess_in(plan: Plan, report: InspectionReport) -> list[Assessed]:
+    registry = plan.registry
+    listed = {v.item_id: v for v in planned_for(plan.versions, report.point_id,
+                                                report.region, report.month)}
+    used, out = set(), []
+    for item_id in report.came:
+        if item_id in listed:
+            used.add(item_id)
+            out.append(Assessed("came", listed[item_id].activity,
+                                registry.canonical(listed[item_id].body_id), "", None, item_id))
+            continue
+        # confirmed, yet not filed for this month and point before it began
+        latest = max(plan.by_item.get(item_id, []), key=lambda v: v.revision, default=None)
+        if latest is None:
+            continue  # an id the plan never had: nothing to attribute
+        body = registry.canonical(latest.body_id)
+        late = plan.late(body, report.month, report.point_id, report.region, None)
+        out.append(Assessed("came", latest.activity, body, "",
+                            "filed_late" if late else "not_filed", item_id))
+    for other in report.others:
+        body = (registry.canonical(other.body_id) if other.body_id
+                else registry.resolve(other.text, report.region))
+        text = "" if other.body_id else other.text
+        if body is None:
+            out.append(Assessed("other", other.kind, None, other.text, "not_filed"))
+            continue
+        left = sorted((v for i, v in listed.items() if i not in used
+                       and registry.canonical(v.body_id) == body),
+                      key=lambda v: (v.activity != other.kind, v.item_id))
+        if left:
+            used.add(left[0].item_id)
+            out.append(Assessed("other", other.kind, body, text, None, left[0].item_id))
+            continue
+        late = plan.late(body, report.month, report.point_id, report.region, other.kind) \
+            or plan.late(body, report.month, report.point_id, report.region, None)
+        out.append(Assessed("other", other.kind, body, text,
+                            "filed_late" if late else "not_filed",
+                            late.item_id if late else None))
+    return out
+
+
 def off_plan(registry: Registry, versions: Iterable[PlanVersion],
              reports: Iterable[InspectionReport]) -> list[OffPlan]:
     """The reported inspections that no filed plan item covered, by the rules above."""
-    plan = _Plan(registry, list(versions))
-    found: list[OffPlan] = []
-    for report in reports:
-        listed = {v.item_id: v for v in planned_for(plan.versions, report.point_id,
-                                                    report.region, report.month)}
-        used = set()
-        for item_id in report.came:
-            if item_id in listed:
-                used.add(item_id)
-                continue
-            # confirmed, yet not filed for this month and point before it began
-            latest = max(plan.by_item.get(item_id, []), key=lambda v: v.revision, default=None)
-            if latest is None:
-                continue  # an id the plan never had: nothing to attribute
-            body = registry.canonical(latest.body_id)
-            late = plan.late(body, report.month, report.point_id, report.region, None)
-            found.append(OffPlan(report.point_id, report.region, report.month, latest.activity,
-                                 body, "", "filed_late" if late else "not_filed", item_id))
-        for other in report.others:
-            body = (registry.canonical(other.body_id) if other.body_id
-                    else registry.resolve(other.text, report.region))
-            if body is None:
-                found.append(OffPlan(report.point_id, report.region, report.month, other.kind,
-                                     None, other.text, "not_filed"))
-                continue
-            left = sorted((v for i, v in listed.items() if i not in used
-                           and registry.canonical(v.body_id) == body),
-                          key=lambda v: (v.activity != other.kind, v.item_id))
-            if left:
-                used.add(left[0].item_id)
-                continue
-            late = plan.late(body, report.month, report.point_id, report.region, other.kind) \
-                or plan.late(body, report.month, report.point_id, report.region, None)
-            found.append(OffPlan(report.point_id, report.region, report.month, other.kind, body,
-                                 "" if other.body_id else other.text,
-                                 "filed_late" if late else "not_filed",
-                                 late.item_id if late else None))
-    return found
+    plan = Plan(registry, list(versions))
+    return [OffPlan(report.point_id, report.region, report.month, a.kind, a.body_id, a.text,
+                    a.reason, a.item_id)
+            for report in reports for a in assess_in(plan, report) if a.reason]
+
+
+# -- 'mainly from' (documents, meetings, forms) -----------------------------------------------
+TOPICS = {  # a topic is also the indicator whose count is attributed to the bodies picked
+    "documents": {"zh": "文件", "en": "Documents"},
+    "meetings": {"zh": "会议", "en": "Meetings"},
+    "forms": {"zh": "报表", "en": "Forms"},
+}
+MAX_PICKS = 3
+
+
+@dataclass(frozen=True)
+class BodyPick:
+    """A body a cadre says much of a topic came from: a registry body or 其他 with its name."""
+    body_id: str | None
+    text: str = ""
+
+
+def read_mainly_from(value) -> dict[str, tuple[BodyPick, ...]]:
+    """The 'mainly from' answer value back as picks per topic (docs/sources.md); a malformed
+    one raises a DomainError naming the topic and the entry."""
+    if value in (None, {}):
+        return {}
+    if not isinstance(value, dict) or set(value) - set(TOPICS):
+        raise DomainError("the 'mainly from' answer must be {documents: [...], meetings: [...], "
+                          "forms: [...]}",
+                          "“主要来自”答案应为 {documents: [...], meetings: [...], forms: [...]}。")
+    out = {}
+    for topic, entries in value.items():
+        zh = TOPICS[topic]["zh"]
+        if not isinstance(entries, list):
+            raise DomainError(f"'{topic}' must list the bodies picked",
+                              f"{zh}的来源应为所选单位的列表。")
+        if len(entries) > MAX_PICKS:
+            raise DomainError(f"{topic}: pick at most {MAX_PICKS} bodies",
+                              f"{zh}主要来自:最多选 {MAX_PICKS} 个单位。")
+        picks = []
+        for n, entry in enumerate(entries, start=1):
+            body = entry.get("body") if isinstance(entry, dict) else None
+            if body == OTHER:
+                text = entry.get("text") or ""
+                problem = fields.OTHER_BODY.problem(text)
+                if problem:
+                    raise DomainError(f"{topic}, body {n}: {problem[0]}",
+                                      f"{zh}主要来自第 {n} 个单位:{problem[1]}")
+                pick = BodyPick(None, text.strip())
+            elif isinstance(body, str) and body:
+                pick = BodyPick(body)
+            else:
+                raise DomainError(f"{topic}, body {n}: choose a body, or {OTHER} and type "
+                                  "its name",
+                                  f"{zh}主要来自第 {n} 个单位:请选择单位,或选“{OTHER}”并填写名称。")
+            if pick in picks:
+                raise DomainError(f"{topic}: body {n} is picked twice; pick each body once",
+                                  f"{zh}主要来自:第 {n} 个单位重复,每个单位只选一次。")
+            picks.append(pick)
+        if picks:
+            out[topic] = tuple(picks)
+    return out
+
+
+def mainly_from_answer(picks: dict[str, tuple[BodyPick, ...]]) -> dict:
+    """The answer value as the form stores it (read_mainly_from's inverse)."""
+    return {topic: [{"body": p.body_id} if p.body_id else {"body": OTHER, "text": p.text}
+                    for p in chosen] for topic, chosen in picks.items() if chosen}
+
+
+@dataclass(frozen=True)
+class SourcesReport:
+    """Everything one submission says about where its burden came from: what the store
+    keeps (survey/store/source_reports.py). Either part may be missing."""
+    point_id: str
+    region: tuple[str, ...]
+    month: str
+    inspections: InspectionReport | None = None
+    mainly_from: tuple[tuple[str, tuple[BodyPick, ...]], ...] = ()  # (topic, picks), TOPICS order
+
+    @property
+    def picks(self) -> dict[str, tuple[BodyPick, ...]]:
+        return dict(self.mainly_from)
+
+
+def read_sources(point_id: str, region: Iterable[str], month: str, inspections=None,
+                 mainly_from=None) -> SourcesReport:
+    """The form's two answer values (either may be None: the question was not asked) as the
+    report the submit path stores; malformed values raise a DomainError (zh and en)."""
+    region = tuple(region)
+    report = read_answer(point_id, region, month, inspections) if inspections is not None \
+        else None
+    picks = read_mainly_from(mainly_from)
+    return SourcesReport(point_id, region, month, report,
+                         tuple((t, picks[t]) for t in TOPICS if t in picks))

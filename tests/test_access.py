@@ -33,7 +33,7 @@ SCRIPTS = {"fill": "app_pages/fill.py", "login": "app_pages/login.py",
            "admin_history": "app_pages/admin_history.py",
            "admin_operations": "app_pages/admin_operations.py",
            "admin_bodies": "app_pages/admin_bodies.py", "admin_plans": "app_pages/admin_plans.py",
-           "admin_duties": "app_pages/admin_duties.py"}
+           "admin_duties": "app_pages/admin_duties.py", "sources": "app_pages/sources.py"}
 COUNTY = ("江北市", "清河县")
 
 

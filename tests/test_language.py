@@ -95,7 +95,8 @@ def data_strings(store) -> list[str]:
                            ("warning_state", "handled_by, note"),
                            ("body_version", "short_name, full_name"),
                            ("plan_version", "subject, note, recorded_by"),
-                           ("duty_item", "task, basis")):
+                           ("duty_item", "task, basis"),
+                           ("source_report", "other_text")):
         try:
             for row in store.query(f"SELECT {columns} FROM {table}"):
                 found.update(v for v in row if isinstance(v, str) and v)

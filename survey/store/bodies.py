@@ -43,13 +43,25 @@ def entry_problems(entry: BodyEntry) -> list[tuple[str, str]]:
 
 
 # -- reads -----------------------------------------------------------------------------------
+_VERSIONS = f"SELECT {COLUMNS} FROM body_version ORDER BY body_id, revision"
+
+
+def _versions(rows) -> list[BodyVersion]:
+    return [BodyVersion(b, r, f, tuple(reg or ()), s, n, k, m)
+            for b, r, f, reg, s, n, k, m in rows]
+
+
 def versions(store) -> list[BodyVersion]:
-    return [BodyVersion(b, r, f, tuple(reg or ()), s, n, k, m) for b, r, f, reg, s, n, k, m in
-            store._rows(f"SELECT {COLUMNS} FROM body_version ORDER BY body_id, revision")]
+    return _versions(store._rows(_VERSIONS))
 
 
 def registry(store) -> Registry:
     return Registry(versions(store))
+
+
+def registry_in(cur) -> Registry:
+    """The registry as the current transaction sees it (submit reads it with its writes)."""
+    return Registry(_versions(cur.execute(_VERSIONS).fetchall()))
 
 
 # -- writes ----------------------------------------------------------------------------------

@@ -50,35 +50,65 @@ def report(store: Store, point_id: str, via: str, category: str, body_level: str
         raise StoreError(f"the description is longer than {rules.MAX_DESCRIPTION} characters",
                          f"情况说明超过 {rules.MAX_DESCRIPTION} 字,请精简。")
     refuse(fields.month_problem(happened))
-    key = rules.group_key(point.region, category, body_level, body_name)
     now = _now()
 
     def work(cur):
         # drawn inside the transaction: a receipt that happens to exist already (its hash is
         # unique) fails the insert, and the retry draws another
         receipt = new_receipt()
-        # two app servers filing about the same body at once make one problem, not two
-        lock_keys(cur, ["problem-group:" + key])
-        found = cur.execute("SELECT problem_id FROM problem WHERE group_key = ? AND status IN "
-                            "('new', 'verifying', 'rectifying') ORDER BY created_at DESC LIMIT 1",
-                            [key]).fetchone()
-        if found:
-            problem_id = found[0]
-            cur.execute("UPDATE problem SET updated_at = ? WHERE problem_id = ?", [now, problem_id])
-        else:
-            problem_id = "WT-" + secrets.token_hex(4).upper()
-            cur.execute("INSERT INTO problem VALUES (?, ?, ?, ?, ?, ?, 'new', ?, ?, NULL)",
-                        [problem_id, key, category, body_level, body_name.strip(),
-                         list(point.region[:2]), now, now])
-        cur.execute("INSERT INTO clue VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                    ["XS" + secrets.token_hex(6).upper(), problem_id, _receipt_hash(store, receipt),
-                     point_id, via, category, body_level, body_name.strip(), happened,
-                     description, now])
+        _file(cur, point.region, category, body_level, body_name, point_id, via, happened,
+              description, _receipt_hash(store, receipt), now)
         return receipt
+    return _filing(store, work)
+
+
+def _filing(store: Store, work):
     if store.dialect != "duckdb":
         return store._write(work)
     with _FILING:
         return store._write(work)
+
+
+def _file(cur, region, category: str, body_level: str, body_name: str, point_id: str, via: str,
+          happened: str | None, description: str, receipt_hash: str, now) -> str:
+    """One clue, joined to the open problem about the same body and kind in the county, or
+    opening one; returns the problem's id."""
+    key = rules.group_key(tuple(region), category, body_level, body_name)
+    # two app servers filing about the same body at once make one problem, not two
+    lock_keys(cur, ["problem-group:" + key])
+    found = cur.execute("SELECT problem_id FROM problem WHERE group_key = ? AND status IN "
+                        "('new', 'verifying', 'rectifying') ORDER BY created_at DESC LIMIT 1",
+                        [key]).fetchone()
+    if found:
+        problem_id = found[0]
+        cur.execute("UPDATE problem SET updated_at = ? WHERE problem_id = ?", [now, problem_id])
+    else:
+        problem_id = "WT-" + secrets.token_hex(4).upper()
+        cur.execute("INSERT INTO problem VALUES (?, ?, ?, ?, ?, ?, 'new', ?, ?, NULL)",
+                    [problem_id, key, category, body_level, body_name.strip(),
+                     list(region[:2]), now, now])
+    cur.execute("INSERT INTO clue VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                ["XS" + secrets.token_hex(6).upper(), problem_id, receipt_hash,
+                 point_id, via, category, body_level, body_name.strip(), happened,
+                 description, now])
+    return problem_id
+
+
+def file_finding(store: Store, region: tuple[str, ...], category: str, body_level: str,
+                 body_name: str, month: str | None, description: str, actor: str,
+                 then=None) -> tuple[str, object]:
+    """A leader's finding (an off-plan inspection, a body's rising burden) as a report in
+    the problem list: it joins the open problem about the same body and kind in the county,
+    or opens one (via 'finding', no point: findings come from areas, never from a point).
+    `then(cur, problem_id)` runs in the same transaction (the 提示函); returns
+    (problem_id, what then returned)."""
+    def work(cur):
+        problem_id = _file(cur, region, category, body_level, body_name, "", "finding", month,
+                           description, "finding:" + secrets.token_hex(16), _now())
+        store._audit(cur, actor, "problem_from_finding", problem_id,
+                     {"body": body_name, "category": category, "month": month})
+        return problem_id, then(cur, problem_id) if then else None
+    return _filing(store, work)
 
 
 def status(store: Store, receipt: str) -> dict | None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from survey.store import source_reports
 from survey.store.engine import insert_columns
 
 if TYPE_CHECKING:
@@ -37,6 +38,7 @@ def remove_demo(store, actor: str = "system") -> dict:
         cur.execute(f"DELETE FROM kept_slot WHERE submission_id IN (SELECT submission_id "
                     f"FROM submission WHERE point_id IN {demo})")
         counts["kept"] = cur.execute(f"DELETE FROM kept WHERE point_id IN {demo}").fetchone()[0]
+        counts["source_reports"] = source_reports.remove_demo(cur, demo)
         counts["submissions"] = cur.execute(
             f"DELETE FROM submission WHERE point_id IN {demo}").fetchone()[0]
         cur.execute(f"DELETE FROM draft WHERE respondent_key IN (SELECT respondent_key FROM "

@@ -65,12 +65,20 @@ def _version(row) -> PlanVersion:
 
 
 # -- reads -----------------------------------------------------------------------------------
+def _versions_sql(year: int | None) -> tuple[str, list]:
+    where, params = ("WHERE i.year = ?", [year]) if year is not None else ("", [])
+    return (f"SELECT {COLUMNS} FROM plan_version v JOIN plan_item i USING (item_id) {where} "
+            "ORDER BY item_id, revision", params)
+
+
 def versions(store, year: int | None = None) -> list[PlanVersion]:
     """Every version of every item (of `year`), by item and revision."""
-    where, params = ("WHERE i.year = ?", [year]) if year is not None else ("", [])
-    return [_version(r) for r in store._rows(
-        f"SELECT {COLUMNS} FROM plan_version v JOIN plan_item i USING (item_id) {where} "
-        "ORDER BY item_id, revision", params)]
+    return [_version(r) for r in store._rows(*_versions_sql(year))]
+
+
+def versions_in(cur, year: int | None = None) -> list[PlanVersion]:
+    """versions() as the current transaction sees them (submit reads them with its writes)."""
+    return [_version(r) for r in cur.execute(*_versions_sql(year)).fetchall()]
 
 
 def current(store, year: int | None = None) -> list[PlanVersion]:

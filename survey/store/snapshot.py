@@ -48,7 +48,57 @@ POINT_CODES = """
 SELECT point_id, count(*) AS codes_issued, count(*) FILTER (revoked_at IS NULL) AS codes_active
 FROM respondent GROUP BY point_id
 """
-_DERIVED = {"problem_reports": PROBLEM_REPORTS, "point_codes": POINT_CODES}
+# Where the burden comes from (docs/sources.md): the kept submissions' source rows summed per
+# county, month and body, never a point, and only rows from at least k points. Bodies are
+# counted as the body they were merged into (their latest version's merged_into). The same
+# text, with public. tables and the k setting, is analyst.source_burden and
+# analyst.off_plan_findings on PostgreSQL (migrations_pg/026_source_reports.sql).
+_SOURCE_ROWS = """
+WITH merged AS (
+    SELECT v.body_id, v.merged_into FROM body_version v
+    WHERE v.revision = (SELECT max(w.revision) FROM body_version w WHERE w.body_id = v.body_id)),
+cur AS (
+    SELECT r.submission_id, r.point_id, r.month, r.topic, r.off_plan, r.amount,
+           CASE WHEN r.body_id IS NULL THEN r.other_text ELSE '' END AS named,
+           coalesce(m.merged_into, r.body_id) AS body_id,
+           p.region[1] AS prefecture, p.region[2] AS county, p.is_demo
+    FROM source_report r
+    JOIN kept k USING (submission_id)
+    JOIN point p ON p.point_id = r.point_id
+    LEFT JOIN merged m ON m.body_id = r.body_id)"""
+SOURCE_BURDEN = _SOURCE_ROWS + """,
+per_submission AS (
+    SELECT prefecture, county, is_demo, body_id, month, topic, point_id, submission_id,
+           sum(amount) AS amount
+    FROM cur WHERE body_id IS NOT NULL
+    GROUP BY prefecture, county, is_demo, body_id, month, topic, point_id, submission_id),
+per_point AS (
+    SELECT prefecture, county, is_demo, body_id, month, topic, point_id,
+           CASE WHEN topic = 'inspections' THEN max(amount) ELSE sum(amount) END AS amount
+    FROM per_submission GROUP BY prefecture, county, is_demo, body_id, month, topic, point_id)
+SELECT prefecture, county, month, body_id, topic, sum(amount) AS amount, count(*) AS points,
+       is_demo
+FROM per_point GROUP BY prefecture, county, month, body_id, topic, is_demo
+HAVING count(*) >= $k
+"""
+OFF_PLAN_FINDINGS = _SOURCE_ROWS + """,
+per_submission AS (
+    SELECT prefecture, county, is_demo, month, body_id, named, off_plan, point_id,
+           submission_id, count(*) AS n
+    FROM cur WHERE topic = 'inspections' AND off_plan IS NOT NULL
+    GROUP BY prefecture, county, is_demo, month, body_id, named, off_plan, point_id,
+             submission_id),
+per_point AS (
+    SELECT prefecture, county, is_demo, month, body_id, named, off_plan, point_id, max(n) AS n
+    FROM per_submission
+    GROUP BY prefecture, county, is_demo, month, body_id, named, off_plan, point_id)
+SELECT prefecture, county, month, body_id, named AS body_named, off_plan AS reason,
+       sum(n) AS inspections, count(*) AS points, is_demo
+FROM per_point GROUP BY prefecture, county, month, body_id, named, off_plan, is_demo
+HAVING count(*) >= $k
+"""
+_DERIVED = {"problem_reports": PROBLEM_REPORTS, "point_codes": POINT_CODES,
+            "source_burden": SOURCE_BURDEN, "off_plan_findings": OFF_PLAN_FINDINGS}
 
 
 @dataclass(frozen=True)

@@ -19,6 +19,7 @@ from survey.questionnaire.model import Question
 from survey.store.engine import insert_many, lock_keys
 from survey.store.model import AlreadySubmitted, CodeError, InvalidAnswers, _now, PeriodClosed, Receipt, _receipt, Respondent
 from survey.store.rollups import _add_rollup, _slot
+from survey.store.source_reports import Recorded, record as record_sources
 
 _RECEIPT_SQL = ("SELECT submission_id, submitted_at, period_key, revision, questionnaire_id, "
                 "version FROM submission")
@@ -39,6 +40,7 @@ class _Job:
     revisable: bool
     answers_json: str = "{}"
     others: list = field(default_factory=list)  # (question_id, text) for answer_other
+    sources: object = None  # a survey.sources.SourcesReport, or None: nothing about sources
     result: object = None  # a Receipt, or the exception to raise to the caller
     done: threading.Event = field(default_factory=threading.Event)
 
@@ -163,6 +165,7 @@ def _write_wave(cur, jobs: list[_Job]) -> None:
     if not writing:
         return
     submissions, answers, others, kept_rows, slot_rows, deltas = [], [], [], [], [], {}
+    sourced = []
     for job in writing:
         previous = current.get(job.slot)
         submitted_at = job.now or _now()
@@ -182,6 +185,9 @@ def _write_wave(cur, jobs: list[_Job]) -> None:
         _add_rollup(deltas, point, job.qn.id, job.period_start, values, +1)
         if previous:
             _add_rollup(deltas, point, job.qn.id, job.period_start, previous[2], -1)
+        if job.sources is not None:
+            sourced.append(Recorded(submission_id, job.sources, dict(values),
+                                    previous[0] if previous else None))
         job.result = Receipt(submission_id, submitted_at, job.period_key, revision, job.qn.id,
                              job.qn.version)
     _insert_many(cur, "INSERT INTO submission VALUES", submissions)
@@ -202,6 +208,7 @@ def _write_wave(cur, jobs: list[_Job]) -> None:
                      "DO UPDATE SET n = point_month.n + excluded.n, "
                      "total = point_month.total + excluded.total, "
                      "favourable = point_month.favourable + excluded.favourable")
+    record_sources(cur, sourced)  # where the burden came from (docs/sources.md)
     by_period: dict[tuple, list] = {}
     for job in writing:
         by_period.setdefault((job.qn.id, job.period_key), []).append(job.respondent.key)
@@ -253,9 +260,13 @@ def answer_row(q: Question, value) -> list[tuple]:
 def submit(store, respondent: Respondent, qn: Questionnaire, period_key: str, answers: dict,
            client_token: str, started_at: dt.datetime | None = None,
            now: dt.datetime | None = None, today: dt.date | None = None,
-           revisable: bool = True) -> Receipt:
+           revisable: bool = True, sources=None) -> Receipt:
     """Store one submission atomically and make it the kept one for this respondent, point
-    and period. Submitting again with the same client_token returns the first receipt."""
+    and period. Submitting again with the same client_token returns the first receipt.
+    `sources`: a survey.sources.SourcesReport of the respondent's point (read_sources), stored
+    in the same transaction (survey/store/source_reports.py); None stores nothing about them."""
+    if sources is not None and sources.point_id != respondent.point.point_id:
+        raise ValueError("the sources report is for another point than the respondent's")
     began, outcome = time.perf_counter(), "refused"
     try:
         existing = store._receipt_for_token(client_token)
@@ -274,7 +285,7 @@ def submit(store, respondent: Respondent, qn: Questionnaire, period_key: str, an
         job = _Job(respondent, qn, period_key, periods.bounds(qn.period, period_key)[0],
                    _answer_rows(qn, stored), client_token, started_at, now, revisable,
                    json.dumps(stored, ensure_ascii=False, sort_keys=True),
-                   other_rows(qn, stored))
+                   other_rows(qn, stored), sources)
         receipt = store._submitter().submit(job)
         outcome = "revision" if receipt.revision > 1 else "stored"
         return receipt
