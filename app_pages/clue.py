@@ -5,7 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from survey import clue_rules as rules
-from survey import fields, throttle
+from survey import fields
 from survey.errors import message
 from survey.store import StoreError
 from survey.store import clues
@@ -56,7 +56,7 @@ with report_tab:
                                 height=150)
             if st.form_submit_button(tr("提交", "Submit"), type="primary",
                                      width="stretch"):
-                client = throttle.key("client", auth.address() or "unknown")
+                client = auth.limits().key("client", auth.address() or "unknown")
                 if auth.limits().reports.wait_s(client) > 0:
                     st.warning(tr("短时间内提交较多,请稍后再试。", "Many reports in a short time; "
                                   "please try again later."))
@@ -73,7 +73,7 @@ with report_tab:
 with status_tab:
     code = st.text_input(tr("回执码", "Receipt code"), max_chars=20,
                          placeholder="XS-XXXX-XXXX")
-    client = throttle.key("client", auth.address() or "unknown")
+    client = auth.limits().key("client", auth.address() or "unknown")
     wait = auth.limits().receipts.wait_s(client) if code.strip() else 0
     found = clues.status(store, code) if code.strip() and wait == 0 else None
     if wait > 0:

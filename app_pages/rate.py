@@ -11,7 +11,7 @@ import uuid
 import streamlit as st
 
 from survey import answers as rules
-from survey import code_sheet, periods, throttle
+from survey import code_sheet, periods
 from survey.errors import message
 from survey.store import AlreadySubmitted, PeriodClosed, Respondent, StoreError
 from survey.store import clues
@@ -51,8 +51,8 @@ if store.kept(rater, qn.id, period):  # this browser answered before, in an earl
 
 # Beyond one per browser: a few per address and point a day, whatever the cookies say. Said
 # before the form, not after it is filled (a service hall's shared Wi-Fi reaches it first).
-client = throttle.key("client", auth.address() or "unknown")
-client_at_point = throttle.key("client-point", f"{auth.address() or 'unknown'}|{point.point_id}")
+client = auth.limits().key("client", auth.address() or "unknown")
+client_at_point = auth.limits().key("client-point", f"{auth.address() or 'unknown'}|{point.point_id}")
 
 
 def too_many() -> bool:

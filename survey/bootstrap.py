@@ -32,7 +32,8 @@ class Startup:
     scheduler: object | None = None  # the snapshot scheduler, when running
     backups: object | None = None  # the backup scheduler (survey/backup_schedule.py)
     first_admin_password: str | None = None  # shown once on the console, must be changed
-    limits: throttle.Limits = field(default_factory=throttle.Limits)  # in memory, per process
+    # attempt limits: in the database when servers share PostgreSQL, else in this process
+    limits: throttle.Limits = field(default_factory=throttle.Limits)
 
     def public_url(self) -> tuple[str, str]:
         """The address QR codes open, and where it comes from: "config" (SURVEY_PUBLIC_URL or
@@ -82,7 +83,8 @@ def start(config: Config) -> Startup:
     with store.engine.exclusive("first start"):
         first_start = store.is_empty() and not store.questionnaire_versions()
         published, problems = publish_dir(store, config.questionnaire_dir)
-        startup = Startup(store, config, problems, published)
+        startup = Startup(store, config, problems, published,
+                          limits=throttle.Limits.for_store(store, store.code_key))
         if first_start and config.demo_on_first_start:
             try:
                 demo.load(store)

@@ -63,8 +63,8 @@ def _dummy_hash() -> str:
     return access.hash_password("not-an-account-" + access.one_time_password())
 
 
-def _client(address: str | None) -> str:
-    return throttle.key("client", address or "unknown")
+def _client(limits: throttle.Limits, address: str | None) -> str:
+    return limits.key("client", address or "unknown")
 
 
 def open_with_code(store, limits: throttle.Limits, code: str, address: str | None,
@@ -73,10 +73,10 @@ def open_with_code(store, limits: throttle.Limits, code: str, address: str | Non
     never clear the count. A phone that has used this very code before (its device cookie)
     is not held up by a guesser on the same office address."""
     normal = codes.normalize(code or "")
-    keys = (_client(address), throttle.key("code", normal or (code or "")[:40]))
+    keys = (_client(limits, address), limits.key("code", normal or (code or "")[:40]))
     subject = codes.pseudonym(normal, store.code_key) if normal else None
     if _known_device(store.code_key, sessions.CADRE, subject, device):
-        keys = (throttle.key("device", device),)
+        keys = (limits.key("device", device),)
     wait = limits.codes.wait_s(*keys)
     if wait > 0:
         observability.sign_in_failed("code", "wait")
@@ -103,10 +103,10 @@ def staff_sign_in(store, limits: throttle.Limits, username: str, password: str,
     # that capitalises the first letter signs in as well.
     same = store.accounts_for_email(username) if username else []
     username = same[0].username if len(same) == 1 else username
-    account_key = throttle.key("user", username.lower())
-    client = _client(address)
+    account_key = limits.key("user", username.lower())
+    client = _client(limits, address)
     if _known_device(store.code_key, sessions.STAFF, username, device):
-        account_key, client = throttle.key("device", device), None
+        account_key, client = limits.key("device", device), None
     wait = max(limits.staff.wait_s(account_key), limits.staff_client.wait_s(client))
     known = store.account(username) is not None if username else False
     # A user name that is not an account is not written down: it may be a mistyped password.

@@ -24,6 +24,8 @@ from dataclasses import dataclass, field
 
 from cachetools import TTLCache
 
+from survey.store import attempts
+
 MAX_KEYS = 50_000  # per limiter; the least recently used key goes first when full
 
 
@@ -98,18 +100,77 @@ class Ceiling:
             return len(self._events)
 
 
+class SharedThrottle:
+    """A Throttle whose counts live in the database (survey/store/attempts.py), so every app
+    server on one PostgreSQL sees every other's failures: N servers give a guesser no more
+    tries than one. Same rule as Throttle; the clock is the wall clock (servers share it)."""
+
+    def __init__(self, store, name: str, free: int, base_delay_s: float, max_delay_s: float,
+                 window_s: float, clock=time.time):
+        self.store, self.name, self.clock = store, name, clock
+        self.free, self.base, self.max_delay, self.window_s = free, base_delay_s, max_delay_s, \
+            window_s
+
+    def wait_s(self, *keys: str) -> float:
+        now = self.clock()
+        found = attempts.entries(self.store, self.name, [k for k in keys if k])
+        waits = [0.0]
+        for count, _, last in found.values():
+            if last >= now - self.window_s and count >= self.free:
+                delay = min(self.base * 2 ** (count - self.free), self.max_delay)
+                waits.append(max(0.0, last + delay - now))
+        return max(waits)
+
+    def failed(self, *keys: str) -> None:
+        attempts.count(self.store, self.name, [k for k in keys if k], self.clock(),
+                       self.window_s, restart=True)
+
+    def failures(self, key: str) -> int:
+        entry = attempts.entries(self.store, self.name, [key]).get(key)
+        return entry[0] if entry and entry[2] >= self.clock() - self.window_s else 0
+
+
+class SharedCeiling:
+    """A Ceiling whose counts live in the database: at most `limit` events per key in a window
+    that starts at the key's first event (a fixed window, where Ceiling's slides)."""
+
+    def __init__(self, store, name: str, limit: int, window_s: float, clock=time.time):
+        self.store, self.name, self.limit, self.window_s, self.clock = \
+            store, name, limit, window_s, clock
+
+    def wait_s(self, *keys: str) -> float:
+        now = self.clock()
+        waits = [0.0]
+        for count, first, _ in attempts.entries(self.store, self.name,
+                                                [k for k in keys if k]).values():
+            if first >= now - self.window_s and count >= self.limit:
+                waits.append(first + self.window_s - now)
+        return max(waits)
+
+    def record(self, *keys: str) -> None:
+        attempts.count(self.store, self.name, [k for k in keys if k], self.clock(),
+                       self.window_s, restart=False)
+
+
 _SALT = os.urandom(16)  # per process: keys cannot be linked across restarts
 
 
-def key(kind: str, value: str) -> str:
-    """A salted hash of a client address, a code or a user name: limiters never hold the text."""
-    return kind + ":" + hashlib.sha256(_SALT + value.encode("utf-8", "replace")).hexdigest()[:20]
+def key(kind: str, value: str, salt: bytes | None = None) -> str:
+    """A salted hash of a client address, a code or a user name: limiters never hold the text.
+    Shared limits (several servers) hash with a salt every server has (from the code key)."""
+    return kind + ":" + hashlib.sha256((salt or _SALT) + value.encode("utf-8", "replace")
+                                       ).hexdigest()[:20]
 
 
 @dataclass
 class Limits:
-    """The process's limiters. Numbers and reasons are in docs/access.md."""
+    """The process's limiters. Numbers and reasons are in docs/access.md. With `store` (app
+    servers sharing a PostgreSQL) they live in the database, shared by every server; `salt`
+    then comes from the code key, which every server has. Otherwise in this process's memory
+    (the DuckDB file has one process)."""
     clock: object = time.monotonic
+    store: object = None
+    salt: bytes | None = None
     codes: Throttle = field(init=False)        # wrong respondent codes: per client and per code
     staff: Throttle = field(init=False)        # wrong passwords: per account
     staff_client: Ceiling = field(init=False)  # wrong passwords: per client, generous
@@ -119,12 +180,33 @@ class Limits:
     ratings_point: Ceiling = field(init=False)  # public ratings per client and point per day
 
     def __post_init__(self):
-        c = self.clock
+        c, shared = self.clock, self.store
+
+        def throttle(name, **rule):
+            return SharedThrottle(shared, name, clock=c, **rule) if shared else \
+                Throttle(clock=c, **rule)
+
+        def ceiling(name, **rule):
+            return SharedCeiling(shared, name, clock=c, **rule) if shared else \
+                Ceiling(clock=c, **rule)
         # 10 free mistakes per 15 minutes, then 10 s, 20 s, 40 s, 60 s ...: a handful a minute.
-        self.codes = Throttle(free=10, base_delay_s=10, max_delay_s=60, window_s=900, clock=c)
-        self.staff = Throttle(free=3, base_delay_s=2, max_delay_s=300, window_s=3600, clock=c)
-        self.staff_client = Ceiling(limit=100, window_s=3600, clock=c)
-        self.receipts = Throttle(free=10, base_delay_s=10, max_delay_s=60, window_s=900, clock=c)
-        self.reports = Ceiling(limit=10, window_s=3600, clock=c)
-        self.ratings = Ceiling(limit=20, window_s=3600, clock=c)
-        self.ratings_point = Ceiling(limit=3, window_s=86400, clock=c)
+        self.codes = throttle("codes", free=10, base_delay_s=10, max_delay_s=60, window_s=900)
+        self.staff = throttle("staff", free=3, base_delay_s=2, max_delay_s=300, window_s=3600)
+        self.staff_client = ceiling("staff_client", limit=100, window_s=3600)
+        self.receipts = throttle("receipts", free=10, base_delay_s=10, max_delay_s=60,
+                                 window_s=900)
+        self.reports = ceiling("reports", limit=10, window_s=3600)
+        self.ratings = ceiling("ratings", limit=20, window_s=3600)
+        self.ratings_point = ceiling("ratings_point", limit=3, window_s=86400)
+
+    def key(self, kind: str, value: str) -> str:
+        """A key for these limiters (shared ones hash with the servers' common salt)."""
+        return key(kind, value, self.salt)
+
+    @classmethod
+    def for_store(cls, store, code_key: bytes) -> "Limits":
+        """Shared in the database when several servers share it (PostgreSQL), else in memory."""
+        if getattr(store, "dialect", None) != "postgres":
+            return cls()
+        salt = hashlib.sha256(b"attempt-limits:" + code_key).digest()[:16]
+        return cls(clock=time.time, store=store, salt=salt)
