@@ -17,6 +17,7 @@ import uuid
 from dataclasses import dataclass
 
 from survey import answers as rules
+from survey import source_answers
 from survey.indicators import INDICATORS
 from survey.questionnaire.model import NUMERIC_TYPES, Plausibility, Question, Questionnaire, Text
 
@@ -156,7 +157,8 @@ class FormFlow:
         carried, carried_from = {}, None
         if recent:
             carried_from = recent[0][0]
-            carried = rules.carried_forward(qn, recent[0][1])
+            carried = rules.carried_forward(qn, recent[0][1]) | \
+                source_answers.carried(qn, recent[0][1])
         history = {q.id: [float(a[q.id]) for _, a in recent if _is_number(a.get(q.id))]
                    for q in qn.questions if q.type in NUMERIC_TYPES and q.plausibility}
         flow = cls(qn, period, carried, carried_from, history, started_at=now)
@@ -288,8 +290,9 @@ class FormFlow:
     def remaining(self) -> list[str]:
         """Questions that still stop a submission, in order: problems and unconfirmed soft
         checks."""
-        errors = rules.validate(self.qn, self.answers)
         shown = self.visible()
+        errors = source_answers.problems(self.qn, self.answers, shown) | \
+            rules.validate(self.qn, self.answers)
         return [q.id for q in self.qn.questions
                 if shown[q.id] and (q.id in errors or self.soft_check(q.id))]
 
@@ -317,6 +320,8 @@ class FormFlow:
         "other" choice, under rules.other_key(id)). Returns the questions whose implied answer
         this change dropped (the page forgets their widgets). After the one-step button,
         giving the last missing answer goes straight to the confirmation."""
+        if source_answers.is_key(qid):
+            return self._set_source(qid, value)
         if qid not in self.questions and qid.endswith(rules.OTHER_SUFFIX):
             return self._set_other(qid[:-len(rules.OTHER_SUFFIX)], value)
         value = rules.from_input(self.questions[qid], value)
@@ -352,6 +357,22 @@ class FormFlow:
         if was_left:
             self._finish_if_complete()
         return dropped
+
+    def _set_source(self, key: str, value) -> list[str]:
+        """A source block's value (survey.source_answers): kept like an answer, never stored
+        as one; its problem stops the form at the question it sits beside."""
+        anchor = source_answers.blocks(self.qn).get(key)
+        if anchor is None or value == self.answers.get(key):
+            return []
+        was_left = self.finishing and self.step == FILL and anchor in self.remaining()
+        if rules.is_blank(value):
+            self.answers.pop(key, None)
+        else:
+            self.answers[key] = value
+        self.notice = None
+        if was_left:
+            self._finish_if_complete()
+        return []
 
     def _drop_implied(self) -> list[str]:
         """An unchanged month implies some answers (e.g. "no change in burden") only while
@@ -579,7 +600,22 @@ def open_form(store, respondent, qn: Questionnaire, period: str) -> FormFlow:
     recent = forms.recent_answers(store, respondent, qn, period, look_back=max(12, looks))
     kept = store.kept(respondent, qn.id, period)
     draft = forms.draft(store, respondent, qn.id, period)
+    if qn.sources:  # kept in source_report, not as answers: a revision and carry-forward
+        recent, kept = _with_sources(store, respondent, qn, period, recent, kept)
     return FormFlow.open(qn, period, recent, kept, draft)
+
+
+def _with_sources(store, respondent, qn: Questionnaire, period: str, recent, kept):
+    """The kept answers of this period and the last one with their source blocks."""
+    from survey.store import source_reports
+    wanted = [period] + [recent[0][0]] if recent else [period]
+    rows = source_reports.kept_rows(store, respondent, qn.id, wanted)
+    if recent:
+        last, answers = recent[0]
+        recent = [(last, answers | source_answers.answers_of(rows.get(last, [])))] + recent[1:]
+    if kept:
+        kept = (kept[0], kept[1] | source_answers.answers_of(rows.get(period, [])))
+    return recent, kept
 
 
 def save(store, respondent, flow: FormFlow, overwrite: bool = False) -> None:
@@ -649,7 +685,9 @@ def submit(store, respondent, flow: FormFlow, overwrite: bool = False):
     record = flow.record()
     forms.record_flow(store, flow.token, record["items_asked"], record["confirmed_unchanged"],
                       record["soft_checks"])
+    sources = source_answers.report(respondent.point, flow.qn, flow.period, flow.answers,
+                                    flow.visible())
     receipt = store.submit(respondent, flow.qn, flow.period, flow.answers, flow.token,
-                           started_at=flow.started_at)
+                           started_at=flow.started_at, sources=sources)
     flow.submitted(receipt)
     return receipt

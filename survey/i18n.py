@@ -550,6 +550,24 @@ STRINGS: dict[str, tuple[str, str]] = {
     "normal_text": ("标准字", "Normal text"),
     "draft_restored_short": ("已恢复 {at} 的草稿,续填“{section}”。", "Draft of {at} restored: \"{section}\"."),
     "draft_restored_plain": ("已恢复 {at} 的草稿。", "Draft of {at} restored."),
+    # the light form's source questions (ui/light_sources.py, docs/sources.md)
+    "src_planned": ("本月计划内的督检考:以下哪些实际来了?", "This month's planned inspections: which of these actually came?"),
+    "src_planned_none": ("本月没有备案到本监测点的督检考。", "No inspection is filed for this point this month."),
+    "src_planned_help": ("未勾选的视为没有来;“与上期相同”也按此确认。", "Anything not ticked did not come; \"Nothing changed\" confirms the same."),
+    "src_other_row": ("清单外第 {n} 项", "Not on the list, {n}"),
+    "src_add_row": ("有一项不在清单上", "One came that is not on this list"),
+    "src_body": ("单位", "Body"),
+    "src_pick_body": ("请选择单位", "Choose a body"),
+    "src_other_name": ("其他单位名称(选“其他”时填写)", "Other body's name (with \"Other\")"),
+    "src_other_option": ("其他", "Other"),
+    "src_kind": ("类型", "Kind"),
+    "src_pick_kind": ("请选择类型", "Choose the kind"),
+    "src_mainly": ("{topic}主要来自(选填,最多 3 个单位)", "{topic} mainly from (optional, up to 3 bodies)"),
+    "src_mainly_short": ("{topic}主要来自", "{topic} mainly from"),
+    "src_pick_n": ("第 {n} 个单位", "Body {n}"),
+    "src_came": ("计划内来了 {came}/{listed} 项", "{came} of {listed} planned came"),
+    "src_others": ("清单外 {n} 项", "{n} not on the list"),
+    "src_summary_title": ("督检考来源", "Inspections by body"),
 }
 
 

@@ -1,7 +1,9 @@
 """The light form (/f, issue 27) in real Chromium with JavaScript OFF, on a phone (375 x 800,
 zh-CN), against the real app (`streamlit run`): every step is a plain form post.
 
-An unchanged month: the QR-style link, then two taps to the receipt, nothing typed. A changed
+An unchanged month: the QR-style link, then two taps to the receipt, nothing typed, with the
+questionnaire's source questions on (docs/sources.md: a filed inspection listed this month, the
+bodies documents mainly came from carried from last month). A changed
 number survives a reload: the draft the step saved brings it back. axe-core finds no serious
 or critical problem on the code screen, a part, the confirmation and the receipt, in Chinese
 and in English (axe runs as a script: that context has JavaScript on)."""
@@ -12,7 +14,7 @@ import pytest
 
 from tests.browser_support import CHROMIUM_ARGS, require_chromium, running_app
 from tests.conftest import KEY, complete_answers
-from tests.test_light_form import monthly_with_last_period
+from tests.test_light_form_sources import county_with_plan
 
 playwright = pytest.importorskip("playwright.sync_api")
 
@@ -22,9 +24,11 @@ LABEL = "本月收到上级文件、通知、便函共几件?"  # the first ques
 
 @pytest.fixture(scope="module")
 def app(tmp_path_factory):
-    """The real app on a DuckDB file with two codes, each with last month submitted."""
+    """The real app on a DuckDB file with four codes, each with last month submitted (documents
+    mainly from 县教育局 and 市委办), and a filed inspection this month."""
     db = tmp_path_factory.mktemp("light") / "survey.duckdb"
-    codes, qn, period, previous = monthly_with_last_period(db, codes=4)
+    env = county_with_plan(db, codes=4)
+    codes, qn, period, previous = env["codes"], env["qn"], env["period"], env["previous"]
     env = {"SURVEY_DB": str(db), "SURVEY_CODE_KEY": KEY.decode(), "SURVEY_DEMO": "0",
            "SURVEY_SNAPSHOT_MINUTES": "0"}
     with running_app(env) as url, playwright.sync_playwright() as p:
@@ -55,6 +59,9 @@ def test_unchanged_month_in_two_taps_without_javascript(app, tmp_path):
     keep.click()
     taps += 1
     page.get_by_text(f"共 16 项答案,与上期({previous})相同。").wait_for()
+    # what the sources say, before the cadre submits: the listed inspection did not come
+    assert page.get_by_text("督检考来源: 计划内来了 0/1 项; 清单外 0 项").count() == 1
+    assert page.get_by_text("文件主要来自: 县教育局、市委办").count() == 1
     page.screenshot(path=str(tmp_path / "2-confirm.png"))
     page.get_by_role("button", name="提交").click()
     taps += 1

@@ -10,6 +10,8 @@ import json
 import math
 
 from survey import answers as rules
+from survey import source_answers
+from ui import light_sources
 
 
 def drawn(flow, questions) -> str:
@@ -19,6 +21,8 @@ def drawn(flow, questions) -> str:
         shown[q.id] = flow.answers.get(q.id)
         if q.other:
             shown[rules.other_key(q.id)] = flow.answers.get(rules.other_key(q.id))
+        for key in source_answers.beside(flow.qn, q.id):   # its source blocks
+            shown[key] = flow.answers.get(key)
     return as_json(shown)
 
 
@@ -38,6 +42,9 @@ def posted(flow, form) -> dict:
     """{question id or its "other" key: value} of the questions the page showed."""
     values = {}
     for qid in form.getlist("shown"):
+        if qid in source_answers.blocks(flow.qn):   # a source block (ui/light_sources.py)
+            values[qid] = light_sources.read(qid, form)
+            continue
         q = flow.questions.get(qid)
         if q is None:
             continue

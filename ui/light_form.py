@@ -44,7 +44,7 @@ from survey.errors import message
 from survey.form_flow import CONFIRM, DONE, FILL
 from survey.i18n import LANGS, t
 from survey.store import CodeError, PeriodClosed, StoreError, reviews, sessions
-from ui import light_fields, light_offline
+from ui import light_fields, light_offline, light_sources
 from ui.server import COOKIES, CodeLinkMiddleware, _address, _no_store, _same_origin, services
 
 PATH = "/f"
@@ -309,6 +309,10 @@ def _clash(request, view, store, respondent, opened: Opened, form, keys, drawn, 
                   for key in keys})
     rows = []
     for qid in ids:
+        if qid not in flow.questions:  # a source block (ui/light_sources.py)
+            rows.append(light_sources.clash_row(store, flow, qid, mine.get(qid),
+                                                flow.answers.get(qid), view.lang))
+            continue
         q = flow.questions[qid]
         rows.append((q.label.get(view.lang),) + tuple(
             rules.display(q, answers.get(qid), view.lang, rules.other_text(q, answers)) or "—"
@@ -359,6 +363,8 @@ def _act(store, respondent, opened: Opened, view: View, action: str, form):
         flow.back()
     elif action == KEEP and flow.offer():
         flow.keep_last_period()
+    elif name == "sources_row" and flow.step == FILL:   # 有一项不在清单上: one row more
+        light_sources.add_row(flow, arg)
     elif name == "confirm" and arg in flow.questions:
         flow.confirm(arg)
     elif name == "edit" and arg.isdigit() and flow.step == CONFIRM:
@@ -442,10 +448,12 @@ def _form_page(request: Request, view: View, store, respondent, opened: Opened,
         shown = flow.shown_questions()
         values.update(answered=answered, asked=asked, offer=flow.offer(),
                       drawn=light_fields.drawn(flow, shown),
+                      sources=light_sources.blocks(store, respondent, flow, lang),
                       questions=[(q, flow.message(q.id), None if flow.message(q.id)
                                   else flow.soft_check(q.id)) for q in shown])
     elif flow.step == CONFIRM:
         values.update(summary=form_text.summary_line(flow, lang), shown=flow.visible(),
+                      sources_summary=light_sources.summary(store, respondent, flow, lang),
                       key=light_offline.new_key())
     else:
         r = flow.receipt

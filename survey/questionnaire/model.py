@@ -127,6 +127,15 @@ class Section:
 
 
 @dataclass(frozen=True)
+class SourcesSetting:
+    """`sources:` in a questionnaire (docs/sources.md): which source questions the form adds,
+    each beside the count question it is about. The answers never become ordinary answers."""
+
+    inspections: str | None = None   # the question (indicator inspections) the list sits beside
+    mainly_from: tuple[tuple[str, str], ...] = ()   # (topic = indicator, question id)
+
+
+@dataclass(frozen=True)
 class Questionnaire:
     id: str
     version: int
@@ -137,6 +146,7 @@ class Questionnaire:
     sections: tuple[Section, ...]
     content_hash: str
     audience: str = "cadre"  # cadre: filled with a respondent code; public: by the people served
+    sources: SourcesSetting | None = None  # where the burden comes from (issue 20); None: off
     source_text: str = field(repr=False, default="")
     source_name: str = ""
 

@@ -21,7 +21,7 @@ from survey import periods
 from survey.domain import AUDIENCES, PERIOD_KINDS, POINT_KINDS
 from survey.errors import Bilingual
 from survey.indicators import INDICATORS
-from survey.questionnaire import comparisons, yamlsrc
+from survey.questionnaire import comparisons, sources_setting, yamlsrc
 from survey.questionnaire.comparisons import article
 from survey.questionnaire.model import (
     CHOICE_TYPES, DEFAULT_PLAUSIBILITY, NUMERIC_TYPES, QUESTION_TYPES, TEXT_TYPES,
@@ -32,7 +32,7 @@ ID_PATTERN = re.compile(r"^[a-z][a-z0-9_]{0,63}$")
 RESERVED_IDS = set(expressions.FUNCTIONS) | {"true", "false", "none", "and", "or", "not"}
 
 TOP_KEYS = ("id", "version", "title", "period", "opens", "closes", "audience", "point_kinds",
-            "description", "choice_lists", "sections")
+            "description", "choice_lists", "sections", "sources")
 SECTION_KEYS = ("id", "title", "questions")
 COMMON_KEYS = ("id", "type", "label", "hint", "required", "relevant", "constraint",
                "constraint_message", "carry_forward", "indicator")
@@ -290,15 +290,19 @@ class _Checker:
         kinds = self.point_kinds(data.get("point_kinds"))
         lists = self.choice_lists(data.get("choice_lists"))
         sections = self.sections(data.get("sections"), lists)
+        sources = None
         if sections is not None:
             sections = self.cross_checks(sections)
             if audience == "public":
                 self.check_public(sections)
+            sources = sources_setting.check(self, data.get("sources"), sections, audience,
+                                            data.get("period", "month"))
         if self.problems:
             return None
         return Questionnaire(id=qn_id, version=version, title=title, period=period,
                              point_kinds=kinds, description=description, sections=sections,
-                             content_hash=content_hash(data), audience=audience)
+                             content_hash=content_hash(data), audience=audience,
+                             sources=sources)
 
     def window(self, data: dict, period) -> str:
         """`period: once` takes `opens:` and `closes:` (dates); its period kind carries them

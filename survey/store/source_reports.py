@@ -76,6 +76,24 @@ def write(store, items: list[Recorded]) -> None:
     store._write(lambda cur: record(cur, items))
 
 
+def kept_rows(store, respondent, questionnaire_id: str, period_keys: list[str]
+              ) -> dict[str, list[tuple]]:
+    """The cadre's own kept submissions' rows for these periods, in entry order: {period:
+    [(topic, how, picked_body, other_text, kind, item_id)]} (survey.source_answers.answers_of:
+    what the form opens a revision with, and carries "mainly from" forward from)."""
+    if not period_keys:
+        return {}
+    out: dict[str, list[tuple]] = {}
+    for period, *row in store._rows(
+            "SELECT k.period_key, r.topic, r.how, r.picked_body, r.other_text, r.kind, r.item_id "
+            "FROM kept k JOIN source_report r USING (submission_id) WHERE k.respondent_key = ? "
+            "AND k.point_id = ? AND k.questionnaire_id = ? AND k.period_key IN "
+            f"({', '.join('?' * len(period_keys))}) ORDER BY k.period_key, r.entry",
+            [respondent.key, respondent.point.point_id, questionnaire_id, *period_keys]):
+        out.setdefault(period, []).append(tuple(row))
+    return out
+
+
 # -- reads for leaders and the 提示函 ---------------------------------------------------------
 def _current(registry: Registry, flt: Filter, first: str, last: str) -> tuple[str, list]:
     """The kept submissions' rows in the filter's points and months, bodies after merges."""

@@ -34,14 +34,14 @@
   // One question's fields as a form post sends them (the other box and matrix rows too).
   function fieldsOf(box) {
     var out = [];
-    box.querySelectorAll("input[name^='a.'], textarea[name^='a.']").forEach(function (el) {
+    box.querySelectorAll("input[name^='a.'], textarea[name^='a.'], select[name^='a.']").forEach(function (el) {
       if ((el.type === "radio" || el.type === "checkbox") && !el.checked) return;
       out.push([el.name, el.value]);
     });
     return out;
   }
   function putBack(box, pairs) {
-    box.querySelectorAll("input[name^='a.'], textarea[name^='a.']").forEach(function (el) {
+    box.querySelectorAll("input[name^='a.'], textarea[name^='a.'], select[name^='a.']").forEach(function (el) {
       if (el.type === "radio" || el.type === "checkbox") {
         el.checked = pairs.some(function (p) { return p[0] === el.name && p[1] === el.value; });
       } else {
