@@ -44,11 +44,11 @@ STRINGS: dict[str, tuple[str, str]] = {
     # the light form's status line (ui/static/light_form.js): where the answers stand
     "lf_saving": ("正在保存…", "Saving…"),
     "lf_saved": ("已保存", "Saved"),
-    "lf_offline": ("网络中断,答案已保存在本机,恢复后自动提交。",
-                   "No network: your answers are kept on this phone and are sent when it is "
+    "lf_offline": ("网络中断,答案已保存在本机,恢复后自动保存到服务器。",
+                   "No network: your answers are kept in this browser and are sent when it is "
                    "back."),
     "lf_down": ("服务器暂时无法保存,答案已保存在本机,稍后自动重试。",
-                "The server cannot save just now: your answers are kept on this phone and are "
+                "The server cannot save just now: your answers are kept in this browser and are "
                 "sent again automatically."),
     "submit_received": ("这次提交已经收到,没有重复提交。",
                         "This submission had already been received: nothing was submitted "

@@ -31,8 +31,13 @@ def as_json(values: dict) -> str:
 
 
 def drawn_of(form) -> dict:
+    return json_of(form, "drawn")
+
+
+def json_of(form, name: str) -> dict:
+    """A hidden field holding a JSON object ({} when absent or not one)."""
     try:
-        found = json.loads(form.get("drawn") or "{}")
+        found = json.loads(form.get(name) or "{}")
     except ValueError:
         return {}
     return found if isinstance(found, dict) else {}

@@ -8,11 +8,13 @@
   "use strict";
   var PREFIX = "lf:", MAX_AGE = 40 * 864e5, TIMEOUT = 20000, MAX_DELAY = 30000;
   var id = null, entry = null, inFlight = false, timer = 0, delay = 0, state = "";
+  var hold = false;  // a page that asks which answers to keep: nothing is sent until the cadre chooses
 
   function $(sel, root) { return (root || document).querySelector(sel); }
   function pageForm() { var at = $("input[name=at]"); return at && at.form; }
 
-  // -- the kept entry: {q: {question: [[name, value], ...]}, action, at, key, t} --------------
+  // -- the kept entry: {q: {question: [[name, value], ...]}, base: {key: value as drawn when
+  //    the cadre first changed it}, action, at, key, t} ----------------------------------------
   function read(name) {
     try { return JSON.parse(localStorage.getItem(name)); } catch (e) { return null; }
   }
@@ -50,7 +52,20 @@
       }
     });
   }
-  function fresh() { return entry || (entry = {q: {}, action: null, at: null, key: null, t: 0}); }
+  function fresh() {
+    return entry || (entry = {q: {}, base: {}, action: null, at: null, key: null, t: 0});
+  }
+  // What the page showed for a question (and its "other" box) before the cadre changed it:
+  // sent with the kept values, so the server tells another tab's change from this one's.
+  function noteBase(qid) {
+    var form = pageForm(), drawn = form && form.elements.drawn, shown;
+    entry.base = entry.base || {};
+    if (!drawn || qid in entry.base) return;
+    try { shown = JSON.parse(drawn.value || "{}"); } catch (e) { return; }
+    Object.keys(shown).forEach(function (k) {
+      if (k === qid || k === qid + ".other") entry.base[k] = shown[k];
+    });
+  }
 
   // -- the status line ---------------------------------------------------------------------------
   function show(kind) {
@@ -76,6 +91,15 @@
       }
       data.append("changed", qid);  // changed by the cadre: set even if the page drew it so
     });
+    data.set("js", "1");  // only the questions named `changed` are changes (the rest of the
+                          // page may be older than the draft: another tab saved meanwhile)
+    var base = {};
+    Object.keys(entry.q).forEach(function (qid) {
+      Object.keys(entry.base || {}).forEach(function (k) {
+        if (k === qid || k === qid + ".other") base[k] = entry.base[k];
+      });
+    });
+    data.set("base", JSON.stringify(base));
     if (entry.action) data.set("at", entry.at);  // the post as tapped: the server tells a
     data.set("action", entry.action || "save");  // resend from a new tap by where it was
     if (entry.key) data.set("key", entry.key);
@@ -85,7 +109,7 @@
   function send() {
     clearTimeout(timer);
     timer = 0;
-    if (inFlight || !entry || !id) return;
+    if (hold || inFlight || !entry || !id) return;
     var form = pageForm(), sent = JSON.stringify(entry), data = body(form);
     var step = data.get("action") !== "save", abort = new AbortController();
     var giveUp = setTimeout(function () { abort.abort(); }, TIMEOUT);
@@ -123,7 +147,12 @@
   function confirmed(sent, doc) {
     if (!entry) return;
     Object.keys(sent.q).forEach(function (qid) {
-      if (JSON.stringify(entry.q[qid]) === JSON.stringify(sent.q[qid])) delete entry.q[qid];
+      if (JSON.stringify(entry.q[qid]) === JSON.stringify(sent.q[qid])) {
+        delete entry.q[qid];
+        Object.keys(entry.base || {}).forEach(function (k) {
+          if (k === qid || k === qid + ".other") delete entry.base[k];
+        });
+      }
     });
     if (entry.action === sent.action && entry.at === sent.at) entry.action = entry.key = null;
     // the page's `drawn` becomes what the server holds now (a later post then tells the
@@ -154,6 +183,12 @@
 
   // -- the page ------------------------------------------------------------------------------------
   function start(shown) {
+    if ($("[data-hold]")) {  // which answers to keep is the cadre's choice: send nothing now
+      hold = true;
+      clearTimeout(timer);
+      return;
+    }
+    hold = false;
     var line = $("#lf-status");
     if (!line || !line.dataset.form) return;  // the code screen, a problem page
     if (id !== line.dataset.form) {
@@ -172,6 +207,7 @@
     var box = event.target.closest && event.target.closest("[data-q]");
     if (!box || !id) return;
     var e = fresh();
+    noteBase(box.dataset.q);
     e.q[box.dataset.q] = fieldsOf(box);
     e.t = Date.now();
     keep();
@@ -183,6 +219,11 @@
   }
 
   function tapped(event) {
+    if (hold) {  // the choice is a plain post of that page's own fields; the kept entry goes
+      entry = null;
+      keep();
+      return;
+    }
     var form = event.target, at = form.elements && form.elements.at;
     if (!at || !id) return;  // the leave form: a plain post
     event.preventDefault();
@@ -199,6 +240,12 @@
   document.addEventListener("input", edited);
   document.addEventListener("change", edited);
   document.addEventListener("submit", tapped);
+  document.addEventListener("click", function (event) {  // "load the newer answers" drops ours
+    if (hold && event.target.closest && event.target.closest("[data-drop]")) {
+      entry = null;
+      keep();
+    }
+  });
   window.addEventListener("online", function () { if (entry) send(); });
   window.__lightForm = {  // for tests: nothing on its way, and what is not confirmed yet
     idle: function () { return !inFlight && (!entry || state === "offline" || state === "down"); },
