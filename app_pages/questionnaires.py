@@ -11,7 +11,7 @@ from survey.errors import message
 from survey.questionnaire import parse_bytes
 from ui.auth import require
 from ui import place
-from ui.context import escape, lang, startup, t, tr
+from ui.context import escape, lang, show_problems, startup, t, tr
 
 viewer = require("admin_questionnaires")
 
@@ -58,16 +58,14 @@ yaml_file = st.file_uploader(tr("问卷文件", "Questionnaire file"), key="yaml
                              type=["yaml", "yml"])
 if yaml_file is not None:
     checked, found = parse_bytes(yaml_file.getvalue(), yaml_file.name)
-    for problem in found:
-        st.error(escape(problem.text(lang())))
+    show_problems([problem.text(lang()) for problem in found])
     if checked is not None:
         st.success(tr(f"校验通过:{escape(checked.ref)},{len(checked.questions)} 道题",
                       f"Valid: {escape(checked.ref)}, {len(checked.questions)} questions"))
         if st.button(tr("发布该问卷", "Publish it"), key="yaml_publish"):
             published, refused = publish_file(app.store, yaml_file.getvalue(), yaml_file.name,
                                               viewer.username)
-            for problem in refused:
-                st.error(escape(message(problem, lang())))
+            show_problems([message(problem, lang()) for problem in refused])
             if not refused:  # rerun: the table above lists the new version
                 place.keep("yaml_published", tr("已发布:", "Published: ") + escape(
                     ", ".join(published)) if published else tr(
@@ -96,8 +94,7 @@ if form_file is not None:
         st.dataframe(pd.DataFrame(issue_rows(imported.issues, lang())), hide_index=True,
                      width="stretch", row_height=90, column_config={
                          message_column(lang()): st.column_config.TextColumn(width=300)})
-    for problem in imported.problems:
-        st.error(escape(problem.text(lang())))
+    show_problems([problem.text(lang()) for problem in imported.problems])
     if imported.questionnaire is not None:
         qn = imported.questionnaire
         st.success(tr(f"已转换 {imported.imported} 道题:{escape(qn.ref)}", f"{imported.imported} "
