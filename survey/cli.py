@@ -10,7 +10,7 @@ from pathlib import Path
 from survey import periods
 
 from survey import config as config_module
-from survey.cli_messages import LANG_HELP, fail, say, say_each
+from survey.cli_messages import LANG_HELP, Parser, fail, say, say_each
 from survey.errors import DomainError
 from survey.questionnaire import load_dir
 
@@ -313,7 +313,7 @@ def cmd_sso(args, cfg) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="python -m survey",
+    parser = Parser(prog="python -m survey",
                                      description="Grassroots burden-reduction survey platform")
     sub = parser.add_subparsers(dest="command", required=True)
     p = sub.add_parser("validate", help="check questionnaire YAML files; exit 1 on any problem")

@@ -175,3 +175,26 @@ def test_a_problem_copied_from_the_page_is_the_text_shown(app_env):
     assert ("annual.yaml:13:28: Q108 表达式 'meetings = 1' 有误:比较请用 ==(如 a2 == 1);"
             "单个 = 不是比较 [题目 meetings]") == shown
     assert any(e.value == "发现 1 处问题:" for e in at.error)
+
+
+def test_an_xlsform_is_imported_as_a_yearly_survey_or_refused_with_its_row(app_env, tmp_path):
+    from tests.test_interop_xlsform import _coded_form
+    at = open_page("app_pages/questionnaires.py")
+    at.selectbox(key="xlsform_period").select("year").run()
+    at.file_uploader(key="xlsform_upload").upload(
+        "village.xlsx", _coded_form(tmp_path).read_bytes()).run()
+    assert not at.exception, at.exception
+    assert not [w for w in at.warning if "转换" in w.value]  # only notes: nothing to warn about
+    preview = [c.value for c in at.code if "sections:" in c.value]
+    assert "period: year" in preview[0]
+    broken = _coded_form(tmp_path, "${a1} = 7").read_bytes()
+    at.file_uploader(key="xlsform_upload").upload("village.xlsx", broken).run()
+    # was "0 项未能完整转换" above a table of one row
+    assert [w.value for w in at.warning if "转换" in w.value or "未能导入" in w.value] == \
+        ["未能导入,1 项问题:"]
+    [issues] = [d.value for d in at.dataframe if "说明" in d.value.columns]
+    refused = issues[issues["位置"] == "survey:3"]
+    assert refused["说明"].iloc[0].startswith("转换后的问卷无法发布:Q126 relevant:a1 == 7")
+    assert not any(".yaml" in c.value for c in at.code)
+    at.selectbox(key="xlsform_period").select("once").run()
+    assert len(at.date_input) == 2
