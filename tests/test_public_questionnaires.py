@@ -46,8 +46,9 @@ sections:
         min: 1
       - id: why
         type: short_text
-        label: 为什么没能一次办成?
+        label: 2. 为什么没能一次办成?
         relevant: visits >= 2
+        max_length: 100
       - id: grid
         type: matrix
         label: "请分别评价:"
@@ -137,6 +138,20 @@ def test_a_follow_up_is_asked_as_soon_as_its_condition_holds(public_app):
     assert "rate:service_survey:why" in [w.key for w in at.text_input]
     at.number_input(key="rate:service_survey:visits").set_value(1).run()
     assert "rate:service_survey:why" not in [w.key for w in at.text_input]
+
+
+def test_fields_are_named_by_their_words_and_count_to_their_own_limit(public_app):
+    """A screen reader (and a search by label) gets the question's words, not the markdown
+    source ("2\\. 为什么..."); a text field's counter counts to the question's max_length."""
+    at = rate_page(VILLAGE.point_id, "service_survey")
+    at.number_input(key="rate:service_survey:visits").set_value(2).run()
+    why = at.text_input(key="rate:service_survey:why")
+    assert (why.label, why.proto.max_chars) == ("2. 为什么没能一次办成?", 100)
+    assert any(">2. 为什么没能一次办成?</p>" in h.value for h in at.get("html"))  # as text
+    labels = [w.label for kind in ("text_input", "number_input", "radio", "multiselect")
+              for w in at.get(kind)]
+    assert "速度" in labels and "您通过哪些渠道办事? *" in labels
+    assert not [x for x in labels if "\\" in x], labels
 
 
 def test_the_default_link_opens_the_rating_and_an_unknown_one_says_how_to_open(public_app):
