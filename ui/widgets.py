@@ -157,15 +157,10 @@ def label(q: Question, lang: str) -> str:
     return " ".join(_words(q, lang).split()) + (" *" if q.required else "")
 
 
-def _shown(words: str, bold: bool = False) -> str:
-    """Show a field's label above it as text and return it for the widget's own (collapsed)
-    label. Streamlit renders a label as markdown and gives the field its markdown source as the
-    accessible name: through plain() "2. 为办这件事" became "2\\. 为办这件事" for a screen reader
-    (and a search by label); as text here the questionnaire's words are both shown and named."""
-    weight = "font-weight:600;" if bold else ""
-    st.html(f"<p style='font-size:0.875rem;{weight}margin-bottom:-0.5rem'>"
-            f"{html.escape(words)}</p>")
-    return words
+def _label(q: Question, lang: str) -> str:
+    """label() as the widget's markdown source: the questionnaire's words as written
+    (ui/text.py), never markdown."""
+    return plain(_words(q, lang)) + (" *" if q.required else "")
 
 
 def _choice(q: Question, lang: str):
@@ -208,7 +203,8 @@ def other_box(q: Question, key: str, value, text: str | None, lang: str, on_chan
     # "4\\.其他县", and Streamlit gives the field that source as its accessible name (a screen
     # reader, or a search for the field by its label, met the backslash). So the field carries
     # the words as its (hidden) label, and the words are shown above it as text.
-    words = _shown(f"{' '.join(q.other_choice.label.get(lang).split())} *")
+    words = f"{' '.join(q.other_choice.label.get(lang).split())} *"
+    st.html(f"<p style='font-size:0.875rem;margin-bottom:-0.5rem'>{html.escape(words)}</p>")
     return st.text_input(words, key=box, max_chars=TEXT_HARD_CAP, on_change=changed,
                          label_visibility="collapsed") or None
 
@@ -229,19 +225,8 @@ def question(q: Question, key: str, value, lang: str, yes_no_labels: tuple[str, 
 
 def _question(q: Question, key: str, value, lang: str, yes_no_labels: tuple[str, str],
               choose: str, on_change, fresh: bool):
+    shown = _label(q, lang)
     changed = (lambda: on_change(q.id, _read(q, key))) if on_change else None
-    if q.type == "matrix":
-        _shown(_words(q, lang) + (" *" if q.required else ""), bold=True)
-        codes = [c.value for c in q.choices]
-        for row in q.rows:
-            row_key = f"{key}:{row.id}"
-            current = (value or {}).get(row.id)
-            _seed(row_key, current if current in codes else None, fresh)
-            st.radio(_shown(" ".join(row.label.get(lang).split())), codes, key=row_key,
-                     horizontal=True, index=None, format_func=_choice(q, lang),
-                     on_change=changed, label_visibility="collapsed")
-        return _read(q, key)
-    shown, hidden = _shown(label(q, lang)), "collapsed"
     if q.type in ("integer", "decimal"):
         # A float field for whole numbers too: an integer field rounds 3.7 to 3 in the browser
         # without a word; here 3.7 arrives and validation asks for a whole number. value=None:
@@ -250,35 +235,44 @@ def _question(q: Question, key: str, value, lang: str, yes_no_labels: tuple[str,
         _seed(key, float(value) if numeric else None, fresh)
         step = 1.0 if q.type == "integer" else float(q.step or 0.1)
         st.number_input(shown, key=key, value=None, step=step, format="%g", placeholder="",
-                        on_change=changed, label_visibility=hidden)
+                        on_change=changed)
         return _read(q, key)
     if q.type in ("single_choice", "likert"):
         codes = [c.value for c in q.choices]
         _seed(key, str(value) if value is not None and str(value) in codes else None, fresh)
         return st.radio(shown, codes, key=key, format_func=_choice(q, lang), index=None,
-                        on_change=changed, label_visibility=hidden)
+                        on_change=changed)
     if q.type == "multiple_choice":
         codes = [c.value for c in q.choices]
         _seed(key, [v for v in (value or []) if v in codes], fresh)
         # select_all=False: Streamlit's "Select all" is English only and would tick every
         # option, 其他 included, in one tap
         chosen = st.multiselect(shown, codes, key=key, placeholder=choose, select_all=False,
-                                format_func=lambda c: q.choice_label(c, lang), on_change=changed,
-                                label_visibility=hidden)
+                                format_func=lambda c: q.choice_label(c, lang), on_change=changed)
         return list(chosen)
     if q.type == "yes_no":
         _seed(key, value if isinstance(value, bool) else None, fresh)
         return st.radio(shown, YES_NO, key=key, horizontal=True, index=None, on_change=changed,
-                        format_func=lambda v: yes_no_labels[0] if v else yes_no_labels[1],
-                        label_visibility=hidden)
+                        format_func=lambda v: yes_no_labels[0] if v else yes_no_labels[1])
     if q.type == "date":
         _seed(key, dt.date.fromisoformat(value) if value else None, fresh)
-        chosen = st.date_input(shown, key=key, format="YYYY-MM-DD", on_change=changed,
-                               label_visibility=hidden)
+        chosen = st.date_input(shown, key=key, format="YYYY-MM-DD", on_change=changed)
         return chosen.isoformat() if isinstance(chosen, dt.date) else None
+    if q.type == "matrix":
+        # the label as text (a "*" or other markdown in it is not markup), bold by style
+        st.html(f"<p style='font-weight:600;margin-bottom:0'>{html.escape(_words(q, lang))}"
+                f"{' *' if q.required else ''}</p>")
+        codes = [c.value for c in q.choices]
+        for row in q.rows:
+            row_key = f"{key}:{row.id}"
+            current = (value or {}).get(row.id)
+            _seed(row_key, current if current in codes else None, fresh)
+            st.radio(plain(row.label.get(lang)), codes, key=row_key, horizontal=True, index=None,
+                     format_func=_choice(q, lang), on_change=changed)
+        return _read(q, key)
     _seed(key, value or "", fresh)
     widget = st.text_area if q.type == "long_text" else st.text_input
     # The question's own limit: the counter under the field says "12/100", not "12/20000"
     # (the browser stops typing and cuts a paste there; the counter shows it is full).
-    return widget(shown, key=key, max_chars=q.max_length or TEXT_HARD_CAP, on_change=changed,
-                  label_visibility=hidden) or None
+    return widget(shown, key=key, max_chars=q.max_length or TEXT_HARD_CAP,
+                  on_change=changed) or None
