@@ -140,17 +140,12 @@ def test_a_follow_up_is_asked_as_soon_as_its_condition_holds(public_app):
     assert "rate:service_survey:why" not in [w.key for w in at.text_input]
 
 
-def test_fields_are_named_by_their_words_and_count_to_their_own_limit(public_app):
-    """A screen reader (and a search by label) gets the question's words, not the markdown
-    source ("2\\. 为什么..."); a text field's counter counts to the question's max_length."""
+def test_a_text_field_counts_to_its_own_limit(public_app):
+    """The counter under a text field counts to the question's max_length (it said 20000).
+    (Field names without markdown escapes: tests/test_browser_hostile_text.py.)"""
     at = rate_page(VILLAGE.point_id, "service_survey")
     at.number_input(key="rate:service_survey:visits").set_value(2).run()
-    why = at.text_input(key="rate:service_survey:why")
-    assert (" ".join(why.label.split()), why.proto.max_chars) == ("2. 为什么没能一次办成?", 100)
-    labels = [w.label for kind in ("text_input", "number_input", "radio", "multiselect")
-              for w in at.get(kind)]
-    assert "速度" in labels and "您通过哪些渠道办事? *" in labels
-    assert not [x for x in labels if "\\" in x], labels
+    assert at.text_input(key="rate:service_survey:why").proto.max_chars == 100
 
 
 def test_the_default_link_opens_the_rating_and_an_unknown_one_says_how_to_open(public_app):

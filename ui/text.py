@@ -31,9 +31,6 @@ _DETECTION = re.compile(r"(?i)(?=https?:|ftp:|www\.)|(?=@)|(?<=:)(?=[a-z_])|(?<=
 _INLINE = re.compile(r"([\\`*_\[\]<>~$&|])")
 # What starts a block at the beginning of a line: a heading, a quote, a list item.
 _BLOCK_START = re.compile(r"^([#>+-]|\d+(?=[.)]))")
-# A list item or heading needs a space after its marker ("2. ", "- ", "# ").
-_LIST_MARKER = re.compile(r"^(\d{1,9}[.)]|[-+#]) ")
-NO_BREAK_SPACE = "\u00a0"
 # The parser itself also finds http:// in the source (after any character but a letter): an
 # escaped colon stops it there, the word joiner in the text it makes.
 _SCHEME_COLON = re.compile(r"(?i)\b(https?|ftp):")
@@ -45,10 +42,6 @@ def plain(text) -> str:
     paragraph, and four leading spaces a code block)."""
     line = _INLINE.sub(r"\\\1", _DETECTION.sub(WORD_JOINER, " ".join(str(text).split())))
     line = _SCHEME_COLON.sub(r"\1\\:", line)
-    listed = _LIST_MARKER.match(line)
-    if listed:  # "2. 为办这件事": a no-break space after the marker is no list, and no
-        # backslash reaches a field's accessible name (Streamlit names it by this source)
-        return listed.group(1) + NO_BREAK_SPACE + line[listed.end():]
     block = _BLOCK_START.match(line)
     if block is None:
         return line
