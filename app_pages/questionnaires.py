@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pandas as pd
 import streamlit as st
 
 from survey import form_burden, periods
 from survey.bootstrap import publish_dir, publish_file
+from survey.domain import PERIOD_KINDS
 from survey.errors import message
 from survey.questionnaire import parse_bytes
 from ui.auth import require
 from ui import place
-from ui.context import escape, lang, startup, t, tr
+from ui.context import escape, lang, show_problems, startup, t, tr
 
 viewer = require("admin_questionnaires")
 
@@ -58,16 +61,14 @@ yaml_file = st.file_uploader(tr("问卷文件", "Questionnaire file"), key="yaml
                              type=["yaml", "yml"])
 if yaml_file is not None:
     checked, found = parse_bytes(yaml_file.getvalue(), yaml_file.name)
-    for problem in found:
-        st.error(escape(problem.text(lang())))
+    show_problems([problem.text(lang()) for problem in found])
     if checked is not None:
         st.success(tr(f"校验通过:{escape(checked.ref)},{len(checked.questions)} 道题",
                       f"Valid: {escape(checked.ref)}, {len(checked.questions)} questions"))
         if st.button(tr("发布该问卷", "Publish it"), key="yaml_publish"):
             published, refused = publish_file(app.store, yaml_file.getvalue(), yaml_file.name,
                                               viewer.username)
-            for problem in refused:
-                st.error(escape(message(problem, lang())))
+            show_problems([message(problem, lang()) for problem in refused])
             if not refused:  # rerun: the table above lists the new version
                 place.keep("yaml_published", tr("已发布:", "Published: ") + escape(
                     ", ".join(published)) if published else tr(
@@ -87,17 +88,29 @@ st.caption(tr("上传 XLSForm(.xlsx、.xls、.csv 或 .md),转换为本平台问
               "is imported. Check the preview before publishing."))
 form_file = st.file_uploader(tr("XLSForm 文件", "XLSForm file"), key="xlsform_upload",
                              type=["xlsx", "xls", "csv", "md"])
+one_off = tr("一次性(填写起止日期)", "One-off (with dates)")
+kind = st.selectbox(tr("填报周期", "Period"), PERIOD_KINDS, key="xlsform_period",
+                    # bound to this run's language: the widget of the run before keeps its own
+                    format_func=lambda k, lang_=lang(): one_off if k == "once"
+                    else periods.kind_label(k, lang_))
+opens = closes = None
+if kind == "once":
+    left, right = st.columns(2)
+    opens = left.date_input(tr("开始日期", "Opens"), key="xlsform_opens")
+    closes = right.date_input(tr("结束日期", "Closes"), key="xlsform_closes",
+                              value=dt.date.today() + dt.timedelta(days=30))
 if form_file is not None:
-    imported = xlsform_import.import_xlsform(form_file.getvalue(), form_file.name)
-    if imported.lost or imported.questionnaire is None:
-        st.warning(tr(f"{len(imported.lost)} 项未能完整转换:", f"{len(imported.lost)} item(s) "
-                      "did not map completely:"))
+    imported = xlsform_import.import_xlsform(form_file.getvalue(), form_file.name, kind,
+                                             opens, closes)
+    lost = len(imported.lost)
+    if imported.questionnaire is None:
+        st.warning(tr(f"未能导入,{lost} 项问题:", f"Not imported: {lost} problem(s):"))
+    elif lost:
+        st.warning(tr(f"{lost} 项未能完整转换:", f"{lost} item(s) did not map completely:"))
     if imported.issues:
         st.dataframe(pd.DataFrame(issue_rows(imported.issues, lang())), hide_index=True,
                      width="stretch", row_height=90, column_config={
                          message_column(lang()): st.column_config.TextColumn(width=300)})
-    for problem in imported.problems:
-        st.error(escape(problem.text(lang())))
     if imported.questionnaire is not None:
         qn = imported.questionnaire
         st.success(tr(f"已转换 {imported.imported} 道题:{escape(qn.ref)}", f"{imported.imported} "

@@ -98,16 +98,18 @@ if ran:
             st.warning(t("sql_cut_rows", limit=cfg.sql_rows))
         elif result.cut_by == "bytes":
             st.warning(t("sql_cut_bytes", n=result.table.num_rows, mb=DISPLAY_BYTES // 2 ** 20))
-        st.dataframe(result.table, width="stretch", hide_index=True)
+        # an empty cell shows empty, not Streamlit's "None"
+        st.dataframe(result.table, width="stretch", hide_index=True, placeholder="")
 
         columns = st.columns(3)
         formats = {"csv": t("sql_download_csv"), "parquet": t("sql_download_parquet"),
                    "xlsx": t("sql_download_xlsx")}
         if not result.truncated:  # the whole result is here already: no second run
             table = result.table
-            makers = {"csv": lambda: safe_files.csv_bytes(table.to_pandas()),
+            makers = {"csv": lambda: safe_files.csv_bytes(safe_files.spreadsheet_frame(table)),
                       "parquet": lambda: safe_files.parquet_bytes(table),
-                      "xlsx": lambda: safe_files.xlsx_bytes({"query": table.to_pandas()})}
+                      "xlsx": lambda: safe_files.xlsx_bytes(
+                          {"query": safe_files.spreadsheet_frame(table)})}
             for column, (fmt, label) in zip(columns, formats.items()):
                 column.download_button(label, makers[fmt], file_name=f"query.{fmt}",
                                        mime=MIME[fmt], on_click=audit,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import os
 import sys
 from pathlib import Path
@@ -10,7 +11,7 @@ from pathlib import Path
 from survey import periods
 
 from survey import config as config_module
-from survey.cli_messages import LANG_HELP, fail, say, say_each
+from survey.cli_messages import LANG_HELP, Parser, fail, say, say_each
 from survey.errors import DomainError
 from survey.questionnaire import load_dir
 
@@ -229,9 +230,16 @@ def cmd_export(args, cfg) -> int:
 
     from survey import bulk_export
     from survey.store import StoreLockedError
-    for key in (args.first, args.last):
-        if key:
-            periods.bounds("month", key)
+    for flag, key in (("--from", args.first), ("--to", args.last)):
+        if key and not _is_month(key):
+            say(f"error: {flag} {key} is not a month: --from and --to take months as YYYY-MM, "
+                "e.g. --from 2026-01 --to 2026-12 for the year 2026, --from 2026-10 --to "
+                "2026-12 for 2026-Q4 (weekly, quarterly and one-off periods are exported with "
+                "the months they fall in)", f"错误:{flag} {key} 不是月份:--from 和 --to 只接受"
+                "月份(YYYY-MM),如 2026 年全年写 --from 2026-01 --to 2026-12,2026 年第四季度写 "
+                "--from 2026-10 --to 2026-12(按周、按季和一次性的期次随所在月份导出)",
+                sys.stderr)
+            return 2
     try:
         store = _store(cfg)
         con, source = store.raw_connection(), str(cfg.db_path)
@@ -245,8 +253,16 @@ def cmd_export(args, cfg) -> int:
                 sys.stderr)
             return 2
         con, source = duckdb.connect(str(cfg.snapshot), read_only=True), str(cfg.snapshot)
-        say(f"the app is running: exporting from the snapshot {source}",
-            f"应用正在运行:从分析快照 {source} 导出", sys.stderr)
+        [(made,)] = con.execute("SELECT created_at FROM snapshot_info").fetchall()
+        minutes = max(int((dt.datetime.now() - made).total_seconds() // 60), 0)
+        made = f"{made:%Y-%m-%d %H:%M}"
+        say(f"the app is running: exporting from the snapshot {source}, made {made} "
+            f"({minutes} minutes ago); the app refreshes it {cfg.snapshot_minutes:g} "
+            "minutes after data changed, or at once with 立即刷新快照 (Refresh the snapshot now) "
+            "on the SQL workbench page; for the newest data now, stop the app and export again",
+            f"应用正在运行:从分析快照 {source} 导出,快照生成于 {made}({minutes} "
+            f"分钟前);数据变化后应用每 {cfg.snapshot_minutes:g} 分钟刷新一次快照,也可在 SQL "
+            "工作台页面点“立即刷新快照”;要立即导出最新数据,请停止应用后再导出", sys.stderr)
         kinds = {q.id: q.period for q in load_dir(cfg.questionnaire_dir).valid}
     try:
         if args.format in ("sav", "dta"):  # SPSS / Stata with labels (survey.interop)
@@ -262,6 +278,14 @@ def cmd_export(args, cfg) -> int:
         print(f"{view}: {rows:,} rows")
     print(f"written to {args.out}")
     return 0
+
+
+def _is_month(key: str) -> bool:
+    try:
+        periods.bounds("month", key)
+        return True
+    except periods.PeriodError:
+        return False
 
 
 def cmd_admin(args, cfg) -> int:
@@ -313,7 +337,7 @@ def cmd_sso(args, cfg) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="python -m survey",
+    parser = Parser(prog="python -m survey",
                                      description="Grassroots burden-reduction survey platform")
     sub = parser.add_subparsers(dest="command", required=True)
     p = sub.add_parser("validate", help="check questionnaire YAML files; exit 1 on any problem")

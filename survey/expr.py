@@ -17,8 +17,10 @@ arithmetic with None is None, an ordering comparison with None is False.
 from __future__ import annotations
 
 import ast
+import io
 import math
 import operator
+import tokenize
 from dataclasses import dataclass
 
 import simpleeval
@@ -70,9 +72,7 @@ def parse(text: str) -> Expr:
     try:
         tree = ast.parse(source, mode="eval")
     except SyntaxError as exc:
-        raise ExprError(f"syntax error: {exc.msg}", max((exc.offset or 1) - 1, 0),
-                        zh=f"语法错误(Python 的说明:{exc.msg});请检查括号、引号和运算符"
-                        ) from None
+        raise _syntax_error(source, exc) from None
     names: set[str] = set()
     selections: list[tuple[str, str]] = []
     _check(tree.body, names, selections)
@@ -121,8 +121,92 @@ def _check(node: ast.AST, names: set[str], selections: list) -> None:
     if isinstance(node, ast.Compare):
         raise ExprError("only == != < <= > >= comparisons are allowed (no 'in' or 'is')", col,
                         zh="只允许 == != < <= > >= 比较(不能用 in 或 is)")
-    raise ExprError(f"'{type(node).__name__}' is not allowed in an expression", col,
-                    zh=f"表达式中不允许使用 '{type(node).__name__}'")
+    if isinstance(node, ast.BinOp) and isinstance(node.op, (ast.BitAnd, ast.BitOr)):
+        raise _habit("&" if isinstance(node.op, ast.BitAnd) else "|",
+                     node.left.end_col_offset + 1)  # at the operator (written with spaces)
+    if isinstance(node, ast.Tuple):
+        comma = node.elts[0].end_col_offset if node.elts else col
+        raise ExprError("a comma cannot stand in an expression (a2 == 1, is read as a list): "
+                        "remove it, or join two conditions with and / or", comma,
+                        zh="表达式中不能有逗号(a2 == 1, 会被当成一组值):请删去逗号;"
+                        "两个条件请用 and / or 连接")
+    raise ExprError(f"'{ast.unparse(node)}' is not allowed in an expression; {_ALLOWED_EN}", col,
+                    zh=f"表达式中不能写 '{ast.unparse(node)}';{_ALLOWED_ZH}")
+
+
+_ALLOWED_EN = ("use question ids, numbers, quoted text, == != < <= > >=, + - * /, and / or / "
+               "not, brackets and selected() / count_selected() / answered()")
+_ALLOWED_ZH = ("只能用题目标识、数字、加引号的文字、== != < <= > >=、+ - * /、and / or / not、"
+               "括号以及 selected() / count_selected() / answered()")
+
+# Habits from Excel and XLSForm (=), C (&&, ||) and Chinese (且, 或) that Python's parser only
+# calls "invalid syntax": token -> (English, Chinese).
+_HABITS = {
+    "=": ("use == to compare (a2 == 1); a single = is not a comparison",
+          "比较请用 ==(如 a2 == 1);单个 = 不是比较"),
+    "=<": ("write <= (less than or equal)", "小于等于请写 <="),
+    "=>": ("write >= (greater than or equal)", "大于等于请写 >="),
+    "&": ("use and to join conditions (a2 == 1 and a3 > 0), not && or &",
+          "连接条件请用 and(如 a2 == 1 and a3 > 0),不要用 && 或 &"),
+    "|": ("use or for either condition (a2 == 1 or a2 == 2), not || or |",
+          "“或”请用 or(如 a2 == 1 or a2 == 2),不要用 || 或 |"),
+}
+for _word in ("且", "并且", "而且", "和"):
+    _HABITS[_word] = ("use and to join conditions (a2 == 1 and a3 > 0), not '且'",
+                      "连接条件请用 and(如 a2 == 1 and a3 > 0),不要用“且”“并且”")
+for _word in ("或", "或者"):
+    _HABITS[_word] = ("use or for either condition (a2 == 1 or a2 == 2), not '或'",
+                      "“或”请用 or(如 a2 == 1 or a2 == 2)")
+
+
+def _habit(token: str, col: int) -> ExprError:
+    en, zh = _HABITS[token]
+    return ExprError(en, col, zh=zh)
+
+
+def _syntax_error(source: str, exc: SyntaxError) -> ExprError:
+    """Our own words for what the parser stumbled on (Python's text is English), at its column."""
+    tokens = _tokens(source)
+    for i, (kind, string, col) in enumerate(tokens):
+        following = tokens[i + 1][1] if i + 1 < len(tokens) else ""
+        if string == "=" and following in ("<", ">"):
+            return _habit("=" + following, col)
+        if string in _HABITS and (kind == tokenize.OP or string not in "=&|"):
+            return _habit(string, col)
+    reason = exc.msg or ""
+    if not exc.offset:  # the parser ran out of text: an operator or a bracket waits for more
+        return ExprError("syntax error at the end: the expression stops in the middle (after an "
+                         "operator, and / or / not, or an open bracket)", len(source),
+                         zh="语法错误(在末尾):表达式没有写完(运算符、and / or / not 或括号之后"
+                         "缺少内容)")
+    col = exc.offset - 1
+    if "never closed" in reason or "unmatched" in reason or "does not match" in reason:
+        return ExprError(f"syntax error at column {col + 1}: the brackets do not pair up", col,
+                         zh=f"语法错误(第 {col + 1} 个字符):括号没有成对")
+    if "unterminated string" in reason:
+        return ExprError(f"syntax error at column {col + 1}: a quote is not closed", col,
+                         zh=f"语法错误(第 {col + 1} 个字符):引号没有成对")
+    if "invalid character" in reason and col < len(source):
+        char = source[col]
+        return ExprError(f"syntax error at column {col + 1}: the character '{char}' cannot be "
+                         "used; type operators, brackets and quotes in half-width (ASCII)", col,
+                         zh=f"语法错误(第 {col + 1} 个字符):不能使用字符“{char}”;运算符、括号和"
+                         "引号请用半角(英文输入法)")
+    return ExprError(f"syntax error at column {col + 1}: check brackets, quotes and operators "
+                     "(compare with ==, join conditions with and / or)", col,
+                     zh=f"语法错误(第 {col + 1} 个字符附近):请检查括号、引号和运算符"
+                     "(比较用 ==,连接条件用 and / or)")
+
+
+def _tokens(source: str) -> list[tuple[int, str, int]]:
+    """(type, text, column) of each token, as far as the tokenizer gets."""
+    found = []
+    try:
+        for tok in tokenize.generate_tokens(io.StringIO(source).readline):
+            found.append((tok.type, tok.string, tok.start[1]))
+    except (tokenize.TokenError, SyntaxError):
+        pass
+    return found
 
 
 def _check_call(node: ast.Call, names: set[str], selections: list) -> None:

@@ -132,6 +132,10 @@ class FormFlow:
         self.touched: set[str] = set()           # questions the respondent set or cleared
         self.implied_set: set[str] = set()       # answers an unchanged month gave, not the cadre
         self.shown_required: set[str] = set()    # sections whose missing answers are flagged
+        # questions the answers of this post brought into the part (take_changes), and those
+        # of them 下一步 showed for the first time: not flagged until the next 下一步
+        self.revealed: set[str] = set()
+        self.fresh: set[str] = set()
         self.confirmed: dict[str, object] = {}   # soft checks confirmed: question -> value
         self.checks_asked: dict[str, SoftCheck] = {}
         self.unchanged_used = False
@@ -188,6 +192,7 @@ class FormFlow:
         # parts whose "next" was tapped with answers missing: their messages stay on (the
         # light form opens the form from its draft on every request)
         self.shown_required = set(state.get("tried", [])) & {s.id for s in self.qn.sections}
+        self.fresh = set(state.get("fresh", [])) & set(self.questions)
         self.unchanged_used = bool(state.get("unchanged"))
         self.finishing = bool(state.get("finishing"))
         self.revision = bool(state.get("revision"))
@@ -238,6 +243,8 @@ class FormFlow:
         the cadre has not had the chance to type yet."""
         problem = rules.validate(self.qn, self.answers).get(qid)
         tried = self.questions[qid].section_id in self.shown_required
+        if problem is rules.REQUIRED and qid in self.fresh:
+            return None  # just brought into view by an answer on this part: not seen yet
         if problem is rules.REQUIRED and not tried and qid not in self.touched or \
                 problem is rules.OTHER_REQUIRED and not tried:
             return None
@@ -427,8 +434,12 @@ class FormFlow:
         """Next section (or what is left, or the confirmation). False, with the section's
         messages switched on, while this section has problems or unconfirmed checks."""
         here = {q.id for q in self.shown_questions()}
-        if any(qid in here for qid in self.remaining()):
-            self.shown_required.add(self.current.id)
+        missing = {qid for qid in self.remaining() if qid in here}
+        # a question an answer of this post revealed (A3 after A2 = 1) is shown, not flagged
+        self.fresh, self.revealed = missing & self.revealed, set()
+        if missing:
+            if missing - self.fresh:
+                self.shown_required.add(self.current.id)
             return False
         last = self.section >= len(self.qn.sections) - 1
         if self.finishing or last:
@@ -462,7 +473,7 @@ class FormFlow:
         draft than the page was drawn from (another tab or device saved since). A field only
         one side changed takes that side's value; one both changed, differently, is left as
         the newer draft has it and returned: the page asks which to keep."""
-        clashes = []
+        clashes, before = [], self.visible()
         for key, value in changes.items():
             q = self.questions.get(key)
             mine = rules.from_input(q, value) if q else (None if rules.is_blank(value) else value)
@@ -471,6 +482,8 @@ class FormFlow:
                 clashes.append(key)
             else:
                 self.set_answer(key, value)
+        after = self.visible()
+        self.revealed = {q.id for q in self.current.questions if after[q.id] and not before[q.id]}
         if self.step == CONFIRM and self.remaining():  # an older page's answer to see to
             self._go_on(from_section=0)
         return clashes
@@ -530,7 +543,7 @@ class FormFlow:
         self.base_revision = getattr(self.receipt, "revision", self.base_revision)
         self.token = uuid.uuid4().hex
         self.started_at = _now()
-        self.touched, self.shown_required = set(), set()
+        self.touched, self.shown_required, self.fresh = set(), set(), set()
         self.confirmed, self.checks_asked = {}, {}
         # a submitted unchanged month's implied answers go once something is changed
         self.implied_set = set() if self.differs() else {
@@ -556,7 +569,7 @@ class FormFlow:
                 "checks": {k: [c.value, c.reference] for k, c in self.checks_asked.items()},
                 "unchanged": self.unchanged_used, "finishing": self.finishing,
                 "revision": self.revision, "step": self.step, "base": self.base_revision,
-                "tried": sorted(self.shown_required)}
+                "tried": sorted(self.shown_required), "fresh": sorted(self.fresh)}
 
     def fingerprint(self) -> str:
         return json.dumps([self.answers, self.current.id, self.state()], sort_keys=True,

@@ -63,6 +63,35 @@ def safe_frame(frame: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
+def spreadsheet_frame(table) -> pd.DataFrame:
+    """A query result (Arrow) as CSV and Excel cells hold it, and as the CLI export writes it:
+    nested values as text, times without a zone, whole numbers as integers (pandas made an
+    integer column with an empty cell, and a DOUBLE column of codes, 3.0)."""
+    import pyarrow as pa
+    columns = []
+    for field, column in zip(table.schema, table.columns):
+        if pa.types.is_nested(field.type) or pa.types.is_binary(field.type):
+            column = pa.array([None if v is None else str(v) for v in column.to_pylist()],
+                              pa.string())
+        elif pa.types.is_timestamp(field.type) and field.type.tz:
+            column = column.cast(pa.timestamp(field.type.unit))
+        columns.append(column)
+    frame = pa.table(columns, names=table.column_names).to_pandas(
+        types_mapper=lambda t: pd.Int64Dtype() if pa.types.is_integer(t) else None)
+    return whole_numbers(frame)
+
+
+def whole_numbers(frame: pd.DataFrame) -> pd.DataFrame:
+    """Float columns whose values are all whole (choice codes in value_num, counts) as
+    integers: 3, not 3.0. A column with a fraction in it stays as it is."""
+    out = frame.copy()
+    for column in out.columns[out.dtypes.map(pd.api.types.is_float_dtype)]:
+        values = out[column].dropna()
+        if len(values) and (values == values.round()).all() and values.abs().max() < 2 ** 53:
+            out[column] = out[column].astype(pd.Int64Dtype())
+    return out
+
+
 def csv_bytes(frame: pd.DataFrame) -> bytes:
     """UTF-8 with a byte-order mark: Excel on Chinese Windows then shows 中文, not mojibake.
     Hidden (suppressed) figures are empty cells, with the suppressed column saying why.

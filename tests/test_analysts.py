@@ -2,6 +2,7 @@
 
 import hashlib
 import os
+import re
 import subprocess
 import sys
 import textwrap
@@ -203,7 +204,18 @@ def test_export_cli_uses_the_snapshot_while_the_app_runs(demo, tmp_path):
                             env={**os.environ, **env, "SURVEY_SNAPSHOT": str(path)})
     assert result.returncode == 0, result.stderr
     assert "exporting from the snapshot" in result.stderr
+    # how old the data is, and how to get newer, in both languages
+    assert re.search(r"made \d{4}-\d\d-\d\d \d\d:\d\d \(\d+ minutes ago\)", result.stderr)
+    assert "立即刷新快照" in result.stderr and re.search(r"快照生成于 \d{4}-", result.stderr)
     assert f"submissions: {store.count('submissions'):,} rows" in result.stdout
+    for flag, key in (("--from", "2026"), ("--to", "2026-Q4")):
+        refused = subprocess.run([sys.executable, "-m", "survey", "export", flag, key, "--out",
+                                  str(tmp_path / "x")], cwd=ROOT, capture_output=True, text=True,
+                                 timeout=120, env={**os.environ, **env})
+        assert refused.returncode == 2 and not (tmp_path / "x").exists()
+        assert f"{flag} {key} is not a month: --from and --to take months as YYYY-MM, e.g." \
+            in refused.stderr and f"错误:{flag} {key} 不是月份" in refused.stderr
+        assert "examples: 2026-11, 2026-Q4" not in refused.stderr  # listed what it refuses
 
 
 def test_sql_page_runs_an_example_and_refuses_a_write(demo, monkeypatch):

@@ -49,6 +49,13 @@ CHECK = """(hostile) => {
     const m = marker(text);
     if (m && !text.includes(hostile[m])) found.push(el.tagName + ': ' + text.slice(0, 120));
   }
+  // a field's name (what a screen reader says) is its label as shown: no markdown escapes
+  for (const f of root.querySelectorAll(
+      'input[aria-label], textarea[aria-label], [role=radiogroup][aria-label]')) {
+    const name = f.getAttribute('aria-label');
+    if (/\\\\[!-\\/:-@\\[-`{-~]/.test(name) || name.includes('\\u2060'))
+      found.push('name: ' + name.slice(0, 120));
+  }
   let all = '';
   // chart labels (SVG text) may be cut short with an ellipsis: text, not markup
   const walk = document.createTreeWalker(root, NodeFilter.SHOW_TEXT, {acceptNode: (n) =>

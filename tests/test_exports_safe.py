@@ -113,3 +113,20 @@ def test_a_multiple_choice_list_downloads_as_the_cli_writes_it():
     assert rows[1][:2] == ["[1, 5]", "[=1+1]"]
     book = openpyxl.load_workbook(io.BytesIO(safe_files.xlsx_bytes({"s": result})))
     assert [c.value for c in book["s"][2]][:2] == ["[1, 5]", "[=1+1]"]
+
+
+def test_the_workbench_writes_codes_as_the_cli_does():
+    """value_num holds choice codes as DOUBLE, and an integer column with an empty cell came
+    out of pandas as float: the workbench's CSV and XLSX wrote 3.0 where the CLI writes 3."""
+    con = duckdb.connect()
+    sql = ("SELECT * FROM (VALUES (3.0::DOUBLE, 2, 2.5::DOUBLE), (NULL, NULL, 1.0)) "
+           "t(value_num, forms, hours)")
+    table = con.sql(sql).arrow()
+    if hasattr(table, "read_all"):  # a record batch reader in newer DuckDB
+        table = table.read_all()
+    frame = safe_files.spreadsheet_frame(table)
+    rows = list(csv.reader(io.StringIO(safe_files.csv_bytes(frame).decode("utf-8-sig"))))
+    assert rows[1:] == [["3", "2", "2.5"], ["", "", "1.0"]]
+    book = openpyxl.load_workbook(io.BytesIO(safe_files.xlsx_bytes({"query": frame})))
+    cells = [c.value for c in book["query"][2]]
+    assert cells[:2] == [3, 2] and isinstance(cells[0], int) and cells[2] == 2.5

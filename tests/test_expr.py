@@ -1,3 +1,5 @@
+import re
+
 import pytest
 
 from survey import expr
@@ -43,9 +45,9 @@ def test_names_are_collected_for_reference_checks():
     ("__import__('os')", "unknown function '__import__'"),
     ("open('/etc/passwd')", "unknown function 'open'"),
     ("(lambda: 1)()", "unknown function"),
-    ("[x for x in range(10)]", "'ListComp' is not allowed"),
-    ("a[0]", "'Subscript' is not allowed"),
-    ("a if b else c", "'IfExp' is not allowed"),
+    ("[x for x in range(10)]", "'[x for x in range(10)]' is not allowed"),
+    ("a[0]", "'a[0]' is not allowed"),
+    ("a if b else c", "'a if b else c' is not allowed"),
     ("a in b", "no 'in' or 'is'"),
     ("selected(q, code=1)", "keyword"),
     ("selected(q)", "takes 2 argument"),
@@ -59,6 +61,36 @@ def test_unsafe_or_malformed_expressions_are_refused(text, fragment):
     with pytest.raises(expr.ExprError) as info:
         expr.parse(text)
     assert fragment in info.value.message
+
+
+CHINESE = re.compile(r"[\u4e00-\u9fff]")
+
+
+@pytest.mark.parametrize("text, col, en, zh", [
+    ("a2 = 1", 3, "use == to compare", "比较请用 =="),  # the Excel and XLSForm habit
+    ("a2 === 1", 5, "use == to compare", "比较请用 =="),
+    ("a2 =< 1", 3, "write <=", "小于等于请写 <="),
+    ("a2 == 1 && a3 > 0", 8, "use and", "请用 and"),
+    ("a2 == 1 & a3 > 0", 8, "use and", "请用 and"),
+    ("a2 == 1 || a2 == 2", 8, "use or", "请用 or"),
+    ("a2 == 1 且 a3 > 0", 8, "use and", "请用 and"),
+    ("a2 == 1 或 a2 == 2", 8, "use or", "请用 or"),
+    ("a2 == 1,", 7, "a comma cannot stand", "不能有逗号"),
+    ("(a2 == 1", 0, "brackets do not pair up", "括号没有成对"),
+    ("a2 == '1", 6, "a quote is not closed", "引号没有成对"),
+    ("a2 ＝＝ 1", 3, "the character '＝' cannot be used", "不能使用字符“＝”"),
+    ("a2 == 1 and", 11, "stops in the middle", "表达式没有写完"),
+    ("a2 > > 1", 5, "syntax error at column 6", "第 6 个字符附近"),
+])
+def test_common_slips_get_a_message_a_clerk_understands(text, col, en, zh):
+    with pytest.raises(expr.ExprError) as info:
+        expr.parse(text)
+    assert (info.value.col, en in info.value.message, zh in info.value.zh) == (col, True, True)
+    # no English of Python's own in the Chinese message (only operators and the example)
+    words = re.sub(r"'[^']*'|and|or|not|==|a\d", "", info.value.zh)
+    assert not re.search(r"[A-Za-z]{2,}", words), info.value.zh
+    assert not CHINESE.search(info.value.message.replace("且", "").replace("或", "")
+                              .replace("＝", ""))
 
 
 def test_syntax_error_has_a_column():

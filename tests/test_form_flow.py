@@ -413,3 +413,48 @@ def test_the_forms_clock_starts_when_the_page_was_drawn_if_nothing_was_saved(mon
     assert flow.started_at == now
     flow.page_opened_at(now - dt.timedelta(seconds=70))
     assert flow.started_at == now - dt.timedelta(seconds=70)
+
+
+REVEALS = """
+id: village_skip
+version: 1
+title: 村级调查
+sections:
+  - id: a
+    title: A 村庄属性
+    questions:
+      - {id: a1, type: integer, label: A1 户数, required: true, min: 0}
+      - id: a2
+        type: single_choice
+        label: A2 行政村属性
+        required: true
+        choices: [{value: 1, label: 脱贫村}, {value: 2, label: 其他村}]
+      - {id: a3, type: integer, label: A3 出列年份, required: true, relevant: a2 == 1}
+  - id: b
+    title: B
+    questions:
+      - {id: b1, type: integer, label: B1, min: 0}
+"""
+
+
+def test_next_shows_a_question_an_answer_on_the_part_revealed_before_asking_for_it():
+    """A3 appears when A2 = 1: the 下一步 that reveals it shows it without "请填写此项" (the
+    respondent has not seen it yet); the next 下一步 with it empty asks for it."""
+    flow = FormFlow.open(load(REVEALS, "v.yaml"), PERIOD, [])
+    drawn = {"a1": None, "a2": None}              # the light form drew A1 and A2
+    flow.take_changes(flow.page_changes({"a1": 12.0, "a2": "1"}, drawn), drawn)
+    assert flow.next() is False and flow.current.id == "a"  # A3 to answer, on this part
+    assert [flow.message(q) for q in ("a1", "a2", "a3")] == [None, None, None]
+    assert flow.state()["fresh"] == ["a3"]        # kept with the draft for the page drawn next
+    drawn = {"a1": 12, "a2": "1", "a3": None}
+    flow.take_changes(flow.page_changes({"a1": 12.0, "a2": "1", "a3": None}, drawn), drawn)
+    assert flow.next() is False
+    assert flow.message("a3") is not None and flow.message("a3").zh  # now it was seen: asked
+
+
+def test_a_revealed_question_is_not_flagged_with_one_that_was_left_empty():
+    flow = FormFlow.open(load(REVEALS, "v.yaml"), PERIOD, [])
+    drawn = {"a1": None, "a2": None}
+    flow.take_changes(flow.page_changes({"a1": "", "a2": "1"}, drawn), drawn)
+    assert flow.next() is False
+    assert flow.message("a1") is not None and flow.message("a3") is None

@@ -130,14 +130,14 @@ def test_a_questionnaire_file_is_checked_in_the_page_language_then_published(app
                                                                      "        other: true")
     at.file_uploader(key="yaml_upload").upload("annual.yaml", broken.encode()).run()
     assert not at.exception, at.exception
-    errors = [e.value for e in at.error]
+    errors = [c.value for c in at.code]
     assert any("annual.yaml:10:15: Q106 未知的题型 'integr'(是否应为 'integer'?)" in e
                for e in errors), errors
     assert not [b for b in at.button if b.label == "发布该问卷" and b.key == "yaml_publish"]
     at.session_state["lang"] = "en"
     at.run()
-    assert any("annual.yaml:10:15: Q106 unknown question type 'integr'" in e.value
-               for e in at.error), [e.value for e in at.error]
+    assert any("annual.yaml:10:15: Q106 unknown question type 'integr'" in c.value
+               for c in at.code), [c.value for c in at.code]
 
     at.session_state["lang"] = "zh"
     at.file_uploader(key="yaml_upload").upload("annual.yaml", YEARLY.encode()).run()
@@ -161,4 +161,40 @@ def test_a_changed_published_version_is_refused_in_chinese(app_env):
     at.file_uploader(key="yaml_upload").upload("annual.yaml", changed.encode()).run()
     at.button(key="yaml_publish").click().run()
     assert not at.exception, at.exception
-    assert any("已以不同内容发布" in e.value and "'version:' 改为 2" in e.value for e in at.error)
+    assert any("已以不同内容发布" in c.value and "'version:' 改为 2" in c.value for c in at.code)
+
+
+def test_a_problem_copied_from_the_page_is_the_text_shown(app_env):
+    """Messages quote expressions (a2 = 1, a2 == 1): shown as plain text, with no word joiner
+    or backslash that a copy would carry into the author's file."""
+    at = open_page("app_pages/questionnaires.py")
+    broken = YEARLY.replace("min: 0", "min: 0\n        relevant: meetings = 1")
+    at.file_uploader(key="yaml_upload").upload("annual.yaml", broken.encode()).run()
+    assert not at.exception, at.exception
+    [shown] = [c.value for c in at.code if "Q108" in c.value]
+    assert ("annual.yaml:13:28: Q108 表达式 'meetings = 1' 有误:比较请用 ==(如 a2 == 1);"
+            "单个 = 不是比较 [题目 meetings]") == shown
+    assert any(e.value == "发现 1 处问题:" for e in at.error)
+
+
+def test_an_xlsform_is_imported_as_a_yearly_survey_or_refused_with_its_row(app_env, tmp_path):
+    from tests.test_interop_xlsform import _coded_form
+    at = open_page("app_pages/questionnaires.py")
+    at.selectbox(key="xlsform_period").select("year").run()
+    at.file_uploader(key="xlsform_upload").upload(
+        "village.xlsx", _coded_form(tmp_path).read_bytes()).run()
+    assert not at.exception, at.exception
+    assert not [w for w in at.warning if "转换" in w.value]  # only notes: nothing to warn about
+    preview = [c.value for c in at.code if "sections:" in c.value]
+    assert "period: year" in preview[0]
+    broken = _coded_form(tmp_path, "${a1} = 7").read_bytes()
+    at.file_uploader(key="xlsform_upload").upload("village.xlsx", broken).run()
+    # was "0 项未能完整转换" above a table of one row
+    assert [w.value for w in at.warning if "转换" in w.value or "未能导入" in w.value] == \
+        ["未能导入,1 项问题:"]
+    [issues] = [d.value for d in at.dataframe if "说明" in d.value.columns]
+    refused = issues[issues["位置"] == "survey:3"]
+    assert refused["说明"].iloc[0].startswith("转换后的问卷无法发布:Q126 relevant:a1 == 7")
+    assert not any(".yaml" in c.value for c in at.code)
+    at.selectbox(key="xlsform_period").select("once").run()
+    assert len(at.date_input) == 2

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 from pathlib import Path
 
 import openpyxl
 import pytest
 
+from survey import periods
 from survey.interop.xlsform_export import check, to_xlsform
 from survey.interop.xlsform_import import import_xlsform
 from survey.questionnaire import parse_file
@@ -424,3 +426,76 @@ def test_the_cli_writes_yaml_that_validates_and_strict_refuses_losses(tmp_path, 
     assert cli.main(["export-xlsform", str(ROOT / "questionnaires" / "burden_monthly.yaml"),
                      "--out", str(exported)]) == 0
     assert check(exported.read_bytes()) == []
+
+
+def _coded_form(tmp_path, relevant="${a1} = 2"):
+    """A printed form's coded list (1..3) with or_other, and a skip on a code."""
+    return _form(tmp_path, [
+        ["type", "name", "label", "relevant"],
+        ["select_one terrain or_other", "a1", "地形", ""],
+        ["integer", "a2", "户数", relevant],
+        ["integer", "a3", "其他地形的户数", "selected(${a1}, 'other')"],
+    ], [["list_name", "name", "label"], ["terrain", "1", "山区"], ["terrain", "2", "丘陵"],
+        ["terrain", "3", "平原"]])
+
+
+def test_or_other_on_a_numbered_list_keeps_the_codes_numbers(tmp_path):
+    result = import_xlsform(_coded_form(tmp_path))
+    qn = result.questionnaire
+    a1 = qn.question("a1")
+    # pyxform's 'other' would have made every code text (a1 == '2'): it gets the next number
+    assert [(c.value, c.numeric) for c in a1.choices] == [(str(i), True) for i in range(1, 5)]
+    assert a1.other and a1.other_code == "4"
+    assert qn.question("a2").relevant.text == "a1 == 2"
+    assert qn.question("a3").relevant.text == "selected(a1, 4)"
+    assert qn.question("a3").relevant.evaluate({"a1": 4}) is True
+    [note] = [i for i in result.issues if i.item == "a1_other"]
+    # the generated id is said to be what it is, and the code the choice got
+    assert "text question 'a1_other' (which or_other adds)" in note.en and "code 4" in note.en
+    assert "or_other 附带的“请注明”文字题“a1_other”" in note.zh
+
+
+def test_a_converted_form_that_does_not_validate_points_at_the_xlsform_row(tmp_path):
+    result = import_xlsform(_coded_form(tmp_path, relevant="${a1} = 7"))
+    assert result.questionnaire is None
+    [refusal] = result.lost
+    assert (refusal.sheet, refusal.row, refusal.item, refusal.kind) == \
+        ("survey", 3, "a2", "refused")
+    assert refusal.text("zh").startswith("form.xlsx:survey:3: 转换后的问卷无法发布:Q126 ")
+    assert ".yaml" not in refusal.en + refusal.zh
+
+
+def test_yearly_and_one_off_periods(tmp_path):
+    path = _coded_form(tmp_path)
+    assert import_xlsform(path, period="year").questionnaire.period == "year"
+    once = import_xlsform(path, period="once", opens=dt.date(2022, 6, 7),
+                          closes=dt.date(2022, 7, 31)).questionnaire
+    assert once.period.startswith("once") and periods.window(once.period) == \
+        (dt.date(2022, 6, 7), dt.date(2022, 7, 31))
+
+
+def test_the_cli_speaks_the_language_asked_for(tmp_path, capsys):
+    from survey import cli
+    path, out = _coded_form(tmp_path), tmp_path / "village.yaml"
+    assert cli.main(["import-xlsform", str(path), "--period", "once", "--opens", "2022-06-07",
+                     "--closes", "2022-07-31", "--out", str(out), "--lang", "zh"]) == 0
+    said = capsys.readouterr()
+    assert said.out.startswith(f"已写入 {out}:3 道题;0 项未能完整转换") and "wrote" not in said.out
+    assert "[说明]" in said.err and "[note]" not in said.err
+    assert "period: once\nopens: 2022-06-07\ncloses: 2022-07-31\n" in out.read_text("utf-8")
+    assert cli.main(["validate", str(out)]) == 0
+    assert cli.main(["import-xlsform", str(_coded_form(tmp_path, "${a1} = 7")),
+                     "--lang", "zh"]) == 1
+    err = capsys.readouterr().err
+    assert err.rstrip().endswith("未导入任何内容") and "nothing imported" not in err
+    assert cli.main(["import-xlsform", str(path), "--period", "once", "--lang", "zh"]) == 2
+    assert "需要 --opens 和 --closes" in capsys.readouterr().err
+    with pytest.raises(SystemExit) as exit_:
+        cli.main(["import-xlsform", str(path), "--period", "yearly", "--lang", "zh"])
+    err = capsys.readouterr().err
+    assert exit_.value.code == 2 and "错误:参数 --period 的取值 'yearly' 无效" in err
+    assert "invalid choice" not in err
+    with pytest.raises(SystemExit):
+        cli.main(["import-xlsform", str(path), "--opens", "2022-13-01", "--lang", "en"])
+    err = capsys.readouterr().err
+    assert "'2022-13-01' is not a date YYYY-MM-DD" in err and "错误" not in err

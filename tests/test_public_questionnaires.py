@@ -46,8 +46,9 @@ sections:
         min: 1
       - id: why
         type: short_text
-        label: 为什么没能一次办成?
+        label: 2. 为什么没能一次办成?
         relevant: visits >= 2
+        max_length: 100
       - id: grid
         type: matrix
         label: "请分别评价:"
@@ -137,6 +138,14 @@ def test_a_follow_up_is_asked_as_soon_as_its_condition_holds(public_app):
     assert "rate:service_survey:why" in [w.key for w in at.text_input]
     at.number_input(key="rate:service_survey:visits").set_value(1).run()
     assert "rate:service_survey:why" not in [w.key for w in at.text_input]
+
+
+def test_a_text_field_counts_to_its_own_limit(public_app):
+    """The counter under a text field counts to the question's max_length (it said 20000).
+    (Field names without markdown escapes: tests/test_browser_hostile_text.py.)"""
+    at = rate_page(VILLAGE.point_id, "service_survey")
+    at.number_input(key="rate:service_survey:visits").set_value(2).run()
+    assert at.text_input(key="rate:service_survey:why").proto.max_chars == 100
 
 
 def test_the_default_link_opens_the_rating_and_an_unknown_one_says_how_to_open(public_app):

@@ -115,6 +115,14 @@ def escape(text: str) -> str:
     return plain(text)
 
 
+def show_problems(lines: list[str]) -> None:
+    """Validation messages as plain text (st.code: no markdown, nothing inserted), so that
+    copying one gives exactly what is shown ("a2 == 1", not a word joiner from `escape`)."""
+    if lines:
+        st.error(tr(f"发现 {len(lines)} 处问题:", f"{len(lines)} problem(s) found:"))
+        st.code("\n".join(lines), language=None, wrap_lines=True)
+
+
 def tr(zh: str, en: str) -> str:
     """Page-local text in the current language (shared text lives in survey/i18n.py)."""
     return en if lang() == "en" else zh

@@ -4,7 +4,9 @@ Streamlit 1.67 has no translations: when the websocket to the server drops and d
 back within a few tries, the browser shows a "Connection error" dialog ("Streamlit server is
 not responding. Are you connected to the internet?"), the skip link for keyboard users
 says "Skip to main content", and the buttons of every select box and multiselect are named
-"Open" and "Clear value" / "Clear all" (what a screen reader says). One document-level script (installed once per tab, its words
+"Open" and "Clear value" / "Clear all" (what a screen reader says); and a field is named by
+its label's markdown source, backslashes included ("2\\. 为什么…"), which the script reads
+back to the text as shown. One document-level script (installed once per tab, its words
 replaced when the language changes) rewrites them where they appear; the page cannot do it
 from the server because, by definition, the server is not reachable when the dialog shows.
 
@@ -50,6 +52,15 @@ if (!window.__surveyWordsWatch) {
       button.dataset.surveyName = english;
       if (button.getAttribute('aria-label') !== words.buttons[english])
         button.setAttribute('aria-label', words.buttons[english]);
+    }
+    // a field is named by its label's markdown source ("2\\. 为什么…", made by ui/text.py so
+    // that typed text is no markup): the name a screen reader says is the text as shown
+    for (const field of document.querySelectorAll(
+        '[data-testid=stMain] input[aria-label], [data-testid=stMain] textarea[aria-label], '
+        + '[data-testid=stMain] [role=radiogroup][aria-label]')) {
+      const source = field.getAttribute('aria-label');
+      const shown = source.replace(/\\\\([!-\\/:-@\\[-`{-~])/g, '$1').replace(/\\u2060/g, '');
+      if (shown !== source) field.setAttribute('aria-label', shown);
     }
   };
   new MutationObserver(apply).observe(document.body,

@@ -272,6 +272,7 @@ def _question(q: Question, key: str, value, lang: str, yes_no_labels: tuple[str,
         return _read(q, key)
     _seed(key, value or "", fresh)
     widget = st.text_area if q.type == "long_text" else st.text_input
-    # No max_chars=q.max_length: the browser would drop a longer paste without a word; the
-    # answer is kept and validation says "最多 N 个字(现在 M 个)" so the cadre can shorten it.
-    return widget(shown, key=key, max_chars=TEXT_HARD_CAP, on_change=changed) or None
+    # The question's own limit: the counter under the field says "12/100", not "12/20000"
+    # (the browser stops typing and cuts a paste there; the counter shows it is full).
+    return widget(shown, key=key, max_chars=q.max_length or TEXT_HARD_CAP,
+                  on_change=changed) or None

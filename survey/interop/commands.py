@@ -3,10 +3,13 @@ import-history, and the .sav/.dta branch of export (registered by survey.cli).""
 
 from __future__ import annotations
 
+import argparse
+import datetime as dt
 import sys
 from pathlib import Path
 
-from survey.cli_messages import say_each
+from survey.cli_messages import LANG_HELP, say, say_each
+from survey.domain import PERIOD_KINDS
 from survey.errors import DomainError
 
 ACTOR = "cli"
@@ -17,11 +20,17 @@ def add_parsers(sub) -> None:
                        "into a questionnaire YAML file; lists what did not map")
     p.add_argument("form")
     p.add_argument("--out", help="YAML file to write (default: questionnaires/<form id>.yaml)")
-    p.add_argument("--period", default="month", choices=["month", "quarter", "week"])
+    p.add_argument("--period", default="month", choices=list(PERIOD_KINDS),
+                   help="how often it is answered (once: a one-off survey, with --opens and "
+                   "--closes)")
+    p.add_argument("--opens", type=day, help="with --period once: first day "
+                   "(YYYY-MM-DD)")
+    p.add_argument("--closes", type=day, help="with --period once: last day "
+                   "(YYYY-MM-DD)")
     p.add_argument("--strict", action="store_true",
                    help="write nothing and exit 1 if any item did not map")
-    p.add_argument("--lang", default="en", choices=["en", "zh"], help="language of messages")
-    p.set_defaults(func=cmd_import_xlsform)
+    p.add_argument("--lang", choices=["en", "zh"], help=LANG_HELP)
+    p.set_defaults(func=cmd_import_xlsform, need_key=False)  # converting a file needs no key
     p = sub.add_parser("export-xlsform", help="write a questionnaire as an XLSForm (for ODK "
                        "Collect / KoboCollect), checked with pyxform")
     p.add_argument("questionnaire", help="a YAML file, or the id of a published questionnaire")
@@ -39,31 +48,51 @@ def add_parsers(sub) -> None:
     p.set_defaults(func=cmd_import_history)
 
 
+def day(text: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"'{text}' is not a date YYYY-MM-DD") from None
+
+
+_KIND_ZH = {"skipped": "未导入", "changed": "有改动", "note": "说明", "refused": "无法发布"}
+
+
 def cmd_import_xlsform(args, cfg) -> int:
     from survey.interop.xlsform_import import import_xlsform
+    lang, err = args.lang, sys.stderr
     source = Path(args.form)
     if not source.is_file():
-        print(f"error: no file {source}", file=sys.stderr)
+        say(f"error: no file {source}", f"错误:找不到文件 {source}", err, lang)
         return 2
-    result = import_xlsform(source, period=args.period)
+    dates = (args.opens, args.closes)
+    if (args.period == "once") != all(dates) or (args.period != "once" and any(dates)):
+        say("error: --period once needs --opens and --closes (YYYY-MM-DD), and only it takes "
+            "them", "错误:--period once 需要 --opens 和 --closes(YYYY-MM-DD),其他周期不用这两项",
+            err, lang)
+        return 2
+    result = import_xlsform(source, period=args.period, opens=args.opens, closes=args.closes)
     for issue in result.issues:
-        print(f"{issue.text(args.lang)}  [{issue.kind}]", file=sys.stderr)
-    for problem in result.problems:
-        print(problem.text(args.lang), file=sys.stderr)
+        say(f"{issue.text('en')}  [{issue.kind}]",
+            f"{issue.text('zh')}  [{_KIND_ZH.get(issue.kind, issue.kind)}]", err, lang)
     if result.questionnaire is None:
-        print("nothing imported", file=sys.stderr)
+        say("nothing imported", "未导入任何内容", err, lang)
         return 1
     if args.strict and result.lost:
-        print(f"--strict: {len(result.lost)} item(s) did not map; nothing written",
-              file=sys.stderr)
+        n = len(result.lost)
+        say(f"--strict: {n} item(s) did not map; nothing written",
+            f"--strict:{n} 项未能完整转换;未写入文件", err, lang)
         return 1
     out = Path(args.out) if args.out else cfg.questionnaire_dir / f"{result.questionnaire.id}.yaml"
     if out.exists() and not args.out:
-        print(f"error: {out} exists; choose another file with --out", file=sys.stderr)
+        say(f"error: {out} exists; choose another file with --out",
+            f"错误:{out} 已存在;请用 --out 另选文件", err, lang)
         return 2
     out.write_text(result.yaml_text, encoding="utf-8")
-    print(f"wrote {out}: {result.imported} question(s); {len(result.lost)} item(s) did not map "
-          f"(listed above). Check it with: python -m survey validate {out}")
+    n, lost = result.imported, len(result.lost)
+    say(f"wrote {out}: {n} question(s); {lost} item(s) did not map (listed above). Check it "
+        f"with: python -m survey validate {out}", f"已写入 {out}:{n} 道题;{lost} 项未能完整转换"
+        f"(见上)。请用 python -m survey validate {out} 检查", lang=lang)
     return 0
 
 

@@ -13,7 +13,8 @@ class Issue:
     en: str  # what is wrong and what to do, in English
     zh: str  # the same in Chinese
     item: str = ""  # the question / column concerned, if any
-    # skipped: the item is left out; changed: kept with a difference; note: for information
+    # skipped: the item is left out; changed: kept with a difference; note: for information;
+    # refused: the converted questionnaire does not validate, so nothing is imported
     kind: str = "skipped"
 
     def where(self) -> str:

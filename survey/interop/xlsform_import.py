@@ -10,6 +10,7 @@ validated like any questionnaire, so what comes out can be published as is.
 from __future__ import annotations
 
 import copy
+import datetime as dt
 import io
 import re
 from dataclasses import dataclass, field
@@ -66,7 +67,8 @@ class ImportResult:
     yaml_text: str | None = None
     questionnaire: Questionnaire | None = None
     issues: list[Issue] = field(default_factory=list)
-    problems: list[Problem] = field(default_factory=list)  # validation of the produced YAML
+    # validation of the produced YAML (its file:line); also in `issues` at the XLSForm's rows
+    problems: list[Problem] = field(default_factory=list)
     imported: int = 0  # questions in the questionnaire
 
     @property
@@ -80,8 +82,11 @@ class ImportResult:
 
 
 def import_xlsform(source: str | Path | bytes, name: str | None = None,
-                   period: str = "month") -> ImportResult:
-    """Read an XLSForm (a path, or the bytes of an upload with its file `name`)."""
+                   period: str = "month", opens: dt.date | None = None,
+                   closes: dt.date | None = None) -> ImportResult:
+    """Read an XLSForm (a path, or the bytes of an upload with its file `name`). `period` is
+    the questionnaire's (survey.periods); a one-off survey (`once`) is open from `opens` to
+    `closes`."""
     from pyxform.errors import PyXFormError
     from pyxform.xls2json_backends import get_xlsform
 
@@ -119,7 +124,7 @@ def import_xlsform(source: str | Path | bytes, name: str | None = None,
                                    f"无法按 XLSForm 读取该文件({type(exc).__name__}: {exc});"
                                    "请用 Excel 打开后另存为 .xlsx 再试"))
         return result
-    _Mapper(result, raw, form, period).run()
+    _Mapper(result, raw, form, (period, opens, closes)).run()
     return result
 
 
@@ -224,7 +229,7 @@ _OTHER_LABEL = {"zh": "其他(请注明)", "en": "Other (please specify)"}
 
 
 class _Mapper:
-    def __init__(self, result: ImportResult, raw, form: dict, period: str):
+    def __init__(self, result: ImportResult, raw, form: dict, period: tuple):
         self.result = result
         self.file = result.source
         self.form = form
@@ -238,8 +243,12 @@ class _Mapper:
         self.calcs: dict[str, str] = {}
         self.calc_used: set[str] = set()
         self.calc_rows: dict[str, int] = {}
+        self.question_rows: dict[str, tuple[int, str]] = {}  # id -> (survey row, XLSForm name)
         self.choice_questions: set[str] = set()
         self.numeric_choices: set[str] = set()  # codes all whole numbers: compared as numbers
+        # or_other's choice on a list of whole numbers: its code is the next number, not
+        # pyxform's 'other' (which would turn every code of the list into text)
+        self.other_codes: dict[str, int] = {}
         self.yes_no: set[str] = set()  # select_one yes/no questions imported as yes_no
         self.lists: dict[str, list] = {}
         self.sections: list[dict] = []
@@ -291,9 +300,13 @@ class _Mapper:
                     self.choice_questions.add(self.ids[name])
                     items = child.get("choices") or (self.form.get("choices") or {}).get(
                         child.get("list_name") or child.get("itemset") or name) or []
-                    if items and all(_WHOLE.fullmatch(str(i.get("name", "")).strip())
-                                     for i in items):
+                    numbered = [i for i in items if not _pyxform_other(i)]
+                    if numbered and all(_WHOLE.fullmatch(str(i.get("name", "")).strip())
+                                        for i in numbered):
                         self.numeric_choices.add(self.ids[name])
+                        if len(numbered) < len(items):
+                            self.other_codes[self.ids[name]] = 1 + max(
+                                int(str(i["name"]).strip()) for i in numbered)
 
     def _new_section(self, group: dict | None, titles: list) -> dict:
         taken = {s["id"] for s in self.sections}
@@ -390,18 +403,25 @@ class _Mapper:
         asked = re.fullmatch(rf"\s*selected\(\s*(?:\.\./|\$\{{){re.escape(base)}\}}?\s*,"
                              r"\s*'([^']*)'\s*\)\s*", relevant)
         codes = [choice["value"] for choice in choices]
-        if self.ids.get(base) != previous["id"] or asked is None or \
-                asked.group(1) not in map(str, codes):
+        wanted = asked.group(1) if asked else None
+        if wanted == "other" and previous["id"] in self.other_codes:
+            wanted = str(self.other_codes[previous["id"]])
+        if self.ids.get(base) != previous["id"] or wanted not in map(str, codes):
             return False
-        code = next(c for c in codes if str(c) == asked.group(1))
+        code = next(c for c in codes if str(c) == wanted)
         chosen = next(c for c in choices if c["value"] == code)
         if str(chosen["label"]).strip().lower() == "other":  # pyxform's own English word
             chosen["label"] = dict(_OTHER_LABEL)
         previous["other"] = True if code == codes[-1] else code
         written = "true" if code == codes[-1] else code
-        self.issue(row, name, f"'{name}' becomes the text box of the choice '{code}' of "
-                   f"'{previous['id']}' (other: {written})", f"“{name}”成为“{previous['id']}”的"
-                   f"选项“{code}”后的填写框(other: {written})", "note")
+        numbered = previous["id"] in self.other_codes
+        self.issue(row, name, f"the 'specify other' text question '{name}' (which or_other "
+                   f"adds) becomes the text box of the choice {code} of '{previous['id']}' "
+                   f"(other: {written})" + (f"; that choice gets the code {code}, as the "
+                                            "list's other codes are numbers" if numbered else ""),
+                   f"or_other 附带的“请注明”文字题“{name}”改为“{previous['id']}”的选项 {code} "
+                   f"后的填写框(other: {written})" + (f";该选项的代码为 {code}(列表的其他代码"
+                                                     "都是数字)" if numbered else ""), "note")
         return True
 
     def _note(self, node: dict, section: dict, row: int) -> None:
@@ -425,6 +445,7 @@ class _Mapper:
     def _question(self, node: dict, row: int, conditions) -> dict | None:
         kind, name = node["type"], node["name"]
         qid = self.ids[name]
+        self.question_rows[qid] = (row, name)
         bind = node.get("bind") or {}
         control = node.get("control") or {}
         appearance = str(control.get("appearance") or "")
@@ -497,7 +518,8 @@ class _Mapper:
             q["max_length"] = 2000 if qtype == "long_text" else 200
         for key in ("relevant", "constraint"):
             if q.get(key):
-                q[key] = _yes_no_conditions(q[key], self.yes_no)
+                q[key] = _other_codes(_yes_no_conditions(q[key], self.yes_no),
+                                      self.other_codes)
         if q["type"] in ("integer", "decimal"):
             _unit_from_label(q)
         return q
@@ -550,6 +572,8 @@ class _Mapper:
                 continue
             seen.add(value)
             label = self.langs.text(item.get("label")) or value
+            if q["id"] in self.other_codes and _pyxform_other(item):
+                value = str(self.other_codes[q["id"]])
             choices.append({"value": int(value) if _WHOLE.fullmatch(value) else value,
                             "label": label})
         if not choices:
@@ -667,9 +691,12 @@ class _Mapper:
                            "number; version 1 is used", f"版本“{version}”不是整数;导入为版本 1",
                            "note", sheet="settings")
             version = "1"
+        kind, opens, closes = self.period
         doc = {"id": qn_id, "version": int(version),
-               "title": self.langs.text(settings.get("title")) or qn_id,
-               "period": self.period, "audience": "cadre"}
+               "title": self.langs.text(settings.get("title")) or qn_id, "period": kind}
+        if kind == "once":
+            doc.update(opens=opens, closes=closes)
+        doc["audience"] = "cadre"
         if self.lists:
             doc["choice_lists"] = self.lists
         doc["sections"] = self.sections
@@ -679,7 +706,18 @@ class _Mapper:
         result.yaml_text = text
         result.questionnaire = model
         result.problems = problems
+        result.issues.extend(self._refusal(p) for p in problems)
         result.imported = len(model.questions) if model else 0
+
+    def _refusal(self, problem: Problem) -> Issue:
+        """A problem of the converted questionnaire at the XLSForm row it came from (the
+        author never saw the YAML's lines)."""
+        row, name = self.question_rows.get(problem.question or "", (None, problem.question))
+        return Issue(self.file, "survey" if row else "-", row,
+                     f"the converted questionnaire cannot be published: {problem.code} "
+                     f"{problem.message}; fix it in the XLSForm and import again",
+                     f"转换后的问卷无法发布:{problem.code} {problem.zh or problem.message};"
+                     "请在 XLSForm 中修改后重新导入", name or "", "refused")
 
 
 def yaml_header(file: str) -> str:
@@ -709,6 +747,23 @@ def _smart_quote_originals(raw) -> dict[str, str]:
                         cleaned = clean_text_values(value, strip_whitespace=strip)
                         out.setdefault(cleaned, value.strip() if strip else value)
     return out
+
+
+def _pyxform_other(item: dict) -> bool:
+    """The choice pyxform adds for or_other: name 'other', labelled "Other" in every language."""
+    label = item.get("label")
+    labels = label.values() if isinstance(label, dict) else [label]
+    return item.get("name") == "other" and all(str(v).strip() == "Other" for v in labels)
+
+
+def _other_codes(text: str, codes: dict[str, int]) -> str:
+    """`a1 == 'other'`, `selected(a1, 'other')` -> the number or_other's choice got."""
+    for qid, code in codes.items():
+        name = re.escape(qid)
+        text = re.sub(rf"\b{name}\s*(==|!=)\s*'other'", rf"{qid} \1 {code}", text)
+        text = re.sub(rf"selected\(\s*{name}\s*,\s*'other'\s*\)", f"selected({qid}, {code})",
+                      text)
+    return text
 
 
 def _yes_no_conditions(text: str, yes_no: set[str]) -> str:

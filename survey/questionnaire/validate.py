@@ -147,6 +147,33 @@ def _suggest(word: object, options) -> Bilingual:
         else Bilingual("", "")
 
 
+def _unknown_name(name: str, ex, questions: dict) -> Bilingual:
+    """Q109 for a name that is no question id: a capitalised id (A2 for a2), a choice's label
+    written for its code (a2 == 是), a word left unquoted, or a misspelled id."""
+    same = [qid for qid in questions if qid.lower() == name.lower()]
+    if same:
+        return Bilingual(f"refers to unknown question '{name}'; did you mean '{same[0]}'? (ids "
+                         "are written in lower case)", f"引用了不存在的题目 '{name}'(是否应为 "
+                         f"'{same[0]}'?题目标识用小写字母)")
+    for qid in sorted(ex.names & questions.keys()):
+        for choice in questions[qid].choices:
+            if name in (choice.label.zh, choice.label.en):
+                code = choice.value if choice.numeric else f"'{choice.value}'"
+                return Bilingual(
+                    f"compares with '{name}', the label of a choice of '{qid}': write its code, "
+                    f"{qid} == {code}", f"中的 '{name}' 是题目 '{qid}' 某个选项的文字:请写它的"
+                    f"代码,{qid} == {code}")
+    if not ID_PATTERN.match(name):
+        return Bilingual(
+            f"uses '{name}', which is not a question id: to compare with a choice write its code "
+            f"(e.g. a2 == 1); put text in quotes ('{name}')", f"中的 '{name}' 不是题目标识:与选项"
+            f"比较请写选项代码(如 a2 == 1);文字请加引号('{name}')")
+    suggestion = _suggest(name, questions)
+    return Bilingual(f"refers to unknown question '{name}'{suggestion}; write the id of a "
+                     "question of this questionnaire", f"引用了不存在的题目 '{name}'"
+                     f"{suggestion.zh};请写本问卷中某道题的标识")
+
+
 def _zh(text) -> str:
     """The Chinese side of a Bilingual part of a message (a key name is the same in both)."""
     return text.zh if isinstance(text, Bilingual) else str(text)
@@ -736,11 +763,9 @@ class _Checker:
                     continue
                 for name in sorted(ex.names):
                     if name not in questions:
-                        suggestion = _suggest(name, questions)
-                        self.err(path + (key,), "Q109", f"{key} refers to unknown question "
-                                 f"'{name}'{suggestion}; write the id of a question of this "
-                                 f"questionnaire", f"{key} 引用了不存在的题目 '{name}'"
-                                 f"{suggestion.zh};请写本问卷中某道题的标识", q.id)
+                        message = _unknown_name(name, ex, questions)
+                        self.err(path + (key,), "Q109", f"{key} {message}",
+                                 f"{key} {message.zh}", q.id)
                 for ref, code in ex.selections:
                     target = questions.get(ref)
                     codes = [c.value for c in target.choices] if target else []

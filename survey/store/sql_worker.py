@@ -123,7 +123,7 @@ class Worker:
         from survey import safe_files
         if fmt == "parquet":
             return safe_files.parquet_bytes(table)
-        frame = _spreadsheet_frame(table)
+        frame = safe_files.spreadsheet_frame(table)
         if fmt == "csv":
             return safe_files.csv_bytes(frame)
         return safe_files.xlsx_bytes({"query": frame})
@@ -148,20 +148,6 @@ def _fit(batch, budget: int):
         else:
             high = mid - 1
     return batch.slice(0, low)
-
-
-def _spreadsheet_frame(table):
-    """Nested values as text and times without a zone: what CSV and Excel cells can hold."""
-    import pyarrow as pa
-    columns = []
-    for field, column in zip(table.schema, table.columns):
-        if pa.types.is_nested(field.type) or pa.types.is_binary(field.type):
-            column = pa.array([None if v is None else str(v) for v in column.to_pylist()],
-                              pa.string())
-        elif pa.types.is_timestamp(field.type) and field.type.tz:
-            column = column.cast(pa.timestamp(field.type.unit))
-        columns.append(column)
-    return pa.table(columns, names=table.column_names).to_pandas()
 
 
 def _remove_private(folder: str) -> None:
