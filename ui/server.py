@@ -42,7 +42,10 @@ from survey import bootstrap, observability, signin
 from survey.bootstrap import started
 from survey.client_address import (is_this_machine, is_trusted, proxied_clients, proxy_headers,
                                    request_client)
+from survey.errors import message
+from survey.i18n import t
 from survey.store import StoreError, sessions
+from survey.store.engine import NewerSchemaError
 from ui.browser import RATER_COOKIE, rater_token
 
 COOKIES = {sessions.STAFF: "survey_staff", sessions.CADRE: "survey_cadre"}
@@ -55,6 +58,22 @@ _log = logging.getLogger("survey.server")
 
 def services():
     return started(config_module.resolve())
+
+
+def services_for(request: Request):
+    """services() for a page of these routes (the light form): when the app cannot start, a
+    StoreError in both languages with what this visitor may know, as the Streamlit pages say
+    it (ui/context.startup): what to do on the server itself, only the situation elsewhere."""
+    try:
+        return services()
+    except (StoreError, config_module.ConfigError) as exc:
+        local = request.client is not None and is_this_machine(
+            request.client.host, proxy_headers(request.headers))
+        key = "store_unavailable_public" if not local else "config_wrong" if isinstance(
+            exc, config_module.ConfigError) else "store_newer" if isinstance(
+            exc, NewerSchemaError) else "store_unavailable"
+        raise StoreError(*(t(key, lang, error=message(exc, lang)) for lang in ("en", "zh"))) \
+            from exc
 
 
 def _address(scope_client, headers, trusted) -> str | None:
