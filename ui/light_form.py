@@ -360,7 +360,11 @@ def _act(store, respondent, opened: Opened, view: View, action: str, form):
     flow = opened.flow
     name, _, arg = action.partition(":")
     if action == NEXT and flow.step == FILL:
-        flow.next()
+        # unanswered questions the post's answers brought into this part are shown first, not
+        # skipped (the Streamlit page showed them as the cadre answered)
+        brought = {q.id for q in flow.shown_questions()} - set(form.getlist("shown"))
+        if all(not rules.is_blank(flow.answers.get(qid)) for qid in brought):
+            flow.next()
     elif action == BACK and flow.step != DONE:
         flow.back()
     elif action == KEEP and flow.offer():
