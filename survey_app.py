@@ -20,7 +20,7 @@ if __name__ != "__main__":  # imported by the server: build the ASGI app
                              Middleware(server.PublicRaterMiddleware)])
 else:  # a page run
     from survey import access
-    from ui import auth, framework_text, phone, place, widgets
+    from ui import auth, framework_text, phone, place
     from ui import holidays as holiday_notice
     from ui.context import database_trouble_shown, escape, language_switch, startup, t
 
@@ -30,11 +30,10 @@ else:  # a page run
     phone.quiet_status_widget()
     framework_text.in_page_language()  # Streamlit's "Connection error" dialog, the skip link
     framework_text.hide_chart_toolbars()  # English only: the app's own downloads instead
-    widgets.page_run_starts()  # counted: a form drawn before it may be gone from the browser
     startup()  # open the database once, before any page, so errors show in one place
     # page id -> (script, title key, icon); the order is the order in the navigation
     PAGES = {
-        "fill": ("app_pages/fill.py", "nav_fill", ":material/edit_note:"),
+        "home": ("app_pages/home.py", "nav_home", ":material/home:"),
         "clue": ("app_pages/clue.py", "nav_clue", ":material/campaign:"),
         "rate": ("app_pages/rate.py", "nav_rate", ":material/star:"),
         "trends": ("app_pages/trends.py", "nav_trends", ":material/trending_down:"),
@@ -71,21 +70,23 @@ else:  # a page run
             account = auth.current()
         must_change = account is not None and account.must_change
         usable = [pid for pid in PAGES if access.may(account, pid)
-                  and not (must_change and pid not in ("fill", "login"))]
-        # A fresh sign-in continues on the staff member's first own page, not on the cadres'
-        # or the public's pages.
-        home = "fill" if account is None or must_change else next(
-            (pid for pid in usable if pid not in ("fill", "clue", "rate", "login")), "fill")
+                  and not (must_change and pid not in ("home", "login"))]
+        # A fresh sign-in continues on the staff member's first own page, not on the public's
+        # pages; a first sign-in on the password change.
+        home = "home" if account is None else "login" if must_change else next(
+            (pid for pid in usable if pid not in ("home", "clue", "rate", "login")), "home")
         # Every page is registered (so a shared link to any page works and asks for sign-in there);
-        # the menu shows only the pages this viewer may use. The bare address is the form for
-        # everyone (the QR link's page): Streamlit serves the default page at / only, so any
-        # other default would lose its own link (/trends answered "Page not found").
-        pages = {pid: st.Page(script, title=t(title), icon=icon, default=pid == "fill")
+        # the menu shows only the pages this viewer may use. The default page (the bare address;
+        # browsers without a staff session are sent on to the respondents' form, /f) passes
+        # staff on to `home`: Streamlit serves the default page at / only, so any other default
+        # would lose its own link (/trends answered "Page not found").
+        pages = {pid: st.Page(script, title=t(title), icon=icon, default=pid == "home")
                  for pid, (script, title, icon) in PAGES.items()}
         st.session_state["home_script"] = PAGES[home][0]
         with st.sidebar:
             for pid in usable:
-                if pid != "rate":  # opened from a point's QR code or link, not from the menu
+                # rate: opened from a point's QR code or link; home: staff pass through it
+                if pid != "rate" and not (pid == "home" and account is not None):
                     st.page_link(pages[pid])
             if account is not None:
                 role = access.ROLE_LABELS[account.role][1 if st.session_state["lang"] == "en" else 0]
@@ -106,7 +107,7 @@ else:  # a page run
         # admins hear about a missing holiday schedule on their own pages (from 1 November for
         # next year); the 工作日历 page says it itself
         notice_at = {pages[pid].url_path for pid in usable
-                     if pid not in ("fill", "clue", "rate", "login", "holidays")}
+                     if pid not in ("home", "clue", "rate", "login", "holidays")}
         if page.url_path in notice_at:
             holiday_notice.missing_schedule_notice(account)
         page.run()

@@ -28,7 +28,7 @@ if account.region:
     st.caption(t("scope", region=escape(" / ".join(account.region))))
 if auth.signed_in_by_sso():  # no password of this app to set or change
     st.caption(t("sso_signed_in"))
-    st.page_link(st.session_state.get("home_script", "app_pages/fill.py"), label=t("continue"),
+    st.page_link(st.session_state.get("home_script", "app_pages/home.py"), label=t("continue"),
                  icon=":material/arrow_forward:")
     st.stop()
 if account.must_change:
@@ -49,5 +49,5 @@ with st.form("change_password", border=False):
             st.rerun()
 if st.session_state.pop("password_flash", False):
     st.success(t("password_saved"))
-    st.page_link(st.session_state.get("home_script", "app_pages/fill.py"), label=t("continue"),
+    st.page_link(st.session_state.get("home_script", "app_pages/home.py"), label=t("continue"),
                  icon=":material/arrow_forward:")

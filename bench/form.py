@@ -1,6 +1,7 @@
-"""The respondent's first visit of the month, light form (/f) and Streamlit fill page (/) side
-by side: `python -m bench.form [--reps N]` (writes docs/performance.md and
-bench/results/form.json).
+"""The respondent's first visit of the month on the light form (/f): `python -m bench.form
+[--reps N]` (writes docs/performance.md and bench/results/form.json). The Streamlit fill page
+it was compared with until issue 27's cutover keeps its figures in docs/performance.md, as
+measured then ("Before the cutover").
 
 Real app (`streamlit run`, bench.pages._serve) on loopback, real Chromium at 375 x 800, zh-CN,
 a new browser context per visit (empty cache; CDP's Network.setCacheDisabled too), each visit a
@@ -10,8 +11,7 @@ CDP's Network.emulateNetworkConditions for the whole visit:
 - slow 3G: 0.4 Mbit/s down and up, 400 ms round trip.
 
 Measured per visit: requests and bytes on the wire until the form can be tapped (HTTP bodies
-and headers as received, encodedDataLength, plus the WebSocket frames Streamlit's page
-receives), the time from navigation to the one-step button 与上期相同,一键确认 being visible and
+and headers as received, encodedDataLength), the time from navigation to the one-step button 与上期相同,一键确认 being visible and
 enabled ("tappable"), then the unchanged month: taps and seconds from tapping that button to the
 receipt (与上期相同 -> 提交 -> 已提交). Medians over the repetitions, after one warm-up visit per
 form (the first request of a fresh server compiles templates and page scripts).
@@ -40,7 +40,7 @@ PROFILES = {  # CDP Network.emulateNetworkConditions: bytes per second, ms
     "mobile": {"latency": 150, "downloadThroughput": 1.6e6 / 8, "uploadThroughput": 750e3 / 8},
     "slow 3G": {"latency": 400, "downloadThroughput": 0.4e6 / 8, "uploadThroughput": 0.4e6 / 8},
 }
-FORMS = {"light /f": "/f", "Streamlit /": "/"}
+FORMS = {"light /f": "/f"}
 KEEP, SUBMIT, DONE = "与上期相同,一键确认", "提交", "已提交,谢谢!"
 GOALS = "<= 100 kB and <= 2 s to tappable on mobile, <= 6 s on slow 3G; unchanged month in " \
     "2 taps and <= 3 s to the receipt on mobile"
@@ -160,13 +160,13 @@ def report(result: dict) -> str:
              "visit with CDP's `Network.emulateNetworkConditions`: mobile = Lighthouse's mobile "
              "profile (1.6 Mbit/s down, 750 kbit/s up, 150 ms round trip), slow 3G = 0.4 Mbit/s "
              "both ways, 400 ms. Bytes = what arrives until the form is tappable (HTTP with "
-             "headers, CDP encodedDataLength, and Streamlit's WebSocket frames); tappable = from "
+             "headers, CDP encodedDataLength); tappable = from "
              "navigation until 与上期相同,一键确认 is visible and enabled; then the unchanged "
              "month, from tapping it to 已提交 (与上期相同 -> 提交). One warm-up visit per form "
              "first, not counted.", "",
              f"Goals (issue 27): {GOALS}. Medians of {result['reps']} visits; every visit's "
-             "time in brackets. Streamlit's bytes are counted until its form is tappable (the "
-             "issue's 2.9 MB is its whole load, with the requests after that). The light form's "
+             "time in brackets. The Streamlit fill page's figures (gone with issue 27's cutover) "
+             "are in \"Before the cutover\" below, as measured then. The light form's "
              "two requests are the QR link's 303 (the code leaves the address) and the page, "
              "~5 kB of HTML with its CSS inline, gzip; each tap is a post, a 303 and the next "
              "page.", "",
@@ -180,12 +180,6 @@ def report(result: dict) -> str:
                          f"**{r['tappable_s']:.2f}** ({', '.join(map(str, r['tappable_all']))}) | "
                          f"{r['taps']}, **{r['to_receipt_s']:.2f}** "
                          f"({', '.join(map(str, r['receipt_all']))}) |")
-    light, heavy = result["forms"]["light /f"], result["forms"]["Streamlit /"]
-    lines += ["", "Ratios, Streamlit / light (medians): " + "; ".join(
-        f"{profile}: {heavy[profile]['bytes'] / light[profile]['bytes']:.0f}x the bytes, "
-        f"{heavy[profile]['tappable_s'] / light[profile]['tappable_s']:.1f}x the time to "
-        f"tappable, {heavy[profile]['to_receipt_s'] / light[profile]['to_receipt_s']:.1f}x the "
-        "time to the receipt" for profile in PROFILES) + "."]
     return "\n".join(lines) + "\n"
 
 

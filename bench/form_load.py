@@ -1,5 +1,5 @@
 """What the respondents' form costs the server: `python -m bench.form_load [--respondents 1000]
-[--ramp 20] [--think 1.5] [--streamlit-pages 20]`.
+[--ramp 20] [--think 1.5]`.
 
 The light form (/f, plain HTML over HTTP): N respondents, each a new cadre whose last month is
 on file, do the whole monthly flow at once, as the last two days of a month bring them: open the
@@ -8,9 +8,8 @@ QR link, 与上期相同,一键确认, 提交, read the receipt. All N start wit
 its own (cookies of its own) on loopback; forms are read from the pages as a browser would (the
 hidden fields and buttons each page draws), so the bench follows the templates as they change.
 
-The Streamlit form cannot be driven without a browser (its pages are a websocket protocol):
-`--streamlit-pages N` runs N headless Chromium pages through the same flow (bench.load) and
-samples that server the same way, for a per-session comparison.
+The Streamlit fill page, compared here until issue 27's cutover removed it, has its figures in
+docs/performance.md as measured then.
 
 Measured on the server process: CPU seconds it used during the run, RSS before / peak, and per
 concurrent respondent; per request latency (median, p95); afterwards the database must hold every
@@ -179,36 +178,6 @@ def light(respondents: int, ramp: float, think: float, folder: Path) -> dict:
             "server_mb_per_respondent": round((sampler.peak_mb - idle_mb) / respondents, 3)}
 
 
-def streamlit(pages: int, folder: Path) -> dict:
-    """The Streamlit form: N Chromium pages at once (bench.load's flow), the server sampled."""
-    from bench import load
-    db = folder / "streamlit-load.duckdb"
-    codes, period = prepare(db, pages, 1)
-    server = Server({"SURVEY_DB": str(db), "SURVEY_CODE_KEY": KEY.decode(),
-                     "SURVEY_DEMO": "0", "SURVEY_SNAPSHOT_MINUTES": "0"})
-    server.start()
-    sampler = Sampler(server.proc.pid)
-    idle_mb, cpu_before = sampler.rss_mb(), sampler.cpu_s()
-    sampler.start()
-    started = time.perf_counter()
-    try:
-        outcome = asyncio.run(load.drive(server, [c[:1] for c in codes], crash_after=None))
-        elapsed = time.perf_counter() - started
-        cpu = sampler.cpu_s() - cpu_before
-    finally:
-        sampler.stopped.set()
-        server.stop()
-    found = _stored(db, outcome.receipts)
-    return {"form": "Streamlit", "respondents": pages, "seconds": round(elapsed, 1),
-            "acknowledged": len(outcome.receipts),
-            "missing": sum(r not in found for r in outcome.receipts),
-            "duplicated": sum(n > 1 for n in found.values()), "errors": len(outcome.errors),
-            "server_cpu_s": round(cpu, 1),
-            "server_cpu_ms_per_respondent": round(cpu * 1000 / pages, 1),
-            "server_rss_idle_mb": round(idle_mb), "server_rss_peak_mb": round(sampler.peak_mb),
-            "server_mb_per_respondent": round((sampler.peak_mb - idle_mb) / pages, 3)}
-
-
 def _stored(db: Path, receipts: list[str]) -> dict[str, int]:
     if not receipts:
         return {}
@@ -231,13 +200,10 @@ def main(argv=None) -> None:
     parser.add_argument("--respondents", type=int, default=1000)
     parser.add_argument("--ramp", type=float, default=20.0)
     parser.add_argument("--think", type=float, default=1.5)
-    parser.add_argument("--streamlit-pages", type=int, default=0)
     args = parser.parse_args(argv)
     folder = Path(tempfile.mkdtemp(prefix="survey-form-load-"))
     load = os.getloadavg()[0]
     results = [light(args.respondents, args.ramp, args.think, folder)]
-    if args.streamlit_pages:
-        results.append(streamlit(args.streamlit_pages, folder))
     for result in results:
         result.update({"date": dt.date.today().isoformat(), "cpus": os.cpu_count(),
                        "load_before": round(load, 1)})

@@ -3,8 +3,9 @@
 
 N headless Chromium pages (Debian's chromium, driven by Playwright's async API) use one
 `streamlit run` server. Each page submits the monthly survey `rounds` times, each time as a new
-cadre whose last month is on file, through the real form: open the QR link, "nothing changed",
-answer this week's questions, review, submit, read the receipt. Every receipt a page saw is an
+cadre whose last month is on file, through the real form (the light form, /f, with its
+script; until issue 27 the Streamlit fill page): open the QR link, "nothing changed", submit,
+read the receipt. Every receipt a page saw is an
 acknowledged submission. With --crash the server is killed with SIGKILL in the middle of the
 load, and restarted; the pages carry on. Afterwards the database must hold every acknowledged
 submission exactly once, and a draft typed before the kill must still be there.
@@ -107,13 +108,13 @@ def prepare(db: Path, pages: int, rounds: int) -> tuple[list[list[str]], str]:
 
 
 async def settle(page) -> None:
+    """The page's script has its answer from the server (its steps go by fetch)."""
     await asyncio.sleep(0.25)
-    await page.wait_for_function("() => !document.querySelector('[data-testid=stStatusWidget]')",
-                                 timeout=60000)
+    await page.wait_for_load_state("networkidle", timeout=60000)
 
 
 async def one_submission(page, url: str, code: str) -> tuple[str, float]:
-    await page.goto(f"{url}/?code={code}")
+    await page.goto(f"{url}/f?code={code}")
     await page.get_by_role("button", name="与上期相同,一键确认").click(timeout=60000)
     await settle(page)  # an unchanged month: straight to the confirmation
     started = time.perf_counter()
@@ -163,10 +164,11 @@ async def type_a_draft(server: Server, code: str) -> None:
     async with async_playwright() as p:
         browser = await p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         page = await browser.new_page()
-        await page.goto(f"{server.url}/?code={code}")
-        box = page.get_by_label("本月收到上级文件、通知、便函共几件?(件) *", exact=True)
+        await page.goto(f"{server.url}/f?code={code}")
+        box = page.locator("#f-documents")
         await box.fill("77")
-        await box.press("Enter")
+        await box.press("Enter")  # 下一步: the part is posted, the draft saved
+        await page.get_by_text("第 2/").wait_for(timeout=60000)
         await settle(page)
         await browser.close()
 

@@ -9,7 +9,7 @@ Measured side by side on the same database in the same run:
 - the floor: one bare DuckDB aggregate over the same columns;
 - the typical Streamlit way: load the answers into pandas and group there;
 - submissions through the real Store.submit with 1, 8 and 32 concurrent writers;
-- one run and one rerun of the fill page and of the trend page (AppTest);
+- one run and one rerun of the trend page (AppTest);
 - the analytics snapshot (time and size), the process's peak memory, bytes per million
   submissions.
 """
@@ -169,7 +169,7 @@ def _page_runs(db: Path) -> dict:
     with Store(db, KEY) as store:
         add_staff(store, "bench", "admin")
     result = {}
-    for page in ("fill", "trends"):
+    for page in ("trends",):
         at = as_user(AppTest.from_file(str(ROOT / "survey_app.py"), default_timeout=600), "bench")
         started = time.perf_counter()
         at.switch_page(f"app_pages/{page}.py").run()

@@ -16,9 +16,10 @@ from argon2.exceptions import InvalidHashError, VerificationError
 ROLES = ("admin", "leader", "analyst")
 ROLE_LABELS = {"admin": ("管理员", "Administrator"), "leader": ("领导", "Leader"),
                "analyst": ("分析人员", "Analyst")}
-# Page id -> roles allowed; "public" pages need no account (the cadres' fill page, login).
+# Page id -> roles allowed; "public" pages need no account (the front page, login). The
+# cadres' form is no page of these (ui/light_form.py, /f): a code opens it, not an account.
 PAGES = {
-    "fill": {"public"},
+    "home": {"public"},
     "clue": {"public"},
     "rate": {"public"},
     "login": {"public"},

@@ -1,4 +1,4 @@
-"""A printable sheet of respondent codes, each with a QR code that opens the fill page with it.
+"""A printable sheet of respondent codes, each with a QR code that opens the form with it.
 One self-contained HTML file (QR codes inline as SVG); print it from the browser or save as PDF."""
 
 from __future__ import annotations
@@ -27,7 +27,9 @@ def url_problem(url: str) -> tuple[str, str] | None:
 
 
 def fill_link(base_url: str, code: str) -> str:
-    return f"{base_url.rstrip('/')}/?{urllib.parse.urlencode({'code': code})}"
+    """The light form with the code (sheets printed before it open `/?code=...`, which the
+    server sends on to the same place: ui/server.py)."""
+    return f"{base_url.rstrip('/')}/f?{urllib.parse.urlencode({'code': code})}"
 
 
 def qr_svg(link: str) -> str:

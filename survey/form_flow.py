@@ -1,6 +1,6 @@
 """The cadres' fill flow, without Streamlit: sections and steps, carry-forward, what changed
 since last period, the one-step unchanged month, draft restore (with the section) and soft
-plausibility checks. app_pages/fill.py draws a FormFlow and calls its actions.
+plausibility checks. The light form (ui/light_form.py) draws a FormFlow and calls its actions.
 
 Steps: FILL (one section at a time) -> CONFIRM (a compact summary and the submit button) ->
 DONE (the receipt). Nothing a respondent typed is overwritten by any action: "keep the rest as

@@ -1,7 +1,7 @@
-"""What the form says about itself, in the respondent's language, for both front ends (the
-Streamlit fill page and the light HTML form): the notice above a part and the one-line summary
-at the confirmation. Plain text; `quote` marks up the values that came from questionnaires
-(the Streamlit page escapes markdown there, the HTML form's templates escape everything)."""
+"""What the form says about itself, in the respondent's language (the light HTML form,
+ui/light_form.py): the notice above a part and the one-line summary at the confirmation. Plain
+text; `quote` marks up the values that came from questionnaires (the HTML form's templates
+escape everything)."""
 
 from __future__ import annotations
 

@@ -8,6 +8,7 @@ STRINGS: dict[str, tuple[str, str]] = {
     "app_title": ("基层减负监测", "Grassroots burden monitoring"),
     "language": ("语言 / Language", "语言 / Language"),
     "nav_fill": ("填报", "Fill in"),
+    "nav_home": ("首页", "Home"),
     "nav_questionnaires": ("问卷管理", "Questionnaires"),
     "nav_admin_history": ("历史数据导入", "Import history"),
     "fill_intro": ("请输入您的填报码开始填报。系统不记录姓名,只保存答案。",

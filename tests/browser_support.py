@@ -73,18 +73,24 @@ def running_app(env: dict, timeout: float = 60, port: int | None = None, args=()
 
 # No run going. A fragment's rerun shows no status widget: also the script state, and the
 # previous run's elements (marked stale until the run ends) gone.
-# ... and on the fill page no committed change whose run has not ended (ui/unsaved_guard.py):
-# until the server starts that run, nothing in the page shows it is coming
 QUIET = ("() => !document.querySelector('[data-testid=stStatusWidget]') && "
          "document.querySelector('[data-testid=stApp]')?.getAttribute("
-         "'data-test-script-state') !== 'running' && !document.querySelector('[data-stale=true]')"
-         " && !(window.__surveyOwed && window.__surveyOwed())")
+         "'data-test-script-state') !== 'running' && !document.querySelector('[data-stale=true]')")
 
 
 def settle(page, pause: float = 0.25, timeout: float = 20) -> None:
     """Wait until Streamlit has finished the rerun a click or an edit started."""
     time.sleep(pause)
     page.wait_for_function(QUIET, timeout=timeout * 1000)
+
+
+def light_tap(page, button) -> None:
+    """Tap a button of the light form (/f) with its script on, and wait for the server's page:
+    the script replaces the document with it."""
+    page.evaluate("() => { window.drawnPage = document.documentElement; }")
+    button.click()
+    page.wait_for_function("() => document.documentElement !== window.drawnPage", timeout=30000)
+    page.wait_for_load_state("networkidle")
 
 
 def sign_in(page, url: str, path: str, username: str, password: str) -> None:

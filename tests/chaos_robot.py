@@ -6,12 +6,12 @@ The robot is front-end neutral. Its random script (which field, which value, whi
 fault) comes from a seed and the questionnaire model; its check reads drafts and submissions
 through the store. Everything it does to the page goes through a FormDriver: a small class per
 front end that knows how to find a question's field, type into it, tap the form's buttons and
-say what the screen shows. tests/chaos_streamlit.py is the driver for the Streamlit fill page;
-a driver for another front end (the plain-HTML light form, issue 27) implements the same seven
-methods and says what its screens are (Screen: the kind, the questions on screen, whether a
-"not saved" notice is in view); nothing else here changes.
+say what the screen shows. tests/chaos_light.py is the driver for the light form (/f, issue
+27; the Streamlit fill page had one too until it went); a driver for another front end
+implements the same seven methods and says what its screens are (Screen: the kind, the
+questions on screen, whether a "not saved" notice is in view); nothing else here changes.
 
-One run (tests/test_chaos_form.py):
+One run (tests/test_chaos_light.py):
     robot = Robot(driver, faults, qn, period, carried_from, last_answers, seed=7)
     robot.checkpoint_store = lambda: check_store(store, respondent, qn, period,
                                                  robot.carried, robot.ledger)

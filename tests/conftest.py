@@ -167,17 +167,6 @@ def rate_page(point_id: str, questionnaire_id: str | None = None):
     return at
 
 
-def as_cadre(at, code: str):
-    """Open a cadre session for a code in an AppTest session, as a QR link would."""
-    from survey import config
-    from survey.bootstrap import started
-    from survey.store import sessions
-    store = started(config.resolve()).store
-    key = store.respondent(code).key
-    at.session_state["cadre_token"] = sessions.start(store, sessions.CADRE, key, 3600)
-    return at
-
-
 @pytest.fixture(scope="session")
 def hostile_app(tmp_path_factory):
     """The real app on a demo database with hostile text in every typed field

@@ -20,7 +20,7 @@ from tests.conftest import (KEY, ROOT, SCHOOL, STAFF_PASSWORD, VILLAGE, add_staf
                             complete_answers)
 
 APP = str(ROOT / "survey_app.py")
-SCRIPTS = {"fill": "app_pages/fill.py", "login": "app_pages/login.py",
+SCRIPTS = {"home": "app_pages/home.py", "login": "app_pages/login.py",
            "clue": "app_pages/clue.py", "rate": "app_pages/rate.py",
            "problems": "app_pages/problems.py",
            "trends": "app_pages/trends.py", "warnings": "app_pages/warnings.py",
@@ -87,16 +87,16 @@ def test_role_matrix(app_env, user):
             assert [e.value for e in at.error] == ["您没有权限查看此页面。"], (user, page)
             assert not at.metric and not at.dataframe, (user, page)
         menu = {link.label for link in at.get("page_link")}
+        # rating opens from a point's QR code, not the menu; staff pass through the front page
         expected = {p for p in SCRIPTS if access.may(app_env.account(user) if user else None, p)
-                    and p != "rate"}  # rating opens from a point's QR code, not the menu
+                    and p != "rate" and not (p == "home" and user)}
         assert len(menu) == len(expected), (role, menu)
 
 
-@pytest.mark.parametrize("user,home", [(None, "fill"), ("boss", "trends"),
+@pytest.mark.parametrize("user,home", [(None, "home"), ("boss", "trends"),
                                        ("county", "trends"), ("ana", "sql")])
 def test_a_sign_in_continues_on_the_roles_own_first_page(app_env, user, home):
-    """Staff continue on their work after signing in, not on the public's 反映问题 page; the
-    bare address is the form for everyone (the QR link's page)."""
+    """Staff continue on their work after signing in, not on the public's 反映问题 page."""
     at = AppTest.from_file(APP, default_timeout=60)
     if user:
         as_user(at, user)
@@ -104,6 +104,27 @@ def test_a_sign_in_continues_on_the_roles_own_first_page(app_env, user, home):
     assert not at.exception, at.exception
     assert at.session_state["home_script"] == SCRIPTS[home]
     assert not any(t.value == "反映形式主义问题" for t in at.title)
+
+
+def test_the_front_page_sends_staff_on_and_shows_anyone_else_the_form_and_sign_in(app_env):
+    """Browsers without a staff session never see it (the server sends them to /f: tests/
+    test_code_links.py); one whose session ended finds the way to the form and to sign in."""
+    at = AppTest.from_file(APP, default_timeout=60).run()
+    assert not at.exception, at.exception
+    assert any('<a href="/f">填报</a>' in h.proto.body for h in at.get("html"))
+    assert "工作人员登录" in [link.label for link in at.main.get("page_link")]
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.query_params["lang"] = "en"
+    assert any('<a href="/f?lang=en">Fill in</a>' in h.proto.body for h in at.run().get("html"))
+    signed_in = as_user(AppTest.from_file(APP, default_timeout=60), "ana").run()
+    assert not signed_in.exception and signed_in.title[0].value != "基层减负监测"
+    assert signed_in.session_state["home_script"] == "app_pages/sql.py"
+    assert not any('<a href="/f">' in h.proto.body for h in signed_in.get("html"))
+    app_env.create_account("first", "first", "admin", (), STAFF_PASSWORD, "test",
+                           must_change=True)
+    first = as_user(AppTest.from_file(APP, default_timeout=60), "first").run()
+    assert first.session_state["home_script"] == "app_pages/login.py"
+    assert "这是一次性密码,请先设置新密码。" in [w.value for w in first.warning]  # on login
 
 
 def test_first_login_must_change_password(tmp_path, monkeypatch):
@@ -340,8 +361,10 @@ def test_admin_issues_codes_and_gets_a_qr_sheet(app_env):
                                     for c in codes)
     from survey import code_sheet
     sheet = code_sheet.render("和平村", codes[:2], "http://survey.example")
-    assert sheet.count("<svg") == 2 and "http://survey.example/?code=" not in sheet  # QR only
-    assert code_sheet.fill_link("http://survey.example", codes[0]).endswith(f"?code={codes[0]}")
+    assert sheet.count("<svg") == 2 and "?code=" not in sheet  # QR only
+    # new sheets open the light form (old ones, /?code=..., are sent there: test_code_links)
+    assert code_sheet.fill_link("http://survey.example/", codes[0]) == \
+        f"http://survey.example/f?code={codes[0]}"
     logged = [r[2] for r in app_env.audit_log(actor="boss")]
     assert "issue_codes" in logged
 

@@ -28,7 +28,7 @@ def app(hostile_app):
 
 
 CHECK = """(hostile) => {
-  const root = document.querySelector('[data-testid=stApp]');
+  const root = document.querySelector('[data-testid=stApp]') || document.body;  // or /f
   const found = [];
   const marker = (text) => Object.keys(hostile).find(m => text.includes(m));
   const bare = (s) => s.replace(/\\u2060/g, '');
@@ -81,7 +81,8 @@ def sweep(page, base: str, paths: list[str], widths: tuple[int, int], shots, fou
     for path in paths:
         page.set_viewport_size({"width": widths[0], "height": 900})
         page.goto(base + path)
-        page.wait_for_selector("[data-testid=stMain] h1, [data-testid=stMain] h2", timeout=30000)
+        page.wait_for_selector("[data-testid=stMain] h1, [data-testid=stMain] h2, "
+                               "body > main h1", timeout=30000)  # a Streamlit page, or /f
         for width in widths:
             page.set_viewport_size({"width": width, "height": 900})
             settle(page, 0.5)
@@ -100,7 +101,7 @@ def staff_pages() -> list[str]:
 
 
 def public_pages(app) -> list[str]:
-    return [f"/?code={app['codes']['ZQ-P1']}", "/clue?point=ZQ-P1", "/rate?point=ZQ-P2"]
+    return [f"/f?code={app['codes']['ZQ-P1']}", "/clue?point=ZQ-P1", "/rate?point=ZQ-P2"]
 
 
 def test_every_page_shows_typed_text_as_text_at_375_and_1280_px(app):

@@ -93,19 +93,20 @@ def test_a_qr_link_leaves_no_code_behind_and_a_reload_keeps_the_form(demo_env):
         history = context.new_cdp_session(page).send("Page.getNavigationHistory")
         assert not [e for e in history["entries"] if code in e["url"]], history
 
+        assert page.url == f"{url}/f"  # the printed sheet's link opens the light form
         page.get_by_role("button", name="下一步").first.click()  # on to part 2 (carried values)
-        settle(page)
-        box = page.get_by_role("spinbutton").first
+        page.get_by_text(re.compile(r"第 2/\d+ 部分")).wait_for(timeout=30000)
+        box = page.locator("main input[inputmode]").first
         box.fill("37")
-        box.press("Enter")
-        settle(page)  # until the server has run the change: the draft is saved
+        page.wait_for_timeout(2000)  # the page's script saves 1.5 s after typing stops
+        page.wait_for_load_state("networkidle")
         section = page.get_by_text(re.compile(r"第 \d+/\d+ 部分")).first.inner_text()
         assert section.startswith("第 2/")
 
         page.reload()
         page.get_by_text("监测点:").wait_for(timeout=30000)
         settle(page)
-        assert page.get_by_role("spinbutton").first.input_value() == "37"
+        assert page.locator("main input[inputmode]").first.input_value() == "37"
         assert page.get_by_text(section).count() >= 1
         assert "code=" not in page.url
 

@@ -114,6 +114,7 @@ def test_a_wrong_code_is_refused_in_the_cadres_language(app_env):
         page = c.get(answer.headers["location"]).text
         assert 'lang="en"' in page and "This code is not known." in page
         assert 'aria-describedby="code-err"' in page
+        assert '<a href="/login?lang=en">Staff sign-in</a>' in page  # staff who typed / land here
         for wait in ("30", "x", "nan", "inf"):  # an address edited by hand is no crash
             page = c.get(f"/f?code_error=wait&code_wait={wait}")
             assert page.status_code == 200 and "秒" in page.text
@@ -271,6 +272,7 @@ def test_a_typed_code_is_posted_never_put_in_the_address(app_env):
     with client() as c:
         page = c.get("/f").text
         assert '<form method="post" action="/f">' in page and 'value="code"' in page
+        assert '<a href="/login">工作人员登录</a>' in page
         wrong = c.post("/f", data={"code": "AAAA-BBBB", "action": "code", "lang": "en"})
         assert wrong.headers["location"] == "/f?lang=en&code_error=unknown"
         signed = c.post("/f", data={"code": codes[0], "action": "code", "lang": "zh"})

@@ -40,8 +40,8 @@ playwright = pytest.importorskip("playwright.sync_api")
 
 pytestmark = pytest.mark.timeout(180)
 
-# Tap 提交 as soon as it shows (a tap within a second of the confirmation used to land the cadre
-# back on section 1; fixed in app_pages/fill.py, tested in tests/test_browser_fill.py).
+# Tap 提交 as soon as it shows (on the Streamlit fill page a tap within a second of the
+# confirmation once landed the cadre back on section 1). The cadres' form is the light form (/f).
 TAP_PAUSE = 0.0
 RECEIPT = re.compile(r"[0-9A-Z]{4}-[0-9A-Z]{4}-[0-9A-Z]{4}")
 LOAD_POINT = Point("P-LOAD-1", "负载测试村", "village", "village", ("江北市", "清河县", "城关镇"))
@@ -217,7 +217,7 @@ def test_two_servers_set_up_once_and_a_browser_moves_between_them(servers, pg_ur
         form.goto(f"{a.url}/?code={code}")
         form.get_by_role("button", name="与上期相同,一键确认").click(timeout=60000)
         settle(form)
-        shown = form.locator("[data-testid=stMain]").inner_text()
+        shown = form.locator("main").inner_text()
         assert "Database error" not in shown and "无法保存" not in shown, shown  # e.g. the draft
         time.sleep(TAP_PAUSE)
         form.get_by_role("button", name="提交", exact=True).click(timeout=30000)

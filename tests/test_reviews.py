@@ -207,34 +207,3 @@ def test_the_review_page_returns_with_a_reason_only(store, monthly, submitted, d
     assert reviews.open_returns(live, respondent, "burden_monthly")[0]["reason"] == \
         "表格数是否多写了一个 0?"
     assert list(reviews.history(live, receipt.submission_id)["action"]) == ["submit", "return"]
-
-
-@pytest.mark.embedded_only  # the app (AppTest) runs on the DuckDB file
-def test_the_cadre_answers_the_figures_are_right_on_the_form(store, monthly, db_path, monkeypatch):
-    from streamlit.testing.v1 import AppTest
-    from survey import periods
-    from tests.conftest import KEY, ROOT, as_cadre
-    period = periods.key_for("month", dt.date.today())
-    code = store.issue_codes(VILLAGE.point_id, 1)[0]
-    receipt = store.submit(store.respondent(code), monthly, period, complete_answers(forms=140),
-                           client_token="t1")
-    reviews.return_submission(store, receipt.submission_id, "=140 份?请核实", ADMIN)
-    store.close()
-    monkeypatch.setenv("SURVEY_DB", str(db_path))
-    monkeypatch.setenv("SURVEY_CODE_KEY", KEY.decode())
-    monkeypatch.setenv("SURVEY_DEMO", "0")
-    at = as_cadre(AppTest.from_file(str(ROOT / "survey_app.py"), default_timeout=60), code)
-    at.run()
-    assert not at.exception, at.exception
-    assert [x.value for x in at.text if x.value == "=140 份?请核实"]    # shown as typed
-    at.text_input(key=f"return_note:burden_monthly:{monthly.version}:{period}").input(
-        "本月有专项统计")
-    at.button(key=f"return_right:burden_monthly:{monthly.version}:{period}").click().run()
-    assert any("数字无误" in s.value for s in at.success)
-    from survey.bootstrap import started
-    from survey.config import resolve
-    live = started(resolve()).store
-    respondent = live.respondent(code)
-    assert reviews.state(live, respondent, "burden_monthly", period) == reviews.CONFIRMED
-    assert reviews.history(live, receipt.submission_id).iloc[-1]["reason"] == "本月有专项统计"
-    assert not [x.value for x in at.text if x.value == "=140 份?请核实"]  # nothing waits now

@@ -261,7 +261,7 @@ def require(page: str) -> access.Account | None:
     here; signed in with the wrong role, say so; first sign-in, ask for a new password."""
     account = current()
     if access.may(account, page):
-        if account is not None and account.must_change and page not in ("fill", "login"):
+        if account is not None and account.must_change and page not in ("home", "login"):
             st.warning(t("must_change"))
             st.page_link("app_pages/login.py", label=t("save_password"), icon=":material/key:")
             st.stop()
@@ -295,20 +295,6 @@ def cadre() -> Respondent | None:
     except CodeError:
         cadre_leave()
         return None
-
-
-def cadre_sign_in(code: str) -> str | None:
-    """None when the code opened a session, else the message to show."""
-    outcome = signin.open_with_code(startup().store, limits(), code, address(),
-                                    _device(sessions.CADRE))
-    if outcome.ok:
-        _start(sessions.CADRE, outcome.token)
-        return None
-    return code_message(outcome.reason, outcome.wait_s)
-
-
-def code_message(reason: str, wait_s: float = 0) -> str:
-    return signin.code_refusal(reason, wait_s, lang())
 
 
 def cadre_leave() -> None:

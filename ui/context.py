@@ -71,7 +71,7 @@ def database_trouble_shown():
     form) registered, whose next rerun drew into a place the browser no longer had and crashed
     the page to a blank screen ("Bad delta path index 5"). Ending normally, those reruns run
     next and their values reach the form's callbacks; what was typed before lives in the
-    form's own state (the fill page sends it back to its fields, ui/widgets.FormFields)."""
+    page's own state."""
     try:
         yield
     except StoreError as exc:

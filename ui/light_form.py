@@ -1,9 +1,9 @@
 """The light respondent form (issue 27): plain HTML from the app's own HTTP routes, drawn on the
-server from the same core as the Streamlit fill page (survey.form_flow's FormFlow, drafts,
+server from the core (survey.form_flow's FormFlow, drafts,
 carry-forward, soft checks, submit, returns). No JavaScript needed: each part is a form post.
 
 - GET  /f            the code screen, or the form of the signed-in cadre (a cadre session
-                     cookie, the same as the Streamlit page's).
+                     cookie; the printed sheets' `/?code=...` is sent here: ui/server.py).
 - GET  /f?code=...   what a QR code will open: the same code checks and attempt limits as
                      `/?code=...` (ui/server.py), then a 303 to /f without the code.
 - POST /f            the code screen's typed code (a post: never in the address or history),
@@ -45,7 +45,7 @@ from survey.form_flow import CONFIRM, DONE, FILL
 from survey.i18n import LANGS, t
 from survey.store import CodeError, PeriodClosed, StoreError, reviews, sessions
 from ui import light_fields, light_offline, light_sources
-from ui.server import COOKIES, CodeLinkMiddleware, _address, _no_store, _same_origin, services
+from ui.server import COOKIES, CodeLinkMiddleware, _address, _no_store, _same_origin, services_for
 
 PATH = "/f"
 TEMPLATES = Jinja2Templates(directory=Path(__file__).parent / "templates")
@@ -132,7 +132,7 @@ def _open_with_code(request: Request, code: str | None = None, rest=None) -> Res
         rest = [(n, v) for n, v in request.query_params.multi_items()
                 if n not in ("code", "code_error", "code_wait")]
     try:
-        startup = services()
+        startup = services_for(request)
         address = _address(request.scope.get("client"), request.headers,
                            startup.config.trusted_proxies)
         return CodeLinkMiddleware._hand_over(request, startup, code, rest, address)
@@ -156,7 +156,7 @@ def _code_screen(request: Request, view: View, store) -> Response:
 def _show(request: Request) -> Response:
     view = View.of(request)
     try:
-        store = services().store
+        store = services_for(request).store
         respondent = _respondent(store, request)
         if respondent is None:
             return _code_screen(request, view, store)
@@ -187,10 +187,12 @@ class Opened:
     current: str | None        # its current period
 
 
-def _open(store, respondent, view: View):
+def _open(store, respondent, view: View, posted_period: str | None = None):
     """The form of the questionnaire and period the view asks for (the point's first one and
     its current period otherwise), or the interface key of why there is nothing to fill. A
-    closed period opens only to show what was submitted for it."""
+    closed period opens only to show what was submitted for it, or for a post from a page of
+    it (`posted_period`) with a draft: a period closed while the cadre filled it stays on their screen
+    and says so, rather than a post landing in another period."""
     questionnaires = store.questionnaires_for(respondent.point)
     if not questionnaires:
         return "no_questionnaire"
@@ -200,6 +202,10 @@ def _open(store, respondent, view: View):
     choices = list(open_periods)
     if period is None and view.period and store.kept(respondent, qn.id, view.period):
         period = view.period
+        choices.append(period)
+    if period is None and posted_period and posted_period not in open_periods \
+            and store.draft(respondent, qn.id, posted_period):
+        period = posted_period
         choices.append(period)
     if period is None and not open_periods:
         return "no_open_period"
@@ -225,13 +231,13 @@ def _step(request: Request, form) -> Response:
     respondent = opened = None
     failed = False  # the database did not answer: 503, the page's script sends it again
     try:
-        store = services().store
+        store = services_for(request).store
         if action == LEAVE:
             return _leave(store, request, view)
         respondent = _respondent(store, request)
         if respondent is None:
             return _redirect(view.here())
-        opened = _open(store, respondent, view)
+        opened = _open(store, respondent, view, form.get("period") or None)
         if isinstance(opened, str):
             return _redirect(view.here())
         flow = opened.flow
@@ -364,7 +370,11 @@ def _act(store, respondent, opened: Opened, view: View, action: str, form):
     flow = opened.flow
     name, _, arg = action.partition(":")
     if action == NEXT and flow.step == FILL:
-        flow.next()
+        # unanswered questions the post's answers brought into this part are shown first, not
+        # skipped (the Streamlit page showed them as the cadre answered)
+        brought = {q.id for q in flow.shown_questions()} - set(form.getlist("shown"))
+        if all(not rules.is_blank(flow.answers.get(qid)) for qid in brought):
+            flow.next()
     elif action == BACK and flow.step != DONE:
         flow.back()
     elif action == KEEP and flow.offer():
@@ -410,7 +420,7 @@ def _returned(store, respondent, flow) -> bool:
 
 # -- drawing -------------------------------------------------------------------------------------
 def _returns(store, respondent, opened: Opened) -> list[dict]:
-    """The returns for correction waiting for this cadre (ui/returns.py on the Streamlit page):
+    """The returns for correction waiting for this cadre:
     each with how the page offers to answer it."""
     flow = opened.flow
     try:

@@ -7,10 +7,11 @@ HttpOnly cookie, which a Streamlit run cannot set itself.
 - GET /healthz: 200 only while the store answers.
 - GET /metrics: Prometheus text format (survey/observability.py), for this machine, or the
   networks in SURVEY_METRICS_FROM, or a bearer SURVEY_METRICS_TOKEN; 403 for anyone else.
-- a respondent code in the form's link (`/?code=K7QM-3XPA`, what a QR code opens; no other
-  address) is checked here, before any page loads: a valid code gets a cadre session cookie
-  and a 303 to the same address without the code, so the code never stays in the address
-  bar, the history or a Referer.
+- a respondent code in the app's bare address (`/?code=K7QM-3XPA`, what the QR sheets printed
+  before the light form open; no other address) is checked here, before any page loads: a
+  valid code gets a cadre session cookie and a 303 to the light form (`/f`) without the code,
+  so the code never stays in the address bar, the history or a Referer. The bare address
+  itself, typed by a cadre (no staff session on the browser), is a 303 to `/f` too.
 - POST /session/claim: a page that has just signed someone in presents a one-time hand-off
   value (survey/store/sessions.py); the answer sets the session cookie.
 - POST /session/end: clears the cookie after sign-out (the session itself already ended in the
@@ -41,7 +42,10 @@ from survey import bootstrap, observability, signin
 from survey.bootstrap import started
 from survey.client_address import (is_this_machine, is_trusted, proxied_clients, proxy_headers,
                                    request_client)
+from survey.errors import message
+from survey.i18n import t
 from survey.store import StoreError, sessions
+from survey.store.engine import NewerSchemaError
 from ui.browser import RATER_COOKIE, rater_token
 
 COOKIES = {sessions.STAFF: "survey_staff", sessions.CADRE: "survey_cadre"}
@@ -54,6 +58,22 @@ _log = logging.getLogger("survey.server")
 
 def services():
     return started(config_module.resolve())
+
+
+def services_for(request: Request):
+    """services() for a page of these routes (the light form): when the app cannot start, a
+    StoreError in both languages with what this visitor may know, as the Streamlit pages say
+    it (ui/context.startup): what to do on the server itself, only the situation elsewhere."""
+    try:
+        return services()
+    except (StoreError, config_module.ConfigError) as exc:
+        local = request.client is not None and is_this_machine(
+            request.client.host, proxy_headers(request.headers))
+        key = "store_unavailable_public" if not local else "config_wrong" if isinstance(
+            exc, config_module.ConfigError) else "store_newer" if isinstance(
+            exc, NewerSchemaError) else "store_unavailable"
+        raise StoreError(*(t(key, lang, error=message(exc, lang)) for lang in ("en", "zh"))) \
+            from exc
 
 
 def _address(scope_client, headers, trusted) -> str | None:
@@ -219,46 +239,70 @@ def _signs_in(headers: list) -> bool:
                and b"max-age=0" not in value.lower() for key, value in headers)
 
 
+LIGHT_FORM = "/f"   # the respondents' form (ui/light_form.py's route)
+# Streamlit's record of a single sign-on (its callback lands on the bare address, signed in
+# here only by the page's first run)
+STREAMLIT_IDENTITY_COOKIE = "_streamlit_user"
+
+
 def _is_form_address(path: str) -> bool:
-    """The bare address (under server.baseUrlPath, if set): the form, what QR codes open."""
+    """The bare address (under server.baseUrlPath, if set): what printed QR codes open."""
     return path.rstrip("/") == _base()
 
 
+def _to_light_form(rest: list) -> str:
+    return LIGHT_FORM + ("?" + urlencode(rest) if rest else "")
+
+
 class CodeLinkMiddleware:
-    """Turns `?code=...` on the form's address into a cadre session and a clean address. Only
-    there: on /oauth2callback `code` is the sign-in provider's authorization code, and other
-    pages and routes keep their query as it is."""
+    """The bare address for respondents. `?code=...` there becomes a cadre session and a 303 to
+    the light form without the code (the printed QR sheets); only there: on /oauth2callback
+    `code` is the sign-in provider's authorization code, and other pages and routes keep their
+    query as it is. The bare address without a staff session (a cadre who typed the address)
+    is a 303 to the form's code screen; staff get the Streamlit app."""
 
     def __init__(self, app):
         self.app = app
 
     async def __call__(self, scope, receive, send):
         if scope["type"] == "http" and scope["method"] in ("GET", "HEAD") \
-                and b"code=" in scope.get("query_string", b"") and _is_form_address(scope["path"]):
-            params = parse_qsl(scope["query_string"].decode("latin-1"), keep_blank_values=True)
+                and _is_form_address(scope["path"]):
+            params = parse_qsl(scope.get("query_string", b"").decode("latin-1"),
+                               keep_blank_values=True)
             if any(name == "code" for name, _ in params):
                 request = Request(scope)
                 response = await run_in_threadpool(self._open, request, params)
                 await response(scope, receive, send)
                 return
+            if all(name == "lang" for name, _ in params) and not self._staff(Request(scope)):
+                await _no_store(RedirectResponse(_to_light_form(params), status_code=303))(
+                    scope, receive, send)
+                return
         await self.app(scope, receive, send)
+
+    @staticmethod
+    def _staff(request: Request) -> bool:
+        """A staff member's browser (signed in, or back from single sign-on): the Streamlit
+        app, which checks the session itself."""
+        return bool(request.cookies.get(COOKIES[sessions.STAFF])
+                    or request.cookies.get(STREAMLIT_IDENTITY_COOKIE))
 
     @staticmethod
     def _open(request: Request, params: list) -> Response:
         code = next(value for name, value in params if name == "code")
-        rest = [(n, v) for n, v in params if n not in ("code", "code_error", "code_wait")]
+        rest = [(n, v) for n, v in params if n == "lang"]   # what the light form reads of it
         try:
             startup = services()
         except (StoreError, config_module.ConfigError) as exc:
             _log.error("code link while the store is unavailable: %s", exc)
-            return _no_store(RedirectResponse(request.url.path, status_code=303))
+            return _no_store(RedirectResponse(_to_light_form(rest), status_code=303))
         trusted = startup.config.trusted_proxies
         address = _address(request.scope.get("client"), request.headers, trusted)
         try:
             return CodeLinkMiddleware._hand_over(request, startup, code, rest, address)
-        except StoreError as exc:  # the database is away: the page says so, in its language
+        except StoreError as exc:  # the database is away: the form says so, in its language
             _log.error("code link while the store is unavailable: %s", exc)
-            return _no_store(RedirectResponse(request.url.path, status_code=303))
+            return _no_store(RedirectResponse(_to_light_form(rest), status_code=303))
 
     @staticmethod
     def _hand_over(request: Request, startup, code: str, rest: list, address) -> Response:
@@ -269,9 +313,7 @@ class CodeLinkMiddleware:
             rest += [("code_error", outcome.reason)]
             if outcome.reason == "wait":
                 rest += [("code_wait", str(max(1, round(outcome.wait_s))))]
-        # "//evil.example/?code=x" must not become a redirect to another site.
-        target = "/" + request.url.path.lstrip("/\\") + ("?" + urlencode(rest) if rest else "")
-        response = RedirectResponse(target, status_code=303)
+        response = RedirectResponse(_to_light_form(rest), status_code=303)
         # A new QR code means a new person: the session of whoever used this browser before
         # ends here, whether or not the new code is valid (a shared office PC).
         previous = request.cookies.get(COOKIES[sessions.CADRE])
