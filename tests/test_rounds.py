@@ -142,6 +142,10 @@ def test_status_per_point_and_rollups(store, monthly):
 
     # a code revoked is no longer expected in rounds whose deadline comes after the revocation
     store.revoke_code(codes[third.point_id][1])
+    # revoked on 20 November, before the November round's deadline (the store writes the real
+    # time: on 8 December, after that deadline, the test found the code still expected)
+    store._write(lambda cur: cur.execute("UPDATE respondent SET revoked_at = ? WHERE "
+                                         "revoked_at IS NOT NULL", [dt.datetime(2026, 11, 20)]))
     later = round_store.round_of(store, rule, "2026-11", CAL)
     _submit(store, monthly, codes[third.point_id][0], "2026-11", dt.datetime(2026, 12, 1))
     row = round_store.point_status(store, later, now=dt.datetime(2026, 12, 20)).set_index(
