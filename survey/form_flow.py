@@ -449,18 +449,16 @@ class FormFlow:
             self.notice = None
         return True
 
-    def page_changes(self, posted: dict, drawn: dict, marked: set[str] = frozenset(),
-                     only_marked: bool = False) -> dict:
+    def page_changes(self, posted: dict, drawn: dict, marked: set[str] = frozenset()) -> dict:
         """The answers a page changed: of `posted` ({question id or its "other" key: the value
         as the page sent it}), those that differ from what the page drew (`drawn`, same keys,
         values as stored). A field left as drawn is not a change: it must not count as touched,
         nor put a value back over another tab's (no silent last-writer-wins). `marked`: the
-        questions the page says the cadre changed (its script knows), changes whatever drawn;
-        `only_marked`: those alone (the script names every change the cadre made)."""
+        questions the page says the cadre changed (its script knows), changes whatever drawn."""
         changed = {}
         for key, value in posted.items():
             own = key.removesuffix(rules.OTHER_SUFFIX) if key not in self.questions else key
-            if key not in drawn and own not in marked or only_marked and own not in marked:
+            if key not in drawn and own not in marked:
                 continue
             q = self.questions.get(key)
             typed = rules.from_input(q, value) if q else (None if rules.is_blank(value) else value)

@@ -70,37 +70,6 @@ def test_a_value_the_script_says_was_changed_is_set_even_as_drawn(app_env):  # n
         assert f'name="a.documents" value="{drawn}"' in c.get("/f").text
 
 
-def test_two_tabs_with_the_script_never_put_an_older_value_back(app_env):  # noqa: F811
-    """The try-out's major: tabs A and B on one code, each saving as the cadre types. A saves
-    documents, B then saves meetings from a page still showing the old documents: with the
-    script only the questions it names are changes, so B's stale field is not one, and
-    documents keeps A's value. A value kept in the browser and sent after a reload carries
-    what the page showed before the cadre changed it (`base`): if the other tab changed that
-    question since, the page asks, it does not overwrite."""
-    codes, *_ = monthly_with_last_period(app_env)
-    with client() as c:
-        c.get(f"/f?code={codes[0]}")
-        a, b = c.get("/f").text, c.get("/f").text
-        old = dict(fields(a))["a.documents"]
-        saved = post(c, a, "save", **{"a.documents": "12", "changed": "documents", "js": "1"})
-        assert saved.status_code == 303
-        post(c, b, "save", **{"a.meetings": "8", "changed": "meetings", "js": "1"})
-        # B's script takes the server's newer values into its hidden `drawn` (documents 12),
-        # while B's field still shows the old number: its next save must not send that back
-        drawn = json.loads(dict(fields(b))["drawn"])
-        drawn.update(documents=12, meetings=8)
-        post(c, b, "save", **{"a.meetings": "5", "changed": "meetings", "js": "1",
-                              "drawn": json.dumps(drawn)})
-        page = c.get("/f").text
-        assert 'name="a.documents" value="12"' in page and 'name="a.meetings" value="5"' in page
-        # B's kept documents (typed before A saved, drawn as `old`) sent after a reload
-        fresh = c.get("/f").text
-        asked = post(c, fresh, "save", **{"a.documents": "13", "changed": "documents",
-                                          "js": "1", "base": f'{{"documents": {old}}}'})
-        assert asked.status_code == 409 and "12" in asked.text and "13" in asked.text
-        assert 'name="a.documents" value="12"' in c.get("/f").text  # nothing decided yet
-
-
 @pytest.fixture
 def on_postgres(tmp_path, monkeypatch):
     cluster = Cluster()

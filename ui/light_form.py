@@ -288,14 +288,10 @@ def _take_answers(request, view, store, respondent, opened: Opened, form, action
     drawn = light_fields.drawn_of(form)
     # the page's script names the questions the cadre changed: taken whatever the page drew
     # (kept in the browser and put back after a reload, or changed and changed back)
-    # With the script, only the questions it names are changes (the rest of the page may be
-    # older than the draft), and a kept value's base is what the page showed when the cadre
-    # changed it (`base`), so another tab's later change is told apart, even after a reload.
-    script = form.get("js") == "1"
-    if script:
-        drawn = {**drawn, **light_fields.json_of(form, "base")}
+    # the page's script names the questions the cadre changed: taken whatever the page drew
+    # (kept in the browser and put back after a reload, or changed and changed back)
     changes = flow.page_changes(light_fields.posted(flow, form), drawn,
-                                marked=set(form.getlist("changed")), only_marked=script)
+                                marked=set(form.getlist("changed")))
     if not changes:
         return None
     if flow.step == DONE and action == MINE_AS_REVISION and opened.open_now:

@@ -13,8 +13,7 @@
   function $(sel, root) { return (root || document).querySelector(sel); }
   function pageForm() { var at = $("input[name=at]"); return at && at.form; }
 
-  // -- the kept entry: {q: {question: [[name, value], ...]}, base: {key: value as drawn when
-  //    the cadre first changed it}, action, at, key, t} ----------------------------------------
+  // -- the kept entry: {q: {question: [[name, value], ...]}, action, at, key, t} --------------
   function read(name) {
     try { return JSON.parse(localStorage.getItem(name)); } catch (e) { return null; }
   }
@@ -53,18 +52,7 @@
     });
   }
   function fresh() {
-    return entry || (entry = {q: {}, base: {}, action: null, at: null, key: null, t: 0});
-  }
-  // What the page showed for a question (and its "other" box) before the cadre changed it:
-  // sent with the kept values, so the server tells another tab's change from this one's.
-  function noteBase(qid) {
-    var form = pageForm(), drawn = form && form.elements.drawn, shown;
-    entry.base = entry.base || {};
-    if (!drawn || qid in entry.base) return;
-    try { shown = JSON.parse(drawn.value || "{}"); } catch (e) { return; }
-    Object.keys(shown).forEach(function (k) {
-      if (k === qid || k === qid + ".other") entry.base[k] = shown[k];
-    });
+    return entry || (entry = {q: {}, action: null, at: null, key: null, t: 0});
   }
 
   // -- the status line ---------------------------------------------------------------------------
@@ -91,15 +79,7 @@
       }
       data.append("changed", qid);  // changed by the cadre: set even if the page drew it so
     });
-    data.set("js", "1");  // only the questions named `changed` are changes (the rest of the
-                          // page may be older than the draft: another tab saved meanwhile)
-    var base = {};
-    Object.keys(entry.q).forEach(function (qid) {
-      Object.keys(entry.base || {}).forEach(function (k) {
-        if (k === qid || k === qid + ".other") base[k] = entry.base[k];
-      });
-    });
-    data.set("base", JSON.stringify(base));
+
     if (entry.action) data.set("at", entry.at);  // the post as tapped: the server tells a
     data.set("action", entry.action || "save");  // resend from a new tap by where it was
     if (entry.key) data.set("key", entry.key);
@@ -149,9 +129,6 @@
     Object.keys(sent.q).forEach(function (qid) {
       if (JSON.stringify(entry.q[qid]) === JSON.stringify(sent.q[qid])) {
         delete entry.q[qid];
-        Object.keys(entry.base || {}).forEach(function (k) {
-          if (k === qid || k === qid + ".other") delete entry.base[k];
-        });
       }
     });
     if (entry.action === sent.action && entry.at === sent.at) entry.action = entry.key = null;
@@ -207,7 +184,6 @@
     var box = event.target.closest && event.target.closest("[data-q]");
     if (!box || !id) return;
     var e = fresh();
-    noteBase(box.dataset.q);
     e.q[box.dataset.q] = fieldsOf(box);
     e.t = Date.now();
     keep();
